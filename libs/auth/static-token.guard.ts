@@ -1,0 +1,31 @@
+import { CanActivate, ExecutionContext, Inject, Injectable, mixin, type Type } from '@nestjs/common';
+import { APP_CONFIG } from '@embargo/config';
+import { EmbargoError } from '@embargo/contracts';
+import type { FastifyRequest } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/**
+ * A guard admitting callers that present the operator token named by `setting` in the
+ * app's config. Tokens are compared as SHA-256 digests in constant time, never logged.
+ */
+export function StaticTokenGuard(setting: string, label: string): Type<CanActivate> {
+  @Injectable()
+  class Guard implements CanActivate {
+    private readonly expected: Buffer;
+    constructor(@Inject(APP_CONFIG) config: Record<string, unknown>) {
+      const token = config[setting];
+      if (typeof token !== 'string' || token.length < 24) throw new Error(`${setting} is not configured`);
+      this.expected = createHash('sha256').update(token).digest();
+    }
+
+    canActivate(ctx: ExecutionContext): boolean {
+      const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+      const match = /^Bearer ([\x21-\x7e]{1,4096})$/.exec(req.headers.authorization ?? '');
+      if (!match) throw new EmbargoError('unauthenticated', `Missing ${label} bearer token`);
+      const given = createHash('sha256').update(match[1]).digest();
+      if (!timingSafeEqual(given, this.expected)) throw new EmbargoError('invalid_token', `Invalid ${label} token`);
+      return true;
+    }
+  }
+  return mixin(Guard);
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { baseConfigSchema, ConfigError, keyringSetting, parseConfig, portSetting } from './load-config';
+
+const schema = baseConfigSchema.extend({ PORT: portSetting(8080), MASTER_KEY: z.string().min(8) });
+
+describe('parseConfig', () => {
+  it('applies defaults and parses the broker list', () => {
+    const cfg = parseConfig(schema, { MASTER_KEY: 'abcdefgh', KAFKA_BROKERS: 'a:1,b:2' });
+    expect(cfg.PORT).toBe(8080);
+    expect(cfg.KAFKA_BROKERS).toEqual(['a:1', 'b:2']);
+  });
+
+  it('names a missing setting on one line', () => {
+    expect(() => parseConfig(schema, {})).toThrow(ConfigError);
+    expect(() => parseConfig(schema, {})).toThrow(/^Invalid setting MASTER_KEY: is missing/);
+  });
+
+  it('names an invalid setting', () => {
+    expect(() => parseConfig(schema, { MASTER_KEY: 'abcdefgh', PORT: 'eighty' })).toThrow(
+      /Invalid setting PORT: is invalid/,
+    );
+    expect(() =>
+      parseConfig(schema, { MASTER_KEY: 'abcdefgh', KAFKA_BROKERS: 'no port here' }),
+    ).toThrow(/Invalid setting KAFKA_BROKERS/);
+  });
+
+  it('parses keyrings and rejects short keys without echoing them', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const ring = z.object({ K: keyringSetting }).parse({ K: `k2:${key},k1:${key}` }).K;
+    expect(ring.activeKeyId).toBe('k2');
+    expect(Object.keys(ring.keys)).toEqual(['k2', 'k1']);
+    let message = '';
+    try {
+      parseConfig(z.object({ K: keyringSetting }), { K: 'k1:c2hvcnQ=' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/Invalid setting K/);
+    expect(message).not.toContain('c2hvcnQ');
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * Error codes shared by every service. The edge maps a code to an HTTP status and the
+ * OpenAI error shape `{"error":{"message","type","code"}}`; codes are stored values.
+ */
+export const ERROR_CODES = {
+  invalid_request: { status: 400, type: 'invalid_request_error' },
+  invalid_json: { status: 400, type: 'invalid_request_error' },
+  batch_too_large: { status: 400, type: 'invalid_request_error' },
+  unauthenticated: { status: 401, type: 'authentication_error' },
+  invalid_token: { status: 401, type: 'authentication_error' },
+  token_revoked: { status: 401, type: 'authentication_error' },
+  forbidden: { status: 403, type: 'permission_error' },
+  policy_denied: { status: 403, type: 'permission_error' },
+  approval_denied: { status: 403, type: 'permission_error' },
+  approval_expired: { status: 403, type: 'permission_error' },
+  model_not_found: { status: 404, type: 'invalid_request_error' },
+  not_found: { status: 404, type: 'invalid_request_error' },
+  conflict: { status: 409, type: 'invalid_request_error' },
+  payload_too_large: { status: 413, type: 'invalid_request_error' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error' },
+  policy_invalid: { status: 422, type: 'invalid_request_error' },
+  rate_limited: { status: 429, type: 'rate_limit_error' },
+  internal_error: { status: 500, type: 'server_error' },
+  upstream_error: { status: 502, type: 'server_error' },
+  no_policy_bundle: { status: 503, type: 'server_error' },
+  audit_unavailable: { status: 503, type: 'server_error' },
+  masking_unavailable: { status: 503, type: 'server_error' },
+  approval_unavailable: { status: 503, type: 'server_error' },
+  unavailable: { status: 503, type: 'server_error' },
+  upstream_timeout: { status: 504, type: 'server_error' },
+} as const satisfies Record<string, { status: number; type: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A domain error: services throw it, the edge turns it into a response or dead letter. */
+export class EmbargoError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: { retryAfterSeconds?: number; param?: string },
+  ) {
+    super(message);
+    this.name = 'EmbargoError';
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+}
+
+export interface OpenAiErrorBody {
+  error: { message: string; type: string; code: string; param: string | null };
+}
+
+export function toOpenAiError(code: ErrorCode, message: string, param?: string): OpenAiErrorBody {
+  return { error: { message, type: ERROR_CODES[code].type, code, param: param ?? null } };
+}

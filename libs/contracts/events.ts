@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { principalSummarySchema } from './messages';
+
+/**
+ * Lifecycle events of one embedding request, in order:
+ * received → authenticated → decided → [masked] → [held → approved|denied|expired]
+ * → forwarded → completed | failed. A request refused before a decision gets `rejected`.
+ * Stage names are stored values (OpenSearch documents keep them): never rename one.
+ */
+export const LIFECYCLE_STAGES = [
+  'received',
+  'authenticated',
+  'rejected',
+  'decided',
+  'masked',
+  'held',
+  'approved',
+  'denied',
+  'expired',
+  'forwarded',
+  'completed',
+  'failed',
+] as const;
+export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
+
+export function eventTypeOf(stage: LifecycleStage): string {
+  return `dev.embargo.request.${stage}.v1`;
+}
+
+const base = {
+  requestId: z.string().min(1).max(200),
+  /** Which gateway instance wrote the event. */
+  instance: z.string().min(1).max(200),
+  principal: principalSummarySchema.optional(),
+  model: z.string().max(200).optional(),
+};
+
+/** AES-256-GCM sealed original input; names the key id so keys can rotate. */
+export const sealedSchema = z.object({
+  alg: z.literal('A256GCM'),
+  kid: z.string().min(1).max(100),
+  iv: z.string(),
+  tag: z.string(),
+  ciphertext: z.string(),
+});
+export type Sealed = z.infer<typeof sealedSchema>;
+
+const counts = z.record(z.string(), z.number().int().min(0));
+
+export const fingerprintSchema = z.object({
+  index: z.number().int().min(0),
+  /** SHA-256 of the vector's float32 little-endian bytes, hex. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** 64-bit SimHash of the vector, 16 hex digits. */
+  simhash: z.string().regex(/^[0-9a-f]{16}$/),
+});
+
+export const lifecycleEventSchema = z.discriminatedUnion('stage', [
+  z.object({
+    ...base,
+    stage: z.literal('received'),
+    method: z.string().max(10),
+    path: z.string().max(300),
+    inputCount: z.number().int().min(0).optional(),
+    byteSize: z.number().int().min(0),
+    clientIp: z.string().max(100).optional(),
+    userAgent: z.string().max(300).optional(),
+  }),
+  z.object({
+    ...base,
+    stage: z.literal('authenticated'),
+    tokenId: z.string().max(300).optional(),
+    tokenKind: z.enum(['identity', 'exchanged']),
+  }),
+  z.object({
+    ...base,
+    stage: z.literal('rejected'),
+    status: z.number().int().min(400).max(599),
+    code: z.string().max(100),
+    message: z.string().max(1000),
+  }),
+  z.object({
+    ...base,
+    stage: z.literal('decided'),
+    effect: z.enum(['allow', 'deny', 'mask', 'require_approval']),
+    ruleIds: z.array(z.string().max(200)),
+    bundleVersion: z.number().int().min(0),
+    bundleHash: z.string().max(64),
+    reason: z.string().max(1000).optional(),
+    findings: counts,
+    inputCount: z.number().int().min(0),
+    tokenCount: z.number().int().min(0),
+  }),
+  z.object({
+    ...base,
+    stage: z.literal('masked'),
+    counts,
+    /** What the model receives: the masked input. Never the original. */
+    maskedInput: z.array(z.string()),
+    original: sealedSchema,
+  }),
+  z.object({
+    ...base,
+    stage: z.literal('held'),
+    approverGroups: z.array(z.string()),
+    approvalsRequired: z.number().int().min(1),
+    expiresAt: z.iso.datetime(),
+  }),
+  z.object({ ...base, stage: z.literal('approved'), decidedBy: z.array(z.string()) }),
+  z.object({
+    ...base,
+    stage: z.literal('denied'),
+    decidedBy: z.array(z.string()),
+    reason: z.string().max(1000).optional(),
+  }),
+  z.object({ ...base, stage: z.literal('expired') }),
+  z.object({
+    ...base,
+    stage: z.literal('forwarded'),
+    connection: z.string().max(200),
+    upstreamModel: z.string().max(200),
+    attempt: z.number().int().min(1),
+  }),
+  z.object({
+    ...base,
+    stage: z.literal('completed'),
+    connection: z.string().max(200).optional(),
+    cached: z.boolean(),
+    usage: z.object({
+      promptTokens: z.number().int().min(0),
+      totalTokens: z.number().int().min(0),
+    }),
+    fingerprints: z.array(fingerprintSchema),
+    gatewayMs: z.number().min(0),
+    upstreamMs: z.number().min(0),
+  }),
+  z.object({
+    ...base,
+    stage: z.literal('failed'),
+    status: z.number().int().min(400).max(599),
+    code: z.string().max(100),
+    message: z.string().max(1000),
+  }),
+]);
+export type LifecycleEvent = z.infer<typeof lifecycleEventSchema>;
+export type LifecycleEventOf<S extends LifecycleStage> = Extract<LifecycleEvent, { stage: S }>;

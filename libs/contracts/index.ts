@@ -1,0 +1,6 @@
+export * from './topics';
+export * from './events';
+export * from './messages';
+export * from './errors';
+export * from './cloudevent';
+export * from './queues';

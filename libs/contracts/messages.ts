@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+const id = z.string().min(1).max(200);
+
+export const policyFileSchema = z.object({
+  path: z.string().min(1).max(500),
+  content: z.string().max(2_000_000),
+});
+
+/** A policy bundle as it travels on the compacted bundles topic. */
+export const bundleMessageSchema = z.object({
+  policySet: id,
+  version: z.number().int().positive(),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  createdAt: z.iso.datetime(),
+  createdBy: z.string().max(500),
+  files: z.array(policyFileSchema).min(1).max(500),
+});
+export type BundleMessage = z.infer<typeof bundleMessageSchema>;
+
+export const revocationSchema = z.object({
+  kind: z.enum(['principal', 'token']),
+  /** Principal id, or the token's jti. */
+  value: id,
+  /** Revocation holds until this instant; tokens past their expiry need no entry. */
+  until: z.iso.datetime().optional(),
+  reason: z.string().max(500).optional(),
+  revokedBy: z.string().max(500),
+  revokedAt: z.iso.datetime(),
+  /** false lifts an earlier revocation. */
+  active: z.boolean(),
+});
+export type Revocation = z.infer<typeof revocationSchema>;
+
+export const maskStrategySchema = z.object({
+  strategy: z.enum(['redact', 'replace', 'keep_last', 'hash', 'tokenize', 'fake']),
+  n: z.number().int().min(0).max(64).optional(),
+});
+
+export const maskRequestSchema = z.object({
+  requestId: id,
+  /** The ingress instance that waits for the reply. */
+  replyTo: id,
+  /** Index of the first text of this chunk within the request's input. */
+  offset: z.number().int().min(0),
+  texts: z.array(z.string().max(4_000_000)).min(1).max(4096),
+  entities: z.record(z.string(), maskStrategySchema),
+  thresholds: z.record(z.string(), z.number().min(0).max(1)).optional(),
+  allowList: z.array(z.string().max(1000)).max(10_000).optional(),
+  denyList: z.array(z.string().max(1000)).max(10_000).optional(),
+  deadline: z.number().int().positive(),
+});
+export type MaskRequest = z.infer<typeof maskRequestSchema>;
+
+export const findingSummarySchema = z.object({
+  type: z.string().max(64),
+  start: z.number().int().min(0),
+  end: z.number().int().min(0),
+  score: z.number().min(0).max(1),
+});
+
+export const maskReplySchema = z.object({
+  requestId: id,
+  replyTo: id,
+  offset: z.number().int().min(0),
+  ok: z.boolean(),
+  error: z.string().max(500).optional(),
+  texts: z.array(z.string()).optional(),
+  findings: z.array(z.array(findingSummarySchema)).optional(),
+  counts: z.record(z.string(), z.number().int().min(0)).optional(),
+});
+export type MaskReply = z.infer<typeof maskReplySchema>;
+
+export const principalSummarySchema = z.object({
+  id,
+  issuer: z.string().max(500),
+  subject: z.string().max(500),
+  roles: z.array(z.string().max(200)).max(200),
+  groups: z.array(z.string().max(200)).max(500),
+});
+export type PrincipalSummary = z.infer<typeof principalSummarySchema>;
+
+export const approvalRequestSchema = z.object({
+  requestId: id,
+  principal: principalSummarySchema,
+  model: z.string().max(200),
+  connection: z.string().max(200).optional(),
+  inputCount: z.number().int().min(0),
+  findings: z.record(z.string(), z.number().int().min(0)),
+  ruleIds: z.array(z.string().max(200)),
+  bundleVersion: z.number().int().positive(),
+  approverGroups: z.array(z.string().max(200)).min(1),
+  approvalsRequired: z.number().int().min(1).max(10),
+  expiresAt: z.iso.datetime(),
+  grantTtlSeconds: z.number().int().min(0).optional(),
+  /** Masked preview of the input for the approver; never the original. */
+  preview: z.string().max(2000),
+  replyTo: id,
+});
+export type ApprovalRequest = z.infer<typeof approvalRequestSchema>;
+
+export const approvalOutcomeSchema = z.object({
+  requestId: id,
+  outcome: z.enum(['approved', 'denied', 'expired']),
+  decidedBy: z.array(z.string().max(500)),
+  reason: z.string().max(1000).optional(),
+  grantUntil: z.iso.datetime().optional(),
+  decidedAt: z.iso.datetime(),
+  replyTo: id.optional(),
+});
+export type ApprovalOutcome = z.infer<typeof approvalOutcomeSchema>;
+
+export const deadLetterSchema = z.object({
+  sourceTopic: z.string().max(300),
+  partition: z.number().int().min(0),
+  offset: z.string().max(40),
+  consumerGroup: z.string().max(300),
+  reason: z.string().max(2000),
+  /** The original value, base64, cut to 64 KiB. */
+  valueBase64: z.string(),
+  truncated: z.boolean(),
+  receivedAt: z.iso.datetime(),
+});
+export type DeadLetter = z.infer<typeof deadLetterSchema>;

@@ -1,0 +1,4 @@
+/** BullMQ queue names (stored values: never rename one). */
+export const QUEUES = {
+  holds: 'embargo-holds',
+} as const;

@@ -1,0 +1,4 @@
+export * from './kafka.service';
+export * from './kafka.producer';
+export * from './kafka.consumer';
+export * from './kafka.module';

@@ -1,0 +1,235 @@
+import {
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  type Type,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import {
+  type Envelope,
+  fromKafkaMessage,
+  TOPICS,
+  type TopicKey,
+  type TopicPayload,
+} from '@embargo/contracts';
+import { APP_IDENTITY, type AppIdentity, LOGGER, Metrics, Readiness } from '@embargo/observability';
+import type { Consumer, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import { KafkaService } from './kafka.service';
+
+export interface ConsumedMessage<T> {
+  payload: T;
+  envelope: Envelope<T>;
+  key: string;
+  partition: number;
+  offset: string;
+  timestamp: string;
+}
+
+export interface HandlerResult {
+  /** Messages the handler refuses for good; they go to the dead-letter topic. */
+  rejected?: { offset: string; reason: string }[];
+}
+
+/**
+ * A handler receives the valid messages of one partition batch. Throwing means "try
+ * again": nothing is committed and the batch is retried with backoff, so side effects
+ * must be idempotent (deterministic ids).
+ */
+export interface TopicHandler<K extends TopicKey> {
+  handle(messages: ConsumedMessage<TopicPayload<K>>[]): Promise<HandlerResult | void>;
+}
+
+export interface ConsumerBinding<K extends TopicKey = TopicKey> {
+  topic: K;
+  /** Consumer group id. Broadcast bindings get the instance id appended. */
+  group: string;
+  handler: Type<TopicHandler<K>>;
+  /** Every instance reads every message (bundles, revocations, replies). */
+  broadcast?: boolean;
+  fromBeginning?: boolean;
+}
+
+export function bind<K extends TopicKey>(binding: ConsumerBinding<K>): ConsumerBinding<K> {
+  return binding;
+}
+
+export const CONSUMER_BINDINGS = Symbol('CONSUMER_BINDINGS');
+const MAX_DLQ_VALUE = 64 * 1024;
+
+/** Checks the app's one list of topic handlers and runs a consumer per binding. */
+@Injectable()
+export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly consumers: Consumer[] = [];
+  private readonly joined = new Set<string>();
+
+  constructor(
+    @Inject(CONSUMER_BINDINGS) private readonly bindings: ConsumerBinding[],
+    private readonly moduleRef: ModuleRef,
+    private readonly kafka: KafkaService,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
+    @Inject(Readiness) private readonly readiness: Readiness,
+    @Inject(Metrics) private readonly metrics: Metrics,
+  ) {
+    validateBindings(bindings);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const binding of this.bindings) {
+      const handler = this.moduleRef.get(binding.handler, { strict: false });
+      if (!handler) throw new Error(`no handler instance for topic ${binding.topic}`);
+      await this.start(binding, handler);
+    }
+    if (this.bindings.length) {
+      this.readiness.register('kafka-consumers', async () => {
+        const waiting = this.bindings.filter((b) => !this.joined.has(this.groupOf(b)));
+        if (waiting.length) throw new Error(`not joined: ${waiting.map((b) => b.topic).join(',')}`);
+      });
+    }
+  }
+
+  private groupOf(b: ConsumerBinding): string {
+    return b.broadcast ? `${b.group}.${this.identity.instance}` : b.group;
+  }
+
+  private async start(binding: ConsumerBinding, handler: TopicHandler<TopicKey>): Promise<void> {
+    const spec = TOPICS[binding.topic];
+    const groupId = this.groupOf(binding);
+    const consumer = this.kafka.kafka.consumer({
+      groupId,
+      sessionTimeout: 30000,
+      heartbeatInterval: 3000,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+      // Sized for the largest declared record (masked batches up to 32 MiB).
+      maxBytesPerPartition: Math.max(1024 * 1024, spec.maxMessageBytes ?? 0),
+      maxBytes: Math.max(10 * 1024 * 1024, (spec.maxMessageBytes ?? 0) * 2),
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => this.joined.add(groupId));
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.joined.delete(groupId);
+      this.logger.error({ topic: spec.name, groupId, error: String(e.payload.error) }, 'consumer crashed');
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [spec.name], fromBeginning: binding.fromBeginning ?? false });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        const valid: ConsumedMessage<unknown>[] = [];
+        const invalid: { message: KafkaMessage; reason: string }[] = [];
+        for (const message of batch.messages) {
+          try {
+            const envelope = fromKafkaMessage(message);
+            if (!spec.eventTypes.includes(envelope.type)) {
+              throw new Error(`event type ${envelope.type} is not declared for ${spec.name}`);
+            }
+            const parsed = spec.schema.safeParse(envelope.data);
+            if (!parsed.success) {
+              const issue = parsed.error.issues[0];
+              throw new Error(`schema: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+            }
+            valid.push({
+              payload: parsed.data,
+              envelope: { ...envelope, data: parsed.data },
+              key: message.key?.toString('utf8') ?? '',
+              partition: batch.partition,
+              offset: message.offset,
+              timestamp: message.timestamp,
+            });
+          } catch (err) {
+            invalid.push({ message, reason: (err as Error).message });
+          }
+        }
+        for (const bad of invalid) {
+          await this.deadLetter(spec.name, batch.partition, groupId, bad.message, bad.reason);
+        }
+        if (invalid.length) this.metrics.kafkaConsumed.inc({ topic: spec.name, outcome: 'dead_lettered' }, invalid.length);
+
+        let attempt = 0;
+        while (valid.length && isRunning() && !isStale()) {
+          try {
+            const result = await handler.handle(valid as never);
+            for (const r of result?.rejected ?? []) {
+              const message = batch.messages.find((m) => m.offset === r.offset);
+              if (message) await this.deadLetter(spec.name, batch.partition, groupId, message, r.reason);
+            }
+            this.metrics.kafkaConsumed.inc({ topic: spec.name, outcome: 'ok' }, valid.length);
+            break;
+          } catch (err) {
+            attempt += 1;
+            this.metrics.kafkaConsumed.inc({ topic: spec.name, outcome: 'retried' }, valid.length);
+            const delay = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
+            this.logger.warn(
+              { topic: spec.name, groupId, attempt, delay, err: { message: (err as Error).message } },
+              'handler failed, retrying batch',
+            );
+            await new Promise((r) => setTimeout(r, delay));
+            await heartbeat().catch(() => undefined);
+          }
+        }
+        if (!isRunning() || isStale()) return;
+        // Offsets are committed only after the side effect (at-least-once).
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) {
+          await this.commit(consumer, spec.name, batch.partition, last.offset);
+        }
+        await heartbeat();
+      },
+    });
+    this.consumers.push(consumer);
+    this.logger.info({ topic: spec.name, groupId }, 'consumer started');
+  }
+
+  private async commit(consumer: Consumer, topic: string, partition: number, offset: string): Promise<void> {
+    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+  }
+
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    groupId: string,
+    message: KafkaMessage,
+    reason: string,
+  ): Promise<void> {
+    const value = message.value ?? Buffer.alloc(0);
+    const truncated = value.length > MAX_DLQ_VALUE;
+    this.logger.warn({ topic, partition, offset: message.offset, reason }, 'message dead-lettered');
+    await this.kafka.publisher.publish(
+      'deadLetters',
+      {
+        sourceTopic: topic,
+        partition,
+        offset: message.offset,
+        consumerGroup: groupId,
+        reason: reason.slice(0, 2000),
+        valueBase64: value.subarray(0, MAX_DLQ_VALUE).toString('base64'),
+        truncated,
+        receivedAt: new Date().toISOString(),
+      },
+      {
+        key: message.key?.toString('utf8') ?? `${topic}:${partition}:${message.offset}`,
+        idParts: ['dlq', groupId, topic, String(partition), message.offset],
+      },
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // disconnect() waits for the batch in hand to finish: in-flight work drains.
+    await Promise.all(this.consumers.map((c) => c.disconnect().catch(() => undefined)));
+  }
+}
+
+/** An app refuses to start when a topic has two handlers or a handler is missing. */
+export function validateBindings(bindings: ConsumerBinding[]): void {
+  const seen = new Set<string>();
+  for (const b of bindings) {
+    if (!(b.topic in TOPICS)) throw new Error(`consumer binding names unknown topic ${String(b.topic)}`);
+    if (!b.handler) throw new Error(`topic ${b.topic} has no handler`);
+    if (seen.has(b.topic)) throw new Error(`topic ${b.topic} has more than one handler`);
+    seen.add(b.topic);
+  }
+}

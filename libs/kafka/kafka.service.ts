@@ -1,0 +1,148 @@
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ALL_TOPICS } from '@embargo/contracts';
+import { APP_IDENTITY, type AppIdentity, LOGGER, Metrics, Readiness } from '@embargo/observability';
+import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { EventPublisher } from './kafka.producer';
+
+export const KAFKA_OPTIONS = Symbol('KAFKA_OPTIONS');
+export interface KafkaOptions {
+  brokers: string[];
+  clientId: string;
+  /** How long a publish may wait for acks=all before the caller fails closed. */
+  publishTimeoutMs?: number;
+}
+
+/** Owns the Kafka client, the idempotent producer and topic creation at start-up. */
+@Injectable()
+export class KafkaService implements OnModuleInit, OnApplicationShutdown {
+  readonly kafka: Kafka;
+  readonly producer: Producer;
+  readonly publisher: EventPublisher;
+  private admin?: Admin;
+
+  constructor(
+    @Inject(KAFKA_OPTIONS) private readonly options: KafkaOptions,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(APP_IDENTITY) identity: AppIdentity,
+    @Inject(Readiness) private readonly readiness: Readiness,
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      connectionTimeout: 3000,
+      requestTimeout: 10000,
+      retry: { initialRetryTime: 100, retries: 4, maxRetryTime: 2000 },
+      logLevel: logLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log }) => {
+          const { message, ...extra } = log;
+          const fn = level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'debug';
+          this.logger[fn]({ kafka: { ...extra, broker: extra.broker } }, `kafka: ${message}`);
+        },
+    });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 1000 },
+    });
+    this.publisher = new EventPublisher(
+      this.producer,
+      identity.name,
+      logger,
+      metrics,
+      options.publishTimeoutMs ?? 5000,
+    );
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    await this.ensureTopics();
+    await this.producer.connect();
+    this.readiness.register('kafka', async () => {
+      if (!this.admin) throw new Error('not connected');
+      await this.admin.describeCluster();
+    });
+  }
+
+  /** Creates every declared topic that does not exist yet, as the registry says. */
+  async ensureTopics(): Promise<void> {
+    const admin = this.admin ?? this.kafka.admin();
+    const existing = new Set(await admin.listTopics());
+    const missing = ALL_TOPICS.filter((t) => !existing.has(t.name));
+    if (missing.length === 0) return;
+    await admin
+      .createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: -1,
+          configEntries: [
+            { name: 'cleanup.policy', value: t.cleanupPolicy },
+            ...(t.maxMessageBytes ? [{ name: 'max.message.bytes', value: String(t.maxMessageBytes) }] : []),
+            ...(t.retentionMs !== undefined && t.cleanupPolicy === 'delete'
+              ? [{ name: 'retention.ms', value: String(t.retentionMs) }]
+              : []),
+          ],
+        })),
+      })
+      .catch((err: Error & { type?: string }) => {
+        // Another instance created it between our list and create: that is fine.
+        if (err.type !== 'TOPIC_ALREADY_EXISTS' && !/already exists/i.test(err.message)) throw err;
+      });
+    this.logger.info({ topics: missing.map((t) => t.name) }, 'created topics');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Reads a topic from the beginning up to its current end and returns the decoded
+ * records: how a service rebuilds state kept in a compacted topic at start-up.
+ */
+export async function readTopicToEnd(
+  kafka: Kafka,
+  topic: string,
+  onRecord: (key: string, value: Buffer | null, headers: Record<string, string>) => void,
+  timeoutMs = 30000,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Map(
+    ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]),
+  );
+  if (remaining.size === 0) return;
+  const consumer = kafka.consumer({ groupId: `embargo-reader-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`reading ${topic} timed out`)), timeoutMs);
+    consumer
+      .run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+          onRecord(message.key?.toString('utf8') ?? '', message.value, headers);
+          const end = remaining.get(partition);
+          if (end !== undefined && BigInt(message.offset) + 1n >= end) remaining.delete(partition);
+          if (remaining.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+}

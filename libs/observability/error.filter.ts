@@ -1,0 +1,98 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import { EmbargoError, ERROR_CODES, type ErrorCode, toOpenAiError } from '@embargo/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+};
+
+function statusToCode(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+      return 'invalid_request';
+    case 401:
+      return 'unauthenticated';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 409:
+      return 'conflict';
+    case 413:
+      return 'payload_too_large';
+    case 415:
+      return 'unsupported_media_type';
+    case 429:
+      return 'rate_limited';
+    case 503:
+      return 'unavailable';
+    default:
+      return status >= 500 ? 'internal_error' : 'invalid_request';
+  }
+}
+
+/**
+ * Every error leaves in the OpenAI shape. Unknown errors become a 500 carrying an error
+ * id that is also in the log; the caller never sees a stack trace.
+ */
+@Catch()
+export class OpenAiErrorFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const reply = ctx.getResponse<FastifyReply>();
+    const request = ctx.getRequest<FastifyRequest>();
+    let code: ErrorCode;
+    let message: string;
+    let param: string | undefined;
+    let retryAfter: number | undefined;
+
+    if (exception instanceof EmbargoError) {
+      code = exception.code;
+      message = exception.message;
+      param = exception.details?.param;
+      retryAfter = exception.details?.retryAfterSeconds;
+    } else if (exception instanceof HttpException) {
+      code = statusToCode(exception.getStatus());
+      const body = exception.getResponse();
+      message =
+        typeof body === 'string'
+          ? body
+          : typeof body === 'object' && body && 'message' in body
+            ? String((body as { message: unknown }).message)
+            : exception.message;
+      if (exception.getStatus() === 404) message = `Unknown route ${request.method} ${request.url.split('?')[0]}`;
+    } else if (isFastifyError(exception) && exception.statusCode && exception.statusCode < 500) {
+      code = FASTIFY_CODES[exception.code] ?? statusToCode(exception.statusCode);
+      message =
+        exception.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'Request body is larger than this gateway accepts'
+          : exception instanceof SyntaxError || /JSON/i.test(exception.message)
+            ? 'Request body is not valid JSON'
+            : exception.message;
+      if (code === 'invalid_request' && /JSON/i.test(exception.message)) code = 'invalid_json';
+    } else {
+      const errorId = randomUUID();
+      this.logger.error(
+        { err: exception, errorId, requestId: request.id },
+        'unhandled error',
+      );
+      code = 'internal_error';
+      message = `Internal error (error id ${errorId})`;
+    }
+
+    const status = ERROR_CODES[code].status;
+    if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
+    void reply.status(status).send(toOpenAiError(code, message, param));
+  }
+}
+
+function isFastifyError(e: unknown): e is Error & { code: string; statusCode?: number } {
+  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && 'statusCode' in e;
+}

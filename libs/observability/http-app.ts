@@ -1,0 +1,108 @@
+import type { ExceptionFilter, INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { OpenAiErrorFilter } from './error.filter';
+import { PinoNestLogger } from './logger';
+import { Metrics } from './metrics';
+import { Readiness } from './readiness';
+import { LOGGER } from './observability.module';
+
+export interface HttpAppOptions {
+  port: number;
+  host: string;
+  /** Largest accepted request body in bytes. */
+  bodyLimit?: number;
+  shutdownGraceMs: number;
+  /** Replaces the default OpenAI-shaped error filter (e.g. to audit rejections too). */
+  errorFilter?: (app: NestFastifyApplication, logger: Logger) => ExceptionFilter;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Creates and starts a Fastify-backed Nest app with the shared error shape, request ids,
+ * request metrics and graceful shutdown (stop readiness, drain in-flight, then close).
+ */
+export async function startHttpApp(
+  module: unknown,
+  opts: HttpAppOptions,
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    logger: false,
+    trustProxy: false,
+    // Caller-supplied ids are kept only when they are short and plain.
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  const logger = app.get<Logger>(LOGGER);
+  app.useLogger(new PinoNestLogger(logger));
+  app.useGlobalFilters(opts.errorFilter?.(app, logger) ?? new OpenAiErrorFilter(logger));
+  const metrics = app.get(Metrics);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (req, reply) => {
+    void reply.header('x-request-id', req.id);
+  });
+  fastify.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions?.url ?? 'unmatched';
+    metrics.httpDuration.observe(
+      { method: req.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    if (route !== '/healthz' && route !== '/readyz' && route !== '/metrics') {
+      logger.info(
+        {
+          requestId: req.id,
+          method: req.method,
+          route,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 100) / 100,
+        },
+        'request',
+      );
+    }
+  });
+  installShutdown(app, { logger, shutdownGraceMs: opts.shutdownGraceMs });
+  await app.listen(opts.port, opts.host);
+  logger.info({ port: opts.port, host: opts.host }, 'listening');
+  return app;
+}
+
+/** Starts a Nest app without HTTP routes of its own besides health (workers). */
+export function installShutdown(app: INestApplication, opts: { logger: Logger; shutdownGraceMs: number }): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    opts.logger.info({ signal }, 'shutting down: draining in-flight work');
+    app.get(Readiness).startDraining();
+    const force = setTimeout(() => {
+      opts.logger.error('shutdown grace period elapsed, exiting');
+      process.exit(1);
+    }, opts.shutdownGraceMs + 5000);
+    force.unref();
+    app
+      .close()
+      .then(() => {
+        opts.logger.info('stopped');
+        opts.logger.flush();
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        opts.logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
