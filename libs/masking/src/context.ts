@@ -1,0 +1,70 @@
+import type { EntityType } from './entities';
+
+/** Words that, near a candidate, make it more likely to be the entity (lower-case, whole words). */
+export const CONTEXT_WORDS: Partial<Record<EntityType, readonly string[]>> = {
+  CREDIT_CARD: ['card', 'credit', 'debit', 'visa', 'mastercard', 'amex', 'cc', 'payment', 'pan', 'kreditkarte', 'carte', 'tarjeta'],
+  PHONE_NUMBER: ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call', 'fax', 'whatsapp', 'sms', 'text me', 'ring', 'telefon', 'téléphone', 'contact'],
+  US_SSN: ['ssn', 'social security', 'ss#', 'ssn#'],
+  US_ITIN: ['itin', 'taxpayer', 'tax id', 'tin'],
+  US_BANK_ROUTING: ['routing', 'aba', 'rtn', 'transit number', 'routing number'],
+  UK_NHS: ['nhs', 'health service', 'nhs number'],
+  UK_NINO: ['national insurance', 'nino', 'ni number', 'ni no'],
+  DE_TAX_ID: ['steuer', 'steuer-id', 'steuerid', 'idnr', 'identifikationsnummer', 'steueridentifikationsnummer', 'tax id', 'tin'],
+  FR_NIR: ['sécurité sociale', 'securite sociale', 'nir', 'insee', 'social security', 'numéro de sécu'],
+  ES_NIF: ['nif', 'dni', 'nie'],
+  IT_FISCAL_CODE: ['codice fiscale', 'fiscal code', 'cf'],
+  IN_AADHAAR: ['aadhaar', 'aadhar', 'uidai', 'uid'],
+  IN_PAN: ['pan', 'permanent account', 'income tax'],
+  BR_CPF: ['cpf', 'cadastro de pessoas'],
+  SG_NRIC: ['nric', 'fin', 'ic number', 'ic no'],
+  AU_TFN: ['tfn', 'tax file'],
+  CA_SIN: ['sin', 'social insurance', 'nas'],
+  IMEI: ['imei', 'handset', 'device id'],
+  SWIFT_BIC: ['swift', 'bic', 'bank identifier', 'swift code', 'bank code'],
+  DATE_OF_BIRTH: ['born', 'birth', 'dob', 'd.o.b', 'd.o.b.', 'birthday', 'birthdate', 'geboren', 'né le', 'née le', 'nacimiento', 'naissance', 'nascita'],
+  IP_ADDRESS: ['ip', 'ipv4', 'ipv6', 'host', 'server', 'client', 'addr'],
+  CRYPTO: ['wallet', 'btc', 'bitcoin', 'eth', 'ethereum', 'crypto', 'send to', 'address'],
+  MAC_ADDRESS: ['mac', 'ethernet', 'wifi', 'hardware address', 'bssid'],
+  PERSON: ['name', 'patient', 'customer', 'employee'],
+};
+
+/** Boost added when a context word is near; DATE_OF_BIRTH is only meaningful with one. */
+export const CONTEXT_BOOST: Partial<Record<EntityType, number>> = { DATE_OF_BIRTH: 0.65 };
+export const DEFAULT_CONTEXT_BOOST = 0.4;
+
+/** Near a number, these say "an identifier of a thing, not of a person": lower the score. */
+export const NEGATIVE_WORDS: readonly string[] = [
+  'order', 'invoice', 'isbn', 'sku', 'tracking', 'ref', 'reference', 'version', 'build', 'serial', 'model', 'part', 'product',
+  'ticket', 'item', 'batch', 'lot', 'txn', 'transaction id', 'commit', 'sha', 'uuid', 'ean', 'upc', 'asin', 'release',
+];
+export const NEGATIVE_PENALTY = 0.35;
+export const NEGATIVE_TYPES: ReadonlySet<EntityType> = new Set<EntityType>([
+  'CREDIT_CARD', 'PHONE_NUMBER', 'US_SSN', 'US_ITIN', 'US_BANK_ROUTING', 'UK_NHS', 'CA_SIN', 'IN_AADHAAR', 'AU_TFN', 'BR_CPF',
+  'DE_TAX_ID', 'IMEI', 'IP_ADDRESS', 'DATE_OF_BIRTH',
+]);
+
+export const BEFORE_WINDOW = 48;
+export const AFTER_WINDOW = 24;
+export const NEGATIVE_WINDOW = 24;
+
+function isLetterCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c > 127;
+}
+
+/** True when `word` occurs in `window` (lower-case) as a whole word. */
+export function hasWord(window: string, word: string): boolean {
+  let from = 0;
+  for (;;) {
+    const k = window.indexOf(word, from);
+    if (k === -1) return false;
+    const before = k === 0 ? 32 : window.charCodeAt(k - 1);
+    const after = k + word.length >= window.length ? 32 : window.charCodeAt(k + word.length);
+    if (!isLetterCode(before) && !isLetterCode(after)) return true;
+    from = k + 1;
+  }
+}
+
+export function anyWord(window: string, words: readonly string[]): boolean {
+  for (const w of words) if (hasWord(window, w)) return true;
+  return false;
+}

@@ -1,0 +1,222 @@
+import { createHmac } from 'node:crypto';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { parse as parseDomain } from 'tldts';
+import {
+  abaValid, base58CheckEncode, base58Decode, bech32Encode, bech32Variant, BECH32_ALPHABET, cpfValid, deTaxIdValid,
+  eip55Checksum, ibanCheckDigits, ibanValid, itFiscalCheckChar, itinValid, luhnCheckDigit, nhsValid, nifLetter,
+  nricCheckChar, ssnValid, tfnValid, verhoeffCheckDigit,
+} from './checksums';
+import type { EntityType } from './entities';
+import { cardNetwork } from './recognizers/numeric';
+
+/** Deterministic byte stream: HMAC-SHA-256(key, seed || counter). */
+export class Rng {
+  private buf = Buffer.alloc(0);
+  private pos = 0;
+  private counter = 0;
+  constructor(
+    private readonly key: Buffer,
+    private readonly seed: string,
+  ) {}
+  private byte(): number {
+    if (this.pos >= this.buf.length) {
+      this.buf = createHmac('sha256', this.key).update(this.seed).update(String(this.counter++)).digest();
+      this.pos = 0;
+    }
+    return this.buf[this.pos++];
+  }
+  int(n: number): number {
+    const v = ((this.byte() << 16) | (this.byte() << 8) | this.byte()) >>> 0;
+    return v % n;
+  }
+  pick(chars: string): string {
+    return chars[this.int(chars.length)];
+  }
+  bytes(n: number): Buffer {
+    const out = Buffer.alloc(n);
+    for (let i = 0; i < n; i++) out[i] = this.byte();
+    return out;
+  }
+}
+
+const DIGITS = '0123456789';
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+
+/** Same shape: digit→digit, upper→upper, lower→lower; everything else kept. Skips the first `keep` chars. */
+export function shapeFake(rng: Rng, s: string, keep = 0): string {
+  let out = s.slice(0, keep);
+  for (let i = keep; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) out += rng.pick(DIGITS);
+    else if (c >= 65 && c <= 90) out += rng.pick(UPPER);
+    else if (c >= 97 && c <= 122) out += rng.pick(LOWER);
+    else out += s[i];
+  }
+  return out;
+}
+
+/** Put `digits` back into the positions of the digits of `format`. */
+function reformat(format: string, chars: string, isSlot: (c: string) => boolean = (c) => c >= '0' && c <= '9'): string {
+  let k = 0;
+  let out = '';
+  for (const ch of format) out += isSlot(ch) && k < chars.length ? chars[k++] : ch;
+  return out;
+}
+
+function onlyDigits(s: string): string {
+  return s.replace(/\D/g, '');
+}
+
+function randomDigits(rng: Rng, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += rng.pick(DIGITS);
+  return s;
+}
+
+/** Retry a generator until the validator passes (bounded; the last try is returned regardless). */
+function until(rng: Rng, gen: () => string, ok: (s: string) => boolean, tries = 200): string {
+  let s = gen();
+  for (let i = 1; i < tries && !ok(s); i++) s = gen();
+  return s;
+}
+
+const FIRST = ['Alex', 'Sam', 'Jordan', 'Taylor', 'Morgan', 'Casey', 'Robin', 'Jamie', 'Avery', 'Riley', 'Quinn', 'Drew', 'Kim', 'Lee', 'Noa', 'Eli'];
+const LAST = ['Smith', 'Garcia', 'Müller', 'Rossi', 'Dubois', 'Silva', 'Novak', 'Tanaka', 'Kumar', 'Nguyen', 'Brown', 'Jensen', 'Kowalski', 'Haddad', 'Okafor', 'Ivanova'];
+
+/**
+ * A format-preserving fake derived from (key, type, value). Where the type has a
+ * validator the fake passes it (card: same network and length, valid Luhn; IBAN: same
+ * country, valid mod-97; …). `value` is the normalized span text.
+ */
+export function fakeValue(type: EntityType, value: string, rng: Rng): string {
+  const d = onlyDigits(value);
+  switch (type) {
+    case 'CREDIT_CARD': {
+      const keep = d.slice(0, 4);
+      const net = cardNetwork(d);
+      const out = until(rng, () => {
+        const body = keep + randomDigits(rng, d.length - 5);
+        return body + luhnCheckDigit(body);
+      }, (s) => cardNetwork(s) === net && s !== d);
+      return reformat(value, out);
+    }
+    case 'IMEI':
+    case 'CA_SIN': {
+      const body = (type === 'CA_SIN' ? rng.pick('1234567') : rng.pick('1234567')) + randomDigits(rng, d.length - 2);
+      return reformat(value, body + luhnCheckDigit(body));
+    }
+    case 'IN_AADHAAR': {
+      const body = rng.pick('23456789') + randomDigits(rng, 10);
+      return reformat(value, body + verhoeffCheckDigit(body));
+    }
+    case 'US_SSN': return reformat(value, until(rng, () => randomDigits(rng, 9), (s) => ssnValid(s) && s !== d));
+    case 'US_ITIN': return reformat(value, until(rng, () => '9' + randomDigits(rng, 8), itinValid));
+    case 'US_BANK_ROUTING': return reformat(value, until(rng, () => '0' + randomDigits(rng, 8), abaValid));
+    case 'UK_NHS': return reformat(value, until(rng, () => randomDigits(rng, 10), nhsValid));
+    case 'AU_TFN': return reformat(value, until(rng, () => randomDigits(rng, d.length), tfnValid));
+    case 'BR_CPF': return reformat(value, until(rng, () => randomDigits(rng, 11), cpfValid));
+    case 'DE_TAX_ID': return reformat(value, until(rng, () => rng.pick('123456789') + randomDigits(rng, 10), deTaxIdValid, 2000));
+    case 'IBAN_CODE': {
+      const compactValue = value.replace(/[ -]/g, '').toUpperCase();
+      const country = compactValue.slice(0, 2);
+      const out = until(rng, () => {
+        const bban = shapeFake(rng, compactValue.slice(4));
+        return country + ibanCheckDigits(country, bban) + bban;
+      }, ibanValid, 50);
+      return reformat(value, out, (c) => /[A-Za-z0-9]/.test(c));
+    }
+    case 'ES_NIF': {
+      const nie = /^[XYZ]/.test(value);
+      const num = randomDigits(rng, nie ? 7 : 8);
+      const letter = nifLetter(Number((nie ? String('XYZ'.indexOf(value[0])) : '') + num));
+      const body = (nie ? value[0] : '') + num + letter;
+      return reformat(value, body, (c) => /[A-Z0-9]/.test(c));
+    }
+    case 'SG_NRIC': {
+      const digits = randomDigits(rng, 7);
+      return value[0] + digits + nricCheckChar(value[0], digits);
+    }
+    case 'IT_FISCAL_CODE': {
+      const body = shapeFake(rng, value.slice(0, 15));
+      const fixed = body.slice(0, 8) + value[8] + body.slice(9);
+      return fixed + itFiscalCheckChar(fixed);
+    }
+    case 'FR_NIR': {
+      const c = value.replace(/ /g, '');
+      const body = c.slice(0, 7) + randomDigits(rng, 6);
+      const num = body.replace('2A', '19').replace('2B', '18');
+      const key = String(97 - Number(BigInt(num) % 97n)).padStart(2, '0');
+      return reformat(value, body + key, (ch) => ch !== ' ');
+    }
+    case 'UK_NINO':
+      return value.slice(0, 2) + shapeFake(rng, value.slice(2, -1)) + rng.pick('ABCD');
+    case 'IN_PAN':
+      return shapeFake(rng, value.slice(0, 3)) + value[3] + shapeFake(rng, value.slice(4));
+    case 'EMAIL_ADDRESS': {
+      const at = value.lastIndexOf('@');
+      const domain = value.slice(at + 1);
+      const suffix = parseDomain(domain).publicSuffix ?? '';
+      const label = domain.slice(0, Math.max(0, domain.length - suffix.length - 1));
+      return shapeFake(rng, value.slice(0, at).toLowerCase()) + '@' + shapeFake(rng, label.toLowerCase()) + '.' + suffix;
+    }
+    case 'PHONE_NUMBER': {
+      const parsed = value.trim().startsWith('+') ? parsePhoneNumberFromString(value) : undefined;
+      const keep = parsed !== undefined ? parsed.countryCallingCode.length + 3 : 3;
+      const digitsKept = d.slice(0, keep);
+      const out = until(rng, () => digitsKept + randomDigits(rng, d.length - keep), (s) => {
+        const p = parsePhoneNumberFromString(reformat(value, s), 'US');
+        return s !== d && p !== undefined && p.isValid();
+      }, 50);
+      return reformat(value, out);
+    }
+    case 'IP_ADDRESS': {
+      if (value.includes(':')) return shapeFake(rng, value.toLowerCase()).replace(/[g-z]/g, () => rng.pick('abcdef'));
+      return [10, 1 + rng.int(254), rng.int(256), 1 + rng.int(254)].join('.');
+    }
+    case 'MAC_ADDRESS':
+      return shapeFake(rng, value).replace(/[G-Z]/g, () => rng.pick('ABCDEF')).replace(/[g-z]/g, () => rng.pick('abcdef'));
+    case 'CRYPTO': return fakeCrypto(value, rng);
+    case 'PERSON': {
+      const words = value.split(' ');
+      return words.map((_, i) => (i === 0 && words.length > 1 ? FIRST[rng.int(FIRST.length)] : LAST[rng.int(LAST.length)])).join(' ');
+    }
+    case 'DATE_OF_BIRTH': {
+      return until(rng, () => shapeFake(rng, value).replace(/\b\d{4}\b/, () => String(1940 + rng.int(60))), (s) => /\b(19|20)\d\d\b/.test(s), 20);
+    }
+    case 'URL': {
+      const k = value.indexOf('://');
+      return shapeFake(rng, value, k >= 0 ? k + 3 : value.startsWith('www.') ? 4 : 0);
+    }
+    case 'AWS_ACCESS_KEY':
+    case 'GOOGLE_API_KEY':
+      return shapeFake(rng, value, 4);
+    case 'SWIFT_BIC':
+      return shapeFake(rng, value.slice(0, 4)) + value.slice(4, 6) + shapeFake(rng, value.slice(6));
+    default: {
+      // Keys: keep the well-known prefix ("ghp_", "sk-proj-", "xoxb-") so the shape stays recognisable.
+      const m = /^[A-Za-z]{2,10}(?:[_-][A-Za-z0-9]{2,6})?[_-]/.exec(value);
+      return shapeFake(rng, value, m !== null && m[0].length < value.length ? m[0].length : 0);
+    }
+  }
+}
+
+function fakeCrypto(value: string, rng: Rng): string {
+  if (value.startsWith('0x')) {
+    const hex = rng.bytes(20).toString('hex');
+    const body = value.slice(2);
+    return '0x' + (body !== body.toLowerCase() ? eip55Checksum(hex) : hex);
+  }
+  const variant = bech32Variant(value);
+  if (variant !== null) {
+    const lower = value.toLowerCase();
+    const sep = lower.lastIndexOf('1');
+    const data = [BECH32_ALPHABET.indexOf(lower[sep + 1])];
+    for (let i = sep + 2; i < lower.length - 6; i++) data.push(rng.int(32));
+    const out = bech32Encode(lower.slice(0, sep), data, variant);
+    return value === lower ? out : out.toUpperCase();
+  }
+  const raw = base58Decode(value);
+  const version = raw !== null && raw.length > 0 ? raw[0] : 0;
+  return base58CheckEncode(Buffer.concat([Buffer.from([version]), rng.bytes(20)]));
+}

@@ -1,0 +1,75 @@
+import { detect } from './detect';
+import { mask } from './mask';
+
+// Adversarial shapes: each one targets a recognizer family's worst case.
+const GENERATORS: Record<string, (n: number) => string> = {
+  digits: (n) => '4'.repeat(n),
+  separatedDigits: (n) => '4111 '.repeat(Math.ceil(n / 5)).slice(0, n),
+  repeatedSeparators: (n) => '1-.-/ '.repeat(Math.ceil(n / 6)).slice(0, n),
+  ats: (n) => '@'.repeat(n),
+  emailish: (n) => 'a@b.'.repeat(Math.ceil(n / 4)).slice(0, n),
+  jwtPrefixes: (n) => 'eyJ'.repeat(Math.ceil(n / 3)).slice(0, n),
+  pemBegins: (n) => '-----BEGIN PRIVATE KEY-----'.repeat(Math.ceil(n / 27)).slice(0, n),
+  colons: (n) => 'a:'.repeat(Math.ceil(n / 2)).slice(0, n),
+  urls: (n) => 'http://'.repeat(Math.ceil(n / 7)).slice(0, n),
+  credentialWords: (n) => 'password=token:'.repeat(Math.ceil(n / 15)).slice(0, n),
+  names: (n) => 'Mr. Aa Bb Cc '.repeat(Math.ceil(n / 13)).slice(0, n),
+  zeroWidth: (n) => '4\u200B'.repeat(Math.ceil(n / 2)).slice(0, n),
+  upperWords: (n) => 'ABCDEFGH12 '.repeat(Math.ceil(n / 11)).slice(0, n),
+};
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function randomUnicode(n: number, rnd: () => number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = rnd();
+    const cp = r < 0.5 ? 32 + Math.floor(rnd() * 95) : r < 0.8 ? Math.floor(rnd() * 0x3000) : Math.floor(rnd() * 0x10ffff);
+    parts.push(cp >= 0xd800 && cp <= 0xdfff ? '\uFFFD' : String.fromCodePoint(cp));
+  }
+  return parts.join('');
+}
+
+function timeMs(fn: () => void): number {
+  const best: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const t = process.hrtime.bigint();
+    fn();
+    best.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return Math.min(...best);
+}
+
+describe('robustness', () => {
+  it('survives random unicode, lone surrogates and control characters, with findings inside the text', () => {
+    const rnd = seeded(42);
+    for (let i = 0; i < 200; i++) {
+      const text = randomUnicode(200 + Math.floor(rnd() * 500), rnd) + '\uD800 joe@example.com \u0000\uDFFF';
+      const findings = detect(text);
+      for (const f of findings) {
+        expect(f.start).toBeGreaterThanOrEqual(0);
+        expect(f.end).toBeLessThanOrEqual(text.length);
+        expect(f.end).toBeGreaterThan(f.start);
+      }
+      expect(findings.map((f) => f.type)).toContain('EMAIL_ADDRESS');
+      expect(mask(text, { entities: { EMAIL_ADDRESS: { strategy: 'redact' } } }).text).not.toContain('joe@example.com');
+    }
+  });
+
+  it.each(Object.keys(GENERATORS))('%s: time grows roughly linearly (100 KB vs 1 MB)', (name) => {
+    const gen = GENERATORS[name];
+    const small = gen(100_000);
+    const large = gen(1_000_000);
+    detect(small); // warm-up
+    const tSmall = Math.max(timeMs(() => detect(small)), 1);
+    const tLarge = timeMs(() => detect(large));
+    // Linear is ×10; quadratic would be ×100. Generous bound for noisy 2-core CI machines.
+    expect(tLarge / tSmall).toBeLessThan(30);
+  });
+});

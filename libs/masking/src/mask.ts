@@ -1,0 +1,129 @@
+import { createHmac } from 'node:crypto';
+import { type DetectOptions, type Finding, detectInternal } from './detect';
+import { ENTITY_TYPES, type EntityType } from './entities';
+import { Rng, fakeValue } from './fake';
+import { type Keyring, MaskingError, subKey } from './keyring';
+import { type MaskingRule, maskingRuleSchema } from './schema';
+import { tokenize } from './tokens';
+
+export interface MaskOptions extends Omit<DetectOptions, 'entities'> {
+  /** Types to detect and how to mask each. Only these recognizers run (unless `defaultRule` is set). */
+  readonly entities: Partial<Record<EntityType, MaskingRule>>;
+  /** Rule for detected types missing from `entities`; setting it runs every recognizer. */
+  readonly defaultRule?: MaskingRule;
+  /** Required by hash, tokenize and fake. */
+  readonly keyring?: Keyring;
+}
+
+export interface MaskResult {
+  readonly text: string;
+  /** Offsets refer to the input text. */
+  readonly findings: Finding[];
+  readonly counts: Partial<Record<EntityType, number>>;
+}
+
+const FORMAT_CHARS_RE = /\p{Cf}/u;
+const MASKABLE_RE = /[\p{L}\p{N}]/u;
+
+/** Canonical value for hash and fake: the same entity written differently gets the same pseudonym. */
+function canonical(type: EntityType, normValue: string): string {
+  switch (type) {
+    case 'EMAIL_ADDRESS':
+    case 'URL':
+      return normValue.toLowerCase();
+    case 'PERSON':
+    case 'PASSWORD':
+    case 'SECRET':
+    case 'PRIVATE_KEY':
+    case 'JWT':
+    case 'DATE_OF_BIRTH':
+      return normValue;
+    default:
+      return normValue.replace(/[\s().\-/]/g, '').toUpperCase();
+  }
+}
+
+function keepLast(original: string, n: number, maskChar: string): string {
+  const chars = Array.from(original).filter((c) => !FORMAT_CHARS_RE.test(c));
+  let keep = n;
+  const out: string[] = new Array<string>(chars.length);
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const c = chars[i];
+    if (!MASKABLE_RE.test(c)) out[i] = c;
+    else if (keep > 0) {
+      out[i] = c;
+      keep--;
+    } else out[i] = maskChar;
+  }
+  return out.join('');
+}
+
+function validateRules(options: MaskOptions): void {
+  for (const [type, rule] of Object.entries(options.entities)) {
+    if (!(ENTITY_TYPES as readonly string[]).includes(type)) throw new MaskingError('INVALID_RULE', `unknown entity type "${type}"`);
+    if (!maskingRuleSchema.safeParse(rule).success) throw new MaskingError('INVALID_RULE', `invalid masking rule for ${type}`);
+  }
+}
+
+const validated = new WeakSet<object>();
+
+export function mask(text: string, options: MaskOptions): MaskResult {
+  if (!validated.has(options.entities)) {
+    validateRules(options);
+    validated.add(options.entities);
+  }
+  const types = Object.keys(options.entities) as EntityType[];
+  const { norm, findings } = detectInternal(text, {
+    ...options,
+    entities: options.defaultRule !== undefined ? undefined : types,
+  });
+  const counts: Partial<Record<EntityType, number>> = {};
+  let out = '';
+  let last = 0;
+  for (const f of findings) {
+    const rule = options.entities[f.type] ?? options.defaultRule;
+    if (rule === undefined) continue;
+    out += text.slice(last, f.start);
+    out += apply(rule, f.type, text.slice(f.start, f.end), norm.text.slice(f.normStart, f.normEnd), options.keyring);
+    last = f.end;
+    counts[f.type] = (counts[f.type] ?? 0) + 1;
+  }
+  out += text.slice(last);
+  return {
+    text: out,
+    findings: findings.map(({ type, start, end, score, validator }) => ({ type, start, end, score, validator })),
+    counts,
+  };
+}
+
+function apply(rule: MaskingRule, type: EntityType, original: string, normValue: string, keyring: Keyring | undefined): string {
+  switch (rule.strategy) {
+    case 'redact':
+      return '';
+    case 'replace':
+      return rule.label ?? `<${type}>`;
+    case 'keep_last':
+      return keepLast(original, rule.n ?? 4, rule.maskChar ?? '*');
+    case 'hash': {
+      const { key } = subKey(keyring, 'hash');
+      const hex = createHmac('sha256', key).update(type).update('\0').update(canonical(type, normValue)).digest('hex');
+      return `<${type}:${hex.slice(0, rule.length ?? 12)}>`;
+    }
+    case 'tokenize':
+      if (keyring === undefined) throw new MaskingError('KEYRING_REQUIRED', 'strategy needs a keyring (tokenize)');
+      return tokenize(normValue, keyring);
+    case 'fake': {
+      const { key } = subKey(keyring, 'fake');
+      return fakeValue(type, normValue, new Rng(key, `${type}\0${canonical(type, normValue)}`));
+    }
+    default: {
+      const never: never = rule;
+      throw new MaskingError('INVALID_RULE', `unknown strategy ${String((never as { strategy: string }).strategy)}`);
+    }
+  }
+}
+
+/** Masks each text independently with the same options (one validation of the rules). */
+export function maskBatch(texts: readonly string[], options: MaskOptions): MaskResult[] {
+  return texts.map((t) => mask(t, options));
+}

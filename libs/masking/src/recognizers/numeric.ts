@@ -1,0 +1,254 @@
+import {
+  abaValid, cpfValid, deTaxIdValid, itinValid, luhnValid, nhsValid, sinValid, ssnValid, tfnValid, verhoeffValid,
+} from '../checksums';
+import { type ScanInput, isDigit, isWordChar, wants } from './types';
+
+/**
+ * Digit-run family: one hand-written pass finds runs of digit groups joined by ONE
+ * separator kind (space, '-', '.', '/'; CPF's "ddd.ddd.ddd-dd" is the single exception,
+ * a final '-' after dots). Words between numbers end a run, so "order 4111 qty 1111"
+ * never merges into a card; a change of separator ends it too.
+ */
+export interface DigitRun {
+  readonly start: number;
+  readonly end: number;
+  readonly digits: string;
+  readonly groups: readonly number[];
+  readonly groupStarts: readonly number[];
+  readonly sep: number;
+  readonly finalDash: boolean;
+  /** Touches a letter/digit/underscore: part of a longer token. */
+  readonly wordAdjacent: boolean;
+  /** Continues past a different separator into more digits (timestamps, version strings). */
+  readonly joined: boolean;
+}
+
+const SPACE = 32;
+const DASH = 45;
+const DOT = 46;
+const SLASH = 47;
+
+function isSep(c: number): boolean {
+  return c === SPACE || c === DASH || c === DOT || c === SLASH;
+}
+
+export const NUMERIC_TYPES = [
+  'CREDIT_CARD', 'IMEI', 'US_SSN', 'US_ITIN', 'US_BANK_ROUTING', 'UK_NHS', 'CA_SIN', 'IN_AADHAAR', 'AU_TFN',
+  'BR_CPF', 'DE_TAX_ID', 'IP_ADDRESS', 'DATE_OF_BIRTH',
+] as const;
+
+export function scanDigitRuns(input: ScanInput): void {
+  if (!wants(input, ...NUMERIC_TYPES)) return;
+  const text = input.text;
+  const n = text.length;
+  let i = 0;
+  const groups: number[] = [];
+  const groupStarts: number[] = [];
+  while (i < n) {
+    const c0 = text.charCodeAt(i);
+    if (!isDigit(c0)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    groups.length = 0;
+    groupStarts.length = 0;
+    let sep = 0;
+    let finalDash = false;
+    let gStart = i;
+    for (;;) {
+      while (i < n && isDigit(text.charCodeAt(i))) i++;
+      groups.push(i - gStart);
+      groupStarts.push(gStart);
+      if (i + 1 < n && isDigit(text.charCodeAt(i + 1))) {
+        const c = text.charCodeAt(i);
+        if (isSep(c) && !finalDash) {
+          if (sep === 0) sep = c;
+          else if (c !== sep) {
+            if (sep === DOT && c === DASH) finalDash = true;
+            else break;
+          }
+          i++;
+          gStart = i;
+          continue;
+        }
+      }
+      break;
+    }
+    const end = i;
+    const prev = start > 0 ? text.charCodeAt(start - 1) : 0;
+    const next = end < n ? text.charCodeAt(end) : 0;
+    const joined =
+      (isSep(prev) && start > 1 && isDigit(text.charCodeAt(start - 2))) ||
+      ((isSep(next) || next === 58) && end + 1 < n && isDigit(text.charCodeAt(end + 1))) ||
+      (prev === 58 && start > 1 && isDigit(text.charCodeAt(start - 2)));
+    const digits = groups.length === 1 ? text.slice(start, end) : stripSeps(text, start, end);
+    classify(input, {
+      start, end, digits, groups, groupStarts, sep, finalDash, joined,
+      wordAdjacent: (prev !== 0 && isWordChar(prev)) || (next !== 0 && isWordChar(next)),
+    });
+  }
+}
+
+function stripSeps(text: string, s: number, e: number): string {
+  let out = '';
+  let runStart = s;
+  for (let k = s; k < e; k++) {
+    if (!isDigit(text.charCodeAt(k))) {
+      out += text.slice(runStart, k);
+      runStart = k + 1;
+    }
+  }
+  return out + text.slice(runStart, e);
+}
+
+function sameGroups(groups: readonly number[], pattern: readonly number[]): boolean {
+  if (groups.length !== pattern.length) return false;
+  for (let k = 0; k < groups.length; k++) if (groups[k] !== pattern[k]) return false;
+  return true;
+}
+
+// ---- credit cards: issuer ranges and lengths per network ----
+
+interface Network {
+  readonly name: string;
+  readonly lengths: readonly number[];
+  readonly match: (d: string) => boolean;
+}
+const p = (d: string, len: number): number => Number(d.slice(0, len));
+export const CARD_NETWORKS: readonly Network[] = [
+  { name: 'visa', lengths: [13, 16, 19], match: (d) => d[0] === '4' },
+  { name: 'mastercard', lengths: [16], match: (d) => (p(d, 2) >= 51 && p(d, 2) <= 55) || (p(d, 4) >= 2221 && p(d, 4) <= 2720) },
+  { name: 'amex', lengths: [15], match: (d) => p(d, 2) === 34 || p(d, 2) === 37 },
+  { name: 'discover', lengths: [16, 17, 18, 19], match: (d) => p(d, 4) === 6011 || p(d, 2) === 65 || (p(d, 3) >= 644 && p(d, 3) <= 649) || (p(d, 6) >= 622126 && p(d, 6) <= 622925) },
+  { name: 'diners', lengths: [14, 15, 16, 17, 18, 19], match: (d) => (p(d, 3) >= 300 && p(d, 3) <= 305) || p(d, 2) === 36 || p(d, 2) === 38 || p(d, 2) === 39 },
+  { name: 'jcb', lengths: [16, 17, 18, 19], match: (d) => p(d, 4) >= 3528 && p(d, 4) <= 3589 },
+  { name: 'unionpay', lengths: [16, 17, 18, 19], match: (d) => p(d, 2) === 62 },
+  { name: 'maestro', lengths: [12, 13, 14, 15, 16, 17, 18, 19], match: (d) => [5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763].includes(p(d, 4)) },
+  { name: 'mir', lengths: [16, 17, 18, 19], match: (d) => p(d, 4) >= 2200 && p(d, 4) <= 2204 },
+];
+
+export function cardNetwork(d: string): string | null {
+  for (const net of CARD_NETWORKS) if (net.lengths.includes(d.length) && net.match(d)) return net.name;
+  return null;
+}
+
+export function cardValid(d: string): boolean {
+  return d.length >= 12 && d.length <= 19 && cardNetwork(d) !== null && luhnValid(d);
+}
+
+const CARD_GROUPINGS: readonly (readonly number[])[] = [[4, 4, 4, 4], [4, 6, 5], [4, 6, 4], [4, 4, 4, 4, 3], [4, 4, 4, 3], [4, 4, 4, 2], [4, 4, 4, 4, 2], [4, 4, 4, 4, 1]];
+
+function scanCards(input: ScanInput, r: DigitRun): void {
+  if (r.digits.length >= 12 && r.digits.length <= 19 && !r.wordAdjacent && !r.joined && cardValid(r.digits)) {
+    input.emit('CREDIT_CARD', r.start, r.end, 0.9, 'luhn+issuer');
+    return;
+  }
+  // A card followed (or preceded) by more space-separated groups, e.g. "4111 1111 1111 1111 12/27":
+  // only exact card groupings inside such a run are taken.
+  if (r.sep !== SPACE || r.groups.length < 3) return;
+  for (let g = 0; g < r.groups.length; g++) {
+    for (const pattern of CARD_GROUPINGS) {
+      if (g + pattern.length > r.groups.length) continue;
+      let ok = true;
+      for (let k = 0; k < pattern.length && ok; k++) ok = r.groups[g + k] === pattern[k];
+      if (!ok) continue;
+      const s = r.groupStarts[g];
+      const last = g + pattern.length - 1;
+      const e = r.groupStarts[last] + r.groups[last];
+      const d = input.text.slice(s, e).replace(/ /g, '');
+      if (cardValid(d)) {
+        input.emit('CREDIT_CARD', s, e, 0.85, 'luhn+issuer');
+        g = last;
+        break;
+      }
+    }
+  }
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+let currentYear = new Date().getUTCFullYear();
+let yearCheckedAt = Date.now();
+
+/** A plausible birth date: a real calendar day from 1900 to this year. `m` is 1-based. */
+export function validDate(y: number, m: number, d: number): boolean {
+  if (Date.now() - yearCheckedAt > 3_600_000) {
+    currentYear = new Date().getUTCFullYear();
+    yearCheckedAt = Date.now();
+  }
+  if (y < 1900 || y > currentYear || m < 1 || m > 12 || d < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return d <= (m === 2 && leap ? 29 : DAYS_IN_MONTH[m - 1]);
+}
+
+function ipv4(r: DigitRun): boolean {
+  if (r.sep !== DOT || r.groups.length !== 4 || r.finalDash) return false;
+  const parts = r.digits;
+  let off = 0;
+  for (const len of r.groups) {
+    if (len > 3) return false;
+    const part = parts.slice(off, off + len);
+    if (len > 1 && part[0] === '0') return false;
+    if (Number(part) > 255) return false;
+    off += len;
+  }
+  return true;
+}
+
+function classify(input: ScanInput, r: DigitRun): void {
+  const { want, emit } = input;
+  const d = r.digits;
+  const len = d.length;
+  const g = r.groups;
+  const bare = g.length === 1;
+
+  if (want.has('IP_ADDRESS') && !r.wordAdjacent && ipv4(r)) {
+    const next = input.text.charCodeAt(r.end);
+    if (!r.joined || next === SLASH || next === 58) {
+      emit('IP_ADDRESS', r.start, r.end, 0.7, 'ipv4');
+      return;
+    }
+  }
+  if (want.has('CREDIT_CARD') && len >= 12) scanCards(input, r);
+  if (r.wordAdjacent || r.joined) return;
+  if (r.sep === SPACE && g.length > 1) {
+    // Spaces also separate numbers in prose: a long group inside a space run is a number of its own.
+    for (let k = 0; k < g.length; k++) {
+      if (g[k] < 8) continue;
+      const s = r.groupStarts[k];
+      const sub = input.text.slice(s, s + g[k]);
+      classify(input, { start: s, end: s + g[k], digits: sub, groups: [g[k]], groupStarts: [s], sep: 0, finalDash: false, wordAdjacent: false, joined: false });
+    }
+  }
+
+  if (want.has('DATE_OF_BIRTH') && g.length === 3 && r.sep !== SPACE && !r.finalDash) {
+    const a = Number(d.slice(0, g[0]));
+    const b = Number(d.slice(g[0], g[0] + g[1]));
+    const c = Number(d.slice(g[0] + g[1]));
+    const ymd = g[0] === 4 && g[1] <= 2 && g[2] <= 2 && validDate(a, b, c);
+    const dmy = g[2] === 4 && g[0] <= 2 && g[1] <= 2 && (validDate(c, b, a) || validDate(c, a, b));
+    if (ymd || dmy) emit('DATE_OF_BIRTH', r.start, r.end, 0.2, 'date');
+  }
+
+  if (len === 9) {
+    const ssnShape = sameGroups(g, [3, 2, 4]) && (r.sep === DASH || r.sep === SPACE || r.sep === DOT);
+    if (want.has('US_ITIN') && (ssnShape || bare) && itinValid(d)) emit('US_ITIN', r.start, r.end, ssnShape ? 0.85 : 0.3, 'itin-groups');
+    else if (want.has('US_SSN') && (ssnShape || bare) && ssnValid(d)) emit('US_SSN', r.start, r.end, ssnShape ? 0.85 : 0.3, 'ssn-area-group-serial');
+    if (want.has('US_BANK_ROUTING') && (bare || sameGroups(g, [4, 4, 1])) && abaValid(d)) emit('US_BANK_ROUTING', r.start, r.end, 0.35, 'aba-checksum');
+    if (want.has('CA_SIN') && (bare || sameGroups(g, [3, 3, 3])) && sinValid(d)) emit('CA_SIN', r.start, r.end, bare ? 0.3 : 0.45, 'luhn');
+    if (want.has('AU_TFN') && (bare || sameGroups(g, [3, 3, 3])) && tfnValid(d)) emit('AU_TFN', r.start, r.end, bare ? 0.3 : 0.4, 'tfn-mod11');
+  } else if (len === 8) {
+    if (want.has('AU_TFN') && (bare || sameGroups(g, [3, 3, 2])) && tfnValid(d)) emit('AU_TFN', r.start, r.end, 0.3, 'tfn-mod11');
+  } else if (len === 10) {
+    if (want.has('UK_NHS') && (bare || sameGroups(g, [3, 3, 4])) && nhsValid(d)) emit('UK_NHS', r.start, r.end, bare ? 0.3 : 0.4, 'nhs-mod11');
+  } else if (len === 11) {
+    const cpfShape = sameGroups(g, [3, 3, 3, 2]) && r.sep === DOT && r.finalDash;
+    if (want.has('BR_CPF') && (cpfShape || bare || sameGroups(g, [9, 2])) && cpfValid(d)) emit('BR_CPF', r.start, r.end, cpfShape ? 0.85 : 0.35, 'cpf-mod11');
+    if (want.has('DE_TAX_ID') && (bare || sameGroups(g, [2, 3, 3, 3])) && deTaxIdValid(d)) emit('DE_TAX_ID', r.start, r.end, 0.35, 'iso7064-mod11-10');
+  } else if (len === 12) {
+    if (want.has('IN_AADHAAR') && (bare || sameGroups(g, [4, 4, 4])) && d[0] >= '2' && verhoeffValid(d)) emit('IN_AADHAAR', r.start, r.end, bare ? 0.3 : 0.45, 'verhoeff');
+  } else if (len === 15) {
+    const imeiShape = sameGroups(g, [2, 6, 6, 1]);
+    if (want.has('IMEI') && (bare || imeiShape) && luhnValid(d) && cardNetwork(d) === null) emit('IMEI', r.start, r.end, imeiShape ? 0.6 : 0.3, 'luhn');
+  }
+}
