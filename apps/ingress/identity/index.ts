@@ -1,0 +1,11 @@
+export * from './issuer-config';
+export * from './principal';
+export * from './revocation';
+export * from './identity.options';
+export * from './identity.service';
+export * from './jwt.strategy';
+export * from './jwt-auth.guard';
+export * from './current-principal.decorator';
+export * from './identity.module';
+export { TokenError } from './jwt';
+export { KeySourceError, type JwksOptions } from './jwks';

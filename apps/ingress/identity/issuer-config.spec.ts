@@ -1,0 +1,62 @@
+import { parseIssuers } from './issuer-config';
+
+const base = {
+  name: 'ci',
+  issuer: 'https://token.actions.githubusercontent.com',
+  jwksUri: 'https://token.actions.githubusercontent.com/.well-known/jwks',
+  audience: 'embargo',
+  algorithms: ['RS256'],
+};
+
+describe('parseIssuers', () => {
+  it('parses JSON and applies defaults', () => {
+    const [issuer] = parseIssuers(JSON.stringify([base]));
+    expect(issuer).toMatchObject({
+      name: 'ci',
+      claims: { principalId: 'sub' },
+      clockToleranceSeconds: 30,
+      maxTokenBytes: 8192,
+      tokenKind: 'identity',
+    });
+  });
+
+  it('parses YAML, as a list under issuers', () => {
+    const yaml = `
+issuers:
+  - name: k8s
+    issuer: https://kubernetes.default.svc.cluster.local
+    discoveryUrl: https://kubernetes.default.svc.cluster.local/.well-known/openid-configuration
+    audience: [embargo, embargo-ingress]
+    algorithms: [RS256, ES256]
+    claims: { roles: roles, scopes: scope }
+`;
+    const [issuer] = parseIssuers(yaml);
+    expect(issuer).toMatchObject({
+      name: 'k8s',
+      audience: ['embargo', 'embargo-ingress'],
+      claims: { principalId: 'sub', roles: 'roles', scopes: 'scope' },
+    });
+  });
+
+  it.each([
+    [{ algorithms: ['HS256'] }, /issuers\[0\]\.algorithms\[0\]: must be one of/],
+    [{ algorithms: ['none'] }, /issuers\[0\]\.algorithms\[0\]/],
+    [{ algorithms: [] }, /issuers\[0\]\.algorithms: must list at least one/],
+    [{ jwksUri: undefined }, /issuers\[0\]\.jwksUri: set exactly one of jwksUri or discoveryUrl/],
+    [{ discoveryUrl: 'https://x.test/.well-known/openid-configuration' }, /exactly one/],
+    [{ name: 'has:colon' }, /issuers\[0\]\.name/],
+    [{ audience: [] }, /issuers\[0\]\.audience/],
+    [{ clockToleranceSeconds: -1 }, /issuers\[0\]\.clockToleranceSeconds/],
+    [{ surprise: true }, /issuers\[0\]/],
+  ])('names the bad field (%j)', (change, message) => {
+    expect(() => parseIssuers(JSON.stringify([{ ...base, ...change }]))).toThrow(message);
+  });
+
+  it('refuses duplicates, empty lists and unparsable text', () => {
+    expect(() => parseIssuers(JSON.stringify([base, { ...base, name: 'ci2' }]))).toThrow(
+      /issuers\[1\]\.issuer: duplicate issuer/,
+    );
+    expect(() => parseIssuers('[]')).toThrow(/at least one issuer/);
+    expect(() => parseIssuers('{ not json')).toThrow(/not valid JSON or YAML/);
+  });
+});

@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * Signature algorithms an issuer may be configured with. Asymmetric only: an HMAC secret
+ * would have to be shared with the gateway, and `none` is no signature at all.
+ * EdDSA is absent on purpose: passport-jwt verifies through jsonwebtoken 9, which
+ * cannot check EdDSA signatures, so such tokens could never pass the HTTP guard.
+ */
+export const ALLOWED_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+] as const;
+export type AllowedAlgorithm = (typeof ALLOWED_ALGORITHMS)[number];
+
+const nonEmpty = z.string().trim().min(1);
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
+
+export const IssuerConfigSchema = z
+  .object({
+    /** Short name, the prefix of every principal id from this issuer ("ci" → "ci:<sub>"). */
+    name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/,
+        'must be 1-63 letters, digits, "_", "." or "-" (no ":")',
+      ),
+    /** The exact `iss` value the tokens carry. */
+    issuer: nonEmpty,
+    jwksUri: httpUrl.optional(),
+    /** Fetched once; its `jwks_uri` is then used. */
+    discoveryUrl: httpUrl.optional(),
+    audience: z.union([nonEmpty, z.array(nonEmpty).min(1)]),
+    algorithms: z
+      .array(
+        z
+          .string()
+          .refine(
+            (a): a is AllowedAlgorithm => (ALLOWED_ALGORITHMS as readonly string[]).includes(a),
+            {
+              message: `must be one of ${ALLOWED_ALGORITHMS.join(', ')} (never none or HS*)`,
+            },
+          ),
+      )
+      .min(1, 'must list at least one algorithm'),
+    claims: z
+      .object({
+        principalId: nonEmpty.default('sub'),
+        roles: nonEmpty.optional(),
+        groups: nonEmpty.optional(),
+        scopes: nonEmpty.optional(),
+      })
+      .strict()
+      .default({ principalId: 'sub' }),
+    clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+    maxTokenBytes: z.number().int().min(256).max(65536).default(8192),
+    /** 'exchanged' for the gateway's own token-exchange issuer. */
+    tokenKind: z.enum(['identity', 'exchanged']).default('identity'),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!c.jwksUri === !c.discoveryUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['jwksUri'],
+        message: 'set exactly one of jwksUri or discoveryUrl',
+      });
+    }
+  });
+
+export type IssuerConfig = z.output<typeof IssuerConfigSchema>;
+export type IssuerConfigInput = z.input<typeof IssuerConfigSchema>;
+
+const IssuerListSchema = z
+  .array(IssuerConfigSchema)
+  .min(1, 'at least one issuer is required')
+  .superRefine((list, ctx) => {
+    const names = new Set<string>();
+    const issuers = new Set<string>();
+    list.forEach((c, i) => {
+      if (names.has(c.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          message: `duplicate issuer name "${c.name}"`,
+        });
+      if (issuers.has(c.issuer))
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'issuer'],
+          message: `duplicate issuer "${c.issuer}"`,
+        });
+      names.add(c.name);
+      issuers.add(c.issuer);
+    });
+  });
+
+/** Validates already-parsed issuer objects; throws an Error naming the first bad field. */
+export function validateIssuers(value: unknown): IssuerConfig[] {
+  const list = isRecord(value) && 'issuers' in value ? value.issuers : value;
+  const result = IssuerListSchema.safeParse(list);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+  throw new Error(`Invalid issuer config at issuers${path}: ${issue.message}`);
+}
+
+/**
+ * Parses a list of issuers from JSON or YAML text: either a list or `{ issuers: [...] }`.
+ * Throws an Error naming the bad field, e.g. `issuers[1].algorithms[0]: must be one of ...`.
+ */
+export function parseIssuers(text: string): IssuerConfig[] {
+  let value: unknown;
+  try {
+    value =
+      text.trimStart().startsWith('[') || text.trimStart().startsWith('{')
+        ? JSON.parse(text)
+        : parseYaml(text);
+  } catch (e) {
+    throw new Error(
+      `Invalid issuer config: not valid JSON or YAML (${(e as Error).message.split('\n')[0]})`,
+    );
+  }
+  return validateIssuers(value);
+}
+
+/** Reads `parseIssuers` input from a .json, .yaml or .yml file. */
+export function loadIssuersFile(path: string): IssuerConfig[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`Cannot read issuer config file ${path}: ${(e as Error).message}`);
+  }
+  return parseIssuers(text);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

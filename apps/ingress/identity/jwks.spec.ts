@@ -1,0 +1,88 @@
+import { generateKeyPair, type TestKeyPair } from '@embargo/testing';
+import { JwksClient, KeySourceError, toVerificationKey } from './jwks';
+import { TokenError } from './jwt';
+
+describe('JwksClient', () => {
+  let a: TestKeyPair;
+  let b: TestKeyPair;
+  beforeAll(async () => {
+    a = await generateKeyPair('RS256', { kid: 'a' });
+    b = await generateKeyPair('RS256', { kid: 'b' });
+  });
+
+  function setup(keys: () => object[], opts: { fail?: () => boolean } = {}) {
+    let clock = 1_000_000;
+    const fetched: string[] = [];
+    const fetcher = async (url: string) => {
+      fetched.push(url);
+      if (opts.fail?.()) throw new Error('connection refused');
+      if (url.endsWith('openid-configuration'))
+        return { issuer: 'https://iss.test', jwks_uri: 'https://iss.test/keys' };
+      return { keys: keys() };
+    };
+    const client = new JwksClient(
+      {
+        name: 'test',
+        issuer: 'https://iss.test',
+        discoveryUrl: 'https://iss.test/.well-known/openid-configuration',
+      },
+      { cooldownSeconds: 30, maxAgeSeconds: 600, timeoutMs: 1000 },
+      fetcher,
+      () => clock,
+    );
+    return { client, fetched, tick: (s: number) => (clock += s * 1000) };
+  }
+
+  it('discovers once, caches keys and refetches an unknown kid at most once per cooldown', async () => {
+    let served = [a.publicJwk];
+    const { client, fetched, tick } = setup(() => served);
+    await expect(client.getKey('a', 'RS256')).resolves.toBeDefined();
+    await client.getKey('a', 'RS256');
+    expect(fetched).toEqual([
+      'https://iss.test/.well-known/openid-configuration',
+      'https://iss.test/keys',
+    ]);
+
+    served = [a.publicJwk, b.publicJwk];
+    await expect(client.getKey('b', 'RS256')).rejects.toThrow(TokenError); // within cooldown
+    expect(fetched).toHaveLength(2);
+    tick(31);
+    const burst = await Promise.allSettled([
+      client.getKey('b', 'RS256'),
+      client.getKey('zzz', 'RS256'),
+      client.getKey('yyy', 'RS256'),
+    ]);
+    expect(burst.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect(fetched).toHaveLength(3); // one shared refetch
+  });
+
+  it('refuses a key whose JWK alg or type does not match the token alg', async () => {
+    const { client } = setup(() => [a.publicJwk]);
+    await expect(client.getKey('a', 'ES256')).rejects.toMatchObject({
+      reason: 'algorithm_not_allowed',
+    });
+  });
+
+  it('picks the single fitting key when the token has no kid', async () => {
+    const { client } = setup(() => [a.publicJwk]);
+    await expect(client.getKey(undefined, 'RS256')).resolves.toBeDefined();
+  });
+
+  it('reports an unreachable JWKS as a key-source error and retries after a short pause', async () => {
+    let down = true;
+    const { client, fetched, tick } = setup(() => [a.publicJwk], { fail: () => down });
+    await expect(client.getKey('a', 'RS256')).rejects.toThrow(KeySourceError);
+    await expect(client.getKey('a', 'RS256')).rejects.toThrow(/unavailable/);
+    expect(fetched).toHaveLength(1);
+    down = false;
+    tick(6);
+    await expect(client.getKey('a', 'RS256')).resolves.toBeDefined();
+  });
+
+  it('ignores symmetric, encryption and broken keys', () => {
+    expect(toVerificationKey({ kty: 'oct', k: 'c2VjcmV0' })).toBeUndefined();
+    expect(toVerificationKey({ ...a.publicJwk, use: 'enc' })).toBeUndefined();
+    expect(toVerificationKey({ kty: 'RSA', n: 'xx' })).toBeUndefined();
+    expect(toVerificationKey(a.publicJwk)?.key.type).toBe('public');
+  });
+});

@@ -1,0 +1,206 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { keyFitsAlgorithm, quote, TokenError } from './jwt';
+
+export interface JwksOptions {
+  /** Least time between two fetches prompted by unknown key ids. */
+  cooldownSeconds: number;
+  /** Keys older than this are refreshed in the background (keys removed upstream go away). */
+  maxAgeSeconds: number;
+  /** Timeout of one discovery or JWKS fetch. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_JWKS_OPTIONS: JwksOptions = {
+  cooldownSeconds: 30,
+  maxAgeSeconds: 600,
+  timeoutMs: 5000,
+};
+
+export type FetchJson = (url: string, timeoutMs: number) => Promise<unknown>;
+
+/** The issuer's keys could not be fetched: not the caller's fault, so not a 401. */
+export class KeySourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeySourceError';
+  }
+}
+
+interface CachedKey {
+  key: KeyObject;
+  /** The JWK's own alg, when it names one. */
+  alg?: string;
+}
+
+const MAX_DOCUMENT_BYTES = 1024 * 1024;
+
+export const fetchJson: FetchJson = async (url, timeoutMs) => {
+  const res = await fetch(url, {
+    signal: AbortSignal.timeout(timeoutMs),
+    headers: { accept: 'application/json' },
+  });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const text = await res.text();
+  if (text.length > MAX_DOCUMENT_BYTES) throw new Error('document too large');
+  return JSON.parse(text) as unknown;
+};
+
+/**
+ * One issuer's signing keys. Fetched on first use, refetched when a token names a key id
+ * we do not hold (at most once per cooldown, so a stream of made-up kids cannot turn the
+ * gateway into a load generator against the IdP), and refreshed in the background when
+ * older than maxAge. Concurrent refreshes share one fetch.
+ */
+export class JwksClient {
+  private byKid = new Map<string, CachedKey>();
+  private withoutKid: CachedKey[] = [];
+  private loadedAt: number | undefined;
+  private lastAttempt = Number.NEGATIVE_INFINITY;
+  private lastFailed = false;
+  private inflight: Promise<void> | undefined;
+  private jwksUri: string | undefined;
+
+  constructor(
+    private readonly source: {
+      name: string;
+      issuer: string;
+      jwksUri?: string;
+      discoveryUrl?: string;
+    },
+    private readonly opts: JwksOptions = DEFAULT_JWKS_OPTIONS,
+    private readonly fetcher: FetchJson = fetchJson,
+    private readonly now: () => number = Date.now,
+    private readonly onBackgroundError: (err: unknown) => void = () => undefined,
+  ) {
+    this.jwksUri = source.jwksUri;
+  }
+
+  /** The verification key for a token's kid and alg; throws TokenError or KeySourceError. */
+  async getKey(kid: string | undefined, alg: string): Promise<KeyObject> {
+    if (this.loadedAt === undefined) {
+      await this.refreshIfAllowed();
+    } else if (this.now() - this.loadedAt > this.opts.maxAgeSeconds * 1000 && !this.inflight) {
+      this.refresh().catch(this.onBackgroundError);
+    }
+    let found = this.find(kid, alg);
+    if (!found) {
+      // An unknown kid may mean the issuer rotated keys: look again, within the cooldown.
+      await this.refreshIfAllowed();
+      found = this.find(kid, alg);
+    }
+    if (!found) {
+      throw new TokenError(
+        'unknown_key',
+        kid === undefined
+          ? `Bearer token has no kid and no single ${alg} key of issuer ${quote(this.source.name)} fits`
+          : `Bearer token key id ${quote(kid)} is unknown to issuer ${quote(this.source.name)}`,
+      );
+    }
+    if ((found.alg !== undefined && found.alg !== alg) || !keyFitsAlgorithm(found.key, alg)) {
+      throw new TokenError(
+        'algorithm_not_allowed',
+        `Bearer token alg ${alg} does not match its signing key`,
+      );
+    }
+    return found.key;
+  }
+
+  private find(kid: string | undefined, alg: string): CachedKey | undefined {
+    if (kid !== undefined) return this.byKid.get(kid);
+    const fitting = [...this.withoutKid, ...this.byKid.values()].filter(
+      (k) => (k.alg === undefined || k.alg === alg) && keyFitsAlgorithm(k.key, alg),
+    );
+    return fitting.length === 1 ? fitting[0] : undefined;
+  }
+
+  private async refreshIfAllowed(): Promise<void> {
+    if (this.inflight) return this.inflight;
+    // After a failed fetch retry sooner, but still not on every request.
+    const wait = this.lastFailed
+      ? Math.min(this.opts.cooldownSeconds, 5)
+      : this.opts.cooldownSeconds;
+    if (this.now() - this.lastAttempt < wait * 1000) {
+      if (this.loadedAt === undefined) {
+        throw new KeySourceError(
+          `Signing keys of issuer ${quote(this.source.name)} are unavailable; retry shortly`,
+        );
+      }
+      return;
+    }
+    return this.refresh();
+  }
+
+  private refresh(): Promise<void> {
+    if (this.inflight) return this.inflight;
+    this.lastAttempt = this.now();
+    this.inflight = this.load()
+      .then(
+        () => {
+          this.lastFailed = false;
+        },
+        (err: unknown) => {
+          this.lastFailed = true;
+          throw new KeySourceError(
+            `Signing keys of issuer ${quote(this.source.name)} could not be fetched (${(err as Error).message}); retry shortly`,
+          );
+        },
+      )
+      .finally(() => {
+        this.inflight = undefined;
+      });
+    return this.inflight;
+  }
+
+  private async load(): Promise<void> {
+    if (!this.jwksUri) this.jwksUri = await this.discover();
+    const doc = await this.fetcher(this.jwksUri, this.opts.timeoutMs);
+    const keys = (doc as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(keys)) throw new Error('JWKS document has no keys array');
+    const byKid = new Map<string, CachedKey>();
+    const withoutKid: CachedKey[] = [];
+    for (const jwk of keys as unknown[]) {
+      const parsed = toVerificationKey(jwk);
+      if (!parsed) continue;
+      const kid = (jwk as { kid?: unknown }).kid;
+      if (typeof kid === 'string') byKid.set(kid, parsed);
+      else withoutKid.push(parsed);
+    }
+    this.byKid = byKid;
+    this.withoutKid = withoutKid;
+    this.loadedAt = this.now();
+  }
+
+  private async discover(): Promise<string> {
+    const url = this.source.discoveryUrl;
+    if (!url) throw new Error('neither jwksUri nor discoveryUrl is set');
+    const doc = (await this.fetcher(url, this.opts.timeoutMs)) as {
+      issuer?: unknown;
+      jwks_uri?: unknown;
+    } | null;
+    if (doc?.issuer !== this.source.issuer)
+      throw new Error('discovery document names a different issuer');
+    if (typeof doc.jwks_uri !== 'string' || !/^https?:\/\//.test(doc.jwks_uri)) {
+      throw new Error('discovery document has no http(s) jwks_uri');
+    }
+    return doc.jwks_uri;
+  }
+}
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/** A public signature key from a JWK, or undefined for anything else (oct, enc, broken). */
+export function toVerificationKey(jwk: unknown): CachedKey | undefined {
+  if (typeof jwk !== 'object' || jwk === null) return undefined;
+  const j = jwk as Record<string, unknown>;
+  if (j.kty !== 'RSA' && j.kty !== 'EC' && j.kty !== 'OKP') return undefined;
+  if (j.use !== undefined && j.use !== 'sig') return undefined;
+  if (Array.isArray(j.key_ops) && !j.key_ops.includes('verify')) return undefined;
+  const pub: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(j)) if (!PRIVATE_MEMBERS.includes(k)) pub[k] = v;
+  try {
+    const key = createPublicKey({ key: pub as never, format: 'jwk' });
+    return { key, alg: typeof j.alg === 'string' ? j.alg : undefined };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,53 @@
+import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { EmbargoError } from '@embargo/contracts';
+import type { Principal } from './principal';
+
+/**
+ * Authenticates with the 'jwt' strategy and sets `request.user` to the Principal. Every
+ * refusal is an EmbargoError whose message says what was wrong and never repeats the token.
+ */
+@Injectable()
+export class JwtAuthGuard extends AuthGuard('jwt') {
+  override handleRequest<TUser = Principal>(
+    err: unknown,
+    user: unknown,
+    info: unknown,
+    context: ExecutionContext,
+  ): TUser {
+    // An unexpected error (a bug, not a bad token) stays a 500 with an error id in the log.
+    if (err) throw err instanceof Error ? err : new Error('authentication failed unexpectedly');
+    if (user) return user as TUser;
+    throw toEmbargoError(info, context);
+  }
+}
+
+function toEmbargoError(reason: unknown, context: ExecutionContext): EmbargoError {
+  if (reason instanceof EmbargoError) return reason;
+  const headers =
+    context.switchToHttp().getRequest<{ headers?: Record<string, unknown> }>().headers ?? {};
+  if (reason instanceof Error && reason.message === 'No auth token') {
+    const header = headers.authorization;
+    return typeof header === 'string' && header.trim()
+      ? new EmbargoError(
+          'unauthenticated',
+          'Authorization header is not a bearer token: send "Authorization: Bearer <token>"',
+        )
+      : new EmbargoError(
+          'unauthenticated',
+          'Missing bearer token: send "Authorization: Bearer <token>"',
+        );
+  }
+  // passport-jwt's own re-check (jsonwebtoken errors); their messages carry no token.
+  if (reason instanceof Error) {
+    switch (reason.name) {
+      case 'TokenExpiredError':
+        return new EmbargoError('invalid_token', 'Bearer token expired');
+      case 'NotBeforeError':
+        return new EmbargoError('invalid_token', 'Bearer token is not yet valid');
+      case 'JsonWebTokenError':
+        return new EmbargoError('invalid_token', `Bearer token rejected: ${reason.message}`);
+    }
+  }
+  return new EmbargoError('unauthenticated', 'Authentication failed');
+}

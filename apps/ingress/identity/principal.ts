@@ -1,0 +1,79 @@
+import type { IssuerConfig } from './issuer-config';
+import { TokenError } from './jwt';
+
+/** Who is calling, as established from a verified token. */
+export interface Principal {
+  /** `<issuer name>:<principal claim>`, e.g. "ci:repo:org/app:ref:refs/heads/main". */
+  id: string;
+  /** The issuer's configured name. */
+  issuer: string;
+  /** The principal claim's value (by default `sub`). */
+  subject: string;
+  roles: string[];
+  groups: string[];
+  scopes: string[];
+  /** The verified claims. */
+  claims: Readonly<Record<string, unknown>>;
+  /** The token's jti, when it has one. */
+  tokenId?: string;
+  /** Token expiry, epoch seconds. */
+  expiresAt: number;
+  tokenKind: 'identity' | 'exchanged';
+}
+
+/** A claim by exact name, else by dotted path ("realm_access.roles" in Keycloak tokens). */
+export function readClaim(claims: Record<string, unknown>, name: string): unknown {
+  if (name in claims) return claims[name];
+  let value: unknown = claims;
+  for (const part of name.split('.')) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function stringList(value: unknown, splitSpaces: boolean): string[] {
+  if (typeof value === 'string')
+    return splitSpaces ? value.split(' ').filter(Boolean) : value ? [value] : [];
+  if (Array.isArray(value))
+    return value.filter((v): v is string => typeof v === 'string' && v.length > 0);
+  return [];
+}
+
+/** Maps verified claims to a Principal with the issuer's claim names. Frozen: it is cached and shared. */
+export function buildPrincipal(
+  issuer: IssuerConfig,
+  claims: Record<string, unknown>,
+  expiresAt: number,
+): Principal {
+  const raw = readClaim(claims, issuer.claims.principalId);
+  const subject = typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : '';
+  if (!subject) {
+    throw new TokenError(
+      'missing_claim',
+      `Bearer token has no ${JSON.stringify(issuer.claims.principalId)} claim to identify the caller`,
+    );
+  }
+  const roles = issuer.claims.roles
+    ? stringList(readClaim(claims, issuer.claims.roles), false)
+    : [];
+  const groups = issuer.claims.groups
+    ? stringList(readClaim(claims, issuer.claims.groups), false)
+    : [];
+  const scopes = issuer.claims.scopes
+    ? stringList(readClaim(claims, issuer.claims.scopes), true)
+    : [];
+  const principal: Principal = {
+    id: `${issuer.name}:${subject}`,
+    issuer: issuer.name,
+    subject,
+    roles: Object.freeze(roles) as string[],
+    groups: Object.freeze(groups) as string[],
+    scopes: Object.freeze(scopes) as string[],
+    claims: Object.freeze({ ...claims }),
+    expiresAt,
+    tokenKind: issuer.tokenKind,
+  };
+  if (typeof claims.jti === 'string' && claims.jti) principal.tokenId = claims.jti;
+  return Object.freeze(principal);
+}

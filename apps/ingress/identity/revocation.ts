@@ -1,0 +1,7 @@
+/** Optional provider: the app binds it to its revocation list (fed from Kafka). */
+export const REVOCATION_CHECK = Symbol('REVOCATION_CHECK');
+
+export interface RevocationCheck {
+  /** Synchronous on purpose: it runs on every request, so it must be an in-memory lookup. */
+  isRevoked(principalId: string, jti?: string): boolean;
+}

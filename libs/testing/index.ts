@@ -1,0 +1,4 @@
+export * from './test-idp';
+export * from './tokens';
+export * from './jwks-server';
+export * from './processes';
