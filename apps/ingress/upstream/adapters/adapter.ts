@@ -1,0 +1,202 @@
+import { endianness } from 'node:os';
+import { EmbargoError } from '@embargo/contracts';
+import type { Connection, Provider } from '../connections';
+import type { Secret } from '../secret';
+import type {
+  EmbeddingItem,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
+  EncodingFormat,
+} from '../types';
+
+/** One provider HTTP call. `headers` may be shared between calls: never mutate it. */
+export interface ProviderRequest {
+  method: 'POST';
+  /** Path and query, relative to the connection's origin. */
+  path: string;
+  headers: Readonly<Record<string, string>>;
+  body: string;
+}
+
+/** What the adapters need of a connection, prepared once so the hot path only builds a body. */
+export interface AdapterTarget {
+  /** The baseUrl's path without a trailing slash ('' or e.g. '/v1'). */
+  basePath: string;
+  /** Content headers, the connection's extra headers and the auth header. */
+  headers: Readonly<Record<string, string>>;
+  apiVersion?: string;
+}
+
+/** A provider body reduced to what every provider has: one row per input, in input order. */
+export interface ProviderEmbeddings {
+  /** Unvalidated rows: number arrays, or base64 strings if a provider ignored our float request. */
+  rows: unknown[];
+  promptTokens: number;
+  totalTokens: number;
+  model?: string;
+}
+
+export interface UpstreamAdapter {
+  readonly provider: Provider;
+  /** Whether token-id inputs (number[] / number[][]) may be forwarded as they are. */
+  readonly acceptsTokenIds: boolean;
+  authHeaders(credential: Secret | undefined): Record<string, string>;
+  buildRequest(request: EmbeddingsRequest, target: AdapterTarget): ProviderRequest;
+  /** Throws MalformedUpstreamResponse when the body is not the provider's documented shape. */
+  parseResponse(
+    body: unknown,
+    headers: Readonly<Record<string, string | string[] | undefined>>,
+  ): ProviderEmbeddings;
+}
+
+/** The upstream answered 2xx with a body we cannot use; the client turns it into a 502. */
+export class MalformedUpstreamResponse extends Error {
+  override name = 'MalformedUpstreamResponse';
+}
+
+export function prepareTarget(adapter: UpstreamAdapter, connection: Connection): AdapterTarget {
+  return {
+    basePath: new URL(connection.baseUrl).pathname.replace(/\/+$/, ''),
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...connection.headers,
+      ...adapter.authHeaders(connection.credential),
+    },
+    apiVersion: connection.azure?.apiVersion,
+  };
+}
+
+export function isTokenInput(input: EmbeddingsRequest['input']): input is number[] | number[][] {
+  if (!Array.isArray(input) || input.length === 0) return false;
+  const first = input[0];
+  return typeof first === 'number' || Array.isArray(first);
+}
+
+export function inputCount(input: EmbeddingsRequest['input']): number {
+  if (typeof input === 'string') return 1;
+  return typeof input[0] === 'number' ? 1 : input.length;
+}
+
+/** Text inputs as a list, for providers that only take text. */
+export function textInputs(request: EmbeddingsRequest, provider: Provider): string[] {
+  if (isTokenInput(request.input)) {
+    throw new EmbargoError(
+      'invalid_request',
+      `This model is served by a ${provider} upstream, which does not accept token-id input; send text instead.`,
+      { param: 'input' },
+    );
+  }
+  return typeof request.input === 'string' ? [request.input] : request.input;
+}
+
+export function bearer(credential: Secret | undefined): Record<string, string> {
+  return credential ? { authorization: `Bearer ${credential.reveal()}` } : {};
+}
+
+export function headerNumber(value: string | string[] | undefined): number | undefined {
+  const n = Number(Array.isArray(value) ? value[0] : value);
+  return value !== undefined && Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** OpenAI's base64 encoding: the float32 values, little-endian, base64. */
+export function encodeBase64(vector: Float32Array): string {
+  if (LITTLE_ENDIAN)
+    return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
+  const bytes = Buffer.allocUnsafe(vector.length * 4);
+  for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i], i * 4);
+  return bytes.toString('base64');
+}
+
+export function decodeBase64(text: string): Float32Array {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length % 4 !== 0)
+    throw new MalformedUpstreamResponse(
+      'a base64 embedding is not a whole number of float32 values',
+    );
+  const out = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
+  return out;
+}
+
+/**
+ * Validates one row and converts it to float32 in the same pass. Rows are checked here
+ * rather than with a per-element zod schema because a batch can hold millions of numbers.
+ */
+function toVector(row: unknown, index: number): Float32Array {
+  if (typeof row === 'string') return decodeBase64(row);
+  if (!Array.isArray(row))
+    throw new MalformedUpstreamResponse(`embedding ${index} is not an array`);
+  const out = new Float32Array(row.length);
+  for (let i = 0; i < row.length; i++) {
+    const v: unknown = row[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new MalformedUpstreamResponse(`embedding ${index} has a non-numeric value at ${i}`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+export interface Expectation {
+  count: number;
+  dimensions?: number;
+  encoding: EncodingFormat;
+  /** The model name callers see. */
+  model: string;
+}
+
+/** Builds the OpenAI-shaped body and the float32 vectors the gateway fingerprints. */
+export function toOpenAiResponse(
+  parsed: ProviderEmbeddings,
+  expect: Expectation,
+): { response: EmbeddingsResponse; vectors: Float32Array[] } {
+  const { rows } = parsed;
+  if (rows.length !== expect.count) {
+    throw new MalformedUpstreamResponse(`expected ${expect.count} embeddings, got ${rows.length}`);
+  }
+  const vectors = new Array<Float32Array>(rows.length);
+  const data = new Array<EmbeddingItem>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const vector = toVector(rows[i], i);
+    if (vector.length === 0) throw new MalformedUpstreamResponse(`embedding ${i} is empty`);
+    if (expect.dimensions !== undefined && vector.length !== expect.dimensions) {
+      throw new MalformedUpstreamResponse(
+        `embedding ${i} has ${vector.length} dimensions, expected ${expect.dimensions}`,
+      );
+    }
+    if (i > 0 && vector.length !== vectors[0].length) {
+      throw new MalformedUpstreamResponse(`embeddings have different lengths`);
+    }
+    vectors[i] = vector;
+    const embedding =
+      expect.encoding === 'base64'
+        ? encodeBase64(vector)
+        : Array.isArray(rows[i])
+          ? (rows[i] as number[])
+          : Array.from(vector);
+    data[i] = { object: 'embedding', index: i, embedding };
+  }
+  return {
+    response: {
+      object: 'list',
+      data,
+      model: expect.model,
+      usage: { prompt_tokens: parsed.promptTokens, total_tokens: parsed.totalTokens },
+    },
+    vectors,
+  };
+}
+
+/** Turns a zod failure on a provider body into a short, content-free reason. */
+export function shapeError(
+  provider: Provider,
+  issue: { path: PropertyKey[]; message: string } | undefined,
+): MalformedUpstreamResponse {
+  const where = issue?.path.length ? ` at ${issue.path.map(String).join('.')}` : '';
+  return new MalformedUpstreamResponse(
+    `${provider} response does not match its documented shape${where}: ${issue?.message ?? 'invalid'}`,
+  );
+}

@@ -1,0 +1,67 @@
+import { EmbargoError } from '@embargo/contracts';
+import { z } from 'zod';
+import type { EmbeddingsRequest } from '../types';
+import {
+  bearer,
+  shapeError,
+  textInputs,
+  type AdapterTarget,
+  type ProviderEmbeddings,
+  type ProviderRequest,
+  type UpstreamAdapter,
+} from './adapter';
+
+/** Cohere's documented per-call limit for texts. */
+export const COHERE_MAX_TEXTS = 96;
+
+const cohereResponseSchema = z.object({
+  embeddings: z.object({ float: z.array(z.custom<unknown[]>(Array.isArray, 'must be an array')) }),
+  meta: z
+    .object({
+      billed_units: z.object({ input_tokens: z.number().nonnegative() }).partial().optional(),
+    })
+    .optional(),
+});
+
+/**
+ * Cohere Embed v2: POST {baseUrl}/v2/embed (baseUrl https://api.cohere.com). Inputs are
+ * embedded as `search_document` (what a gateway in front of an indexing or RAG pipeline
+ * mostly sees); only float vectors are requested.
+ */
+export class CohereAdapter implements UpstreamAdapter {
+  readonly provider = 'cohere' as const;
+  readonly acceptsTokenIds = false;
+
+  authHeaders = bearer;
+
+  buildRequest(request: EmbeddingsRequest, target: AdapterTarget): ProviderRequest {
+    const texts = textInputs(request, this.provider);
+    if (texts.length > COHERE_MAX_TEXTS) {
+      throw new EmbargoError(
+        'invalid_request',
+        `This model accepts at most ${COHERE_MAX_TEXTS} inputs per request; split the batch.`,
+        { param: 'input' },
+      );
+    }
+    const body: Record<string, unknown> = {
+      model: request.model,
+      texts,
+      input_type: 'search_document',
+      embedding_types: ['float'],
+    };
+    if (request.dimensions !== undefined) body.output_dimension = request.dimensions;
+    return {
+      method: 'POST',
+      path: `${target.basePath}/v2/embed`,
+      headers: target.headers,
+      body: JSON.stringify(body),
+    };
+  }
+
+  parseResponse(body: unknown): ProviderEmbeddings {
+    const parsed = cohereResponseSchema.safeParse(body);
+    if (!parsed.success) throw shapeError(this.provider, parsed.error.issues[0]);
+    const tokens = parsed.data.meta?.billed_units?.input_tokens ?? 0;
+    return { rows: parsed.data.embeddings.float, promptTokens: tokens, totalTokens: tokens };
+  }
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import type { EmbeddingsRequest } from '../types';
+import {
+  bearer,
+  headerNumber,
+  shapeError,
+  textInputs,
+  type AdapterTarget,
+  type ProviderEmbeddings,
+  type ProviderRequest,
+  type UpstreamAdapter,
+} from './adapter';
+
+const teiResponseSchema = z.array(z.custom<unknown[]>(Array.isArray, 'must be an array'));
+
+/**
+ * Hugging Face Text Embeddings Inference, native route: POST {baseUrl}/embed
+ * `{ inputs, normalize: true }` → `number[][]`. The model is whatever the server was
+ * started with, so the body names none. /embed has no usage block; TEI reports the token
+ * count in the `x-compute-tokens` response header, which we use when present.
+ */
+export class TeiAdapter implements UpstreamAdapter {
+  readonly provider = 'tei' as const;
+  readonly acceptsTokenIds = false;
+
+  authHeaders = bearer;
+
+  buildRequest(request: EmbeddingsRequest, target: AdapterTarget): ProviderRequest {
+    const body: Record<string, unknown> = {
+      inputs: textInputs(request, this.provider),
+      normalize: true,
+    };
+    if (request.dimensions !== undefined) body.dimensions = request.dimensions;
+    return {
+      method: 'POST',
+      path: `${target.basePath}/embed`,
+      headers: target.headers,
+      body: JSON.stringify(body),
+    };
+  }
+
+  parseResponse(
+    body: unknown,
+    headers: Readonly<Record<string, string | string[] | undefined>>,
+  ): ProviderEmbeddings {
+    const parsed = teiResponseSchema.safeParse(body);
+    if (!parsed.success) throw shapeError(this.provider, parsed.error.issues[0]);
+    const tokens = headerNumber(headers['x-compute-tokens']) ?? 0;
+    return { rows: parsed.data, promptTokens: tokens, totalTokens: tokens };
+  }
+}

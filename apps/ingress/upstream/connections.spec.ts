@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { ConnectionsError, parseConnections } from './connections';
+
+const env = { OPENAI_KEY: 'sk-test-0123456789abcdef', AZURE_KEY: 'azure-key-value' };
+
+const YAML_CONFIG = `
+connections:
+  - name: openai-main
+    provider: openai
+    baseUrl: https://api.openai.com/v1/
+    credential: { env: OPENAI_KEY }
+    fallback: azure-east
+    models:
+      text-embedding-3-small: { upstreamModel: text-embedding-3-small, dimensions: 1536, maxDimensions: 1536 }
+  - name: azure-east
+    provider: azure_openai
+    baseUrl: https://east.openai.azure.com
+    credential: { env: AZURE_KEY }
+    azure: { apiVersion: 2024-10-21 }
+    retries: { attempts: 4 }
+    models:
+      text-embedding-3-small: { upstreamModel: emb-small-deployment, dimensions: 1536 }
+`;
+
+describe('parseConnections', () => {
+  it('parses YAML with defaults and resolves credentials into memory', () => {
+    const [openai, azure] = parseConnections(YAML_CONFIG, { env });
+    expect(openai.baseUrl).toBe('https://api.openai.com/v1');
+    expect(openai.timeoutMs).toBe(30_000);
+    expect(openai.retries).toEqual({ attempts: 2, baseDelayMs: 100, maxDelayMs: 2000 });
+    expect(openai.maxConnections).toBe(64);
+    expect(openai.credential?.reveal()).toBe(env.OPENAI_KEY);
+    expect(openai.models.get('text-embedding-3-small')?.supportsDimensions).toBe(true);
+    expect(azure.retries).toEqual({ attempts: 4, baseDelayMs: 100, maxDelayMs: 2000 });
+    expect(azure.azure).toEqual({ apiVersion: '2024-10-21' });
+    expect(azure.models.get('text-embedding-3-small')).toMatchObject({
+      upstreamModel: 'emb-small-deployment',
+      supportsDimensions: false,
+    });
+  });
+
+  it('accepts the documented example', () => {
+    const text = readFileSync(join(__dirname, 'connections.example.yaml'), 'utf8');
+    const keys = { OPENAI_API_KEY: 'a', COHERE_API_KEY: 'b', STAND_IN_API_KEY: 'c' };
+    const connections = parseConnections(text, { env: keys, readFile: () => 'azure\n' });
+    expect(connections.map((c) => c.provider)).toEqual([
+      'openai',
+      'azure_openai',
+      'cohere',
+      'tei',
+      'ollama',
+      'stand_in',
+    ]);
+  });
+
+  it('accepts JSON, including a bare list', () => {
+    const json = JSON.stringify([
+      {
+        name: 'local',
+        provider: 'stand_in',
+        baseUrl: 'http://127.0.0.1:8090/v1',
+        models: { m: { upstreamModel: 'stand-in-embedding' } },
+      },
+    ]);
+    expect(parseConnections(json)[0]).toMatchObject({
+      name: 'local',
+      provider: 'stand_in',
+      credential: undefined,
+    });
+  });
+
+  it('never shows the credential when the connection is logged or serialized', () => {
+    const [openai] = parseConnections(YAML_CONFIG, { env });
+    expect(JSON.stringify(openai)).not.toContain(env.OPENAI_KEY);
+    expect(inspect(openai, { depth: 10 })).not.toContain(env.OPENAI_KEY);
+    expect(String(openai.credential)).toBe('[redacted]');
+  });
+
+  it('reads a mounted secret file, trimming the trailing newline', () => {
+    const text = YAML_CONFIG.replace('{ env: OPENAI_KEY }', '{ file: /run/secrets/openai }');
+    const [openai] = parseConnections(text, { env, readFile: () => 'sk-from-file\n' });
+    expect(openai.credential?.reveal()).toBe('sk-from-file');
+  });
+
+  const failure = (text: string, options: { env: NodeJS.ProcessEnv } = { env }) => {
+    try {
+      parseConnections(text, options);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConnectionsError);
+      return (err as Error).message;
+    }
+    throw new Error('expected a ConnectionsError');
+  };
+
+  it('names the connection and the field of a bad setting', () => {
+    expect(failure(YAML_CONFIG.replace('https://east.openai.azure.com', 'ftp://east'))).toBe(
+      "connection 'azure-east' field baseUrl: must be an http(s) URL",
+    );
+    expect(failure(YAML_CONFIG.replace('    azure: { apiVersion: 2024-10-21 }\n', ''))).toMatch(
+      /^connection 'azure-east' field azure: /,
+    );
+    expect(failure(YAML_CONFIG.replace('provider: openai', 'provider: bedrock'))).toMatch(
+      /^connection 'openai-main' field provider: /,
+    );
+    expect(
+      failure(
+        YAML_CONFIG.replace(
+          'retries: { attempts: 4 }',
+          'retries: { attempts: 4, baseDelayMs: 5000 }',
+        ),
+      ),
+    ).toMatch(/^connection 'azure-east' field retries: baseDelayMs must not exceed maxDelayMs/);
+  });
+
+  it('fails start-up on a missing credential, naming the connection and variable but no value', () => {
+    const message = failure(YAML_CONFIG, { env: { OPENAI_KEY: env.OPENAI_KEY } });
+    expect(message).toBe(
+      "connection 'azure-east' field credential: environment variable AZURE_KEY is not set",
+    );
+    const fileMessage = failure(YAML_CONFIG.replace('{ env: OPENAI_KEY }', '{ file: /nope/key }'));
+    expect(fileMessage).toMatch(
+      /^connection 'openai-main' field credential: file \/nope\/key could not be read \(ENOENT\)$/,
+    );
+  });
+
+  it('requires a credential for hosted providers', () => {
+    expect(failure(YAML_CONFIG.replace('    credential: { env: OPENAI_KEY }\n', ''))).toBe(
+      "connection 'openai-main' field credential: is required for openai",
+    );
+  });
+
+  it('rejects unknown fallbacks, duplicates and cycles', () => {
+    expect(failure(YAML_CONFIG.replace('fallback: azure-east', 'fallback: nowhere'))).toBe(
+      "connection 'openai-main' field fallback: names unknown connection 'nowhere'",
+    );
+    expect(failure(YAML_CONFIG.replace('name: azure-east', 'name: openai-main'))).toMatch(
+      /is declared twice/,
+    );
+    const cyclic = YAML_CONFIG.replace(
+      '    retries: { attempts: 4 }\n',
+      '    retries: { attempts: 4 }\n    fallback: openai-main\n',
+    );
+    expect(failure(cyclic)).toBe(
+      "connection 'openai-main' field fallback: forms a cycle (openai-main -> azure-east -> openai-main)",
+    );
+  });
+
+  it('rejects extra headers that would override auth', () => {
+    const text = YAML_CONFIG.replace(
+      'fallback: azure-east',
+      'fallback: azure-east\n    headers: { Authorization: x }',
+    );
+    expect(failure(text)).toMatch(/^connection 'openai-main' field headers: may not set auth/);
+  });
+
+  it('reports unparsable text in one line', () => {
+    expect(failure('connections: [\n  {')).toMatch(
+      /^connections config is not valid YAML or JSON: /,
+    );
+  });
+});

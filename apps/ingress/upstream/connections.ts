@@ -1,0 +1,303 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { Secret } from './secret';
+
+/**
+ * Upstream connections: where embeddings are forwarded and with which gateway-held
+ * credential. Loaded once at start-up from YAML or JSON; any problem stops start-up with
+ * one line naming the connection and the field (never a credential value).
+ */
+
+export const PROVIDERS = ['openai', 'azure_openai', 'cohere', 'tei', 'ollama', 'stand_in'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+/** Providers whose hosted APIs always need a key; the others may sit behind no auth. */
+const NEEDS_CREDENTIAL: ReadonlySet<Provider> = new Set(['openai', 'azure_openai', 'cohere']);
+
+/** Headers the adapters own; a connection's extra headers may not override them. */
+const RESERVED_HEADERS = new Set([
+  'authorization',
+  'api-key',
+  'host',
+  'content-type',
+  'content-length',
+  'x-request-id',
+]);
+
+const nameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/i, 'must be 1-63 letters, digits, _ . -');
+
+const modelSchema = z
+  .object({
+    upstreamModel: z.string().min(1).max(256),
+    dimensions: z.number().int().positive().max(65536).optional(),
+    maxDimensions: z.number().int().positive().max(65536).optional(),
+    supportsDimensions: z.boolean().optional(),
+  })
+  .strict();
+
+const credentialSchema = z.union([
+  z
+    .object({
+      env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+    })
+    .strict(),
+  z.object({ file: z.string().min(1) }).strict(),
+]);
+
+const connectionSchema = z
+  .object({
+    name: nameSchema,
+    provider: z.enum(PROVIDERS),
+    baseUrl: z
+      .string()
+      .refine(
+        (s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol),
+        'must be an http(s) URL',
+      )
+      .refine(
+        (s) => !URL.canParse(s) || (!new URL(s).username && !new URL(s).password),
+        'must not embed credentials',
+      )
+      .refine(
+        (s) => !URL.canParse(s) || (!new URL(s).search && !new URL(s).hash),
+        'must not have a query or fragment',
+      ),
+    models: z
+      .record(z.string().min(1).max(256), modelSchema)
+      .refine((m) => Object.keys(m).length > 0, 'needs at least one model'),
+    credential: credentialSchema.optional(),
+    azure: z
+      .object({
+        apiVersion: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'must look like 2024-10-21'),
+      })
+      .strict()
+      .optional(),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'), z.string().max(1024))
+      .refine(
+        (h) => Object.keys(h).every((k) => !RESERVED_HEADERS.has(k.toLowerCase())),
+        'may not set auth, host or content headers',
+      )
+      .optional(),
+    timeoutMs: z.number().int().min(50).max(600_000).default(30_000),
+    retries: z
+      .object({
+        attempts: z.number().int().min(0).max(10).default(2),
+        baseDelayMs: z.number().int().min(0).max(60_000).default(100),
+        maxDelayMs: z.number().int().min(0).max(300_000).default(2_000),
+      })
+      .strict()
+      .refine((r) => r.baseDelayMs <= r.maxDelayMs, 'baseDelayMs must not exceed maxDelayMs')
+      .prefault({}),
+    fallback: nameSchema.optional(),
+    maxConnections: z.number().int().min(1).max(4096).default(64),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.provider === 'azure_openai' && !c.azure) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['azure'],
+        message: 'azure.apiVersion is required for azure_openai',
+      });
+    }
+    if (c.provider !== 'azure_openai' && c.azure) {
+      ctx.addIssue({ code: 'custom', path: ['azure'], message: 'only applies to azure_openai' });
+    }
+    if (NEEDS_CREDENTIAL.has(c.provider) && !c.credential) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credential'],
+        message: `is required for ${c.provider}`,
+      });
+    }
+    if (c.fallback === c.name) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fallback'],
+        message: 'may not name the connection itself',
+      });
+    }
+    for (const [model, m] of Object.entries(c.models)) {
+      if (m.maxDimensions && m.dimensions && m.maxDimensions > m.dimensions) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', model, 'maxDimensions'],
+          message: 'must not exceed dimensions',
+        });
+      }
+    }
+  });
+
+const fileSchema = z.object({ connections: z.array(connectionSchema).min(1) }).strict();
+
+export type ConnectionConfig = z.infer<typeof connectionSchema>;
+
+export interface ModelRoute {
+  upstreamModel: string;
+  dimensions?: number;
+  maxDimensions?: number;
+  supportsDimensions: boolean;
+}
+
+/** A validated connection with its credential resolved into memory. */
+export interface Connection {
+  name: string;
+  provider: Provider;
+  baseUrl: string;
+  models: ReadonlyMap<string, ModelRoute>;
+  credential?: Secret;
+  azure?: { apiVersion: string };
+  headers: Readonly<Record<string, string>>;
+  timeoutMs: number;
+  retries: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  fallback?: string;
+  maxConnections: number;
+}
+
+export class ConnectionsError extends Error {
+  override name = 'ConnectionsError';
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Directory that relative credential files resolve against (default: cwd). */
+  baseDir?: string;
+  readFile?: (path: string) => string;
+}
+
+/** Parses YAML or JSON connections text, validates it and reads the credentials. */
+export function parseConnections(text: string, options: LoadOptions = {}): Connection[] {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConnectionsError(
+      `connections config is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`,
+    );
+  }
+  // A bare list is accepted as shorthand for `{ connections: [...] }`.
+  const doc = Array.isArray(raw) ? { connections: raw } : raw;
+  const parsed = fileSchema.safeParse(doc);
+  if (!parsed.success) throw new ConnectionsError(describeIssue(parsed.error.issues[0], doc));
+  const configs = parsed.data.connections;
+  checkGraph(configs);
+  return configs.map((c) => resolveConnection(c, options));
+}
+
+export function loadConnectionsFile(path: string, options: LoadOptions = {}): Connection[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConnectionsError(
+      `connections file ${path} could not be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  return parseConnections(text, { baseDir: dirname(resolve(path)), ...options });
+}
+
+function describeIssue(issue: z.ZodError['issues'][number], raw: unknown): string {
+  const path = [...issue.path];
+  const list = (raw as { connections?: unknown } | null)?.connections;
+  if (path[0] === 'connections') path.shift();
+  if (typeof path[0] === 'number' && Array.isArray(list)) {
+    const index = path.shift() as number;
+    const name = (list[index] as { name?: unknown } | undefined)?.name;
+    const who = typeof name === 'string' ? `connection '${name}'` : `connection #${index + 1}`;
+    const field = path.length ? ` field ${path.join('.')}` : '';
+    return `${who}${field}: ${issue.message}`;
+  }
+  return `connections config${path.length ? ` field ${path.join('.')}` : ''}: ${issue.message}`;
+}
+
+function checkGraph(configs: ConnectionConfig[]): void {
+  const byName = new Map<string, ConnectionConfig>();
+  for (const c of configs) {
+    if (byName.has(c.name))
+      throw new ConnectionsError(`connection '${c.name}' field name: is declared twice`);
+    byName.set(c.name, c);
+  }
+  for (const c of configs) {
+    if (c.fallback === undefined) continue;
+    if (!byName.has(c.fallback)) {
+      throw new ConnectionsError(
+        `connection '${c.name}' field fallback: names unknown connection '${c.fallback}'`,
+      );
+    }
+    const seen = [c.name];
+    for (
+      let next = byName.get(c.fallback);
+      next;
+      next = next.fallback ? byName.get(next.fallback) : undefined
+    ) {
+      if (seen.includes(next.name)) {
+        throw new ConnectionsError(
+          `connection '${c.name}' field fallback: forms a cycle (${[...seen, next.name].join(' -> ')})`,
+        );
+      }
+      seen.push(next.name);
+    }
+  }
+}
+
+function resolveConnection(c: ConnectionConfig, options: LoadOptions): Connection {
+  const models = new Map<string, ModelRoute>();
+  for (const [name, m] of Object.entries(c.models)) {
+    models.set(name, {
+      upstreamModel: m.upstreamModel,
+      dimensions: m.dimensions,
+      maxDimensions: m.maxDimensions,
+      supportsDimensions: m.supportsDimensions ?? m.maxDimensions !== undefined,
+    });
+  }
+  return {
+    name: c.name,
+    provider: c.provider,
+    baseUrl: c.baseUrl.replace(/\/+$/, ''),
+    models,
+    credential: c.credential ? readCredential(c.name, c.credential, options) : undefined,
+    azure: c.azure,
+    headers: c.headers ?? {},
+    timeoutMs: c.timeoutMs,
+    retries: c.retries,
+    fallback: c.fallback,
+    maxConnections: c.maxConnections,
+  };
+}
+
+function readCredential(
+  connection: string,
+  spec: NonNullable<ConnectionConfig['credential']>,
+  options: LoadOptions,
+): Secret {
+  let value: string | undefined;
+  if ('env' in spec) {
+    value = (options.env ?? process.env)[spec.env];
+    if (!value?.trim()) {
+      throw new ConnectionsError(
+        `connection '${connection}' field credential: environment variable ${spec.env} is not set`,
+      );
+    }
+  } else {
+    const path = resolve(options.baseDir ?? process.cwd(), spec.file);
+    try {
+      value = (options.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new ConnectionsError(
+        `connection '${connection}' field credential: file ${path} could not be read (${code})`,
+      );
+    }
+    if (!value.trim())
+      throw new ConnectionsError(
+        `connection '${connection}' field credential: file ${path} is empty`,
+      );
+  }
+  // Mounted secrets usually end with a newline that is not part of the key.
+  return new Secret(value.trim());
+}

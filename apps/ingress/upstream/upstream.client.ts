@@ -1,0 +1,529 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { EmbargoError } from '@embargo/contracts';
+import { Pool } from 'undici';
+import {
+  adapterFor,
+  inputCount,
+  MalformedUpstreamResponse,
+  prepareTarget,
+  toOpenAiResponse,
+  type AdapterTarget,
+  type Expectation,
+  type UpstreamAdapter,
+} from './adapters';
+import type { Connection, ModelRoute, Provider } from './connections';
+import type { EmbeddingsRequest, EmbeddingsResponse } from './types';
+
+/** What the ingress hands over: the caller's body; `model` is replaced by the route's. */
+export type EmbedRequest = Omit<EmbeddingsRequest, 'model'> & { model?: string };
+
+export interface EmbedOptions {
+  requestId: string;
+  /** Aborts the call (e.g. the caller went away); the abort reason is rethrown. */
+  signal?: AbortSignal;
+}
+
+export interface EmbedResult {
+  response: EmbeddingsResponse;
+  /** Float32 vectors, one per input, as the gateway fingerprints them. */
+  vectors: Float32Array[];
+  /** The connection that answered (the fallback's name after a fail-over). */
+  connection: string;
+  upstreamModel: string;
+  /** HTTP attempts made across every connection tried. */
+  attempts: number;
+  upstreamMs: number;
+}
+
+export interface UpstreamModelInfo {
+  id: string;
+  connection: string;
+  provider: Provider;
+  dimensions?: number;
+  maxDimensions?: number;
+  supportsDimensions: boolean;
+}
+
+export interface UpstreamClientOptions {
+  /** Receives one line per retry and fail-over; never bodies or headers. */
+  logger?: { warn(obj: Record<string, unknown>, msg: string): void };
+  /** For tests: replaces Math.random in backoff jitter. */
+  random?: () => number;
+}
+
+interface Route {
+  connection: Connection;
+  adapter: UpstreamAdapter;
+  target: AdapterTarget;
+  pool: Pool;
+}
+
+/** One failed attempt, classified for the retry and fail-over decisions. */
+class AttemptFailure extends Error {
+  constructor(
+    readonly error: EmbargoError,
+    readonly retryable: boolean,
+    /** False when the request itself was at fault: another upstream would refuse it too. */
+    readonly failover: boolean,
+    readonly retryAfterMs?: number,
+    readonly status?: number,
+  ) {
+    super(error.message);
+  }
+}
+
+const CALLER_FAULT_STATUSES = new Set([400, 413, 422]);
+const EXCERPT_LENGTH = 160;
+
+/**
+ * Forwards embeddings to the configured upstreams with gateway-held credentials: one
+ * keep-alive undici pool per connection, bounded retries with backoff, fail-over to the
+ * connection's fallback, and errors that carry neither secrets nor upstream bodies.
+ */
+@Injectable()
+export class UpstreamClient implements OnApplicationShutdown {
+  private readonly routes = new Map<string, Route>();
+  private readonly logger?: UpstreamClientOptions['logger'];
+  private readonly random: () => number;
+
+  constructor(connections: readonly Connection[], options: UpstreamClientOptions = {}) {
+    this.logger = options.logger;
+    this.random = options.random ?? Math.random;
+    for (const connection of connections) {
+      const adapter = adapterFor(connection.provider);
+      const pool = new Pool(new URL(connection.baseUrl).origin, {
+        connections: connection.maxConnections,
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 600_000,
+        // Backstops for the per-attempt deadline signal below.
+        headersTimeout: connection.timeoutMs,
+        bodyTimeout: connection.timeoutMs,
+        connect: { timeout: Math.min(connection.timeoutMs, 10_000) },
+      });
+      this.routes.set(connection.name, {
+        connection,
+        adapter,
+        target: prepareTarget(adapter, connection),
+        pool,
+      });
+    }
+  }
+
+  /**
+   * Embeds through `connectionName` (or, in the three-argument form, the first connection
+   * that serves `publicModel`), retrying and failing over as that connection is configured.
+   */
+  embed(
+    connectionName: string,
+    publicModel: string,
+    request: EmbedRequest,
+    options: EmbedOptions,
+  ): Promise<EmbedResult>;
+  embed(publicModel: string, request: EmbedRequest, options: EmbedOptions): Promise<EmbedResult>;
+  embed(
+    a: string,
+    b: string | EmbedRequest,
+    c: EmbedRequest | EmbedOptions,
+    d?: EmbedOptions,
+  ): Promise<EmbedResult> {
+    if (typeof b === 'string') return this.embedVia(a, b, c as EmbedRequest, d as EmbedOptions);
+    const connection = this.connectionFor(a);
+    if (!connection) return Promise.reject(modelNotFound(a));
+    return this.embedVia(connection, a, b, c as EmbedOptions);
+  }
+
+  private async embedVia(
+    connectionName: string,
+    publicModel: string,
+    request: EmbedRequest,
+    options: EmbedOptions,
+  ): Promise<EmbedResult> {
+    const first = this.routes.get(connectionName);
+    if (!first)
+      throw new EmbargoError(
+        'internal_error',
+        `No upstream connection named '${connectionName}' is configured.`,
+      );
+    const firstModel = first.connection.models.get(publicModel);
+    if (!firstModel) throw modelNotFound(publicModel);
+    if (inputCount(request.input) === 0) {
+      throw new EmbargoError('invalid_request', 'input must not be empty.', { param: 'input' });
+    }
+
+    const started = performance.now();
+    const counter = { attempts: 0 };
+    let route: Route | undefined = first;
+    let model: ModelRoute | undefined = firstModel;
+    let lastFailure: AttemptFailure | undefined;
+    let tried = '';
+    while (route && model) {
+      // Throws invalid_request for the first route; a fallback that cannot serve the
+      // request as asked is skipped and the previous failure stands.
+      let prepared: { upstream: EmbeddingsRequest; expect: Expectation };
+      try {
+        prepared = prepareRequest(publicModel, model, request);
+      } catch (err) {
+        if (!lastFailure) throw err;
+        break;
+      }
+      try {
+        const { response, vectors } = await this.tryConnection(
+          route,
+          prepared.upstream,
+          prepared.expect,
+          options,
+          counter,
+        );
+        return {
+          response,
+          vectors,
+          connection: route.connection.name,
+          upstreamModel: model.upstreamModel,
+          attempts: counter.attempts,
+          upstreamMs: performance.now() - started,
+        };
+      } catch (err) {
+        if (!(err instanceof AttemptFailure)) throw err;
+        lastFailure = err;
+        tried = tried ? `${tried}, ${route.connection.name}` : route.connection.name;
+        if (!err.failover) break;
+      }
+      const fallback: string | undefined = route.connection.fallback;
+      route = fallback ? this.routes.get(fallback) : undefined;
+      model = route?.connection.models.get(publicModel);
+      if (route && model) {
+        this.logger?.warn(
+          { requestId: options.requestId, from: tried, to: route.connection.name },
+          'upstream fail-over',
+        );
+      }
+    }
+    const failure = lastFailure as AttemptFailure;
+    if (!tried.includes(',')) throw failure.error;
+    const e = failure.error;
+    throw new EmbargoError(e.code, `${e.message} (tried ${tried})`, e.details);
+  }
+
+  /** Public model names served by the given connections (all when omitted), first route wins. */
+  modelsFor(connectionNames?: readonly string[]): UpstreamModelInfo[] {
+    const names = connectionNames ?? [...this.routes.keys()];
+    const seen = new Set<string>();
+    const out: UpstreamModelInfo[] = [];
+    for (const name of names) {
+      const route = this.routes.get(name);
+      if (!route) continue;
+      for (const [id, m] of route.connection.models) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        out.push({
+          id,
+          connection: name,
+          provider: route.connection.provider,
+          dimensions: m.dimensions,
+          maxDimensions: m.maxDimensions,
+          supportsDimensions: m.supportsDimensions,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Every public model name served by some connection. */
+  models(): string[] {
+    return this.modelsFor().map((m) => m.id);
+  }
+
+  /** The first of the given connections (all when omitted) that serves a public model. */
+  connectionFor(publicModel: string, connectionNames?: readonly string[]): string | undefined {
+    for (const name of connectionNames ?? this.routes.keys()) {
+      if (this.routes.get(name)?.connection.models.has(publicModel)) return name;
+    }
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.routes.values()].map((r) => r.pool);
+    // Let in-flight calls finish briefly, then cut whatever is still hanging.
+    const closing = Promise.all(pools.map((p) => p.close()));
+    const timer = delay(2_000, 'timeout', { ref: false });
+    if ((await Promise.race([closing, timer])) === 'timeout')
+      await Promise.all(pools.map((p) => p.destroy()));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  private async tryConnection(
+    route: Route,
+    upstream: EmbeddingsRequest,
+    expect: Expectation,
+    options: EmbedOptions,
+    counter: { attempts: number },
+  ): Promise<{ response: EmbeddingsResponse; vectors: Float32Array[] }> {
+    // Built once per connection, reused across its retries.
+    const call = route.adapter.buildRequest(upstream, route.target);
+    const headers = { ...call.headers, 'x-request-id': options.requestId };
+    const { retries } = route.connection;
+    for (let attempt = 0; ; attempt++) {
+      counter.attempts++;
+      let failure: AttemptFailure;
+      try {
+        return await this.attempt(route, call.path, headers, call.body, expect, options.signal);
+      } catch (err) {
+        if (!(err instanceof AttemptFailure)) throw err;
+        failure = err;
+      }
+      if (!failure.retryable || attempt >= retries.attempts) throw failure;
+      const wait = this.backoff(route, attempt, failure.retryAfterMs);
+      if (wait === undefined) throw failure;
+      this.logger?.warn(
+        {
+          requestId: options.requestId,
+          connection: route.connection.name,
+          status: failure.status,
+          attempt: attempt + 1,
+          waitMs: wait,
+        },
+        'upstream retry',
+      );
+      try {
+        await delay(wait, undefined, { signal: options.signal });
+      } catch {
+        throw cancelled(options.signal);
+      }
+    }
+  }
+
+  private async attempt(
+    route: Route,
+    path: string,
+    headers: Record<string, string>,
+    body: string,
+    expect: Expectation,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<{ response: EmbeddingsResponse; vectors: Float32Array[] }> {
+    const { connection } = route;
+    const deadline = AbortSignal.timeout(connection.timeoutMs);
+    const signal = callerSignal ? AbortSignal.any([callerSignal, deadline]) : deadline;
+    let status: number;
+    let responseHeaders: Record<string, string | string[] | undefined>;
+    let text: string;
+    try {
+      const res = await route.pool.request({ method: 'POST', path, headers, body, signal });
+      status = res.statusCode;
+      responseHeaders = res.headers;
+      text = await res.body.text();
+    } catch (err) {
+      if (callerSignal?.aborted) throw cancelled(callerSignal);
+      throw this.transportFailure(connection, err, deadline.aborted);
+    }
+
+    if (status < 200 || status >= 300)
+      throw this.statusFailure(connection, status, responseHeaders, text);
+
+    try {
+      const json: unknown = JSON.parse(text);
+      return toOpenAiResponse(route.adapter.parseResponse(json, responseHeaders), expect);
+    } catch (err) {
+      const reason =
+        err instanceof MalformedUpstreamResponse ? err.message : 'the body is not JSON';
+      // Not retried: a server that answers 200 with the wrong shape will do so again.
+      throw new AttemptFailure(
+        new EmbargoError(
+          'upstream_error',
+          `Upstream '${connection.name}' returned a malformed response: ${reason}.`,
+        ),
+        false,
+        true,
+      );
+    }
+  }
+
+  private transportFailure(
+    connection: Connection,
+    err: unknown,
+    deadlinePassed: boolean,
+  ): AttemptFailure {
+    const code = (err as { code?: unknown }).code;
+    const timedOut =
+      deadlinePassed ||
+      code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      code === 'UND_ERR_BODY_TIMEOUT' ||
+      code === 'UND_ERR_CONNECT_TIMEOUT';
+    if (timedOut) {
+      return new AttemptFailure(
+        new EmbargoError(
+          'upstream_timeout',
+          `Upstream '${connection.name}' did not answer within ${connection.timeoutMs} ms.`,
+        ),
+        true,
+        true,
+      );
+    }
+    const reason =
+      typeof code === 'string' && /^[A-Z_]{3,40}$/.test(code) ? code : 'connection error';
+    return new AttemptFailure(
+      new EmbargoError(
+        'upstream_error',
+        `Upstream '${connection.name}' could not be reached (${reason}).`,
+      ),
+      true,
+      true,
+    );
+  }
+
+  private statusFailure(
+    connection: Connection,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    text: string,
+  ): AttemptFailure {
+    const excerpt = safeExcerpt(text, connection);
+    if (CALLER_FAULT_STATUSES.has(status)) {
+      return new AttemptFailure(
+        new EmbargoError(
+          'invalid_request',
+          `The upstream model rejected the request (${status})${excerpt ? `: ${excerpt}` : '.'}`,
+        ),
+        false,
+        false,
+        undefined,
+        status,
+      );
+    }
+    const retryable = status === 408 || status === 429 || status >= 500;
+    const retryAfterMs = retryable ? parseRetryAfter(headers) : undefined;
+    const details =
+      retryAfterMs !== undefined
+        ? { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) }
+        : undefined;
+    return new AttemptFailure(
+      new EmbargoError(
+        'upstream_error',
+        `Upstream '${connection.name}' answered ${status}${excerpt ? `: ${excerpt}` : '.'}`,
+        details,
+      ),
+      retryable,
+      true,
+      retryAfterMs,
+      status,
+    );
+  }
+
+  /**
+   * Exponential backoff with jitter; a Retry-After within maxDelayMs is honoured as given,
+   * a longer one ends the retries (waiting less would only earn another 429).
+   */
+  private backoff(
+    route: Route,
+    attempt: number,
+    retryAfterMs: number | undefined,
+  ): number | undefined {
+    const { baseDelayMs, maxDelayMs } = route.connection.retries;
+    if (retryAfterMs !== undefined) return retryAfterMs <= maxDelayMs ? retryAfterMs : undefined;
+    const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
+    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+  }
+}
+
+function prepareRequest(
+  publicModel: string,
+  model: ModelRoute,
+  request: EmbedRequest,
+): { upstream: EmbeddingsRequest; expect: Expectation } {
+  let dimensions = request.dimensions;
+  if (dimensions !== undefined) {
+    if (!model.supportsDimensions) {
+      if (dimensions !== model.dimensions) {
+        throw new EmbargoError(
+          'invalid_request',
+          `The model '${publicModel}' does not support the dimensions parameter.`,
+          {
+            param: 'dimensions',
+          },
+        );
+      }
+      dimensions = undefined; // the native size: nothing to ask the upstream for
+    } else if (model.maxDimensions !== undefined && dimensions > model.maxDimensions) {
+      throw new EmbargoError(
+        'invalid_request',
+        `dimensions must be at most ${model.maxDimensions} for '${publicModel}'.`,
+        {
+          param: 'dimensions',
+        },
+      );
+    }
+  }
+  return {
+    upstream: { model: model.upstreamModel, input: request.input, dimensions, user: request.user },
+    expect: {
+      count: inputCount(request.input),
+      dimensions: request.dimensions ?? model.dimensions,
+      encoding: request.encoding_format ?? 'float',
+      model: publicModel,
+    },
+  };
+}
+
+function modelNotFound(publicModel: string): EmbargoError {
+  return new EmbargoError(
+    'model_not_found',
+    `The model '${publicModel}' does not exist or you do not have access to it.`,
+    {
+      param: 'model',
+    },
+  );
+}
+
+function cancelled(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error
+    ? reason
+    : new DOMException('The operation was aborted.', 'AbortError');
+}
+
+/** Retry-After in ms from `retry-after-ms` (OpenAI, Azure) or `retry-after` (seconds or HTTP date). */
+export function parseRetryAfter(
+  headers: Record<string, string | string[] | undefined>,
+  now = Date.now(),
+): number | undefined {
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const ms = Number(first(headers['retry-after-ms']));
+  if (first(headers['retry-after-ms']) !== undefined && Number.isFinite(ms) && ms >= 0)
+    return Math.ceil(ms);
+  const value = first(headers['retry-after'])?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+const KEY_LIKE = [/\b(?:sk|pk|rk)-[\w*.-]+/gi, /\bbearer\s+\S+/gi, /[A-Za-z0-9_\-*+/=]{32,}/g];
+const LABELLED_SECRET = /\b(api[-_ ]?key|token|secret|password)(["']?\s*[:=]\s*["']?)[^\s"',}]+/gi;
+
+/**
+ * A short, single-line excerpt of an upstream error body: the provider's own message when
+ * it has one, with the connection's credential and anything key-like removed. Upstream
+ * bodies may quote the key they were sent (OpenAI does, partly masked).
+ */
+export function safeExcerpt(text: string, connection: Pick<Connection, 'credential'>): string {
+  const secret = connection.credential?.reveal();
+  let message = secret ? text.split(secret).join('[redacted]') : text;
+  try {
+    const json = JSON.parse(message) as Record<string, unknown> | null;
+    const err = json?.error;
+    const candidate =
+      (typeof err === 'object' && err !== null ? (err as Record<string, unknown>).message : err) ??
+      json?.message ??
+      json?.detail;
+    if (typeof candidate === 'string') message = candidate;
+  } catch {
+    // not JSON: use the text itself
+  }
+  message = message.slice(0, 4 * EXCERPT_LENGTH).replace(LABELLED_SECRET, '$1$2[redacted]');
+  for (const pattern of KEY_LIKE) message = message.replace(pattern, '[redacted]');
+  message = message.replace(/\s+/g, ' ').trim();
+  return message.length > EXCERPT_LENGTH ? `${message.slice(0, EXCERPT_LENGTH)}…` : message;
+}
