@@ -1,0 +1,218 @@
+import Ajv from 'ajv';
+import { parse } from 'yaml';
+import {
+  compileBundle,
+  compilePolicy,
+  createBundle,
+  evaluate,
+  hashSources,
+  policySchema,
+  type PolicyError,
+} from '@embargo/policy';
+import { input } from './testing';
+
+function errorsOf(...contents: string[]): PolicyError[] {
+  const result = compilePolicy(contents.map((content, i) => ({ path: `p${i}.yaml`, content })));
+  if (result.ok) throw new Error('expected the policy not to compile');
+  return result.errors;
+}
+
+const ROLES = `
+version: 1
+roles:
+  svc: { match: { subject: svc-a }, models: [m1] }
+`;
+
+describe('compilePolicy: errors name file, rule and position', () => {
+  it('reports YAML syntax errors with line and column', () => {
+    expect(errorsOf('version: 1\nrules:\n  - id: a\n    when: [unclosed\n')).toEqual([
+      { file: 'p0.yaml', line: 5, col: 1, message: expect.stringMatching(/^YAML: Flow sequence/) },
+    ]);
+  });
+
+  it('reports schema violations at the offending node', () => {
+    const errors = errorsOf('version: 1\nrules:\n  - id: a\n    allow: true\n    colour: red\n');
+    expect(errors).toEqual([
+      { file: 'p0.yaml', line: 3, col: 5, ruleId: 'a', message: "rules.0: unknown field 'colour'" },
+    ]);
+  });
+
+  it('asks for exactly one effect per rule', () => {
+    const errors = errorsOf(
+      'version: 1\nrules:\n  - id: a\n    allow: true\n    deny: { reason: x }\n',
+    );
+    expect(errors.map((e) => e.message)).toEqual([
+      'rules.0: a rule needs exactly one effect: allow, deny, mask or require_approval',
+    ]);
+  });
+
+  it('rejects unknown masking strategies and bad durations', () => {
+    const errors = errorsOf(`
+version: 1
+rules:
+  - id: m
+    mask: { entities: { EMAIL_ADDRESS: scramble } }
+  - id: h
+    require_approval: { approvers: [x], ttl: 15 minutes }
+`);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        ruleId: 'm',
+        line: 5,
+        message: expect.stringContaining('must be a strategy'),
+      }),
+      expect.objectContaining({
+        ruleId: 'h',
+        line: 7,
+        message: expect.stringContaining('rules.1.require_approval.ttl: must match pattern'),
+      }),
+    ]);
+  });
+
+  it('reports CEL syntax errors with the YAML position of the character and the CEL column', () => {
+    const errors = errorsOf(
+      'version: 1\nrules:\n  - id: bad\n    when: request.input_count > \n    allow: true\n',
+    );
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      file: 'p0.yaml',
+      ruleId: 'bad',
+      line: 4,
+      celColumn: expect.any(Number),
+    });
+    expect(errors[0].message).toMatch(/^syntax error/);
+  });
+
+  it.each([
+    ['undeclared variable', 'user.id == "x"', "undeclared reference to 'user'", 1],
+    ['unknown principal field', 'principal.email == "x"', "principal has no field 'email'", 10],
+    ['unknown request field', 'request.size > 3', "request has no field 'size'", 8],
+    ['lower-case entity type', 'findings.email > 3', "'email' is not an entity type name", 9],
+    ['unknown function', 'lookup(principal.id)', "unknown function 'lookup'", 1],
+    [
+      'int compared with string',
+      'request.input_count > "10"',
+      'no ordering between int and string',
+      21,
+    ],
+    [
+      'always-false equality',
+      'request.model == 3',
+      'comparing string with int is always false',
+      15,
+    ],
+    [
+      'non-bool condition',
+      'request.input_count + 1',
+      'condition must evaluate to a bool, not int',
+      1,
+    ],
+    [
+      'nested comprehension',
+      'principal.groups.exists(g, principal.scopes.exists(s, s == g))',
+      'nested comprehensions',
+      44,
+    ],
+  ])('rejects %s', (_name, when, message, celColumn) => {
+    const errors = errorsOf(
+      `version: 1\nrules:\n  - id: r\n    when: '${when}'\n    allow: true\n`,
+    );
+    expect(errors).toEqual([
+      {
+        file: 'p0.yaml',
+        ruleId: 'r',
+        line: 4,
+        col: 11 + celColumn,
+        celColumn,
+        message: expect.stringContaining(message),
+      },
+    ]);
+  });
+
+  it('points into block scalars by CEL line and column', () => {
+    const errors = errorsOf(
+      'version: 1\nrules:\n  - id: r\n    when: |-\n      request.model == "m1" &&\n      request.sise > 3\n    allow: true\n',
+    );
+    expect(errors).toEqual([
+      expect.objectContaining({
+        line: 4,
+        celColumn: 8,
+        message: expect.stringMatching(/^request has no field 'sise' .*\(expression line 2\)$/),
+      }),
+    ]);
+  });
+
+  it('rejects expressions above the length limit', () => {
+    const long = Array.from({ length: 400 }, (_, i) => `request.model == "model-${i}"`).join(
+      ' || ',
+    );
+    const errors = errorsOf(
+      `version: 1\nrules:\n  - id: r\n    when: '${long}'\n    allow: true\n`,
+    );
+    expect(errors[0].message).toMatch(/must NOT have more than 4096 characters/);
+  });
+
+  it('requires rule ids and role names unique across files, and one defaults block', () => {
+    const a = `${ROLES}defaults: { cache: false }\nrules:\n  - { id: same, allow: true }\n`;
+    const b = `version: 1\ndefaults: { cache: true }\nroles:\n  svc: { match: { subject: x }, models: [m1] }\nrules:\n  - { id: same, allow: true }\n`;
+    expect(errorsOf(a, b).map((e) => `${e.file}:${e.line}: ${e.message}`)).toEqual([
+      'p1.yaml:2: defaults are already declared in p0.yaml; declare them in one file of the set',
+      "p1.yaml:4: role 'svc' is already declared in p0.yaml",
+      "p1.yaml:6: rule id 'same' is already used in p0.yaml",
+    ]);
+  });
+
+  it('compiles a valid multi-file set', () => {
+    const result = compilePolicy([
+      { path: 'roles.yaml', content: ROLES },
+      { path: 'rules.yaml', content: 'version: 1\nrules:\n  - { id: a, allow: true }\n' },
+    ]);
+    expect(result.ok && result.policy.ruleCount).toBe(1);
+  });
+});
+
+describe('published JSON Schema', () => {
+  it('validates the example policy files on its own, as editors would', () => {
+    const validate = new Ajv({ strict: false }).compile(policySchema);
+    expect(validate(parse(ROLES))).toBe(true);
+    expect(validate({ version: 2 })).toBe(false);
+  });
+});
+
+describe('bundles', () => {
+  const files = [
+    { path: 'b.yaml', content: 'version: 1\nrules:\n  - { id: a, allow: true }\n' },
+    { path: 'a.yaml', content: ROLES },
+  ];
+
+  it('hashes sources independently of file order', () => {
+    expect(hashSources(files)).toBe(hashSources([...files].reverse()));
+    expect(hashSources(files)).not.toBe(
+      hashSources([files[0], { ...files[1], content: `${ROLES}\n` }]),
+    );
+    // Moving bytes between path and content must change the hash.
+    expect(hashSources([{ path: 'ab', content: 'c' }])).not.toBe(
+      hashSources([{ path: 'a', content: 'bc' }]),
+    );
+  });
+
+  it('compiles a bundle carrying its version and hash into decisions', () => {
+    const bundle = createBundle(files, 7, new Date('2025-01-01T00:00:00Z'));
+    expect(bundle.createdAt).toBe('2025-01-01T00:00:00.000Z');
+    const result = compileBundle(bundle);
+    if (!result.ok) throw new Error('bundle should compile');
+    const d = evaluate(result.policy, input({ subject: 'svc-a' }));
+    expect(d).toMatchObject({ effect: 'allow', bundleVersion: 7, bundleHash: bundle.hash });
+  });
+
+  it('refuses a bundle whose files do not match its hash', () => {
+    const bundle = createBundle(files, 8);
+    bundle.files[0] = {
+      ...bundle.files[0],
+      content: `${bundle.files[0].content}  - { id: b, allow: true }\n`,
+    };
+    const result = compileBundle(bundle);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors[0].message).toMatch(/^bundle 8 hash mismatch/);
+  });
+});

@@ -1,0 +1,509 @@
+import { createHash } from 'node:crypto';
+import Ajv, { type ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+import { isNode, isScalar, LineCounter, parseDocument, Scalar, type Document } from 'yaml';
+import { analyze, lineCol, splitCondition } from './cel';
+import type { CompiledRole, CompiledRule, Glob, Matcher, PolicyInternals } from './model';
+import policySchema from './policy.schema.json';
+import type {
+  Bundle,
+  CompiledPolicy,
+  CompileResult,
+  Limits,
+  MaskPlan,
+  PolicyError,
+  PolicyFile,
+  RuleEffect,
+  Strategy,
+  StrategySpec,
+} from './types';
+
+export { policySchema };
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv);
+const validateFile = ajv.compile(policySchema);
+
+const DEFAULT_KEEP_LAST = 4;
+
+// ---------------------------------------------------------------------------
+// Hashing and bundles
+
+/**
+ * sha256 over the sources, sorted by path, each as length-prefixed path and content so
+ * no two different sets can serialise alike. The format is stored in bundles: keep it.
+ */
+export function hashSources(files: readonly PolicyFile[]): string {
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const h = createHash('sha256');
+  for (const f of sorted) {
+    for (const part of [f.path, f.content]) {
+      const bytes = Buffer.from(part, 'utf8');
+      h.update(`${bytes.length}:`);
+      h.update(bytes);
+    }
+  }
+  return `sha256:${h.digest('hex')}`;
+}
+
+export function createBundle(
+  files: readonly PolicyFile[],
+  version: number,
+  createdAt: Date = new Date(),
+): Bundle {
+  const copy = files.map((f) => ({ path: f.path, content: f.content }));
+  return { version, hash: hashSources(copy), createdAt: createdAt.toISOString(), files: copy };
+}
+
+/** Compiles a bundle received from Kafka; refuses one whose hash does not match its files. */
+export function compileBundle(bundle: Bundle): CompileResult {
+  const actual = hashSources(bundle.files);
+  if (actual !== bundle.hash) {
+    return {
+      ok: false,
+      errors: [
+        {
+          file: '<bundle>',
+          message: `bundle ${bundle.version} hash mismatch: declared ${bundle.hash}, files hash to ${actual}`,
+        },
+      ],
+    };
+  }
+  return compilePolicy(bundle.files, { version: bundle.version });
+}
+
+// ---------------------------------------------------------------------------
+// Compilation
+
+interface RawMatcher {
+  issuer?: string | string[];
+  subject?: string | string[];
+  groups?: string | string[];
+  roles?: string | string[];
+  scopes?: string | string[];
+  claims?: Record<string, string | number | boolean | (string | number | boolean)[]>;
+}
+interface RawRole {
+  description?: string;
+  match: RawMatcher | RawMatcher[];
+  models: string[];
+  connections?: string[];
+  limits?: Limits;
+}
+type RawStrategy = Strategy | StrategySpec;
+interface RawRule {
+  id: string;
+  description?: string;
+  priority?: number;
+  when?: string;
+  allow?:
+    | true
+    | {
+        models?: string[];
+        connections?: string[];
+        maxBatchSize?: number;
+        maxTokens?: number;
+        rateLimit?: Limits['rateLimit'];
+        cache?: boolean;
+      };
+  deny?: { reason: string };
+  mask?: { entities: Record<string, RawStrategy> };
+  require_approval?: {
+    approvers: string[];
+    approvals?: number;
+    ttl: string;
+    grantTtl?: string;
+    reason?: string;
+  };
+}
+interface RawFile {
+  version: 1;
+  defaults?: {
+    cache?: boolean;
+    mask?: {
+      entities?: Record<string, RawStrategy>;
+      thresholds?: Record<string, number>;
+      allowList?: string[];
+      denyList?: Record<string, string[]>;
+    };
+  };
+  roles?: Record<string, RawRole>;
+  rules?: RawRule[];
+}
+
+class FileContext {
+  readonly lines = new LineCounter();
+  readonly doc: Document;
+  constructor(readonly file: PolicyFile) {
+    this.doc = parseDocument(file.content, {
+      lineCounter: this.lines,
+      prettyErrors: false,
+      uniqueKeys: true,
+    });
+  }
+
+  /** Position of the node at path, or of its nearest existing ancestor. */
+  position(path: (string | number)[]): { line?: number; col?: number } {
+    for (let n = path.length; n >= 0; n--) {
+      const node: unknown = n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) {
+        const { line, col } = this.lines.linePos(node.range[0]);
+        return { line, col };
+      }
+    }
+    return {};
+  }
+
+  error(path: (string | number)[], message: string, ruleId?: string): PolicyError {
+    return { file: this.file.path, ...this.position(path), ...(ruleId ? { ruleId } : {}), message };
+  }
+}
+
+export interface CompileOptions {
+  /** Bundle version the policy is compiled for (0 for ad-hoc sets). */
+  version?: number;
+  /** Evaluate simple conjuncts natively (default). Off only to cross-check against CEL. */
+  nativeAtoms?: boolean;
+}
+
+export function compilePolicy(
+  files: readonly PolicyFile[],
+  options: CompileOptions = {},
+): CompileResult {
+  const errors: PolicyError[] = [];
+  if (files.length === 0)
+    return {
+      ok: false,
+      errors: [{ file: '<set>', message: 'a policy set needs at least one file' }],
+    };
+
+  const parsed: { ctx: FileContext; raw: RawFile }[] = [];
+  const seenPaths = new Set<string>();
+  for (const file of files) {
+    if (seenPaths.has(file.path)) {
+      errors.push({ file: file.path, message: 'the same path appears twice in the policy set' });
+      continue;
+    }
+    seenPaths.add(file.path);
+    const ctx = new FileContext(file);
+    if (ctx.doc.errors.length > 0) {
+      for (const e of ctx.doc.errors) {
+        const { line, col } = ctx.lines.linePos(e.pos[0]);
+        errors.push({ file: file.path, line, col, message: `YAML: ${e.message.split('\n')[0]}` });
+      }
+      continue;
+    }
+    const data: unknown = ctx.doc.toJS();
+    if (!validateFile(data)) {
+      errors.push(...schemaErrors(ctx, validateFile.errors ?? []));
+      continue;
+    }
+    parsed.push({ ctx, raw: data as unknown as RawFile });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const roles: CompiledRole[] = [];
+  const roleFiles = new Map<string, string>();
+  const rules: CompiledRule[] = [];
+  const ruleFiles = new Map<string, string>();
+  const findingTypes = new Set<string>();
+  let usesFindings = false;
+  let usesClaims = false;
+  let usesTime = false;
+  let defaultsFile: string | undefined;
+  let defaultCache = true;
+  let defaultMask: MaskPlan | undefined;
+
+  for (const { ctx, raw } of parsed) {
+    const path = ctx.file.path;
+    if (raw.defaults) {
+      if (defaultsFile) {
+        errors.push(
+          ctx.error(
+            ['defaults'],
+            `defaults are already declared in ${defaultsFile}; declare them in one file of the set`,
+          ),
+        );
+      } else {
+        defaultsFile = path;
+        defaultCache = raw.defaults.cache ?? true;
+        const m = raw.defaults.mask;
+        if (m) {
+          defaultMask = {
+            entities: normalizeStrategies(m.entities ?? {}),
+            ...(m.thresholds ? { thresholds: { ...m.thresholds } } : {}),
+            ...(m.allowList ? { allowList: [...m.allowList] } : {}),
+            ...(m.denyList ? { denyList: { ...m.denyList } } : {}),
+          };
+        }
+      }
+    }
+
+    for (const [name, role] of Object.entries(raw.roles ?? {})) {
+      const other = roleFiles.get(name);
+      if (other) {
+        errors.push(ctx.error(['roles', name], `role '${name}' is already declared in ${other}`));
+        continue;
+      }
+      roleFiles.set(name, path);
+      const matchers = (Array.isArray(role.match) ? role.match : [role.match]).map(compileMatcher);
+      roles.push({
+        name,
+        file: path,
+        matchers,
+        models: glob(role.models),
+        ...(role.connections ? { connections: glob(role.connections) } : {}),
+        ...(role.limits ? { limits: role.limits } : {}),
+      });
+    }
+
+    for (const [index, rule] of (raw.rules ?? []).entries()) {
+      const other = ruleFiles.get(rule.id);
+      if (other) {
+        errors.push(
+          ctx.error(
+            ['rules', index, 'id'],
+            `rule id '${rule.id}' is already used in ${other}`,
+            rule.id,
+          ),
+        );
+        continue;
+      }
+      ruleFiles.set(rule.id, path);
+
+      const source = rule.when ?? 'true';
+      const analysis = analyze(source);
+      if (analysis.issues.length > 0) {
+        for (const issue of analysis.issues)
+          errors.push(celError(ctx, index, rule.id, source, issue.offset, issue.message));
+        continue;
+      }
+      usesFindings ||= analysis.usage.findings;
+      usesClaims ||= analysis.usage.claims;
+      usesTime ||= analysis.usage.time;
+      for (const t of analysis.usage.findingTypes) findingTypes.add(t);
+
+      let split: ReturnType<typeof splitCondition>;
+      try {
+        split = splitCondition(analysis.expr, options.nativeAtoms ?? true);
+      } catch (err) {
+        errors.push(
+          ctx.error(
+            ['rules', index, 'when'],
+            `cannot plan expression: ${err instanceof Error ? err.message : String(err)}`,
+            rule.id,
+          ),
+        );
+        continue;
+      }
+      const compiled: CompiledRule = {
+        id: rule.id,
+        ...(rule.description ? { description: rule.description } : {}),
+        file: path,
+        priority: rule.priority ?? 0,
+        effect: effectOf(rule),
+        atoms: split.atoms,
+        residual: split.residual,
+        ...(split.modelKeys ? { modelKeys: split.modelKeys } : {}),
+      };
+      if (rule.allow) {
+        const a = rule.allow === true ? {} : rule.allow;
+        compiled.allow = {
+          ...(a.models ? { models: glob(a.models) } : {}),
+          ...(a.connections ? { connections: glob(a.connections) } : {}),
+          ...(a.maxBatchSize !== undefined ? { maxBatchSize: a.maxBatchSize } : {}),
+          ...(a.maxTokens !== undefined ? { maxTokens: a.maxTokens } : {}),
+          ...(a.rateLimit ? { rateLimit: { ...a.rateLimit } } : {}),
+          ...(a.cache !== undefined ? { cache: a.cache } : {}),
+        };
+        // An allow limited to exact model names can be indexed like request.model == "x".
+        if (!compiled.modelKeys && a.models && a.models.every((m) => !m.includes('*')))
+          compiled.modelKeys = [...a.models];
+      }
+      if (rule.deny) compiled.denyReason = rule.deny.reason;
+      if (rule.mask) compiled.mask = normalizeStrategies(rule.mask.entities);
+      if (rule.require_approval) {
+        const r = rule.require_approval;
+        compiled.approval = {
+          approverGroups: [...r.approvers],
+          approvals: r.approvals ?? 1,
+          ttl: r.ttl,
+          ttlSeconds: parseDuration(r.ttl),
+          ...(r.grantTtl
+            ? { grantTtl: r.grantTtl, grantTtlSeconds: parseDuration(r.grantTtl) }
+            : {}),
+          ...(r.reason ? { reason: r.reason } : {}),
+        };
+      }
+      rules.push(compiled);
+    }
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  rules.sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : 1));
+  const byModel = new Map<string, CompiledRule[]>();
+  const unindexed = rules.filter((r) => !r.modelKeys);
+  const models = new Set(rules.flatMap((r) => r.modelKeys ?? []));
+  for (const m of models)
+    byModel.set(
+      m,
+      rules.filter((r) => !r.modelKeys || r.modelKeys.includes(m)),
+    );
+
+  const internal: PolicyInternals = {
+    rules,
+    roles,
+    byModel,
+    unindexed,
+    findingTypes: [...findingTypes].sort(),
+    usesFindings,
+    usesClaims,
+    usesTime,
+    defaultCache,
+    ...(defaultMask ? { defaultMask } : {}),
+  };
+  const policy: CompiledPolicy = {
+    version: options.version ?? 0,
+    hash: hashSources(files),
+    ruleCount: rules.length,
+    internal,
+  };
+  return { ok: true, policy };
+}
+
+function effectOf(rule: RawRule): RuleEffect {
+  if (rule.deny) return 'deny';
+  if (rule.require_approval) return 'require_approval';
+  if (rule.mask) return 'mask';
+  return 'allow';
+}
+
+function celError(
+  ctx: FileContext,
+  index: number,
+  ruleId: string,
+  source: string,
+  offset: number | undefined,
+  message: string,
+): PolicyError {
+  const path = ['rules', index, 'when'];
+  const base = ctx.error(path, message, ruleId);
+  if (offset === undefined) return base;
+  const { line: celLine, col: celColumn } = lineCol(source, offset);
+  const node: unknown = ctx.doc.getIn(path, true);
+  // For a one-line plain or single-quoted scalar the YAML column of the CEL character
+  // is exact; for block scalars we give the value's position plus the CEL line/column.
+  if (isScalar(node) && node.range && celLine === 1 && !source.includes("'")) {
+    const start = ctx.lines.linePos(node.range[0]);
+    if (node.type === Scalar.PLAIN || node.type === Scalar.QUOTE_SINGLE) {
+      const shift = node.type === Scalar.QUOTE_SINGLE ? 1 : 0;
+      return { ...base, line: start.line, col: start.col + shift + celColumn - 1, celColumn };
+    }
+  }
+  return {
+    ...base,
+    celColumn,
+    ...(celLine > 1 ? { message: `${message} (expression line ${celLine})` } : {}),
+  };
+}
+
+function schemaErrors(ctx: FileContext, raw: ErrorObject[]): PolicyError[] {
+  const oneOfPaths = new Set(raw.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
+  const out: PolicyError[] = [];
+  const seen = new Set<string>();
+  for (const e of raw) {
+    // Branch failures of a oneOf at the same place are noise; the oneOf error says it.
+    if (e.schemaPath.includes('/oneOf/') && oneOfPaths.has(e.instancePath) && e.keyword !== 'oneOf')
+      continue;
+    const path = e.instancePath
+      .split('/')
+      .slice(1)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    let message: string;
+    if (e.keyword === 'oneOf' && /^\/rules\/\d+$/.test(e.instancePath)) {
+      message = 'a rule needs exactly one effect: allow, deny, mask or require_approval';
+    } else if (e.keyword === 'additionalProperties') {
+      message = `unknown field '${String((e.params as { additionalProperty: string }).additionalProperty)}'`;
+    } else if (e.keyword === 'enum') {
+      message = `must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).join(', ')}`;
+    } else if (e.keyword === 'oneOf' && e.schemaPath.includes('strategy')) {
+      message =
+        'must be a strategy (redact, replace, keep_last, hash, tokenize, fake) or {strategy, n}';
+    } else {
+      message = e.message ?? 'is invalid';
+    }
+    const where = e.instancePath === '' ? '' : `${e.instancePath.slice(1).replace(/\//g, '.')}: `;
+    const rule =
+      typeof path[0] === 'string' && path[0] === 'rules' && typeof path[1] === 'number'
+        ? ruleIdAt(ctx, path[1])
+        : undefined;
+    const err = ctx.error(path, `${where}${message}`, rule);
+    const key = `${err.line}:${err.col}:${err.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(err);
+  }
+  return out;
+}
+
+function ruleIdAt(ctx: FileContext, index: number): string | undefined {
+  const id: unknown = ctx.doc.getIn(['rules', index, 'id']);
+  return typeof id === 'string' ? id : undefined;
+}
+
+function normalizeStrategies(entities: Record<string, RawStrategy>): Record<string, StrategySpec> {
+  const out: Record<string, StrategySpec> = {};
+  for (const [entity, s] of Object.entries(entities)) {
+    const spec: StrategySpec = typeof s === 'string' ? { strategy: s } : { ...s };
+    if (spec.strategy === 'keep_last' && spec.n === undefined) spec.n = DEFAULT_KEEP_LAST;
+    if (spec.strategy !== 'keep_last') delete spec.n;
+    out[entity] = spec;
+  }
+  return out;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+export function parseDuration(text: string): number {
+  let total = 0;
+  for (const m of text.matchAll(/(\d+)([smhd])/g)) total += Number(m[1]) * DURATION_UNITS[m[2]];
+  return total;
+}
+
+export function glob(patterns: string[]): Glob {
+  const exact = new Set(patterns.filter((p) => !p.includes('*')));
+  const wild = patterns
+    .filter((p) => p.includes('*'))
+    .map((p) => new RegExp(`^${p.split('*').map(escapeRegExp).join('.*')}$`, 's'));
+  const test =
+    wild.length === 0
+      ? exact.size === 1
+        ? (
+            (only: string) => (value: string) =>
+              value === only
+          )(patterns[0])
+        : (value: string) => exact.has(value)
+      : (value: string) => exact.has(value) || wild.some((re) => re.test(value));
+  return { patterns: [...patterns], test };
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function asList(v: string | string[] | undefined): string[] | undefined {
+  return v === undefined ? undefined : Array.isArray(v) ? v : [v];
+}
+
+function compileMatcher(raw: RawMatcher): Matcher {
+  const m: Matcher = {};
+  for (const key of ['issuer', 'subject', 'groups', 'roles', 'scopes'] as const) {
+    const list = asList(raw[key]);
+    if (list) m[key] = glob(list);
+  }
+  if (raw.claims) {
+    m.claims = Object.entries(raw.claims).map(([name, v]) => [name, Array.isArray(v) ? v : [v]]);
+  }
+  return m;
+}

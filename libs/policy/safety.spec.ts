@@ -1,0 +1,255 @@
+import { compilePolicy, evaluate, type EvaluationInput } from '@embargo/policy';
+import { compileOrThrow, input } from './testing';
+
+const ROLES = `
+version: 1
+roles:
+  svc: { match: { subject: svc-a }, models: [m1, m2] }
+`;
+
+function policyWith(rules: string) {
+  return compileOrThrow(ROLES, `version: 1\nrules:\n${rules}`);
+}
+
+describe('fail closed: a rule whose condition errors', () => {
+  const policy = policyWith(`
+  - { id: allow, allow: true }
+  - id: deny-contractors
+    when: principal.claims.employment == "contractor"
+    deny: { reason: Contractors may not embed. }
+`);
+
+  it('applies when it is a deny rule (missing claim)', () => {
+    const d = evaluate(policy, input());
+    expect(d).toMatchObject({
+      effect: 'deny',
+      ruleIds: ['deny-contractors'],
+      reason: 'Contractors may not embed.',
+    });
+    expect(d.errors).toEqual([
+      { ruleId: 'deny-contractors', message: expect.stringContaining('employment') },
+    ]);
+  });
+
+  it('does not apply once the claim is present and differs', () => {
+    expect(evaluate(policy, input({ claims: { employment: 'staff' } })).effect).toBe('allow');
+  });
+
+  it('is avoided with has()', () => {
+    const guarded = policyWith(`
+  - { id: allow, allow: true }
+  - id: deny-contractors
+    when: has(principal.claims.employment) && principal.claims.employment == "contractor"
+    deny: { reason: Contractors may not embed. }
+`);
+    expect(evaluate(guarded, input()).effect).toBe('allow');
+    expect(evaluate(guarded, input({ claims: { employment: 'contractor' } })).effect).toBe('deny');
+  });
+
+  it('does not apply when it is an allow rule', () => {
+    const p = policyWith(`
+  - { id: allow-gold, when: 'principal.claims.tier == "gold"', allow: true }
+`);
+    const d = evaluate(p, input());
+    expect(d).toMatchObject({ effect: 'deny', denyCode: 'no_allow_rule' });
+    expect(d.errors?.map((e) => e.ruleId)).toEqual(['allow-gold']);
+  });
+
+  it('applies its mask and its approval hold', () => {
+    const p = policyWith(`
+  - { id: allow, allow: true }
+  - { id: mask-odd, when: 'principal.claims.region == "eu"', mask: { entities: { EMAIL_ADDRESS: redact } } }
+  - { id: hold-odd, when: 'principal.claims.level > 2', require_approval: { approvers: [sec], ttl: 10m } }
+`);
+    const d = evaluate(p, input());
+    expect(d.effect).toBe('require_approval');
+    expect(d.mask?.entities).toEqual({ EMAIL_ADDRESS: { strategy: 'redact' } });
+    expect(d.errors?.map((e) => e.ruleId).sort()).toEqual(['hold-odd', 'mask-odd']);
+  });
+
+  it('treats a runtime error such as division by zero the same way', () => {
+    const p = policyWith(`
+  - { id: allow, allow: true }
+  - { id: ratio, when: 'request.token_count / request.input_count > 1000', deny: { reason: Inputs too long. } }
+`);
+    expect(evaluate(p, input({}, { inputCount: 0 })).effect).toBe('deny');
+    expect(evaluate(p, input({}, { inputCount: 1, tokenCount: 10 })).effect).toBe('allow');
+  });
+
+  it('treats a wrongly typed claim as an error, not as false', () => {
+    const p = policyWith(`
+  - { id: allow, allow: true }
+  - { id: high-level, when: 'principal.claims.level > 2', deny: { reason: too high } }
+`);
+    expect(evaluate(p, input({ claims: { level: 3 } })).effect).toBe('deny');
+    expect(evaluate(p, input({ claims: { level: 1 } })).effect).toBe('allow');
+    // "3" > 2 has no overload in CEL: the rule errors and, being a deny, applies.
+    const d = evaluate(p, input({ claims: { level: '3' } }));
+    expect(d.effect).toBe('deny');
+    expect(d.errors?.[0].message).toMatch(/no matching overload/);
+  });
+});
+
+describe('findings', () => {
+  const policy = policyWith(`
+  - { id: allow, allow: true }
+  - { id: many-cards, when: findings.CREDIT_CARD > 5, deny: { reason: cards } }
+  - { id: no-ssn, when: 'findings["US_SSN"] == 0 && request.model == "m2"', deny: { reason: m2 only with SSNs } }
+  - { id: dynamic, when: 'has(principal.claims.watch) && findings[principal.claims.watch] > 0', deny: { reason: watched } }
+`);
+
+  it('reads types missing from the findings as 0', () => {
+    expect(evaluate(policy, input({}, {}, {})).effect).toBe('allow');
+    expect(evaluate(policy, input()).effect).toBe('allow');
+    expect(evaluate(policy, input({}, { model: 'm2' })).ruleIds).toEqual(['no-ssn']);
+    expect(evaluate(policy, input({}, {}, { CREDIT_CARD: 6 })).ruleIds).toEqual(['many-cards']);
+  });
+
+  it('fails closed on a dynamic lookup of a type that is absent', () => {
+    expect(evaluate(policy, input({ claims: { watch: 'IBAN_CODE' } })).ruleIds).toEqual([
+      'dynamic',
+    ]);
+    expect(
+      evaluate(policy, input({ claims: { watch: 'IBAN_CODE' } }, {}, { IBAN_CODE: 0 })).effect,
+    ).toBe('allow');
+  });
+});
+
+describe('hostile or malformed input', () => {
+  const policy = policyWith(`
+  - { id: allow, allow: true }
+  - id: note
+    when: has(principal.claims.note) && principal.claims.note.contains("forbidden")
+    deny: { reason: forbidden note }
+  - id: group-prefix
+    when: principal.groups.exists(g, g.startsWith("banned-"))
+    deny: { reason: banned group }
+`);
+
+  it('evaluates very long claim strings and group lists', () => {
+    const long = 'x'.repeat(1_000_000);
+    expect(evaluate(policy, input({ claims: { note: long } })).effect).toBe('allow');
+    expect(evaluate(policy, input({ claims: { note: `${long}forbidden` } })).effect).toBe('deny');
+    const groups = Array.from({ length: 10_000 }, (_, i) => `group-${i}`);
+    expect(evaluate(policy, input({ groups })).effect).toBe('allow');
+    expect(evaluate(policy, input({ groups: [...groups, 'banned-x'] })).effect).toBe('deny');
+  });
+
+  it('survives deeply nested claims', () => {
+    let nested: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < 5000; i++) nested = { n: nested };
+    expect(evaluate(policy, input({ claims: { deep: nested } })).effect).toBe('allow');
+  });
+
+  it('does not match claims through the object prototype', () => {
+    const p = compileOrThrow(`
+version: 1
+roles:
+  odd: { match: { claims: { constructor: Object } }, models: [m1] }
+rules: [{ id: allow, allow: true }]
+`);
+    expect(evaluate(p, input()).denyCode).toBe('no_role');
+  });
+
+  it.each<[string, (i: EvaluationInput) => void]>([
+    ['missing model', (i) => void (i.request.model = '')],
+    ['negative input count', (i) => void (i.request.inputCount = -1)],
+    ['NaN token count', (i) => void (i.request.tokenCount = Number.NaN)],
+    ['unparseable time', (i) => void (i.request.time = 'yesterday')],
+    ['negative finding count', (i) => void (i.findings = { EMAIL_ADDRESS: -3 })],
+    [
+      'principal without issuer',
+      (i) => void ((i.principal as unknown as Record<string, unknown>).issuer = undefined),
+    ],
+  ])('denies invalid input (%s) without throwing', (_name, spoil) => {
+    const i = input();
+    spoil(i);
+    expect(evaluate(policy, i)).toMatchObject({
+      effect: 'deny',
+      denyCode: 'invalid_input',
+      reason: expect.stringMatching(/^invalid request: /),
+    });
+  });
+
+  it('rejects deeply nested expressions at compile time instead of crashing', () => {
+    const when = `${'('.repeat(1500)}true${')'.repeat(1500)}`;
+    const result = compilePolicy([
+      {
+        path: 'p.yaml',
+        content: `${ROLES}rules:\n  - { id: deep, when: '${when}', allow: true }\n`,
+      },
+    ]);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors).toEqual([
+      expect.objectContaining({ ruleId: 'deep', message: 'expression is nested too deeply' }),
+    ]);
+  });
+});
+
+describe('native fast path', () => {
+  // Simple conjuncts are evaluated in JS instead of CEL; both must always agree.
+  const rules = `
+  - { id: allow-small, when: 'request.input_count <= 50 && request.model in ["m1", "m2"]', allow: true }
+  - { id: allow-ops, when: '"ops" in principal.groups && 3 < request.token_count', allow: { maxBatchSize: 1000 } }
+  - { id: deny-night, when: 'request.hour < 6 && request.weekday != 0', deny: { reason: night } }
+  - { id: hold, when: 'findings.CREDIT_CARD >= 3 && principal.subject != "svc-b"', require_approval: { approvers: [x], ttl: 1m } }
+  - { id: mask, when: '5 > findings["EMAIL_ADDRESS"] && request.connection == "c1"', mask: { entities: { EMAIL_ADDRESS: hash } } }
+  - { id: deny-m2-big, when: 'request.model == "m2" && request.byte_size > 1000 && "svc" in principal.roles', deny: { reason: big } }
+  - { id: deny-env, when: 'has(principal.claims.env) && principal.claims.env in ["dev", "test"] && request.model == "m2"', deny: { reason: env } }
+  - { id: hold-team, when: 'principal.claims.team != "core" && findings.EMAIL_ADDRESS > 6', require_approval: { approvers: [x], ttl: 1m } }
+  - { id: allow-core, when: 'principal.claims.team == "core" && request.input_count < 100', allow: true }
+`;
+  const claimSets: Record<string, unknown>[] = [
+    {},
+    { env: 'dev' },
+    { env: 3 },
+    { team: 'core' },
+    { team: 'x', env: 'prod' },
+    { env: undefined, team: ['core'] },
+  ];
+  const files = [
+    { path: 'roles.yaml', content: ROLES },
+    { path: 'rules.yaml', content: `version: 1\nrules:\n${rules}` },
+  ];
+  const fast = compilePolicy(files);
+  const slow = compilePolicy(files, { nativeAtoms: false });
+
+  it('decides exactly like CEL on varied requests', () => {
+    if (!fast.ok || !slow.ok) throw new Error('policies should compile');
+    // Every conjunct above has a native form, and with nativeAtoms off none is used.
+    expect(
+      fast.policy.internal.rules.filter((r) => r.residual.length > 0).map((r) => r.id),
+    ).toEqual([]);
+    expect(slow.policy.internal.rules.filter((r) => r.atoms.length > 0).map((r) => r.id)).toEqual(
+      [],
+    );
+    let seed = 42;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.floor(seed / 65536) % n;
+    };
+    const effects = new Set<string>();
+    for (let k = 0; k < 500; k++) {
+      const i = input(
+        {
+          subject: rand(4) === 0 ? 'svc-b' : 'svc-a',
+          groups: rand(2) ? ['ops'] : [],
+          claims: claimSets[rand(claimSets.length)],
+        },
+        {
+          model: ['m1', 'm2', 'm3'][rand(3)],
+          connection: ['c1', 'c2'][rand(2)],
+          inputCount: rand(120),
+          tokenCount: rand(10),
+          byteSize: rand(2000),
+          time: new Date(Date.UTC(2025, 0, 1 + rand(7), rand(24))),
+        },
+        { CREDIT_CARD: rand(5), EMAIL_ADDRESS: rand(8) },
+      );
+      const d = evaluate(fast.policy, i);
+      expect(d).toEqual(evaluate(slow.policy, i));
+      effects.add(d.effect);
+    }
+    expect([...effects].sort()).toEqual(['allow', 'deny', 'mask', 'require_approval']);
+  });
+});
