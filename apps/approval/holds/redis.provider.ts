@@ -1,0 +1,36 @@
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG } from '@embargo/config';
+import { Readiness } from '@embargo/observability';
+import { Redis } from 'ioredis';
+import type { ApprovalConfig } from '../config';
+
+/** The Redis connection that BullMQ holds live in (append-only file on). */
+@Injectable()
+export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
+  readonly redis: Redis;
+
+  constructor(
+    @Inject(APP_CONFIG) config: ApprovalConfig,
+    @Inject(Readiness) private readonly readiness: Readiness,
+  ) {
+    // BullMQ workers need maxRetriesPerRequest: null to block on queues safely.
+    this.redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: true });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.redis.connect();
+    const policy = await this.redis.config('GET', 'maxmemory-policy').catch(() => null);
+    this.readiness.register('redis', async () => {
+      const pong = await this.redis.ping();
+      if (pong !== 'PONG') throw new Error(`unexpected ping reply ${pong}`);
+    });
+    if (Array.isArray(policy) && policy[1] && policy[1] !== 'noeviction') {
+      // Evicted hold jobs would be lost requests: refuse to run on an evicting Redis.
+      throw new Error(`Redis maxmemory-policy is ${String(policy[1])}; holds need noeviction`);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+}

@@ -1,0 +1,53 @@
+import type { Envelope, LifecycleEvent } from '@embargo/contracts';
+import { canonicalJson } from '@embargo/crypto';
+import { createHash } from 'node:crypto';
+
+/** The OpenSearch document for one lifecycle event; `eventId` is also its `_id`. */
+export function toEventDocument(envelope: Envelope<LifecycleEvent>, indexedAt: Date) {
+  const e = envelope.data;
+  const digest = createHash('sha256')
+    .update(canonicalJson({ id: envelope.id, type: envelope.type, source: envelope.source, time: envelope.time, data: e }))
+    .digest('hex');
+  const doc: Record<string, unknown> = {
+    eventId: envelope.id,
+    type: envelope.type,
+    source: envelope.source,
+    time: envelope.time,
+    indexedAt: indexedAt.toISOString(),
+    requestId: e.requestId,
+    stage: e.stage,
+    instance: e.instance,
+    model: e.model,
+    principal: e.principal,
+    data: e,
+    digest,
+  };
+  switch (e.stage) {
+    case 'decided':
+      Object.assign(doc, { effect: e.effect, ruleIds: e.ruleIds, bundleVersion: e.bundleVersion, findings: e.findings });
+      break;
+    case 'masked':
+      Object.assign(doc, { counts: e.counts, maskedInput: e.maskedInput, original: e.original });
+      // The sealed original must not also sit in the stored `data` copy.
+      doc.data = { ...e, original: { alg: e.original.alg, kid: e.original.kid } };
+      break;
+    case 'rejected':
+    case 'failed':
+      Object.assign(doc, { status: e.status, code: e.code, message: e.message });
+      break;
+    case 'forwarded':
+      Object.assign(doc, { connection: e.connection });
+      break;
+    case 'completed':
+      Object.assign(doc, { connection: e.connection, fingerprints: e.fingerprints });
+      break;
+    case 'received':
+    case 'authenticated':
+    case 'held':
+    case 'approved':
+    case 'denied':
+    case 'expired':
+      break;
+  }
+  return doc;
+}

@@ -1,0 +1,64 @@
+/**
+ * Index mappings. Field names are stored values: add fields, never rename them.
+ * `dynamic: strict` on the top level keeps a malformed event from widening the mapping;
+ * the sealed original is stored but not indexed, so no search can read it.
+ */
+export const EVENTS_INDEX_MAPPING = {
+  dynamic: 'strict',
+  properties: {
+    eventId: { type: 'keyword' },
+    type: { type: 'keyword' },
+    source: { type: 'keyword' },
+    time: { type: 'date' },
+    indexedAt: { type: 'date' },
+    requestId: { type: 'keyword' },
+    stage: { type: 'keyword' },
+    instance: { type: 'keyword' },
+    model: { type: 'keyword' },
+    connection: { type: 'keyword' },
+    principal: {
+      properties: {
+        id: { type: 'keyword' },
+        issuer: { type: 'keyword' },
+        subject: { type: 'keyword' },
+        roles: { type: 'keyword' },
+        groups: { type: 'keyword' },
+      },
+    },
+    effect: { type: 'keyword' },
+    ruleIds: { type: 'keyword' },
+    bundleVersion: { type: 'long' },
+    status: { type: 'integer' },
+    code: { type: 'keyword' },
+    message: { type: 'text' },
+    maskedInput: { type: 'text' },
+    findings: { type: 'object', dynamic: true },
+    counts: { type: 'object', dynamic: true },
+    fingerprints: {
+      properties: {
+        index: { type: 'integer' },
+        sha256: { type: 'keyword' },
+        simhash: { type: 'keyword' },
+      },
+    },
+    original: { type: 'object', enabled: false },
+    /** The full validated event data, stored for provenance, not indexed. */
+    data: { type: 'object', enabled: false },
+    /** SHA-256 of the canonical event, for tamper evidence. */
+    digest: { type: 'keyword' },
+  },
+} as const;
+
+export const DEAD_LETTERS_MAPPING = {
+  dynamic: 'strict',
+  properties: {
+    eventId: { type: 'keyword' },
+    time: { type: 'date' },
+    sourceTopic: { type: 'keyword' },
+    partition: { type: 'integer' },
+    offset: { type: 'keyword' },
+    consumerGroup: { type: 'keyword' },
+    reason: { type: 'text' },
+    truncated: { type: 'boolean' },
+  },
+} as const;

@@ -1,0 +1,48 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG } from '@embargo/config';
+import { Readiness } from '@embargo/observability';
+import { Client } from '@opensearch-project/opensearch';
+import type { AuditConfig } from '../config';
+import { EVENTS_INDEX_MAPPING, DEAD_LETTERS_MAPPING } from './mappings';
+
+/** The OpenSearch client and the index set-up the audit trail needs. */
+@Injectable()
+export class OpenSearchService implements OnModuleInit {
+  readonly client: Client;
+  readonly eventsIndex: string;
+  readonly deadLettersIndex: string;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AuditConfig,
+    @Inject(Readiness) private readonly readiness: Readiness,
+  ) {
+    this.client = new Client({ node: config.OPENSEARCH_URL, requestTimeout: 10000, maxRetries: 2 });
+    this.eventsIndex = config.AUDIT_INDEX;
+    this.deadLettersIndex = `${config.AUDIT_INDEX}-dead-letters`;
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.ensureIndex(this.eventsIndex, EVENTS_INDEX_MAPPING);
+    await this.ensureIndex(this.deadLettersIndex, DEAD_LETTERS_MAPPING);
+    this.readiness.register('opensearch', async () => {
+      const res = await this.client.cluster.health({});
+      if (res.body.status === 'red') throw new Error('cluster status red');
+    });
+  }
+
+  private async ensureIndex(index: string, mappings: Record<string, unknown>): Promise<void> {
+    const exists = await this.client.indices.exists({ index });
+    if (exists.body) return;
+    await this.client.indices
+      .create({
+        index,
+        body: {
+          settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s' },
+          mappings,
+        } as never,
+      })
+      .catch((err: { meta?: { body?: { error?: { type?: string } } } }) => {
+        if (err.meta?.body?.error?.type !== 'resource_already_exists_exception') throw err;
+      });
+  }
+}

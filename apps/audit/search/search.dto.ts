@@ -1,0 +1,17 @@
+import { LIFECYCLE_STAGES } from '@embargo/contracts';
+import { z } from 'zod';
+
+export const searchQuerySchema = z
+  .object({
+    requestId: z.string().max(200).optional(),
+    principal: z.string().max(500).optional(),
+    stage: z.enum(LIFECYCLE_STAGES).optional(),
+    model: z.string().max(200).optional(),
+    /** Free text over the masked input and messages (OpenSearch simple query string). */
+    q: z.string().max(1000).optional(),
+    from: z.iso.datetime().optional(),
+    to: z.iso.datetime().optional(),
+    size: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+export type SearchQuery = z.infer<typeof searchQuerySchema>;

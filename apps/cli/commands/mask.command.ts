@@ -1,0 +1,70 @@
+import { keyringSetting } from '@embargo/config';
+import { ENTITY_TYPES, engineOptions, isEntityType, mask, type MaskOptions } from '@embargo/masking';
+import { defaultMaskPlan } from '@embargo/policy';
+import { Command, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { compileDirOrExit } from './policy-files';
+
+const STRATEGIES = ['redact', 'replace', 'keep_last', 'hash', 'tokenize', 'fake'] as const;
+
+interface MaskFlags {
+  entities?: string;
+  strategy?: (typeof STRATEGIES)[number];
+  keep?: string;
+  policies: string;
+}
+
+/** The engine options the flags ask for; by default the policy's default masking. */
+function optionsFrom(flags: MaskFlags): Omit<MaskOptions, 'keyring'> {
+  const wanted = flags.entities?.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const t of wanted ?? []) {
+    if (!isEntityType(t)) throw new Error(`unknown entity type ${t}; known: ${ENTITY_TYPES.join(', ')}`);
+  }
+  if (!wanted && !flags.strategy && existsSync(flags.policies)) {
+    const plan = defaultMaskPlan(compileDirOrExit(flags.policies));
+    if (plan && Object.keys(plan.entities).length) return engineOptions(plan);
+  }
+  const strategy = flags.strategy ?? 'replace';
+  const rule = strategy === 'keep_last' ? { strategy, n: Number(flags.keep ?? 4) } : { strategy };
+  const entities = Object.fromEntries((wanted ?? ENTITY_TYPES).map((t) => [t, rule]));
+  return engineOptions({ entities });
+}
+
+export function maskCommand(): Command {
+  return new Command('mask')
+    .description('mask JSON lines {"text": ...} from stdin; one {"text","entities"} line out per line in')
+    .option('-e, --entities <types>', 'comma-separated entity types (default: the policy default masking)')
+    .addOption(new Option('-s, --strategy <strategy>', 'strategy for the chosen entities').choices([...STRATEGIES]))
+    .option('-k, --keep <n>', 'characters kept by keep_last', '4')
+    .option('-p, --policies <dir>', 'policy directory whose default masking applies', 'deploy/policies')
+    .action(async (flags: MaskFlags) => {
+      const options = optionsFrom(flags);
+      const keys = process.env.EMBARGO_MASKING_KEYS;
+      const keyring = keys ? keyringSetting.parse(keys) : undefined;
+      const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
+      let lineNo = 0;
+      let failed = 0;
+      for await (const line of rl) {
+        lineNo += 1;
+        if (line.trim() === '') continue;
+        let out: unknown;
+        try {
+          const parsed: unknown = JSON.parse(line);
+          const text = (parsed as { text?: unknown } | null)?.text;
+          if (typeof text !== 'string') throw new Error('expected an object with a string "text"');
+          const r = mask(text, { ...options, keyring });
+          out = { text: r.text, entities: r.findings.map((f) => ({ type: f.type, start: f.start, end: f.end, score: f.score })) };
+        } catch (err) {
+          failed += 1;
+          // One output line per input line, so outputs stay aligned with inputs.
+          out = { error: `line ${lineNo}: ${err instanceof SyntaxError ? 'not valid JSON' : (err as Error).message}` };
+        }
+        process.stdout.write(`${JSON.stringify(out)}\n`);
+      }
+      if (failed) {
+        process.stderr.write(`${failed} line(s) could not be masked\n`);
+        process.exitCode = 1;
+      }
+    });
+}

@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG } from '@embargo/config';
+import type { MaskReply, MaskRequest } from '@embargo/contracts';
+import { KafkaService, type ConsumedMessage, type TopicHandler } from '@embargo/kafka';
+import { LOGGER } from '@embargo/observability';
+import { engineOptions, mask } from '@embargo/masking';
+import type { Logger } from 'pino';
+import type { MaskingConfig } from '../config';
+
+/**
+ * One worker of the masking pool: masks each request's texts and replies to the
+ * ingress instance that asked. Requests past their deadline are answered with an
+ * error without work: the ingress has already failed them closed.
+ */
+@Injectable()
+export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: MaskingConfig,
+    private readonly kafka: KafkaService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async handle(messages: ConsumedMessage<MaskRequest>[]): Promise<void> {
+    const replies: Promise<void>[] = [];
+    for (const m of messages) replies.push(this.reply(m.payload, this.process(m.payload)));
+    await Promise.all(replies);
+  }
+
+  process(req: MaskRequest): MaskReply {
+    const base = { requestId: req.requestId, replyTo: req.replyTo, offset: req.offset };
+    if (Date.now() > req.deadline) return { ...base, ok: false, error: 'deadline passed' };
+    try {
+      const counts: Record<string, number> = {};
+      const findings: MaskReply['findings'] = [];
+      const texts = req.texts.map((t) => {
+        const r = mask(t, { ...engineOptions(req), keyring: this.config.MASKING_KEYS });
+        for (const [k, v] of Object.entries(r.counts)) counts[k] = (counts[k] ?? 0) + (v ?? 0);
+        findings.push(r.findings.map((f) => ({ type: f.type, start: f.start, end: f.end, score: f.score })));
+        return r.text;
+      });
+      return { ...base, ok: true, texts, findings, counts };
+    } catch (err) {
+      // Never echo input: the error names the failure only.
+      this.logger.error({ requestId: req.requestId, err: { name: (err as Error).name, message: (err as Error).message } }, 'masking failed');
+      return { ...base, ok: false, error: 'masking failed' };
+    }
+  }
+
+  private reply(req: MaskRequest, reply: MaskReply): Promise<void> {
+    return this.kafka.publisher.publish('maskReplies', reply, {
+      key: req.requestId,
+      idParts: ['mask-reply', req.requestId, String(req.offset)],
+      requestId: req.requestId,
+    });
+  }
+}

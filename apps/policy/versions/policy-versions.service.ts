@@ -1,0 +1,180 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG } from '@embargo/config';
+import { bundleMessageSchema, EmbargoError, fromKafkaMessage, TOPICS, type BundleMessage } from '@embargo/contracts';
+import { KafkaService, readTopicToEnd } from '@embargo/kafka';
+import { LOGGER, Readiness } from '@embargo/observability';
+import { compilePolicy, hashSources, type CompiledPolicy, type PolicyError, type PolicyFile } from '@embargo/policy';
+import { watch, type FSWatcher } from 'node:fs';
+import type { Logger } from 'pino';
+import type { PolicyConfig } from '../config';
+import { lineDiff } from './line-diff';
+import { readPolicyDir } from './policy-dir';
+
+export type SubmitResult =
+  | { ok: true; created: boolean; version: number; hash: string }
+  | { ok: false; errors: PolicyError[] };
+
+/**
+ * Owns the policy set's versions. Every accepted version is written to the compacted
+ * versions topic (history) and then to the bundles topic (what gateways evaluate).
+ * Versions come from one writer: run a single policy instance per policy set.
+ */
+@Injectable()
+export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly versions = new Map<number, BundleMessage>();
+  private latest?: BundleMessage;
+  private compiled?: CompiledPolicy;
+  private queue: Promise<unknown> = Promise.resolve();
+  private watcher?: FSWatcher;
+  private debounce?: NodeJS.Timeout;
+  private ready = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: PolicyConfig,
+    private readonly kafka: KafkaService,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(Readiness) private readonly readiness: Readiness,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.readiness.register('policy-history', async () => {
+      if (!this.ready) throw new Error('history not loaded');
+    });
+    await readTopicToEnd(this.kafka.kafka, TOPICS.policyVersions.name, (key, value, headers) => {
+      if (!key.startsWith(`${this.config.POLICY_SET}:`) || !value) return;
+      try {
+        const env = fromKafkaMessage({ key: Buffer.from(key), value, headers });
+        const bundle = bundleMessageSchema.parse(env.data);
+        this.remember(bundle);
+      } catch (err) {
+        this.logger.warn({ key, err: { message: (err as Error).message } }, 'skipping unreadable policy version');
+      }
+    });
+    if (this.latest) {
+      const result = compilePolicy(this.latest.files, { version: this.latest.version });
+      if (result.ok) this.compiled = result.policy;
+      // Re-publishing the newest version repairs a bundles topic that lost it.
+      await this.publishBundle(this.latest);
+    }
+    this.ready = true;
+    this.logger.info({ versions: this.versions.size, latest: this.latest?.version }, 'policy history loaded');
+    if (this.config.POLICY_DIR) {
+      await this.loadDirectory('start-up');
+      this.startWatching(this.config.POLICY_DIR);
+    }
+  }
+
+  private remember(bundle: BundleMessage): void {
+    this.versions.set(bundle.version, bundle);
+    if (!this.latest || bundle.version > this.latest.version) this.latest = bundle;
+  }
+
+  current(): { bundle: BundleMessage; policy: CompiledPolicy } {
+    if (!this.latest || !this.compiled) throw new EmbargoError('not_found', 'No policy version has been accepted yet');
+    return { bundle: this.latest, policy: this.compiled };
+  }
+
+  list(): { version: number; hash: string; createdAt: string; createdBy: string; files: string[] }[] {
+    return [...this.versions.values()]
+      .sort((a, b) => b.version - a.version)
+      .map((b) => ({ version: b.version, hash: b.hash, createdAt: b.createdAt, createdBy: b.createdBy, files: b.files.map((f) => f.path) }));
+  }
+
+  get(version: number): BundleMessage {
+    const b = this.versions.get(version);
+    if (!b) throw new EmbargoError('not_found', `Policy version ${version} does not exist`);
+    return b;
+  }
+
+  diff(from: number, to: number): { path: string; status: 'added' | 'removed' | 'changed'; lines: string[] }[] {
+    const a = new Map(this.get(from).files.map((f) => [f.path, f.content]));
+    const b = new Map(this.get(to).files.map((f) => [f.path, f.content]));
+    const paths = [...new Set([...a.keys(), ...b.keys()])].sort();
+    const out: { path: string; status: 'added' | 'removed' | 'changed'; lines: string[] }[] = [];
+    for (const p of paths) {
+      const before = a.get(p);
+      const after = b.get(p);
+      if (before === after) continue;
+      const status = before === undefined ? 'added' : after === undefined ? 'removed' : 'changed';
+      out.push({ path: p, status, lines: lineDiff(before ?? '', after ?? '') });
+    }
+    return out;
+  }
+
+  /** Validates, versions and publishes a policy set. Identical content is not a new version. */
+  submit(files: PolicyFile[], by: string): Promise<SubmitResult> {
+    const run = this.queue.then(() => this.submitNow(files, by));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  rollback(version: number, by: string): Promise<SubmitResult> {
+    const old = this.get(version);
+    return this.submit(old.files, `${by} (rollback to v${version})`);
+  }
+
+  private async submitNow(files: PolicyFile[], by: string): Promise<SubmitResult> {
+    const hash = hashSources(files);
+    if (this.latest?.hash === hash) {
+      return { ok: true, created: false, version: this.latest.version, hash };
+    }
+    const version = (this.latest?.version ?? 0) + 1;
+    const result = compilePolicy(files, { version });
+    if (!result.ok) return { ok: false, errors: result.errors };
+    const bundle: BundleMessage = {
+      policySet: this.config.POLICY_SET,
+      version,
+      hash,
+      createdAt: new Date().toISOString(),
+      createdBy: by.slice(0, 500),
+      files: [...files].sort((a, b) => (a.path < b.path ? -1 : 1)),
+    };
+    await this.kafka.publisher.publish('policyVersions', bundle, {
+      key: `${bundle.policySet}:${version}`,
+      idParts: ['policy-version', bundle.policySet, String(version)],
+    });
+    await this.publishBundle(bundle);
+    this.remember(bundle);
+    this.compiled = result.policy;
+    this.logger.info({ version, hash, by: bundle.createdBy }, 'policy version published');
+    return { ok: true, created: true, version, hash };
+  }
+
+  private publishBundle(bundle: BundleMessage): Promise<void> {
+    return this.kafka.publisher.publish('policyBundles', bundle, {
+      key: bundle.policySet,
+      idParts: ['policy-bundle', bundle.policySet, String(bundle.version)],
+    });
+  }
+
+  private async loadDirectory(reason: string): Promise<void> {
+    const dir = this.config.POLICY_DIR;
+    if (!dir) return;
+    try {
+      const files = await readPolicyDir(dir, this.config.MAX_POLICY_BYTES);
+      if (files.length === 0) {
+        this.logger.warn({ dir }, 'policy directory has no policy files');
+        return;
+      }
+      const result = await this.submit(files, `directory ${dir} (${reason})`);
+      if (!result.ok) {
+        this.logger.error({ dir, errors: result.errors }, 'policy directory rejected; the previous version keeps serving');
+      }
+    } catch (err) {
+      this.logger.error({ dir, err: { message: (err as Error).message } }, 'policy directory could not be read');
+    }
+  }
+
+  private startWatching(dir: string): void {
+    this.watcher = watch(dir, { recursive: true }, () => {
+      clearTimeout(this.debounce);
+      this.debounce = setTimeout(() => void this.loadDirectory('change'), this.config.POLICY_WATCH_DEBOUNCE_MS);
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.debounce);
+    this.watcher?.close();
+    await this.queue;
+  }
+}
