@@ -5,6 +5,8 @@ const moduleNameMapper = {
 };
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
 module.exports = {
+  testTimeout: 60000,
+  testSequencer: '<rootDir>/test/sequencer.js',
   projects: [
     {
       displayName: 'unit',

@@ -40,7 +40,7 @@ export function toKafkaMessage<T>(
   } as never);
   const message = Kafka.binary(event) as KafkaMessage<unknown>;
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(message.headers)) headers[k] = String(v);
+  for (const [k, v] of Object.entries(message.headers)) if (v !== undefined && v !== null) headers[k] = String(v);
   const raw = message.body ?? message.value;
   const value = Buffer.isBuffer(raw)
     ? raw

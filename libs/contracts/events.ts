@@ -85,7 +85,7 @@ export const lifecycleEventSchema = z.discriminatedUnion('stage', [
     effect: z.enum(['allow', 'deny', 'mask', 'require_approval']),
     ruleIds: z.array(z.string().max(200)),
     bundleVersion: z.number().int().min(0),
-    bundleHash: z.string().max(64),
+    bundleHash: z.string().max(80),
     reason: z.string().max(1000).optional(),
     findings: counts,
     inputCount: z.number().int().min(0),

@@ -11,7 +11,8 @@ export const policyFileSchema = z.object({
 export const bundleMessageSchema = z.object({
   policySet: id,
   version: z.number().int().positive(),
-  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** `sha256:<hex>` of the canonical sources (see hashSources in @embargo/policy). */
+  hash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   createdAt: z.iso.datetime(),
   createdBy: z.string().max(500),
   files: z.array(policyFileSchema).min(1).max(500),
@@ -47,7 +48,8 @@ export const maskRequestSchema = z.object({
   entities: z.record(z.string(), maskStrategySchema),
   thresholds: z.record(z.string(), z.number().min(0).max(1)).optional(),
   allowList: z.array(z.string().max(1000)).max(10_000).optional(),
-  denyList: z.array(z.string().max(1000)).max(10_000).optional(),
+  /** Entity type → values always masked as that type. */
+  denyList: z.record(z.string(), z.array(z.string().max(1000)).max(10_000)).optional(),
   deadline: z.number().int().positive(),
 });
 export type MaskRequest = z.infer<typeof maskRequestSchema>;

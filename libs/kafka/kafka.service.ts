@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ALL_TOPICS } from '@embargo/contracts';
 import { APP_IDENTITY, type AppIdentity, LOGGER, Metrics, Readiness } from '@embargo/observability';
-import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { EventPublisher } from './kafka.producer';
 
@@ -47,7 +47,7 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 1000 },
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
     this.publisher = new EventPublisher(
       this.producer,

@@ -8,6 +8,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
 };
 
@@ -68,15 +69,19 @@ export class OpenAiErrorFilter implements ExceptionFilter {
             ? String((body as { message: unknown }).message)
             : exception.message;
       if (exception.getStatus() === 404) message = `Unknown route ${request.method} ${request.url.split('?')[0]}`;
-    } else if (isFastifyError(exception) && exception.statusCode && exception.statusCode < 500) {
-      code = FASTIFY_CODES[exception.code] ?? statusToCode(exception.statusCode);
+      if (code === 'invalid_request' && /JSON/.test(message)) {
+        code = 'invalid_json';
+        message = 'Request body is not valid JSON';
+      }
+    } else if (isClientError(exception)) {
+      code = FASTIFY_CODES[exception.code ?? ''] ?? statusToCode(exception.statusCode);
       message =
         exception.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
           ? 'Request body is larger than this gateway accepts'
           : exception instanceof SyntaxError || /JSON/i.test(exception.message)
             ? 'Request body is not valid JSON'
             : exception.message;
-      if (code === 'invalid_request' && /JSON/i.test(exception.message)) code = 'invalid_json';
+      if (code === 'invalid_request' && (exception instanceof SyntaxError || /JSON/i.test(exception.message))) code = 'invalid_json';
     } else {
       const errorId = randomUUID();
       this.logger.error(
@@ -93,6 +98,8 @@ export class OpenAiErrorFilter implements ExceptionFilter {
   }
 }
 
-function isFastifyError(e: unknown): e is Error & { code: string; statusCode?: number } {
-  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && 'statusCode' in e;
+/** Errors Fastify raises for bad requests (body parsing, size, media type) carry a 4xx statusCode. */
+function isClientError(e: unknown): e is Error & { code?: string; statusCode: number } {
+  const status = (e as { statusCode?: unknown } | null)?.statusCode;
+  return e instanceof Error && typeof status === 'number' && status >= 400 && status < 500;
 }

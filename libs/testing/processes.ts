@@ -97,7 +97,7 @@ export async function startApp(
   }
   await app.stop('SIGKILL');
   throw new Error(
-    `${name} was not ready within ${opts.timeoutMs ?? 60000} ms:\n${out.slice(-4000)}`,
+    `${name} was not ready within ${opts.timeoutMs ?? 60000} ms (${path}: ${lastAnswer || 'no answer'}):\n${out.slice(-4000)}`,
   );
 }
 

@@ -68,3 +68,21 @@ export function anyWord(window: string, words: readonly string[]): boolean {
   for (const w of words) if (hasWord(window, w)) return true;
   return false;
 }
+
+// One pattern per word list, same rule as hasWord: no letter (ASCII or not) on either side.
+const wordPatterns = new Map<readonly string[], RegExp>();
+function wordPattern(words: readonly string[]): RegExp {
+  let re = wordPatterns.get(words);
+  if (re === undefined) {
+    const alts = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+    re = new RegExp(`(?<![A-Za-z\u0080-\uffff])(?:${alts})(?![A-Za-z\u0080-\uffff])`);
+    wordPatterns.set(words, re);
+  }
+  return re;
+}
+
+/** `anyWord` on the window [lo, hi) of an already lower-cased text. */
+export function anyWordIn(lower: string, lo: number, hi: number, words: readonly string[]): boolean {
+  // A short slice, not a search of the whole text: a miss must not scan to the end of a 1 MB input.
+  return hi > lo && wordPattern(words).test(lower.slice(lo, hi));
+}

@@ -1,10 +1,10 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import {
   AFTER_WINDOW, BEFORE_WINDOW, CONTEXT_BOOST, CONTEXT_WORDS, DEFAULT_CONTEXT_BOOST, NEGATIVE_PENALTY, NEGATIVE_TYPES,
-  NEGATIVE_WINDOW, NEGATIVE_WORDS, anyWord,
+  NEGATIVE_WINDOW, NEGATIVE_WORDS, anyWord, anyWordIn,
 } from './context';
 import { ENTITY_TYPES, type EntityType } from './entities';
-import { type NormalizedText, normalize } from './normalize';
+import { type NormalizedMap, normalizeMap, originalEnd, originalStart } from './normalize';
 import { scanEmails, scanUrls } from './recognizers/email-url';
 import { scanDigitRuns } from './recognizers/numeric';
 import {
@@ -50,6 +50,7 @@ interface Candidate {
   e: number;
   score: number;
   validator: string;
+  check: (() => boolean) | undefined;
 }
 
 /** A finding plus its normalized span, which strategies use as the canonical value. */
@@ -59,7 +60,7 @@ export interface InternalFinding extends Finding {
 }
 
 export interface DetectResult {
-  readonly norm: NormalizedText;
+  readonly norm: NormalizedMap;
   readonly findings: InternalFinding[];
 }
 
@@ -73,7 +74,7 @@ function canonicalAllow(s: string): string {
 }
 
 export function detectInternal(text: string, options: DetectOptions = {}): DetectResult {
-  const norm = normalize(text);
+  const norm = normalizeMap(text);
   const nt = norm.text;
   const want = options.entities === undefined ? ALL_TYPES : new Set(options.entities);
   const candidates: Candidate[] = [];
@@ -81,26 +82,34 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
     text: nt,
     want,
     phoneRegions: options.phoneRegions ?? DEFAULT_PHONE_REGIONS,
-    emit: (type, s, e, score, validator) => {
-      if (e > s) candidates.push({ type, s, e, score, validator });
+    emit: (type, s, e, score, validator, check) => {
+      if (e > s) candidates.push({ type, s, e, score, validator, check });
     },
   };
   for (const scan of SCANNERS) scan(input);
 
   // Context: raise near a type's words, lower numbers that read as an order/version/ISBN.
+  // One lower-cased copy per text; windows are searched in place (before: 48 chars, after: 24).
+  let lower: string | null = null;
   for (const c of candidates) {
     const words = CONTEXT_WORDS[c.type];
-    let positive = false;
-    if (words !== undefined && c.score < 1) {
-      const window = nt.slice(Math.max(0, c.s - BEFORE_WINDOW), c.s).toLowerCase() + ' | ' + nt.slice(c.e, c.e + AFTER_WINDOW).toLowerCase();
-      if (anyWord(window, words)) {
-        positive = true;
-        c.score = Math.min(1, c.score + (CONTEXT_BOOST[c.type] ?? DEFAULT_CONTEXT_BOOST));
-      }
+    const boost = words !== undefined && c.score < 1;
+    const negative = NEGATIVE_TYPES.has(c.type);
+    if (!boost && !negative) continue;
+    if (lower === null) {
+      lower = nt.toLowerCase();
+      // toLowerCase keeps the length for normalized text in practice; if not, windows are cut and lower-cased one by one.
+      if (lower.length !== nt.length) lower = '';
     }
-    if (!positive && NEGATIVE_TYPES.has(c.type)) {
-      const before = nt.slice(Math.max(0, c.s - NEGATIVE_WINDOW), c.s).toLowerCase();
-      if (anyWord(before, NEGATIVE_WORDS)) c.score = Math.max(0, c.score - NEGATIVE_PENALTY);
+    let positive = false;
+    if (boost && (lower.length > 0 ? inWindow(lower, c, words) : anyWord(window(nt, c), words))) {
+      positive = true;
+      c.score = Math.min(1, c.score + (CONTEXT_BOOST[c.type] ?? DEFAULT_CONTEXT_BOOST));
+    }
+    if (!positive && negative) {
+      const lo = Math.max(0, c.s - NEGATIVE_WINDOW);
+      const hit = lower.length > 0 ? anyWordIn(lower, lo, c.s, NEGATIVE_WORDS) : anyWord(nt.slice(lo, c.s).toLowerCase(), NEGATIVE_WORDS);
+      if (hit) c.score = Math.max(0, c.score - NEGATIVE_PENALTY);
     }
   }
 
@@ -120,10 +129,7 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
     if (allow.size > 0) {
       const v = nt.slice(c.s, c.e);
       if (allow.has(v.toLowerCase()) || allow.has(canonicalAllow(v))) return false;
-      if (norm.starts !== null) {
-        const [os, oe] = [norm.starts[c.s], norm.ends![c.e - 1]];
-        if (allow.has(text.slice(os, oe).toLowerCase())) return false;
-      }
+      if (norm.startDelta !== null && allow.has(text.slice(originalStart(norm, c.s), originalEnd(norm, c.e - 1)).toLowerCase())) return false;
     }
     return true;
   });
@@ -141,18 +147,26 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
           break;
         }
       }
-      if (!free) continue;
+      if (!free || (c.check !== undefined && !c.check())) continue;
       taken.fill(1, c.s, c.e);
       chosen.push(c);
     }
   }
   chosen.sort((a, b) => a.s - b.s);
   const findings = chosen.map((c): InternalFinding => {
-    const start = norm.starts === null ? c.s : norm.starts[c.s];
-    const end = norm.ends === null ? c.e : norm.ends[c.e - 1];
+    const start = originalStart(norm, c.s);
+    const end = originalEnd(norm, c.e - 1);
     return { type: c.type, start, end, score: Math.round(c.score * 100) / 100, validator: c.validator, normStart: c.s, normEnd: c.e };
   });
   return { norm, findings };
+}
+
+function inWindow(lower: string, c: Candidate, words: readonly string[]): boolean {
+  return anyWordIn(lower, Math.max(0, c.s - BEFORE_WINDOW), c.s, words) || anyWordIn(lower, c.e, Math.min(lower.length, c.e + AFTER_WINDOW), words);
+}
+
+function window(nt: string, c: Candidate): string {
+  return nt.slice(Math.max(0, c.s - BEFORE_WINDOW), c.s).toLowerCase() + ' | ' + nt.slice(c.e, c.e + AFTER_WINDOW).toLowerCase();
 }
 
 function isWordCode(c: number): boolean {
@@ -170,7 +184,7 @@ function addDenyList(nt: string, denyList: Partial<Record<EntityType, readonly s
         const e = k + term.length;
         const okBefore = k === 0 || !isWordCode(lower.charCodeAt(k - 1)) || !isWordCode(term.charCodeAt(0));
         const okAfter = e >= lower.length || !isWordCode(lower.charCodeAt(e)) || !isWordCode(term.charCodeAt(term.length - 1));
-        if (okBefore && okAfter) out.push({ type, s: k, e, score: 1, validator: 'deny-list' });
+        if (okBefore && okAfter) out.push({ type, s: k, e, score: 1, validator: 'deny-list', check: undefined });
         k = lower.indexOf(term, e);
       }
     }

@@ -34,8 +34,10 @@ const MARKS_RE = /[\p{Mn}\p{Me}]/gu;
 /** Anything outside printable ASCII, tab, CR and LF sends the text down the slow path. */
 const SUSPICIOUS_RE = /[^\x09\x0A\x0D\x20-\x7E]/;
 
-const cache = new Map<number, string>();
-const CACHE_LIMIT = 1 << 16;
+// Folded form per code point, computed once: a flat table for the BMP, a map above it.
+const bmp: (string | undefined)[] = new Array<string | undefined>(0x10000);
+const astral = new Map<number, string>();
+const ASTRAL_LIMIT = 1 << 16;
 
 /** Value of a Unicode decimal digit: Nd code points come in aligned runs of ten starting at zero. */
 function digitValue(cp: number): number {
@@ -65,66 +67,115 @@ function foldCodePoint(cp: number): string {
 }
 
 function fold(cp: number): string {
-  let v = cache.get(cp);
+  if (cp < 0x10000) {
+    let v = bmp[cp];
+    if (v === undefined) {
+      v = foldCodePoint(cp);
+      bmp[cp] = v;
+    }
+    return v;
+  }
+  let v = astral.get(cp);
   if (v === undefined) {
     v = foldCodePoint(cp);
-    if (cache.size < CACHE_LIMIT) cache.set(cp, v);
+    if (astral.size < ASTRAL_LIMIT) astral.set(cp, v);
   }
   return v;
 }
 
-export function normalize(text: string): NormalizedText {
-  if (!SUSPICIOUS_RE.test(text)) return { text, starts: null, ends: null };
+/**
+ * The engine's form of the offset map: normalized unit k comes from original [k + startDelta[k],
+ * k + endDelta[k]). Deltas are constant along a run of plain ASCII, so a run costs two native
+ * `fill`s instead of a write per character.
+ */
+export interface NormalizedMap {
+  readonly text: string;
+  /** null when the text is unchanged (fast path). */
+  readonly startDelta: Int32Array | null;
+  readonly endDelta: Int32Array | null;
+}
+
+export function originalStart(map: NormalizedMap, k: number): number {
+  return map.startDelta === null ? k : k + map.startDelta[k];
+}
+
+/** Original end (exclusive) of normalized unit k. */
+export function originalEnd(map: NormalizedMap, k: number): number {
+  return map.endDelta === null ? k + 1 : k + map.endDelta[k];
+}
+
+const decoder = new TextDecoder('utf-16le');
+
+export function normalizeMap(text: string): NormalizedMap {
+  if (!SUSPICIOUS_RE.test(text)) return { text, startDelta: null, endDelta: null };
   const n = text.length;
   let cap = n + 16;
-  let starts: Int32Array = new Int32Array(cap);
-  let ends: Int32Array = new Int32Array(cap);
-  const parts: string[] = [];
-  let outLen = 0;
+  let out: Uint16Array = new Uint16Array(cap);
+  let sd: Int32Array = new Int32Array(cap);
+  let ed: Int32Array = new Int32Array(cap);
+  let o = 0;
   let i = 0;
   while (i < n) {
-    // Copy a run of plain ASCII in one slice.
-    let j = i;
-    while (j < n) {
-      const c = text.charCodeAt(j);
+    // A run of plain ASCII: copied unit by unit, offsets by two native fills.
+    const runStart = i;
+    const oStart = o;
+    // An ASCII run is at most the rest of the input: make room once, then a tight copy loop.
+    if (o + (n - i) > cap) {
+      cap = Math.max(cap * 2, o + (n - i) + 16);
+      out = grow16(out, cap);
+      sd = grow(sd, cap);
+      ed = grow(ed, cap);
+    }
+    while (i < n) {
+      const c = text.charCodeAt(i);
       if (c >= 0x80 || (c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f) break;
-      j++;
+      out[o++] = c;
+      i++;
     }
-    if (j > i) {
-      if (outLen + (j - i) > cap) {
-        cap = Math.max(cap * 2, outLen + (j - i) + 16);
-        starts = grow(starts, cap);
-        ends = grow(ends, cap);
-      }
-      for (let k = i; k < j; k++) {
-        starts[outLen] = k;
-        ends[outLen] = k + 1;
-        outLen++;
-      }
-      parts.push(text.slice(i, j));
-      i = j;
-      if (i >= n) break;
+    if (o > oStart) {
+      sd.fill(runStart - oStart, oStart, o);
+      ed.fill(runStart + 1 - oStart, oStart, o);
     }
-    const cp = text.codePointAt(i) ?? 0;
-    const width = cp > 0xffff ? 2 : 1;
+    if (i >= n) break;
     const c = text.charCodeAt(i);
+    const cp = c >= 0xd800 && c <= 0xdbff ? (text.codePointAt(i) ?? c) : c;
+    const width = cp > 0xffff ? 2 : 1;
     const folded = c < 0x20 || c === 0x7f ? ' ' : fold(cp);
-    if (folded.length > 0) {
-      if (outLen + folded.length > cap) {
-        cap = Math.max(cap * 2, outLen + folded.length + 16);
-        starts = grow(starts, cap);
-        ends = grow(ends, cap);
-      }
-      for (let k = 0; k < folded.length; k++) {
-        starts[outLen] = i;
-        ends[outLen] = i + width;
-        outLen++;
-      }
-      parts.push(folded);
+    if (o + folded.length > cap) {
+      cap = Math.max(cap * 2, o + folded.length + 16);
+      out = grow16(out, cap);
+      sd = grow(sd, cap);
+      ed = grow(ed, cap);
+    }
+    for (let k = 0; k < folded.length; k++) {
+      out[o] = folded.charCodeAt(k);
+      sd[o] = i - o;
+      ed[o] = i + width - o;
+      o++;
     }
     i += width;
   }
-  return { text: parts.join(''), starts: starts.subarray(0, outLen), ends: ends.subarray(0, outLen) };
+  return { text: decoder.decode(out.subarray(0, o)), startDelta: sd.subarray(0, o), endDelta: ed.subarray(0, o) };
+}
+
+function grow16(a: Uint16Array, cap: number): Uint16Array {
+  const b = new Uint16Array(cap);
+  b.set(a);
+  return b;
+}
+
+/** Normalized text with explicit per-unit original offsets (for debugging and tests). */
+export function normalize(text: string): NormalizedText {
+  const map = normalizeMap(text);
+  if (map.startDelta === null || map.endDelta === null) return { text, starts: null, ends: null };
+  const len = map.text.length;
+  const starts = new Int32Array(len);
+  const ends = new Int32Array(len);
+  for (let k = 0; k < len; k++) {
+    starts[k] = k + map.startDelta[k];
+    ends[k] = k + map.endDelta[k];
+  }
+  return { text: map.text, starts, ends };
 }
 
 function grow(a: Int32Array, cap: number): Int32Array {

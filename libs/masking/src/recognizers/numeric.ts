@@ -42,24 +42,27 @@ export function scanDigitRuns(input: ScanInput): void {
   const text = input.text;
   const n = text.length;
   let i = 0;
+  // Reused across runs; copied only for the few runs that can be an entity.
   const groups: number[] = [];
   const groupStarts: number[] = [];
   while (i < n) {
     const c0 = text.charCodeAt(i);
-    if (!isDigit(c0)) {
+    if (c0 < 48 || c0 > 57) {
       i++;
       continue;
     }
     const start = i;
-    groups.length = 0;
-    groupStarts.length = 0;
+    let count = 0;
+    let total = 0;
     let sep = 0;
     let finalDash = false;
     let gStart = i;
     for (;;) {
       while (i < n && isDigit(text.charCodeAt(i))) i++;
-      groups.push(i - gStart);
-      groupStarts.push(gStart);
+      groups[count] = i - gStart;
+      groupStarts[count] = gStart;
+      count++;
+      total += i - gStart;
       if (i + 1 < n && isDigit(text.charCodeAt(i + 1))) {
         const c = text.charCodeAt(i);
         if (isSep(c) && !finalDash) {
@@ -75,6 +78,9 @@ export function scanDigitRuns(input: ScanInput): void {
       }
       break;
     }
+    // Every numeric entity has 8+ digits except dates (3 groups) and IPv4 (4 groups): most runs
+    // in text ("5", "2024", "10:30") stop here.
+    if (total < 8 && count !== 3 && count !== 4) continue;
     const end = i;
     const prev = start > 0 ? text.charCodeAt(start - 1) : 0;
     const next = end < n ? text.charCodeAt(end) : 0;
@@ -82,9 +88,9 @@ export function scanDigitRuns(input: ScanInput): void {
       (isSep(prev) && start > 1 && isDigit(text.charCodeAt(start - 2))) ||
       ((isSep(next) || next === 58) && end + 1 < n && isDigit(text.charCodeAt(end + 1))) ||
       (prev === 58 && start > 1 && isDigit(text.charCodeAt(start - 2)));
-    const digits = groups.length === 1 ? text.slice(start, end) : stripSeps(text, start, end);
+    const digits = count === 1 ? text.slice(start, end) : stripSeps(text, start, end);
     classify(input, {
-      start, end, digits, groups, groupStarts, sep, finalDash, joined,
+      start, end, digits, groups: groups.slice(0, count), groupStarts: groupStarts.slice(0, count), sep, finalDash, joined,
       wordAdjacent: (prev !== 0 && isWordChar(prev)) || (next !== 0 && isWordChar(next)),
     });
   }

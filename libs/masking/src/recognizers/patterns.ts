@@ -71,20 +71,73 @@ export function scanSwift(input: ScanInput): void {
   });
 }
 
-// ---- MAC ----
-const MAC_RE = /\b[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}\b|\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b/g;
+// ---- MAC: "aa:bb:cc:dd:ee:ff", "aa-bb-…", "aabb.ccdd.eeff" ----
+// A hand scanner with the semantics of the global regex
+//   \b[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}\b|\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b
+// (leftmost match first, the next search starts after a match), visiting only the positions a
+// separator makes possible, where the regex engine tried both alternatives at every one.
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+function isAsciiWord(c: number): boolean {
+  return isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+function hexRun(text: string, at: number, len: number): boolean {
+  for (let k = at; k < at + len; k++) if (!isHex(text.charCodeAt(k))) return false;
+  return true;
+}
+
+/** Length of the MAC address starting at p (17 or 14), or 0. */
+function macAt(text: string, p: number): number {
+  const n = text.length;
+  const sep = text.charCodeAt(p + 2);
+  if (p > 0 && isAsciiWord(text.charCodeAt(p - 1))) return 0;
+  if (!hexRun(text, p, 2)) return 0;
+  if (sep === 58 || sep === 45) {
+    if (p + 17 > n) return 0;
+    for (let g = 1; g < 6; g++) {
+      const b = p + 3 * g;
+      if (text.charCodeAt(b - 1) !== sep || !hexRun(text, b, 2)) return 0;
+    }
+    return p + 17 === n || !isAsciiWord(text.charCodeAt(p + 17)) ? 17 : 0;
+  }
+  if (p + 14 > n || text.charCodeAt(p + 4) !== 46 || text.charCodeAt(p + 9) !== 46) return 0;
+  if (!hexRun(text, p + 2, 2) || !hexRun(text, p + 5, 4) || !hexRun(text, p + 10, 4)) return 0;
+  return p + 14 === n || !isAsciiWord(text.charCodeAt(p + 14)) ? 14 : 0;
+}
 
 export function scanMacs(input: ScanInput): void {
   if (!input.want.has('MAC_ADDRESS')) return;
   const text = input.text;
-  each(MAC_RE, text, (m) => {
-    const end = m.index + m[0].length;
+  const n = text.length;
+  // A match has ':' or '-' at start+2, or '.' at start+4: candidate starts come from indexOf.
+  let colon = -2;
+  let dash = -2;
+  let dot = -2;
+  let from = 0;
+  for (;;) {
+    if (colon !== -1 && colon < from + 2) colon = text.indexOf(':', from + 2);
+    if (dash !== -1 && dash < from + 2) dash = text.indexOf('-', from + 2);
+    if (dot !== -1 && dot < from + 4) dot = text.indexOf('.', from + 4);
+    let p = Number.MAX_SAFE_INTEGER;
+    if (colon !== -1) p = colon - 2;
+    if (dash !== -1 && dash - 2 < p) p = dash - 2;
+    if (dot !== -1 && dot - 4 < p) p = dot - 4;
+    if (p === Number.MAX_SAFE_INTEGER || p + 14 > n) return;
+    const len = macAt(text, p);
+    if (len === 0) {
+      from = p + 1;
+      continue;
+    }
+    const end = p + len;
     const next = text.charCodeAt(end);
-    if ((next === 58 || next === 45 || next === 46) && /[0-9A-Fa-f]/.test(text[end + 1] ?? '')) return;
-    const prev = text.charCodeAt(m.index - 1);
-    if ((prev === 58 || prev === 45 || prev === 46) && /[0-9A-Fa-f]/.test(text[m.index - 2] ?? '')) return;
-    input.emit('MAC_ADDRESS', m.index, end, 0.8, 'mac-format');
-  });
+    const prev = text.charCodeAt(p - 1);
+    const glued =
+      ((next === 58 || next === 45 || next === 46) && end + 1 < n && isHex(text.charCodeAt(end + 1))) ||
+      ((prev === 58 || prev === 45 || prev === 46) && p >= 2 && isHex(text.charCodeAt(p - 2)));
+    if (!glued) input.emit('MAC_ADDRESS', p, end, 0.8, 'mac-format');
+    from = end;
+  }
 }
 
 // ---- IPv6: anchored on ':', expanded over hex, ':' and '.', validated by node:net ----

@@ -1,41 +1,56 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { type CountryCode, Metadata, type MetadataJson, parsePhoneNumberFromString } from 'libphonenumber-js/core';
+import maxMetadata from 'libphonenumber-js/max/metadata';
 import { type ScanInput, isWordChar } from './types';
 
 // Candidate: optional + or 00, digits with spaces, dashes, dots or parentheses between, 7–15 digits.
 // One bounded character class after a digit: linear by construction.
 const PHONE_RE = /(?:\+|\b00)?(?:\(\d{1,4}\)|\d)[\d ().-]{5,22}\d/g;
+const TRAILING_RE = /[ (.-]+$/;
+const SEP_RUN_RE = /[ ().-]{3}|[.-]{2}/;
 const DATE_PREFIX_RE = /^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}/;
 const DATE_LIKE_RE = /^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$/;
+const IPV4_RE = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+const FORMATTED_RE = /[ ().-]/;
 
 export function scanPhones(input: ScanInput): void {
   if (!input.want.has('PHONE_NUMBER')) return;
   const text = input.text;
+  // Per call: the same number often repeats in one text (signatures, headers). Not across calls,
+  // so the cost of a text does not depend on what was masked before it.
+  const seen = new Map<string, boolean>();
   PHONE_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = PHONE_RE.exec(text)) !== null) {
-    let raw = m[0];
     const start = m.index;
     // Trailing separators or an unbalanced "(" belong to the sentence, not the number.
-    raw = raw.replace(/[ (.-]+$/, '');
+    const raw = m[0].replace(TRAILING_RE, '');
     const end = start + raw.length;
     const prev = start > 0 ? text.charCodeAt(start - 1) : 0;
     const next = end < text.length ? text.charCodeAt(end) : 0;
     if ((prev !== 0 && (isWordChar(prev) || prev === 43 || prev === 64 || prev === 46 || prev === 47 || prev === 36)) ||
         (next !== 0 && (isWordChar(next) || next === 64))) continue;
-    let digits = 0;
+    let digits = '';
     for (let k = 0; k < raw.length; k++) {
       const c = raw.charCodeAt(k);
-      if (c >= 48 && c <= 57) digits++;
+      if (c >= 48 && c <= 57) digits += raw[k];
     }
-    if (digits < 7 || digits > 15) continue;
-    if (/[ ().-]{3}/.test(raw) || /[.-]{2}/.test(raw)) continue;
+    if (digits.length < 7 || digits.length > 15) continue;
+    if (SEP_RUN_RE.test(raw)) continue;
     if (DATE_PREFIX_RE.test(raw) || DATE_LIKE_RE.test(raw)) continue;
     // An IPv4 address or version string is not a phone number.
-    if (/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(raw)) continue;
-    const international = raw.startsWith('+') || raw.startsWith('00');
-    const formatted = international || /[ ().-]/.test(raw);
-    const score = international ? 0.85 : formatted ? 0.7 : 0.3;
-    if (valid(raw, international, input)) input.emit('PHONE_NUMBER', start, end, score, 'libphonenumber');
+    if (IPV4_RE.test(raw)) continue;
+    const international = raw.charCodeAt(0) === 43 || raw.startsWith('00');
+    const score = international ? 0.85 : FORMATTED_RE.test(raw) ? 0.7 : 0.3;
+    // Validation is deferred until the candidate clears its threshold and wins its span.
+    const regions = input.phoneRegions;
+    input.emit('PHONE_NUMBER', start, end, score, 'libphonenumber', () => {
+      let ok = seen.get(raw);
+      if (ok === undefined) {
+        ok = valid(raw, digits, international, regions);
+        seen.set(raw, ok);
+      }
+      return ok;
+    });
   }
 }
 
@@ -44,31 +59,246 @@ const TRUNK_ZERO_ONLY = new Set(['GB', 'DE', 'FR', 'AU', 'NL', 'BE', 'AT', 'CH']
 // Regions whose numbers never start with '0'.
 const NO_LEADING_ZERO = new Set(['US', 'CA', 'ES', 'SG']);
 
-// Parsing costs ~50µs; repeated numbers in a batch are common (signatures, headers).
-const cache = new Map<string, boolean>();
-const CACHE_LIMIT = 4096;
+const METADATA = maxMetadata as MetadataJson;
 
-function valid(raw: string, international: boolean, input: ScanInput): boolean {
-  const key = input.phoneRegions.join(',') + '|' + raw;
-  let v = cache.get(key);
-  if (v === undefined) {
-    v = parseValid(raw, international, input);
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(key, v);
+/**
+ * libphonenumber's verdict for a candidate written without letters (digits, spaces, "().-", an
+ * optional leading + or 00): valid for its calling code, or, without one, for one of `regions`.
+ */
+export function phoneValid(raw: string, regions: readonly CountryCode[]): boolean {
+  let digits = '';
+  for (let k = 0; k < raw.length; k++) {
+    const c = raw.charCodeAt(k);
+    if (c >= 48 && c <= 57) digits += raw[k];
   }
-  return v;
+  return valid(raw, digits, raw.charCodeAt(0) === 43 || raw.startsWith('00'), regions);
 }
 
-function parseValid(raw: string, international: boolean, input: ScanInput): boolean {
+function valid(raw: string, digits: string, international: boolean, regions: readonly CountryCode[]): boolean {
   if (international) {
-    const num = parsePhoneNumberFromString(raw.startsWith('00') ? '+' + raw.slice(2) : raw);
-    return num !== undefined && num.isValid();
+    const v = decideInternational(raw.startsWith('00') ? digits.slice(2) : digits);
+    return v === MAYBE ? isValidNumber(raw.startsWith('00') ? '+' + raw.slice(2) : raw) : v === YES;
   }
-  const leadingZero = /^\(?0/.test(raw);
-  for (const region of input.phoneRegions) {
+  const leadingZero = digits.charCodeAt(0) === 48;
+  for (const region of regions) {
     if (leadingZero ? NO_LEADING_ZERO.has(region) : TRUNK_ZERO_ONLY.has(region)) continue;
-    const num = parsePhoneNumberFromString(raw, region);
-    if (num !== undefined && num.isValid()) return true;
+    const v = decideNational(digits, region);
+    if (v === YES || (v === MAYBE && isValidNumber(raw, region))) return true;
   }
   return false;
+}
+
+function isValidNumber(raw: string, region?: CountryCode): boolean {
+  const num = region === undefined ? parsePhoneNumberFromString(raw, METADATA) : parsePhoneNumberFromString(raw, region, METADATA);
+  return num !== undefined && num.isValid();
+}
+
+/*
+ * libphonenumber-js compiles its metadata patterns on every call (50–150 µs a parse), and the
+ * scanner used to try up to 11 regions per candidate. The checks below use the same `max`
+ * metadata with patterns compiled once and answer YES, NO or MAYBE (then libphonenumber decides):
+ * - NO only when libphonenumber would say so too: a valid number's national significant number
+ *   (NSN) is matched, for one of the countries sharing the calling code, by the general pattern
+ *   and one type pattern of the right length, and libphonenumber derives the NSN in one of at
+ *   most six ways (digits as written, after the trunk-prefix match, or rewritten by the
+ *   transform rule; with or without the region's own calling code);
+ * - YES only in the plain case where libphonenumber strips nothing (no IDD, no trunk prefix, no
+ *   calling code written without "+"): then the NSN is the digits, the country is picked the way
+ *   libphonenumber's getCountryByNationalNumber does, and validity is its getNumberType.
+ * phone.spec.ts checks the verdicts against libphonenumber itself.
+ */
+const YES = 1;
+const NO = 0;
+const MAYBE = 2;
+type Verdict = typeof YES | typeof NO | typeof MAYBE;
+interface NumberingPlanView {
+  callingCode(): string;
+  IDDPrefix(): string | undefined;
+  nationalNumberPattern(): string;
+  nationalPrefixForParsing(): string | undefined;
+  nationalPrefixTransformRule(): string | undefined;
+  leadingDigits(): string | undefined;
+  type(t: string): { pattern(): string; possibleLengths(): number[] | undefined } | undefined;
+}
+interface MetadataView {
+  selectNumberingPlan(country: string): void;
+  numberingPlan: NumberingPlanView;
+  getCountryCodesForCallingCode(cc: string): readonly string[] | undefined;
+  isNonGeographicCallingCode(cc: string): boolean;
+}
+
+const TYPES = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'];
+
+interface CountryPlan {
+  readonly code: string;
+  /** libphonenumber picks this country for a shared calling code when the NSN starts with these. */
+  readonly leading: RegExp | null;
+  readonly general: RegExp;
+  readonly types: readonly { readonly re: RegExp; readonly lengths: readonly number[] | undefined }[];
+}
+interface GroupPlan {
+  readonly countries: readonly CountryPlan[];
+  /** Any country's general pattern: one test rules out most NSNs before the per-country ones. */
+  readonly anyGeneral: RegExp;
+  /** Prefix-for-parsing of the group's main country (international numbers) with its transform rule. */
+  readonly prefix: RegExp | null;
+  readonly transform: string | null;
+}
+interface RegionPlan {
+  readonly callingCode: string;
+  readonly idd: RegExp | null;
+  readonly prefix: RegExp | null;
+  readonly transform: string | null;
+  readonly group: GroupPlan;
+}
+
+let metadataView: MetadataView | undefined;
+function md(): MetadataView {
+  metadataView ??= new Metadata(METADATA) as unknown as MetadataView;
+  return metadataView;
+}
+
+const anchored = (p: string): RegExp => new RegExp(`^(?:${p})$`);
+const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+
+const groups = new Map<string, GroupPlan | null>();
+function groupPlan(cc: string): GroupPlan | null {
+  if (groups.has(cc)) return groups.get(cc) ?? null;
+  const m = md();
+  const codes = m.isNonGeographicCallingCode(cc) ? undefined : m.getCountryCodesForCallingCode(cc);
+  let plan: GroupPlan | null = null;
+  if (codes !== undefined && codes.length > 0) {
+    const countries: CountryPlan[] = [];
+    const generals: string[] = [];
+    for (const code of codes) {
+      m.selectNumberingPlan(code);
+      const np = m.numberingPlan;
+      const types: { re: RegExp; lengths: readonly number[] | undefined }[] = [];
+      for (const t of TYPES) {
+        const def = np.type(t);
+        const p = def?.pattern();
+        if (def !== undefined && typeof p === 'string' && p.length > 0) types.push({ re: anchored(p), lengths: def.possibleLengths() });
+      }
+      generals.push(`(?:${np.nationalNumberPattern()})`);
+      const leading = str(np.leadingDigits());
+      countries.push({ code, leading: leading === null ? null : new RegExp(`^(?:${leading})`), general: anchored(np.nationalNumberPattern()), types });
+    }
+    m.selectNumberingPlan(codes[0]);
+    const main = m.numberingPlan;
+    const prefix = str(main.nationalPrefixForParsing());
+    plan = { countries, anyGeneral: anchored(generals.join('|')), prefix: prefix === null ? null : new RegExp(`^(?:${prefix})`), transform: str(main.nationalPrefixTransformRule()) };
+  }
+  groups.set(cc, plan);
+  return plan;
+}
+
+const regionPlans = new Map<string, RegionPlan | null>();
+function regionPlan(region: CountryCode): RegionPlan | null {
+  if (regionPlans.has(region)) return regionPlans.get(region) ?? null;
+  let plan: RegionPlan | null = null;
+  const m = md();
+  try {
+    m.selectNumberingPlan(region);
+    const np = m.numberingPlan;
+    const callingCode = np.callingCode();
+    const idd = str(np.IDDPrefix());
+    const prefix = str(np.nationalPrefixForParsing());
+    const transform = str(np.nationalPrefixTransformRule());
+    const group = groupPlan(callingCode);
+    if (group !== null) {
+      plan = { callingCode, idd: idd === null ? null : new RegExp(`^(?:${idd})`), prefix: prefix === null ? null : new RegExp(`^(?:${prefix})`), transform, group };
+    }
+  } catch {
+    plan = null; // unknown region: libphonenumber decides
+  }
+  regionPlans.set(region, plan);
+  return plan;
+}
+
+/** libphonenumber's getNumberType(nsn, country) !== undefined (without types: the general pattern). */
+function typeDefined(nsn: string, c: CountryPlan): boolean {
+  if (!c.general.test(nsn)) return false;
+  if (c.types.length === 0) return true;
+  for (const t of c.types) if ((t.lengths === undefined || t.lengths.includes(nsn.length)) && t.re.test(nsn)) return true;
+  return false;
+}
+
+function nsnMatches(nsn: string, group: GroupPlan): boolean {
+  if (!group.anyGeneral.test(nsn)) return false;
+  for (const c of group.countries) if (typeDefined(nsn, c)) return true;
+  return false;
+}
+
+/** getCountryByCallingCode: the only country, else the first whose leading digits or types fit. */
+function pickCountry(nsn: string, group: GroupPlan): CountryPlan | undefined {
+  if (group.countries.length === 1) return group.countries[0];
+  for (const c of group.countries) {
+    if (c.leading !== null) {
+      if (c.leading.test(nsn)) return c;
+    } else if (typeDefined(nsn, c)) return c;
+  }
+  return undefined;
+}
+
+function decideNational(digits: string, region: CountryCode): Verdict {
+  if (!nationalPlausible(digits, region)) return NO;
+  const plan = regionPlan(region);
+  if (plan === null || (plan.idd !== null && plan.idd.test(digits)) || digits.startsWith(plan.callingCode) || (plan.prefix !== null && plan.prefix.test(digits))) return MAYBE;
+  const country = pickCountry(digits, plan.group) ?? plan.group.countries.find((c) => c.code === region);
+  if (country === undefined || country.types.length === 0) return MAYBE;
+  return typeDefined(digits, country) ? YES : NO;
+}
+
+function decideInternational(digits: string): Verdict {
+  if (!internationalPlausible(digits)) return NO;
+  for (let len = 1; len <= 3 && len < digits.length; len++) {
+    const cc = digits.slice(0, len);
+    if (!(cc in METADATA.country_calling_codes)) {
+      if (md().isNonGeographicCallingCode(cc)) return MAYBE;
+      continue;
+    }
+    const group = groupPlan(cc);
+    const nsn = digits.slice(len);
+    if (group === null || (group.prefix !== null && group.prefix.test(nsn))) return MAYBE;
+    // Without a country, libphonenumber validates against the calling code's main country.
+    const country = pickCountry(nsn, group) ?? group.countries[0];
+    if (country.types.length === 0) return MAYBE;
+    return typeDefined(nsn, country) ? YES : NO;
+  }
+  return MAYBE;
+}
+
+/**
+ * The NSN libphonenumber derives from `digits` is the digits themselves, the digits after the
+ * match of the prefix-for-parsing pattern (same pattern, same anchored match), or that match
+ * rewritten by the transform rule; whichever it keeps, it must be valid in the group.
+ */
+function anyNsn(digits: string, group: GroupPlan, prefix: RegExp | null, transform: string | null): boolean {
+  if (nsnMatches(digits, group)) return true;
+  const m = prefix === null ? null : prefix.exec(digits);
+  if (m === null) return false;
+  const rest = digits.slice(m[0].length);
+  if (rest !== digits && nsnMatches(rest, group)) return true;
+  if (transform === null || m.length < 2) return false;
+  const t = transform.replace(/\$(\d)/g, (_, k: string) => m[Number(k)] ?? '') + rest;
+  return nsnMatches(t, group);
+}
+
+function nationalPlausible(digits: string, region: CountryCode): boolean {
+  const plan = regionPlan(region);
+  if (plan === null || (plan.idd !== null && plan.idd.test(digits))) return true;
+  if (anyNsn(digits, plan.group, plan.prefix, plan.transform)) return true;
+  // "1 212 555 1234" with region US: libphonenumber strips the region's own calling code first.
+  return digits.startsWith(plan.callingCode) && anyNsn(digits.slice(plan.callingCode.length), plan.group, plan.prefix, plan.transform);
+}
+
+function internationalPlausible(digits: string): boolean {
+  if (digits.length === 0 || digits.charCodeAt(0) === 48) return false;
+  for (let len = 1; len <= 3 && len < digits.length; len++) {
+    const cc = digits.slice(0, len);
+    if (!(cc in METADATA.country_calling_codes) && !md().isNonGeographicCallingCode(cc)) continue;
+    const group = groupPlan(cc);
+    return group === null || anyNsn(digits.slice(len), group, group.prefix, group.transform);
+  }
+  return true;
 }

@@ -113,10 +113,27 @@ const BEARER_RE = /(?:Bearer|Basic|Token)[ \t]{1,3}/iy;
 const PLACEHOLDER_RE = /^(?:\*+|x{3,}|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|null|none|true|false|undefined|redacted|changeme\b.{0,0}|\[redacted\]|\.\.\.|required|optional|string|example)$/i;
 const PROSE_WORDS = new Set(['required', 'incorrect', 'invalid', 'wrong', 'correct', 'expired', 'empty', 'missing', 'set', 'not', 'too', 'the', 'a', 'an', 'changed', 'reset', 'strong', 'weak', 'valid', 'needed', 'stored', 'used', 'must', 'should', 'will', 'and', 'or', 'for', 'to', 'of', 'in', 'is', 'was']);
 
+const asciiCounts = new Int32Array(128);
+
 export function shannonEntropy(s: string): number {
+  // Values are short and almost always ASCII: count in a reused array, fall back to a map.
+  let ascii = true;
+  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 128;
+  let h = 0;
+  if (ascii) {
+    for (let i = 0; i < s.length; i++) asciiCounts[s.charCodeAt(i)]++;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      const n = asciiCounts[c];
+      if (n === 0) continue;
+      const p = n / s.length;
+      h -= p * Math.log2(p);
+      asciiCounts[c] = 0;
+    }
+    return h;
+  }
   const counts = new Map<number, number>();
   for (let i = 0; i < s.length; i++) counts.set(s.charCodeAt(i), (counts.get(s.charCodeAt(i)) ?? 0) + 1);
-  let h = 0;
   for (const c of counts.values()) {
     const p = c / s.length;
     h -= p * Math.log2(p);

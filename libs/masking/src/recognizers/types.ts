@@ -1,8 +1,12 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { EntityType } from '../entities';
 
-/** A recognizer reports a candidate span of the normalized text. */
-export type Emit = (type: EntityType, start: number, end: number, score: number, validator: string) => void;
+/**
+ * A recognizer reports a candidate span of the normalized text. An expensive validation can be
+ * passed as `check`: it runs only if the candidate clears its threshold and wins its span, and
+ * a candidate that fails it is dropped as if it had never been reported.
+ */
+export type Emit = (type: EntityType, start: number, end: number, score: number, validator: string, check?: () => boolean) => void;
 
 export interface ScanInput {
   readonly text: string;

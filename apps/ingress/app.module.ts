@@ -1,0 +1,61 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@embargo/config';
+import { bind, KafkaModule } from '@embargo/kafka';
+import { ObservabilityModule } from '@embargo/observability';
+import type { IngressConfig } from './config';
+import { EmbeddingsController } from './embeddings/embeddings.controller';
+import { EmbeddingsService } from './embeddings/embeddings.service';
+import { AuditTrail } from './events/audit-trail.service';
+import { IdentityModule } from './identity';
+import { RateLimiter } from './limits/rate-limiter';
+import { MaskClient } from './masking/mask-client';
+import { MaskingService } from './masking/masking.service';
+import { ModelsController } from './models/models.controller';
+import { BundleStore } from './policy/bundle.store';
+import { BundlesConsumer } from './policy/bundles.consumer';
+import { RevocationSet } from './policy/revocation.set';
+import { RevocationsConsumer } from './policy/revocations.consumer';
+import { UpstreamModule } from './upstream';
+
+/**
+ * The ingress app's one list of topic handlers. Bundles, revocations and mask replies
+ * are broadcast: every ingress instance reads all of them (per-instance groups).
+ */
+export const INGRESS_CONSUMERS = [
+  bind({ topic: 'policyBundles', group: 'ingress-bundles', handler: BundlesConsumer, broadcast: true, fromBeginning: true }),
+  bind({ topic: 'revocations', group: 'ingress-revocations', handler: RevocationsConsumer, broadcast: true, fromBeginning: true }),
+  bind({ topic: 'maskReplies', group: 'ingress-mask-replies', handler: MaskClient, broadcast: true }),
+];
+
+@Module({})
+export class IngressModule {
+  static forRoot(config: IngressConfig, instance: string) {
+    // One revocation set, shared by the token check and the Kafka consumer that fills it.
+    const revocations = new RevocationSet();
+    return {
+      module: IngressModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ObservabilityModule.forRoot({ name: 'ingress', instance, logLevel: config.LOG_LEVEL }),
+        KafkaModule.forRoot(
+          { brokers: config.KAFKA_BROKERS, clientId: instance, publishTimeoutMs: config.AUDIT_TIMEOUT_MS },
+          INGRESS_CONSUMERS,
+        ),
+        IdentityModule.forRoot({ issuers: config.INGRESS_ISSUERS, revocation: revocations }),
+        UpstreamModule.forRoot(config.INGRESS_CONNECTIONS),
+      ],
+      controllers: [EmbeddingsController, ModelsController],
+      providers: [
+        { provide: RevocationSet, useValue: revocations },
+        AuditTrail,
+        BundleStore,
+        BundlesConsumer,
+        RevocationsConsumer,
+        RateLimiter,
+        MaskClient,
+        MaskingService,
+        EmbeddingsService,
+      ],
+    };
+  }
+}

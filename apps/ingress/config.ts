@@ -1,0 +1,53 @@
+import { baseConfigSchema, keyringSetting, loadConfigOrExit, portSetting } from '@embargo/config';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseIssuers } from './identity/issuer-config';
+import { parseConnections } from './upstream/connections';
+import { z } from 'zod';
+
+/** A YAML/JSON file path or inline JSON, parsed at start-up so a bad one stops the app. */
+const fileOrInline = <T>(name: string, parse: (text: string, baseDir: string) => T) =>
+  z
+    .string()
+    .min(1)
+    .transform((v, ctx) => {
+      const inline = v.trim().startsWith('[') || v.trim().startsWith('{');
+      let text = v;
+      if (!inline) {
+        try {
+          text = readFileSync(v, 'utf8');
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `${name} file ${v} cannot be read` });
+          return z.NEVER;
+        }
+      }
+      try {
+        return parse(text, inline ? process.cwd() : dirname(resolve(v)));
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message.split('\n')[0] });
+        return z.NEVER;
+      }
+    });
+
+export const ingressConfigSchema = baseConfigSchema.extend({
+  PORT: portSetting(8080),
+  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  /** Trusted token issuers: a YAML/JSON file path, or inline JSON. */
+  INGRESS_ISSUERS: fileOrInline('issuers', (text) => parseIssuers(text)),
+  /** Upstream connections: a YAML/JSON file path, or inline JSON. */
+  INGRESS_CONNECTIONS: fileOrInline('connections', (text, baseDir) => parseConnections(text, { baseDir })),
+  /** AES-256-GCM keys that seal original inputs (`kid:base64key,...`, first is active). */
+  SEALING_KEYS: keyringSetting,
+  /** Keys for keyed masking strategies (hash, tokenize, fake). */
+  MASKING_KEYS: keyringSetting,
+  POLICY_SET: z.string().min(1).default('default'),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
+  MAX_BATCH_INPUTS: z.coerce.number().int().min(1).max(8192).default(2048),
+  /** How long a request may wait for Kafka to acknowledge its audit event. */
+  AUDIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(2000),
+  /** Inputs up to this many bytes are masked in process; larger go to the worker pool. */
+  MASK_INLINE_MAX_BYTES: z.coerce.number().int().min(0).default(64 * 1024),
+  MASK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
+});
+export type IngressConfig = z.infer<typeof ingressConfigSchema>;
+export const loadIngressConfig = () => loadConfigOrExit(ingressConfigSchema);

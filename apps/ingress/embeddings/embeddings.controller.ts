@@ -1,0 +1,25 @@
+import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentPrincipal, JwtAuthGuard, type Principal } from '../identity';
+import { EmbeddingsService } from './embeddings.service';
+
+@Controller('v1')
+export class EmbeddingsController {
+  constructor(private readonly embeddings: EmbeddingsService) {}
+
+  /** OpenAI-compatible `POST /v1/embeddings`; the caller's identity token is its API key. */
+  @Post('embeddings')
+  @HttpCode(200)
+  @UseGuards(JwtAuthGuard)
+  async create(
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: unknown,
+  ) {
+    const startedAt = performance.now() - reply.elapsedTime;
+    const result = await this.embeddings.embed(req.id, principal, body, startedAt);
+    void reply.headers(result.headers);
+    return result.body;
+  }
+}

@@ -1,0 +1,170 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG } from '@embargo/config';
+import { EmbargoError } from '@embargo/contracts';
+import { seal } from '@embargo/crypto';
+import { evaluate, needsFindings, type Decision } from '@embargo/policy';
+import type { IngressConfig } from '../config';
+import { AuditTrail } from '../events/audit-trail.service';
+import type { Principal } from '../identity';
+import { countTokens } from '../limits/token-counter';
+import { RateLimiter } from '../limits/rate-limiter';
+import { MaskingService } from '../masking/masking.service';
+import { BundleStore } from '../policy/bundle.store';
+import { summarize, toPolicyPrincipal } from '../policy/policy-principal';
+import { UpstreamClient } from '../upstream';
+import { parseEmbeddingsRequest } from './embeddings.dto';
+import { fingerprint, toBase64 } from './fingerprint';
+
+export interface EmbeddingsResult {
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+const DENY_STATUS: Record<string, 'policy_denied' | 'model_not_found' | 'batch_too_large'> = {
+  not_granted: 'model_not_found',
+  no_role: 'policy_denied',
+  rule_denied: 'policy_denied',
+  no_allow_rule: 'policy_denied',
+  invalid_input: 'policy_denied',
+  limit_exceeded: 'batch_too_large',
+};
+
+/**
+ * The data path: validate → decide (policy, with masking findings when rules need them)
+ * → durable decision event → limits → mask → forward → fingerprint → respond.
+ * Nothing is forwarded before its decision (and masking) events are on Kafka.
+ */
+@Injectable()
+export class EmbeddingsService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: IngressConfig,
+    private readonly trail: AuditTrail,
+    private readonly bundles: BundleStore,
+    private readonly limiter: RateLimiter,
+    private readonly masking: MaskingService,
+    private readonly upstream: UpstreamClient,
+  ) {}
+
+  async embed(requestId: string, principal: Principal, body: unknown, startedAt: number): Promise<EmbeddingsResult> {
+    const who = summarize(principal);
+    const req = parseEmbeddingsRequest(body, this.config.MAX_BATCH_INPUTS);
+    const { normalized } = req;
+    const policy = this.bundles.current();
+    const tokenCount = countTokens(req.model, normalized.texts, normalized.tokens);
+
+    const detectAll = normalized.texts && needsFindings(policy);
+    const findings = detectAll ? this.masking.countFindings(normalized.texts ?? []) : {};
+    const decision = evaluate(policy, {
+      principal: toPolicyPrincipal(principal),
+      request: { model: req.model, inputCount: normalized.count, tokenCount, byteSize: normalized.byteSize, time: new Date() },
+      findings,
+    });
+
+    // The received/authenticated/decided events share one Kafka round trip.
+    const early = [
+      this.trail.record({ requestId, stage: 'received', principal: who, model: req.model, method: 'POST', path: '/v1/embeddings', inputCount: normalized.count, byteSize: normalized.byteSize }),
+      this.trail.record({ requestId, stage: 'authenticated', principal: who, model: req.model, tokenId: principal.tokenId, tokenKind: principal.tokenKind }),
+      this.trail.record({
+        requestId,
+        stage: 'decided',
+        principal: who,
+        model: req.model,
+        effect: decision.effect,
+        ruleIds: decision.ruleIds,
+        bundleVersion: decision.bundleVersion,
+        bundleHash: decision.bundleHash,
+        reason: decision.reason,
+        findings,
+        inputCount: normalized.count,
+        tokenCount,
+      }),
+    ];
+    await Promise.all(early);
+    this.enforce(decision, req.model);
+    await this.limiter.take(principal.id, tokenCount, decision.limits?.rateLimit);
+
+    let input: string | string[] | number[] | number[][] = req.input;
+    let maskedCounts: Record<string, number> = {};
+    if (decision.mask && normalized.texts && Object.keys(decision.mask.entities).length > 0) {
+      const masked = await this.masking.mask(requestId, normalized.texts, decision.mask);
+      maskedCounts = masked.counts;
+      input = typeof req.input === 'string' ? masked.texts[0] : masked.texts;
+      await this.trail.record({
+        requestId,
+        stage: 'masked',
+        principal: who,
+        model: req.model,
+        counts: masked.counts,
+        maskedInput: masked.texts,
+        original: seal(JSON.stringify(normalized.texts), this.config.SEALING_KEYS, requestId),
+      });
+    }
+
+    const gatewayMs = performance.now() - startedAt;
+    const result = await this.upstream.embed(req.model, { model: req.model, input, dimensions: req.dimensions, user: req.user, encoding_format: 'float' }, { requestId });
+    const fingerprints = fingerprint(result.vectors);
+    this.trail.recordLater({
+      requestId,
+      stage: 'forwarded',
+      principal: who,
+      model: req.model,
+      connection: result.connection,
+      upstreamModel: result.upstreamModel,
+      attempt: result.attempts,
+    });
+    const encoding = req.encoding_format ?? 'float';
+    const data = result.vectors.map((v, index) => ({
+      object: 'embedding' as const,
+      index,
+      embedding: encoding === 'base64' ? toBase64(v) : Array.from(v),
+    }));
+    const usage = result.response.usage ?? { prompt_tokens: tokenCount, total_tokens: tokenCount };
+    const totalGatewayMs = gatewayMs + Math.max(0, performance.now() - startedAt - gatewayMs - result.upstreamMs);
+    this.trail.recordLater({
+      requestId,
+      stage: 'completed',
+      principal: who,
+      model: req.model,
+      connection: result.connection,
+      cached: false,
+      usage: { promptTokens: usage.prompt_tokens, totalTokens: usage.total_tokens },
+      fingerprints,
+      gatewayMs: round(totalGatewayMs),
+      upstreamMs: round(result.upstreamMs),
+    });
+    const headers: Record<string, string> = {
+      'x-embargo-policy-version': String(decision.bundleVersion),
+      'server-timing': `gateway;dur=${round(totalGatewayMs)}, upstream;dur=${round(result.upstreamMs)}`,
+    };
+    const maskedHeader = Object.entries(maskedCounts)
+      .filter(([, n]) => n > 0)
+      .map(([t, n]) => `${t}=${n}`)
+      .join(', ');
+    if (maskedHeader) headers['x-embargo-masked'] = maskedHeader;
+    return { body: { object: 'list', data, model: req.model, usage }, headers };
+  }
+
+  private enforce(decision: Decision, model: string): void {
+    switch (decision.effect) {
+      case 'allow':
+      case 'mask':
+        return;
+      case 'deny': {
+        const code = DENY_STATUS[decision.denyCode ?? 'rule_denied'] ?? 'policy_denied';
+        const message =
+          code === 'model_not_found'
+            ? `The model '${model}' does not exist or you do not have access to it`
+            : `Request denied by policy${decision.reason ? `: ${decision.reason}` : ''}`;
+        throw new EmbargoError(code, message, { param: code === 'model_not_found' ? 'model' : undefined });
+      }
+      case 'require_approval':
+        // Holding for approval needs the approval service (not part of this gateway yet):
+        // without an approval path nothing is forwarded.
+        throw new EmbargoError('approval_unavailable', 'This request needs approval and no approval path is available; it was not forwarded');
+    }
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

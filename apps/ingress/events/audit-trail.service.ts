@@ -1,0 +1,57 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG } from '@embargo/config';
+import { EmbargoError, eventTypeOf, type LifecycleEvent } from '@embargo/contracts';
+import { KafkaService } from '@embargo/kafka';
+import { APP_IDENTITY, type AppIdentity, LOGGER } from '@embargo/observability';
+import type { Logger } from 'pino';
+import type { IngressConfig } from '../config';
+
+type WithoutInstance<E> = E extends unknown ? Omit<E, 'instance'> : never;
+export type TrailEvent = WithoutInstance<LifecycleEvent>;
+
+/**
+ * Writes the request's lifecycle events. `record` resolves only once Kafka holds the
+ * event with acks=all; the data path awaits it before forwarding (fail closed).
+ */
+@Injectable()
+export class AuditTrail {
+  constructor(
+    private readonly kafka: KafkaService,
+    @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(APP_CONFIG) private readonly config: IngressConfig,
+  ) {}
+
+  async record(event: TrailEvent, discriminator = ''): Promise<void> {
+    const full = { ...event, instance: this.identity.instance } as LifecycleEvent;
+    try {
+      await withTimeout(
+        this.kafka.publisher.publish('requestEvents', full, {
+          key: event.requestId,
+          type: eventTypeOf(event.stage),
+          idParts: [event.requestId, event.stage, discriminator],
+          requestId: event.requestId,
+        }),
+        this.config.AUDIT_TIMEOUT_MS,
+      );
+    } catch (err) {
+      this.logger.error({ requestId: event.requestId, stage: event.stage, err: { message: (err as Error).message } }, 'audit event not written');
+      throw new EmbargoError('audit_unavailable', 'The audit trail is unavailable; the request was not forwarded');
+    }
+  }
+
+  /** For events after the response is decided (e.g. rejections): logged if they fail. */
+  recordLater(event: TrailEvent, discriminator = ''): void {
+    this.record(event, discriminator).catch(() => undefined);
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,115 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG } from '@embargo/config';
+import { EmbargoError, type MaskReply } from '@embargo/contracts';
+import { KafkaService, type ConsumedMessage, type TopicHandler } from '@embargo/kafka';
+import { APP_IDENTITY, type AppIdentity } from '@embargo/observability';
+import type { MaskPlan } from '@embargo/policy';
+import type { IngressConfig } from '../config';
+
+interface Pending {
+  resolve: (reply: MaskReply) => void;
+  reject: (err: Error) => void;
+}
+
+/** Texts per mask request: large batches are split so several workers share them. */
+const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Request/reply over Kafka to the masking worker pool. Replies are addressed to this
+ * instance; a reply that does not arrive in time fails the request closed (503).
+ */
+@Injectable()
+export class MaskClient implements TopicHandler<'maskReplies'> {
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly kafka: KafkaService,
+    @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
+    @Inject(APP_CONFIG) private readonly config: IngressConfig,
+  ) {}
+
+  async mask(requestId: string, texts: string[], plan: MaskPlan): Promise<{ texts: string[]; counts: Record<string, number> }> {
+    const chunks = chunk(texts);
+    const deadline = Date.now() + this.config.MASK_TIMEOUT_MS;
+    const replies = await Promise.all(
+      chunks.map(({ offset, texts: part }) => this.ask(requestId, offset, part, plan, deadline)),
+    );
+    const out: string[] = new Array<string>(texts.length);
+    const counts: Record<string, number> = {};
+    for (const r of replies) {
+      if (!r.ok || !r.texts) throw new EmbargoError('masking_unavailable', 'Masking failed; the request was not forwarded');
+      r.texts.forEach((t, i) => (out[r.offset + i] = t));
+      for (const [k, v] of Object.entries(r.counts ?? {})) counts[k] = (counts[k] ?? 0) + v;
+    }
+    return { texts: out, counts };
+  }
+
+  private ask(requestId: string, offset: number, texts: string[], plan: MaskPlan, deadline: number): Promise<MaskReply> {
+    const key = `${requestId}:${offset}`;
+    return new Promise<MaskReply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(key);
+        reject(new EmbargoError('masking_unavailable', 'The masking workers did not answer in time; the request was not forwarded'));
+      }, Math.max(1, deadline - Date.now()));
+      this.pending.set(key, {
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.kafka.publisher
+        .publish(
+          'maskRequests',
+          {
+            requestId,
+            replyTo: this.identity.instance,
+            offset,
+            texts,
+            entities: plan.entities,
+            thresholds: plan.thresholds,
+            allowList: plan.allowList,
+            denyList: plan.denyList,
+            deadline,
+          },
+          { key: requestId, idParts: ['mask', requestId, String(offset)], requestId },
+        )
+        .catch(() => {
+          this.pending.get(key)?.reject(new EmbargoError('masking_unavailable', 'Masking request could not be sent'));
+          this.pending.delete(key);
+        });
+    });
+  }
+
+  /** Replies for other instances are skipped; ours resolve the waiting request. */
+  async handle(messages: ConsumedMessage<MaskReply>[]): Promise<void> {
+    for (const m of messages) {
+      if (m.payload.replyTo !== this.identity.instance) continue;
+      const key = `${m.payload.requestId}:${m.payload.offset}`;
+      const p = this.pending.get(key);
+      if (!p) continue;
+      this.pending.delete(key);
+      p.resolve(m.payload);
+    }
+  }
+}
+
+function chunk(texts: string[]): { offset: number; texts: string[] }[] {
+  const out: { offset: number; texts: string[] }[] = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const n = texts[i].length * 2;
+    if (i > start && bytes + n > CHUNK_BYTES) {
+      out.push({ offset: start, texts: texts.slice(start, i) });
+      start = i;
+      bytes = 0;
+    }
+    bytes += n;
+  }
+  out.push({ offset: start, texts: texts.slice(start) });
+  return out;
+}

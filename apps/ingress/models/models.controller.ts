@@ -1,0 +1,42 @@
+import { Controller, Get, Param, UseGuards } from '@nestjs/common';
+import { EmbargoError } from '@embargo/contracts';
+import { allowedModels } from '@embargo/policy';
+import { CurrentPrincipal, JwtAuthGuard, type Principal } from '../identity';
+import { BundleStore } from '../policy/bundle.store';
+import { toPolicyPrincipal } from '../policy/policy-principal';
+import { UpstreamClient } from '../upstream';
+
+const CREATED = 1700000000;
+
+/** `GET /v1/models` lists only the models the caller's roles grant and a connection serves. */
+@Controller('v1/models')
+@UseGuards(JwtAuthGuard)
+export class ModelsController {
+  constructor(
+    private readonly bundles: BundleStore,
+    private readonly upstream: UpstreamClient,
+  ) {}
+
+  private visible(principal: Principal): string[] {
+    const granted = allowedModels(this.bundles.current(), toPolicyPrincipal(principal));
+    // Roles may grant patterns such as `text-embedding-*`.
+    const patterns = granted.map((g) => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
+    return [...new Set(this.upstream.models())].filter((m) => patterns.some((p) => p.test(m))).sort();
+  }
+
+  @Get()
+  list(@CurrentPrincipal() principal: Principal) {
+    return {
+      object: 'list',
+      data: this.visible(principal).map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'embargo' })),
+    };
+  }
+
+  @Get(':model')
+  get(@CurrentPrincipal() principal: Principal, @Param('model') model: string) {
+    if (!this.visible(principal).includes(model)) {
+      throw new EmbargoError('model_not_found', `The model '${model}' does not exist or you do not have access to it`, { param: 'model' });
+    }
+    return { id: model, object: 'model', created: CREATED, owned_by: 'embargo' };
+  }
+}

@@ -1,0 +1,64 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { EmbargoError } from '@embargo/contracts';
+import { LOGGER, Metrics, Readiness } from '@embargo/observability';
+import { compileBundle, type CompiledPolicy } from '@embargo/policy';
+import type { BundleMessage } from '@embargo/contracts';
+import { Gauge, Histogram } from 'prom-client';
+import type { Logger } from 'pino';
+
+/**
+ * Holds the newest compiled policy bundle. A swap is one reference assignment, so a
+ * request evaluates against exactly one bundle; no bundle means 503 (fail closed).
+ */
+@Injectable()
+export class BundleStore implements OnModuleInit {
+  private policy?: CompiledPolicy;
+  private readonly versionGauge: Gauge;
+  private readonly propagation: Histogram;
+
+  constructor(
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(Readiness) private readonly readiness: Readiness,
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    this.versionGauge = new Gauge({ name: 'embargo_policy_bundle_version', help: 'Version of the policy bundle in use', registers: [metrics.registry] });
+    this.propagation = new Histogram({
+      name: 'embargo_policy_bundle_propagation_seconds',
+      help: 'From bundle publish to this instance using it',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+      registers: [metrics.registry],
+    });
+  }
+
+  onModuleInit(): void {
+    this.readiness.register('policy-bundle', async () => {
+      if (!this.policy) throw new Error('no policy bundle yet');
+    });
+  }
+
+  current(): CompiledPolicy {
+    if (!this.policy) {
+      throw new EmbargoError('no_policy_bundle', 'The gateway has not received a policy bundle yet; try again shortly');
+    }
+    return this.policy;
+  }
+
+  get version(): number | undefined {
+    return this.policy?.version;
+  }
+
+  /** Compiles and swaps in a bundle if it is newer; a broken bundle leaves the old one serving. */
+  offer(bundle: BundleMessage): boolean {
+    if (this.policy && bundle.version <= this.policy.version) return false;
+    const result = compileBundle(bundle);
+    if (!result.ok) {
+      this.logger.error({ version: bundle.version, errors: result.errors.slice(0, 5) }, 'policy bundle rejected; keeping the previous one');
+      return false;
+    }
+    this.policy = result.policy;
+    this.versionGauge.set(bundle.version);
+    this.propagation.observe(Math.max(0, Date.now() - Date.parse(bundle.createdAt)) / 1000);
+    this.logger.info({ version: bundle.version, hash: bundle.hash, rules: result.policy.ruleCount }, 'policy bundle in use');
+    return true;
+  }
+}

@@ -1,0 +1,75 @@
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { DEFAULT_PHONE_REGIONS } from '../detect';
+import { phoneValid } from './phone';
+
+// The verdict before the metadata shortcuts: libphonenumber tried region by region.
+const TRUNK_ZERO_ONLY = new Set(['GB', 'DE', 'FR', 'AU', 'NL', 'BE', 'AT', 'CH']);
+const NO_LEADING_ZERO = new Set(['US', 'CA', 'ES', 'SG']);
+function reference(raw: string, regions: readonly CountryCode[]): boolean {
+  if (raw.startsWith('+') || raw.startsWith('00')) {
+    const n = parsePhoneNumberFromString(raw.startsWith('00') ? '+' + raw.slice(2) : raw);
+    return n !== undefined && n.isValid();
+  }
+  const leadingZero = /^\(?0/.test(raw);
+  return regions.some((r) => {
+    if (leadingZero ? NO_LEADING_ZERO.has(r) : TRUNK_ZERO_ONLY.has(r)) return false;
+    const n = parsePhoneNumberFromString(raw, r);
+    return n !== undefined && n.isValid();
+  });
+}
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** Candidate shapes the scanner produces: 7–15 digits, grouped, with or without a country code. */
+function candidates(n: number, rnd: () => number): string[] {
+  const int = (k: number): number => Math.floor(rnd() * k);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    let d = '';
+    for (let k = 7 + int(9); k > 0; k--) d += String(int(10));
+    const lead = int(6);
+    if (lead === 0) d = '0' + d.slice(1);
+    else if (lead === 1) d = '1' + d.slice(1);
+    else if (lead === 2) d = String(2 + int(8)) + d.slice(1);
+    const body = [d, d.replace(/(\d{3})(?=\d{3})/g, '$1 '), `${d.slice(0, 3)}-${d.slice(3, 6)}-${d.slice(6)}`, `(${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6)}`, `${d.slice(0, 2)} ${d.slice(2, 6)} ${d.slice(6)}`][int(5)];
+    out.push(['+', '00', '+1 ', '+44 ', '+49 ', '+33 ', '', '', ''][int(9)] + body);
+  }
+  return out;
+}
+
+describe('phone validation', () => {
+  it.each([
+    ['+1 415 555 2671', true],
+    ['(415) 555-2671', true],
+    ['+44 20 7946 0958', true],
+    ['020 7946 0958', true],
+    ['+49 30 901820', true],
+    ['+33 1 42 68 53 00', true],
+    ['0049 30 901820', true],
+    ['1 415 555 2671', true],
+    ['123 456 7890', true], // a valid Indian, British or Brazilian number: only context makes a bare number a phone
+    ['+1 123 456 7890', false],
+    ['+999 123 4567', false],
+    ['000 000 0000', false],
+  ])('%s → %s, as libphonenumber says', (raw, expected) => {
+    expect(phoneValid(raw, DEFAULT_PHONE_REGIONS)).toBe(expected);
+    expect(reference(raw, DEFAULT_PHONE_REGIONS)).toBe(expected);
+  });
+
+  it('agrees with libphonenumber region by region on 1500 random candidates', () => {
+    const mismatches = candidates(1500, seeded(20240515)).filter((raw) => phoneValid(raw, DEFAULT_PHONE_REGIONS) !== reference(raw, DEFAULT_PHONE_REGIONS));
+    expect(mismatches).toEqual([]);
+  });
+
+  it('agrees with a custom region list too', () => {
+    const regions: CountryCode[] = ['NL', 'JP', 'MX', 'AR'];
+    const mismatches = candidates(500, seeded(7)).filter((raw) => phoneValid(raw, regions) !== reference(raw, regions));
+    expect(mismatches).toEqual([]);
+  });
+});

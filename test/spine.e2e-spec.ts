@@ -1,0 +1,115 @@
+import { fromKafkaMessage, TOPICS, toKafkaMessage } from '@embargo/contracts';
+import { eventually, LOCAL_INFRA, startApp } from '@embargo/testing';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { auditEvents, startStack, type Stack } from './support/stack';
+
+/**
+ * The spine of the system on the real servers: an event produced by the ingress crosses
+ * Kafka, the audit app indexes it into OpenSearch, and the audit API finds it. A
+ * malformed record goes to the dead-letter topic without stopping the consumer.
+ */
+describe('spine: ingress → Kafka → audit → OpenSearch', () => {
+  let stack: Stack;
+  const kafka = new Kafka({ clientId: 'spine-test', brokers: LOCAL_INFRA.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+
+  beforeAll(async () => {
+    stack = await startStack();
+    await producer.connect();
+  }, 180_000);
+
+  afterAll(async () => {
+    await producer.disconnect();
+    await stack?.stop();
+  });
+
+  it('indexes the event of a refused request, which the audit API then finds', async () => {
+    const requestId = `spine-${randomUUID()}`;
+    const res = await fetch(`${stack.apps.ingress.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ model: 'stand-in-embedding', input: 'hello' }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('x-request-id')).toBe(requestId);
+    const events = await eventually(async () => {
+      const found = await auditEvents(stack, requestId);
+      return found.length ? found : undefined;
+    }, 30_000, 'the rejected event in OpenSearch');
+    expect(events[0]).toMatchObject({ requestId, stage: 'rejected', code: 'unauthenticated', status: 401, source: '/embargo/ingress' });
+    expect(events[0].eventId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('dead-letters malformed records with the reason and keeps consuming', async () => {
+    const key = `dlq-${randomUUID()}`;
+    const dlqConsumer = kafka.consumer({ groupId: `spine-dlq-${key}` });
+    await dlqConsumer.connect();
+    await dlqConsumer.subscribe({ topic: TOPICS.deadLetters.name, fromBeginning: false });
+    const reasons: string[] = [];
+    await dlqConsumer.run({
+      eachMessage: async ({ message }) => {
+        const env = fromKafkaMessage(message);
+        const data = env.data as { sourceTopic: string; reason: string; consumerGroup: string };
+        if (message.key?.toString() === key && data.consumerGroup === 'audit-indexer') reasons.push(data.reason);
+      },
+    });
+    await eventually(async () => ((await dlqConsumer.describeGroup()).state === 'Stable' ? true : undefined), 30_000, 'dlq consumer to join');
+
+    const valid = toKafkaMessage(
+      {
+        id: randomUUID().replace(/-/g, ''),
+        type: 'dev.embargo.request.rejected.v1',
+        source: '/embargo/spine-test',
+        time: new Date().toISOString(),
+        data: { requestId: key, instance: 'spine-test', stage: 'rejected', status: 400, code: 'invalid_request', message: 'after the bad ones' },
+      },
+      key,
+    );
+    await producer.send({
+      topic: TOPICS.requestEvents.name,
+      acks: -1,
+      messages: [
+        { key, value: Buffer.from('this is not json'), headers: { ...valid.headers } },
+        { key, value: Buffer.from(JSON.stringify({ stage: 'exploded' })), headers: { ...valid.headers, ce_id: 'x2' } },
+        { key, value: Buffer.from('{}') },
+        valid,
+      ],
+    });
+
+    await eventually(async () => (reasons.length >= 3 ? true : undefined), 30_000, 'three dead letters');
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/not valid JSON/),
+        expect.stringMatching(/^schema: /),
+        expect.stringMatching(/missing CloudEvents header/),
+      ]),
+    );
+    // The consumer went on: the valid record behind the bad ones is indexed.
+    const events = await eventually(async () => {
+      const found = await auditEvents(stack, key);
+      return found.length ? found : undefined;
+    }, 30_000, 'the valid record after the bad ones');
+    expect(events[0]).toMatchObject({ stage: 'rejected', message: 'after the bad ones' });
+    await dlqConsumer.disconnect();
+  });
+
+  it('stops an app at start-up with one line naming a bad setting', async () => {
+    const app = await startApp('audit', { AUDIT_API_TOKEN: 'too-short' }, { ready: 'none' });
+    const code = await new Promise<number | null>((resolve) => app.process.once('exit', resolve));
+    expect(code).toBe(78);
+    expect(app.output().trim()).toBe('Invalid setting AUDIT_API_TOKEN: is invalid (must be at least 24 characters)');
+  });
+
+  it('answers health, readiness and Prometheus metrics on every app', async () => {
+    for (const app of Object.values(stack.apps)) {
+      expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${app.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(((await ready.json()) as { checks: Record<string, string> }).checks.kafka).toBe('ok');
+      const metrics = await (await fetch(`${app.url}/metrics`)).text();
+      expect(metrics).toContain(`app="${app.name}"`);
+      expect(metrics).toContain('process_cpu_user_seconds_total');
+    }
+  });
+});

@@ -1,0 +1,132 @@
+import { startStandIn, type StandIn } from '../../apps/stand-in-upstream/stand-in';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, startApp, startTestIdp, testKeyring, type RunningApp, type TestIdp } from '@embargo/testing';
+
+export const AUDIENCE = 'embargo';
+
+export interface Stack {
+  runId: string;
+  idp: TestIdp;
+  standIn: StandIn;
+  policyDir: string;
+  policySet: string;
+  adminToken: string;
+  auditToken: string;
+  auditIndex: string;
+  apps: Record<'policy' | 'masking' | 'audit' | 'ingress', RunningApp>;
+  ingressEnv: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Policy granting the test IdP's clients, beside the example policies from deploy/policies. */
+export function testRoles(issuer: string): string {
+  return `
+version: 1
+roles:
+  test-service:
+    description: Service principals of the test identity provider.
+    match:
+      issuer: ${issuer}
+      claims: { kind: service }
+    models: [stand-in-embedding, text-embedding-3-small]
+  test-limited:
+    description: A caller with a tight rate limit.
+    match:
+      issuer: ${issuer}
+      claims: { kind: limited }
+    models: [stand-in-embedding]
+    limits:
+      rateLimit: { requestsPerMinute: 3 }
+`;
+}
+
+/**
+ * The whole system on the real local Kafka, Redis and OpenSearch: a real OpenID
+ * provider, the stand-in upstream, and the policy, masking, audit and ingress apps as
+ * their own processes. Every run gets its own policy set and audit index.
+ */
+export async function startStack(opts: { extraIngressEnv?: Record<string, string> } = {}): Promise<Stack> {
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const standInKey = `sk-standin-${randomBytes(12).toString('hex')}`;
+  const standIn = await startStandIn({ port: 0, apiKey: standInKey });
+  const idp = await startTestIdp({
+    audience: AUDIENCE,
+    clients: [
+      { clientId: 'indexer', clientSecret: 'indexer-secret', claims: { kind: 'service', roles: ['indexer'] } },
+      { clientId: 'limited', clientSecret: 'limited-secret', claims: { kind: 'limited' } },
+      { clientId: 'stranger', clientSecret: 'stranger-secret', claims: { kind: 'nobody' } },
+    ],
+  });
+  const policyDir = mkdtempSync(join(tmpdir(), 'embargo-policies-'));
+  cpSync(join(REPO_ROOT, 'deploy', 'policies'), policyDir, { recursive: true });
+  writeFileSync(join(policyDir, 'test-roles.yaml'), testRoles(idp.issuer));
+  const policySet = `test-${runId}`;
+  const adminToken = randomBytes(24).toString('hex');
+  const auditToken = randomBytes(24).toString('hex');
+  const auditIndex = `embargo-events-test-${runId}`;
+  const maskingKeys = testKeyring('m1');
+  const common = { LOG_LEVEL: 'warn' };
+
+  const policy = await startApp('policy', { ...common, POLICY_DIR: policyDir, POLICY_SET: policySet, POLICY_ADMIN_TOKEN: adminToken, POLICY_WATCH_DEBOUNCE_MS: '100' });
+  const ingressEnv = {
+    ...common,
+    POLICY_SET: policySet,
+    STAND_IN_KEY: standInKey,
+    SEALING_KEYS: testKeyring('s1'),
+    MASKING_KEYS: maskingKeys,
+    INGRESS_ISSUERS: JSON.stringify([
+      { name: 'test', issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE, algorithms: ['RS256'], claims: { principalId: 'sub', roles: 'roles', groups: 'groups' } },
+    ]),
+    INGRESS_CONNECTIONS: JSON.stringify({
+      connections: [
+        {
+          name: 'stand-in',
+          provider: 'stand_in',
+          baseUrl: standIn.baseUrl,
+          credential: { env: 'STAND_IN_KEY' },
+          models: {
+            'stand-in-embedding': { upstreamModel: 'stand-in-embedding', dimensions: 1536, supportsDimensions: true },
+            'text-embedding-3-small': { upstreamModel: 'text-embedding-3-small', dimensions: 1536, supportsDimensions: true },
+          },
+        },
+      ],
+    }),
+    ...opts.extraIngressEnv,
+  };
+  const [masking, audit, ingress] = await Promise.all([
+    startApp('masking', { ...common, MASKING_KEYS: maskingKeys }),
+    startApp('audit', { ...common, AUDIT_API_TOKEN: auditToken, AUDIT_INDEX: auditIndex }),
+    startApp('ingress', ingressEnv),
+  ]);
+  const apps = { policy, masking, audit, ingress };
+  return {
+    runId,
+    idp,
+    standIn,
+    policyDir,
+    policySet,
+    adminToken,
+    auditToken,
+    auditIndex,
+    apps,
+    ingressEnv,
+    stop: async () => {
+      await Promise.all(Object.values(apps).map((a) => a.stop()));
+      await idp.stop();
+      await standIn.close();
+      rmSync(policyDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Audit events of one request, from the audit API. */
+export async function auditEvents(stack: Stack, requestId: string): Promise<Record<string, unknown>[]> {
+  const res = await fetch(`${stack.apps.audit.url}/v1/audit/events?requestId=${encodeURIComponent(requestId)}`, {
+    headers: { authorization: `Bearer ${stack.auditToken}` },
+  });
+  if (res.status !== 200) throw new Error(`audit API answered ${res.status}`);
+  return ((await res.json()) as { data: Record<string, unknown>[] }).data;
+}

@@ -1,0 +1,53 @@
+import { eventually, REPO_ROOT } from '@embargo/testing';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { startStack, type Stack } from './support/stack';
+
+/**
+ * Fail closed: without Kafka there is no audit path, so the gateway answers 503 and
+ * forwards nothing. Runs last (the file name sorts last) because it stops the broker.
+ */
+describe('kafka outage', () => {
+  let stack: Stack;
+  let token: string;
+  const deploy = (cmd: 'start' | 'stop', ...args: string[]) =>
+    execFileSync(join(REPO_ROOT, 'deploy', 'local', cmd), args, { stdio: 'pipe', timeout: 170_000 });
+
+  beforeAll(async () => {
+    stack = await startStack({ extraIngressEnv: { AUDIT_TIMEOUT_MS: '1500' } });
+    token = await stack.idp.token('indexer');
+  }, 180_000);
+
+  afterAll(async () => {
+    deploy('start');
+    await stack?.stop();
+  }, 200_000);
+
+  const embed = () =>
+    fetch(`${stack.apps.ingress.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ model: 'stand-in-embedding', input: 'during the outage' }),
+    });
+
+  it('answers 503 and forwards nothing while Kafka is down, and recovers after', async () => {
+    expect((await embed()).status).toBe(200);
+    stack.standIn.clearReceived();
+
+    deploy('stop', 'kafka');
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await embed();
+      statuses.push(res.status);
+      const body = (await res.json()) as { error: { code: string; type: string } };
+      expect(body.error.code).toBe('audit_unavailable');
+      expect(body.error.type).toBe('server_error');
+    }
+    expect(statuses).toEqual([503, 503, 503]);
+    expect(stack.standIn.received()).toHaveLength(0);
+    expect((await fetch(`${stack.apps.ingress.url}/readyz`)).status).toBe(503);
+
+    deploy('start', 'kafka');
+    await eventually(async () => ((await embed()).status === 200 ? true : undefined), 90_000, 'the gateway to recover');
+  }, 240_000);
+});
