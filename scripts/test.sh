@@ -21,7 +21,7 @@ npm run build
 
 step "lint and generated documents"
 npm run lint
-node dist/scripts/asyncapi.js --check
+npm run --silent asyncapi:check
 
 mkdir -p .local/test-results
 status=0

@@ -14,7 +14,11 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
   beforeAll(async () => {
     stack = await startStack();
     indexerToken = await stack.idp.token('indexer');
-    client = new OpenAI({ baseURL: `${stack.apps.ingress.url}/v1`, apiKey: indexerToken, maxRetries: 0 });
+    client = new OpenAI({
+      baseURL: `${stack.apps.ingress.url}/v1`,
+      apiKey: indexerToken,
+      maxRetries: 0,
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -29,8 +33,15 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     });
 
   it('serves the openai SDK unchanged, float and base64 alike', async () => {
-    const viaBase64 = await client.embeddings.create({ model: 'stand-in-embedding', input: ['hello world', 'second input'] });
-    const viaFloat = await client.embeddings.create({ model: 'stand-in-embedding', input: ['hello world', 'second input'], encoding_format: 'float' });
+    const viaBase64 = await client.embeddings.create({
+      model: 'stand-in-embedding',
+      input: ['hello world', 'second input'],
+    });
+    const viaFloat = await client.embeddings.create({
+      model: 'stand-in-embedding',
+      input: ['hello world', 'second input'],
+      encoding_format: 'float',
+    });
     expect(viaBase64.object).toBe('list');
     expect(viaBase64.data).toHaveLength(2);
     expect(viaBase64.data[0].embedding).toHaveLength(1536);
@@ -40,24 +51,49 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
   });
 
   it('passes dimensions and token-id inputs through', async () => {
-    const res = await client.embeddings.create({ model: 'stand-in-embedding', input: [[1, 2, 3], [4, 5]], dimensions: 256, encoding_format: 'float' });
+    const res = await client.embeddings.create({
+      model: 'stand-in-embedding',
+      input: [
+        [1, 2, 3],
+        [4, 5],
+      ],
+      dimensions: 256,
+      encoding_format: 'float',
+    });
     expect(res.data.map((d) => d.embedding.length)).toEqual([256, 256]);
   });
 
   it('lists only the models the caller may use', async () => {
     const models = await client.models.list();
-    expect(models.data.map((m) => m.id).sort()).toEqual(['stand-in-embedding', 'text-embedding-3-small']);
-    const limited = new OpenAI({ baseURL: `${stack.apps.ingress.url}/v1`, apiKey: await stack.idp.token('limited'), maxRetries: 0 });
+    expect(models.data.map((m) => m.id).sort()).toEqual([
+      'stand-in-embedding',
+      'text-embedding-3-small',
+    ]);
+    const limited = new OpenAI({
+      baseURL: `${stack.apps.ingress.url}/v1`,
+      apiKey: await stack.idp.token('limited'),
+      maxRetries: 0,
+    });
     expect((await limited.models.list()).data.map((m) => m.id)).toEqual(['stand-in-embedding']);
   });
 
   it('refuses callers without a role and models not granted, in the OpenAI error shape', async () => {
-    const stranger = new OpenAI({ baseURL: `${stack.apps.ingress.url}/v1`, apiKey: await stack.idp.token('stranger'), maxRetries: 0 });
-    await expect(stranger.embeddings.create({ model: 'stand-in-embedding', input: 'x' })).rejects.toMatchObject({ status: 403, code: 'policy_denied' });
-    await expect(client.embeddings.create({ model: 'text-embedding-3-large', input: 'x' })).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
+    const stranger = new OpenAI({
+      baseURL: `${stack.apps.ingress.url}/v1`,
+      apiKey: await stack.idp.token('stranger'),
+      maxRetries: 0,
+    });
+    await expect(
+      stranger.embeddings.create({ model: 'stand-in-embedding', input: 'x' }),
+    ).rejects.toMatchObject({ status: 403, code: 'policy_denied' });
+    await expect(
+      client.embeddings.create({ model: 'text-embedding-3-large', input: 'x' }),
+    ).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
     const bad = await post({ model: 'stand-in-embedding', input: [] });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: { type: 'invalid_request_error', code: 'invalid_request', param: 'input' } });
+    expect(await bad.json()).toMatchObject({
+      error: { type: 'invalid_request_error', code: 'invalid_request', param: 'input' },
+    });
     const notJson = await fetch(`${stack.apps.ingress.url}/v1/embeddings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${indexerToken}` },
@@ -72,7 +108,11 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     const requestId = `mask-${randomUUID()}`;
     const secret = 'AKIAIOSFODNN7EXAMPLE';
     const email = 'jane.doe@example.org';
-    const res = await post({ model: 'stand-in-embedding', input: [`contact ${email} key ${secret}`] }, indexerToken, { 'x-request-id': requestId });
+    const res = await post(
+      { model: 'stand-in-embedding', input: [`contact ${email} key ${secret}`] },
+      indexerToken,
+      { 'x-request-id': requestId },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('x-embargo-masked')).toMatch(/AWS_ACCESS_KEY=1/);
     expect(res.headers.get('x-embargo-masked')).toMatch(/EMAIL_ADDRESS=1/);
@@ -82,20 +122,31 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(seen).not.toContain(email);
     expect(seen).toContain('contact');
 
-    const events = await eventually(async () => {
-      const found = await auditEvents(stack, requestId);
-      return found.some((e) => e.stage === 'completed') ? found : undefined;
-    }, 30_000, 'completed event');
+    const events = await eventually(
+      async () => {
+        const found = await auditEvents(stack, requestId);
+        return found.some((e) => e.stage === 'completed') ? found : undefined;
+      },
+      30_000,
+      'completed event',
+    );
     const stages = events.map((e) => e.stage).sort();
-    expect(stages).toEqual(['authenticated', 'completed', 'decided', 'forwarded', 'masked', 'received'].sort());
+    expect(stages).toEqual(
+      ['authenticated', 'completed', 'decided', 'forwarded', 'masked', 'received'].sort(),
+    );
     const masked = events.find((e) => e.stage === 'masked') as { maskedInput: string[] };
     expect(masked.maskedInput[0]).not.toContain(secret);
     expect(JSON.stringify(events)).not.toContain(secret);
     expect(JSON.stringify(events)).not.toContain(email);
-    const decided = events.find((e) => e.stage === 'decided') as { bundleVersion: number; effect: string };
+    const decided = events.find((e) => e.stage === 'decided') as {
+      bundleVersion: number;
+      effect: string;
+    };
     expect(decided.effect).toBe('mask');
     expect(decided.bundleVersion).toBeGreaterThan(0);
-    const completed = events.find((e) => e.stage === 'completed') as { fingerprints: { sha256: string; simhash: string }[] };
+    const completed = events.find((e) => e.stage === 'completed') as {
+      fingerprints: { sha256: string; simhash: string }[];
+    };
     expect(completed.fingerprints[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(completed.fingerprints[0].simhash).toMatch(/^[0-9a-f]{16}$/);
   });
@@ -123,13 +174,22 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       join(stack.policyDir, 'zz-freeze.yaml'),
       `version: 1\nrules:\n  - id: freeze-small-model\n    description: Temporarily frozen\n    priority: 1000\n    when: request.model == "text-embedding-3-small"\n    deny:\n      reason: the small model is frozen for maintenance\n`,
     );
-    const denied = await eventually(async () => {
-      const res = await post({ model: 'text-embedding-3-small', input: 'x' });
-      return res.status === 403 ? res : undefined;
-    }, 20_000, 'the new rule to apply');
-    expect(((await denied.json()) as { error: { message: string } }).error.message).toMatch(/frozen for maintenance/);
+    const denied = await eventually(
+      async () => {
+        const res = await post({ model: 'text-embedding-3-small', input: 'x' });
+        return res.status === 403 ? res : undefined;
+      },
+      20_000,
+      'the new rule to apply',
+    );
+    expect(((await denied.json()) as { error: { message: string } }).error.message).toMatch(
+      /frozen for maintenance/,
+    );
 
-    writeFileSync(join(stack.policyDir, 'zz-broken.yaml'), 'version: 1\nrules:\n  - id: broken\n    when: request.model ==\n    deny:\n      reason: never valid\n');
+    writeFileSync(
+      join(stack.policyDir, 'zz-broken.yaml'),
+      'version: 1\nrules:\n  - id: broken\n    when: request.model ==\n    deny:\n      reason: never valid\n',
+    );
     await new Promise((r) => setTimeout(r, 2000));
     const still = await post({ model: 'text-embedding-3-small', input: 'x' });
     expect(still.status).toBe(403);
@@ -137,8 +197,12 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(ok.status).toBe(200);
     expect(Number(ok.headers.get('x-embargo-policy-version'))).toBe(version + 1);
 
-    const versions = await fetch(`${stack.apps.policy.url}/v1/policy/versions`, { headers: { authorization: `Bearer ${stack.adminToken}` } });
-    expect(((await versions.json()) as { data: { version: number }[] }).data[0].version).toBe(version + 1);
+    const versions = await fetch(`${stack.apps.policy.url}/v1/policy/versions`, {
+      headers: { authorization: `Bearer ${stack.adminToken}` },
+    });
+    expect(((await versions.json()) as { data: { version: number }[] }).data[0].version).toBe(
+      version + 1,
+    );
   });
 
   it('revokes a principal on the running gateway within seconds', async () => {
@@ -150,11 +214,17 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       body: JSON.stringify({ kind: 'principal', value: 'test:indexer', reason: 'test' }),
     });
     expect(revoke.status).toBe(201);
-    const refused = await eventually(async () => {
-      const res = await post({ model: 'stand-in-embedding', input: 'x' }, token);
-      return res.status === 401 ? res : undefined;
-    }, 10_000, 'the revocation to apply');
-    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('token_revoked');
+    const refused = await eventually(
+      async () => {
+        const res = await post({ model: 'stand-in-embedding', input: 'x' }, token);
+        return res.status === 401 ? res : undefined;
+      },
+      10_000,
+      'the revocation to apply',
+    );
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'token_revoked',
+    );
     await fetch(`${stack.apps.policy.url}/v1/revocations/restore`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminToken}` },

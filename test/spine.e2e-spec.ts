@@ -11,7 +11,11 @@ import { auditEvents, startStack, type Stack } from './support/stack';
  */
 describe('spine: ingress → Kafka → audit → OpenSearch', () => {
   let stack: Stack;
-  const kafka = new Kafka({ clientId: 'spine-test', brokers: LOCAL_INFRA.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'spine-test',
+    brokers: LOCAL_INFRA.KAFKA_BROKERS.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
 
   beforeAll(async () => {
@@ -33,11 +37,21 @@ describe('spine: ingress → Kafka → audit → OpenSearch', () => {
     });
     expect(res.status).toBe(401);
     expect(res.headers.get('x-request-id')).toBe(requestId);
-    const events = await eventually(async () => {
-      const found = await auditEvents(stack, requestId);
-      return found.length ? found : undefined;
-    }, 30_000, 'the rejected event in OpenSearch');
-    expect(events[0]).toMatchObject({ requestId, stage: 'rejected', code: 'unauthenticated', status: 401, source: '/embargo/ingress' });
+    const events = await eventually(
+      async () => {
+        const found = await auditEvents(stack, requestId);
+        return found.length ? found : undefined;
+      },
+      30_000,
+      'the rejected event in OpenSearch',
+    );
+    expect(events[0]).toMatchObject({
+      requestId,
+      stage: 'rejected',
+      code: 'unauthenticated',
+      status: 401,
+      source: '/embargo/ingress',
+    });
     expect(events[0].eventId).toMatch(/^[0-9a-f]{32}$/);
   });
 
@@ -51,10 +65,15 @@ describe('spine: ingress → Kafka → audit → OpenSearch', () => {
       eachMessage: async ({ message }) => {
         const env = fromKafkaMessage(message);
         const data = env.data as { sourceTopic: string; reason: string; consumerGroup: string };
-        if (message.key?.toString() === key && data.consumerGroup === 'audit-indexer') reasons.push(data.reason);
+        if (message.key?.toString() === key && data.consumerGroup === 'audit-indexer')
+          reasons.push(data.reason);
       },
     });
-    await eventually(async () => ((await dlqConsumer.describeGroup()).state === 'Stable' ? true : undefined), 30_000, 'dlq consumer to join');
+    await eventually(
+      async () => ((await dlqConsumer.describeGroup()).state === 'Stable' ? true : undefined),
+      30_000,
+      'dlq consumer to join',
+    );
 
     const valid = toKafkaMessage(
       {
@@ -62,7 +81,14 @@ describe('spine: ingress → Kafka → audit → OpenSearch', () => {
         type: 'dev.embargo.request.rejected.v1',
         source: '/embargo/spine-test',
         time: new Date().toISOString(),
-        data: { requestId: key, instance: 'spine-test', stage: 'rejected', status: 400, code: 'invalid_request', message: 'after the bad ones' },
+        data: {
+          requestId: key,
+          instance: 'spine-test',
+          stage: 'rejected',
+          status: 400,
+          code: 'invalid_request',
+          message: 'after the bad ones',
+        },
       },
       key,
     );
@@ -71,13 +97,21 @@ describe('spine: ingress → Kafka → audit → OpenSearch', () => {
       acks: -1,
       messages: [
         { key, value: Buffer.from('this is not json'), headers: { ...valid.headers } },
-        { key, value: Buffer.from(JSON.stringify({ stage: 'exploded' })), headers: { ...valid.headers, ce_id: 'x2' } },
+        {
+          key,
+          value: Buffer.from(JSON.stringify({ stage: 'exploded' })),
+          headers: { ...valid.headers, ce_id: 'x2' },
+        },
         { key, value: Buffer.from('{}') },
         valid,
       ],
     });
 
-    await eventually(async () => (reasons.length >= 3 ? true : undefined), 30_000, 'three dead letters');
+    await eventually(
+      async () => (reasons.length >= 3 ? true : undefined),
+      30_000,
+      'three dead letters',
+    );
     expect(reasons).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/not valid JSON/),
@@ -86,10 +120,14 @@ describe('spine: ingress → Kafka → audit → OpenSearch', () => {
       ]),
     );
     // The consumer went on: the valid record behind the bad ones is indexed.
-    const events = await eventually(async () => {
-      const found = await auditEvents(stack, key);
-      return found.length ? found : undefined;
-    }, 30_000, 'the valid record after the bad ones');
+    const events = await eventually(
+      async () => {
+        const found = await auditEvents(stack, key);
+        return found.length ? found : undefined;
+      },
+      30_000,
+      'the valid record after the bad ones',
+    );
     expect(events[0]).toMatchObject({ stage: 'rejected', message: 'after the bad ones' });
     await dlqConsumer.disconnect();
   });
@@ -98,7 +136,9 @@ describe('spine: ingress → Kafka → audit → OpenSearch', () => {
     const app = await startApp('audit', { AUDIT_API_TOKEN: 'too-short' }, { ready: 'none' });
     const code = await new Promise<number | null>((resolve) => app.process.once('exit', resolve));
     expect(code).toBe(78);
-    expect(app.output().trim()).toBe('Invalid setting AUDIT_API_TOKEN: is invalid (must be at least 24 characters)');
+    expect(app.output().trim()).toBe(
+      'Invalid setting AUDIT_API_TOKEN: is invalid (must be at least 24 characters)',
+    );
   });
 
   it('answers health, readiness and Prometheus metrics on every app', async () => {

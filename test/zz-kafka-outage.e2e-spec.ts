@@ -11,7 +11,10 @@ describe('kafka outage', () => {
   let stack: Stack;
   let token: string;
   const deploy = (cmd: 'start' | 'stop', ...args: string[]) =>
-    execFileSync(join(REPO_ROOT, 'deploy', 'local', cmd), args, { stdio: 'pipe', timeout: 170_000 });
+    execFileSync(join(REPO_ROOT, 'deploy', 'local', cmd), args, {
+      stdio: 'pipe',
+      timeout: 170_000,
+    });
 
   beforeAll(async () => {
     stack = await startStack({ extraIngressEnv: { AUDIT_TIMEOUT_MS: '1500' } });
@@ -48,6 +51,10 @@ describe('kafka outage', () => {
     expect((await fetch(`${stack.apps.ingress.url}/readyz`)).status).toBe(503);
 
     deploy('start', 'kafka');
-    await eventually(async () => ((await embed()).status === 200 ? true : undefined), 90_000, 'the gateway to recover');
+    await eventually(
+      async () => ((await embed()).status === 200 ? true : undefined),
+      90_000,
+      'the gateway to recover',
+    );
   }, 240_000);
 });

@@ -3,4 +3,6 @@ import { runService } from '@embargo/observability';
 import { ApprovalModule } from './app.module';
 import { loadApprovalConfig } from './config';
 
-runService('approval', loadApprovalConfig, (config, instance) => ApprovalModule.forRoot(config, instance));
+runService('approval', loadApprovalConfig, (config, instance) =>
+  ApprovalModule.forRoot(config, instance),
+);

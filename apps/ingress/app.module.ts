@@ -22,9 +22,26 @@ import { UpstreamModule } from './upstream';
  * are broadcast: every ingress instance reads all of them (per-instance groups).
  */
 export const INGRESS_CONSUMERS = [
-  bind({ topic: 'policyBundles', group: 'ingress-bundles', handler: BundlesConsumer, broadcast: true, fromBeginning: true }),
-  bind({ topic: 'revocations', group: 'ingress-revocations', handler: RevocationsConsumer, broadcast: true, fromBeginning: true }),
-  bind({ topic: 'maskReplies', group: 'ingress-mask-replies', handler: MaskClient, broadcast: true }),
+  bind({
+    topic: 'policyBundles',
+    group: 'ingress-bundles',
+    handler: BundlesConsumer,
+    broadcast: true,
+    fromBeginning: true,
+  }),
+  bind({
+    topic: 'revocations',
+    group: 'ingress-revocations',
+    handler: RevocationsConsumer,
+    broadcast: true,
+    fromBeginning: true,
+  }),
+  bind({
+    topic: 'maskReplies',
+    group: 'ingress-mask-replies',
+    handler: MaskClient,
+    broadcast: true,
+  }),
 ];
 
 @Module({})
@@ -38,7 +55,11 @@ export class IngressModule {
         ConfigModule.forRoot(config),
         ObservabilityModule.forRoot({ name: 'ingress', instance, logLevel: config.LOG_LEVEL }),
         KafkaModule.forRoot(
-          { brokers: config.KAFKA_BROKERS, clientId: instance, publishTimeoutMs: config.AUDIT_TIMEOUT_MS },
+          {
+            brokers: config.KAFKA_BROKERS,
+            clientId: instance,
+            publishTimeoutMs: config.AUDIT_TIMEOUT_MS,
+          },
           INGRESS_CONSUMERS,
         ),
         IdentityModule.forRoot({ issuers: config.INGRESS_ISSUERS, revocation: revocations }),

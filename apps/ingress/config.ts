@@ -35,18 +35,29 @@ export const ingressConfigSchema = baseConfigSchema.extend({
   /** Trusted token issuers: a YAML/JSON file path, or inline JSON. */
   INGRESS_ISSUERS: fileOrInline('issuers', (text) => parseIssuers(text)),
   /** Upstream connections: a YAML/JSON file path, or inline JSON. */
-  INGRESS_CONNECTIONS: fileOrInline('connections', (text, baseDir) => parseConnections(text, { baseDir })),
+  INGRESS_CONNECTIONS: fileOrInline('connections', (text, baseDir) =>
+    parseConnections(text, { baseDir }),
+  ),
   /** AES-256-GCM keys that seal original inputs (`kid:base64key,...`, first is active). */
   SEALING_KEYS: keyringSetting,
   /** Keys for keyed masking strategies (hash, tokenize, fake). */
   MASKING_KEYS: keyringSetting,
   POLICY_SET: z.string().min(1).default('default'),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
   MAX_BATCH_INPUTS: z.coerce.number().int().min(1).max(8192).default(2048),
   /** How long a request may wait for Kafka to acknowledge its audit event. */
   AUDIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(2000),
   /** Inputs up to this many bytes are masked in process; larger go to the worker pool. */
-  MASK_INLINE_MAX_BYTES: z.coerce.number().int().min(0).default(64 * 1024),
+  MASK_INLINE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(64 * 1024),
   MASK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
 });
 export type IngressConfig = z.infer<typeof ingressConfigSchema>;

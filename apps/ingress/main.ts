@@ -5,7 +5,12 @@ import { loadIngressConfig } from './config';
 import { AuditTrail } from './events/audit-trail.service';
 import { AuditedErrorFilter } from './events/rejection.filter';
 
-runService('ingress', loadIngressConfig, (config, instance) => IngressModule.forRoot(config, instance), {
-  bodyLimit: (config) => config.MAX_BODY_BYTES,
-  errorFilter: (app, logger) => new AuditedErrorFilter(logger, app.get(AuditTrail)),
-});
+runService(
+  'ingress',
+  loadIngressConfig,
+  (config, instance) => IngressModule.forRoot(config, instance),
+  {
+    bodyLimit: (config) => config.MAX_BODY_BYTES,
+    errorFilter: (app, logger) => new AuditedErrorFilter(logger, app.get(AuditTrail)),
+  },
+);

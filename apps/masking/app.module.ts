@@ -6,7 +6,9 @@ import type { MaskingConfig } from './config';
 import { MaskRequestsConsumer } from './worker/mask-requests.consumer';
 
 /** The masking app's one list of topic handlers. */
-export const MASKING_CONSUMERS = [bind({ topic: 'maskRequests', group: 'masking-workers', handler: MaskRequestsConsumer })];
+export const MASKING_CONSUMERS = [
+  bind({ topic: 'maskRequests', group: 'masking-workers', handler: MaskRequestsConsumer }),
+];
 
 @Module({})
 export class MaskingModule {
@@ -16,7 +18,10 @@ export class MaskingModule {
       imports: [
         ConfigModule.forRoot(config),
         ObservabilityModule.forRoot({ name: 'masking', instance, logLevel: config.LOG_LEVEL }),
-        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: instance }, MASKING_CONSUMERS),
+        KafkaModule.forRoot(
+          { brokers: config.KAFKA_BROKERS, clientId: instance },
+          MASKING_CONSUMERS,
+        ),
       ],
       providers: [MaskRequestsConsumer],
     };

@@ -3,4 +3,6 @@ import { runService } from '@embargo/observability';
 import { MaskingModule } from './app.module';
 import { loadMaskingConfig } from './config';
 
-runService('masking', loadMaskingConfig, (config, instance) => MaskingModule.forRoot(config, instance));
+runService('masking', loadMaskingConfig, (config, instance) =>
+  MaskingModule.forRoot(config, instance),
+);

@@ -5,11 +5,19 @@ export const policyConfigSchema = baseConfigSchema.extend({
   PORT: portSetting(8082),
   /** Directory of policy YAML files loaded at start and watched for changes. */
   POLICY_DIR: z.string().min(1).optional(),
-  POLICY_SET: z.string().regex(/^[\w.-]{1,100}$/).default('default'),
+  POLICY_SET: z
+    .string()
+    .regex(/^[\w.-]{1,100}$/)
+    .default('default'),
   /** Bearer token of the policy administrators until admin identities use JWTs. */
   POLICY_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters'),
   POLICY_WATCH_DEBOUNCE_MS: z.coerce.number().int().min(10).max(10000).default(300),
-  MAX_POLICY_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(2 * 1024 * 1024),
+  MAX_POLICY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(2 * 1024 * 1024),
 });
 export type PolicyConfig = z.infer<typeof policyConfigSchema>;
 export const loadPolicyConfig = () => loadConfigOrExit(policyConfigSchema);

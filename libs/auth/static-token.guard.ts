@@ -1,4 +1,11 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, mixin, type Type } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  Inject,
+  Injectable,
+  mixin,
+  type Type,
+} from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
 import { EmbargoError } from '@embargo/contracts';
 import type { FastifyRequest } from 'fastify';
@@ -14,7 +21,8 @@ export function StaticTokenGuard(setting: string, label: string): Type<CanActiva
     private readonly expected: Buffer;
     constructor(@Inject(APP_CONFIG) config: Record<string, unknown>) {
       const token = config[setting];
-      if (typeof token !== 'string' || token.length < 24) throw new Error(`${setting} is not configured`);
+      if (typeof token !== 'string' || token.length < 24)
+        throw new Error(`${setting} is not configured`);
       this.expected = createHash('sha256').update(token).digest();
     }
 
@@ -23,7 +31,8 @@ export function StaticTokenGuard(setting: string, label: string): Type<CanActiva
       const match = /^Bearer ([\x21-\x7e]{1,4096})$/.exec(req.headers.authorization ?? '');
       if (!match) throw new EmbargoError('unauthenticated', `Missing ${label} bearer token`);
       const given = createHash('sha256').update(match[1]).digest();
-      if (!timingSafeEqual(given, this.expected)) throw new EmbargoError('invalid_token', `Invalid ${label} token`);
+      if (!timingSafeEqual(given, this.expected))
+        throw new EmbargoError('invalid_token', `Invalid ${label} token`);
       return true;
     }
   }

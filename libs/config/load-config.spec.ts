@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { baseConfigSchema, ConfigError, keyringSetting, parseConfig, portSetting } from './load-config';
+import {
+  baseConfigSchema,
+  ConfigError,
+  keyringSetting,
+  parseConfig,
+  portSetting,
+} from './load-config';
 
 const schema = baseConfigSchema.extend({ PORT: portSetting(8080), MASTER_KEY: z.string().min(8) });
 

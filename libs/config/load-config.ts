@@ -65,9 +65,14 @@ export const keyringSetting = z.string().transform((s, ctx) => {
     const idx = part.indexOf(':');
     const id = part.slice(0, idx).trim();
     const raw = part.slice(idx + 1).trim();
-    const buf = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+    const buf = /^[0-9a-fA-F]{64}$/.test(raw)
+      ? Buffer.from(raw, 'hex')
+      : Buffer.from(raw, 'base64');
     if (idx <= 0 || !/^[A-Za-z0-9]{1,32}$/.test(id) || buf.length !== 32) {
-      ctx.addIssue({ code: 'custom', message: 'must be id:key[,id:key] with alphanumeric ids and 32-byte keys' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be id:key[,id:key] with alphanumeric ids and 32-byte keys',
+      });
       return z.NEVER;
     }
     keys[id] = buf;

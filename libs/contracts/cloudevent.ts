@@ -37,10 +37,11 @@ export function toKafkaMessage<T>(
     data: envelope.data,
     ...(envelope.requestid ? { requestid: envelope.requestid } : {}),
     partitionkey: key,
-  } as never);
-  const message = Kafka.binary(event) as KafkaMessage<unknown>;
+  });
+  const message: KafkaMessage<unknown> = Kafka.binary(event);
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(message.headers)) if (v !== undefined && v !== null) headers[k] = String(v);
+  for (const [k, v] of Object.entries(message.headers))
+    if (v !== undefined && v !== null) headers[k] = String(v);
   const raw = message.body ?? message.value;
   const value = Buffer.isBuffer(raw)
     ? raw

@@ -10,7 +10,9 @@ describe('seal', () => {
     const box = seal('card 4111 1111 1111 1111', { activeKeyId: 'k1', keys: { k1 } }, 'req-1');
     expect(box.kid).toBe('k1');
     expect(box.ciphertext).not.toContain('4111');
-    expect(unseal(box, { activeKeyId: 'k1', keys: { k1 } }, 'req-1')).toBe('card 4111 1111 1111 1111');
+    expect(unseal(box, { activeKeyId: 'k1', keys: { k1 } }, 'req-1')).toBe(
+      'card 4111 1111 1111 1111',
+    );
   });
 
   it('still opens old boxes after the active key rotates', () => {
@@ -26,7 +28,9 @@ describe('seal', () => {
     expect(() => unseal(box, ring, 'req-2')).toThrow();
     const flipped = Buffer.from(box.ciphertext, 'base64');
     flipped[0] ^= 1;
-    expect(() => unseal({ ...box, ciphertext: flipped.toString('base64') }, ring, 'req-1')).toThrow();
+    expect(() =>
+      unseal({ ...box, ciphertext: flipped.toString('base64') }, ring, 'req-1'),
+    ).toThrow();
   });
 });
 

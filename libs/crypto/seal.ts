@@ -39,5 +39,8 @@ export function unseal(box: SealedBox, keyring: Keyring, aad: string): string {
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(box.iv, 'base64'));
   decipher.setAAD(Buffer.from(aad, 'utf8'));
   decipher.setAuthTag(Buffer.from(box.tag, 'base64'));
-  return Buffer.concat([decipher.update(Buffer.from(box.ciphertext, 'base64')), decipher.final()]).toString('utf8');
+  return Buffer.concat([
+    decipher.update(Buffer.from(box.ciphertext, 'base64')),
+    decipher.final(),
+  ]).toString('utf8');
 }

@@ -30,8 +30,8 @@ describe('validateBindings', () => {
     ).toThrow(/has no handler/);
   });
   it('refuses an undeclared topic', () => {
-    expect(() =>
-      validateBindings([{ topic: 'nope' as never, group: 'g', handler: A }]),
-    ).toThrow(/unknown topic/);
+    expect(() => validateBindings([{ topic: 'nope' as never, group: 'g', handler: A }])).toThrow(
+      /unknown topic/,
+    );
   });
 });

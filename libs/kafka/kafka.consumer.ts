@@ -111,10 +111,16 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     consumer.on(consumer.events.GROUP_JOIN, () => this.joined.add(groupId));
     consumer.on(consumer.events.CRASH, (e) => {
       this.joined.delete(groupId);
-      this.logger.error({ topic: spec.name, groupId, error: String(e.payload.error) }, 'consumer crashed');
+      this.logger.error(
+        { topic: spec.name, groupId, error: String(e.payload.error) },
+        'consumer crashed',
+      );
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: [spec.name], fromBeginning: binding.fromBeginning ?? false });
+    await consumer.subscribe({
+      topics: [spec.name],
+      fromBeginning: binding.fromBeginning ?? false,
+    });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -147,7 +153,11 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
         for (const bad of invalid) {
           await this.deadLetter(spec.name, batch.partition, groupId, bad.message, bad.reason);
         }
-        if (invalid.length) this.metrics.kafkaConsumed.inc({ topic: spec.name, outcome: 'dead_lettered' }, invalid.length);
+        if (invalid.length)
+          this.metrics.kafkaConsumed.inc(
+            { topic: spec.name, outcome: 'dead_lettered' },
+            invalid.length,
+          );
 
         let attempt = 0;
         while (valid.length && isRunning() && !isStale()) {
@@ -155,7 +165,8 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
             const result = await handler.handle(valid as never);
             for (const r of result?.rejected ?? []) {
               const message = batch.messages.find((m) => m.offset === r.offset);
-              if (message) await this.deadLetter(spec.name, batch.partition, groupId, message, r.reason);
+              if (message)
+                await this.deadLetter(spec.name, batch.partition, groupId, message, r.reason);
             }
             this.metrics.kafkaConsumed.inc({ topic: spec.name, outcome: 'ok' }, valid.length);
             break;
@@ -164,7 +175,13 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
             this.metrics.kafkaConsumed.inc({ topic: spec.name, outcome: 'retried' }, valid.length);
             const delay = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
             this.logger.warn(
-              { topic: spec.name, groupId, attempt, delay, err: { message: (err as Error).message } },
+              {
+                topic: spec.name,
+                groupId,
+                attempt,
+                delay,
+                err: { message: (err as Error).message },
+              },
               'handler failed, retrying batch',
             );
             await new Promise((r) => setTimeout(r, delay));
@@ -184,7 +201,12 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     this.logger.info({ topic: spec.name, groupId }, 'consumer started');
   }
 
-  private async commit(consumer: Consumer, topic: string, partition: number, offset: string): Promise<void> {
+  private async commit(
+    consumer: Consumer,
+    topic: string,
+    partition: number,
+    offset: string,
+  ): Promise<void> {
     await consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
   }
 
@@ -227,7 +249,8 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
 export function validateBindings(bindings: ConsumerBinding[]): void {
   const seen = new Set<string>();
   for (const b of bindings) {
-    if (!(b.topic in TOPICS)) throw new Error(`consumer binding names unknown topic ${String(b.topic)}`);
+    if (!(b.topic in TOPICS))
+      throw new Error(`consumer binding names unknown topic ${String(b.topic)}`);
     if (!b.handler) throw new Error(`topic ${b.topic} has no handler`);
     if (seen.has(b.topic)) throw new Error(`topic ${b.topic} has more than one handler`);
     seen.add(b.topic);

@@ -46,13 +46,19 @@ export class EventPublisher {
     private readonly timeoutMs = 5000,
   ) {}
 
-  publish<K extends TopicKey>(topicKey: K, payload: TopicPayload<K>, opts: PublishOptions): Promise<void> {
+  publish<K extends TopicKey>(
+    topicKey: K,
+    payload: TopicPayload<K>,
+    opts: PublishOptions,
+  ): Promise<void> {
     const spec = TOPICS[topicKey];
     const parsed = spec.schema.safeParse(payload);
     if (!parsed.success) {
       // A bug in our own code: refuse to write an event the consumers would dead-letter.
       return Promise.reject(
-        new Error(`payload for ${spec.name} does not match its schema: ${parsed.error.issues[0]?.message}`),
+        new Error(
+          `payload for ${spec.name} does not match its schema: ${parsed.error.issues[0]?.message}`,
+        ),
       );
     }
     const type = opts.type ?? spec.eventTypes[0];
@@ -116,7 +122,8 @@ export class EventPublisher {
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       })
       .then(() => {
-        for (const [topic, messages] of byTopic) this.metrics?.kafkaProduced.inc({ topic }, messages.length);
+        for (const [topic, messages] of byTopic)
+          this.metrics?.kafkaProduced.inc({ topic }, messages.length);
         for (const p of batch) p.resolve();
       })
       .catch((err: Error) => {

@@ -40,7 +40,7 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
         ({ level, log }) => {
           const { message, ...extra } = log;
           const fn = level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'debug';
-          this.logger[fn]({ kafka: { ...extra, broker: extra.broker } }, `kafka: ${message}`);
+          this.logger[fn]({ kafka: extra }, `kafka: ${String(message)}`);
         },
     });
     this.producer = this.kafka.producer({
@@ -84,7 +84,9 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
           replicationFactor: -1,
           configEntries: [
             { name: 'cleanup.policy', value: t.cleanupPolicy },
-            ...(t.maxMessageBytes ? [{ name: 'max.message.bytes', value: String(t.maxMessageBytes) }] : []),
+            ...(t.maxMessageBytes
+              ? [{ name: 'max.message.bytes', value: String(t.maxMessageBytes) }]
+              : []),
             ...(t.retentionMs !== undefined && t.cleanupPolicy === 'delete'
               ? [{ name: 'retention.ms', value: String(t.retentionMs) }]
               : []),
@@ -122,7 +124,10 @@ export async function readTopicToEnd(
     ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]),
   );
   if (remaining.size === 0) return;
-  const consumer = kafka.consumer({ groupId: `embargo-reader-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({
+    groupId: `embargo-reader-${process.pid}-${Date.now()}`,
+    maxWaitTimeInMs: 100,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await new Promise<void>((resolve, reject) => {
@@ -132,7 +137,8 @@ export async function readTopicToEnd(
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
           const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+          for (const [k, v] of Object.entries(message.headers ?? {}))
+            if (v !== undefined) headers[k] = String(v);
           onRecord(message.key?.toString('utf8') ?? '', message.value, headers);
           const end = remaining.get(partition);
           if (end !== undefined && BigInt(message.offset) + 1n >= end) remaining.delete(partition);

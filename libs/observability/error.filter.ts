@@ -66,9 +66,10 @@ export class OpenAiErrorFilter implements ExceptionFilter {
         typeof body === 'string'
           ? body
           : typeof body === 'object' && body && 'message' in body
-            ? String((body as { message: unknown }).message)
+            ? String(body.message)
             : exception.message;
-      if (exception.getStatus() === 404) message = `Unknown route ${request.method} ${request.url.split('?')[0]}`;
+      if (exception.getStatus() === 404)
+        message = `Unknown route ${request.method} ${request.url.split('?')[0]}`;
       if (code === 'invalid_request' && /JSON/.test(message)) {
         code = 'invalid_json';
         message = 'Request body is not valid JSON';
@@ -81,13 +82,14 @@ export class OpenAiErrorFilter implements ExceptionFilter {
           : exception instanceof SyntaxError || /JSON/i.test(exception.message)
             ? 'Request body is not valid JSON'
             : exception.message;
-      if (code === 'invalid_request' && (exception instanceof SyntaxError || /JSON/i.test(exception.message))) code = 'invalid_json';
+      if (
+        code === 'invalid_request' &&
+        (exception instanceof SyntaxError || /JSON/i.test(exception.message))
+      )
+        code = 'invalid_json';
     } else {
       const errorId = randomUUID();
-      this.logger.error(
-        { err: exception, errorId, requestId: request.id },
-        'unhandled error',
-      );
+      this.logger.error({ err: exception, errorId, requestId: request.id }, 'unhandled error');
       code = 'internal_error';
       message = `Internal error (error id ${errorId})`;
     }

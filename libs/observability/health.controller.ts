@@ -19,7 +19,9 @@ export class HealthController {
   @Get('readyz')
   async readyz(@Res() reply: FastifyReply) {
     const result = await this.readiness.run();
-    await reply.status(result.ok ? 200 : 503).send({ status: result.ok ? 'ready' : 'not_ready', checks: result.checks });
+    await reply
+      .status(result.ok ? 200 : 503)
+      .send({ status: result.ok ? 'ready' : 'not_ready', checks: result.checks });
   }
 
   @Get('metrics')

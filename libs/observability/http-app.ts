@@ -79,7 +79,10 @@ export async function startHttpApp(
 }
 
 /** Starts a Nest app without HTTP routes of its own besides health (workers). */
-export function installShutdown(app: INestApplication, opts: { logger: Logger; shutdownGraceMs: number }): void {
+export function installShutdown(
+  app: INestApplication,
+  opts: { logger: Logger; shutdownGraceMs: number },
+): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

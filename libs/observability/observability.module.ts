@@ -17,7 +17,12 @@ export interface AppIdentity {
 @Global()
 @Module({})
 export class ObservabilityModule {
-  static forRoot(opts: { name: string; instance: string; logLevel: string; logger?: Logger }): DynamicModule {
+  static forRoot(opts: {
+    name: string;
+    instance: string;
+    logLevel: string;
+    logger?: Logger;
+  }): DynamicModule {
     const logger = opts.logger ?? createLogger(opts.name, opts.logLevel, opts.instance);
     return {
       module: ObservabilityModule,

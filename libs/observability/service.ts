@@ -10,7 +10,9 @@ export function instanceId(app: string, configured?: string): string {
  * The main() of every app: validate config (exit with one line naming a bad setting),
  * build the root module, start HTTP with health, metrics and graceful shutdown.
  */
-export function runService<C extends { PORT: number; HOST: string; SHUTDOWN_GRACE_MS: number; INSTANCE_ID?: string }>(
+export function runService<
+  C extends { PORT: number; HOST: string; SHUTDOWN_GRACE_MS: number; INSTANCE_ID?: string },
+>(
   name: string,
   loadConfig: () => C,
   rootModule: (config: C, instance: string) => unknown,

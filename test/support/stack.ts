@@ -3,7 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, startApp, startTestIdp, testKeyring, type RunningApp, type TestIdp } from '@embargo/testing';
+import {
+  REPO_ROOT,
+  startApp,
+  startTestIdp,
+  testKeyring,
+  type RunningApp,
+  type TestIdp,
+} from '@embargo/testing';
 
 export const AUDIENCE = 'embargo';
 
@@ -48,14 +55,20 @@ roles:
  * provider, the stand-in upstream, and the policy, masking, audit and ingress apps as
  * their own processes. Every run gets its own policy set and audit index.
  */
-export async function startStack(opts: { extraIngressEnv?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { extraIngressEnv?: Record<string, string> } = {},
+): Promise<Stack> {
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const standInKey = `sk-standin-${randomBytes(12).toString('hex')}`;
   const standIn = await startStandIn({ port: 0, apiKey: standInKey });
   const idp = await startTestIdp({
     audience: AUDIENCE,
     clients: [
-      { clientId: 'indexer', clientSecret: 'indexer-secret', claims: { kind: 'service', roles: ['indexer'] } },
+      {
+        clientId: 'indexer',
+        clientSecret: 'indexer-secret',
+        claims: { kind: 'service', roles: ['indexer'] },
+      },
       { clientId: 'limited', clientSecret: 'limited-secret', claims: { kind: 'limited' } },
       { clientId: 'stranger', clientSecret: 'stranger-secret', claims: { kind: 'nobody' } },
     ],
@@ -70,7 +83,13 @@ export async function startStack(opts: { extraIngressEnv?: Record<string, string
   const maskingKeys = testKeyring('m1');
   const common = { LOG_LEVEL: 'warn' };
 
-  const policy = await startApp('policy', { ...common, POLICY_DIR: policyDir, POLICY_SET: policySet, POLICY_ADMIN_TOKEN: adminToken, POLICY_WATCH_DEBOUNCE_MS: '100' });
+  const policy = await startApp('policy', {
+    ...common,
+    POLICY_DIR: policyDir,
+    POLICY_SET: policySet,
+    POLICY_ADMIN_TOKEN: adminToken,
+    POLICY_WATCH_DEBOUNCE_MS: '100',
+  });
   const ingressEnv = {
     ...common,
     POLICY_SET: policySet,
@@ -78,7 +97,14 @@ export async function startStack(opts: { extraIngressEnv?: Record<string, string
     SEALING_KEYS: testKeyring('s1'),
     MASKING_KEYS: maskingKeys,
     INGRESS_ISSUERS: JSON.stringify([
-      { name: 'test', issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE, algorithms: ['RS256'], claims: { principalId: 'sub', roles: 'roles', groups: 'groups' } },
+      {
+        name: 'test',
+        issuer: idp.issuer,
+        jwksUri: idp.jwksUri,
+        audience: AUDIENCE,
+        algorithms: ['RS256'],
+        claims: { principalId: 'sub', roles: 'roles', groups: 'groups' },
+      },
     ]),
     INGRESS_CONNECTIONS: JSON.stringify({
       connections: [
@@ -88,8 +114,16 @@ export async function startStack(opts: { extraIngressEnv?: Record<string, string
           baseUrl: standIn.baseUrl,
           credential: { env: 'STAND_IN_KEY' },
           models: {
-            'stand-in-embedding': { upstreamModel: 'stand-in-embedding', dimensions: 1536, supportsDimensions: true },
-            'text-embedding-3-small': { upstreamModel: 'text-embedding-3-small', dimensions: 1536, supportsDimensions: true },
+            'stand-in-embedding': {
+              upstreamModel: 'stand-in-embedding',
+              dimensions: 1536,
+              supportsDimensions: true,
+            },
+            'text-embedding-3-small': {
+              upstreamModel: 'text-embedding-3-small',
+              dimensions: 1536,
+              supportsDimensions: true,
+            },
           },
         },
       ],
@@ -123,10 +157,16 @@ export async function startStack(opts: { extraIngressEnv?: Record<string, string
 }
 
 /** Audit events of one request, from the audit API. */
-export async function auditEvents(stack: Stack, requestId: string): Promise<Record<string, unknown>[]> {
-  const res = await fetch(`${stack.apps.audit.url}/v1/audit/events?requestId=${encodeURIComponent(requestId)}`, {
-    headers: { authorization: `Bearer ${stack.auditToken}` },
-  });
+export async function auditEvents(
+  stack: Stack,
+  requestId: string,
+): Promise<Record<string, unknown>[]> {
+  const res = await fetch(
+    `${stack.apps.audit.url}/v1/audit/events?requestId=${encodeURIComponent(requestId)}`,
+    {
+      headers: { authorization: `Bearer ${stack.auditToken}` },
+    },
+  );
   if (res.status !== 200) throw new Error(`audit API answered ${res.status}`);
   return ((await res.json()) as { data: Record<string, unknown>[] }).data;
 }

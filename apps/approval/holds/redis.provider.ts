@@ -19,14 +19,15 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.redis.connect();
-    const policy = await this.redis.config('GET', 'maxmemory-policy').catch(() => null);
+    const reply: unknown = await this.redis.config('GET', 'maxmemory-policy').catch(() => null);
+    const policy = Array.isArray(reply) ? String(reply[1] ?? '') : '';
     this.readiness.register('redis', async () => {
       const pong = await this.redis.ping();
-      if (pong !== 'PONG') throw new Error(`unexpected ping reply ${pong}`);
+      if (pong !== 'PONG') throw new Error('unexpected ping reply');
     });
-    if (Array.isArray(policy) && policy[1] && policy[1] !== 'noeviction') {
+    if (policy && policy !== 'noeviction') {
       // Evicted hold jobs would be lost requests: refuse to run on an evicting Redis.
-      throw new Error(`Redis maxmemory-policy is ${String(policy[1])}; holds need noeviction`);
+      throw new Error(`Redis maxmemory-policy is ${policy}; holds need noeviction`);
     }
   }
 

@@ -6,7 +6,15 @@ import { createHash } from 'node:crypto';
 export function toEventDocument(envelope: Envelope<LifecycleEvent>, indexedAt: Date) {
   const e = envelope.data;
   const digest = createHash('sha256')
-    .update(canonicalJson({ id: envelope.id, type: envelope.type, source: envelope.source, time: envelope.time, data: e }))
+    .update(
+      canonicalJson({
+        id: envelope.id,
+        type: envelope.type,
+        source: envelope.source,
+        time: envelope.time,
+        data: e,
+      }),
+    )
     .digest('hex');
   const doc: Record<string, unknown> = {
     eventId: envelope.id,
@@ -24,7 +32,12 @@ export function toEventDocument(envelope: Envelope<LifecycleEvent>, indexedAt: D
   };
   switch (e.stage) {
     case 'decided':
-      Object.assign(doc, { effect: e.effect, ruleIds: e.ruleIds, bundleVersion: e.bundleVersion, findings: e.findings });
+      Object.assign(doc, {
+        effect: e.effect,
+        ruleIds: e.ruleIds,
+        bundleVersion: e.bundleVersion,
+        findings: e.findings,
+      });
       break;
     case 'masked':
       Object.assign(doc, { counts: e.counts, maskedInput: e.maskedInput, original: e.original });

@@ -39,7 +39,7 @@ export class OpenSearchService implements OnModuleInit {
         body: {
           settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s' },
           mappings,
-        } as never,
+        },
       })
       .catch((err: { meta?: { body?: { error?: { type?: string } } } }) => {
         if (err.meta?.body?.error?.type !== 'resource_already_exists_exception') throw err;

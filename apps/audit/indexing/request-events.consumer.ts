@@ -32,9 +32,13 @@ export class RequestEventsConsumer implements TopicHandler<'requestEvents'> {
       const status = r.status ?? 0;
       // 429 and 5xx are OpenSearch being busy: retry the whole batch (idempotent ids).
       if (status === 429 || status >= 500) throw new Error(`opensearch ${status}: ${r.error.type}`);
-      rejected.push({ offset: messages[i].offset, reason: `opensearch rejected: ${r.error.type}: ${r.error.reason ?? ''}`.slice(0, 500) });
+      rejected.push({
+        offset: messages[i].offset,
+        reason: `opensearch rejected: ${r.error.type}: ${r.error.reason ?? ''}`.slice(0, 500),
+      });
     });
-    if (rejected.length) this.logger.warn({ count: rejected.length }, 'events rejected by opensearch');
+    if (rejected.length)
+      this.logger.warn({ count: rejected.length }, 'events rejected by opensearch');
     return { rejected };
   }
 }

@@ -15,9 +15,13 @@ export class EventsController {
     const parsed = searchQuerySchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new EmbargoError('invalid_request', `Invalid query parameter ${issue?.path.join('.') || ''}: ${issue?.message}`, {
-        param: issue?.path.join('.'),
-      });
+      throw new EmbargoError(
+        'invalid_request',
+        `Invalid query parameter ${issue?.path.join('.') || ''}: ${issue?.message}`,
+        {
+          param: issue?.path.join('.'),
+        },
+      );
     }
     const q = parsed.data;
     const filter: Record<string, unknown>[] = [];
@@ -26,7 +30,9 @@ export class EventsController {
     if (q.stage) filter.push({ term: { stage: q.stage } });
     if (q.model) filter.push({ term: { model: q.model } });
     if (q.from || q.to) filter.push({ range: { time: { gte: q.from, lte: q.to } } });
-    const must = q.q ? [{ simple_query_string: { query: q.q, fields: ['maskedInput', 'message'] } }] : [];
+    const must = q.q
+      ? [{ simple_query_string: { query: q.q, fields: ['maskedInput', 'message'] } }]
+      : [];
     const res = await this.os.client.search({
       index: this.os.eventsIndex,
       body: {

@@ -1,5 +1,11 @@
 import { keyringSetting } from '@embargo/config';
-import { ENTITY_TYPES, engineOptions, isEntityType, mask, type MaskOptions } from '@embargo/masking';
+import {
+  ENTITY_TYPES,
+  engineOptions,
+  isEntityType,
+  mask,
+  type MaskOptions,
+} from '@embargo/masking';
 import { defaultMaskPlan } from '@embargo/policy';
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
@@ -17,9 +23,13 @@ interface MaskFlags {
 
 /** The engine options the flags ask for; by default the policy's default masking. */
 function optionsFrom(flags: MaskFlags): Omit<MaskOptions, 'keyring'> {
-  const wanted = flags.entities?.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = flags.entities
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const t of wanted ?? []) {
-    if (!isEntityType(t)) throw new Error(`unknown entity type ${t}; known: ${ENTITY_TYPES.join(', ')}`);
+    if (!isEntityType(t))
+      throw new Error(`unknown entity type ${t}; known: ${ENTITY_TYPES.join(', ')}`);
   }
   if (!wanted && !flags.strategy && existsSync(flags.policies)) {
     const plan = defaultMaskPlan(compileDirOrExit(flags.policies));
@@ -33,11 +43,24 @@ function optionsFrom(flags: MaskFlags): Omit<MaskOptions, 'keyring'> {
 
 export function maskCommand(): Command {
   return new Command('mask')
-    .description('mask JSON lines {"text": ...} from stdin; one {"text","entities"} line out per line in')
-    .option('-e, --entities <types>', 'comma-separated entity types (default: the policy default masking)')
-    .addOption(new Option('-s, --strategy <strategy>', 'strategy for the chosen entities').choices([...STRATEGIES]))
+    .description(
+      'mask JSON lines {"text": ...} from stdin; one {"text","entities"} line out per line in',
+    )
+    .option(
+      '-e, --entities <types>',
+      'comma-separated entity types (default: the policy default masking)',
+    )
+    .addOption(
+      new Option('-s, --strategy <strategy>', 'strategy for the chosen entities').choices([
+        ...STRATEGIES,
+      ]),
+    )
     .option('-k, --keep <n>', 'characters kept by keep_last', '4')
-    .option('-p, --policies <dir>', 'policy directory whose default masking applies', 'deploy/policies')
+    .option(
+      '-p, --policies <dir>',
+      'policy directory whose default masking applies',
+      'deploy/policies',
+    )
     .action(async (flags: MaskFlags) => {
       const options = optionsFrom(flags);
       const keys = process.env.EMBARGO_MASKING_KEYS;
@@ -54,11 +77,21 @@ export function maskCommand(): Command {
           const text = (parsed as { text?: unknown } | null)?.text;
           if (typeof text !== 'string') throw new Error('expected an object with a string "text"');
           const r = mask(text, { ...options, keyring });
-          out = { text: r.text, entities: r.findings.map((f) => ({ type: f.type, start: f.start, end: f.end, score: f.score })) };
+          out = {
+            text: r.text,
+            entities: r.findings.map((f) => ({
+              type: f.type,
+              start: f.start,
+              end: f.end,
+              score: f.score,
+            })),
+          };
         } catch (err) {
           failed += 1;
           // One output line per input line, so outputs stay aligned with inputs.
-          out = { error: `line ${lineNo}: ${err instanceof SyntaxError ? 'not valid JSON' : (err as Error).message}` };
+          out = {
+            error: `line ${lineNo}: ${err instanceof SyntaxError ? 'not valid JSON' : (err as Error).message}`,
+          };
         }
         process.stdout.write(`${JSON.stringify(out)}\n`);
       }

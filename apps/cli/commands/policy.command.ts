@@ -41,14 +41,26 @@ export function policyCommand(): Command {
 
   policy
     .command('simulate')
-    .argument('[request]', 'YAML/JSON request description (principal, request, findings), or - for stdin', '-')
+    .argument(
+      '[request]',
+      'YAML/JSON request description (principal, request, findings), or - for stdin',
+      '-',
+    )
     .option('-p, --policies <dir>', 'policy directory', DEFAULT_DIR)
     .option('--url <url>', 'ask a running policy service instead (POST /v1/policy/simulate)')
     .option('--token <token>', 'policy admin token for --url (or EMBARGO_POLICY_TOKEN)')
     .description('one request description → the decision and, rule by rule, why')
     .action(async (file: string, opts: { policies: string; url?: string; token?: string }) => {
       const input = parseYaml(readInput(file)) as {
-        principal: { id?: string; issuer: string; subject?: string; roles?: string[]; groups?: string[]; scopes?: string[]; claims?: Record<string, unknown> };
+        principal: {
+          id?: string;
+          issuer: string;
+          subject?: string;
+          roles?: string[];
+          groups?: string[];
+          scopes?: string[];
+          claims?: Record<string, unknown>;
+        };
         request: Record<string, unknown>;
         findings?: Record<string, number>;
       };
@@ -56,7 +68,10 @@ export function policyCommand(): Command {
         const token = opts.token ?? process.env.EMBARGO_POLICY_TOKEN;
         const res = await fetch(`${opts.url.replace(/\/$/, '')}/v1/policy/simulate`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          headers: {
+            'content-type': 'application/json',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
           body: JSON.stringify(input),
         });
         process.stdout.write(`${JSON.stringify(await res.json(), null, 2)}\n`);
@@ -66,10 +81,32 @@ export function policyCommand(): Command {
       const compiled = compileDirOrExit(opts.policies);
       const p = input.principal;
       const subject = p.subject ?? p.id ?? '';
-      const r = input.request as { model: string; inputCount?: number; tokenCount?: number; byteSize?: number; time?: string; connection?: string };
+      const r = input.request as {
+        model: string;
+        inputCount?: number;
+        tokenCount?: number;
+        byteSize?: number;
+        time?: string;
+        connection?: string;
+      };
       const result = simulate(compiled, {
-        principal: { id: p.id ?? subject, issuer: p.issuer, subject, roles: p.roles, groups: p.groups, scopes: p.scopes, claims: p.claims },
-        request: { model: r.model, connection: r.connection, inputCount: r.inputCount ?? 1, tokenCount: r.tokenCount ?? 0, byteSize: r.byteSize ?? 0, time: r.time },
+        principal: {
+          id: p.id ?? subject,
+          issuer: p.issuer,
+          subject,
+          roles: p.roles,
+          groups: p.groups,
+          scopes: p.scopes,
+          claims: p.claims,
+        },
+        request: {
+          model: r.model,
+          connection: r.connection,
+          inputCount: r.inputCount ?? 1,
+          tokenCount: r.tokenCount ?? 0,
+          byteSize: r.byteSize ?? 0,
+          time: r.time,
+        },
         findings: input.findings,
       });
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -34,6 +34,8 @@ describe('parseEmbeddingsRequest', () => {
   });
 
   it('rejects a batch over the limit with batch_too_large', () => {
-    expect(codeOf(() => parseEmbeddingsRequest({ input: ['a', 'b', 'c'], model: 'm' }, 2))).toBe('400:batch_too_large');
+    expect(codeOf(() => parseEmbeddingsRequest({ input: ['a', 'b', 'c'], model: 'm' }, 2))).toBe(
+      '400:batch_too_large',
+    );
   });
 });

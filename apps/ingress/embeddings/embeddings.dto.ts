@@ -26,7 +26,10 @@ export interface NormalizedInput {
   byteSize: number;
 }
 
-export function parseEmbeddingsRequest(body: unknown, maxInputs: number): EmbeddingsRequest & { normalized: NormalizedInput } {
+export function parseEmbeddingsRequest(
+  body: unknown,
+  maxInputs: number,
+): EmbeddingsRequest & { normalized: NormalizedInput } {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new EmbargoError('invalid_request', 'The request body must be a JSON object');
   }
@@ -34,9 +37,10 @@ export function parseEmbeddingsRequest(body: unknown, maxInputs: number): Embedd
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const param = issue?.path.join('.') || undefined;
-    const what = param === 'input' || param?.startsWith('input.')
-      ? "'input' must be a string, an array of strings, an array of token ids or an array of token arrays"
-      : `Invalid value for '${param}': ${issue?.message}`;
+    const what =
+      param === 'input' || param?.startsWith('input.')
+        ? "'input' must be a string, an array of strings, an array of token ids or an array of token arrays"
+        : `Invalid value for '${param}': ${issue?.message}`;
     throw new EmbargoError('invalid_request', what, { param });
   }
   const req = parsed.data;
@@ -46,19 +50,33 @@ export function parseEmbeddingsRequest(body: unknown, maxInputs: number): Embedd
     normalized = { texts: [input], count: 1, byteSize: Buffer.byteLength(input) };
   } else if (typeof input[0] === 'string') {
     const texts = input as string[];
-    normalized = { texts, count: texts.length, byteSize: texts.reduce((n, t) => n + Buffer.byteLength(t), 0) };
+    normalized = {
+      texts,
+      count: texts.length,
+      byteSize: texts.reduce((n, t) => n + Buffer.byteLength(t), 0),
+    };
   } else if (typeof input[0] === 'number') {
     const tokens = [input as number[]];
     normalized = { tokens, count: 1, byteSize: tokens[0].length * 4 };
   } else {
     const tokens = input as number[][];
-    normalized = { tokens, count: tokens.length, byteSize: tokens.reduce((n, t) => n + t.length * 4, 0) };
+    normalized = {
+      tokens,
+      count: tokens.length,
+      byteSize: tokens.reduce((n, t) => n + t.length * 4, 0),
+    };
   }
   if (normalized.texts?.some((t) => t.length === 0)) {
-    throw new EmbargoError('invalid_request', "'input' cannot contain an empty string", { param: 'input' });
+    throw new EmbargoError('invalid_request', "'input' cannot contain an empty string", {
+      param: 'input',
+    });
   }
   if (normalized.count > maxInputs) {
-    throw new EmbargoError('batch_too_large', `'input' has ${normalized.count} items; at most ${maxInputs} are accepted per request`, { param: 'input' });
+    throw new EmbargoError(
+      'batch_too_large',
+      `'input' has ${normalized.count} items; at most ${maxInputs} are accepted per request`,
+      { param: 'input' },
+    );
   }
   return { ...req, normalized };
 }

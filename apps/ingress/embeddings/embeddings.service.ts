@@ -45,7 +45,12 @@ export class EmbeddingsService {
     private readonly upstream: UpstreamClient,
   ) {}
 
-  async embed(requestId: string, principal: Principal, body: unknown, startedAt: number): Promise<EmbeddingsResult> {
+  async embed(
+    requestId: string,
+    principal: Principal,
+    body: unknown,
+    startedAt: number,
+  ): Promise<EmbeddingsResult> {
     const who = summarize(principal);
     const req = parseEmbeddingsRequest(body, this.config.MAX_BATCH_INPUTS);
     const { normalized } = req;
@@ -56,14 +61,36 @@ export class EmbeddingsService {
     const findings = detectAll ? this.masking.countFindings(normalized.texts ?? []) : {};
     const decision = evaluate(policy, {
       principal: toPolicyPrincipal(principal),
-      request: { model: req.model, inputCount: normalized.count, tokenCount, byteSize: normalized.byteSize, time: new Date() },
+      request: {
+        model: req.model,
+        inputCount: normalized.count,
+        tokenCount,
+        byteSize: normalized.byteSize,
+        time: new Date(),
+      },
       findings,
     });
 
     // The received/authenticated/decided events share one Kafka round trip.
     const early = [
-      this.trail.record({ requestId, stage: 'received', principal: who, model: req.model, method: 'POST', path: '/v1/embeddings', inputCount: normalized.count, byteSize: normalized.byteSize }),
-      this.trail.record({ requestId, stage: 'authenticated', principal: who, model: req.model, tokenId: principal.tokenId, tokenKind: principal.tokenKind }),
+      this.trail.record({
+        requestId,
+        stage: 'received',
+        principal: who,
+        model: req.model,
+        method: 'POST',
+        path: '/v1/embeddings',
+        inputCount: normalized.count,
+        byteSize: normalized.byteSize,
+      }),
+      this.trail.record({
+        requestId,
+        stage: 'authenticated',
+        principal: who,
+        model: req.model,
+        tokenId: principal.tokenId,
+        tokenKind: principal.tokenKind,
+      }),
       this.trail.record({
         requestId,
         stage: 'decided',
@@ -101,7 +128,17 @@ export class EmbeddingsService {
     }
 
     const gatewayMs = performance.now() - startedAt;
-    const result = await this.upstream.embed(req.model, { model: req.model, input, dimensions: req.dimensions, user: req.user, encoding_format: 'float' }, { requestId });
+    const result = await this.upstream.embed(
+      req.model,
+      {
+        model: req.model,
+        input,
+        dimensions: req.dimensions,
+        user: req.user,
+        encoding_format: 'float',
+      },
+      { requestId },
+    );
     const fingerprints = fingerprint(result.vectors);
     this.trail.recordLater({
       requestId,
@@ -119,7 +156,8 @@ export class EmbeddingsService {
       embedding: encoding === 'base64' ? toBase64(v) : Array.from(v),
     }));
     const usage = result.response.usage ?? { prompt_tokens: tokenCount, total_tokens: tokenCount };
-    const totalGatewayMs = gatewayMs + Math.max(0, performance.now() - startedAt - gatewayMs - result.upstreamMs);
+    const totalGatewayMs =
+      gatewayMs + Math.max(0, performance.now() - startedAt - gatewayMs - result.upstreamMs);
     this.trail.recordLater({
       requestId,
       stage: 'completed',
@@ -155,12 +193,17 @@ export class EmbeddingsService {
           code === 'model_not_found'
             ? `The model '${model}' does not exist or you do not have access to it`
             : `Request denied by policy${decision.reason ? `: ${decision.reason}` : ''}`;
-        throw new EmbargoError(code, message, { param: code === 'model_not_found' ? 'model' : undefined });
+        throw new EmbargoError(code, message, {
+          param: code === 'model_not_found' ? 'model' : undefined,
+        });
       }
       case 'require_approval':
         // Holding for approval needs the approval service (not part of this gateway yet):
         // without an approval path nothing is forwarded.
-        throw new EmbargoError('approval_unavailable', 'This request needs approval and no approval path is available; it was not forwarded');
+        throw new EmbargoError(
+          'approval_unavailable',
+          'This request needs approval and no approval path is available; it was not forwarded',
+        );
     }
   }
 }

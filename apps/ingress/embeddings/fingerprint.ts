@@ -55,7 +55,9 @@ export function simHash64(vector: Float32Array): string {
   return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
 }
 
-export function fingerprint(vectors: Float32Array[]): { index: number; sha256: string; simhash: string }[] {
+export function fingerprint(
+  vectors: Float32Array[],
+): { index: number; sha256: string; simhash: string }[] {
   return vectors.map((v, index) => ({ index, sha256: vectorSha256(v), simhash: simHash64(v) }));
 }
 

@@ -23,7 +23,7 @@ export class AuditTrail {
   ) {}
 
   async record(event: TrailEvent, discriminator = ''): Promise<void> {
-    const full = { ...event, instance: this.identity.instance } as LifecycleEvent;
+    const full = { ...event, instance: this.identity.instance };
     try {
       await withTimeout(
         this.kafka.publisher.publish('requestEvents', full, {
@@ -35,8 +35,18 @@ export class AuditTrail {
         this.config.AUDIT_TIMEOUT_MS,
       );
     } catch (err) {
-      this.logger.error({ requestId: event.requestId, stage: event.stage, err: { message: (err as Error).message } }, 'audit event not written');
-      throw new EmbargoError('audit_unavailable', 'The audit trail is unavailable; the request was not forwarded');
+      this.logger.error(
+        {
+          requestId: event.requestId,
+          stage: event.stage,
+          err: { message: (err as Error).message },
+        },
+        'audit event not written',
+      );
+      throw new EmbargoError(
+        'audit_unavailable',
+        'The audit trail is unavailable; the request was not forwarded',
+      );
     }
   }
 

@@ -22,7 +22,11 @@ export class AuditedErrorFilter extends OpenAiErrorFilter {
 
   override catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
-    if (exception instanceof EmbargoError && req.url.startsWith('/v1/') && exception.code !== 'audit_unavailable') {
+    if (
+      exception instanceof EmbargoError &&
+      req.url.startsWith('/v1/') &&
+      exception.code !== 'audit_unavailable'
+    ) {
       const code: ErrorCode = exception.code;
       const status = ERROR_CODES[code].status;
       this.trail.recordLater({

@@ -37,7 +37,12 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
     @Inject(APP_CONFIG) config: IngressConfig,
     @Inject(Readiness) private readonly readiness: Readiness,
   ) {
-    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
+    this.redis = new Redis(config.REDIS_URL, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectTimeout: 2000,
+    });
     this.redis.defineCommand('embargoLimit', { numberOfKeys: 2, lua: SCRIPT });
   }
 
@@ -49,7 +54,12 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Throws 429 with Retry-After when the principal is over its limit for this minute. */
-  async take(principalId: string, tokens: number, limit: RateLimit | undefined, now = Date.now()): Promise<void> {
+  async take(
+    principalId: string,
+    tokens: number,
+    limit: RateLimit | undefined,
+    now = Date.now(),
+  ): Promise<void> {
     const rpm = limit?.requestsPerMinute ?? 0;
     const tpm = limit?.tokensPerMinute ?? 0;
     if (rpm <= 0 && tpm <= 0) return;
@@ -57,16 +67,32 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
     const base = `embargo:rl:{${principalId}}:${minute}`;
     let result: [number, number];
     try {
-      result = (await (this.redis as unknown as {
-        embargoLimit(k1: string, k2: string, rl: number, tl: number, n: number, ttl: number): Promise<[number, number]>;
-      }).embargoLimit(`${base}:r`, `${base}:t`, rpm, tpm, tokens, 61000));
+      result = await (
+        this.redis as unknown as {
+          embargoLimit(
+            k1: string,
+            k2: string,
+            rl: number,
+            tl: number,
+            n: number,
+            ttl: number,
+          ): Promise<[number, number]>;
+        }
+      ).embargoLimit(`${base}:r`, `${base}:t`, rpm, tpm, tokens, 61000);
     } catch {
       // Limits cannot be enforced without Redis: refuse rather than let traffic through.
       throw new EmbargoError('unavailable', 'Rate limiting is unavailable; try again shortly');
     }
     if (result[0] === 1) return;
-    const retryAfter = Math.max(1, Math.ceil((result[1] > 0 ? result[1] : 60000 - (now % 60000)) / 1000));
-    throw new EmbargoError('rate_limited', `Rate limit reached for ${principalId}; retry after ${retryAfter} s`, { retryAfterSeconds: retryAfter });
+    const retryAfter = Math.max(
+      1,
+      Math.ceil((result[1] > 0 ? result[1] : 60000 - (now % 60000)) / 1000),
+    );
+    throw new EmbargoError(
+      'rate_limited',
+      `Rate limit reached for ${principalId}; retry after ${retryAfter} s`,
+      { retryAfterSeconds: retryAfter },
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -6,7 +6,11 @@ let cl100k: Tiktoken | undefined;
  * Tokens in the input, as the model will count them: cl100k_base for OpenAI embedding
  * models (exact), and a 4-bytes-per-token estimate for others, whose tokenizers differ.
  */
-export function countTokens(model: string, texts: string[] | undefined, tokens: number[][] | undefined): number {
+export function countTokens(
+  model: string,
+  texts: string[] | undefined,
+  tokens: number[][] | undefined,
+): number {
   if (tokens) return tokens.reduce((n, t) => n + t.length, 0);
   if (!texts) return 0;
   if (/^(text-embedding-|gpt-)/.test(model)) {

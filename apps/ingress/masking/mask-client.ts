@@ -28,7 +28,11 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
     @Inject(APP_CONFIG) private readonly config: IngressConfig,
   ) {}
 
-  async mask(requestId: string, texts: string[], plan: MaskPlan): Promise<{ texts: string[]; counts: Record<string, number> }> {
+  async mask(
+    requestId: string,
+    texts: string[],
+    plan: MaskPlan,
+  ): Promise<{ texts: string[]; counts: Record<string, number> }> {
     const chunks = chunk(texts);
     const deadline = Date.now() + this.config.MASK_TIMEOUT_MS;
     const replies = await Promise.all(
@@ -37,20 +41,38 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
     const out: string[] = new Array<string>(texts.length);
     const counts: Record<string, number> = {};
     for (const r of replies) {
-      if (!r.ok || !r.texts) throw new EmbargoError('masking_unavailable', 'Masking failed; the request was not forwarded');
+      if (!r.ok || !r.texts)
+        throw new EmbargoError(
+          'masking_unavailable',
+          'Masking failed; the request was not forwarded',
+        );
       r.texts.forEach((t, i) => (out[r.offset + i] = t));
       for (const [k, v] of Object.entries(r.counts ?? {})) counts[k] = (counts[k] ?? 0) + v;
     }
     return { texts: out, counts };
   }
 
-  private ask(requestId: string, offset: number, texts: string[], plan: MaskPlan, deadline: number): Promise<MaskReply> {
+  private ask(
+    requestId: string,
+    offset: number,
+    texts: string[],
+    plan: MaskPlan,
+    deadline: number,
+  ): Promise<MaskReply> {
     const key = `${requestId}:${offset}`;
     return new Promise<MaskReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(key);
-        reject(new EmbargoError('masking_unavailable', 'The masking workers did not answer in time; the request was not forwarded'));
-      }, Math.max(1, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          this.pending.delete(key);
+          reject(
+            new EmbargoError(
+              'masking_unavailable',
+              'The masking workers did not answer in time; the request was not forwarded',
+            ),
+          );
+        },
+        Math.max(1, deadline - Date.now()),
+      );
       this.pending.set(key, {
         resolve: (r) => {
           clearTimeout(timer);
@@ -78,7 +100,9 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
           { key: requestId, idParts: ['mask', requestId, String(offset)], requestId },
         )
         .catch(() => {
-          this.pending.get(key)?.reject(new EmbargoError('masking_unavailable', 'Masking request could not be sent'));
+          this.pending
+            .get(key)
+            ?.reject(new EmbargoError('masking_unavailable', 'Masking request could not be sent'));
           this.pending.delete(key);
         });
     });

@@ -24,7 +24,11 @@ export class MaskingService {
     return counts;
   }
 
-  async mask(requestId: string, texts: string[], plan: MaskPlan): Promise<{ texts: string[]; counts: Record<string, number> }> {
+  async mask(
+    requestId: string,
+    texts: string[],
+    plan: MaskPlan,
+  ): Promise<{ texts: string[]; counts: Record<string, number> }> {
     const bytes = texts.reduce((n, t) => n + t.length, 0);
     if (bytes > this.config.MASK_INLINE_MAX_BYTES) return this.client.mask(requestId, texts, plan);
     const counts: Record<string, number> = {};

@@ -20,22 +20,35 @@ export class ModelsController {
   private visible(principal: Principal): string[] {
     const granted = allowedModels(this.bundles.current(), toPolicyPrincipal(principal));
     // Roles may grant patterns such as `text-embedding-*`.
-    const patterns = granted.map((g) => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
-    return [...new Set(this.upstream.models())].filter((m) => patterns.some((p) => p.test(m))).sort();
+    const patterns = granted.map(
+      (g) => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`),
+    );
+    return [...new Set(this.upstream.models())]
+      .filter((m) => patterns.some((p) => p.test(m)))
+      .sort();
   }
 
   @Get()
   list(@CurrentPrincipal() principal: Principal) {
     return {
       object: 'list',
-      data: this.visible(principal).map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'embargo' })),
+      data: this.visible(principal).map((id) => ({
+        id,
+        object: 'model',
+        created: CREATED,
+        owned_by: 'embargo',
+      })),
     };
   }
 
   @Get(':model')
   get(@CurrentPrincipal() principal: Principal, @Param('model') model: string) {
     if (!this.visible(principal).includes(model)) {
-      throw new EmbargoError('model_not_found', `The model '${model}' does not exist or you do not have access to it`, { param: 'model' });
+      throw new EmbargoError(
+        'model_not_found',
+        `The model '${model}' does not exist or you do not have access to it`,
+        { param: 'model' },
+      );
     }
     return { id: model, object: 'model', created: CREATED, owned_by: 'embargo' };
   }

@@ -21,7 +21,11 @@ export class BundleStore implements OnModuleInit {
     @Inject(Readiness) private readonly readiness: Readiness,
     @Inject(Metrics) metrics: Metrics,
   ) {
-    this.versionGauge = new Gauge({ name: 'embargo_policy_bundle_version', help: 'Version of the policy bundle in use', registers: [metrics.registry] });
+    this.versionGauge = new Gauge({
+      name: 'embargo_policy_bundle_version',
+      help: 'Version of the policy bundle in use',
+      registers: [metrics.registry],
+    });
     this.propagation = new Histogram({
       name: 'embargo_policy_bundle_propagation_seconds',
       help: 'From bundle publish to this instance using it',
@@ -38,7 +42,10 @@ export class BundleStore implements OnModuleInit {
 
   current(): CompiledPolicy {
     if (!this.policy) {
-      throw new EmbargoError('no_policy_bundle', 'The gateway has not received a policy bundle yet; try again shortly');
+      throw new EmbargoError(
+        'no_policy_bundle',
+        'The gateway has not received a policy bundle yet; try again shortly',
+      );
     }
     return this.policy;
   }
@@ -52,13 +59,19 @@ export class BundleStore implements OnModuleInit {
     if (this.policy && bundle.version <= this.policy.version) return false;
     const result = compileBundle(bundle);
     if (!result.ok) {
-      this.logger.error({ version: bundle.version, errors: result.errors.slice(0, 5) }, 'policy bundle rejected; keeping the previous one');
+      this.logger.error(
+        { version: bundle.version, errors: result.errors.slice(0, 5) },
+        'policy bundle rejected; keeping the previous one',
+      );
       return false;
     }
     this.policy = result.policy;
     this.versionGauge.set(bundle.version);
     this.propagation.observe(Math.max(0, Date.now() - Date.parse(bundle.createdAt)) / 1000);
-    this.logger.info({ version: bundle.version, hash: bundle.hash, rules: result.policy.ruleCount }, 'policy bundle in use');
+    this.logger.info(
+      { version: bundle.version, hash: bundle.hash, rules: result.policy.ruleCount },
+      'policy bundle in use',
+    );
     return true;
   }
 }

@@ -16,11 +16,17 @@ export function toPolicyPrincipal(p: Principal): PrincipalInput {
     roles: p.roles,
     groups: p.groups,
     scopes: p.scopes,
-    claims: p.claims as Record<string, unknown>,
+    claims: p.claims,
   };
 }
 
 /** What the audit trail records of a principal: who, never the token. */
 export function summarize(p: Principal): PrincipalSummary {
-  return { id: p.id, issuer: issuerUrl(p), subject: p.subject, roles: p.roles.slice(0, 200), groups: p.groups.slice(0, 500) };
+  return {
+    id: p.id,
+    issuer: issuerUrl(p),
+    subject: p.subject,
+    roles: p.roles.slice(0, 200),
+    groups: p.groups.slice(0, 500),
+  };
 }

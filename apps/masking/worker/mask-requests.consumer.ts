@@ -35,13 +35,21 @@ export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
       const texts = req.texts.map((t) => {
         const r = mask(t, { ...engineOptions(req), keyring: this.config.MASKING_KEYS });
         for (const [k, v] of Object.entries(r.counts)) counts[k] = (counts[k] ?? 0) + (v ?? 0);
-        findings.push(r.findings.map((f) => ({ type: f.type, start: f.start, end: f.end, score: f.score })));
+        findings.push(
+          r.findings.map((f) => ({ type: f.type, start: f.start, end: f.end, score: f.score })),
+        );
         return r.text;
       });
       return { ...base, ok: true, texts, findings, counts };
     } catch (err) {
       // Never echo input: the error names the failure only.
-      this.logger.error({ requestId: req.requestId, err: { name: (err as Error).name, message: (err as Error).message } }, 'masking failed');
+      this.logger.error(
+        {
+          requestId: req.requestId,
+          err: { name: (err as Error).name, message: (err as Error).message },
+        },
+        'masking failed',
+      );
       return { ...base, ok: false, error: 'masking failed' };
     }
   }

@@ -21,8 +21,16 @@ export class RevocationsController {
     return this.publish(parseBody(revocationBodySchema, body), false);
   }
 
-  private async publish(r: { kind: 'principal' | 'token'; value: string; until?: string; reason?: string }, active: boolean) {
-    const revocation = { ...r, active, revokedBy: 'policy-admin', revokedAt: new Date().toISOString() };
+  private async publish(
+    r: { kind: 'principal' | 'token'; value: string; until?: string; reason?: string },
+    active: boolean,
+  ) {
+    const revocation = {
+      ...r,
+      active,
+      revokedBy: 'policy-admin',
+      revokedAt: new Date().toISOString(),
+    };
     await this.kafka.publisher.publish('revocations', revocation, { key: `${r.kind}:${r.value}` });
     return revocation;
   }

@@ -24,7 +24,8 @@ export async function readPolicyDir(dir: string, maxBytes: number): Promise<Poli
       const rel = relative(dir, full).split(sep).join('/');
       if (!entry.isFile() || !isPolicyFile(rel)) continue;
       total += (await stat(full)).size;
-      if (total > maxBytes) throw new Error(`policy directory ${dir} is larger than ${maxBytes} bytes`);
+      if (total > maxBytes)
+        throw new Error(`policy directory ${dir} is larger than ${maxBytes} bytes`);
       files.push({ path: rel, content: await readFile(full, 'utf8') });
     }
   }

@@ -1,9 +1,21 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
-import { bundleMessageSchema, EmbargoError, fromKafkaMessage, TOPICS, type BundleMessage } from '@embargo/contracts';
+import {
+  bundleMessageSchema,
+  EmbargoError,
+  fromKafkaMessage,
+  TOPICS,
+  type BundleMessage,
+} from '@embargo/contracts';
 import { KafkaService, readTopicToEnd } from '@embargo/kafka';
 import { LOGGER, Readiness } from '@embargo/observability';
-import { compilePolicy, hashSources, type CompiledPolicy, type PolicyError, type PolicyFile } from '@embargo/policy';
+import {
+  compilePolicy,
+  hashSources,
+  type CompiledPolicy,
+  type PolicyError,
+  type PolicyFile,
+} from '@embargo/policy';
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
 import type { PolicyConfig } from '../config';
@@ -47,7 +59,10 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
         const bundle = bundleMessageSchema.parse(env.data);
         this.remember(bundle);
       } catch (err) {
-        this.logger.warn({ key, err: { message: (err as Error).message } }, 'skipping unreadable policy version');
+        this.logger.warn(
+          { key, err: { message: (err as Error).message } },
+          'skipping unreadable policy version',
+        );
       }
     });
     if (this.latest) {
@@ -57,7 +72,10 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
       await this.publishBundle(this.latest);
     }
     this.ready = true;
-    this.logger.info({ versions: this.versions.size, latest: this.latest?.version }, 'policy history loaded');
+    this.logger.info(
+      { versions: this.versions.size, latest: this.latest?.version },
+      'policy history loaded',
+    );
     if (this.config.POLICY_DIR) {
       await this.loadDirectory('start-up');
       this.startWatching(this.config.POLICY_DIR);
@@ -70,14 +88,27 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
   }
 
   current(): { bundle: BundleMessage; policy: CompiledPolicy } {
-    if (!this.latest || !this.compiled) throw new EmbargoError('not_found', 'No policy version has been accepted yet');
+    if (!this.latest || !this.compiled)
+      throw new EmbargoError('not_found', 'No policy version has been accepted yet');
     return { bundle: this.latest, policy: this.compiled };
   }
 
-  list(): { version: number; hash: string; createdAt: string; createdBy: string; files: string[] }[] {
+  list(): {
+    version: number;
+    hash: string;
+    createdAt: string;
+    createdBy: string;
+    files: string[];
+  }[] {
     return [...this.versions.values()]
       .sort((a, b) => b.version - a.version)
-      .map((b) => ({ version: b.version, hash: b.hash, createdAt: b.createdAt, createdBy: b.createdBy, files: b.files.map((f) => f.path) }));
+      .map((b) => ({
+        version: b.version,
+        hash: b.hash,
+        createdAt: b.createdAt,
+        createdBy: b.createdBy,
+        files: b.files.map((f) => f.path),
+      }));
   }
 
   get(version: number): BundleMessage {
@@ -86,7 +117,10 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
     return b;
   }
 
-  diff(from: number, to: number): { path: string; status: 'added' | 'removed' | 'changed'; lines: string[] }[] {
+  diff(
+    from: number,
+    to: number,
+  ): { path: string; status: 'added' | 'removed' | 'changed'; lines: string[] }[] {
     const a = new Map(this.get(from).files.map((f) => [f.path, f.content]));
     const b = new Map(this.get(to).files.map((f) => [f.path, f.content]));
     const paths = [...new Set([...a.keys(), ...b.keys()])].sort();
@@ -158,17 +192,26 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
       }
       const result = await this.submit(files, `directory ${dir} (${reason})`);
       if (!result.ok) {
-        this.logger.error({ dir, errors: result.errors }, 'policy directory rejected; the previous version keeps serving');
+        this.logger.error(
+          { dir, errors: result.errors },
+          'policy directory rejected; the previous version keeps serving',
+        );
       }
     } catch (err) {
-      this.logger.error({ dir, err: { message: (err as Error).message } }, 'policy directory could not be read');
+      this.logger.error(
+        { dir, err: { message: (err as Error).message } },
+        'policy directory could not be read',
+      );
     }
   }
 
   private startWatching(dir: string): void {
     this.watcher = watch(dir, { recursive: true }, () => {
       clearTimeout(this.debounce);
-      this.debounce = setTimeout(() => void this.loadDirectory('change'), this.config.POLICY_WATCH_DEBOUNCE_MS);
+      this.debounce = setTimeout(
+        () => void this.loadDirectory('change'),
+        this.config.POLICY_WATCH_DEBOUNCE_MS,
+      );
     });
   }
 

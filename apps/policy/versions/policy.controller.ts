@@ -1,4 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import { StaticTokenGuard } from '@embargo/auth';
 import { EmbargoError, toOpenAiError } from '@embargo/contracts';
 import { compilePolicy, simulate } from '@embargo/policy';
@@ -34,7 +45,8 @@ export class PolicyController {
   diff(@Query('from') from: string, @Query('to') to: string) {
     const a = Number(from);
     const b = Number(to);
-    if (!Number.isInteger(a) || !Number.isInteger(b)) throw new EmbargoError('invalid_request', "'from' and 'to' must be version numbers");
+    if (!Number.isInteger(a) || !Number.isInteger(b))
+      throw new EmbargoError('invalid_request', "'from' and 'to' must be version numbers");
     return { from: a, to: b, files: this.versions.diff(a, b) };
   }
 
@@ -53,7 +65,8 @@ export class PolicyController {
     if (input.version) {
       const b = this.versions.get(input.version);
       const compiled = compilePolicy(b.files, { version: b.version });
-      if (!compiled.ok) throw new EmbargoError('policy_invalid', `Version ${b.version} no longer compiles`);
+      if (!compiled.ok)
+        throw new EmbargoError('policy_invalid', `Version ${b.version} no longer compiles`);
       policy = compiled.policy;
     }
     return simulate(policy, {
@@ -69,9 +82,14 @@ export class PolicyController {
       return;
     }
     const first = result.errors[0];
-    const where = first ? `${first.file}${first.line ? `:${first.line}:${first.col ?? 1}` : ''}${first.ruleId ? ` (rule ${first.ruleId})` : ''}` : '';
+    const where = first
+      ? `${first.file}${first.line ? `:${first.line}:${first.col ?? 1}` : ''}${first.ruleId ? ` (rule ${first.ruleId})` : ''}`
+      : '';
     await reply.status(422).send({
-      ...toOpenAiError('policy_invalid', `Policy rejected: ${where} ${first?.message ?? ''}`.trim()),
+      ...toOpenAiError(
+        'policy_invalid',
+        `Policy rejected: ${where} ${first?.message ?? ''}`.trim(),
+      ),
       errors: result.errors,
     });
   }

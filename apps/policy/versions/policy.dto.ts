@@ -6,7 +6,10 @@ export const uploadSchema = z
     files: z
       .array(
         z.object({
-          path: z.string().regex(/^[\w][\w./-]{0,199}\.ya?ml$/, 'must be a relative .yaml path').refine((p) => !p.includes('..'), 'must not contain ..'),
+          path: z
+            .string()
+            .regex(/^[\w][\w./-]{0,199}\.ya?ml$/, 'must be a relative .yaml path')
+            .refine((p) => !p.includes('..'), 'must not contain ..'),
           content: z.string().max(1024 * 1024),
         }),
       )
@@ -56,5 +59,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const param = issue?.path.join('.') || undefined;
-  throw new EmbargoError('invalid_request', `Invalid ${param ?? 'body'}: ${issue?.message}`, { param });
+  throw new EmbargoError('invalid_request', `Invalid ${param ?? 'body'}: ${issue?.message}`, {
+    param,
+  });
 }
