@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { auditEvents, startStack, type Stack } from './support/stack';
+import { auditEvents, startStack, type Stack } from '@embargo/testing';
 
 /** The gateway as a workload sees it: the official openai SDK, pointed at Embargo. */
 describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
@@ -104,7 +104,7 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
   });
 
   it('masks secrets and personal data before the model sees them, and says so', async () => {
-    stack.standIn.clearReceived();
+    await stack.standIn.clearReceived();
     const requestId = `mask-${randomUUID()}`;
     const secret = 'AKIAIOSFODNN7EXAMPLE';
     const email = 'jane.doe@example.org';
@@ -117,7 +117,7 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(res.headers.get('x-embargo-masked')).toMatch(/AWS_ACCESS_KEY=1/);
     expect(res.headers.get('x-embargo-masked')).toMatch(/EMAIL_ADDRESS=1/);
     expect(res.headers.get('server-timing')).toMatch(/gateway;dur=[\d.]+, upstream;dur=[\d.]+/);
-    const seen = JSON.stringify(stack.standIn.received());
+    const seen = JSON.stringify(await stack.standIn.received());
     expect(seen).not.toContain(secret);
     expect(seen).not.toContain(email);
     expect(seen).toContain('contact');

@@ -2,7 +2,7 @@ import { fromKafkaMessage, TOPICS, toKafkaMessage } from '@embargo/contracts';
 import { eventually, LOCAL_INFRA, startApp } from '@embargo/testing';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { auditEvents, startStack, type Stack } from './support/stack';
+import { auditEvents, startStack, type Stack } from '@embargo/testing';
 
 /**
  * The spine of the system on the real servers: an event produced by the ingress crosses

@@ -1,7 +1,7 @@
 import { eventually, REPO_ROOT } from '@embargo/testing';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startStack, type Stack } from './support/stack';
+import { startStack, type Stack } from '@embargo/testing';
 
 /**
  * Fail closed: without Kafka there is no audit path, so the gateway answers 503 and
@@ -35,7 +35,7 @@ describe('kafka outage', () => {
 
   it('answers 503 and forwards nothing while Kafka is down, and recovers after', async () => {
     expect((await embed()).status).toBe(200);
-    stack.standIn.clearReceived();
+    await stack.standIn.clearReceived();
 
     deploy('stop', 'kafka');
     const statuses: number[] = [];
@@ -47,7 +47,7 @@ describe('kafka outage', () => {
       expect(body.error.type).toBe('server_error');
     }
     expect(statuses).toEqual([503, 503, 503]);
-    expect(stack.standIn.received()).toHaveLength(0);
+    expect(await stack.standIn.received()).toHaveLength(0);
     expect((await fetch(`${stack.apps.ingress.url}/readyz`)).status).toBe(503);
 
     deploy('start', 'kafka');

@@ -2,3 +2,4 @@ export * from './test-idp';
 export * from './tokens';
 export * from './jwks-server';
 export * from './processes';
+export * from './stack';

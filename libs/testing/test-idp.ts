@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { REPO_ROOT } from './processes';
 
 export interface TestIdpClient {
   clientId: string;
@@ -35,7 +36,7 @@ export interface TestIdp {
   stop(): Promise<void>;
 }
 
-const SCRIPT = join(__dirname, 'oidc-provider-server');
+const SCRIPT = join(REPO_ROOT, 'libs', 'testing', 'oidc-provider-server');
 
 /**
  * Starts a real OpenID provider (oidc-provider) in a child process on 127.0.0.1. It issues

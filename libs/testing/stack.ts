@@ -1,23 +1,47 @@
-import { startStandIn, type StandIn } from '../../apps/stand-in-upstream/stand-in';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  REPO_ROOT,
-  startApp,
-  startTestIdp,
-  testKeyring,
-  type RunningApp,
-  type TestIdp,
-} from '@embargo/testing';
+import { REPO_ROOT, startApp, testKeyring, type RunningApp } from './processes';
+import { startTestIdp, type TestIdp } from './test-idp';
 
 export const AUDIENCE = 'embargo';
+
+/** The stand-in upstream, run as its own process; it records what it received. */
+export interface StandInProcess {
+  baseUrl: string;
+  app: RunningApp;
+  received(): Promise<{ requestId: string | null; model: string; input: (string | number[])[] }[]>;
+  clearReceived(): Promise<void>;
+}
+
+async function startStandInProcess(apiKey: string): Promise<StandInProcess> {
+  const app = await startApp(
+    'stand-in-upstream',
+    { STAND_IN_API_KEY: apiKey },
+    { ready: 'healthz' },
+  );
+  return {
+    app,
+    baseUrl: `${app.url}/v1`,
+    received: async () => {
+      const res = await fetch(`${app.url}/_stand_in/received`);
+      return (
+        (await res.json()) as {
+          received: { requestId: string | null; model: string; input: (string | number[])[] }[];
+        }
+      ).received;
+    },
+    clearReceived: async () => {
+      await fetch(`${app.url}/_stand_in/received`, { method: 'DELETE' });
+    },
+  };
+}
 
 export interface Stack {
   runId: string;
   idp: TestIdp;
-  standIn: StandIn;
+  standIn: StandInProcess;
   policyDir: string;
   policySet: string;
   adminToken: string;
@@ -60,7 +84,7 @@ export async function startStack(
 ): Promise<Stack> {
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const standInKey = `sk-standin-${randomBytes(12).toString('hex')}`;
-  const standIn = await startStandIn({ port: 0, apiKey: standInKey });
+  const standIn = await startStandInProcess(standInKey);
   const idp = await startTestIdp({
     audience: AUDIENCE,
     clients: [
@@ -150,7 +174,7 @@ export async function startStack(
     stop: async () => {
       await Promise.all(Object.values(apps).map((a) => a.stop()));
       await idp.stop();
-      await standIn.close();
+      await standIn.app.stop();
       rmSync(policyDir, { recursive: true, force: true });
     },
   };
