@@ -8,7 +8,11 @@ export interface Library {
   readonly redact: (text: string) => string;
 }
 
-const allReplace = Object.fromEntries(ENTITY_TYPES.map((t) => [t, { strategy: 'replace' as const }]));
+// The full entity set: every recognizer runs, as it does for a policy that masks everything.
+const allReplace = Object.fromEntries(
+  ENTITY_TYPES.map((t) => [t, { strategy: 'replace' as const }]),
+);
+export const EMBARGO_ENTITY_COUNT = Object.keys(allReplace).length;
 
 export function competitors(): Library[] {
   const rp = new SyncRedactor();

@@ -10,8 +10,20 @@ import { createHash } from 'node:crypto';
 import { faker } from '@faker-js/faker';
 import { ENTITY_TYPES, type EntityType } from '@embargo/masking';
 import {
-  base58CheckEncode, ibanCheckDigits, luhnCheckDigit, nhsValid, cpfValid, verhoeffCheckDigit, tfnValid, deTaxIdValid,
-  abaValid, itFiscalCheckChar, nricCheckChar, nifLetter, eip55Checksum, bech32Encode,
+  base58CheckEncode,
+  ibanCheckDigits,
+  luhnCheckDigit,
+  nhsValid,
+  cpfValid,
+  verhoeffCheckDigit,
+  tfnValid,
+  deTaxIdValid,
+  abaValid,
+  itFiscalCheckChar,
+  nricCheckChar,
+  nifLetter,
+  eip55Checksum,
+  bech32Encode,
 } from '../../libs/masking/src/checksums';
 
 export interface GoldSpan {
@@ -41,14 +53,23 @@ function card(): string {
   const body = prefix + digits(len - prefix.length - 1);
   const full = body + luhnCheckDigit(body);
   const sep = pick(['', ' ', '-']);
-  if (len === 15) return sep ? `${full.slice(0, 4)}${sep}${full.slice(4, 10)}${sep}${full.slice(10)}` : full;
+  if (len === 15)
+    return sep ? `${full.slice(0, 4)}${sep}${full.slice(4, 10)}${sep}${full.slice(10)}` : full;
   return full.match(/.{4}/g)!.join(sep);
 }
 function iban(): string {
   const c = pick(['DE', 'GB', 'FR', 'ES', 'NL', 'IT', 'BE', 'CH', 'AT', 'PL']);
   const shapes: Record<string, () => string> = {
-    DE: () => digits(18), GB: () => upper(4) + digits(14), FR: () => digits(23), ES: () => digits(20), NL: () => upper(4) + digits(10),
-    IT: () => upper(1) + digits(22), BE: () => digits(12), CH: () => digits(17), AT: () => digits(16), PL: () => digits(24),
+    DE: () => digits(18),
+    GB: () => upper(4) + digits(14),
+    FR: () => digits(23),
+    ES: () => digits(20),
+    NL: () => upper(4) + digits(10),
+    IT: () => upper(1) + digits(22),
+    BE: () => digits(12),
+    CH: () => digits(17),
+    AT: () => digits(16),
+    PL: () => digits(24),
   };
   const bban = shapes[c]();
   const compact = c + ibanCheckDigits(c, bban) + bban;
@@ -59,8 +80,13 @@ function phone(): string {
   const ex = String(faker.number.int({ min: 200, max: 999 }));
   const line = digits(4);
   return pick([
-    `(${area}) ${ex}-${line}`, `${area}-${ex}-${line}`, `+1 ${area} ${ex} ${line}`, `+1-${area}-${ex}-${line}`,
-    `+44 20 7946 0${digits(3)}`, `+49 30 ${faker.number.int({ min: 2000000, max: 9999999 })}`, `+33 1 42 68 ${digits(2)} ${digits(2)}`,
+    `(${area}) ${ex}-${line}`,
+    `${area}-${ex}-${line}`,
+    `+1 ${area} ${ex} ${line}`,
+    `+1-${area}-${ex}-${line}`,
+    `+44 20 7946 0${digits(3)}`,
+    `+49 30 ${faker.number.int({ min: 2000000, max: 9999999 })}`,
+    `+33 1 42 68 ${digits(2)} ${digits(2)}`,
     `020 7946 0${digits(3)}`,
   ]);
 }
@@ -69,14 +95,22 @@ function ssn(): string {
   return `${area}-${String(faker.number.int({ min: 1, max: 99 })).padStart(2, '0')}-${String(faker.number.int({ min: 1, max: 9999 })).padStart(4, '0')}`;
 }
 function base58Address(): string {
-  return base58CheckEncode(Buffer.concat([Buffer.from([pick([0, 5])]), createHash('sha256').update(faker.string.uuid()).digest().subarray(0, 20)]));
+  return base58CheckEncode(
+    Buffer.concat([
+      Buffer.from([pick([0, 5])]),
+      createHash('sha256').update(faker.string.uuid()).digest().subarray(0, 20),
+    ]),
+  );
 }
 function bech32Address(): string {
   const data = [0];
   for (let i = 0; i < 32; i++) data.push(faker.number.int({ min: 0, max: 31 }));
   return bech32Encode('bc', data, 'bech32');
 }
-function randomSecret(n: number, alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'): string {
+function randomSecret(
+  n: number,
+  alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789',
+): string {
   let s = '';
   for (let i = 0; i < n; i++) s += alphabet[faker.number.int({ min: 0, max: alphabet.length - 1 })];
   return s;
@@ -88,60 +122,247 @@ function b64url(o: object): string {
 type Gen = () => [template: string, value: string];
 /** Each generator returns a sentence with {} where the value goes, and the value. */
 const POSITIVES: Record<EntityType, Gen[]> = {
-  EMAIL_ADDRESS: [() => ['Please reply to {} by Friday.', faker.internet.email()], () => ['cc: {}', faker.internet.email({ provider: 'mail.example.co.uk' })]],
+  EMAIL_ADDRESS: [
+    () => ['Please reply to {} by Friday.', faker.internet.email()],
+    () => ['cc: {}', faker.internet.email({ provider: 'mail.example.co.uk' })],
+  ],
   PHONE_NUMBER: [() => ['Call me on {} after 5pm.', phone()], () => ['Tel: {}', phone()]],
   CREDIT_CARD: [() => ['Card number {} exp 09/28', card()], () => ['charged to {}.', card()]],
   IBAN_CODE: [() => ['Wire the funds to IBAN {} today.', iban()], () => ['Account: {}', iban()]],
-  SWIFT_BIC: [() => ['SWIFT/BIC: {}', faker.finance.bic()], () => ['bank BIC {} for transfers', faker.finance.bic()]],
-  IP_ADDRESS: [() => ['login from {} failed', faker.internet.ipv4()], () => ['client ip {}', faker.internet.ipv6()]],
-  MAC_ADDRESS: [() => ['device mac {} joined', faker.internet.mac()], () => ['hw addr {}', faker.internet.mac('-').toUpperCase()]],
-  URL: [() => ['see {} for the file', faker.internet.url().replace(/\/$/, '') + faker.system.directoryPath()], () => ['open {} now', `https://${faker.internet.username().replace(/\W/g, '')}:${randomSecret(10)}@db.${faker.internet.domainWord()}.com/app`]],
-  CRYPTO: [() => ['send BTC to {}', base58Address()], () => ['wallet {}', bech32Address()], () => ['ETH address {}', '0x' + eip55Checksum(createHash('sha256').update(faker.string.uuid()).digest('hex').slice(0, 40))]],
-  IMEI: [() => ['IMEI {} reported stolen', (() => { const b = '35' + digits(12); return b + luhnCheckDigit(b); })()]],
+  SWIFT_BIC: [
+    () => ['SWIFT/BIC: {}', faker.finance.bic()],
+    () => ['bank BIC {} for transfers', faker.finance.bic()],
+  ],
+  IP_ADDRESS: [
+    () => ['login from {} failed', faker.internet.ipv4()],
+    () => ['client ip {}', faker.internet.ipv6()],
+  ],
+  MAC_ADDRESS: [
+    () => ['device mac {} joined', faker.internet.mac()],
+    () => ['hw addr {}', faker.internet.mac('-').toUpperCase()],
+  ],
+  URL: [
+    () => [
+      'see {} for the file',
+      faker.internet.url().replace(/\/$/, '') + faker.system.directoryPath(),
+    ],
+    () => [
+      'open {} now',
+      `https://${faker.internet.username().replace(/\W/g, '')}:${randomSecret(10)}@db.${faker.internet.domainWord()}.com/app`,
+    ],
+  ],
+  CRYPTO: [
+    () => ['send BTC to {}', base58Address()],
+    () => ['wallet {}', bech32Address()],
+    () => [
+      'ETH address {}',
+      '0x' +
+        eip55Checksum(createHash('sha256').update(faker.string.uuid()).digest('hex').slice(0, 40)),
+    ],
+  ],
+  IMEI: [
+    () => [
+      'IMEI {} reported stolen',
+      (() => {
+        const b = '35' + digits(12);
+        return b + luhnCheckDigit(b);
+      })(),
+    ],
+  ],
   DATE_OF_BIRTH: [
     () => ['DOB: {}', faker.date.birthdate().toISOString().slice(0, 10)],
-    () => ['born on {}', (() => { const d = faker.date.birthdate(); return `${d.getUTCDate()} ${d.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${d.getUTCFullYear()}`; })()],
+    () => [
+      'born on {}',
+      (() => {
+        const d = faker.date.birthdate();
+        return `${d.getUTCDate()} ${d.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${d.getUTCFullYear()}`;
+      })(),
+    ],
   ],
-  PERSON: [() => ['Name: {}', `${faker.person.firstName()} ${faker.person.lastName()}`.replace(/[^\p{L} ]/gu, '')], () => ['Dear Dr. {},', faker.person.lastName().replace(/[^\p{L}]/gu, '')]],
+  PERSON: [
+    () => [
+      'Name: {}',
+      `${faker.person.firstName()} ${faker.person.lastName()}`.replace(/[^\p{L} ]/gu, ''),
+    ],
+    () => ['Dear Dr. {},', faker.person.lastName().replace(/[^\p{L}]/gu, '')],
+  ],
   US_SSN: [() => ['SSN {} on file', ssn()], () => ['social security number: {}', ssn()]],
-  US_ITIN: [() => ['ITIN {}', `9${digits(2)}-${pick(['70', '78', '88', '90', '94', '99', '50', '65'])}-${digits(4)}`]],
+  US_ITIN: [
+    () => [
+      'ITIN {}',
+      `9${digits(2)}-${pick(['70', '78', '88', '90', '94', '99', '50', '65'])}-${digits(4)}`,
+    ],
+  ],
   US_BANK_ROUTING: [() => ['routing number {}', until(() => '0' + digits(8), abaValid)]],
-  UK_NHS: [() => ['NHS number {}', (() => { const d = until(() => digits(10), nhsValid); return `${d.slice(0, 3)} ${d.slice(3, 6)} ${d.slice(6)}`; })()]],
-  UK_NINO: [() => ['NI number {}', `${pick(['AB', 'CE', 'JH', 'PR', 'WX'])}${digits(6)}${pick(['A', 'B', 'C', 'D'])}`]],
-  DE_TAX_ID: [() => ['Steuer-ID: {}', until(() => String(faker.number.int({ min: 1, max: 9 })) + digits(10), deTaxIdValid)]],
-  FR_NIR: [() => ['numéro de sécurité sociale {}', (() => { const body = `${pick(['1', '2'])}${digits(2)}${pick(['01', '05', '11'])}${pick(['75', '13', '69'])}${digits(6)}`; const key = String(97 - Number(BigInt(body) % 97n)).padStart(2, '0'); return body + key; })()]],
-  ES_NIF: [() => ['DNI {}', (() => { const n = digits(8); return n + nifLetter(Number(n)); })()]],
-  IT_FISCAL_CODE: [() => ['codice fiscale {}', (() => { const b = upper(6) + digits(2) + pick(['A', 'B', 'C', 'D', 'E', 'H']) + digits(2) + upper(1) + digits(3); return b + itFiscalCheckChar(b); })()]],
-  IN_AADHAAR: [() => ['Aadhaar {}', (() => { const b = String(faker.number.int({ min: 2, max: 9 })) + digits(10); const d = b + verhoeffCheckDigit(b); return `${d.slice(0, 4)} ${d.slice(4, 8)} ${d.slice(8)}`; })()]],
-  IN_PAN: [() => ['PAN card {}', `${upper(3)}${pick(['P', 'C', 'H', 'F'])}${upper(1)}${digits(4)}${upper(1)}`]],
-  BR_CPF: [() => ['CPF {}', (() => { const d = until(() => digits(11), cpfValid); return `${d.slice(0, 3)}.${d.slice(3, 6)}.${d.slice(6, 9)}-${d.slice(9)}`; })()]],
-  SG_NRIC: [() => ['NRIC {}', (() => { const p = pick(['S', 'T', 'F', 'G']); const d = digits(7); return p + d + nricCheckChar(p, d); })()]],
+  UK_NHS: [
+    () => [
+      'NHS number {}',
+      (() => {
+        const d = until(() => digits(10), nhsValid);
+        return `${d.slice(0, 3)} ${d.slice(3, 6)} ${d.slice(6)}`;
+      })(),
+    ],
+  ],
+  UK_NINO: [
+    () => [
+      'NI number {}',
+      `${pick(['AB', 'CE', 'JH', 'PR', 'WX'])}${digits(6)}${pick(['A', 'B', 'C', 'D'])}`,
+    ],
+  ],
+  DE_TAX_ID: [
+    () => [
+      'Steuer-ID: {}',
+      until(() => String(faker.number.int({ min: 1, max: 9 })) + digits(10), deTaxIdValid),
+    ],
+  ],
+  FR_NIR: [
+    () => [
+      'numéro de sécurité sociale {}',
+      (() => {
+        const body = `${pick(['1', '2'])}${digits(2)}${pick(['01', '05', '11'])}${pick(['75', '13', '69'])}${digits(6)}`;
+        const key = String(97 - Number(BigInt(body) % 97n)).padStart(2, '0');
+        return body + key;
+      })(),
+    ],
+  ],
+  ES_NIF: [
+    () => [
+      'DNI {}',
+      (() => {
+        const n = digits(8);
+        return n + nifLetter(Number(n));
+      })(),
+    ],
+  ],
+  IT_FISCAL_CODE: [
+    () => [
+      'codice fiscale {}',
+      (() => {
+        const b =
+          upper(6) +
+          digits(2) +
+          pick(['A', 'B', 'C', 'D', 'E', 'H']) +
+          digits(2) +
+          upper(1) +
+          digits(3);
+        return b + itFiscalCheckChar(b);
+      })(),
+    ],
+  ],
+  IN_AADHAAR: [
+    () => [
+      'Aadhaar {}',
+      (() => {
+        const b = String(faker.number.int({ min: 2, max: 9 })) + digits(10);
+        const d = b + verhoeffCheckDigit(b);
+        return `${d.slice(0, 4)} ${d.slice(4, 8)} ${d.slice(8)}`;
+      })(),
+    ],
+  ],
+  IN_PAN: [
+    () => [
+      'PAN card {}',
+      `${upper(3)}${pick(['P', 'C', 'H', 'F'])}${upper(1)}${digits(4)}${upper(1)}`,
+    ],
+  ],
+  BR_CPF: [
+    () => [
+      'CPF {}',
+      (() => {
+        const d = until(() => digits(11), cpfValid);
+        return `${d.slice(0, 3)}.${d.slice(3, 6)}.${d.slice(6, 9)}-${d.slice(9)}`;
+      })(),
+    ],
+  ],
+  SG_NRIC: [
+    () => [
+      'NRIC {}',
+      (() => {
+        const p = pick(['S', 'T', 'F', 'G']);
+        const d = digits(7);
+        return p + d + nricCheckChar(p, d);
+      })(),
+    ],
+  ],
   AU_TFN: [() => ['TFN {}', until(() => digits(9), tfnValid)]],
-  CA_SIN: [() => ['SIN {}', (() => { const b = String(faker.number.int({ min: 1, max: 7 })) + digits(7); const d = b + luhnCheckDigit(b); return `${d.slice(0, 3)} ${d.slice(3, 6)} ${d.slice(6)}`; })()]],
-  AWS_ACCESS_KEY: [() => ['export AWS_ACCESS_KEY_ID={}', 'AKIA' + randomSecret(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')]],
-  AWS_SECRET_KEY: [() => ['aws_secret_access_key = {}', randomSecret(40, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+')]],
+  CA_SIN: [
+    () => [
+      'SIN {}',
+      (() => {
+        const b = String(faker.number.int({ min: 1, max: 7 })) + digits(7);
+        const d = b + luhnCheckDigit(b);
+        return `${d.slice(0, 3)} ${d.slice(3, 6)} ${d.slice(6)}`;
+      })(),
+    ],
+  ],
+  AWS_ACCESS_KEY: [
+    () => [
+      'export AWS_ACCESS_KEY_ID={}',
+      'AKIA' + randomSecret(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'),
+    ],
+  ],
+  AWS_SECRET_KEY: [
+    () => [
+      'aws_secret_access_key = {}',
+      randomSecret(40, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+'),
+    ],
+  ],
   GITHUB_TOKEN: [() => ['GITHUB_TOKEN {}', 'ghp_' + randomSecret(36)]],
   GITLAB_TOKEN: [() => ['gitlab token {}', 'glpat-' + randomSecret(20)]],
   SLACK_TOKEN: [() => ['slack bot {}', `xoxb-${digits(12)}-${digits(13)}-${randomSecret(24)}`]],
   STRIPE_KEY: [() => ['stripe {}', 'sk_live_' + randomSecret(24)]],
   OPENAI_API_KEY: [() => ['OPENAI_API_KEY={}', 'sk-proj-' + randomSecret(48)]],
-  ANTHROPIC_API_KEY: [() => ['anthropic {}', 'sk-ant-api03-' + randomSecret(93, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_') + 'AA']],
-  GOOGLE_API_KEY: [() => ['maps key {}', 'AIza' + randomSecret(35, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_')]],
-  JWT: [() => ['Authorization: Bearer {}', `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: faker.string.uuid(), name: faker.person.firstName() })}.${randomSecret(43)}`]],
-  PRIVATE_KEY: [() => ['key follows\n{}\nend', `-----BEGIN ${pick(['RSA ', 'EC ', ''])}PRIVATE KEY-----\n${randomSecret(64)}\n${randomSecret(64)}\n-----END ${'PRIVATE KEY'}-----`.replace(/-----END PRIVATE KEY-----$/, (m) => m)]],
-  PASSWORD: [() => ['password: {}', faker.internet.password({ length: 12 })], () => ['DB_PASSWORD="{}"', faker.internet.password({ length: 16 }).replace(/["']/g, 'x')]],
-  SECRET: [() => ['client_secret = {}', randomSecret(32)], () => ['"api_key": "{}"', randomSecret(40)]],
+  ANTHROPIC_API_KEY: [
+    () => [
+      'anthropic {}',
+      'sk-ant-api03-' +
+        randomSecret(93, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_') +
+        'AA',
+    ],
+  ],
+  GOOGLE_API_KEY: [
+    () => [
+      'maps key {}',
+      'AIza' + randomSecret(35, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'),
+    ],
+  ],
+  JWT: [
+    () => [
+      'Authorization: Bearer {}',
+      `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: faker.string.uuid(), name: faker.person.firstName() })}.${randomSecret(43)}`,
+    ],
+  ],
+  PRIVATE_KEY: [
+    () => [
+      'key follows\n{}\nend',
+      `-----BEGIN ${pick(['RSA ', 'EC ', ''])}PRIVATE KEY-----\n${randomSecret(64)}\n${randomSecret(64)}\n-----END ${'PRIVATE KEY'}-----`.replace(
+        /-----END PRIVATE KEY-----$/,
+        (m) => m,
+      ),
+    ],
+  ],
+  PASSWORD: [
+    () => ['password: {}', faker.internet.password({ length: 12 })],
+    () => ['DB_PASSWORD="{}"', faker.internet.password({ length: 16 }).replace(/["']/g, 'x')],
+  ],
+  SECRET: [
+    () => ['client_secret = {}', randomSecret(32)],
+    () => ['"api_key": "{}"', randomSecret(40)],
+  ],
 };
 
 const NEGATIVES: (() => string)[] = [
   () => `Build finished at ${faker.date.recent().toISOString()} in ${faker.number.int(900)}ms`,
   () => `ts=${faker.date.recent().getTime()} level=info msg="ok"`,
-  () => `Order #${faker.number.int({ min: 100000, max: 99999999 })} shipped, qty ${faker.number.int(20)}`,
+  () =>
+    `Order #${faker.number.int({ min: 100000, max: 99999999 })} shipped, qty ${faker.number.int(20)}`,
   () => `order ${digits(4)} qty ${digits(4)} ${digits(4)} ${digits(4)} total`,
   () => `request id ${faker.string.uuid()} completed`,
   () => `upgrade to v${faker.system.semver()} or ${faker.system.semver()}`,
-  () => `version ${faker.number.int(9)}.${faker.number.int(20)}.${faker.number.int(20)}.${faker.number.int(300)}`,
-  () => `Total: $${faker.commerce.price({ min: 100, max: 99999 })} (was ${faker.commerce.price()} EUR)`,
+  () =>
+    `version ${faker.number.int(9)}.${faker.number.int(20)}.${faker.number.int(20)}.${faker.number.int(300)}`,
+  () =>
+    `Total: $${faker.commerce.price({ min: 100, max: 99999 })} (was ${faker.commerce.price()} EUR)`,
   () => `ISBN ${faker.commerce.isbn()}`,
   () => `commit ${faker.git.commitSha()} by ${faker.internet.username()}`,
   () => `SKU ${upper(3)}-${digits(3)}-${digits(4)} in stock`,
@@ -155,12 +376,40 @@ const NEGATIVES: (() => string)[] = [
 ];
 
 // ---- evasion transforms: map over the value only, so gold offsets stay exact ----
-const FULLWIDTH = (s: string): string => s.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d)));
-const ARABIC = (s: string): string => s.replace(/[0-9]/g, (d) => String.fromCharCode(0x0660 + Number(d)));
-const DEVANAGARI = (s: string): string => s.replace(/[0-9]/g, (d) => String.fromCharCode(0x0966 + Number(d)));
-const ZERO_WIDTH = (s: string): string => Array.from(s).map((c, i) => (i > 0 && i % 3 === 0 ? '\u200B' + c : c)).join('');
+const FULLWIDTH = (s: string): string =>
+  s.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+const ARABIC = (s: string): string =>
+  s.replace(/[0-9]/g, (d) => String.fromCharCode(0x0660 + Number(d)));
+const DEVANAGARI = (s: string): string =>
+  s.replace(/[0-9]/g, (d) => String.fromCharCode(0x0966 + Number(d)));
+const ZERO_WIDTH = (s: string): string =>
+  Array.from(s)
+    .map((c, i) => (i > 0 && i % 3 === 0 ? '\u200B' + c : c))
+    .join('');
 const BIDI = (s: string): string => s.slice(0, 2) + '\u202A' + s.slice(2) + '\u202C';
-const CYRILLIC = (s: string): string => s.replace(/[aeopcxAEOPCXTHKM]/g, (c) => ({ a: 'а', e: 'е', o: 'о', p: 'р', c: 'с', x: 'х', A: 'А', E: 'Е', O: 'О', P: 'Р', C: 'С', X: 'Х', T: 'Т', H: 'Н', K: 'К', M: 'М' })[c] ?? c);
+const CYRILLIC = (s: string): string =>
+  s.replace(
+    /[aeopcxAEOPCXTHKM]/g,
+    (c) =>
+      ({
+        a: 'а',
+        e: 'е',
+        o: 'о',
+        p: 'р',
+        c: 'с',
+        x: 'х',
+        A: 'А',
+        E: 'Е',
+        O: 'О',
+        P: 'Р',
+        C: 'С',
+        X: 'Х',
+        T: 'Т',
+        H: 'Н',
+        K: 'К',
+        M: 'М',
+      })[c] ?? c,
+  );
 const NBSP = (s: string): string => s.replace(/ /g, '\u00A0');
 const THIN = (s: string): string => s.replace(/ /g, '\u2009');
 const HYPHEN = (s: string): string => s.replace(/-/g, '\u2011');
@@ -184,11 +433,16 @@ export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc
       const ev = evasionsFor(value);
       if (ev.length > 0 && type !== 'PRIVATE_KEY') {
         const disguised = pick(ev)(value);
-        docs.push({ kind: 'evasion', text: template.replace('{}', disguised), spans: [{ type, start: at, end: at + disguised.length }] });
+        docs.push({
+          kind: 'evasion',
+          text: template.replace('{}', disguised),
+          spans: [{ type, start: at, end: at + disguised.length }],
+        });
       }
     }
   }
-  for (let i = 0; i < negatives; i++) docs.push({ kind: 'negative', text: pick(NEGATIVES)(), spans: [] });
+  for (let i = 0; i < negatives; i++)
+    docs.push({ kind: 'negative', text: pick(NEGATIVES)(), spans: [] });
   return docs;
 }
 

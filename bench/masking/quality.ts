@@ -26,9 +26,15 @@ function overlaps(a: { start: number; end: number }, b: { start: number; end: nu
   return inter >= 0.5 * (b.end - b.start);
 }
 
-export function evaluate(docs: readonly Doc[]): Map<EntityType, Tally> & { negDocs: number; negFlagged: number } {
-  const tallies = new Map<EntityType, Tally>() as Map<EntityType, Tally> & { negDocs: number; negFlagged: number };
-  for (const t of ENTITY_TYPES) tallies.set(t, { tp: 0, fp: 0, fn: 0, cleanHit: 0, cleanAll: 0, evHit: 0, evAll: 0 });
+export function evaluate(
+  docs: readonly Doc[],
+): Map<EntityType, Tally> & { negDocs: number; negFlagged: number } {
+  const tallies = new Map<EntityType, Tally>() as Map<EntityType, Tally> & {
+    negDocs: number;
+    negFlagged: number;
+  };
+  for (const t of ENTITY_TYPES)
+    tallies.set(t, { tp: 0, fp: 0, fn: 0, cleanHit: 0, cleanAll: 0, evHit: 0, evAll: 0 });
   tallies.negDocs = 0;
   tallies.negFlagged = 0;
   for (const doc of docs) {
@@ -40,7 +46,9 @@ export function evaluate(docs: readonly Doc[]): Map<EntityType, Tally> & { negDo
     const used = new Set<number>();
     for (const gold of doc.spans) {
       const t = tallies.get(gold.type)!;
-      const k = found.findIndex((f, i) => !used.has(i) && f.type === gold.type && overlaps(f, gold));
+      const k = found.findIndex(
+        (f, i) => !used.has(i) && f.type === gold.type && overlaps(f, gold),
+      );
       const hit = k >= 0;
       if (hit) {
         used.add(k);
@@ -64,25 +72,59 @@ export function evaluate(docs: readonly Doc[]): Map<EntityType, Tally> & { negDo
 function main(): void {
   const docs = buildCorpus();
   const t = evaluate(docs);
-  console.log(`corpus: ${docs.length} documents (${docs.filter((d) => d.kind === 'clean').length} clean, ${docs.filter((d) => d.kind === 'evasion').length} evasion, ${docs.filter((d) => d.kind === 'negative').length} hard negatives)\n`);
+  console.log(
+    `corpus: ${docs.length} documents (${docs.filter((d) => d.kind === 'clean').length} clean, ${docs.filter((d) => d.kind === 'evasion').length} evasion, ${docs.filter((d) => d.kind === 'negative').length} hard negatives)\n`,
+  );
   console.log('type                 precision recall   F2     clean-recall evasion-recall');
-  let TP = 0, FP = 0, FN = 0, EH = 0, EA = 0, CH = 0, CA = 0;
+  let TP = 0,
+    FP = 0,
+    FN = 0,
+    EH = 0,
+    EA = 0,
+    CH = 0,
+    CA = 0;
   for (const [type, x] of t) {
     const p = x.tp / (x.tp + x.fp);
     const r = x.tp / (x.tp + x.fn);
-    TP += x.tp; FP += x.fp; FN += x.fn; EH += x.evHit; EA += x.evAll; CH += x.cleanHit; CA += x.cleanAll;
-    console.log(`${type.padEnd(20)} ${pct(p)}     ${pct(r)}   ${pct(f2(p, r))}  ${pct(x.cleanHit / x.cleanAll)}        ${pct(x.evHit / x.evAll)}`);
+    TP += x.tp;
+    FP += x.fp;
+    FN += x.fn;
+    EH += x.evHit;
+    EA += x.evAll;
+    CH += x.cleanHit;
+    CA += x.cleanAll;
+    console.log(
+      `${type.padEnd(20)} ${pct(p)}     ${pct(r)}   ${pct(f2(p, r))}  ${pct(x.cleanHit / x.cleanAll)}        ${pct(x.evHit / x.evAll)}`,
+    );
   }
   const P = TP / (TP + FP);
   const R = TP / (TP + FN);
-  console.log(`${'OVERALL'.padEnd(20)} ${pct(P)}     ${pct(R)}   ${pct(f2(P, R))}  ${pct(CH / CA)}        ${pct(EH / EA)}`);
-  console.log(`over-redaction on hard negatives: ${t.negFlagged}/${t.negDocs} documents = ${pct(t.negFlagged / t.negDocs)}`);
+  console.log(
+    `${'OVERALL'.padEnd(20)} ${pct(P)}     ${pct(R)}   ${pct(f2(P, R))}  ${pct(CH / CA)}        ${pct(EH / EA)}`,
+  );
+  console.log(
+    `over-redaction on hard negatives: ${t.negFlagged}/${t.negDocs} documents = ${pct(t.negFlagged / t.negDocs)}`,
+  );
 
   // Side by side, type-agnostic: is the gold value gone from the output? Did a negative change?
-  console.log('\nlibrary            value-removed(all) value-removed(email,phone,card,ssn,ip,url) negatives-changed');
-  const common = new Set<EntityType>(['EMAIL_ADDRESS', 'PHONE_NUMBER', 'CREDIT_CARD', 'US_SSN', 'IP_ADDRESS', 'URL']);
+  console.log(
+    '\nlibrary            value-removed(all) value-removed(email,phone,card,ssn,ip,url) negatives-changed',
+  );
+  const common = new Set<EntityType>([
+    'EMAIL_ADDRESS',
+    'PHONE_NUMBER',
+    'CREDIT_CARD',
+    'US_SSN',
+    'IP_ADDRESS',
+    'URL',
+  ]);
   for (const lib of competitors()) {
-    let all = 0, allHit = 0, com = 0, comHit = 0, neg = 0, negChanged = 0;
+    let all = 0,
+      allHit = 0,
+      com = 0,
+      comHit = 0,
+      neg = 0,
+      negChanged = 0;
     for (const doc of docs) {
       const out = lib.redact(doc.text);
       if (doc.kind === 'negative') {
@@ -101,7 +143,9 @@ function main(): void {
         }
       }
     }
-    console.log(`${lib.name.padEnd(18)} ${pct(allHit / all).padEnd(18)} ${pct(comHit / com).padEnd(42)} ${pct(negChanged / neg)}`);
+    console.log(
+      `${lib.name.padEnd(18)} ${pct(allHit / all).padEnd(18)} ${pct(comHit / com).padEnd(42)} ${pct(negChanged / neg)}`,
+    );
   }
 }
 

@@ -1,58 +1,110 @@
 /**
  * Throughput in MB/s on one core for 1 KB, 10 KB and 1 MB inputs cut from the generated
- * corpus, for Embargo (full entity set, replace strategy) and, in the same run, redact-pii
- * (SyncRedactor) and @redactpii/node. Medians over several runs after a warm-up.
- * Run: npm run build && node dist/bench/masking/throughput.js
+ * corpus, for Embargo (all 40 entity types, replace strategy) and, in the same run, redact-pii
+ * (SyncRedactor) and @redactpii/node.
+ *
+ * Fairness: every library masks exactly the same inputs (about 1 MB per size and run); the
+ * libraries take turns within each round, so a noisy neighbour on a shared machine slows all of
+ * them alike; two warm-up passes over every batch first; medians of ROUNDS rounds, and the
+ * ratio is the median of the per-round ratios. Embargo keeps no state between calls (no result
+ * cache), so repeated rounds over the same inputs do not flatter it.
+ * Run: npm run build && node dist/bench/masking/throughput.js [rounds]
  */
 import { cpus } from 'node:os';
 import { buildCorpus, corpusText } from './corpus';
-import { competitors } from './competitors';
+import { type Library, competitors, EMBARGO_ENTITY_COUNT } from './competitors';
+
+const ROUNDS = Math.max(5, Number(process.argv[2] ?? 7));
 
 function inputs(size: number, total: number, text: string): string[] {
   const out: string[] = [];
-  for (let off = 0; out.length * size < total; off = (off + size) % Math.max(1, text.length - size)) out.push(text.slice(off, off + size));
+  for (let off = 0; out.length * size < total; off = (off + size) % Math.max(1, text.length - size))
+    out.push(text.slice(off, off + size));
   return out;
 }
 
-function median(xs: number[]): number {
+function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** MB per second of wall time and per second of process CPU time (user + system, all threads). */
+function rate(lib: Library, batch: readonly string[], bytes: number): [wall: number, cpu: number] {
+  const c = process.cpuUsage();
+  const t = process.hrtime.bigint();
+  for (const s of batch) lib.redact(s);
+  const wall = Number(process.hrtime.bigint() - t) / 1e9;
+  const u = process.cpuUsage(c);
+  return [bytes / 1e6 / wall, bytes / 1e6 / ((u.user + u.system) / 1e6)];
 }
 
 function main(): void {
   const text = corpusText(buildCorpus());
   let big = text;
   while (big.length < 1_100_000) big += '\n' + text;
-  const sizes: [string, number, number][] = [['1 KB', 1024, 1_000_000], ['10 KB', 10 * 1024, 1_000_000], ['1 MB', 1_000_000, 1_000_000]];
-  console.log(`node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), single-threaded, medians`);
-  console.log('library            ' + sizes.map(([n]) => n.padStart(12)).join(''));
-  const rows: Record<string, number[]> = {};
-  for (const lib of competitors()) {
-    const row: number[] = [];
-    for (const [, size, total] of sizes) {
-      const batch = inputs(size, total, big);
-      const slow = lib.name !== 'embargo';
-      const runs = slow ? 3 : 7;
-      // Slow libraries get a smaller share of the batch so a run stays short; MB/s is per byte.
-      const work = slow ? batch.slice(0, Math.max(1, Math.ceil(batch.length / 4))) : batch;
-      const bytes = work.reduce((n, s) => n + s.length, 0);
-      for (const s of work.slice(0, 5)) lib.redact(s); // warm-up
-      const rates: number[] = [];
-      for (let r = 0; r < runs; r++) {
-        const t = process.hrtime.bigint();
-        for (const s of work) lib.redact(s);
-        const sec = Number(process.hrtime.bigint() - t) / 1e9;
-        rates.push(bytes / 1e6 / sec);
+  const sizes: [string, number][] = [
+    ['1 KB', 1024],
+    ['10 KB', 10 * 1024],
+    ['1 MB', 1_000_000],
+  ];
+  const libs = competitors();
+  console.log(
+    `node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), one thread, ${ROUNDS} rounds, medians`,
+  );
+  console.log(
+    `embargo: all ${EMBARGO_ENTITY_COUNT} entity types, replace; every library masks the same inputs (~1 MB per size)`,
+  );
+  const wall = new Map<string, number[][]>(libs.map((l) => [l.name, sizes.map(() => [])]));
+  const cpu = new Map<string, number[][]>(libs.map((l) => [l.name, sizes.map(() => [])]));
+  const batches = sizes.map(([, size]) => inputs(size, 1_000_000, big));
+  // Warm-up: two passes over every size before any timing, so the JIT has settled (the first
+  // passes over 1 KB inputs run several times slower than later ones, for every library).
+  for (let pass = 0; pass < 2; pass++)
+    for (const lib of libs) for (const batch of batches) for (const s of batch) lib.redact(s);
+  batches.forEach((batch, si) => {
+    const bytes = batch.reduce((n, s) => n + s.length, 0);
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const lib of libs) {
+        const [w, c] = rate(lib, batch, bytes);
+        wall.get(lib.name)![si].push(w);
+        cpu.get(lib.name)![si].push(c);
       }
-      row.push(median(rates));
     }
-    rows[lib.name] = row;
-    console.log(lib.name.padEnd(19) + row.map((x) => x.toFixed(2).padStart(12)).join(''));
-  }
-  const ours = rows['embargo'];
-  const base = rows['redact-pii'];
-  if (ours !== undefined && base !== undefined) {
-    console.log('embargo / redact-pii' + ours.map((x, i) => ((x / base[i]).toFixed(1) + '×').padStart(11)).join(''));
+  });
+  // CPU time is the steadier figure on a shared machine (time spent waiting for a core is not
+  // counted); it includes V8's GC helper threads, so it is a little lower than wall time when idle.
+  for (const [label, rates] of [
+    ['MB/s of CPU time (per core)', cpu],
+    ['MB/s of wall time', wall],
+  ] as const) {
+    console.log(`\n${label}`);
+    console.log(
+      'library                 ' +
+        sizes.map(([n]) => n.padStart(10)).join('') +
+        '   (min–max per size)',
+    );
+    for (const lib of libs) {
+      const rs = rates.get(lib.name)!;
+      const spread = rs
+        .map((xs) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`)
+        .join(', ');
+      console.log(
+        lib.name.padEnd(24) +
+          rs.map((xs) => median(xs).toFixed(2).padStart(10)).join('') +
+          `   (${spread})`,
+      );
+    }
+    const ours = rates.get('embargo')!;
+    for (const other of libs.filter((l) => l.name !== 'embargo')) {
+      const base = rates.get(other.name)!;
+      // Median of per-round ratios: both libraries ran back to back in the same round.
+      const ratios = sizes.map((_, si) => median(ours[si].map((x, r) => x / base[si][r])));
+      console.log(
+        `embargo / ${other.name}`.padEnd(24) +
+          ratios.map((x) => (x.toFixed(1) + '×').padStart(10)).join(''),
+      );
+    }
   }
 }
 

@@ -36,7 +36,13 @@ export {
   type EntityType,
   isEntityType,
 } from './src/entities';
-export { detect, type DetectOptions, type Finding, DEFAULT_MIN_SCORE, DEFAULT_PHONE_REGIONS } from './src/detect';
+export {
+  detect,
+  type DetectOptions,
+  type Finding,
+  DEFAULT_MIN_SCORE,
+  DEFAULT_PHONE_REGIONS,
+} from './src/detect';
 export { mask, maskBatch, type MaskOptions, type MaskResult } from './src/mask';
 export {
   maskingRuleSchema,

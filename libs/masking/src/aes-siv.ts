@@ -8,7 +8,8 @@ import { createCipheriv, timingSafeEqual } from 'node:crypto';
 const ZERO = Buffer.alloc(16);
 
 function aesName(key: Buffer, mode: string): string {
-  if (key.length !== 16 && key.length !== 24 && key.length !== 32) throw new RangeError('AES key must be 16, 24 or 32 bytes');
+  if (key.length !== 16 && key.length !== 24 && key.length !== 32)
+    throw new RangeError('AES key must be 16, 24 or 32 bytes');
   return `aes-${key.length * 8}-${mode}`;
 }
 
@@ -71,7 +72,8 @@ export function s2v(key: Buffer, strings: readonly Buffer[]): Buffer {
 }
 
 function splitKey(key: Buffer): [Buffer, Buffer] {
-  if (key.length !== 32 && key.length !== 48 && key.length !== 64) throw new RangeError('AES-SIV key must be 32, 48 or 64 bytes');
+  if (key.length !== 32 && key.length !== 48 && key.length !== 64)
+    throw new RangeError('AES-SIV key must be 32, 48 or 64 bytes');
   const half = key.length / 2;
   return [key.subarray(0, half), key.subarray(half)];
 }
@@ -85,14 +87,22 @@ function ctr(key: Buffer, v: Buffer, data: Buffer): Buffer {
 }
 
 /** Returns V (16-byte synthetic IV) || ciphertext. */
-export function sivEncrypt(key: Buffer, plaintext: Buffer, associatedData: readonly Buffer[] = []): Buffer {
+export function sivEncrypt(
+  key: Buffer,
+  plaintext: Buffer,
+  associatedData: readonly Buffer[] = [],
+): Buffer {
   const [k1, k2] = splitKey(key);
   const v = s2v(k1, [...associatedData, plaintext]);
   return Buffer.concat([v, ctr(k2, v, plaintext)]);
 }
 
 /** Returns the plaintext, or null when the tag does not verify. */
-export function sivDecrypt(key: Buffer, sealed: Buffer, associatedData: readonly Buffer[] = []): Buffer | null {
+export function sivDecrypt(
+  key: Buffer,
+  sealed: Buffer,
+  associatedData: readonly Buffer[] = [],
+): Buffer | null {
   if (sealed.length < 16) return null;
   const [k1, k2] = splitKey(key);
   const v = sealed.subarray(0, 16);

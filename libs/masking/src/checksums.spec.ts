@@ -1,6 +1,23 @@
 import {
-  abaValid, base58CheckValid, bech32Variant, cpfValid, deTaxIdValid, eip55Checksum, ibanValid, itFiscalValid, itinValid,
-  keccak256, luhnValid, nhsValid, nifValid, nirValid, nricValid, sinValid, ssnValid, tfnValid, verhoeffCheckDigit,
+  abaValid,
+  base58CheckValid,
+  bech32Variant,
+  cpfValid,
+  deTaxIdValid,
+  eip55Checksum,
+  ibanValid,
+  itFiscalValid,
+  itinValid,
+  keccak256,
+  luhnValid,
+  nhsValid,
+  nifValid,
+  nirValid,
+  nricValid,
+  sinValid,
+  ssnValid,
+  tfnValid,
+  verhoeffCheckDigit,
   verhoeffValid,
 } from './checksums';
 import { cardNetwork, cardValid } from './recognizers/numeric';
@@ -8,9 +25,15 @@ import { cardNetwork, cardValid } from './recognizers/numeric';
 describe('validators against published vectors', () => {
   it('accepts the networks test card numbers with their network, rejects a changed digit', () => {
     const cards: [string, string][] = [
-      ['4111111111111111', 'visa'], ['4012888888881881', 'visa'], ['5555555555554444', 'mastercard'],
-      ['2223003122003222', 'mastercard'], ['378282246310005', 'amex'], ['6011111111111117', 'discover'],
-      ['3530111333300000', 'jcb'], ['36227206271667', 'diners'], ['6200000000000005', 'unionpay'],
+      ['4111111111111111', 'visa'],
+      ['4012888888881881', 'visa'],
+      ['5555555555554444', 'mastercard'],
+      ['2223003122003222', 'mastercard'],
+      ['378282246310005', 'amex'],
+      ['6011111111111117', 'discover'],
+      ['3530111333300000', 'jcb'],
+      ['36227206271667', 'diners'],
+      ['6200000000000005', 'unionpay'],
     ];
     for (const [n, net] of cards) {
       expect(cardValid(n)).toBe(true);
@@ -35,9 +58,19 @@ describe('validators against published vectors', () => {
   });
 
   it('IBAN registry examples pass and a transposition fails', () => {
-    for (const iban of ['DE89370400440532013000', 'GB29NWBK60161331926819', 'FR1420041010050500013M02606', 'ES9121000418450200051332',
-      'IT60X0542811101000000123456', 'NL91ABNA0417164300', 'BE68539007547034', 'CH9300762011623852957', 'NO9386011117947',
-      'MT84MALT011000012345MTLCAST001S']) expect(ibanValid(iban)).toBe(true);
+    for (const iban of [
+      'DE89370400440532013000',
+      'GB29NWBK60161331926819',
+      'FR1420041010050500013M02606',
+      'ES9121000418450200051332',
+      'IT60X0542811101000000123456',
+      'NL91ABNA0417164300',
+      'BE68539007547034',
+      'CH9300762011623852957',
+      'NO9386011117947',
+      'MT84MALT011000012345MTLCAST001S',
+    ])
+      expect(ibanValid(iban)).toBe(true);
     expect(ibanValid('DE89370400440532013001')).toBe(false);
     expect(ibanValid('DE8937040044053201300')).toBe(false);
   });
@@ -47,7 +80,8 @@ describe('validators against published vectors', () => {
     expect(abaValid('021000021')).toBe(true);
     expect(abaValid('021000022')).toBe(false);
     expect(ssnValid('123456789')).toBe(true);
-    for (const bad of ['000123456', '666123456', '912345678', '123004567', '123450000']) expect(ssnValid(bad)).toBe(false);
+    for (const bad of ['000123456', '666123456', '912345678', '123004567', '123450000'])
+      expect(ssnValid(bad)).toBe(false);
     expect(itinValid('912701234')).toBe(true);
     expect(itinValid('912891234')).toBe(false);
   });
@@ -77,10 +111,19 @@ describe('validators against published vectors', () => {
     expect(base58CheckValid('3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy')).toBe(true);
     expect(base58CheckValid('1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb')).toBe(false);
     expect(bech32Variant('BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4')).toBe('bech32');
-    expect(bech32Variant('bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297')).toBe('bech32m');
+    expect(bech32Variant('bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297')).toBe(
+      'bech32m',
+    );
     expect(bech32Variant('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5')).toBeNull();
-    expect(keccak256(Buffer.alloc(0)).toString('hex')).toBe('c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470');
-    for (const a of ['5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', 'fB6916095ca1df60bB79Ce92cE3Ea74c37c5d359',
-      'dbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB', 'D1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb']) expect(eip55Checksum(a)).toBe(a);
+    expect(keccak256(Buffer.alloc(0)).toString('hex')).toBe(
+      'c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470',
+    );
+    for (const a of [
+      '5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
+      'fB6916095ca1df60bB79Ce92cE3Ea74c37c5d359',
+      'dbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB',
+      'D1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb',
+    ])
+      expect(eip55Checksum(a)).toBe(a);
   });
 });

@@ -88,19 +88,115 @@ export function mod97(value: string): number {
 
 /** IBAN lengths per country (SWIFT IBAN registry). */
 export const IBAN_LENGTHS: Readonly<Record<string, number>> = {
-  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28, CH: 21, CR: 22,
-  CY: 28, CZ: 24, DE: 22, DJ: 27, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FK: 18, FO: 18, FR: 27, GB: 22,
-  GE: 22, GI: 23, GL: 18, GR: 27, GT: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30,
-  KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20, LV: 21, LY: 25, MC: 27, MD: 24, ME: 22, MK: 19, MN: 20, MR: 27,
-  MT: 31, MU: 30, NI: 28, NL: 18, NO: 15, OM: 23, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, RU: 33,
-  SA: 24, SC: 31, SD: 18, SE: 24, SI: 19, SK: 24, SM: 27, SO: 23, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29,
-  VA: 22, VG: 24, XK: 20, YE: 30,
+  AD: 24,
+  AE: 23,
+  AL: 28,
+  AT: 20,
+  AZ: 28,
+  BA: 20,
+  BE: 16,
+  BG: 22,
+  BH: 22,
+  BI: 27,
+  BR: 29,
+  BY: 28,
+  CH: 21,
+  CR: 22,
+  CY: 28,
+  CZ: 24,
+  DE: 22,
+  DJ: 27,
+  DK: 18,
+  DO: 28,
+  EE: 20,
+  EG: 29,
+  ES: 24,
+  FI: 18,
+  FK: 18,
+  FO: 18,
+  FR: 27,
+  GB: 22,
+  GE: 22,
+  GI: 23,
+  GL: 18,
+  GR: 27,
+  GT: 28,
+  HR: 21,
+  HU: 28,
+  IE: 22,
+  IL: 23,
+  IQ: 23,
+  IS: 26,
+  IT: 27,
+  JO: 30,
+  KW: 30,
+  KZ: 20,
+  LB: 28,
+  LC: 32,
+  LI: 21,
+  LT: 20,
+  LU: 20,
+  LV: 21,
+  LY: 25,
+  MC: 27,
+  MD: 24,
+  ME: 22,
+  MK: 19,
+  MN: 20,
+  MR: 27,
+  MT: 31,
+  MU: 30,
+  NI: 28,
+  NL: 18,
+  NO: 15,
+  OM: 23,
+  PK: 24,
+  PL: 28,
+  PS: 29,
+  PT: 25,
+  QA: 29,
+  RO: 24,
+  RS: 22,
+  RU: 33,
+  SA: 24,
+  SC: 31,
+  SD: 18,
+  SE: 24,
+  SI: 19,
+  SK: 24,
+  SM: 27,
+  SO: 23,
+  ST: 25,
+  SV: 28,
+  TL: 23,
+  TN: 24,
+  TR: 26,
+  UA: 29,
+  VA: 22,
+  VG: 24,
+  XK: 20,
+  YE: 30,
 };
 
 /** BBAN shapes for the most used countries: n = digits, a = upper-case letters, c = alphanumeric. */
 export const IBAN_BBAN: Readonly<Record<string, string>> = {
-  DE: '18n', GB: '4a14n', FR: '10n11c2n', ES: '20n', IT: '1a10n12c', NL: '4a10n', BE: '12n', CH: '5n12c',
-  AT: '16n', PL: '24n', PT: '21n', IE: '4a14n', NO: '11n', SE: '20n', DK: '14n', FI: '14n', SA: '2n18c',
+  DE: '18n',
+  GB: '4a14n',
+  FR: '10n11c2n',
+  ES: '20n',
+  IT: '1a10n12c',
+  NL: '4a10n',
+  BE: '12n',
+  CH: '5n12c',
+  AT: '16n',
+  PL: '24n',
+  PT: '21n',
+  IE: '4a14n',
+  NO: '11n',
+  SE: '20n',
+  DK: '14n',
+  FI: '14n',
+  SA: '2n18c',
 };
 
 function bbanMatches(bban: string, shape: string): boolean {
@@ -138,7 +234,7 @@ export function ibanCheckDigits(country: string, bban: string): string {
 export function abaValid(d: string): boolean {
   if (d.length !== 9) return false;
   const p = Number(d.slice(0, 2));
-  if (!((p <= 12) || (p >= 21 && p <= 32) || (p >= 61 && p <= 72) || p === 80)) return false;
+  if (!(p <= 12 || (p >= 21 && p <= 32) || (p >= 61 && p <= 72) || p === 80)) return false;
   const n = (i: number): number => d.charCodeAt(i) - 48;
   const s = 3 * (n(0) + n(3) + n(6)) + 7 * (n(1) + n(4) + n(7)) + (n(2) + n(5) + n(8));
   return s % 10 === 0 && d !== '000000000';
@@ -165,7 +261,9 @@ export function ssnValid(d: string): boolean {
 export function itinValid(d: string): boolean {
   if (d.length !== 9 || d[0] !== '9') return false;
   const g = Number(d.slice(3, 5));
-  return (g >= 50 && g <= 65) || (g >= 70 && g <= 88) || (g >= 90 && g <= 92) || (g >= 94 && g <= 99);
+  return (
+    (g >= 50 && g <= 65) || (g >= 70 && g <= 88) || (g >= 90 && g <= 92) || (g >= 94 && g <= 99)
+  );
 }
 
 export function sinValid(d: string): boolean {
@@ -242,7 +340,9 @@ export function nifValid(v: string): boolean {
   return nifLetter(Number(digits)) === v[v.length - 1];
 }
 
-const CF_ODD = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
+const CF_ODD = [
+  1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
+];
 export function itFiscalCheckChar(body: string): string {
   let s = 0;
   for (let i = 0; i < 15; i++) {
@@ -278,18 +378,27 @@ const B58_MAP = new Int8Array(128).fill(-1);
 for (let i = 0; i < B58.length; i++) B58_MAP[B58.charCodeAt(i)] = i;
 
 export function base58Decode(s: string): Buffer | null {
-  let n = 0n;
+  // Schoolbook base conversion on bytes (little-endian while building): no BigInt per digit.
+  const bytes: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    const v = c < 128 ? B58_MAP[c] : -1;
-    if (v < 0) return null;
-    n = n * 58n + BigInt(v);
+    let carry = c < 128 ? B58_MAP[c] : -1;
+    if (carry < 0) return null;
+    for (let k = 0; k < bytes.length; k++) {
+      carry += bytes[k] * 58;
+      bytes[k] = carry & 0xff;
+      carry >>= 8;
+    }
+    while (carry > 0) {
+      bytes.push(carry & 0xff);
+      carry >>= 8;
+    }
   }
-  let hex = n === 0n ? '' : n.toString(16);
-  if (hex.length % 2) hex = '0' + hex;
   let zeros = 0;
   while (zeros < s.length && s[zeros] === '1') zeros++;
-  return Buffer.concat([Buffer.alloc(zeros), Buffer.from(hex, 'hex')]);
+  const out = Buffer.alloc(zeros + bytes.length);
+  for (let k = 0; k < bytes.length; k++) out[out.length - 1 - k] = bytes[k];
+  return out;
 }
 
 export function base58Encode(buf: Buffer): string {
@@ -369,22 +478,29 @@ export const BECH32_ALPHABET = BECH32_CHARSET;
 // Keccak-256 (the pre-NIST padding Ethereum uses; node's sha3-256 differs), on 32-bit
 // halves: BigInt lanes cost ~1 ms per hash, this ~10 µs.
 const RC_HI = new Uint32Array([
-  0x00000000, 0x00000000, 0x80000000, 0x80000000, 0x00000000, 0x00000000, 0x80000000, 0x80000000, 0x00000000, 0x00000000,
-  0x00000000, 0x00000000, 0x00000000, 0x80000000, 0x80000000, 0x80000000, 0x80000000, 0x80000000, 0x00000000, 0x80000000,
-  0x80000000, 0x80000000, 0x00000000, 0x80000000,
+  0x00000000, 0x00000000, 0x80000000, 0x80000000, 0x00000000, 0x00000000, 0x80000000, 0x80000000,
+  0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x80000000, 0x80000000, 0x80000000,
+  0x80000000, 0x80000000, 0x00000000, 0x80000000, 0x80000000, 0x80000000, 0x00000000, 0x80000000,
 ]);
 const RC_LO = new Uint32Array([
-  0x00000001, 0x00008082, 0x0000808a, 0x80008000, 0x0000808b, 0x80000001, 0x80008081, 0x00008009, 0x0000008a, 0x00000088,
-  0x80008009, 0x8000000a, 0x8000808b, 0x0000008b, 0x00008089, 0x00008003, 0x00008002, 0x00000080, 0x0000800a, 0x8000000a,
-  0x80008081, 0x00008080, 0x80000001, 0x80008008,
+  0x00000001, 0x00008082, 0x0000808a, 0x80008000, 0x0000808b, 0x80000001, 0x80008081, 0x00008009,
+  0x0000008a, 0x00000088, 0x80008009, 0x8000000a, 0x8000808b, 0x0000008b, 0x00008089, 0x00008003,
+  0x00008002, 0x00000080, 0x0000800a, 0x8000000a, 0x80008081, 0x00008080, 0x80000001, 0x80008008,
 ]);
-const ROT = [0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14];
+const ROT = [
+  0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14,
+];
+
+// Rho-pi: lane i moves to PI_TO[i] rotated left by ROT[i]; scratch lanes are reused.
+const PI_TO = new Int32Array(25);
+for (let x = 0; x < 5; x++)
+  for (let y = 0; y < 5; y++) PI_TO[x + 5 * y] = y + 5 * ((2 * x + 3 * y) % 5);
+const cLo = new Uint32Array(5);
+const cHi = new Uint32Array(5);
+const bLo = new Uint32Array(25);
+const bHi = new Uint32Array(25);
 
 function keccakF(lo: Uint32Array, hi: Uint32Array): void {
-  const cLo = new Uint32Array(5);
-  const cHi = new Uint32Array(5);
-  const bLo = new Uint32Array(25);
-  const bHi = new Uint32Array(25);
   for (let round = 0; round < 24; round++) {
     for (let x = 0; x < 5; x++) {
       cLo[x] = lo[x] ^ lo[x + 5] ^ lo[x + 10] ^ lo[x + 15] ^ lo[x + 20];
@@ -400,30 +516,27 @@ function keccakF(lo: Uint32Array, hi: Uint32Array): void {
         hi[y + x] ^= dHi;
       }
     }
-    for (let x = 0; x < 5; x++) {
-      for (let y = 0; y < 5; y++) {
-        const i = x + 5 * y;
-        const j = y + 5 * ((2 * x + 3 * y) % 5);
-        let l = lo[i];
-        let h = hi[i];
-        let r = ROT[i];
-        if (r >= 32) {
-          const t = l;
-          l = h;
-          h = t;
-          r -= 32;
-        }
-        if (r === 0) {
-          bLo[j] = l;
-          bHi[j] = h;
-        } else {
-          bLo[j] = (l << r) | (h >>> (32 - r));
-          bHi[j] = (h << r) | (l >>> (32 - r));
-        }
+    for (let i = 0; i < 25; i++) {
+      const j = PI_TO[i];
+      let l = lo[i];
+      let h = hi[i];
+      let r = ROT[i];
+      if (r >= 32) {
+        const t = l;
+        l = h;
+        h = t;
+        r -= 32;
+      }
+      if (r === 0) {
+        bLo[j] = l;
+        bHi[j] = h;
+      } else {
+        bLo[j] = (l << r) | (h >>> (32 - r));
+        bHi[j] = (h << r) | (l >>> (32 - r));
       }
     }
-    for (let x = 0; x < 5; x++) {
-      for (let y = 0; y < 25; y += 5) {
+    for (let y = 0; y < 25; y += 5) {
+      for (let x = 0; x < 5; x++) {
         lo[y + x] = bLo[y + x] ^ (~bLo[y + ((x + 1) % 5)] & bLo[y + ((x + 2) % 5)]);
         hi[y + x] = bHi[y + x] ^ (~bHi[y + ((x + 1) % 5)] & bHi[y + ((x + 2) % 5)]);
       }
@@ -461,6 +574,7 @@ export function eip55Checksum(hex40: string): string {
   const lower = hex40.toLowerCase();
   const hash = keccak256(Buffer.from(lower, 'ascii')).toString('hex');
   let out = '';
-  for (let i = 0; i < 40; i++) out += parseInt(hash[i], 16) >= 8 ? lower[i].toUpperCase() : lower[i];
+  for (let i = 0; i < 40; i++)
+    out += parseInt(hash[i], 16) >= 8 ? lower[i].toUpperCase() : lower[i];
   return out;
 }

@@ -73,14 +73,34 @@ describe('detect: secrets', () => {
   const gh = 'ghp_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
   it.each<[string, EntityType, string]>([
     ['AKIAIOSFODNN7EXAMPLE', 'AWS_ACCESS_KEY', 'AKIAIOSFODNN7EXAMPLE'],
-    ['aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'AWS_SECRET_KEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+    [
+      'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'AWS_SECRET_KEY',
+      'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    ],
     [`token ${gh}`, 'GITHUB_TOKEN', gh],
     ['glpat-xY7zAbCdEfGhIjKlMnOp', 'GITLAB_TOKEN', 'glpat-xY7zAbCdEfGhIjKlMnOp'],
-    ['xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', 'SLACK_TOKEN', 'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx'],
+    [
+      'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx',
+      'SLACK_TOKEN',
+      'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx',
+    ],
     ['sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'STRIPE_KEY', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'],
-    ['OPENAI=sk-proj-abcDEF123ghiJKL456mnoPQR789stu', 'OPENAI_API_KEY', 'sk-proj-abcDEF123ghiJKL456mnoPQR789stu'],
-    ['sk-ant-api03-' + 'aB3'.repeat(30) + ' end', 'ANTHROPIC_API_KEY', 'sk-ant-api03-' + 'aB3'.repeat(30)],
-    ['key=AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI', 'GOOGLE_API_KEY', 'AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI'],
+    [
+      'OPENAI=sk-proj-abcDEF123ghiJKL456mnoPQR789stu',
+      'OPENAI_API_KEY',
+      'sk-proj-abcDEF123ghiJKL456mnoPQR789stu',
+    ],
+    [
+      'sk-ant-api03-' + 'aB3'.repeat(30) + ' end',
+      'ANTHROPIC_API_KEY',
+      'sk-ant-api03-' + 'aB3'.repeat(30),
+    ],
+    [
+      'key=AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI',
+      'GOOGLE_API_KEY',
+      'AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI',
+    ],
     ['password: Tr0ub4dor&3', 'PASSWORD', 'Tr0ub4dor&3'],
     ['"client_secret": "q8Zr3XvP9mT2wLk7Yb4N"', 'SECRET', 'q8Zr3XvP9mT2wLk7Yb4N'],
   ])('%s → %s', (text, type, value) => {
@@ -88,9 +108,11 @@ describe('detect: secrets', () => {
   });
 
   it('finds a JWT and a PEM private key block', () => {
-    const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+    const jwt =
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
     expect(found(`Authorization: Bearer ${jwt}`)).toContainEqual(['JWT', jwt]);
-    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nabc+/=\n-----END RSA PRIVATE KEY-----';
+    const pem =
+      '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nabc+/=\n-----END RSA PRIVATE KEY-----';
     expect(found(`key:\n${pem}\nbye`)).toEqual([['PRIVATE_KEY', pem]]);
   });
 
@@ -155,7 +177,9 @@ describe('detect: options', () => {
   });
 
   it('applies per-type thresholds and allow lists', () => {
-    expect(detect(text, { thresholds: { EMAIL_ADDRESS: 0.95 } }).map((f) => f.type)).toEqual(['CREDIT_CARD']);
+    expect(detect(text, { thresholds: { EMAIL_ADDRESS: 0.95 } }).map((f) => f.type)).toEqual([
+      'CREDIT_CARD',
+    ]);
     expect(detect(text, { allowList: ['JOE@example.com', '4111111111111111'] })).toEqual([]);
   });
 

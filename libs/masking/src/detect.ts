@@ -1,14 +1,30 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import {
-  AFTER_WINDOW, BEFORE_WINDOW, CONTEXT_BOOST, CONTEXT_WORDS, DEFAULT_CONTEXT_BOOST, NEGATIVE_PENALTY, NEGATIVE_TYPES,
-  NEGATIVE_WINDOW, NEGATIVE_WORDS, anyWord, anyWordIn,
+  AFTER_WINDOW,
+  BEFORE_WINDOW,
+  CONTEXT_BOOST,
+  CONTEXT_WORDS,
+  DEFAULT_CONTEXT_BOOST,
+  NEGATIVE_PENALTY,
+  NEGATIVE_TYPES,
+  NEGATIVE_WINDOW,
+  NEGATIVE_WORDS,
+  anyWord,
+  anyWordIn,
 } from './context';
 import { ENTITY_TYPES, type EntityType } from './entities';
 import { type NormalizedMap, normalizeMap, originalEnd, originalStart } from './normalize';
 import { scanEmails, scanUrls } from './recognizers/email-url';
 import { scanDigitRuns } from './recognizers/numeric';
 import {
-  scanCrypto, scanIbans, scanIpv6, scanLetterIds, scanMacs, scanPersons, scanSwift, scanTextDates,
+  scanCrypto,
+  scanIbans,
+  scanIpv6,
+  scanLetterIds,
+  scanMacs,
+  scanPersons,
+  scanSwift,
+  scanTextDates,
 } from './recognizers/patterns';
 import { scanPhones } from './recognizers/phone';
 import { scanCredentialValues, scanSecrets } from './recognizers/secrets';
@@ -41,7 +57,19 @@ export interface DetectOptions {
 }
 
 export const DEFAULT_MIN_SCORE = 0.5;
-export const DEFAULT_PHONE_REGIONS: readonly CountryCode[] = ['US', 'GB', 'DE', 'FR', 'IN', 'AU', 'CA', 'BR', 'ES', 'IT', 'SG'];
+export const DEFAULT_PHONE_REGIONS: readonly CountryCode[] = [
+  'US',
+  'GB',
+  'DE',
+  'FR',
+  'IN',
+  'AU',
+  'CA',
+  'BR',
+  'ES',
+  'IT',
+  'SG',
+];
 const ALL_TYPES: ReadonlySet<EntityType> = new Set(ENTITY_TYPES);
 
 interface Candidate {
@@ -65,8 +93,20 @@ export interface DetectResult {
 }
 
 const SCANNERS: readonly ((input: ScanInput) => void)[] = [
-  scanSecrets, scanCredentialValues, scanEmails, scanUrls, scanDigitRuns, scanPhones, scanIbans, scanSwift, scanMacs,
-  scanIpv6, scanCrypto, scanLetterIds, scanTextDates, scanPersons,
+  scanSecrets,
+  scanCredentialValues,
+  scanEmails,
+  scanUrls,
+  scanDigitRuns,
+  scanPhones,
+  scanIbans,
+  scanSwift,
+  scanMacs,
+  scanIpv6,
+  scanCrypto,
+  scanLetterIds,
+  scanTextDates,
+  scanPersons,
 ];
 
 function canonicalAllow(s: string): string {
@@ -108,7 +148,10 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
     }
     if (!positive && negative) {
       const lo = Math.max(0, c.s - NEGATIVE_WINDOW);
-      const hit = lower.length > 0 ? anyWordIn(lower, lo, c.s, NEGATIVE_WORDS) : anyWord(nt.slice(lo, c.s).toLowerCase(), NEGATIVE_WORDS);
+      const hit =
+        lower.length > 0
+          ? anyWordIn(lower, lo, c.s, NEGATIVE_WORDS)
+          : anyWord(nt.slice(lo, c.s).toLowerCase(), NEGATIVE_WORDS);
       if (hit) c.score = Math.max(0, c.score - NEGATIVE_PENALTY);
     }
   }
@@ -129,7 +172,11 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
     if (allow.size > 0) {
       const v = nt.slice(c.s, c.e);
       if (allow.has(v.toLowerCase()) || allow.has(canonicalAllow(v))) return false;
-      if (norm.startDelta !== null && allow.has(text.slice(originalStart(norm, c.s), originalEnd(norm, c.e - 1)).toLowerCase())) return false;
+      if (
+        norm.startDelta !== null &&
+        allow.has(text.slice(originalStart(norm, c.s), originalEnd(norm, c.e - 1)).toLowerCase())
+      )
+        return false;
     }
     return true;
   });
@@ -156,35 +203,62 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
   const findings = chosen.map((c): InternalFinding => {
     const start = originalStart(norm, c.s);
     const end = originalEnd(norm, c.e - 1);
-    return { type: c.type, start, end, score: Math.round(c.score * 100) / 100, validator: c.validator, normStart: c.s, normEnd: c.e };
+    return {
+      type: c.type,
+      start,
+      end,
+      score: Math.round(c.score * 100) / 100,
+      validator: c.validator,
+      normStart: c.s,
+      normEnd: c.e,
+    };
   });
   return { norm, findings };
 }
 
 function inWindow(lower: string, c: Candidate, words: readonly string[]): boolean {
-  return anyWordIn(lower, Math.max(0, c.s - BEFORE_WINDOW), c.s, words) || anyWordIn(lower, c.e, Math.min(lower.length, c.e + AFTER_WINDOW), words);
+  return (
+    anyWordIn(lower, Math.max(0, c.s - BEFORE_WINDOW), c.s, words) ||
+    anyWordIn(lower, c.e, Math.min(lower.length, c.e + AFTER_WINDOW), words)
+  );
 }
 
 function window(nt: string, c: Candidate): string {
-  return nt.slice(Math.max(0, c.s - BEFORE_WINDOW), c.s).toLowerCase() + ' | ' + nt.slice(c.e, c.e + AFTER_WINDOW).toLowerCase();
+  return (
+    nt.slice(Math.max(0, c.s - BEFORE_WINDOW), c.s).toLowerCase() +
+    ' | ' +
+    nt.slice(c.e, c.e + AFTER_WINDOW).toLowerCase()
+  );
 }
 
 function isWordCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 }
 
-function addDenyList(nt: string, denyList: Partial<Record<EntityType, readonly string[]>>, out: Candidate[]): void {
+function addDenyList(
+  nt: string,
+  denyList: Partial<Record<EntityType, readonly string[]>>,
+  out: Candidate[],
+): void {
   const lower = nt.toLowerCase();
-  for (const [type, terms] of Object.entries(denyList) as [EntityType, readonly string[] | undefined][]) {
+  for (const [type, terms] of Object.entries(denyList) as [
+    EntityType,
+    readonly string[] | undefined,
+  ][]) {
     for (const raw of terms ?? []) {
       const term = raw.trim().toLowerCase();
       if (term.length === 0) continue;
       let k = lower.indexOf(term);
       while (k !== -1) {
         const e = k + term.length;
-        const okBefore = k === 0 || !isWordCode(lower.charCodeAt(k - 1)) || !isWordCode(term.charCodeAt(0));
-        const okAfter = e >= lower.length || !isWordCode(lower.charCodeAt(e)) || !isWordCode(term.charCodeAt(term.length - 1));
-        if (okBefore && okAfter) out.push({ type, s: k, e, score: 1, validator: 'deny-list', check: undefined });
+        const okBefore =
+          k === 0 || !isWordCode(lower.charCodeAt(k - 1)) || !isWordCode(term.charCodeAt(0));
+        const okAfter =
+          e >= lower.length ||
+          !isWordCode(lower.charCodeAt(e)) ||
+          !isWordCode(term.charCodeAt(term.length - 1));
+        if (okBefore && okAfter)
+          out.push({ type, s: k, e, score: 1, validator: 'deny-list', check: undefined });
         k = lower.indexOf(term, e);
       }
     }
@@ -193,5 +267,11 @@ function addDenyList(nt: string, denyList: Partial<Record<EntityType, readonly s
 
 /** Public projection: no normalized offsets. */
 export function detect(text: string, options?: DetectOptions): Finding[] {
-  return detectInternal(text, options).findings.map(({ type, start, end, score, validator }) => ({ type, start, end, score, validator }));
+  return detectInternal(text, options).findings.map(({ type, start, end, score, validator }) => ({
+    type,
+    start,
+    end,
+    score,
+    validator,
+  }));
 }

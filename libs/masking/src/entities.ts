@@ -52,7 +52,11 @@ export const SECRET_ENTITY_TYPES = [
   'SECRET',
 ] as const;
 
-export const ENTITY_TYPES = [...GLOBAL_ENTITY_TYPES, ...COUNTRY_ENTITY_TYPES, ...SECRET_ENTITY_TYPES] as const;
+export const ENTITY_TYPES = [
+  ...GLOBAL_ENTITY_TYPES,
+  ...COUNTRY_ENTITY_TYPES,
+  ...SECRET_ENTITY_TYPES,
+] as const;
 
 export type EntityType = (typeof ENTITY_TYPES)[number];
 

@@ -2,9 +2,26 @@ import { createHmac } from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { parse as parseDomain } from 'tldts';
 import {
-  abaValid, base58CheckEncode, base58Decode, bech32Encode, bech32Variant, BECH32_ALPHABET, cpfValid, deTaxIdValid,
-  eip55Checksum, ibanCheckDigits, ibanValid, itFiscalCheckChar, itinValid, luhnCheckDigit, nhsValid, nifLetter,
-  nricCheckChar, ssnValid, tfnValid, verhoeffCheckDigit,
+  abaValid,
+  base58CheckEncode,
+  base58Decode,
+  bech32Encode,
+  bech32Variant,
+  BECH32_ALPHABET,
+  cpfValid,
+  deTaxIdValid,
+  eip55Checksum,
+  ibanCheckDigits,
+  ibanValid,
+  itFiscalCheckChar,
+  itinValid,
+  luhnCheckDigit,
+  nhsValid,
+  nifLetter,
+  nricCheckChar,
+  ssnValid,
+  tfnValid,
+  verhoeffCheckDigit,
 } from './checksums';
 import type { EntityType } from './entities';
 import { cardNetwork } from './recognizers/numeric';
@@ -20,7 +37,10 @@ export class Rng {
   ) {}
   private byte(): number {
     if (this.pos >= this.buf.length) {
-      this.buf = createHmac('sha256', this.key).update(this.seed).update(String(this.counter++)).digest();
+      this.buf = createHmac('sha256', this.key)
+        .update(this.seed)
+        .update(String(this.counter++))
+        .digest();
       this.pos = 0;
     }
     return this.buf[this.pos++];
@@ -57,7 +77,11 @@ export function shapeFake(rng: Rng, s: string, keep = 0): string {
 }
 
 /** Put `digits` back into the positions of the digits of `format`. */
-function reformat(format: string, chars: string, isSlot: (c: string) => boolean = (c) => c >= '0' && c <= '9'): string {
+function reformat(
+  format: string,
+  chars: string,
+  isSlot: (c: string) => boolean = (c) => c >= '0' && c <= '9',
+): string {
   let k = 0;
   let out = '';
   for (const ch of format) out += isSlot(ch) && k < chars.length ? chars[k++] : ch;
@@ -81,8 +105,42 @@ function until(rng: Rng, gen: () => string, ok: (s: string) => boolean, tries = 
   return s;
 }
 
-const FIRST = ['Alex', 'Sam', 'Jordan', 'Taylor', 'Morgan', 'Casey', 'Robin', 'Jamie', 'Avery', 'Riley', 'Quinn', 'Drew', 'Kim', 'Lee', 'Noa', 'Eli'];
-const LAST = ['Smith', 'Garcia', 'Müller', 'Rossi', 'Dubois', 'Silva', 'Novak', 'Tanaka', 'Kumar', 'Nguyen', 'Brown', 'Jensen', 'Kowalski', 'Haddad', 'Okafor', 'Ivanova'];
+const FIRST = [
+  'Alex',
+  'Sam',
+  'Jordan',
+  'Taylor',
+  'Morgan',
+  'Casey',
+  'Robin',
+  'Jamie',
+  'Avery',
+  'Riley',
+  'Quinn',
+  'Drew',
+  'Kim',
+  'Lee',
+  'Noa',
+  'Eli',
+];
+const LAST = [
+  'Smith',
+  'Garcia',
+  'Müller',
+  'Rossi',
+  'Dubois',
+  'Silva',
+  'Novak',
+  'Tanaka',
+  'Kumar',
+  'Nguyen',
+  'Brown',
+  'Jensen',
+  'Kowalski',
+  'Haddad',
+  'Okafor',
+  'Ivanova',
+];
 
 /**
  * A format-preserving fake derived from (key, type, value). Where the type has a
@@ -95,35 +153,78 @@ export function fakeValue(type: EntityType, value: string, rng: Rng): string {
     case 'CREDIT_CARD': {
       const keep = d.slice(0, 4);
       const net = cardNetwork(d);
-      const out = until(rng, () => {
-        const body = keep + randomDigits(rng, d.length - 5);
-        return body + luhnCheckDigit(body);
-      }, (s) => cardNetwork(s) === net && s !== d);
+      const out = until(
+        rng,
+        () => {
+          const body = keep + randomDigits(rng, d.length - 5);
+          return body + luhnCheckDigit(body);
+        },
+        (s) => cardNetwork(s) === net && s !== d,
+      );
       return reformat(value, out);
     }
     case 'IMEI':
     case 'CA_SIN': {
-      const body = (type === 'CA_SIN' ? rng.pick('1234567') : rng.pick('1234567')) + randomDigits(rng, d.length - 2);
+      const body =
+        (type === 'CA_SIN' ? rng.pick('1234567') : rng.pick('1234567')) +
+        randomDigits(rng, d.length - 2);
       return reformat(value, body + luhnCheckDigit(body));
     }
     case 'IN_AADHAAR': {
       const body = rng.pick('23456789') + randomDigits(rng, 10);
       return reformat(value, body + verhoeffCheckDigit(body));
     }
-    case 'US_SSN': return reformat(value, until(rng, () => randomDigits(rng, 9), (s) => ssnValid(s) && s !== d));
-    case 'US_ITIN': return reformat(value, until(rng, () => '9' + randomDigits(rng, 8), itinValid));
-    case 'US_BANK_ROUTING': return reformat(value, until(rng, () => '0' + randomDigits(rng, 8), abaValid));
-    case 'UK_NHS': return reformat(value, until(rng, () => randomDigits(rng, 10), nhsValid));
-    case 'AU_TFN': return reformat(value, until(rng, () => randomDigits(rng, d.length), tfnValid));
-    case 'BR_CPF': return reformat(value, until(rng, () => randomDigits(rng, 11), cpfValid));
-    case 'DE_TAX_ID': return reformat(value, until(rng, () => rng.pick('123456789') + randomDigits(rng, 10), deTaxIdValid, 2000));
+    case 'US_SSN':
+      return reformat(
+        value,
+        until(
+          rng,
+          () => randomDigits(rng, 9),
+          (s) => ssnValid(s) && s !== d,
+        ),
+      );
+    case 'US_ITIN':
+      return reformat(
+        value,
+        until(rng, () => '9' + randomDigits(rng, 8), itinValid),
+      );
+    case 'US_BANK_ROUTING':
+      return reformat(
+        value,
+        until(rng, () => '0' + randomDigits(rng, 8), abaValid),
+      );
+    case 'UK_NHS':
+      return reformat(
+        value,
+        until(rng, () => randomDigits(rng, 10), nhsValid),
+      );
+    case 'AU_TFN':
+      return reformat(
+        value,
+        until(rng, () => randomDigits(rng, d.length), tfnValid),
+      );
+    case 'BR_CPF':
+      return reformat(
+        value,
+        until(rng, () => randomDigits(rng, 11), cpfValid),
+      );
+    case 'DE_TAX_ID':
+      return reformat(
+        value,
+        until(rng, () => rng.pick('123456789') + randomDigits(rng, 10), deTaxIdValid, 2000),
+      );
     case 'IBAN_CODE': {
       const compactValue = value.replace(/[ -]/g, '').toUpperCase();
       const country = compactValue.slice(0, 2);
-      const out = until(rng, () => {
-        const bban = shapeFake(rng, compactValue.slice(4));
-        return country + ibanCheckDigits(country, bban) + bban;
-      }, ibanValid, 50);
+      const out = until(
+        rng,
+        () => {
+          const bban = shapeFake(rng, compactValue.slice(4));
+          return country + ibanCheckDigits(country, bban) + bban;
+        },
+        ibanValid,
+        50,
+      );
       return reformat(value, out, (c) => /[A-Za-z0-9]/.test(c));
     }
     case 'ES_NIF': {
@@ -158,31 +259,55 @@ export function fakeValue(type: EntityType, value: string, rng: Rng): string {
       const domain = value.slice(at + 1);
       const suffix = parseDomain(domain).publicSuffix ?? '';
       const label = domain.slice(0, Math.max(0, domain.length - suffix.length - 1));
-      return shapeFake(rng, value.slice(0, at).toLowerCase()) + '@' + shapeFake(rng, label.toLowerCase()) + '.' + suffix;
+      return (
+        shapeFake(rng, value.slice(0, at).toLowerCase()) +
+        '@' +
+        shapeFake(rng, label.toLowerCase()) +
+        '.' +
+        suffix
+      );
     }
     case 'PHONE_NUMBER': {
       const parsed = value.trim().startsWith('+') ? parsePhoneNumberFromString(value) : undefined;
       const keep = parsed !== undefined ? parsed.countryCallingCode.length + 3 : 3;
       const digitsKept = d.slice(0, keep);
-      const out = until(rng, () => digitsKept + randomDigits(rng, d.length - keep), (s) => {
-        const p = parsePhoneNumberFromString(reformat(value, s), 'US');
-        return s !== d && p !== undefined && p.isValid();
-      }, 50);
+      const out = until(
+        rng,
+        () => digitsKept + randomDigits(rng, d.length - keep),
+        (s) => {
+          const p = parsePhoneNumberFromString(reformat(value, s), 'US');
+          return s !== d && p !== undefined && p.isValid();
+        },
+        50,
+      );
       return reformat(value, out);
     }
     case 'IP_ADDRESS': {
-      if (value.includes(':')) return shapeFake(rng, value.toLowerCase()).replace(/[g-z]/g, () => rng.pick('abcdef'));
+      if (value.includes(':'))
+        return shapeFake(rng, value.toLowerCase()).replace(/[g-z]/g, () => rng.pick('abcdef'));
       return [10, 1 + rng.int(254), rng.int(256), 1 + rng.int(254)].join('.');
     }
     case 'MAC_ADDRESS':
-      return shapeFake(rng, value).replace(/[G-Z]/g, () => rng.pick('ABCDEF')).replace(/[g-z]/g, () => rng.pick('abcdef'));
-    case 'CRYPTO': return fakeCrypto(value, rng);
+      return shapeFake(rng, value)
+        .replace(/[G-Z]/g, () => rng.pick('ABCDEF'))
+        .replace(/[g-z]/g, () => rng.pick('abcdef'));
+    case 'CRYPTO':
+      return fakeCrypto(value, rng);
     case 'PERSON': {
       const words = value.split(' ');
-      return words.map((_, i) => (i === 0 && words.length > 1 ? FIRST[rng.int(FIRST.length)] : LAST[rng.int(LAST.length)])).join(' ');
+      return words
+        .map((_, i) =>
+          i === 0 && words.length > 1 ? FIRST[rng.int(FIRST.length)] : LAST[rng.int(LAST.length)],
+        )
+        .join(' ');
     }
     case 'DATE_OF_BIRTH': {
-      return until(rng, () => shapeFake(rng, value).replace(/\b\d{4}\b/, () => String(1940 + rng.int(60))), (s) => /\b(19|20)\d\d\b/.test(s), 20);
+      return until(
+        rng,
+        () => shapeFake(rng, value).replace(/\b\d{4}\b/, () => String(1940 + rng.int(60))),
+        (s) => /\b(19|20)\d\d\b/.test(s),
+        20,
+      );
     }
     case 'URL': {
       const k = value.indexOf('://');

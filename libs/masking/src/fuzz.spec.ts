@@ -30,7 +30,12 @@ function randomUnicode(n: number, rnd: () => number): string {
   const parts: string[] = [];
   for (let i = 0; i < n; i++) {
     const r = rnd();
-    const cp = r < 0.5 ? 32 + Math.floor(rnd() * 95) : r < 0.8 ? Math.floor(rnd() * 0x3000) : Math.floor(rnd() * 0x10ffff);
+    const cp =
+      r < 0.5
+        ? 32 + Math.floor(rnd() * 95)
+        : r < 0.8
+          ? Math.floor(rnd() * 0x3000)
+          : Math.floor(rnd() * 0x10ffff);
     parts.push(cp >= 0xd800 && cp <= 0xdfff ? '\uFFFD' : String.fromCodePoint(cp));
   }
   return parts.join('');
@@ -50,7 +55,8 @@ describe('robustness', () => {
   it('survives random unicode, lone surrogates and control characters, with findings inside the text', () => {
     const rnd = seeded(42);
     for (let i = 0; i < 200; i++) {
-      const text = randomUnicode(200 + Math.floor(rnd() * 500), rnd) + '\uD800 joe@example.com \u0000\uDFFF';
+      const text =
+        randomUnicode(200 + Math.floor(rnd() * 500), rnd) + '\uD800 joe@example.com \u0000\uDFFF';
       const findings = detect(text);
       for (const f of findings) {
         expect(f.start).toBeGreaterThanOrEqual(0);
@@ -58,7 +64,9 @@ describe('robustness', () => {
         expect(f.end).toBeGreaterThan(f.start);
       }
       expect(findings.map((f) => f.type)).toContain('EMAIL_ADDRESS');
-      expect(mask(text, { entities: { EMAIL_ADDRESS: { strategy: 'redact' } } }).text).not.toContain('joe@example.com');
+      expect(
+        mask(text, { entities: { EMAIL_ADDRESS: { strategy: 'redact' } } }).text,
+      ).not.toContain('joe@example.com');
     }
   });
 
@@ -67,7 +75,10 @@ describe('robustness', () => {
     const small = gen(100_000);
     const large = gen(1_000_000);
     detect(small); // warm-up
-    const tSmall = Math.max(timeMs(() => detect(small)), 1);
+    const tSmall = Math.max(
+      timeMs(() => detect(small)),
+      1,
+    );
     const tLarge = timeMs(() => detect(large));
     // Linear is ×10; quadratic would be ×100. Generous bound for noisy 2-core CI machines.
     expect(tLarge / tSmall).toBeLessThan(30);

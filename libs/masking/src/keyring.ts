@@ -10,7 +10,8 @@ export interface Keyring {
   readonly keys: Readonly<Record<string, Uint8Array>>;
 }
 
-export type MaskingErrorCode = 'KEYRING_REQUIRED' | 'UNKNOWN_KEY_ID' | 'INVALID_KEY' | 'INVALID_TOKEN' | 'INVALID_RULE';
+export type MaskingErrorCode =
+  'KEYRING_REQUIRED' | 'UNKNOWN_KEY_ID' | 'INVALID_KEY' | 'INVALID_TOKEN' | 'INVALID_RULE';
 
 /** Domain error; messages name key ids at most, never key material or input text. */
 export class MaskingError extends Error {
@@ -30,13 +31,23 @@ const PURPOSE_LENGTH: Record<KeyPurpose, number> = { hash: 32, tokenize: 64, fak
 
 const derived = new WeakMap<Uint8Array, Map<KeyPurpose, Buffer>>();
 
-export function subKey(keyring: Keyring | undefined, purpose: KeyPurpose, keyId?: string): { keyId: string; key: Buffer } {
-  if (keyring === undefined) throw new MaskingError('KEYRING_REQUIRED', `strategy needs a keyring (${purpose})`);
+export function subKey(
+  keyring: Keyring | undefined,
+  purpose: KeyPurpose,
+  keyId?: string,
+): { keyId: string; key: Buffer } {
+  if (keyring === undefined)
+    throw new MaskingError('KEYRING_REQUIRED', `strategy needs a keyring (${purpose})`);
   const id = keyId ?? keyring.activeKeyId;
-  if (!KEY_ID_RE.test(id)) throw new MaskingError('UNKNOWN_KEY_ID', 'key id must match [A-Za-z0-9]{1,32}');
-  const master = Object.prototype.hasOwnProperty.call(keyring.keys, id) ? keyring.keys[id] : undefined;
-  if (master === undefined) throw new MaskingError('UNKNOWN_KEY_ID', `no key with id "${id}" in the keyring`);
-  if (master.length < 16) throw new MaskingError('INVALID_KEY', `key "${id}" is shorter than 16 bytes`);
+  if (!KEY_ID_RE.test(id))
+    throw new MaskingError('UNKNOWN_KEY_ID', 'key id must match [A-Za-z0-9]{1,32}');
+  const master = Object.prototype.hasOwnProperty.call(keyring.keys, id)
+    ? keyring.keys[id]
+    : undefined;
+  if (master === undefined)
+    throw new MaskingError('UNKNOWN_KEY_ID', `no key with id "${id}" in the keyring`);
+  if (master.length < 16)
+    throw new MaskingError('INVALID_KEY', `key "${id}" is shorter than 16 bytes`);
   let perKey = derived.get(master);
   if (perKey === undefined) {
     perKey = new Map();
@@ -44,7 +55,15 @@ export function subKey(keyring: Keyring | undefined, purpose: KeyPurpose, keyId?
   }
   let key = perKey.get(purpose);
   if (key === undefined) {
-    key = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `embargo/masking/${purpose}/v1`, PURPOSE_LENGTH[purpose]));
+    key = Buffer.from(
+      hkdfSync(
+        'sha256',
+        master,
+        Buffer.alloc(0),
+        `embargo/masking/${purpose}/v1`,
+        PURPOSE_LENGTH[purpose],
+      ),
+    );
     perKey.set(purpose, key);
   }
   return { keyId: id, key };

@@ -60,8 +60,10 @@ function keepLast(original: string, n: number, maskChar: string): string {
 
 function validateRules(options: MaskOptions): void {
   for (const [type, rule] of Object.entries(options.entities)) {
-    if (!(ENTITY_TYPES as readonly string[]).includes(type)) throw new MaskingError('INVALID_RULE', `unknown entity type "${type}"`);
-    if (!maskingRuleSchema.safeParse(rule).success) throw new MaskingError('INVALID_RULE', `invalid masking rule for ${type}`);
+    if (!(ENTITY_TYPES as readonly string[]).includes(type))
+      throw new MaskingError('INVALID_RULE', `unknown entity type "${type}"`);
+    if (!maskingRuleSchema.safeParse(rule).success)
+      throw new MaskingError('INVALID_RULE', `invalid masking rule for ${type}`);
   }
 }
 
@@ -84,19 +86,37 @@ export function mask(text: string, options: MaskOptions): MaskResult {
     const rule = options.entities[f.type] ?? options.defaultRule;
     if (rule === undefined) continue;
     out += text.slice(last, f.start);
-    out += apply(rule, f.type, text.slice(f.start, f.end), norm.text.slice(f.normStart, f.normEnd), options.keyring);
+    out += apply(
+      rule,
+      f.type,
+      text.slice(f.start, f.end),
+      norm.text.slice(f.normStart, f.normEnd),
+      options.keyring,
+    );
     last = f.end;
     counts[f.type] = (counts[f.type] ?? 0) + 1;
   }
   out += text.slice(last);
   return {
     text: out,
-    findings: findings.map(({ type, start, end, score, validator }) => ({ type, start, end, score, validator })),
+    findings: findings.map(({ type, start, end, score, validator }) => ({
+      type,
+      start,
+      end,
+      score,
+      validator,
+    })),
     counts,
   };
 }
 
-function apply(rule: MaskingRule, type: EntityType, original: string, normValue: string, keyring: Keyring | undefined): string {
+function apply(
+  rule: MaskingRule,
+  type: EntityType,
+  original: string,
+  normValue: string,
+  keyring: Keyring | undefined,
+): string {
   switch (rule.strategy) {
     case 'redact':
       return '';
@@ -106,11 +126,16 @@ function apply(rule: MaskingRule, type: EntityType, original: string, normValue:
       return keepLast(original, rule.n ?? 4, rule.maskChar ?? '*');
     case 'hash': {
       const { key } = subKey(keyring, 'hash');
-      const hex = createHmac('sha256', key).update(type).update('\0').update(canonical(type, normValue)).digest('hex');
+      const hex = createHmac('sha256', key)
+        .update(type)
+        .update('\0')
+        .update(canonical(type, normValue))
+        .digest('hex');
       return `<${type}:${hex.slice(0, rule.length ?? 12)}>`;
     }
     case 'tokenize':
-      if (keyring === undefined) throw new MaskingError('KEYRING_REQUIRED', 'strategy needs a keyring (tokenize)');
+      if (keyring === undefined)
+        throw new MaskingError('KEYRING_REQUIRED', 'strategy needs a keyring (tokenize)');
       return tokenize(normValue, keyring);
     case 'fake': {
       const { key } = subKey(keyring, 'fake');
@@ -118,7 +143,10 @@ function apply(rule: MaskingRule, type: EntityType, original: string, normValue:
     }
     default: {
       const never: never = rule;
-      throw new MaskingError('INVALID_RULE', `unknown strategy ${String((never as { strategy: string }).strategy)}`);
+      throw new MaskingError(
+        'INVALID_RULE',
+        `unknown strategy ${String((never as { strategy: string }).strategy)}`,
+      );
     }
   }
 }

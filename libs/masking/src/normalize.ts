@@ -17,13 +17,88 @@ export interface NormalizedText {
 
 // Look-alikes of the Latin letters that matter in e-mails, keys and IDs.
 const CONFUSABLES: Record<string, string> = {
-  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
-  ѕ: 's', і: 'i', ї: 'i', ј: 'j', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ɡ: 'g', ı: 'i', ʟ: 'l', ɴ: 'n',
-  А: 'A', В: 'B', Е: 'E', Ё: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', У: 'Y', Х: 'X',
-  Ѕ: 'S', І: 'I', Ї: 'I', Ј: 'J', Һ: 'H', Ԁ: 'D', Ԛ: 'Q', Ԝ: 'W', Ү: 'Y', ү: 'y', Ԍ: 'G', ԍ: 'g',
-  Α: 'A', Β: 'B', Ε: 'E', Ζ: 'Z', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Υ: 'Y', Χ: 'X',
-  α: 'a', β: 'b', ε: 'e', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', γ: 'y', ω: 'w',
-  օ: 'o', ս: 'u', ց: 'g', ո: 'n', հ: 'h',
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  ѕ: 's',
+  і: 'i',
+  ї: 'i',
+  ј: 'j',
+  һ: 'h',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  ɡ: 'g',
+  ı: 'i',
+  ʟ: 'l',
+  ɴ: 'n',
+  А: 'A',
+  В: 'B',
+  Е: 'E',
+  Ё: 'E',
+  К: 'K',
+  М: 'M',
+  Н: 'H',
+  О: 'O',
+  Р: 'P',
+  С: 'C',
+  Т: 'T',
+  У: 'Y',
+  Х: 'X',
+  Ѕ: 'S',
+  І: 'I',
+  Ї: 'I',
+  Ј: 'J',
+  Һ: 'H',
+  Ԁ: 'D',
+  Ԛ: 'Q',
+  Ԝ: 'W',
+  Ү: 'Y',
+  ү: 'y',
+  Ԍ: 'G',
+  ԍ: 'g',
+  Α: 'A',
+  Β: 'B',
+  Ε: 'E',
+  Ζ: 'Z',
+  Η: 'H',
+  Ι: 'I',
+  Κ: 'K',
+  Μ: 'M',
+  Ν: 'N',
+  Ο: 'O',
+  Ρ: 'P',
+  Τ: 'T',
+  Υ: 'Y',
+  Χ: 'X',
+  α: 'a',
+  β: 'b',
+  ε: 'e',
+  ι: 'i',
+  κ: 'k',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  γ: 'y',
+  ω: 'w',
+  օ: 'o',
+  ս: 'u',
+  ց: 'g',
+  ո: 'n',
+  հ: 'h',
 };
 
 const CF_RE = /^[\p{Cf}\p{Mn}\p{Me}]$/u;
@@ -32,6 +107,7 @@ const ZS_RE = /^\p{Zs}$/u;
 const PD_RE = /^\p{Pd}$/u;
 const MARKS_RE = /[\p{Mn}\p{Me}]/gu;
 /** Anything outside printable ASCII, tab, CR and LF sends the text down the slow path. */
+// eslint-disable-next-line no-control-regex -- tab, LF and CR are the allowed controls
 const SUSPICIOUS_RE = /[^\x09\x0A\x0D\x20-\x7E]/;
 
 // Folded form per code point, computed once: a flat table for the BMP, a map above it.
@@ -85,8 +161,8 @@ function fold(cp: number): string {
 
 /**
  * The engine's form of the offset map: normalized unit k comes from original [k + startDelta[k],
- * k + endDelta[k]). Deltas are constant along a run of plain ASCII, so a run costs two native
- * `fill`s instead of a write per character.
+ * k + endDelta[k]). Deltas are constant along a run of plain ASCII; the text itself is built in a
+ * Uint16Array and decoded once, with no per-run slices or joins.
  */
 export interface NormalizedMap {
   readonly text: string;
@@ -116,7 +192,7 @@ export function normalizeMap(text: string): NormalizedMap {
   let o = 0;
   let i = 0;
   while (i < n) {
-    // A run of plain ASCII: copied unit by unit, offsets by two native fills.
+    // A run of plain ASCII: the offset delta is constant along it.
     const runStart = i;
     const oStart = o;
     // An ASCII run is at most the rest of the input: make room once, then a tight copy loop.
@@ -126,15 +202,15 @@ export function normalizeMap(text: string): NormalizedMap {
       sd = grow(sd, cap);
       ed = grow(ed, cap);
     }
+    const delta = runStart - oStart;
     while (i < n) {
       const c = text.charCodeAt(i);
       if (c >= 0x80 || (c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f) break;
-      out[o++] = c;
+      out[o] = c;
+      sd[o] = delta;
+      ed[o] = delta + 1;
+      o++;
       i++;
-    }
-    if (o > oStart) {
-      sd.fill(runStart - oStart, oStart, o);
-      ed.fill(runStart + 1 - oStart, oStart, o);
     }
     if (i >= n) break;
     const c = text.charCodeAt(i);
@@ -155,7 +231,11 @@ export function normalizeMap(text: string): NormalizedMap {
     }
     i += width;
   }
-  return { text: decoder.decode(out.subarray(0, o)), startDelta: sd.subarray(0, o), endDelta: ed.subarray(0, o) };
+  return {
+    text: decoder.decode(out.subarray(0, o)),
+    startDelta: sd.subarray(0, o),
+    endDelta: ed.subarray(0, o),
+  };
 }
 
 function grow16(a: Uint16Array, cap: number): Uint16Array {

@@ -21,8 +21,10 @@ export function engineOptions(plan: MaskPlanInput): Omit<MaskOptions, 'keyring'>
     entities[type] = maskingRuleSchema.parse(rule);
   }
   const thresholds: Partial<Record<EntityType, number>> = {};
-  for (const [type, t] of Object.entries(plan.thresholds ?? {})) if (isEntityType(type)) thresholds[type] = t;
+  for (const [type, t] of Object.entries(plan.thresholds ?? {}))
+    if (isEntityType(type)) thresholds[type] = t;
   const denyList: Partial<Record<EntityType, readonly string[]>> = {};
-  for (const [type, values] of Object.entries(plan.denyList ?? {})) if (isEntityType(type)) denyList[type] = values;
+  for (const [type, values] of Object.entries(plan.denyList ?? {}))
+    if (isEntityType(type)) denyList[type] = values;
   return { entities, thresholds, allowList: plan.allowList, denyList };
 }

@@ -11,7 +11,10 @@ const ruleObjectSchema = z.discriminatedUnion('strategy', [
     n: z.number().int().min(0).max(64).optional(),
     maskChar: z.string().length(1).optional(),
   }),
-  z.strictObject({ strategy: z.literal('hash'), length: z.number().int().min(8).max(64).optional() }),
+  z.strictObject({
+    strategy: z.literal('hash'),
+    length: z.number().int().min(8).max(64).optional(),
+  }),
   z.strictObject({ strategy: z.literal('tokenize') }),
   z.strictObject({ strategy: z.literal('fake') }),
 ]);

@@ -18,7 +18,8 @@ export function detokenize(token: string, keyring: Keyring): string {
   if (m === null) throw new MaskingError('INVALID_TOKEN', 'not a token');
   const { key } = subKey(keyring, 'tokenize', m[1]);
   const plain = sivDecrypt(key, Buffer.from(m[2], 'base64url'), AD);
-  if (plain === null) throw new MaskingError('INVALID_TOKEN', `token does not verify under key "${m[1]}"`);
+  if (plain === null)
+    throw new MaskingError('INVALID_TOKEN', `token does not verify under key "${m[1]}"`);
   return plain.toString('utf8');
 }
 

@@ -5,18 +5,34 @@ const LOCAL_MAX = 64;
 const DOMAIN_MAX = 253;
 
 function isLocalChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) ||
-    c === 46 || c === 95 || c === 37 || c === 43 || c === 45 || c === 39;
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    c === 46 ||
+    c === 95 ||
+    c === 37 ||
+    c === 43 ||
+    c === 45 ||
+    c === 39
+  );
 }
 function isDomainChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 45;
+  return (
+    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 45
+  );
 }
 
 /** Public-suffix aware: the domain must end in a known suffix (tldts) with a registrable label. */
 export function emailDomainValid(domain: string): boolean {
   if (domain.length < 3 || domain.includes('..') || domain.startsWith('-')) return false;
   const info = parseDomain(domain, { allowPrivateDomains: true });
-  return info.domain !== null && info.publicSuffix !== null && (info.isIcann === true || info.isPrivate === true) && !info.isIp;
+  return (
+    info.domain !== null &&
+    info.publicSuffix !== null &&
+    (info.isIcann === true || info.isPrivate === true) &&
+    !info.isIp
+  );
 }
 
 /**
@@ -66,11 +82,22 @@ export function scanUrls(input: ScanInput): void {
     const authority = authorityEnd >= 0 ? rest.slice(0, authorityEnd) : rest;
     const atPos = authority.lastIndexOf('@');
     const hostPort = atPos >= 0 ? authority.slice(atPos + 1) : authority;
-    const host = hostPort.startsWith('[') ? hostPort.slice(1, hostPort.indexOf(']')) : hostPort.replace(/:\d{1,5}$/, '');
+    const host = hostPort.startsWith('[')
+      ? hostPort.slice(1, hostPort.indexOf(']'))
+      : hostPort.replace(/:\d{1,5}$/, '');
     const info = parseDomain(host, { allowPrivateDomains: true });
-    const hostOk = info.isIp === true || host === 'localhost' || (info.domain !== null && (info.isIcann === true || info.isPrivate === true));
+    const hostOk =
+      info.isIp === true ||
+      host === 'localhost' ||
+      (info.domain !== null && (info.isIcann === true || info.isPrivate === true));
     if (!hostOk) continue;
     const credentials = atPos > 0 && authority.slice(0, atPos).includes(':');
-    input.emit('URL', start, start + url.length, credentials ? 0.95 : 0.6, credentials ? 'url+credentials' : 'url+public-suffix');
+    input.emit(
+      'URL',
+      start,
+      start + url.length,
+      credentials ? 0.95 : 0.6,
+      credentials ? 'url+credentials' : 'url+public-suffix',
+    );
   }
 }

@@ -1,5 +1,14 @@
 import {
-  abaValid, cpfValid, deTaxIdValid, itinValid, luhnValid, nhsValid, sinValid, ssnValid, tfnValid, verhoeffValid,
+  abaValid,
+  cpfValid,
+  deTaxIdValid,
+  itinValid,
+  luhnValid,
+  nhsValid,
+  sinValid,
+  ssnValid,
+  tfnValid,
+  verhoeffValid,
 } from '../checksums';
 import { type ScanInput, isDigit, isWordChar, wants } from './types';
 
@@ -33,8 +42,19 @@ function isSep(c: number): boolean {
 }
 
 export const NUMERIC_TYPES = [
-  'CREDIT_CARD', 'IMEI', 'US_SSN', 'US_ITIN', 'US_BANK_ROUTING', 'UK_NHS', 'CA_SIN', 'IN_AADHAAR', 'AU_TFN',
-  'BR_CPF', 'DE_TAX_ID', 'IP_ADDRESS', 'DATE_OF_BIRTH',
+  'CREDIT_CARD',
+  'IMEI',
+  'US_SSN',
+  'US_ITIN',
+  'US_BANK_ROUTING',
+  'UK_NHS',
+  'CA_SIN',
+  'IN_AADHAAR',
+  'AU_TFN',
+  'BR_CPF',
+  'DE_TAX_ID',
+  'IP_ADDRESS',
+  'DATE_OF_BIRTH',
 ] as const;
 
 export function scanDigitRuns(input: ScanInput): void {
@@ -90,7 +110,14 @@ export function scanDigitRuns(input: ScanInput): void {
       (prev === 58 && start > 1 && isDigit(text.charCodeAt(start - 2)));
     const digits = count === 1 ? text.slice(start, end) : stripSeps(text, start, end);
     classify(input, {
-      start, end, digits, groups: groups.slice(0, count), groupStarts: groupStarts.slice(0, count), sep, finalDash, joined,
+      start,
+      end,
+      digits,
+      groups: groups.slice(0, count),
+      groupStarts: groupStarts.slice(0, count),
+      sep,
+      finalDash,
+      joined,
       wordAdjacent: (prev !== 0 && isWordChar(prev)) || (next !== 0 && isWordChar(next)),
     });
   }
@@ -124,18 +151,40 @@ interface Network {
 const p = (d: string, len: number): number => Number(d.slice(0, len));
 export const CARD_NETWORKS: readonly Network[] = [
   { name: 'visa', lengths: [13, 16, 19], match: (d) => d[0] === '4' },
-  { name: 'mastercard', lengths: [16], match: (d) => (p(d, 2) >= 51 && p(d, 2) <= 55) || (p(d, 4) >= 2221 && p(d, 4) <= 2720) },
+  {
+    name: 'mastercard',
+    lengths: [16],
+    match: (d) => (p(d, 2) >= 51 && p(d, 2) <= 55) || (p(d, 4) >= 2221 && p(d, 4) <= 2720),
+  },
   { name: 'amex', lengths: [15], match: (d) => p(d, 2) === 34 || p(d, 2) === 37 },
-  { name: 'discover', lengths: [16, 17, 18, 19], match: (d) => p(d, 4) === 6011 || p(d, 2) === 65 || (p(d, 3) >= 644 && p(d, 3) <= 649) || (p(d, 6) >= 622126 && p(d, 6) <= 622925) },
-  { name: 'diners', lengths: [14, 15, 16, 17, 18, 19], match: (d) => (p(d, 3) >= 300 && p(d, 3) <= 305) || p(d, 2) === 36 || p(d, 2) === 38 || p(d, 2) === 39 },
+  {
+    name: 'discover',
+    lengths: [16, 17, 18, 19],
+    match: (d) =>
+      p(d, 4) === 6011 ||
+      p(d, 2) === 65 ||
+      (p(d, 3) >= 644 && p(d, 3) <= 649) ||
+      (p(d, 6) >= 622126 && p(d, 6) <= 622925),
+  },
+  {
+    name: 'diners',
+    lengths: [14, 15, 16, 17, 18, 19],
+    match: (d) =>
+      (p(d, 3) >= 300 && p(d, 3) <= 305) || p(d, 2) === 36 || p(d, 2) === 38 || p(d, 2) === 39,
+  },
   { name: 'jcb', lengths: [16, 17, 18, 19], match: (d) => p(d, 4) >= 3528 && p(d, 4) <= 3589 },
   { name: 'unionpay', lengths: [16, 17, 18, 19], match: (d) => p(d, 2) === 62 },
-  { name: 'maestro', lengths: [12, 13, 14, 15, 16, 17, 18, 19], match: (d) => [5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763].includes(p(d, 4)) },
+  {
+    name: 'maestro',
+    lengths: [12, 13, 14, 15, 16, 17, 18, 19],
+    match: (d) => [5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763].includes(p(d, 4)),
+  },
   { name: 'mir', lengths: [16, 17, 18, 19], match: (d) => p(d, 4) >= 2200 && p(d, 4) <= 2204 },
 ];
 
 export function cardNetwork(d: string): string | null {
-  for (const net of CARD_NETWORKS) if (net.lengths.includes(d.length) && net.match(d)) return net.name;
+  for (const net of CARD_NETWORKS)
+    if (net.lengths.includes(d.length) && net.match(d)) return net.name;
   return null;
 }
 
@@ -143,10 +192,25 @@ export function cardValid(d: string): boolean {
   return d.length >= 12 && d.length <= 19 && cardNetwork(d) !== null && luhnValid(d);
 }
 
-const CARD_GROUPINGS: readonly (readonly number[])[] = [[4, 4, 4, 4], [4, 6, 5], [4, 6, 4], [4, 4, 4, 4, 3], [4, 4, 4, 3], [4, 4, 4, 2], [4, 4, 4, 4, 2], [4, 4, 4, 4, 1]];
+const CARD_GROUPINGS: readonly (readonly number[])[] = [
+  [4, 4, 4, 4],
+  [4, 6, 5],
+  [4, 6, 4],
+  [4, 4, 4, 4, 3],
+  [4, 4, 4, 3],
+  [4, 4, 4, 2],
+  [4, 4, 4, 4, 2],
+  [4, 4, 4, 4, 1],
+];
 
 function scanCards(input: ScanInput, r: DigitRun): void {
-  if (r.digits.length >= 12 && r.digits.length <= 19 && !r.wordAdjacent && !r.joined && cardValid(r.digits)) {
+  if (
+    r.digits.length >= 12 &&
+    r.digits.length <= 19 &&
+    !r.wordAdjacent &&
+    !r.joined &&
+    cardValid(r.digits)
+  ) {
     input.emit('CREDIT_CARD', r.start, r.end, 0.9, 'luhn+issuer');
     return;
   }
@@ -223,7 +287,17 @@ function classify(input: ScanInput, r: DigitRun): void {
       if (g[k] < 8) continue;
       const s = r.groupStarts[k];
       const sub = input.text.slice(s, s + g[k]);
-      classify(input, { start: s, end: s + g[k], digits: sub, groups: [g[k]], groupStarts: [s], sep: 0, finalDash: false, wordAdjacent: false, joined: false });
+      classify(input, {
+        start: s,
+        end: s + g[k],
+        digits: sub,
+        groups: [g[k]],
+        groupStarts: [s],
+        sep: 0,
+        finalDash: false,
+        wordAdjacent: false,
+        joined: false,
+      });
     }
   }
 
@@ -237,24 +311,41 @@ function classify(input: ScanInput, r: DigitRun): void {
   }
 
   if (len === 9) {
-    const ssnShape = sameGroups(g, [3, 2, 4]) && (r.sep === DASH || r.sep === SPACE || r.sep === DOT);
-    if (want.has('US_ITIN') && (ssnShape || bare) && itinValid(d)) emit('US_ITIN', r.start, r.end, ssnShape ? 0.85 : 0.3, 'itin-groups');
-    else if (want.has('US_SSN') && (ssnShape || bare) && ssnValid(d)) emit('US_SSN', r.start, r.end, ssnShape ? 0.85 : 0.3, 'ssn-area-group-serial');
-    if (want.has('US_BANK_ROUTING') && (bare || sameGroups(g, [4, 4, 1])) && abaValid(d)) emit('US_BANK_ROUTING', r.start, r.end, 0.35, 'aba-checksum');
-    if (want.has('CA_SIN') && (bare || sameGroups(g, [3, 3, 3])) && sinValid(d)) emit('CA_SIN', r.start, r.end, bare ? 0.3 : 0.45, 'luhn');
-    if (want.has('AU_TFN') && (bare || sameGroups(g, [3, 3, 3])) && tfnValid(d)) emit('AU_TFN', r.start, r.end, bare ? 0.3 : 0.4, 'tfn-mod11');
+    const ssnShape =
+      sameGroups(g, [3, 2, 4]) && (r.sep === DASH || r.sep === SPACE || r.sep === DOT);
+    if (want.has('US_ITIN') && (ssnShape || bare) && itinValid(d))
+      emit('US_ITIN', r.start, r.end, ssnShape ? 0.85 : 0.3, 'itin-groups');
+    else if (want.has('US_SSN') && (ssnShape || bare) && ssnValid(d))
+      emit('US_SSN', r.start, r.end, ssnShape ? 0.85 : 0.3, 'ssn-area-group-serial');
+    if (want.has('US_BANK_ROUTING') && (bare || sameGroups(g, [4, 4, 1])) && abaValid(d))
+      emit('US_BANK_ROUTING', r.start, r.end, 0.35, 'aba-checksum');
+    if (want.has('CA_SIN') && (bare || sameGroups(g, [3, 3, 3])) && sinValid(d))
+      emit('CA_SIN', r.start, r.end, bare ? 0.3 : 0.45, 'luhn');
+    if (want.has('AU_TFN') && (bare || sameGroups(g, [3, 3, 3])) && tfnValid(d))
+      emit('AU_TFN', r.start, r.end, bare ? 0.3 : 0.4, 'tfn-mod11');
   } else if (len === 8) {
-    if (want.has('AU_TFN') && (bare || sameGroups(g, [3, 3, 2])) && tfnValid(d)) emit('AU_TFN', r.start, r.end, 0.3, 'tfn-mod11');
+    if (want.has('AU_TFN') && (bare || sameGroups(g, [3, 3, 2])) && tfnValid(d))
+      emit('AU_TFN', r.start, r.end, 0.3, 'tfn-mod11');
   } else if (len === 10) {
-    if (want.has('UK_NHS') && (bare || sameGroups(g, [3, 3, 4])) && nhsValid(d)) emit('UK_NHS', r.start, r.end, bare ? 0.3 : 0.4, 'nhs-mod11');
+    if (want.has('UK_NHS') && (bare || sameGroups(g, [3, 3, 4])) && nhsValid(d))
+      emit('UK_NHS', r.start, r.end, bare ? 0.3 : 0.4, 'nhs-mod11');
   } else if (len === 11) {
     const cpfShape = sameGroups(g, [3, 3, 3, 2]) && r.sep === DOT && r.finalDash;
-    if (want.has('BR_CPF') && (cpfShape || bare || sameGroups(g, [9, 2])) && cpfValid(d)) emit('BR_CPF', r.start, r.end, cpfShape ? 0.85 : 0.35, 'cpf-mod11');
-    if (want.has('DE_TAX_ID') && (bare || sameGroups(g, [2, 3, 3, 3])) && deTaxIdValid(d)) emit('DE_TAX_ID', r.start, r.end, 0.35, 'iso7064-mod11-10');
+    if (want.has('BR_CPF') && (cpfShape || bare || sameGroups(g, [9, 2])) && cpfValid(d))
+      emit('BR_CPF', r.start, r.end, cpfShape ? 0.85 : 0.35, 'cpf-mod11');
+    if (want.has('DE_TAX_ID') && (bare || sameGroups(g, [2, 3, 3, 3])) && deTaxIdValid(d))
+      emit('DE_TAX_ID', r.start, r.end, 0.35, 'iso7064-mod11-10');
   } else if (len === 12) {
-    if (want.has('IN_AADHAAR') && (bare || sameGroups(g, [4, 4, 4])) && d[0] >= '2' && verhoeffValid(d)) emit('IN_AADHAAR', r.start, r.end, bare ? 0.3 : 0.45, 'verhoeff');
+    if (
+      want.has('IN_AADHAAR') &&
+      (bare || sameGroups(g, [4, 4, 4])) &&
+      d[0] >= '2' &&
+      verhoeffValid(d)
+    )
+      emit('IN_AADHAAR', r.start, r.end, bare ? 0.3 : 0.45, 'verhoeff');
   } else if (len === 15) {
     const imeiShape = sameGroups(g, [2, 6, 6, 1]);
-    if (want.has('IMEI') && (bare || imeiShape) && luhnValid(d) && cardNetwork(d) === null) emit('IMEI', r.start, r.end, imeiShape ? 0.6 : 0.3, 'luhn');
+    if (want.has('IMEI') && (bare || imeiShape) && luhnValid(d) && cardNetwork(d) === null)
+      emit('IMEI', r.start, r.end, imeiShape ? 0.6 : 0.3, 'luhn');
   }
 }

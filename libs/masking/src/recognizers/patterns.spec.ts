@@ -2,7 +2,8 @@ import { ENTITY_TYPES } from '../entities';
 import { scanMacs } from './patterns';
 
 // The regex scanMacs replaced; the hand scanner must report exactly the same spans.
-const MAC_RE = /\b[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}\b|\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b/g;
+const MAC_RE =
+  /\b[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}\b|\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b/g;
 function reference(text: string): [number, number][] {
   const out: [number, number][] = [];
   MAC_RE.lastIndex = 0;
@@ -10,22 +11,33 @@ function reference(text: string): [number, number][] {
   while ((m = MAC_RE.exec(text)) !== null) {
     const end = m.index + m[0].length;
     const next = text.charCodeAt(end);
-    if ((next === 58 || next === 45 || next === 46) && /[0-9A-Fa-f]/.test(text[end + 1] ?? '')) continue;
+    if ((next === 58 || next === 45 || next === 46) && /[0-9A-Fa-f]/.test(text[end + 1] ?? ''))
+      continue;
     const prev = text.charCodeAt(m.index - 1);
-    if ((prev === 58 || prev === 45 || prev === 46) && /[0-9A-Fa-f]/.test(text[m.index - 2] ?? '')) continue;
+    if ((prev === 58 || prev === 45 || prev === 46) && /[0-9A-Fa-f]/.test(text[m.index - 2] ?? ''))
+      continue;
     out.push([m.index, end]);
   }
   return out;
 }
 function scanned(text: string): [number, number][] {
   const out: [number, number][] = [];
-  scanMacs({ text, want: new Set(ENTITY_TYPES), phoneRegions: [], emit: (_t, s, e) => out.push([s, e]) });
+  scanMacs({
+    text,
+    want: new Set(ENTITY_TYPES),
+    phoneRegions: [],
+    emit: (_t, s, e) => out.push([s, e]),
+  });
   return out;
 }
 
 describe('MAC scanner', () => {
   it('finds the three notations and skips glued ones', () => {
-    expect(scanned('mac 00:1A:2b:3C:4d:5E, 00-1a-2b-3c-4d-5e and 001a.2b3c.4d5e')).toEqual([[4, 21], [23, 40], [45, 59]]);
+    expect(scanned('mac 00:1A:2b:3C:4d:5E, 00-1a-2b-3c-4d-5e and 001a.2b3c.4d5e')).toEqual([
+      [4, 21],
+      [23, 40],
+      [45, 59],
+    ]);
     expect(scanned('00:1a:2b:3c:4d:5e:6f x00:1a:2b:3c:4d:5e')).toEqual([]);
   });
 

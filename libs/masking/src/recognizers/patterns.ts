@@ -1,6 +1,13 @@
 import { isIPv6 } from 'node:net';
 import {
-  IBAN_LENGTHS, base58CheckValid, bech32Variant, eip55Checksum, ibanValid, itFiscalValid, nifValid, nirValid,
+  IBAN_LENGTHS,
+  base58CheckValid,
+  bech32Variant,
+  eip55Checksum,
+  ibanValid,
+  itFiscalValid,
+  nifValid,
+  nirValid,
   nricValid,
 } from '../checksums';
 import { validDate } from './numeric';
@@ -43,7 +50,13 @@ export function scanIbans(input: ScanInput): void {
         out += text[pos];
         count++;
         pos++;
-      } else if ((c === 32 || c === 45) && count > 0 && (sep === 0 || sep === c) && pos + 1 < n && isAlnumUpper(text.charCodeAt(pos + 1))) {
+      } else if (
+        (c === 32 || c === 45) &&
+        count > 0 &&
+        (sep === 0 || sep === c) &&
+        pos + 1 < n &&
+        isAlnumUpper(text.charCodeAt(pos + 1))
+      ) {
         sep = c;
         pos++;
       } else break;
@@ -58,7 +71,9 @@ export function scanIbans(input: ScanInput): void {
 
 // ---- SWIFT/BIC: needs context (many upper-case words have the shape) ----
 const ISO_COUNTRIES = new Set(
-  ('AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW').split(' '),
+  'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW'.split(
+    ' ',
+  ),
 );
 const SWIFT_RE = /\b[A-Z]{4}([A-Z]{2})[A-Z0-9]{2}(?:[A-Z0-9]{3})?\b/g;
 
@@ -133,7 +148,9 @@ export function scanMacs(input: ScanInput): void {
     const next = text.charCodeAt(end);
     const prev = text.charCodeAt(p - 1);
     const glued =
-      ((next === 58 || next === 45 || next === 46) && end + 1 < n && isHex(text.charCodeAt(end + 1))) ||
+      ((next === 58 || next === 45 || next === 46) &&
+        end + 1 < n &&
+        isHex(text.charCodeAt(end + 1))) ||
       ((prev === 58 || prev === 45 || prev === 46) && p >= 2 && isHex(text.charCodeAt(p - 2)));
     if (!glued) input.emit('MAC_ADDRESS', p, end, 0.8, 'mac-format');
     from = end;
@@ -161,7 +178,13 @@ export function scanIpv6(input: ScanInput): void {
     const cand = text.slice(s, e);
     const prev = s > 0 ? text.charCodeAt(s - 1) : 0;
     const next = e < n ? text.charCodeAt(e) : 0;
-    if (cand.length >= 3 && /[0-9A-Fa-f]/.test(cand) && !(prev && isWordChar(prev)) && !(next && (isWordChar(next) || next === 58)) && isIPv6(cand)) {
+    if (
+      cand.length >= 3 &&
+      /[0-9A-Fa-f]/.test(cand) &&
+      !(prev && isWordChar(prev)) &&
+      !(next && (isWordChar(next) || next === 58)) &&
+      isIPv6(cand)
+    ) {
       input.emit('IP_ADDRESS', s, e, cand.length > 6 ? 0.75 : 0.5, 'ipv6');
     }
     colon = text.indexOf(':', Math.max(lastEnd, colon + 1));
@@ -177,7 +200,8 @@ export function scanCrypto(input: ScanInput): void {
   if (!input.want.has('CRYPTO')) return;
   const text = input.text;
   each(B58_RE, text, (m) => {
-    if (base58CheckValid(m[0])) input.emit('CRYPTO', m.index, m.index + m[0].length, 1, 'base58check');
+    if (base58CheckValid(m[0]))
+      input.emit('CRYPTO', m.index, m.index + m[0].length, 1, 'base58check');
   });
   each(BECH32_RE, text, (m) => {
     const v = bech32Variant(m[0]);
@@ -196,7 +220,8 @@ const NINO_RE = /\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?\d{2} ?\d{2} ?\d{2} ?[
 const NINO_BAD_PREFIX = new Set(['BG', 'GB', 'NK', 'KN', 'TN', 'NT', 'ZZ']);
 const NIR_RE = /\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b/g;
 const NIF_RE = /\b(?:\d{8}|[XYZ]-?\d{7})-?[A-Z]\b/g;
-const ITCF_RE = /\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b/g;
+const ITCF_RE =
+  /\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b/g;
 const PAN_RE = /\b[A-Z]{3}[ABCFGHLJPT][A-Z]\d{4}[A-Z]\b/g;
 const NRIC_RE = /\b[STFGM]\d{7}[A-Z]\b/g;
 
@@ -204,19 +229,23 @@ export function scanLetterIds(input: ScanInput): void {
   const { text, want, emit } = input;
   if (want.has('UK_NINO'))
     each(NINO_RE, text, (m) => {
-      if (!NINO_BAD_PREFIX.has(m[1])) emit('UK_NINO', m.index, m.index + m[0].length, 0.6, 'nino-format');
+      if (!NINO_BAD_PREFIX.has(m[1]))
+        emit('UK_NINO', m.index, m.index + m[0].length, 0.6, 'nino-format');
     });
   if (want.has('FR_NIR'))
     each(NIR_RE, text, (m) => {
-      if (nirValid(compact(m[0]))) emit('FR_NIR', m.index, m.index + m[0].length, 0.85, 'nir-mod97');
+      if (nirValid(compact(m[0])))
+        emit('FR_NIR', m.index, m.index + m[0].length, 0.85, 'nir-mod97');
     });
   if (want.has('ES_NIF'))
     each(NIF_RE, text, (m) => {
-      if (nifValid(compact(m[0]))) emit('ES_NIF', m.index, m.index + m[0].length, 0.75, 'nif-mod23');
+      if (nifValid(compact(m[0])))
+        emit('ES_NIF', m.index, m.index + m[0].length, 0.75, 'nif-mod23');
     });
   if (want.has('IT_FISCAL_CODE'))
     each(ITCF_RE, text, (m) => {
-      if (itFiscalValid(m[0])) emit('IT_FISCAL_CODE', m.index, m.index + 16, 0.9, 'codice-fiscale-check');
+      if (itFiscalValid(m[0]))
+        emit('IT_FISCAL_CODE', m.index, m.index + 16, 0.9, 'codice-fiscale-check');
     });
   if (want.has('IN_PAN'))
     each(PAN_RE, text, (m) => emit('IN_PAN', m.index, m.index + 10, 0.55, 'pan-format'));
@@ -227,7 +256,20 @@ export function scanLetterIds(input: ScanInput): void {
 }
 
 // ---- dates written with month names (DATE_OF_BIRTH needs context to pass) ----
-const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
 const MON = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)([a-z]{0,6})\\.?';
 const DMY_RE = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)? (?:of )?${MON},? (\\d{4})\\b`, 'gi');
 const MDY_RE = new RegExp(`\\b${MON} (\\d{1,2})(?:st|nd|rd|th)?,? (\\d{4})\\b`, 'gi');
@@ -246,22 +288,54 @@ function dateOk(y: number, m: number, d: number): boolean {
 export function scanTextDates(input: ScanInput): void {
   if (!input.want.has('DATE_OF_BIRTH')) return;
   each(DMY_RE, input.text, (m) => {
-    if (dateOk(Number(m[4]), monthIndex(m[2], m[3]), Number(m[1]))) input.emit('DATE_OF_BIRTH', m.index, m.index + m[0].length, 0.2, 'date');
+    if (dateOk(Number(m[4]), monthIndex(m[2], m[3]), Number(m[1])))
+      input.emit('DATE_OF_BIRTH', m.index, m.index + m[0].length, 0.2, 'date');
   });
   each(MDY_RE, input.text, (m) => {
-    if (dateOk(Number(m[4]), monthIndex(m[1], m[2]), Number(m[3]))) input.emit('DATE_OF_BIRTH', m.index, m.index + m[0].length, 0.2, 'date');
+    if (dateOk(Number(m[4]), monthIndex(m[1], m[2]), Number(m[3])))
+      input.emit('DATE_OF_BIRTH', m.index, m.index + m[0].length, 0.2, 'date');
   });
 }
 
 // ---- PERSON (partial): only names a context rule introduces ----
 const NAME = "\\p{Lu}[\\p{L}'’-]{1,30}(?: \\p{Lu}\\.)?(?: \\p{Lu}[\\p{L}'’-]{1,30}){0,2}";
-const TITLE_RE = new RegExp(`\\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Sra?)\\.? {1,2}(${NAME})`, 'gud');
+const TITLE_RE = new RegExp(
+  `\\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Sra?)\\.? {1,2}(${NAME})`,
+  'gud',
+);
 const LABEL_RE = new RegExp(
   `\\b(?:[Nn]ame|NAME|[Ff]ull [Nn]ame|[Pp]atient(?: [Nn]ame)?|[Cc]ustomer(?: [Nn]ame)?|[Ee]mployee(?: [Nn]ame)?|[Cc]ardholder(?: [Nn]ame)?|[Aa]ccount [Hh]older|[Ss]igned by|[Aa]ttn\\.?|[Cc]ontact(?: [Pp]erson)?) {0,2}[:=] {0,3}(${NAME})`,
   'gud',
 );
 const GREETING_RE = new RegExp(`\\b(?:Dear|Hi|Hello) (${NAME})`, 'gud');
-const NOT_NAMES = new Set(['Mr', 'Mrs', 'Ms', 'Miss', 'Mx', 'Dr', 'Prof', 'Team', 'All', 'Sir', 'Madam', 'Customer', 'There', 'Everyone', 'Support', 'Friend', 'Friends', 'Colleagues', 'Hiring', 'Manager', 'Admin', 'User', 'Valued', 'N/A', 'Unknown', 'None']);
+const NOT_NAMES = new Set([
+  'Mr',
+  'Mrs',
+  'Ms',
+  'Miss',
+  'Mx',
+  'Dr',
+  'Prof',
+  'Team',
+  'All',
+  'Sir',
+  'Madam',
+  'Customer',
+  'There',
+  'Everyone',
+  'Support',
+  'Friend',
+  'Friends',
+  'Colleagues',
+  'Hiring',
+  'Manager',
+  'Admin',
+  'User',
+  'Valued',
+  'N/A',
+  'Unknown',
+  'None',
+]);
 
 export function scanPersons(input: ScanInput): void {
   if (!input.want.has('PERSON')) return;
@@ -274,7 +348,10 @@ export function scanPersons(input: ScanInput): void {
     const words = text.slice(s, e).split(' ');
     if (NOT_NAMES.has(words[0])) return;
     // Drop a trailing capitalised word that starts the next sentence part ("Dr. Smith Said" is rare; "Mr. Lee And" is not a name).
-    while (words.length > 1 && /^(And|Or|The|In|On|At|Is|Was|Will|From|To|For|With)$/.test(words[words.length - 1])) {
+    while (
+      words.length > 1 &&
+      /^(And|Or|The|In|On|At|Is|Was|Will|From|To|For|With)$/.test(words[words.length - 1])
+    ) {
       e -= words.pop()!.length + 1;
     }
     if (s < e) input.emit('PERSON', s, e, score, 'context-rule');

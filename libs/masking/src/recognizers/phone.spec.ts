@@ -37,7 +37,13 @@ function candidates(n: number, rnd: () => number): string[] {
     if (lead === 0) d = '0' + d.slice(1);
     else if (lead === 1) d = '1' + d.slice(1);
     else if (lead === 2) d = String(2 + int(8)) + d.slice(1);
-    const body = [d, d.replace(/(\d{3})(?=\d{3})/g, '$1 '), `${d.slice(0, 3)}-${d.slice(3, 6)}-${d.slice(6)}`, `(${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6)}`, `${d.slice(0, 2)} ${d.slice(2, 6)} ${d.slice(6)}`][int(5)];
+    const body = [
+      d,
+      d.replace(/(\d{3})(?=\d{3})/g, '$1 '),
+      `${d.slice(0, 3)}-${d.slice(3, 6)}-${d.slice(6)}`,
+      `(${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6)}`,
+      `${d.slice(0, 2)} ${d.slice(2, 6)} ${d.slice(6)}`,
+    ][int(5)];
     out.push(['+', '00', '+1 ', '+44 ', '+49 ', '+33 ', '', '', ''][int(9)] + body);
   }
   return out;
@@ -63,13 +69,17 @@ describe('phone validation', () => {
   });
 
   it('agrees with libphonenumber region by region on 1500 random candidates', () => {
-    const mismatches = candidates(1500, seeded(20240515)).filter((raw) => phoneValid(raw, DEFAULT_PHONE_REGIONS) !== reference(raw, DEFAULT_PHONE_REGIONS));
+    const mismatches = candidates(1500, seeded(20240515)).filter(
+      (raw) => phoneValid(raw, DEFAULT_PHONE_REGIONS) !== reference(raw, DEFAULT_PHONE_REGIONS),
+    );
     expect(mismatches).toEqual([]);
   });
 
   it('agrees with a custom region list too', () => {
     const regions: CountryCode[] = ['NL', 'JP', 'MX', 'AR'];
-    const mismatches = candidates(500, seeded(7)).filter((raw) => phoneValid(raw, regions) !== reference(raw, regions));
+    const mismatches = candidates(500, seeded(7)).filter(
+      (raw) => phoneValid(raw, regions) !== reference(raw, regions),
+    );
     expect(mismatches).toEqual([]);
   });
 });

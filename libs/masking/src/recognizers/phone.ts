@@ -1,11 +1,10 @@
-import { type CountryCode, Metadata, type MetadataJson, parsePhoneNumberFromString } from 'libphonenumber-js/core';
+import { type CountryCode, Metadata, parsePhoneNumberFromString } from 'libphonenumber-js/core';
 import maxMetadata from 'libphonenumber-js/max/metadata';
-import { type ScanInput, isWordChar } from './types';
+import { type ScanInput, isDigit, isWordChar } from './types';
 
 // Candidate: optional + or 00, digits with spaces, dashes, dots or parentheses between, 7–15 digits.
 // One bounded character class after a digit: linear by construction.
 const PHONE_RE = /(?:\+|\b00)?(?:\(\d{1,4}\)|\d)[\d ().-]{5,22}\d/g;
-const TRAILING_RE = /[ (.-]+$/;
 const SEP_RUN_RE = /[ ().-]{3}|[.-]{2}/;
 const DATE_PREFIX_RE = /^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}/;
 const DATE_LIKE_RE = /^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$/;
@@ -23,18 +22,25 @@ export function scanPhones(input: ScanInput): void {
   while ((m = PHONE_RE.exec(text)) !== null) {
     const start = m.index;
     // Trailing separators or an unbalanced "(" belong to the sentence, not the number.
-    const raw = m[0].replace(TRAILING_RE, '');
-    const end = start + raw.length;
+    let end = start + m[0].length;
+    let digitCount = 0;
+    for (let k = start; k < end; k++) if (isDigit(text.charCodeAt(k))) digitCount++;
+    while (end > start && isTrailing(text.charCodeAt(end - 1))) end--;
+    if (digitCount < 7 || digitCount > 15) continue;
     const prev = start > 0 ? text.charCodeAt(start - 1) : 0;
     const next = end < text.length ? text.charCodeAt(end) : 0;
-    if ((prev !== 0 && (isWordChar(prev) || prev === 43 || prev === 64 || prev === 46 || prev === 47 || prev === 36)) ||
-        (next !== 0 && (isWordChar(next) || next === 64))) continue;
-    let digits = '';
-    for (let k = 0; k < raw.length; k++) {
-      const c = raw.charCodeAt(k);
-      if (c >= 48 && c <= 57) digits += raw[k];
-    }
-    if (digits.length < 7 || digits.length > 15) continue;
+    if (
+      (prev !== 0 &&
+        (isWordChar(prev) ||
+          prev === 43 ||
+          prev === 64 ||
+          prev === 46 ||
+          prev === 47 ||
+          prev === 36)) ||
+      (next !== 0 && (isWordChar(next) || next === 64))
+    )
+      continue;
+    const raw = text.slice(start, end);
     if (SEP_RUN_RE.test(raw)) continue;
     if (DATE_PREFIX_RE.test(raw) || DATE_LIKE_RE.test(raw)) continue;
     // An IPv4 address or version string is not a phone number.
@@ -46,7 +52,7 @@ export function scanPhones(input: ScanInput): void {
     input.emit('PHONE_NUMBER', start, end, score, 'libphonenumber', () => {
       let ok = seen.get(raw);
       if (ok === undefined) {
-        ok = valid(raw, digits, international, regions);
+        ok = phoneValid(raw, regions);
         seen.set(raw, ok);
       }
       return ok;
@@ -54,12 +60,16 @@ export function scanPhones(input: ScanInput): void {
   }
 }
 
+function isTrailing(c: number): boolean {
+  return c === 32 || c === 40 || c === 46 || c === 45;
+}
+
 // Regions whose national numbers are written with a leading trunk '0' (and never without one).
 const TRUNK_ZERO_ONLY = new Set(['GB', 'DE', 'FR', 'AU', 'NL', 'BE', 'AT', 'CH']);
 // Regions whose numbers never start with '0'.
 const NO_LEADING_ZERO = new Set(['US', 'CA', 'ES', 'SG']);
 
-const METADATA = maxMetadata as MetadataJson;
+const METADATA = maxMetadata;
 
 /**
  * libphonenumber's verdict for a candidate written without letters (digits, spaces, "().-", an
@@ -74,7 +84,12 @@ export function phoneValid(raw: string, regions: readonly CountryCode[]): boolea
   return valid(raw, digits, raw.charCodeAt(0) === 43 || raw.startsWith('00'), regions);
 }
 
-function valid(raw: string, digits: string, international: boolean, regions: readonly CountryCode[]): boolean {
+function valid(
+  raw: string,
+  digits: string,
+  international: boolean,
+  regions: readonly CountryCode[],
+): boolean {
   if (international) {
     const v = decideInternational(raw.startsWith('00') ? digits.slice(2) : digits);
     return v === MAYBE ? isValidNumber(raw.startsWith('00') ? '+' + raw.slice(2) : raw) : v === YES;
@@ -89,7 +104,10 @@ function valid(raw: string, digits: string, international: boolean, regions: rea
 }
 
 function isValidNumber(raw: string, region?: CountryCode): boolean {
-  const num = region === undefined ? parsePhoneNumberFromString(raw, METADATA) : parsePhoneNumberFromString(raw, region, METADATA);
+  const num =
+    region === undefined
+      ? parsePhoneNumberFromString(raw, METADATA)
+      : parsePhoneNumberFromString(raw, region, METADATA);
   return num !== undefined && num.isValid();
 }
 
@@ -102,9 +120,10 @@ function isValidNumber(raw: string, region?: CountryCode): boolean {
  *   and one type pattern of the right length, and libphonenumber derives the NSN in one of at
  *   most six ways (digits as written, after the trunk-prefix match, or rewritten by the
  *   transform rule; with or without the region's own calling code);
- * - YES only in the plain case where libphonenumber strips nothing (no IDD, no trunk prefix, no
- *   calling code written without "+"): then the NSN is the digits, the country is picked the way
- *   libphonenumber's getCountryByNationalNumber does, and validity is its getNumberType.
+ * - YES only where the NSN is certain (no IDD, no calling code written without "+", no prefix
+ *   transform rule): the digits, minus a trunk prefix under libphonenumber's extractNationalNumber
+ *   rules; the country is picked the way its getCountryByNationalNumber does, and validity is
+ *   its getNumberType.
  * phone.spec.ts checks the verdicts against libphonenumber itself.
  */
 const YES = 1;
@@ -115,6 +134,7 @@ interface NumberingPlanView {
   callingCode(): string;
   IDDPrefix(): string | undefined;
   nationalNumberPattern(): string;
+  possibleLengths(): number[] | undefined;
   nationalPrefixForParsing(): string | undefined;
   nationalPrefixTransformRule(): string | undefined;
   leadingDigits(): string | undefined;
@@ -127,14 +147,29 @@ interface MetadataView {
   isNonGeographicCallingCode(cc: string): boolean;
 }
 
-const TYPES = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'];
+const TYPES = [
+  'FIXED_LINE',
+  'MOBILE',
+  'PREMIUM_RATE',
+  'TOLL_FREE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+];
 
 interface CountryPlan {
   readonly code: string;
+  readonly possibleLengths: readonly number[] | undefined;
   /** libphonenumber picks this country for a shared calling code when the NSN starts with these. */
   readonly leading: RegExp | null;
   readonly general: RegExp;
-  readonly types: readonly { readonly re: RegExp; readonly lengths: readonly number[] | undefined }[];
+  readonly types: readonly {
+    readonly re: RegExp;
+    readonly lengths: readonly number[] | undefined;
+  }[];
 }
 interface GroupPlan {
   readonly countries: readonly CountryPlan[];
@@ -177,16 +212,28 @@ function groupPlan(cc: string): GroupPlan | null {
       for (const t of TYPES) {
         const def = np.type(t);
         const p = def?.pattern();
-        if (def !== undefined && typeof p === 'string' && p.length > 0) types.push({ re: anchored(p), lengths: def.possibleLengths() });
+        if (def !== undefined && typeof p === 'string' && p.length > 0)
+          types.push({ re: anchored(p), lengths: def.possibleLengths() });
       }
       generals.push(`(?:${np.nationalNumberPattern()})`);
       const leading = str(np.leadingDigits());
-      countries.push({ code, leading: leading === null ? null : new RegExp(`^(?:${leading})`), general: anchored(np.nationalNumberPattern()), types });
+      countries.push({
+        code,
+        possibleLengths: np.possibleLengths(),
+        leading: leading === null ? null : new RegExp(`^(?:${leading})`),
+        general: anchored(np.nationalNumberPattern()),
+        types,
+      });
     }
     m.selectNumberingPlan(codes[0]);
     const main = m.numberingPlan;
     const prefix = str(main.nationalPrefixForParsing());
-    plan = { countries, anyGeneral: anchored(generals.join('|')), prefix: prefix === null ? null : new RegExp(`^(?:${prefix})`), transform: str(main.nationalPrefixTransformRule()) };
+    plan = {
+      countries,
+      anyGeneral: anchored(generals.join('|')),
+      prefix: prefix === null ? null : new RegExp(`^(?:${prefix})`),
+      transform: str(main.nationalPrefixTransformRule()),
+    };
   }
   groups.set(cc, plan);
   return plan;
@@ -206,7 +253,13 @@ function regionPlan(region: CountryCode): RegionPlan | null {
     const transform = str(np.nationalPrefixTransformRule());
     const group = groupPlan(callingCode);
     if (group !== null) {
-      plan = { callingCode, idd: idd === null ? null : new RegExp(`^(?:${idd})`), prefix: prefix === null ? null : new RegExp(`^(?:${prefix})`), transform, group };
+      plan = {
+        callingCode,
+        idd: idd === null ? null : new RegExp(`^(?:${idd})`),
+        prefix: prefix === null ? null : new RegExp(`^(?:${prefix})`),
+        transform,
+        group,
+      };
     }
   } catch {
     plan = null; // unknown region: libphonenumber decides
@@ -219,7 +272,8 @@ function regionPlan(region: CountryCode): RegionPlan | null {
 function typeDefined(nsn: string, c: CountryPlan): boolean {
   if (!c.general.test(nsn)) return false;
   if (c.types.length === 0) return true;
-  for (const t of c.types) if ((t.lengths === undefined || t.lengths.includes(nsn.length)) && t.re.test(nsn)) return true;
+  for (const t of c.types)
+    if ((t.lengths === undefined || t.lengths.includes(nsn.length)) && t.re.test(nsn)) return true;
   return false;
 }
 
@@ -240,13 +294,46 @@ function pickCountry(nsn: string, group: GroupPlan): CountryPlan | undefined {
   return undefined;
 }
 
+/** libphonenumber's checkNumberLength: only TOO_SHORT and INVALID_LENGTH make a prefix stay. */
+function lengthRejects(len: number, lengths: readonly number[] | undefined): boolean {
+  if (lengths === undefined || lengths.length === 0 || lengths[0] === len) return false;
+  if (lengths[0] > len) return true;
+  if (lengths[lengths.length - 1] < len) return false;
+  return lengths.indexOf(len, 1) < 0;
+}
+
 function decideNational(digits: string, region: CountryCode): Verdict {
   if (!nationalPlausible(digits, region)) return NO;
   const plan = regionPlan(region);
-  if (plan === null || (plan.idd !== null && plan.idd.test(digits)) || digits.startsWith(plan.callingCode) || (plan.prefix !== null && plan.prefix.test(digits))) return MAYBE;
-  const country = pickCountry(digits, plan.group) ?? plan.group.countries.find((c) => c.code === region);
-  if (country === undefined || country.types.length === 0) return MAYBE;
-  return typeDefined(digits, country) ? YES : NO;
+  if (
+    plan === null ||
+    (plan.idd !== null && plan.idd.test(digits)) ||
+    digits.startsWith(plan.callingCode)
+  )
+    return MAYBE;
+  const self = plan.group.countries.find((c) => c.code === region);
+  if (self === undefined) return MAYBE;
+  let nsn = digits;
+  const m = plan.prefix === null ? null : plan.prefix.exec(digits);
+  if (m !== null) {
+    // extractNationalNumber: a trunk prefix is dropped unless that breaks the region's general
+    // pattern or leaves an impossible length; prefixes rewritten by a transform rule go to libphonenumber.
+    const captured = m.length > 1 && m[m.length - 1] !== undefined && m[m.length - 1] !== '';
+    if (captured && plan.transform !== null) return MAYBE;
+    const after = digits.slice(m[0].length);
+    if (after !== digits) {
+      let keep = self.general.test(digits) && !self.general.test(after);
+      if (!keep && self.possibleLengths !== undefined)
+        keep = lengthRejects(
+          after.length,
+          (pickCountry(after, plan.group) ?? self).possibleLengths,
+        );
+      if (!keep) nsn = after;
+    }
+  }
+  const country = pickCountry(nsn, plan.group) ?? self;
+  if (country.types.length === 0) return MAYBE;
+  return typeDefined(nsn, country) ? YES : NO;
 }
 
 function decideInternational(digits: string): Verdict {
@@ -273,7 +360,12 @@ function decideInternational(digits: string): Verdict {
  * match of the prefix-for-parsing pattern (same pattern, same anchored match), or that match
  * rewritten by the transform rule; whichever it keeps, it must be valid in the group.
  */
-function anyNsn(digits: string, group: GroupPlan, prefix: RegExp | null, transform: string | null): boolean {
+function anyNsn(
+  digits: string,
+  group: GroupPlan,
+  prefix: RegExp | null,
+  transform: string | null,
+): boolean {
   if (nsnMatches(digits, group)) return true;
   const m = prefix === null ? null : prefix.exec(digits);
   if (m === null) return false;
@@ -289,7 +381,10 @@ function nationalPlausible(digits: string, region: CountryCode): boolean {
   if (plan === null || (plan.idd !== null && plan.idd.test(digits))) return true;
   if (anyNsn(digits, plan.group, plan.prefix, plan.transform)) return true;
   // "1 212 555 1234" with region US: libphonenumber strips the region's own calling code first.
-  return digits.startsWith(plan.callingCode) && anyNsn(digits.slice(plan.callingCode.length), plan.group, plan.prefix, plan.transform);
+  return (
+    digits.startsWith(plan.callingCode) &&
+    anyNsn(digits.slice(plan.callingCode.length), plan.group, plan.prefix, plan.transform)
+  );
 }
 
 function internationalPlausible(digits: string): boolean {

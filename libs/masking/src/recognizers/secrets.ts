@@ -7,7 +7,8 @@ import { type ScanInput, isAsciiLetter, isDigit } from './types';
  * glued to a preceding word character is skipped, so runs like "eyJeyJeyJ…" cost one
  * bounded attempt, not one per occurrence.
  */
-const PREFIX_RE = /AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9]|gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas)-|xox[abprse]-|hooks\.slack\.com\/services\/|(?:sk|rk)_(?:live|test)_|whsec_|sk-|AIza|eyJ|-----BEGIN /g;
+const PREFIX_RE =
+  /AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9]|gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas)-|xox[abprse]-|hooks\.slack\.com\/services\/|(?:sk|rk)_(?:live|test)_|whsec_|sk-|AIza|eyJ|-----BEGIN /g;
 
 interface SecretRule {
   readonly type: EntityType;
@@ -18,25 +19,109 @@ interface SecretRule {
 }
 
 const RULES: Readonly<Record<string, readonly SecretRule[]>> = {
-  A: [{ type: 'AWS_ACCESS_KEY', re: /(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/y, score: 0.95, validator: 'aws-key-id-format' },
-      { type: 'GOOGLE_API_KEY', re: /AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/y, score: 0.95, validator: 'google-api-key-format' }],
-  g: [{ type: 'GITHUB_TOKEN', re: /gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9_])/y, score: 0.99, validator: 'github-token-format' },
-      { type: 'GITHUB_TOKEN', re: /github_pat_[A-Za-z0-9_]{82}(?![A-Za-z0-9_])/y, score: 0.99, validator: 'github-token-format' },
-      { type: 'GITLAB_TOKEN', re: /gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas)-[A-Za-z0-9_-]{20,64}(?![A-Za-z0-9_-])/y, score: 0.95, validator: 'gitlab-token-format' }],
-  x: [{ type: 'SLACK_TOKEN', re: /xox[abprse]-[0-9A-Za-z-]{10,250}(?![0-9A-Za-z-])/y, score: 0.95, validator: 'slack-token-format' }],
-  h: [{ type: 'SLACK_TOKEN', re: /hooks\.slack\.com\/services\/T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{20,32}/y, score: 0.97, validator: 'slack-webhook-format' }],
-  s: [{ type: 'ANTHROPIC_API_KEY', re: /sk-ant-(?:api|admin|oat|sid)\d{2}-[A-Za-z0-9_-]{20,200}(?![A-Za-z0-9_-])/y, score: 0.99, validator: 'anthropic-key-format' },
-      { type: 'STRIPE_KEY', re: /sk_(?:live|test)_[0-9A-Za-z]{10,247}(?![0-9A-Za-z])/y, score: 0.95, validator: 'stripe-key-format' },
-      { type: 'OPENAI_API_KEY', re: /sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,250}(?![A-Za-z0-9_-])/y, score: 0.9, validator: 'openai-key-format',
-        check: (t) => !t.startsWith('sk-ant-') && /\d/.test(t) && /[A-Za-z]/.test(t.slice(3)) }],
-  r: [{ type: 'STRIPE_KEY', re: /rk_(?:live|test)_[0-9A-Za-z]{10,247}(?![0-9A-Za-z])/y, score: 0.95, validator: 'stripe-key-format' }],
-  w: [{ type: 'STRIPE_KEY', re: /whsec_[A-Za-z0-9]{24,64}(?![A-Za-z0-9])/y, score: 0.95, validator: 'stripe-key-format' }],
-  e: [{ type: 'JWT', re: /eyJ[A-Za-z0-9_-]{2,4096}\.eyJ[A-Za-z0-9_-]{2,8192}\.[A-Za-z0-9_-]{0,4096}/y, score: 0.95, validator: 'jwt-json-header', check: jwtHeaderValid }],
+  A: [
+    {
+      type: 'AWS_ACCESS_KEY',
+      re: /(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/y,
+      score: 0.95,
+      validator: 'aws-key-id-format',
+    },
+    {
+      type: 'GOOGLE_API_KEY',
+      re: /AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/y,
+      score: 0.95,
+      validator: 'google-api-key-format',
+    },
+  ],
+  g: [
+    {
+      type: 'GITHUB_TOKEN',
+      re: /gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9_])/y,
+      score: 0.99,
+      validator: 'github-token-format',
+    },
+    {
+      type: 'GITHUB_TOKEN',
+      re: /github_pat_[A-Za-z0-9_]{82}(?![A-Za-z0-9_])/y,
+      score: 0.99,
+      validator: 'github-token-format',
+    },
+    {
+      type: 'GITLAB_TOKEN',
+      re: /gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas)-[A-Za-z0-9_-]{20,64}(?![A-Za-z0-9_-])/y,
+      score: 0.95,
+      validator: 'gitlab-token-format',
+    },
+  ],
+  x: [
+    {
+      type: 'SLACK_TOKEN',
+      re: /xox[abprse]-[0-9A-Za-z-]{10,250}(?![0-9A-Za-z-])/y,
+      score: 0.95,
+      validator: 'slack-token-format',
+    },
+  ],
+  h: [
+    {
+      type: 'SLACK_TOKEN',
+      re: /hooks\.slack\.com\/services\/T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{20,32}/y,
+      score: 0.97,
+      validator: 'slack-webhook-format',
+    },
+  ],
+  s: [
+    {
+      type: 'ANTHROPIC_API_KEY',
+      re: /sk-ant-(?:api|admin|oat|sid)\d{2}-[A-Za-z0-9_-]{20,200}(?![A-Za-z0-9_-])/y,
+      score: 0.99,
+      validator: 'anthropic-key-format',
+    },
+    {
+      type: 'STRIPE_KEY',
+      re: /sk_(?:live|test)_[0-9A-Za-z]{10,247}(?![0-9A-Za-z])/y,
+      score: 0.95,
+      validator: 'stripe-key-format',
+    },
+    {
+      type: 'OPENAI_API_KEY',
+      re: /sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,250}(?![A-Za-z0-9_-])/y,
+      score: 0.9,
+      validator: 'openai-key-format',
+      check: (t) => !t.startsWith('sk-ant-') && /\d/.test(t) && /[A-Za-z]/.test(t.slice(3)),
+    },
+  ],
+  r: [
+    {
+      type: 'STRIPE_KEY',
+      re: /rk_(?:live|test)_[0-9A-Za-z]{10,247}(?![0-9A-Za-z])/y,
+      score: 0.95,
+      validator: 'stripe-key-format',
+    },
+  ],
+  w: [
+    {
+      type: 'STRIPE_KEY',
+      re: /whsec_[A-Za-z0-9]{24,64}(?![A-Za-z0-9])/y,
+      score: 0.95,
+      validator: 'stripe-key-format',
+    },
+  ],
+  e: [
+    {
+      type: 'JWT',
+      re: /eyJ[A-Za-z0-9_-]{2,4096}\.eyJ[A-Za-z0-9_-]{2,8192}\.[A-Za-z0-9_-]{0,4096}/y,
+      score: 0.95,
+      validator: 'jwt-json-header',
+      check: jwtHeaderValid,
+    },
+  ],
 };
 
 function jwtHeaderValid(token: string): boolean {
   try {
-    const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as unknown;
+    const header = JSON.parse(
+      Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'),
+    ) as unknown;
     return typeof header === 'object' && header !== null && 'alg' in header;
   } catch {
     return false;
@@ -44,8 +129,16 @@ function jwtHeaderValid(token: string): boolean {
 }
 
 const SECRET_PREFIX_TYPES: readonly EntityType[] = [
-  'AWS_ACCESS_KEY', 'GOOGLE_API_KEY', 'GITHUB_TOKEN', 'GITLAB_TOKEN', 'SLACK_TOKEN', 'ANTHROPIC_API_KEY', 'STRIPE_KEY',
-  'OPENAI_API_KEY', 'JWT', 'PRIVATE_KEY',
+  'AWS_ACCESS_KEY',
+  'GOOGLE_API_KEY',
+  'GITHUB_TOKEN',
+  'GITLAB_TOKEN',
+  'SLACK_TOKEN',
+  'ANTHROPIC_API_KEY',
+  'STRIPE_KEY',
+  'OPENAI_API_KEY',
+  'JWT',
+  'PRIVATE_KEY',
 ];
 
 const PEM_BEGIN_RE = /-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----/y;
@@ -106,12 +199,48 @@ export function scanSecrets(input: ScanInput): void {
 }
 
 // ---- values next to credential words ----
-const CRED_RE = /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth(?:orization)?|credentials?|bearer/gi;
+const CRED_RE =
+  /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth(?:orization)?|credentials?|bearer/gi;
 const ASSIGN_RE = /[A-Za-z0-9_.-]{0,30}["']?[ \t]{0,3}(:=|=>|[:=]|[ \t]is[ \t])[ \t]{0,3}/y;
 const VALUE_RE = /(["'`])([^"'`\r\n]{1,200})\1|([^\s"'`,;]{1,200})/y;
 const BEARER_RE = /(?:Bearer|Basic|Token)[ \t]{1,3}/iy;
-const PLACEHOLDER_RE = /^(?:\*+|x{3,}|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|null|none|true|false|undefined|redacted|changeme\b.{0,0}|\[redacted\]|\.\.\.|required|optional|string|example)$/i;
-const PROSE_WORDS = new Set(['required', 'incorrect', 'invalid', 'wrong', 'correct', 'expired', 'empty', 'missing', 'set', 'not', 'too', 'the', 'a', 'an', 'changed', 'reset', 'strong', 'weak', 'valid', 'needed', 'stored', 'used', 'must', 'should', 'will', 'and', 'or', 'for', 'to', 'of', 'in', 'is', 'was']);
+const PLACEHOLDER_RE =
+  /^(?:\*+|x{3,}|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|null|none|true|false|undefined|redacted|changeme\b.{0,0}|\[redacted\]|\.\.\.|required|optional|string|example)$/i;
+const PROSE_WORDS = new Set([
+  'required',
+  'incorrect',
+  'invalid',
+  'wrong',
+  'correct',
+  'expired',
+  'empty',
+  'missing',
+  'set',
+  'not',
+  'too',
+  'the',
+  'a',
+  'an',
+  'changed',
+  'reset',
+  'strong',
+  'weak',
+  'valid',
+  'needed',
+  'stored',
+  'used',
+  'must',
+  'should',
+  'will',
+  'and',
+  'or',
+  'for',
+  'to',
+  'of',
+  'in',
+  'is',
+  'was',
+]);
 
 const asciiCounts = new Int32Array(128);
 
@@ -133,7 +262,8 @@ export function shannonEntropy(s: string): number {
     return h;
   }
   const counts = new Map<number, number>();
-  for (let i = 0; i < s.length; i++) counts.set(s.charCodeAt(i), (counts.get(s.charCodeAt(i)) ?? 0) + 1);
+  for (let i = 0; i < s.length; i++)
+    counts.set(s.charCodeAt(i), (counts.get(s.charCodeAt(i)) ?? 0) + 1);
   for (const c of counts.values()) {
     const p = c / s.length;
     h -= p * Math.log2(p);
@@ -172,17 +302,28 @@ export function scanCredentialValues(input: ScanInput): void {
     const fullKey = (text.slice(Math.max(0, i - 12), i) + m[0] + a[0]).toLowerCase();
     if (keyword.startsWith('pass') || keyword === 'pwd') {
       if (!want.has('PASSWORD')) continue;
-      if (prose && (PROSE_WORDS.has(value.toLowerCase()) || !/[\d\W_]|[a-z][A-Z]/.test(value))) continue;
+      if (prose && (PROSE_WORDS.has(value.toLowerCase()) || !/[\d\W_]|[a-z][A-Z]/.test(value)))
+        continue;
       if (PROSE_WORDS.has(value.toLowerCase())) continue;
       emit('PASSWORD', valueStart, valueEnd, 0.85, 'credential-context');
     } else {
       if (value.length < 12) continue;
       const entropy = shannonEntropy(value);
       if (entropy < 3) continue;
-      if (want.has('AWS_SECRET_KEY') && /^[A-Za-z0-9/+]{40}$/.test(value) && /aws|secret_access/.test(fullKey)) {
+      if (
+        want.has('AWS_SECRET_KEY') &&
+        /^[A-Za-z0-9/+]{40}$/.test(value) &&
+        /aws|secret_access/.test(fullKey)
+      ) {
         emit('AWS_SECRET_KEY', valueStart, valueEnd, 0.9, 'aws-secret-context');
       } else if (want.has('SECRET')) {
-        emit('SECRET', valueStart, valueEnd, entropy >= 3.5 ? 0.8 : 0.6, 'entropy+credential-context');
+        emit(
+          'SECRET',
+          valueStart,
+          valueEnd,
+          entropy >= 3.5 ? 0.8 : 0.6,
+          'entropy+credential-context',
+        );
       }
     }
     CRED_RE.lastIndex = Math.max(CRED_RE.lastIndex, valueEnd);

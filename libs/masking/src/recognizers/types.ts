@@ -6,7 +6,14 @@ import type { EntityType } from '../entities';
  * passed as `check`: it runs only if the candidate clears its threshold and wins its span, and
  * a candidate that fails it is dropped as if it had never been reported.
  */
-export type Emit = (type: EntityType, start: number, end: number, score: number, validator: string, check?: () => boolean) => void;
+export type Emit = (
+  type: EntityType,
+  start: number,
+  end: number,
+  score: number,
+  validator: string,
+  check?: () => boolean,
+) => void;
 
 export interface ScanInput {
   readonly text: string;
