@@ -4,6 +4,7 @@ import {
   engineOptions,
   isEntityType,
   mask,
+  type Keyring,
   type MaskOptions,
 } from '@embargo/masking';
 import { defaultMaskPlan } from '@embargo/policy';
@@ -13,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { compileDirOrExit } from './policy-files';
 
 const STRATEGIES = ['redact', 'replace', 'keep_last', 'hash', 'tokenize', 'fake'] as const;
+const KEYED_STRATEGIES: ReadonlySet<string> = new Set(['hash', 'tokenize', 'fake']);
 
 interface MaskFlags {
   entities?: string;
@@ -36,9 +38,34 @@ function optionsFrom(flags: MaskFlags): Omit<MaskOptions, 'keyring'> {
     if (plan && Object.keys(plan.entities).length) return engineOptions(plan);
   }
   const strategy = flags.strategy ?? 'replace';
-  const rule = strategy === 'keep_last' ? { strategy, n: Number(flags.keep ?? 4) } : { strategy };
+  const n = Number(flags.keep ?? 4);
+  if (!Number.isInteger(n) || n < 0 || n > 64)
+    throw new Error(`--keep must be a whole number from 0 to 64, not ${flags.keep}`);
+  const rule = strategy === 'keep_last' ? { strategy, n } : { strategy };
   const entities = Object.fromEntries((wanted ?? ENTITY_TYPES).map((t) => [t, rule]));
   return engineOptions({ entities });
+}
+
+/**
+ * The key ring keyed strategies need, checked before any input is read: a missing or
+ * bad setting is one error naming it, not one error per line (or none on empty input).
+ */
+function keyringFor(options: Omit<MaskOptions, 'keyring'>): Keyring | undefined {
+  const keys = process.env.EMBARGO_MASKING_KEYS;
+  if (keys) {
+    const parsed = keyringSetting.safeParse(keys);
+    if (!parsed.success)
+      throw new Error(`invalid EMBARGO_MASKING_KEYS: ${parsed.error.issues[0]?.message}`);
+    return parsed.data;
+  }
+  const keyed = [...new Set(Object.values(options.entities).map((r) => r.strategy))].filter((s) =>
+    KEYED_STRATEGIES.has(s),
+  );
+  if (keyed.length)
+    throw new Error(
+      `strategy ${keyed.join(', ')} needs a key ring: set EMBARGO_MASKING_KEYS=<id>:<base64 32-byte key>`,
+    );
+  return undefined;
 }
 
 export function maskCommand(): Command {
@@ -63,8 +90,7 @@ export function maskCommand(): Command {
     )
     .action(async (flags: MaskFlags) => {
       const options = optionsFrom(flags);
-      const keys = process.env.EMBARGO_MASKING_KEYS;
-      const keyring = keys ? keyringSetting.parse(keys) : undefined;
+      const keyring = keyringFor(options);
       const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
       let lineNo = 0;
       let failed = 0;

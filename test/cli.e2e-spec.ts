@@ -1,0 +1,291 @@
+import { REPO_ROOT } from '@embargo/testing';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The `embargo` command as an operator runs it: `node bin/embargo.js …` from the repo root. */
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function embargo(args: string[], opts: { input?: string; env?: Record<string, string> } = {}) {
+  return new Promise<Run>((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC', ...opts.env };
+    if (!opts.env?.EMBARGO_MASKING_KEYS) delete env.EMBARGO_MASKING_KEYS;
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'embargo.js'), ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+interface Masked {
+  text: string;
+  entities: { type: string; start: number; end: number; score: number }[];
+}
+
+const jsonLines = (s: string) =>
+  s
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const toLines = (...texts: string[]) => texts.map((text) => JSON.stringify({ text })).join('\n');
+
+const keyring = () => `m1:${randomBytes(32).toString('base64')}`;
+
+describe('embargo mask', () => {
+  it('masks secrets with the policy default masking, offsets pointing into the original text', async () => {
+    const key = 'AKIAIOSFODNN7EXAMPLE';
+    const original = `deploy with key ${key} please`;
+    const run = await embargo(['mask'], { input: `${toLines(original, 'nothing here')}\n` });
+
+    expect(run.code).toBe(0);
+    const [first, second] = jsonLines(run.stdout) as unknown as Masked[];
+    expect(jsonLines(run.stdout)).toHaveLength(2);
+    expect(first.text).not.toContain(key);
+    expect(first.text).toContain('deploy with key');
+    expect(first.text).toContain('please');
+    expect(first.entities).toHaveLength(1);
+    const [e] = first.entities;
+    expect(e.type).toBe('AWS_ACCESS_KEY');
+    expect(original.slice(e.start, e.end)).toBe(key);
+    expect(e.score).toBeGreaterThan(0);
+    expect(e.score).toBeLessThanOrEqual(1);
+    // The default is the policy's (secrets only): plain text passes untouched.
+    expect(second).toEqual({ text: 'nothing here', entities: [] });
+  });
+
+  it('masks only the chosen entities with the chosen strategy', async () => {
+    const original =
+      'card 4111 1111 1111 1111, mail jane.doe@example.org, key AKIAIOSFODNN7EXAMPLE';
+    const run = await embargo(
+      ['mask', '--entities', 'EMAIL_ADDRESS,CREDIT_CARD', '--strategy', 'keep_last'],
+      { input: toLines(original) },
+    );
+
+    expect(run.code).toBe(0);
+    const [out] = jsonLines(run.stdout) as unknown as Masked[];
+    expect(out.text).toContain('1111');
+    expect(out.text).not.toContain('4111 1111 1111 1111');
+    expect(out.text).toMatch(/\*{4} \*{4} \*{4} 1111/);
+    expect(out.text).not.toContain('jane.doe@example.org');
+    expect(out.text).not.toContain('jane');
+    // Not asked for, so left alone.
+    expect(out.text).toContain('AKIAIOSFODNN7EXAMPLE');
+    expect(out.entities.map((e) => e.type).sort()).toEqual(['CREDIT_CARD', 'EMAIL_ADDRESS']);
+    const card = out.entities.find((e) => e.type === 'CREDIT_CARD')!;
+    expect(original.slice(card.start, card.end)).toBe('4111 1111 1111 1111');
+    const email = out.entities.find((e) => e.type === 'EMAIL_ADDRESS')!;
+    expect(original.slice(email.start, email.end)).toBe('jane.doe@example.org');
+  });
+
+  it('refuses a keyed strategy without a key ring, naming the setting', async () => {
+    const run = await embargo(['mask', '--strategy', 'hash', '--entities', 'EMAIL_ADDRESS'], {
+      input: toLines('mail jane.doe@example.org'),
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/hash.*needs a key ring/);
+    expect(run.stderr).toContain('EMBARGO_MASKING_KEYS');
+
+    const bad = await embargo(['mask', '--strategy', 'hash'], {
+      input: toLines('mail jane.doe@example.org'),
+      env: { EMBARGO_MASKING_KEYS: 'm1:c2hvcnQ=' },
+    });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain('invalid EMBARGO_MASKING_KEYS');
+    expect(bad.stderr).not.toContain('c2hvcnQ');
+  });
+
+  it('hashes to a stable pseudonym with a key ring, and to another one with another key', async () => {
+    const keys = keyring();
+    const input = toLines('mail jane.doe@example.org', 'again jane.doe@example.org', 'x@y.org');
+    const args = ['mask', '--strategy', 'hash', '--entities', 'EMAIL_ADDRESS'];
+    const run = await embargo(args, { input, env: { EMBARGO_MASKING_KEYS: keys } });
+
+    expect(run.code).toBe(0);
+    const [a, b, c] = jsonLines(run.stdout) as unknown as Masked[];
+    const pseudonym = /<EMAIL_ADDRESS:[0-9a-f]{12}>/;
+    const pa = pseudonym.exec(a.text)?.[0];
+    expect(pa).toBeDefined();
+    expect(a.text).toBe(`mail ${pa}`);
+    expect(b.text).toBe(`again ${pa}`);
+    expect(c.text).toMatch(pseudonym);
+    expect(c.text).not.toBe(pa);
+
+    const again = await embargo(args, { input, env: { EMBARGO_MASKING_KEYS: keys } });
+    expect(again.stdout).toBe(run.stdout);
+    const otherKey = await embargo(args, { input, env: { EMBARGO_MASKING_KEYS: keyring() } });
+    expect(otherKey.code).toBe(0);
+    expect((jsonLines(otherKey.stdout)[0] as unknown as Masked).text).not.toBe(a.text);
+  });
+
+  it('answers a line that is not JSON with an error in its place and exits 1', async () => {
+    const input = [
+      JSON.stringify({ text: 'first a@example.org' }),
+      '{"text": "broken',
+      JSON.stringify({ text: 'third b@example.org' }),
+    ].join('\n');
+    const run = await embargo(['mask', '--entities', 'EMAIL_ADDRESS'], { input });
+
+    expect(run.code).toBe(1);
+    const out = jsonLines(run.stdout);
+    expect(out).toHaveLength(3);
+    expect(out[0]).toEqual({
+      text: 'first <EMAIL_ADDRESS>',
+      entities: [{ type: 'EMAIL_ADDRESS', start: 6, end: 19, score: expect.any(Number) }],
+    });
+    expect(out[1]).toEqual({ error: 'line 2: not valid JSON' });
+    expect(out[2]).toMatchObject({ text: 'third <EMAIL_ADDRESS>' });
+    expect(run.stderr).toContain('1 line(s) could not be masked');
+  });
+
+  it('keeps as many characters as --keep asks, and refuses a --keep that is not a count', async () => {
+    const args = ['mask', '--entities', 'CREDIT_CARD', '--strategy', 'keep_last'];
+    const input = toLines('card 4111 1111 1111 1111');
+    const two = await embargo([...args, '--keep', '2'], { input });
+    expect(two.code).toBe(0);
+    expect((jsonLines(two.stdout)[0] as unknown as Masked).text).toBe('card **** **** **** **11');
+
+    const bad = await embargo([...args, '--keep', 'all'], { input });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr.trim()).toBe('embargo: --keep must be a whole number from 0 to 64, not all');
+  });
+
+  it('refuses an unknown entity type, naming it', async () => {
+    const run = await embargo(['mask', '--entities', 'EMAIL_ADDRESS,SHOE_SIZE'], {
+      input: toLines('a@example.org'),
+    });
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('unknown entity type SHOE_SIZE');
+  });
+
+  it('writes nothing and exits 0 on empty input', async () => {
+    const run = await embargo(['mask'], { input: '' });
+    expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+});
+
+describe('embargo policy', () => {
+  const policies = join(REPO_ROOT, 'deploy', 'policies');
+  let tmp: string;
+
+  beforeEach(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'embargo-cli-'));
+    cpSync(policies, tmp, { recursive: true });
+  });
+  afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** Replaces one exact line-fragment in a copied file, failing loudly if it moved. */
+  function edit(file: string, from: string, to: string): void {
+    const path = join(tmp, file);
+    const before = readFileSync(path, 'utf8');
+    expect(before).toContain(from);
+    writeFileSync(path, before.replace(from, to));
+  }
+
+  it('validates the example policies', async () => {
+    const run = await embargo(['policy', 'validate', 'deploy/policies']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ok: \d+ rules, hash sha256:[0-9a-f]{64}\n$/);
+  });
+
+  it('rejects a broken rule with its file, line, column and rule id', async () => {
+    edit('rules.yaml', 'when: request.input_count > 2048', 'when: request.model ==');
+    const line =
+      readFileSync(join(tmp, 'rules.yaml'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('when: request.model ==')) + 1;
+
+    const run = await embargo(['policy', 'validate', tmp]);
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(
+      new RegExp(`^rules\\.yaml:${line}:\\d+ rule deny-huge-batches\\b.*$`, 'm'),
+    );
+    expect(run.stderr).toContain('policy rejected: 1 error(s)');
+  });
+
+  it('runs the example cases, all passing', async () => {
+    const run = await embargo(['policy', 'test', 'deploy/policies/cases.yaml']);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    const last = lines[lines.length - 1];
+    const m = /^(\d+) passed, 0 failed$/.exec(last);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBe(lines.filter((l) => l.startsWith('ok ')).length);
+    expect(Number(m![1])).toBeGreaterThan(5);
+  });
+
+  it('names the case whose expectation is wrong and exits 1', async () => {
+    edit(
+      'cases.yaml',
+      'expect: { effect: deny, denyCode: no_role }\n\n  - name: ML platform',
+      'expect: { effect: mask }\n\n  - name: ML platform',
+    );
+    const run = await embargo(['policy', 'test', join(tmp, 'cases.yaml')]);
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^FAIL unknown caller is denied by default$/m);
+    expect(run.stdout).toMatch(/expected mask, got deny/);
+    expect(run.stdout.match(/^FAIL /gm)).toHaveLength(1);
+    expect(run.stdout.trim().split('\n').pop()).toMatch(/^\d+ passed, 1 failed$/);
+  });
+
+  it('simulates a request on stdin: held for approval, with the rule trace', async () => {
+    const request = [
+      'principal:',
+      '  issuer: https://idp.example.com',
+      '  subject: alice',
+      '  groups: [ml-platform]',
+      'request: { model: text-embedding-3-small, inputCount: 10 }',
+      'findings: { CREDIT_CARD: 6 }',
+      '',
+    ].join('\n');
+    const run = await embargo(['policy', 'simulate', '--policies', 'deploy/policies'], {
+      input: request,
+    });
+
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as {
+      decision: { effect: string; ruleIds: string[]; approval: { approverGroups: string[] } };
+      roles: { role: string; matched: boolean }[];
+      rules: { ruleId: string; outcome: string; file: string }[];
+    };
+    expect(out.decision.effect).toBe('require_approval');
+    expect(out.decision.ruleIds).toEqual(['hold-bulk-credit-cards']);
+    expect(out.decision.approval.approverGroups).toEqual(['data-protection']);
+    expect(out.roles.filter((r) => r.matched).map((r) => r.role)).toEqual(['ml-platform']);
+    const outcome = Object.fromEntries(out.rules.map((r) => [r.ruleId, r.outcome]));
+    expect(outcome).toMatchObject({
+      'hold-bulk-credit-cards': 'matched',
+      'hold-bulk-emails': 'not_matched',
+      'deny-huge-batches': 'not_matched',
+      'allow-granted-models': 'matched',
+    });
+    expect(out.rules.every((r) => r.file === 'rules.yaml')).toBe(true);
+
+    // Five cards stay under the hold threshold: allowed, with the cards masked.
+    const fewer = await embargo(['policy', 'simulate'], {
+      input: request.replace('CREDIT_CARD: 6', 'CREDIT_CARD: 5'),
+    });
+    expect(fewer.code).toBe(0);
+    expect((JSON.parse(fewer.stdout) as typeof out).decision.effect).toBe('mask');
+  });
+});
