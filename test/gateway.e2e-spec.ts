@@ -109,7 +109,7 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     const secret = 'AKIAIOSFODNN7EXAMPLE';
     const email = 'jane.doe@example.org';
     const res = await post(
-      { model: 'stand-in-embedding', input: [`contact ${email} key ${secret}`] },
+      { model: 'stand-in-embedding', input: [`contact ${email} key ${secret} (${requestId})`] },
       indexerToken,
       { 'x-request-id': requestId },
     );
@@ -163,6 +163,116 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(3);
     expect(statuses).toContain(429);
     expect(Number(retryAfter)).toBeGreaterThan(0);
+  });
+
+  it('masks large inputs in the masking worker pool, not in the gateway', async () => {
+    await stack.standIn.clearReceived();
+    const email = 'big.batch.owner@example.org';
+    const filler = 'lorem ipsum dolor sit amet '.repeat(3000); // ~80 KB, above the inline limit
+    const res = await post({
+      model: 'stand-in-embedding',
+      input: [`${filler} write to ${email}`, `short one ${randomUUID()}`],
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-embargo-masked')).toMatch(/EMAIL_ADDRESS=1/);
+    const seen = JSON.stringify(await stack.standIn.received());
+    expect(seen).not.toContain(email);
+    expect(seen).toContain('short one');
+  });
+
+  it('answers a repeated request from the cache, and audits the hit', async () => {
+    const input = `cache me ${randomUUID()}`;
+    const first = await post({ model: 'stand-in-embedding', input });
+    expect(first.headers.get('x-embargo-cache')).toBe('miss');
+    await stack.standIn.clearReceived();
+    const requestId = `cache-${randomUUID()}`;
+    const second = await post({ model: 'stand-in-embedding', input }, indexerToken, {
+      'x-request-id': requestId,
+    });
+    expect(second.status).toBe(200);
+    expect(second.headers.get('x-embargo-cache')).toBe('hit');
+    expect(
+      ((await second.json()) as { data: { embedding: number[] }[] }).data[0].embedding,
+    ).toEqual(((await first.json()) as { data: { embedding: number[] }[] }).data[0].embedding);
+    expect(await stack.standIn.received()).toHaveLength(0);
+    const completed = await eventually(
+      async () => {
+        const found = await auditEvents(stack, requestId);
+        return found.find((e) => e.stage === 'completed');
+      },
+      30_000,
+      'the cached completion',
+    );
+    expect((completed.data as { cached: boolean }).cached).toBe(true);
+  });
+
+  it('exchanges an identity token for a short-lived token scoped to models, optionally single-use', async () => {
+    const exchange = (form: Record<string, string>) =>
+      fetch(`${stack.apps.ingress.url}/v1/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+      });
+    const base = {
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: indexerToken,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+    };
+    const res = await exchange({ ...base, scope: 'model:stand-in-embedding', expires_in: '120' });
+    expect(res.status).toBe(200);
+    const issued = (await res.json()) as {
+      access_token: string;
+      token_type: string;
+      expires_in: number;
+      issued_token_type: string;
+    };
+    expect(issued).toMatchObject({
+      token_type: 'Bearer',
+      issued_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+    });
+    expect(issued.expires_in).toBeLessThanOrEqual(120);
+
+    expect(
+      (await post({ model: 'stand-in-embedding', input: 'x' }, issued.access_token)).status,
+    ).toBe(200);
+    const outOfScope = await post(
+      { model: 'text-embedding-3-small', input: 'x' },
+      issued.access_token,
+    );
+    expect(outOfScope.status).toBe(403);
+    const scoped = new OpenAI({
+      baseURL: `${stack.apps.ingress.url}/v1`,
+      apiKey: issued.access_token,
+      maxRetries: 0,
+    });
+    expect((await scoped.models.list()).data.map((m) => m.id)).toEqual(['stand-in-embedding']);
+
+    const once = (await (
+      await exchange({ ...base, scope: 'model:stand-in-embedding', single_use: 'true' })
+    ).json()) as { access_token: string };
+    expect(
+      (await post({ model: 'stand-in-embedding', input: 'x' }, once.access_token)).status,
+    ).toBe(200);
+    const replay = await post({ model: 'stand-in-embedding', input: 'x' }, once.access_token);
+    expect(replay.status).toBe(401);
+    expect(((await replay.json()) as { error: { message: string } }).error.message).toMatch(
+      /already been used/,
+    );
+
+    const notGranted = await exchange({ ...base, scope: 'model:text-embedding-3-large' });
+    expect(notGranted.status).toBe(403);
+    const forged = await exchange({
+      ...base,
+      subject_token: `${indexerToken.slice(0, -4)}AAAA`,
+      scope: 'model:stand-in-embedding',
+    });
+    expect(forged.status).toBe(401);
+    const chained = await exchange({
+      ...base,
+      subject_token: issued.access_token,
+      scope: 'model:stand-in-embedding',
+    });
+    expect(chained.status).toBe(400);
   });
 
   it('applies a policy change on the running gateway without restart, and keeps serving through a broken one', async () => {

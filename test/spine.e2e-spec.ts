@@ -65,7 +65,10 @@ describe('spine: ingress → Kafka → audit → OpenSearch', () => {
       eachMessage: async ({ message }) => {
         const env = fromKafkaMessage(message);
         const data = env.data as { sourceTopic: string; reason: string; consumerGroup: string };
-        if (message.key?.toString() === key && data.consumerGroup === 'audit-indexer')
+        if (
+          message.key?.toString() === key &&
+          data.consumerGroup === `${stack.runId}.audit-indexer`
+        )
           reasons.push(data.reason);
       },
     });

@@ -13,7 +13,14 @@ export class ApprovalModule {
       imports: [
         ConfigModule.forRoot(config),
         ObservabilityModule.forRoot({ name: 'approval', instance, logLevel: config.LOG_LEVEL }),
-        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: instance }, []),
+        KafkaModule.forRoot(
+          {
+            brokers: config.KAFKA_BROKERS,
+            clientId: instance,
+            groupPrefix: config.KAFKA_GROUP_PREFIX,
+          },
+          [],
+        ),
       ],
       providers: [RedisConnection],
     };

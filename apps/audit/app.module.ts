@@ -22,7 +22,14 @@ export class AuditModule {
       imports: [
         ConfigModule.forRoot(config),
         ObservabilityModule.forRoot({ name: 'audit', instance, logLevel: config.LOG_LEVEL }),
-        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: instance }, AUDIT_CONSUMERS),
+        KafkaModule.forRoot(
+          {
+            brokers: config.KAFKA_BROKERS,
+            clientId: instance,
+            groupPrefix: config.KAFKA_GROUP_PREFIX,
+          },
+          AUDIT_CONSUMERS,
+        ),
       ],
       controllers: [EventsController],
       providers: [OpenSearchService, RequestEventsConsumer, DeadLettersConsumer],

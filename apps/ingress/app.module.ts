@@ -16,6 +16,11 @@ import { BundlesConsumer } from './policy/bundles.consumer';
 import { RevocationSet } from './policy/revocation.set';
 import { RevocationsConsumer } from './policy/revocations.consumer';
 import { UpstreamModule } from './upstream';
+import { EmbeddingCache } from './embeddings/embedding-cache';
+import { ExchangeSigner } from './exchange/exchange-signer';
+import { TokenExchangeController } from './exchange/token-exchange.controller';
+import { TokenUse } from './exchange/token-use';
+import { IngressRedis } from './limits/ingress-redis';
 
 /**
  * The ingress app's one list of topic handlers. Bundles, revocations and mask replies
@@ -49,6 +54,24 @@ export class IngressModule {
   static forRoot(config: IngressConfig, instance: string) {
     // One revocation set, shared by the token check and the Kafka consumer that fills it.
     const revocations = new RevocationSet();
+    // Token exchange: the gateway's own issuer, verified with the configured key in process.
+    const signer = config.EXCHANGE_SIGNING_KEY
+      ? new ExchangeSigner(config.EXCHANGE_SIGNING_KEY)
+      : undefined;
+    const issuers = signer
+      ? [
+          ...config.INGRESS_ISSUERS,
+          {
+            name: 'embargo',
+            issuer: config.EXCHANGE_ISSUER,
+            keys: [signer.publicJwk],
+            audience: config.EXCHANGE_AUDIENCE,
+            algorithms: ['ES256'],
+            claims: { principalId: 'sub', roles: 'roles', groups: 'groups', scopes: 'scope' },
+            tokenKind: 'exchanged' as const,
+          },
+        ]
+      : config.INGRESS_ISSUERS;
     return {
       module: IngressModule,
       imports: [
@@ -57,17 +80,22 @@ export class IngressModule {
         KafkaModule.forRoot(
           {
             brokers: config.KAFKA_BROKERS,
+            groupPrefix: config.KAFKA_GROUP_PREFIX,
             clientId: instance,
             publishTimeoutMs: config.AUDIT_TIMEOUT_MS,
           },
           INGRESS_CONSUMERS,
         ),
-        IdentityModule.forRoot({ issuers: config.INGRESS_ISSUERS, revocation: revocations }),
+        IdentityModule.forRoot({ issuers, revocation: revocations }),
         UpstreamModule.forRoot(config.INGRESS_CONNECTIONS),
       ],
-      controllers: [EmbeddingsController, ModelsController],
+      controllers: [EmbeddingsController, ModelsController, TokenExchangeController],
       providers: [
         { provide: RevocationSet, useValue: revocations },
+        ...(signer ? [{ provide: ExchangeSigner, useValue: signer }] : []),
+        IngressRedis,
+        TokenUse,
+        EmbeddingCache,
         AuditTrail,
         BundleStore,
         BundlesConsumer,

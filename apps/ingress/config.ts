@@ -58,6 +58,30 @@ export const ingressConfigSchema = baseConfigSchema.extend({
     .int()
     .min(0)
     .default(64 * 1024),
+  /** EC P-256 private key (PEM, or a file path) signing exchanged tokens; unset turns exchange off. */
+  EXCHANGE_SIGNING_KEY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return undefined;
+      if (v.includes('-----BEGIN')) return v;
+      try {
+        return readFileSync(v, 'utf8');
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `key file ${v} cannot be read` });
+        return z.NEVER;
+      }
+    }),
+  EXCHANGE_ISSUER: z.string().min(1).default('urn:embargo:token-exchange'),
+  EXCHANGE_AUDIENCE: z.string().min(1).default('embargo'),
+  EXCHANGE_MAX_TTL_SECONDS: z.coerce.number().int().min(10).max(86400).default(900),
+  /** Exact-match embedding cache lifetime, when the policy turns caching on. */
+  CACHE_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86400)
+    .default(3600),
   MASK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
 });
 export type IngressConfig = z.infer<typeof ingressConfigSchema>;

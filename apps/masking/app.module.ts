@@ -19,7 +19,11 @@ export class MaskingModule {
         ConfigModule.forRoot(config),
         ObservabilityModule.forRoot({ name: 'masking', instance, logLevel: config.LOG_LEVEL }),
         KafkaModule.forRoot(
-          { brokers: config.KAFKA_BROKERS, clientId: instance },
+          {
+            brokers: config.KAFKA_BROKERS,
+            clientId: instance,
+            groupPrefix: config.KAFKA_GROUP_PREFIX,
+          },
           MASKING_CONSUMERS,
         ),
       ],

@@ -15,7 +15,14 @@ export class PolicyModule {
       imports: [
         ConfigModule.forRoot(config),
         ObservabilityModule.forRoot({ name: 'policy', instance, logLevel: config.LOG_LEVEL }),
-        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: instance }, []),
+        KafkaModule.forRoot(
+          {
+            brokers: config.KAFKA_BROKERS,
+            clientId: instance,
+            groupPrefix: config.KAFKA_GROUP_PREFIX,
+          },
+          [],
+        ),
       ],
       controllers: [PolicyController, RevocationsController],
       providers: [PolicyVersions],

@@ -11,6 +11,11 @@ export const baseConfigSchema = z.object({
     .transform((s) => s.split(',').map((b) => b.trim()))
     .refine((bs) => bs.every((b) => /^[\w.-]+:\d{1,5}$/.test(b)), 'must be host:port[,host:port]'),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  /** Prefixes every consumer group, so several deployments can share one cluster. */
+  KAFKA_GROUP_PREFIX: z
+    .string()
+    .regex(/^[\w.-]{0,100}$/, 'letters, digits, _ . - only')
+    .default(''),
   INSTANCE_ID: z.string().min(1).max(100).optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });

@@ -91,7 +91,8 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private groupOf(b: ConsumerBinding): string {
-    return b.broadcast ? `${b.group}.${this.identity.instance}` : b.group;
+    const group = `${this.kafka.options.groupPrefix ?? ''}${b.group}`;
+    return b.broadcast ? `${group}.${this.identity.instance}` : group;
   }
 
   private async start(binding: ConsumerBinding, handler: TopicHandler<TopicKey>): Promise<void> {

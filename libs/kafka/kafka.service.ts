@@ -9,6 +9,8 @@ export const KAFKA_OPTIONS = Symbol('KAFKA_OPTIONS');
 export interface KafkaOptions {
   brokers: string[];
   clientId: string;
+  /** Prepended to every consumer group id (KAFKA_GROUP_PREFIX). */
+  groupPrefix?: string;
   /** How long a publish may wait for acks=all before the caller fails closed. */
   publishTimeoutMs?: number;
 }
@@ -22,7 +24,7 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
   private admin?: Admin;
 
   constructor(
-    @Inject(KAFKA_OPTIONS) private readonly options: KafkaOptions,
+    @Inject(KAFKA_OPTIONS) readonly options: KafkaOptions,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(APP_IDENTITY) identity: AppIdentity,
     @Inject(Readiness) private readonly readiness: Readiness,

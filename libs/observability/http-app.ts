@@ -50,6 +50,7 @@ export async function startHttpApp(
   app.useGlobalFilters(opts.errorFilter?.(app, logger) ?? new OpenAiErrorFilter(logger));
   const metrics = app.get(Metrics);
   const fastify = app.getHttpAdapter().getInstance();
+
   fastify.addHook('onRequest', async (req, reply) => {
     void reply.header('x-request-id', req.id);
   });

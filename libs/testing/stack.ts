@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,7 +105,8 @@ export async function startStack(
   const auditToken = randomBytes(24).toString('hex');
   const auditIndex = `embargo-events-test-${runId}`;
   const maskingKeys = testKeyring('m1');
-  const common = { LOG_LEVEL: 'warn' };
+  // Own consumer groups per run: stacks running side by side never share work.
+  const common = { LOG_LEVEL: 'warn', KAFKA_GROUP_PREFIX: `${runId}.` };
 
   const policy = await startApp('policy', {
     ...common,
@@ -119,6 +120,9 @@ export async function startStack(
     POLICY_SET: policySet,
     STAND_IN_KEY: standInKey,
     SEALING_KEYS: testKeyring('s1'),
+    EXCHANGE_SIGNING_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
     MASKING_KEYS: maskingKeys,
     INGRESS_ISSUERS: JSON.stringify([
       {

@@ -12,6 +12,8 @@ import { MaskingService } from '../masking/masking.service';
 import { BundleStore } from '../policy/bundle.store';
 import { summarize, toPolicyPrincipal } from '../policy/policy-principal';
 import { UpstreamClient } from '../upstream';
+import { TokenUse } from '../exchange/token-use';
+import { EmbeddingCache } from './embedding-cache';
 import { parseEmbeddingsRequest } from './embeddings.dto';
 import { fingerprint, toBase64 } from './fingerprint';
 
@@ -43,6 +45,8 @@ export class EmbeddingsService {
     private readonly limiter: RateLimiter,
     private readonly masking: MaskingService,
     private readonly upstream: UpstreamClient,
+    private readonly tokens: TokenUse,
+    private readonly cache: EmbeddingCache,
   ) {}
 
   async embed(
@@ -54,6 +58,7 @@ export class EmbeddingsService {
     const who = summarize(principal);
     const req = parseEmbeddingsRequest(body, this.config.MAX_BATCH_INPUTS);
     const { normalized } = req;
+    this.tokens.checkModel(principal, req.model);
     const policy = this.bundles.current();
     const tokenCount = countTokens(req.model, normalized.texts, normalized.tokens);
 
@@ -109,6 +114,7 @@ export class EmbeddingsService {
     await Promise.all(early);
     this.enforce(decision, req.model);
     await this.limiter.take(principal.id, tokenCount, decision.limits?.rateLimit);
+    await this.tokens.consume(principal);
 
     let input: string | string[] | number[] | number[][] = req.input;
     let maskedCounts: Record<string, number> = {};
@@ -128,27 +134,47 @@ export class EmbeddingsService {
     }
 
     const gatewayMs = performance.now() - startedAt;
-    const result = await this.upstream.embed(
-      req.model,
-      {
-        model: req.model,
-        input,
-        dimensions: req.dimensions,
-        user: req.user,
-        encoding_format: 'float',
-      },
-      { requestId },
-    );
+    const connection = this.upstream.connectionFor(req.model);
+    const cacheKey =
+      decision.cache && this.cache.enabled && connection
+        ? this.cache.key(connection, req.model, req.dimensions, input)
+        : undefined;
+    const cached = cacheKey ? await this.cache.get(cacheKey) : undefined;
+    const result = cached
+      ? {
+          vectors: cached.vectors,
+          response: { usage: cached.usage },
+          connection: connection ?? '',
+          upstreamModel: req.model,
+          attempts: 0,
+          upstreamMs: 0,
+        }
+      : await this.upstream.embed(
+          req.model,
+          {
+            model: req.model,
+            input,
+            dimensions: req.dimensions,
+            user: req.user,
+            encoding_format: 'float',
+          },
+          { requestId },
+        );
+    if (cacheKey && !cached) {
+      const u = result.response.usage ?? { prompt_tokens: tokenCount, total_tokens: tokenCount };
+      this.cache.set(cacheKey, { vectors: result.vectors, usage: u });
+    }
     const fingerprints = fingerprint(result.vectors);
-    this.trail.recordLater({
-      requestId,
-      stage: 'forwarded',
-      principal: who,
-      model: req.model,
-      connection: result.connection,
-      upstreamModel: result.upstreamModel,
-      attempt: result.attempts,
-    });
+    if (!cached)
+      this.trail.recordLater({
+        requestId,
+        stage: 'forwarded',
+        principal: who,
+        model: req.model,
+        connection: result.connection,
+        upstreamModel: result.upstreamModel,
+        attempt: result.attempts,
+      });
     const encoding = req.encoding_format ?? 'float';
     const data = result.vectors.map((v, index) => ({
       object: 'embedding' as const,
@@ -164,7 +190,7 @@ export class EmbeddingsService {
       principal: who,
       model: req.model,
       connection: result.connection,
-      cached: false,
+      cached: cached !== undefined,
       usage: { promptTokens: usage.prompt_tokens, totalTokens: usage.total_tokens },
       fingerprints,
       gatewayMs: round(totalGatewayMs),
@@ -172,6 +198,7 @@ export class EmbeddingsService {
     });
     const headers: Record<string, string> = {
       'x-embargo-policy-version': String(decision.bundleVersion),
+      'x-embargo-cache': cached ? 'hit' : cacheKey ? 'miss' : 'off',
       'server-timing': `gateway;dur=${round(totalGatewayMs)}, upstream;dur=${round(result.upstreamMs)}`,
     };
     const maskedHeader = Object.entries(maskedCounts)

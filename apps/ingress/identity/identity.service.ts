@@ -35,7 +35,11 @@ export class IdentityService {
     @Optional() @Inject(LOGGER) private readonly logger?: Logger,
   ) {
     for (const config of options.issuers) {
-      const jwks = new JwksClient(config, options.jwks, undefined, undefined, (err) =>
+      // Inline keys are served by a fetcher that never leaves the process.
+      const inline = config.keys;
+      const source = inline ? { ...config, jwksUri: `inline:${config.name}` } : config;
+      const fetcher = inline ? () => Promise.resolve({ keys: inline }) : undefined;
+      const jwks = new JwksClient(source, options.jwks, fetcher, undefined, (err) =>
         this.logger?.warn(
           { issuer: config.name, err: (err as Error).message },
           'background JWKS refresh failed',

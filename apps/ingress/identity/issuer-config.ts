@@ -41,6 +41,8 @@ export const IssuerConfigSchema = z
     jwksUri: httpUrl.optional(),
     /** Fetched once; its `jwks_uri` is then used. */
     discoveryUrl: httpUrl.optional(),
+    /** Inline public keys (JWKS `keys`), for issuers whose keys are configured, not fetched. */
+    keys: z.array(z.record(z.string(), z.unknown())).min(1).max(50).optional(),
     audience: z.union([nonEmpty, z.array(nonEmpty).min(1)]),
     algorithms: z
       .array(
@@ -70,11 +72,11 @@ export const IssuerConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (!c.jwksUri === !c.discoveryUrl) {
+    if ([c.jwksUri, c.discoveryUrl, c.keys].filter((v) => v !== undefined).length !== 1) {
       ctx.addIssue({
         code: 'custom',
         path: ['jwksUri'],
-        message: 'set exactly one of jwksUri or discoveryUrl',
+        message: 'set exactly one of jwksUri, discoveryUrl or keys',
       });
     }
   });

@@ -63,8 +63,16 @@ export function buildPrincipal(
   const scopes = issuer.claims.scopes
     ? stringList(readClaim(claims, issuer.claims.scopes), true)
     : [];
+  // A token from the gateway's own exchange keeps the id of the principal it was issued to.
+  const exchangedFor =
+    issuer.tokenKind === 'exchanged' && typeof claims.emb_pid === 'string'
+      ? claims.emb_pid
+      : undefined;
+  if (issuer.tokenKind === 'exchanged' && !exchangedFor) {
+    throw new TokenError('missing_claim', 'Exchanged token names no principal');
+  }
   const principal: Principal = {
-    id: `${issuer.name}:${subject}`,
+    id: exchangedFor ?? `${issuer.name}:${subject}`,
     issuer: issuer.name,
     subject,
     roles: Object.freeze(roles) as string[],

@@ -1,9 +1,7 @@
-import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG } from '@embargo/config';
+import { Injectable } from '@nestjs/common';
 import { EmbargoError } from '@embargo/contracts';
-import { Readiness } from '@embargo/observability';
-import { Redis } from 'ioredis';
-import type { IngressConfig } from '../config';
+import type { Redis } from 'ioredis';
+import { IngressRedis } from './ingress-redis';
 
 // One atomic check-and-count per request: both windows are checked before either is
 // incremented, so a refused request consumes nothing.
@@ -30,27 +28,12 @@ export interface RateLimit {
 
 /** Per-principal requests/minute and tokens/minute, counted atomically in Redis. */
 @Injectable()
-export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
-  readonly redis: Redis;
+export class RateLimiter {
+  private readonly redis: Redis;
 
-  constructor(
-    @Inject(APP_CONFIG) config: IngressConfig,
-    @Inject(Readiness) private readonly readiness: Readiness,
-  ) {
-    this.redis = new Redis(config.REDIS_URL, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      connectTimeout: 2000,
-    });
+  constructor(redis: IngressRedis) {
+    this.redis = redis.client;
     this.redis.defineCommand('embargoLimit', { numberOfKeys: 2, lua: SCRIPT });
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.redis.connect();
-    this.readiness.register('redis', async () => {
-      await this.redis.ping();
-    });
   }
 
   /** Throws 429 with Retry-After when the principal is over its limit for this minute. */
@@ -93,9 +76,5 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
       `Rate limit reached for ${principalId}; retry after ${retryAfter} s`,
       { retryAfterSeconds: retryAfter },
     );
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit().catch(() => undefined);
   }
 }

@@ -3,7 +3,9 @@ import { EmbargoError } from '@embargo/contracts';
 import { allowedModels } from '@embargo/policy';
 import { CurrentPrincipal, JwtAuthGuard, type Principal } from '../identity';
 import { BundleStore } from '../policy/bundle.store';
+import { grantMatcher } from '../policy/model-grants';
 import { toPolicyPrincipal } from '../policy/policy-principal';
+import { scopedModels } from '../exchange/token-use';
 import { UpstreamClient } from '../upstream';
 
 const CREATED = 1700000000;
@@ -18,13 +20,12 @@ export class ModelsController {
   ) {}
 
   private visible(principal: Principal): string[] {
-    const granted = allowedModels(this.bundles.current(), toPolicyPrincipal(principal));
-    // Roles may grant patterns such as `text-embedding-*`.
-    const patterns = granted.map(
-      (g) => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`),
+    const granted = grantMatcher(
+      allowedModels(this.bundles.current(), toPolicyPrincipal(principal)),
     );
+    const scoped = scopedModels(principal);
     return [...new Set(this.upstream.models())]
-      .filter((m) => patterns.some((p) => p.test(m)))
+      .filter((m) => granted(m) && (!scoped || scoped.includes(m)))
       .sort();
   }
 

@@ -2,10 +2,22 @@ import type { PrincipalSummary } from '@embargo/contracts';
 import type { PrincipalInput } from '@embargo/policy';
 import type { Principal } from '../identity';
 
-/** The token's `iss` URL: what policies match on (the configured issuer name is only a prefix of ids). */
+/**
+ * The token's `iss` URL: what policies match on (the configured issuer name is only a
+ * prefix of ids). A token from the gateway's exchange carries its original issuer.
+ */
 function issuerUrl(p: Principal): string {
-  const iss = p.claims.iss;
+  const iss = p.tokenKind === 'exchanged' ? p.claims.emb_iss : p.claims.iss;
   return typeof iss === 'string' ? iss : p.issuer;
+}
+
+/** The claims policies see: for an exchanged token, the original token's claims. */
+function policyClaims(p: Principal): Record<string, unknown> {
+  if (p.tokenKind !== 'exchanged') return p.claims;
+  const original = p.claims.emb_claims;
+  return original && typeof original === 'object' && !Array.isArray(original)
+    ? (original as Record<string, unknown>)
+    : {};
 }
 
 export function toPolicyPrincipal(p: Principal): PrincipalInput {
@@ -16,7 +28,7 @@ export function toPolicyPrincipal(p: Principal): PrincipalInput {
     roles: p.roles,
     groups: p.groups,
     scopes: p.scopes,
-    claims: p.claims,
+    claims: policyClaims(p),
   };
 }
 

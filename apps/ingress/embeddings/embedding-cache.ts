@@ -1,0 +1,57 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG } from '@embargo/config';
+import { LOGGER } from '@embargo/observability';
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { IngressConfig } from '../config';
+import { IngressRedis } from '../limits/ingress-redis';
+import { fromBase64, toBase64 } from './fingerprint';
+
+export interface CachedEmbeddings {
+  vectors: Float32Array[];
+  usage: { prompt_tokens: number; total_tokens: number };
+}
+
+/**
+ * Exact-match embedding cache in Redis, keyed by connection, model, dimensions and the
+ * hash of the input as forwarded (so masked inputs are cached masked). Only the hash of
+ * the input is stored. A cache failure never fails a request: it is only a cache.
+ */
+@Injectable()
+export class EmbeddingCache {
+  constructor(
+    private readonly redis: IngressRedis,
+    @Inject(APP_CONFIG) private readonly config: IngressConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  get enabled(): boolean {
+    return this.config.CACHE_TTL_SECONDS > 0;
+  }
+
+  key(connection: string, model: string, dimensions: number | undefined, input: unknown): string {
+    const digest = createHash('sha256')
+      .update(JSON.stringify([connection, model, dimensions ?? null, input]))
+      .digest('hex');
+    return `embargo:cache:v1:${digest}`;
+  }
+
+  async get(key: string): Promise<CachedEmbeddings | undefined> {
+    try {
+      const raw = await this.redis.client.get(key);
+      if (!raw) return undefined;
+      const parsed = JSON.parse(raw) as { v: string[]; u: CachedEmbeddings['usage'] };
+      return { vectors: parsed.v.map(fromBase64), usage: parsed.u };
+    } catch (err) {
+      this.logger.warn({ err: { message: (err as Error).message } }, 'embedding cache read failed');
+      return undefined;
+    }
+  }
+
+  set(key: string, value: CachedEmbeddings): void {
+    const raw = JSON.stringify({ v: value.vectors.map(toBase64), u: value.usage });
+    this.redis.client.set(key, raw, 'EX', this.config.CACHE_TTL_SECONDS).catch((err: Error) => {
+      this.logger.warn({ err: { message: err.message } }, 'embedding cache write failed');
+    });
+  }
+}

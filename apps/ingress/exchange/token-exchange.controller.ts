@@ -1,0 +1,127 @@
+import { Body, Controller, Get, HttpCode, Inject, Optional, Post } from '@nestjs/common';
+import { APP_CONFIG } from '@embargo/config';
+import { EmbargoError } from '@embargo/contracts';
+import { allowedModels } from '@embargo/policy';
+import { z } from 'zod';
+import type { IngressConfig } from '../config';
+import { IdentityService } from '../identity';
+import { BundleStore } from '../policy/bundle.store';
+import { grantMatcher } from '../policy/model-grants';
+import { toPolicyPrincipal } from '../policy/policy-principal';
+import { ExchangeSigner } from './exchange-signer';
+
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+const SUBJECT_TYPES = [
+  JWT_TYPE,
+  'urn:ietf:params:oauth:token-type:access_token',
+  'urn:ietf:params:oauth:token-type:id_token',
+];
+/** Registered claims not copied from the original token into `emb_claims`. */
+const NOT_COPIED = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'azp', 'client_id']);
+
+const exchangeSchema = z.object({
+  grant_type: z.literal(TOKEN_EXCHANGE, { message: `must be ${TOKEN_EXCHANGE}` }),
+  subject_token: z.string().min(1).max(16384),
+  subject_token_type: z.enum(SUBJECT_TYPES as [string, ...string[]]),
+  /** Space-separated `model:<name>` entries: the models the new token may use. */
+  scope: z.string().min(1).max(4000),
+  /** Requested lifetime in seconds; capped by the gateway and by the subject token. */
+  expires_in: z.coerce.number().int().min(1).max(86400).optional(),
+  /** `true` makes a token good for exactly one request. */
+  single_use: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
+});
+
+/**
+ * RFC 8693 token exchange: trades a verified identity token for a short-lived Embargo
+ * token scoped to named models, optionally single-use. Errors use the OpenAI shape like
+ * every other endpoint.
+ */
+@Controller()
+export class TokenExchangeController {
+  constructor(
+    private readonly identity: IdentityService,
+    private readonly bundles: BundleStore,
+    @Inject(APP_CONFIG) private readonly config: IngressConfig,
+    @Optional() @Inject(ExchangeSigner) private readonly signer?: ExchangeSigner,
+  ) {}
+
+  /** The public key that verifies exchanged tokens, for other services. */
+  @Get('.well-known/jwks.json')
+  jwks() {
+    return { keys: this.signer ? [this.signer.publicJwk] : [] };
+  }
+
+  @Post('v1/token')
+  @HttpCode(200)
+  async exchange(@Body() body: unknown) {
+    if (!this.signer)
+      throw new EmbargoError('not_found', 'Token exchange is not enabled on this gateway');
+    const parsed = exchangeSchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const param = issue?.path.join('.') || undefined;
+      throw new EmbargoError(
+        'invalid_request',
+        `Invalid ${param ?? 'request'}: ${issue?.message}`,
+        { param },
+      );
+    }
+    const req = parsed.data;
+    const subject = await this.identity.verify(req.subject_token);
+    if (subject.tokenKind === 'exchanged') {
+      throw new EmbargoError('invalid_request', 'An exchanged token cannot be exchanged again', {
+        param: 'subject_token',
+      });
+    }
+    const models = [...new Set(req.scope.split(' ').filter(Boolean))].map((s) => {
+      if (!s.startsWith('model:') || s.length === 6) {
+        throw new EmbargoError(
+          'invalid_request',
+          `Scope entries must read model:<name>, got '${s.slice(0, 100)}'`,
+          { param: 'scope' },
+        );
+      }
+      return s.slice(6);
+    });
+    const granted = grantMatcher(allowedModels(this.bundles.current(), toPolicyPrincipal(subject)));
+    const refused = models.filter((m) => !granted(m));
+    if (refused.length) {
+      throw new EmbargoError(
+        'forbidden',
+        `The policy does not grant ${subject.id} the model(s) ${refused.join(', ')}`,
+        { param: 'scope' },
+      );
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const exp = Math.min(
+      now + Math.min(req.expires_in ?? 300, this.config.EXCHANGE_MAX_TTL_SECONDS),
+      subject.expiresAt,
+    );
+    const claims = Object.fromEntries(
+      Object.entries(subject.claims).filter(([k]) => !NOT_COPIED.has(k)),
+    );
+    const { token } = this.signer.sign({
+      iss: this.config.EXCHANGE_ISSUER,
+      aud: this.config.EXCHANGE_AUDIENCE,
+      sub: subject.subject,
+      iat: now,
+      exp,
+      emb_pid: subject.id,
+      emb_iss: typeof subject.claims.iss === 'string' ? subject.claims.iss : subject.issuer,
+      emb_claims: claims,
+      emb_models: models,
+      emb_single_use: req.single_use === true || req.single_use === 'true',
+      roles: subject.roles,
+      groups: subject.groups,
+      scope: models.map((m) => `model:${m}`).join(' '),
+    });
+    return {
+      access_token: token,
+      issued_token_type: JWT_TYPE,
+      token_type: 'Bearer',
+      expires_in: exp - now,
+      scope: models.map((m) => `model:${m}`).join(' '),
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { EmbargoError } from '@embargo/contracts';
+import type { Principal } from '../identity';
+import { IngressRedis } from '../limits/ingress-redis';
+
+/** What an exchanged token may do: its models, and whether it is good for one request. */
+@Injectable()
+export class TokenUse {
+  constructor(private readonly redis: IngressRedis) {}
+
+  /** Throws unless the model is one the token was issued for. */
+  checkModel(principal: Principal, model: string): void {
+    const models = scopedModels(principal);
+    if (models && !models.includes(model)) {
+      throw new EmbargoError(
+        'forbidden',
+        `This token is limited to the models ${models.join(', ')}`,
+        { param: 'model' },
+      );
+    }
+  }
+
+  /** A single-use token's id is remembered in Redis until it expires; a second use is refused. */
+  async consume(principal: Principal): Promise<void> {
+    if (principal.tokenKind !== 'exchanged' || principal.claims.emb_single_use !== true) return;
+    const jti = principal.tokenId;
+    if (!jti) throw new EmbargoError('invalid_token', 'Single-use token has no id');
+    const ttlMs = Math.max(1000, principal.expiresAt * 1000 - Date.now());
+    let first: string | null;
+    try {
+      first = await this.redis.client.set(`embargo:jti:${jti}`, '1', 'PX', ttlMs, 'NX');
+    } catch {
+      throw new EmbargoError(
+        'unavailable',
+        'Single-use tokens cannot be checked right now; try again shortly',
+      );
+    }
+    if (first !== 'OK')
+      throw new EmbargoError('invalid_token', 'This single-use token has already been used');
+  }
+}
+
+/** The models an exchanged token is scoped to; undefined for identity tokens. */
+export function scopedModels(principal: Principal): string[] | undefined {
+  if (principal.tokenKind !== 'exchanged') return undefined;
+  const m = principal.claims.emb_models;
+  return Array.isArray(m) ? m.filter((x): x is string => typeof x === 'string') : [];
+}
