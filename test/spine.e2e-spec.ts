@@ -144,6 +144,25 @@ describe('spine: ingress → Kafka → audit → OpenSearch', () => {
     );
   });
 
+  it('does not re-read a topic it has consumed while idle', async () => {
+    // A consumer that never moves its fetch position re-handles the same records forever.
+    const consumed = async () => {
+      const text = await (await fetch(`${stack.apps.ingress.url}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('embargo_kafka_messages_consumed_total') &&
+            l.includes('embargo.policy-bundles.v1') &&
+            l.includes('outcome="ok"'),
+        );
+      return Number(line?.split(' ').pop() ?? 0);
+    };
+    const before = await consumed();
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await consumed()).toBe(before);
+  });
+
   it('answers health, readiness and Prometheus metrics on every app', async () => {
     for (const app of Object.values(stack.apps)) {
       expect((await fetch(`${app.url}/healthz`)).status).toBe(200);

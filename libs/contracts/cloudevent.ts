@@ -22,10 +22,36 @@ export function deterministicEventId(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
 }
 
+/**
+ * A CloudEvent in the Kafka protocol binding's binary mode: attributes as `ce_*`
+ * headers, the JSON data as the value, the partition key as the record key. Written by
+ * hand on the hot path (the SDK's object model costs ~70 µs an event); a unit test holds
+ * it to what the `cloudevents` SDK itself produces and parses.
+ */
 export function toKafkaMessage<T>(
   envelope: Envelope<T>,
   key: string,
 ): { key: string; value: Buffer; headers: Record<string, string> } {
+  const headers: Record<string, string> = {
+    ce_specversion: '1.0',
+    ce_id: envelope.id,
+    ce_type: envelope.type,
+    ce_source: envelope.source,
+    ce_time: envelope.time,
+    'content-type': 'application/json',
+    ce_datacontenttype: 'application/json',
+    ce_partitionkey: key,
+  };
+  if (envelope.subject !== undefined) headers.ce_subject = envelope.subject;
+  if (envelope.requestid) headers.ce_requestid = envelope.requestid;
+  return { key, value: Buffer.from(JSON.stringify(envelope.data)), headers };
+}
+
+/** The same message built with the `cloudevents` SDK (tests compare the two). */
+export function toKafkaMessageWithSdk<T>(
+  envelope: Envelope<T>,
+  key: string,
+): KafkaMessage<unknown> {
   const event = new CloudEvent<T>({
     specversion: '1.0',
     id: envelope.id,
@@ -38,15 +64,7 @@ export function toKafkaMessage<T>(
     ...(envelope.requestid ? { requestid: envelope.requestid } : {}),
     partitionkey: key,
   });
-  const message: KafkaMessage<unknown> = Kafka.binary(event);
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(message.headers))
-    if (v !== undefined && v !== null) headers[k] = String(v);
-  const raw = message.body ?? message.value;
-  const value = Buffer.isBuffer(raw)
-    ? raw
-    : Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw));
-  return { key, value, headers };
+  return Kafka.binary(event);
 }
 
 /** Parses a Kafka record into a CloudEvent; throws with a reason when it is not one. */

@@ -125,7 +125,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         const valid: ConsumedMessage<unknown>[] = [];
         const invalid: { message: KafkaMessage; reason: string }[] = [];
         for (const message of batch.messages) {
@@ -193,6 +193,9 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
         // Offsets are committed only after the side effect (at-least-once).
         const last = batch.messages[batch.messages.length - 1];
         if (last) {
+          // Resolve moves the fetch position (without it kafkajs fetches the same batch
+          // again); commit makes the position durable for the group.
+          resolveOffset(last.offset);
           await this.commit(consumer, spec.name, batch.partition, last.offset);
         }
         await heartbeat();

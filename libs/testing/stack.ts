@@ -158,11 +158,23 @@ export async function startStack(
     }),
     ...opts.extraIngressEnv,
   };
-  const [masking, audit, ingress] = await Promise.all([
+  const starting = [
     startApp('masking', { ...common, MASKING_KEYS: maskingKeys }),
     startApp('audit', { ...common, AUDIT_API_TOKEN: auditToken, AUDIT_INDEX: auditIndex }),
     startApp('ingress', ingressEnv),
-  ]);
+  ];
+  const results = await Promise.allSettled(starting);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // Leave nothing running behind a failed start.
+    await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    await Promise.all([policy.stop(), idp.stop(), standIn.app.stop()]);
+    rmSync(policyDir, { recursive: true, force: true });
+    throw failed.reason;
+  }
+  const [masking, audit, ingress] = results.map(
+    (r) => (r as PromiseFulfilledResult<RunningApp>).value,
+  );
   const apps = { policy, masking, audit, ingress };
   return {
     runId,

@@ -76,7 +76,18 @@ export class EmbeddingsService {
       findings,
     });
 
-    // The received/authenticated/decided events share one Kafka round trip.
+    // Small inputs are masked here and now, so their `masked` event joins the others in
+    // one Kafka round trip; large ones go to the worker pool after the decision is durable.
+    const maskPlan =
+      decision.mask && normalized.texts && Object.keys(decision.mask.entities).length > 0
+        ? decision.mask
+        : undefined;
+    const forwardable = decision.effect === 'allow' || decision.effect === 'mask';
+    let masked =
+      forwardable && maskPlan && normalized.texts
+        ? this.masking.maskInline(normalized.texts, maskPlan)
+        : undefined;
+
     const early = [
       this.trail.record({
         requestId,
@@ -111,27 +122,32 @@ export class EmbeddingsService {
         tokenCount,
       }),
     ];
+    const recordMasked = (
+      m: { texts: string[]; counts: Record<string, number> },
+      texts: string[],
+    ) =>
+      this.trail.record({
+        requestId,
+        stage: 'masked',
+        principal: who,
+        model: req.model,
+        counts: m.counts,
+        maskedInput: m.texts,
+        original: seal(JSON.stringify(texts), this.config.SEALING_KEYS, requestId),
+      });
+    if (masked && normalized.texts) early.push(recordMasked(masked, normalized.texts));
     await Promise.all(early);
     this.enforce(decision, req.model);
     await this.limiter.take(principal.id, tokenCount, decision.limits?.rateLimit);
     await this.tokens.consume(principal);
 
-    let input: string | string[] | number[] | number[][] = req.input;
-    let maskedCounts: Record<string, number> = {};
-    if (decision.mask && normalized.texts && Object.keys(decision.mask.entities).length > 0) {
-      const masked = await this.masking.mask(requestId, normalized.texts, decision.mask);
-      maskedCounts = masked.counts;
-      input = typeof req.input === 'string' ? masked.texts[0] : masked.texts;
-      await this.trail.record({
-        requestId,
-        stage: 'masked',
-        principal: who,
-        model: req.model,
-        counts: masked.counts,
-        maskedInput: masked.texts,
-        original: seal(JSON.stringify(normalized.texts), this.config.SEALING_KEYS, requestId),
-      });
+    if (maskPlan && normalized.texts && !masked) {
+      masked = await this.masking.maskRemote(requestId, normalized.texts, maskPlan);
+      await recordMasked(masked, normalized.texts);
     }
+    let input: string | string[] | number[] | number[][] = req.input;
+    const maskedCounts: Record<string, number> = masked?.counts ?? {};
+    if (masked) input = typeof req.input === 'string' ? masked.texts[0] : masked.texts;
 
     const gatewayMs = performance.now() - startedAt;
     const connection = this.upstream.connectionFor(req.model);
@@ -164,7 +180,6 @@ export class EmbeddingsService {
       const u = result.response.usage ?? { prompt_tokens: tokenCount, total_tokens: tokenCount };
       this.cache.set(cacheKey, { vectors: result.vectors, usage: u });
     }
-    const fingerprints = fingerprint(result.vectors);
     if (!cached)
       this.trail.recordLater({
         requestId,
@@ -184,18 +199,21 @@ export class EmbeddingsService {
     const usage = result.response.usage ?? { prompt_tokens: tokenCount, total_tokens: tokenCount };
     const totalGatewayMs =
       gatewayMs + Math.max(0, performance.now() - startedAt - gatewayMs - result.upstreamMs);
-    this.trail.recordLater({
-      requestId,
-      stage: 'completed',
-      principal: who,
-      model: req.model,
-      connection: result.connection,
-      cached: cached !== undefined,
-      usage: { promptTokens: usage.prompt_tokens, totalTokens: usage.total_tokens },
-      fingerprints,
-      gatewayMs: round(totalGatewayMs),
-      upstreamMs: round(result.upstreamMs),
-    });
+    // Fingerprinting (SimHash is ~0.2 ms a vector) runs after the response has gone.
+    setImmediate(() =>
+      this.trail.recordLater({
+        requestId,
+        stage: 'completed',
+        principal: who,
+        model: req.model,
+        connection: result.connection,
+        cached: cached !== undefined,
+        usage: { promptTokens: usage.prompt_tokens, totalTokens: usage.total_tokens },
+        fingerprints: fingerprint(result.vectors),
+        gatewayMs: round(totalGatewayMs),
+        upstreamMs: round(result.upstreamMs),
+      }),
+    );
     const headers: Record<string, string> = {
       'x-embargo-policy-version': String(decision.bundleVersion),
       'x-embargo-cache': cached ? 'hit' : cacheKey ? 'miss' : 'off',

@@ -42,7 +42,10 @@ issuers:
     [{ algorithms: ['HS256'] }, /issuers\[0\]\.algorithms\[0\]: must be one of/],
     [{ algorithms: ['none'] }, /issuers\[0\]\.algorithms\[0\]/],
     [{ algorithms: [] }, /issuers\[0\]\.algorithms: must list at least one/],
-    [{ jwksUri: undefined }, /issuers\[0\]\.jwksUri: set exactly one of jwksUri, discoveryUrl or keys/],
+    [
+      { jwksUri: undefined },
+      /issuers\[0\]\.jwksUri: set exactly one of jwksUri, discoveryUrl or keys/,
+    ],
     [{ discoveryUrl: 'https://x.test/.well-known/openid-configuration' }, /exactly one/],
     [{ name: 'has:colon' }, /issuers\[0\]\.name/],
     [{ audience: [] }, /issuers\[0\]\.audience/],

@@ -24,19 +24,28 @@ export class MaskingService {
     return counts;
   }
 
-  async mask(
-    requestId: string,
+  /** Masks small inputs in process; undefined when the input belongs to the worker pool. */
+  maskInline(
     texts: string[],
     plan: MaskPlan,
-  ): Promise<{ texts: string[]; counts: Record<string, number> }> {
+  ): { texts: string[]; counts: Record<string, number> } | undefined {
     const bytes = texts.reduce((n, t) => n + t.length, 0);
-    if (bytes > this.config.MASK_INLINE_MAX_BYTES) return this.client.mask(requestId, texts, plan);
+    if (bytes > this.config.MASK_INLINE_MAX_BYTES) return undefined;
+    const options = { ...engineOptions(plan), keyring: this.config.MASKING_KEYS };
     const counts: Record<string, number> = {};
     const out = texts.map((t) => {
-      const r = mask(t, { ...engineOptions(plan), keyring: this.config.MASKING_KEYS });
+      const r = mask(t, options);
       for (const [k, v] of Object.entries(r.counts)) counts[k] = (counts[k] ?? 0) + (v ?? 0);
       return r.text;
     });
     return { texts: out, counts };
+  }
+
+  maskRemote(
+    requestId: string,
+    texts: string[],
+    plan: MaskPlan,
+  ): Promise<{ texts: string[]; counts: Record<string, number> }> {
+    return this.client.mask(requestId, texts, plan);
   }
 }
