@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@embargo/config';
-import { bind, KafkaModule } from '@embargo/kafka';
-import { ObservabilityModule } from '@embargo/observability';
+import { bind, serviceModules } from '@embargo/kafka';
 import type { AuditConfig } from './config';
 import { DeadLettersConsumer } from './indexing/dead-letters.consumer';
 import { OpenSearchService } from './indexing/opensearch.service';
@@ -19,18 +17,7 @@ export class AuditModule {
   static forRoot(config: AuditConfig, instance: string) {
     return {
       module: AuditModule,
-      imports: [
-        ConfigModule.forRoot(config),
-        ObservabilityModule.forRoot({ name: 'audit', instance, logLevel: config.LOG_LEVEL }),
-        KafkaModule.forRoot(
-          {
-            brokers: config.KAFKA_BROKERS,
-            clientId: instance,
-            groupPrefix: config.KAFKA_GROUP_PREFIX,
-          },
-          AUDIT_CONSUMERS,
-        ),
-      ],
+      imports: [...serviceModules('audit', config, instance, AUDIT_CONSUMERS)],
       controllers: [EventsController],
       providers: [OpenSearchService, RequestEventsConsumer, DeadLettersConsumer],
     };

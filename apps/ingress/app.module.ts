@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@embargo/config';
-import { bind, KafkaModule } from '@embargo/kafka';
-import { ObservabilityModule } from '@embargo/observability';
+import { bind, serviceModules } from '@embargo/kafka';
 import type { IngressConfig } from './config';
 import { EmbeddingsController } from './embeddings/embeddings.controller';
 import { EmbeddingsService } from './embeddings/embeddings.service';
@@ -75,17 +73,9 @@ export class IngressModule {
     return {
       module: IngressModule,
       imports: [
-        ConfigModule.forRoot(config),
-        ObservabilityModule.forRoot({ name: 'ingress', instance, logLevel: config.LOG_LEVEL }),
-        KafkaModule.forRoot(
-          {
-            brokers: config.KAFKA_BROKERS,
-            groupPrefix: config.KAFKA_GROUP_PREFIX,
-            clientId: instance,
-            publishTimeoutMs: config.AUDIT_TIMEOUT_MS,
-          },
-          INGRESS_CONSUMERS,
-        ),
+        ...serviceModules('ingress', config, instance, INGRESS_CONSUMERS, {
+          publishTimeoutMs: config.AUDIT_TIMEOUT_MS,
+        }),
         IdentityModule.forRoot({ issuers, revocation: revocations }),
         UpstreamModule.forRoot(config.INGRESS_CONNECTIONS),
       ],

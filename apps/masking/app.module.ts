@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@embargo/config';
-import { bind, KafkaModule } from '@embargo/kafka';
-import { ObservabilityModule } from '@embargo/observability';
+import { bind, serviceModules } from '@embargo/kafka';
 import type { MaskingConfig } from './config';
 import { MaskRequestsConsumer } from './worker/mask-requests.consumer';
 
@@ -15,18 +13,7 @@ export class MaskingModule {
   static forRoot(config: MaskingConfig, instance: string) {
     return {
       module: MaskingModule,
-      imports: [
-        ConfigModule.forRoot(config),
-        ObservabilityModule.forRoot({ name: 'masking', instance, logLevel: config.LOG_LEVEL }),
-        KafkaModule.forRoot(
-          {
-            brokers: config.KAFKA_BROKERS,
-            clientId: instance,
-            groupPrefix: config.KAFKA_GROUP_PREFIX,
-          },
-          MASKING_CONSUMERS,
-        ),
-      ],
+      imports: [...serviceModules('masking', config, instance, MASKING_CONSUMERS)],
       providers: [MaskRequestsConsumer],
     };
   }

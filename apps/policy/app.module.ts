@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@embargo/config';
-import { KafkaModule } from '@embargo/kafka';
-import { ObservabilityModule } from '@embargo/observability';
+import { serviceModules } from '@embargo/kafka';
 import type { PolicyConfig } from './config';
 import { RevocationsController } from './revocations/revocations.controller';
 import { PolicyController } from './versions/policy.controller';
@@ -12,18 +10,7 @@ export class PolicyModule {
   static forRoot(config: PolicyConfig, instance: string) {
     return {
       module: PolicyModule,
-      imports: [
-        ConfigModule.forRoot(config),
-        ObservabilityModule.forRoot({ name: 'policy', instance, logLevel: config.LOG_LEVEL }),
-        KafkaModule.forRoot(
-          {
-            brokers: config.KAFKA_BROKERS,
-            clientId: instance,
-            groupPrefix: config.KAFKA_GROUP_PREFIX,
-          },
-          [],
-        ),
-      ],
+      imports: [...serviceModules('policy', config, instance)],
       controllers: [PolicyController, RevocationsController],
       providers: [PolicyVersions],
     };

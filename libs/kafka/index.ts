@@ -2,3 +2,4 @@ export * from './kafka.service';
 export * from './kafka.producer';
 export * from './kafka.consumer';
 export * from './kafka.module';
+export * from './service-modules';
