@@ -10,7 +10,9 @@ step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS"; }
 
 step "install"
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund
+  # npm install, not npm ci: this npm omits other platforms' optional packages from the
+  # lock file and npm ci then refuses it; install still follows the lock's versions.
+  npm install --no-audit --no-fund
 fi
 
 step "infrastructure"
