@@ -1,9 +1,8 @@
-import { eventually } from '@embargo/testing';
+import { auditEvents, eventually, startApp, startStack, type Stack } from '@embargo/testing';
 import OpenAI from 'openai';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { auditEvents, startStack, type Stack } from '@embargo/testing';
 
 /** The gateway as a workload sees it: the official openai SDK, pointed at Embargo. */
 describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
@@ -101,6 +100,42 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     });
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
+  });
+
+  it('refuses bodies over the size limit with 413, and batches over the input limit with 400', async () => {
+    const big = await post({ model: 'stand-in-embedding', input: 'x'.repeat(9 * 1024 * 1024) });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe(
+      'payload_too_large',
+    );
+    const many = await post({
+      model: 'stand-in-embedding',
+      input: Array.from({ length: 2049 }, (_, i) => `n${i}`),
+    });
+    expect(many.status).toBe(400);
+    expect(((await many.json()) as { error: { code: string } }).error.code).toBe('batch_too_large');
+  });
+
+  it('answers 503 until a gateway has a policy bundle, and forwards nothing', async () => {
+    const bare = await startApp(
+      'ingress',
+      { ...stack.ingressEnv, POLICY_SET: `empty-${randomUUID()}` },
+      { ready: 'healthz' },
+    );
+    try {
+      const res = await fetch(`${bare.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${indexerToken}` },
+        body: JSON.stringify({ model: 'stand-in-embedding', input: 'x' }),
+      });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+        'no_policy_bundle',
+      );
+      expect((await fetch(`${bare.url}/readyz`)).status).toBe(503);
+    } finally {
+      await bare.stop();
+    }
   });
 
   it('masks secrets and personal data before the model sees them, and says so', async () => {

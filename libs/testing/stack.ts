@@ -167,7 +167,9 @@ export async function startStack(
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     // Leave nothing running behind a failed start.
-    await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    await Promise.all(
+      results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : Promise.resolve(null))),
+    );
     await Promise.all([policy.stop(), idp.stop(), standIn.app.stop()]);
     rmSync(policyDir, { recursive: true, force: true });
     throw failed.reason;
