@@ -11,7 +11,9 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # Manifests first, so the dependency layer is reused until the lockfile changes.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# npm install, not npm ci: the lock file (npm 11) leaves out other platforms' optional
+# packages, which npm ci refuses; install keeps the locked versions.
+RUN npm install --no-audit --no-fund
 COPY . .
 RUN npm run build \
   && npm prune --omit=dev --no-audit --no-fund \
@@ -27,6 +29,7 @@ WORKDIR /app
 COPY --from=build --chown=root:root /app/package.json ./package.json
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
+COPY --from=build --chown=root:root /app/bin ./bin
 # The code is owned by root and read-only to the app user; the node user (uid 1000)
 # ships with the base image.
 USER node
