@@ -36,7 +36,7 @@ export const ingressConfigSchema = baseConfigSchema.extend({
   INGRESS_ISSUERS: fileOrInline('issuers', (text) => parseIssuers(text)),
   /** Upstream connections: a YAML/JSON file path, or inline JSON. */
   INGRESS_CONNECTIONS: fileOrInline('connections', (text, baseDir) =>
-    parseConnections(text, { baseDir }),
+    parseConnections(text, { baseDir, env: process.env }),
   ),
   /** AES-256-GCM keys that seal original inputs (`kid:base64key,...`, first is active). */
   SEALING_KEYS: keyringSetting,

@@ -1,3 +1,4 @@
+import { loadStandInConfig } from './config';
 import { startStandIn } from './stand-in';
 
 export * from './stand-in';
@@ -8,20 +9,13 @@ export * from './stand-in';
  * STAND_IN_FAULTS=1 (honour x-stand-in-* fault headers), STAND_IN_DIMENSIONS (1536).
  */
 async function main(): Promise<void> {
-  const env = process.env;
-  const port = Number(env.PORT ?? 8090);
-  const dimensions = Number(env.STAND_IN_DIMENSIONS ?? 1536);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error('Invalid setting PORT: must be a port number');
-  if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 8192) {
-    throw new Error('Invalid setting STAND_IN_DIMENSIONS: must be an integer from 1 to 8192');
-  }
+  const config = loadStandInConfig();
   const standIn = await startStandIn({
-    port,
-    host: env.HOST ?? '127.0.0.1',
-    apiKey: env.STAND_IN_API_KEY || undefined,
-    faults: env.STAND_IN_FAULTS === '1',
-    dimensions,
+    port: config.PORT,
+    host: config.HOST,
+    apiKey: config.STAND_IN_API_KEY || undefined,
+    faults: config.STAND_IN_FAULTS === '1',
+    dimensions: config.STAND_IN_DIMENSIONS,
   });
   process.stdout.write(
     `${JSON.stringify({
@@ -29,8 +23,8 @@ async function main(): Promise<void> {
       app: 'stand-in-upstream',
       msg: 'embedding-model stand-in listening (not a real model)',
       url: standIn.url,
-      auth: env.STAND_IN_API_KEY ? 'bearer' : 'none',
-      faults: env.STAND_IN_FAULTS === '1',
+      auth: config.STAND_IN_API_KEY ? 'bearer' : 'none',
+      faults: config.STAND_IN_FAULTS === '1',
     })}\n`,
   );
   const stop = () => void standIn.close().then(() => process.exit(0));

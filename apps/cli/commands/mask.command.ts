@@ -11,6 +11,7 @@ import { defaultMaskPlan } from '@embargo/policy';
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { cliEnvironment } from '../config';
 import { compileDirOrExit } from './policy-files';
 
 const STRATEGIES = ['redact', 'replace', 'keep_last', 'hash', 'tokenize', 'fake'] as const;
@@ -51,7 +52,7 @@ function optionsFrom(flags: MaskFlags): Omit<MaskOptions, 'keyring'> {
  * bad setting is one error naming it, not one error per line (or none on empty input).
  */
 function keyringFor(options: Omit<MaskOptions, 'keyring'>): Keyring | undefined {
-  const keys = process.env.EMBARGO_MASKING_KEYS;
+  const keys = cliEnvironment.maskingKeys;
   if (keys) {
     const parsed = keyringSetting.safeParse(keys);
     if (!parsed.success)

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { cliEnvironment } from '../config';
 import { compileDirOrExit } from './policy-files';
 
 const DEFAULT_DIR = 'deploy/policies';
@@ -65,7 +66,7 @@ export function policyCommand(): Command {
         findings?: Record<string, number>;
       };
       if (opts.url) {
-        const token = opts.token ?? process.env.EMBARGO_POLICY_TOKEN;
+        const token = opts.token ?? cliEnvironment.policyToken;
         const res = await fetch(`${opts.url.replace(/\/$/, '')}/v1/policy/simulate`, {
           method: 'POST',
           headers: {

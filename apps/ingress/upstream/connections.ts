@@ -277,7 +277,8 @@ function readCredential(
 ): Secret {
   let value: string | undefined;
   if ('env' in spec) {
-    value = (options.env ?? process.env)[spec.env];
+    // The environment comes from the app's config module; none given means none set.
+    value = options.env?.[spec.env];
     if (!value?.trim()) {
       throw new ConnectionsError(
         `connection '${connection}' field credential: environment variable ${spec.env} is not set`,
