@@ -28,6 +28,7 @@ import {
   parseFlags,
   pct,
   runOpenLoop,
+  distinctEmbeddingBodies,
   type RunResult,
   type Target,
 } from './load';
@@ -43,11 +44,6 @@ const FIND_MAX = flags['no-max'] === undefined;
 const STEPS = [200, 300, 400, 600, 800, 1000, 1200, 1500, 2000, 2500, 3000, 4000, 5000].filter(
   (r) => r <= MAX_RATE,
 );
-
-const BODY = JSON.stringify({
-  model: 'stand-in-embedding',
-  input: 'a short sentence about the weather',
-});
 
 /** CPU ms per request of each process of the system, and how busy the machine was. */
 interface CpuUse {
@@ -133,14 +129,14 @@ async function main(): Promise<void> {
         'content-type': 'application/json',
         authorization: `Bearer ${stack.ingressEnv.STAND_IN_KEY}`,
       },
-      body: BODY,
+      body: distinctEmbeddingBodies,
     };
     const viaEmbargo = (jwt: string): Target => ({
       name: 'gateway',
       origin: stack.apps.ingress.url,
       path: '/v1/embeddings',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` },
-      body: BODY,
+      body: distinctEmbeddingBodies,
     });
     let gateway = viaEmbargo(await token());
     const directPool = makePool(direct.origin);

@@ -14,7 +14,8 @@ export interface Target {
   origin: string;
   path: string;
   headers: Record<string, string>;
-  body: string;
+  /** The body, or a function of the request's sequence number (e.g. a distinct input each). */
+  body: string | ((i: number) => string);
 }
 
 export interface RunResult {
@@ -52,6 +53,21 @@ export function makePool(origin: string, connections = 64): Pool {
   });
 }
 
+const nonce = `${process.pid}-${Date.now()}`;
+let sequence = 0;
+
+/**
+ * The benchmark's request body, with a distinct input each time (a run nonce and a sequence
+ * number), so no request through Embargo is answered from its embedding cache: every one is
+ * forwarded to the stand-in, like for like with the direct calls.
+ */
+export function distinctEmbeddingBodies(): string {
+  return JSON.stringify({
+    model: 'stand-in-embedding',
+    input: `a short sentence about the weather, reading ${nonce}-${sequence++}`,
+  });
+}
+
 const SERVER_TIMING = /(\w+);dur=([\d.]+)/g;
 
 /**
@@ -82,8 +98,9 @@ export async function runOpenLoop(
 
   const fire = (i: number, due: number): void => {
     lag[i] = performance.now() - due;
+    const body = typeof target.body === 'string' ? target.body : target.body(i);
     pool
-      .request({ method: 'POST', path: target.path, headers: target.headers, body: target.body })
+      .request({ method: 'POST', path: target.path, headers: target.headers, body })
       .then(async (res) => {
         // Read the whole body: the response is only delivered once the body is.
         await res.body.arrayBuffer();

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep, startStack } from '@embargo/testing';
-import { makePool, parseFlags, pct, runOpenLoop } from './load';
+import { distinctEmbeddingBodies, makePool, parseFlags, pct, runOpenLoop } from './load';
 
 const flags = parseFlags(process.argv.slice(2));
 
@@ -122,10 +122,7 @@ async function main(): Promise<void> {
         'content-type': 'application/json',
         authorization: `Bearer ${await stack.idp.token('indexer')}`,
       },
-      body: JSON.stringify({
-        model: 'stand-in-embedding',
-        input: 'a short sentence about the weather',
-      }),
+      body: distinctEmbeddingBodies,
     };
     await runOpenLoop(pool, target, rate, 3);
     stack.apps.ingress.process.kill('SIGUSR2'); // restart the profile: measure only the run
