@@ -49,6 +49,12 @@ export interface ConsumerBinding<K extends TopicKey = TopicKey> {
   /** Every instance reads every message (bundles, revocations, replies). */
   broadcast?: boolean;
   fromBeginning?: boolean;
+  /**
+   * For throughput consumers (indexers): the broker holds each fetch until this many bytes
+   * are waiting or `maxWaitMs` has passed, so batches are fewer and larger at the cost of up
+   * to `maxWaitMs` of freshness. Without it a fetch returns as soon as one record is there.
+   */
+  accumulate?: { minBytes: number; maxWaitMs: number };
 }
 
 export function bind<K extends TopicKey>(binding: ConsumerBinding<K>): ConsumerBinding<K> {
@@ -57,6 +63,7 @@ export function bind<K extends TopicKey>(binding: ConsumerBinding<K>): ConsumerB
 
 export const CONSUMER_BINDINGS = Symbol('CONSUMER_BINDINGS');
 const MAX_DLQ_VALUE = 64 * 1024;
+const IDLE_FETCH_WAIT_MS = 500;
 
 /** Checks the app's one list of topic handlers and runs a consumer per binding. */
 @Injectable()
@@ -103,7 +110,10 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
       sessionTimeout: 30000,
       heartbeatInterval: 3000,
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 100,
+      // A fetch returns as soon as data is there (unless `accumulate` says otherwise); the
+      // wait only bounds how often an idle consumer asks, which costs CPU in every process.
+      minBytes: binding.accumulate?.minBytes ?? 1,
+      maxWaitTimeInMs: binding.accumulate?.maxWaitMs ?? IDLE_FETCH_WAIT_MS,
       // Sized for the largest declared record (masked batches up to 32 MiB).
       maxBytesPerPartition: Math.max(1024 * 1024, spec.maxMessageBytes ?? 0),
       maxBytes: Math.max(10 * 1024 * 1024, (spec.maxMessageBytes ?? 0) * 2),
