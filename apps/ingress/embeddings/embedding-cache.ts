@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { IngressConfig } from '../config';
 import { IngressRedis } from '../limits/ingress-redis';
-import { fromBase64, toBase64 } from './fingerprint';
+import { decodeBase64, encodeBase64 } from '../upstream';
 
 export interface CachedEmbeddings {
   vectors: Float32Array[];
@@ -41,7 +41,7 @@ export class EmbeddingCache {
       const raw = await this.redis.client.get(key);
       if (!raw) return undefined;
       const parsed = JSON.parse(raw) as { v: string[]; u: CachedEmbeddings['usage'] };
-      return { vectors: parsed.v.map(fromBase64), usage: parsed.u };
+      return { vectors: parsed.v.map(decodeBase64), usage: parsed.u };
     } catch (err) {
       this.logger.warn({ err: { message: (err as Error).message } }, 'embedding cache read failed');
       return undefined;
@@ -49,7 +49,7 @@ export class EmbeddingCache {
   }
 
   set(key: string, value: CachedEmbeddings): void {
-    const raw = JSON.stringify({ v: value.vectors.map(toBase64), u: value.usage });
+    const raw = JSON.stringify({ v: value.vectors.map(encodeBase64), u: value.usage });
     this.redis.client.set(key, raw, 'EX', this.config.CACHE_TTL_SECONDS).catch((err: Error) => {
       this.logger.warn({ err: { message: err.message } }, 'embedding cache write failed');
     });

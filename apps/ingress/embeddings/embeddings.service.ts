@@ -15,10 +15,12 @@ import { UpstreamClient } from '../upstream';
 import { TokenUse } from '../exchange/token-use';
 import { EmbeddingCache } from './embedding-cache';
 import { parseEmbeddingsRequest } from './embeddings.dto';
-import { fingerprint, toBase64 } from './fingerprint';
+import { fingerprint } from './fingerprint';
+import { embeddingsResponseJson } from './response-body';
 
 export interface EmbeddingsResult {
-  body: unknown;
+  /** The response as JSON text (see embeddingsResponseJson). */
+  body: string;
   headers: Record<string, string>;
 }
 
@@ -190,12 +192,6 @@ export class EmbeddingsService {
         upstreamModel: result.upstreamModel,
         attempt: result.attempts,
       });
-    const encoding = req.encoding_format ?? 'float';
-    const data = result.vectors.map((v, index) => ({
-      object: 'embedding' as const,
-      index,
-      embedding: encoding === 'base64' ? toBase64(v) : Array.from(v),
-    }));
     const usage = result.response.usage ?? { prompt_tokens: tokenCount, total_tokens: tokenCount };
     const totalGatewayMs =
       gatewayMs + Math.max(0, performance.now() - startedAt - gatewayMs - result.upstreamMs);
@@ -215,6 +211,7 @@ export class EmbeddingsService {
       }),
     );
     const headers: Record<string, string> = {
+      'content-type': 'application/json; charset=utf-8',
       'x-embargo-policy-version': String(decision.bundleVersion),
       'x-embargo-cache': cached ? 'hit' : cacheKey ? 'miss' : 'off',
       'server-timing': `gateway;dur=${round(totalGatewayMs)}, upstream;dur=${round(result.upstreamMs)}`,
@@ -224,7 +221,15 @@ export class EmbeddingsService {
       .map(([t, n]) => `${t}=${n}`)
       .join(', ');
     if (maskedHeader) headers['x-embargo-masked'] = maskedHeader;
-    return { body: { object: 'list', data, model: req.model, usage }, headers };
+    return {
+      body: embeddingsResponseJson(
+        result.vectors,
+        req.encoding_format ?? 'float',
+        req.model,
+        usage,
+      ),
+      headers,
+    };
   }
 
   private enforce(decision: Decision, model: string): void {

@@ -56,16 +56,20 @@ export class IdentityService {
     return (await this.verifyWithKey(token)).principal;
   }
 
+  /**
+   * The principal of a token this instance verified before and whose cache entry is still
+   * live (never past the token's exp), after the revocation check; undefined when the token
+   * has to be verified in full. Throws like verify for oversized or revoked tokens.
+   */
+  verifiedBefore(token: string): Principal | undefined {
+    const verified = this.cache.get(this.cacheKey(token));
+    if (verified) this.checkRevocation(verified.principal);
+    return verified?.principal;
+  }
+
   /** As verify, also returning the verification key (for the passport strategy). */
   async verifyWithKey(token: string): Promise<VerifiedToken> {
-    // Tokens are ASCII when well formed, so length is the byte count; anything else fails to decode.
-    if (token.length > this.maxTokenBytes) {
-      throw new EmbargoError(
-        'invalid_token',
-        `Bearer token is too large (over ${this.maxTokenBytes} bytes)`,
-      );
-    }
-    const cacheKey = createHash('sha256').update(token).digest('base64');
+    const cacheKey = this.cacheKey(token);
     let verified = this.cache.get(cacheKey);
     if (!verified) {
       verified = await this.verifyUncached(token);
@@ -77,6 +81,17 @@ export class IdentityService {
     }
     this.checkRevocation(verified.principal);
     return verified;
+  }
+
+  private cacheKey(token: string): string {
+    // Tokens are ASCII when well formed, so length is the byte count; anything else fails to decode.
+    if (token.length > this.maxTokenBytes) {
+      throw new EmbargoError(
+        'invalid_token',
+        `Bearer token is too large (over ${this.maxTokenBytes} bytes)`,
+      );
+    }
+    return createHash('sha256').update(token).digest('base64');
   }
 
   /** Union of configured algorithms (passport-jwt's global allow-list; per-issuer lists are enforced here). */

@@ -1,14 +1,36 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { EmbargoError } from '@embargo/contracts';
+import { IdentityService } from './identity.service';
+import { bearerFromRequest } from './jwt.strategy';
 import type { Principal } from './principal';
 
 /**
  * Authenticates with the 'jwt' strategy and sets `request.user` to the Principal. Every
  * refusal is an EmbargoError whose message says what was wrong and never repeats the token.
+ *
+ * A token this instance has already verified in full (signature, issuer, audience, times)
+ * is answered from IdentityService's cache, which never outlives the token's exp, after a
+ * fresh revocation check: passport-jwt would otherwise check the same signature again on
+ * every request of a workload that reuses its token.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
+  constructor(private readonly identity: IdentityService) {
+    super();
+  }
+
+  override canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<{ headers?: Record<string, unknown> }>();
+    const token = bearerFromRequest(request);
+    const known = token ? this.identity.verifiedBefore(token) : undefined;
+    if (known) {
+      (request as { user?: Principal }).user = known;
+      return Promise.resolve(true);
+    }
+    return super.canActivate(context) as Promise<boolean>;
+  }
+
   override handleRequest<TUser = Principal>(
     err: unknown,
     user: unknown,

@@ -29,7 +29,7 @@ export interface AdapterTarget {
 
 /** A provider body reduced to what every provider has: one row per input, in input order. */
 export interface ProviderEmbeddings {
-  /** Unvalidated rows: number arrays, or base64 strings if a provider ignored our float request. */
+  /** Unvalidated rows: base64 strings (what OpenAI-shaped upstreams are asked for) or number arrays. */
   rows: unknown[];
   promptTokens: number;
   totalTokens: number;
@@ -116,8 +116,19 @@ export function decodeBase64(text: string): Float32Array {
     throw new MalformedUpstreamResponse(
       'a base64 embedding is not a whole number of float32 values',
     );
-  const out = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
+  let out: Float32Array;
+  if (LITTLE_ENDIAN) {
+    // A copy into its own aligned buffer (the decoded bytes live in Node's shared pool).
+    out = new Float32Array(Uint8Array.prototype.slice.call(bytes).buffer);
+  } else {
+    out = new Float32Array(bytes.length / 4);
+    for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
+  }
+  // As for float rows: NaN and infinities are not embeddings (and have no JSON form).
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isFinite(out[i]))
+      throw new MalformedUpstreamResponse(`a base64 embedding has a non-finite value at ${i}`);
+  }
   return out;
 }
 

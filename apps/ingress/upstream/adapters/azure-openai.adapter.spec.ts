@@ -20,7 +20,7 @@ describe('azure_openai adapter', () => {
     // The deployment picks the model: the body names none.
     expect(JSON.parse(req.body)).toEqual({
       input: 'hello',
-      encoding_format: 'float',
+      encoding_format: 'base64',
       dimensions: 512,
     });
   });

@@ -15,12 +15,12 @@ describe('openai adapter', () => {
     testConnection('openai', 'https://api.openai.com/v1', 'sk-abc'),
   );
 
-  it('posts to {baseUrl}/embeddings with a bearer token, always asking for float', () => {
+  it('posts to {baseUrl}/embeddings with a bearer token, always asking for base64', () => {
     const req = adapter.buildRequest(
       {
         model: 'text-embedding-3-small',
         input: ['a', 'b'],
-        encoding_format: 'base64',
+        encoding_format: 'float',
         dimensions: 256,
         user: 'u1',
       },
@@ -35,7 +35,7 @@ describe('openai adapter', () => {
     expect(JSON.parse(req.body)).toEqual({
       model: 'text-embedding-3-small',
       input: ['a', 'b'],
-      encoding_format: 'float',
+      encoding_format: 'base64',
       dimensions: 256,
       user: 'u1',
     });
@@ -79,6 +79,36 @@ describe('openai adapter', () => {
       usage: { prompt_tokens: 5, total_tokens: 5 },
     });
     expect(vectors[1]).toEqual(Float32Array.from([0.5, -0.25, 0.125]));
+  });
+
+  it('reads a base64 answer as the float32 vectors, and answers a float caller with floats', () => {
+    const floats = [Float32Array.from([0.5, -0.25, 0.125]), Float32Array.from([1e-7, -3.5, 2])];
+    const asBase64 = {
+      ...documented,
+      data: floats.map((v, index) => ({
+        object: 'embedding',
+        index,
+        embedding: Buffer.from(v.buffer).toString('base64'),
+      })),
+    };
+    const { response, vectors } = toOpenAiResponse(adapter.parseResponse(asBase64, {}), {
+      count: 2,
+      encoding: 'float',
+      model: 'm',
+    });
+    expect(vectors).toEqual(floats);
+    expect(response.data[1].embedding).toEqual(Array.from(floats[1]));
+    const ragged = {
+      ...asBase64,
+      data: [{ index: 0, embedding: Buffer.alloc(6).toString('base64') }],
+    };
+    expect(() =>
+      toOpenAiResponse(adapter.parseResponse(ragged, {}), {
+        count: 1,
+        encoding: 'float',
+        model: 'm',
+      }),
+    ).toThrow('not a whole number of float32 values');
   });
 
   it('encodes base64 itself: little-endian float32 that decodes to the same floats', () => {
