@@ -138,26 +138,40 @@ export class EmbeddingsService {
         original: seal(JSON.stringify(texts), this.config.SEALING_KEYS, requestId),
       });
     if (masked && normalized.texts) early.push(recordMasked(masked, normalized.texts));
+
+    // The rate limit and, when the input to forward is already known, the cache lookup run
+    // while Kafka writes the events; their outcomes count only once the events are durable.
+    const rateCheck = forwardable
+      ? settled(this.limiter.take(principal.id, tokenCount, decision.limits?.rateLimit))
+      : undefined;
+    const connection = this.upstream.connectionFor(req.model);
+    const cacheKeyFor = (input: unknown): string | undefined =>
+      decision.cache && this.cache.enabled && connection
+        ? this.cache.key(connection, req.model, req.dimensions, input)
+        : undefined;
+    const inputKnown = forwardable && (!maskPlan || masked !== undefined);
+    const earlyKey = inputKnown ? cacheKeyFor(forwardedInput(req.input, masked)) : undefined;
+    const earlyLookup = earlyKey ? settled(this.cache.get(earlyKey)) : undefined;
+
     await Promise.all(early);
     this.enforce(decision, req.model);
-    await this.limiter.take(principal.id, tokenCount, decision.limits?.rateLimit);
+    await outcome(rateCheck);
     await this.tokens.consume(principal);
 
     if (maskPlan && normalized.texts && !masked) {
       masked = await this.masking.maskRemote(requestId, normalized.texts, maskPlan);
       await recordMasked(masked, normalized.texts);
     }
-    let input: string | string[] | number[] | number[][] = req.input;
+    const input = forwardedInput(req.input, masked);
     const maskedCounts: Record<string, number> = masked?.counts ?? {};
-    if (masked) input = typeof req.input === 'string' ? masked.texts[0] : masked.texts;
 
     const gatewayMs = performance.now() - startedAt;
-    const connection = this.upstream.connectionFor(req.model);
-    const cacheKey =
-      decision.cache && this.cache.enabled && connection
-        ? this.cache.key(connection, req.model, req.dimensions, input)
+    const cacheKey = earlyKey ?? cacheKeyFor(input);
+    const cached = earlyLookup
+      ? await outcome(earlyLookup)
+      : cacheKey
+        ? await this.cache.get(cacheKey)
         : undefined;
-    const cached = cacheKey ? await this.cache.get(cacheKey) : undefined;
     const result = cached
       ? {
           vectors: cached.vectors,
@@ -174,7 +188,8 @@ export class EmbeddingsService {
             input,
             dimensions: req.dimensions,
             user: req.user,
-            encoding_format: 'float',
+            // The cheapest form for the client to build: the caller's body is written below.
+            encoding_format: 'base64',
           },
           { requestId },
         );
@@ -256,6 +271,31 @@ export class EmbeddingsService {
         );
     }
   }
+}
+
+type Input = string | string[] | number[] | number[][];
+
+/** What goes upstream: the masked texts when masking ran, else the caller's input. */
+function forwardedInput(input: Input, masked: { texts: string[] } | undefined): Input {
+  if (!masked) return input;
+  return typeof input === 'string' ? masked.texts[0] : masked.texts;
+}
+
+/** A promise whose failure is held (not unhandled) until `outcome` reads it. */
+type Settled<T> = Promise<{ ok: true; value: T } | { ok: false; error: unknown }>;
+
+function settled<T>(p: Promise<T>): Settled<T> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+async function outcome<T>(p: Settled<T> | undefined): Promise<T | undefined> {
+  if (!p) return undefined;
+  const r = await p;
+  if (!r.ok) throw r.error;
+  return r.value;
 }
 
 function round(ms: number): number {
