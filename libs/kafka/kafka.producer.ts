@@ -20,10 +20,17 @@ export interface PublishOptions {
   idParts?: string[];
   subject?: string;
   requestId?: string;
+  /**
+   * Nobody waits on this event right now (e.g. written after the response went out): it
+   * may wait up to the linger time for a batch someone does wait on, instead of costing a
+   * round trip of its own.
+   */
+  deferrable?: boolean;
 }
 
 interface Pending {
   topic: string;
+  urgent: boolean;
   message: { key: string; value: Buffer; headers: Record<string, string> };
   resolve: () => void;
   reject: (err: Error) => void;
@@ -32,11 +39,14 @@ interface Pending {
 /**
  * Publishes CloudEvents with acks=all on an idempotent producer. Sends are grouped:
  * while one batch is in flight the next one gathers, so many concurrent requests share
- * one round trip (group commit) without adding latency when the load is light.
+ * one round trip (group commit) without adding latency when the load is light. Deferrable
+ * events ride along with the next batch someone waits on, or go after `lingerMs`.
  */
 export class EventPublisher {
   private queue: Pending[] = [];
   private inFlight = false;
+  private urgentQueued = 0;
+  private lingerTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly producer: Producer,
@@ -44,6 +54,7 @@ export class EventPublisher {
     private readonly logger: Logger,
     private readonly metrics?: Metrics,
     private readonly timeoutMs = 5000,
+    private readonly lingerMs = 20,
   ) {}
 
   publish<K extends TopicKey>(
@@ -85,8 +96,11 @@ export class EventPublisher {
         settled = true;
         reject(new Error(`Kafka did not acknowledge ${spec.name} within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
+      const urgent = !opts.deferrable;
+      if (urgent) this.urgentQueued++;
       this.queue.push({
         topic: spec.name,
+        urgent,
         message,
         resolve: () => {
           if (settled) return;
@@ -101,14 +115,37 @@ export class EventPublisher {
           reject(err);
         },
       });
-      this.pump();
+      if (urgent) this.pump();
+      else this.linger();
     });
+  }
+
+  /** Resolves once everything queued so far has been sent (or failed), or after `withinMs`. */
+  async flush(withinMs = 3000): Promise<void> {
+    const deadline = Date.now() + withinMs;
+    while ((this.queue.length > 0 || this.inFlight) && Date.now() < deadline) {
+      this.urgentQueued += this.queue.length; // send what lingers now
+      this.pump();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  private linger(): void {
+    this.lingerTimer ??= setTimeout(() => {
+      this.lingerTimer = undefined;
+      this.urgentQueued++;
+      this.pump();
+    }, this.lingerMs);
   }
 
   private pump(): void {
     if (this.inFlight || this.queue.length === 0) return;
+    if (this.urgentQueued === 0) return this.linger();
     const batch = this.queue;
     this.queue = [];
+    this.urgentQueued = 0;
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
     this.inFlight = true;
     const byTopic = new Map<string, Pending['message'][]>();
     for (const p of batch) {

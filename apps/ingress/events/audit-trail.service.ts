@@ -22,7 +22,7 @@ export class AuditTrail {
     @Inject(APP_CONFIG) private readonly config: IngressConfig,
   ) {}
 
-  async record(event: TrailEvent, discriminator = ''): Promise<void> {
+  async record(event: TrailEvent, discriminator = '', deferrable = false): Promise<void> {
     const full = { ...event, instance: this.identity.instance };
     try {
       await withTimeout(
@@ -31,6 +31,7 @@ export class AuditTrail {
           type: eventTypeOf(event.stage),
           idParts: [event.requestId, event.stage, discriminator],
           requestId: event.requestId,
+          deferrable,
         }),
         this.config.AUDIT_TIMEOUT_MS,
       );
@@ -50,9 +51,12 @@ export class AuditTrail {
     }
   }
 
-  /** For events after the response is decided (e.g. rejections): logged if they fail. */
+  /**
+   * For events after the response is decided (e.g. rejections): logged if they fail, and
+   * sent with the next batch (at most the publisher's linger later) rather than alone.
+   */
   recordLater(event: TrailEvent, discriminator = ''): void {
-    this.record(event, discriminator).catch(() => undefined);
+    this.record(event, discriminator, true).catch(() => undefined);
   }
 }
 

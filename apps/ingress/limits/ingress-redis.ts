@@ -21,6 +21,8 @@ export class IngressRedis implements OnModuleInit, OnApplicationShutdown {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       connectTimeout: 2000,
+      // Commands issued in the same tick (rate limit, cache lookup) share one write.
+      enableAutoPipelining: true,
     });
   }
 
