@@ -11,6 +11,8 @@ import { Pool } from 'undici';
 
 export interface Target {
   name: string;
+  /** POST unless given (GET requests send no body). */
+  method?: 'GET' | 'POST';
   origin: string;
   path: string;
   headers: Record<string, string>;
@@ -98,9 +100,11 @@ export async function runOpenLoop(
 
   const fire = (i: number, due: number): void => {
     lag[i] = performance.now() - due;
-    const body = typeof target.body === 'string' ? target.body : target.body(i);
+    const method = target.method ?? 'POST';
+    const body =
+      method === 'GET' ? undefined : typeof target.body === 'string' ? target.body : target.body(i);
     pool
-      .request({ method: 'POST', path: target.path, headers: target.headers, body })
+      .request({ method, path: target.path, headers: target.headers, body })
       .then(async (res) => {
         // Read the whole body: the response is only delivered once the body is.
         await res.body.arrayBuffer();

@@ -118,6 +118,13 @@ describe('validators against published vectors', () => {
     expect(keccak256(Buffer.alloc(0)).toString('hex')).toBe(
       'c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470',
     );
+    expect(
+      keccak256(Buffer.from('The quick brown fox jumps over the lazy dog')).toString('hex'),
+    ).toBe('4d741b6f1eb29cb2a9b9911c82f56fa8d73b04959d3d9d222895df6c0b28aa15');
+    // Three 136-byte blocks (value from the implementation before the 32-bit-lane rewrite).
+    expect(keccak256(Buffer.from('a'.repeat(300))).toString('hex')).toBe(
+      '5b7e0e47a96f32a88b4f14ca177982790807c40e1a105742ba0fc1babe1ef826',
+    );
     for (const a of [
       '5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
       'fB6916095ca1df60bB79Ce92cE3Ea74c37c5d359',

@@ -477,12 +477,12 @@ export const BECH32_ALPHABET = BECH32_CHARSET;
 
 // Keccak-256 (the pre-NIST padding Ethereum uses; node's sha3-256 differs), on 32-bit
 // halves: BigInt lanes cost ~1 ms per hash, this ~10 µs.
-const RC_HI = new Uint32Array([
+const RC_HI = new Int32Array([
   0x00000000, 0x00000000, 0x80000000, 0x80000000, 0x00000000, 0x00000000, 0x80000000, 0x80000000,
   0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x80000000, 0x80000000, 0x80000000,
   0x80000000, 0x80000000, 0x00000000, 0x80000000, 0x80000000, 0x80000000, 0x00000000, 0x80000000,
 ]);
-const RC_LO = new Uint32Array([
+const RC_LO = new Int32Array([
   0x00000001, 0x00008082, 0x0000808a, 0x80008000, 0x0000808b, 0x80000001, 0x80008081, 0x00008009,
   0x0000008a, 0x00000088, 0x80008009, 0x8000000a, 0x8000808b, 0x0000008b, 0x00008089, 0x00008003,
   0x00008002, 0x00000080, 0x0000800a, 0x8000000a, 0x80008081, 0x00008080, 0x80000001, 0x80008008,
@@ -491,42 +491,58 @@ const ROT = [
   0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14,
 ];
 
-// Rho-pi: lane i moves to PI_TO[i] rotated left by ROT[i]; scratch lanes are reused.
+// Rho-pi: lane i moves to PI_TO[i] rotated left by ROT[i] (halves swapped when ROT[i] >= 32,
+// then rotated by ROT_LOW[i]); scratch lanes are reused. Lanes are Int32Array halves, so the
+// bit operations never leave 32-bit integers.
 const PI_TO = new Int32Array(25);
 for (let x = 0; x < 5; x++)
   for (let y = 0; y < 5; y++) PI_TO[x + 5 * y] = y + 5 * ((2 * x + 3 * y) % 5);
-const cLo = new Uint32Array(5);
-const cHi = new Uint32Array(5);
-const bLo = new Uint32Array(25);
-const bHi = new Uint32Array(25);
+const ROT_SWAP = Uint8Array.from(ROT, (r) => (r >= 32 ? 1 : 0));
+const ROT_LOW = Int32Array.from(ROT, (r) => r % 32);
+const bLo = new Int32Array(25);
+const bHi = new Int32Array(25);
 
-function keccakF(lo: Uint32Array, hi: Uint32Array): void {
+function keccakF(lo: Int32Array, hi: Int32Array): void {
   for (let round = 0; round < 24; round++) {
-    for (let x = 0; x < 5; x++) {
-      cLo[x] = lo[x] ^ lo[x + 5] ^ lo[x + 10] ^ lo[x + 15] ^ lo[x + 20];
-      cHi[x] = hi[x] ^ hi[x + 5] ^ hi[x + 10] ^ hi[x + 15] ^ hi[x + 20];
-    }
-    for (let x = 0; x < 5; x++) {
-      const l1 = cLo[(x + 1) % 5];
-      const h1 = cHi[(x + 1) % 5];
-      const dLo = cLo[(x + 4) % 5] ^ ((l1 << 1) | (h1 >>> 31));
-      const dHi = cHi[(x + 4) % 5] ^ ((h1 << 1) | (l1 >>> 31));
-      for (let y = 0; y < 25; y += 5) {
-        lo[y + x] ^= dLo;
-        hi[y + x] ^= dHi;
-      }
+    // Theta: column parities c[x], then d[x] = c[x - 1] ^ rotl1(c[x + 1]) into every lane of column x.
+    const c0l = lo[0] ^ lo[5] ^ lo[10] ^ lo[15] ^ lo[20];
+    const c0h = hi[0] ^ hi[5] ^ hi[10] ^ hi[15] ^ hi[20];
+    const c1l = lo[1] ^ lo[6] ^ lo[11] ^ lo[16] ^ lo[21];
+    const c1h = hi[1] ^ hi[6] ^ hi[11] ^ hi[16] ^ hi[21];
+    const c2l = lo[2] ^ lo[7] ^ lo[12] ^ lo[17] ^ lo[22];
+    const c2h = hi[2] ^ hi[7] ^ hi[12] ^ hi[17] ^ hi[22];
+    const c3l = lo[3] ^ lo[8] ^ lo[13] ^ lo[18] ^ lo[23];
+    const c3h = hi[3] ^ hi[8] ^ hi[13] ^ hi[18] ^ hi[23];
+    const c4l = lo[4] ^ lo[9] ^ lo[14] ^ lo[19] ^ lo[24];
+    const c4h = hi[4] ^ hi[9] ^ hi[14] ^ hi[19] ^ hi[24];
+    const d0l = c4l ^ ((c1l << 1) | (c1h >>> 31));
+    const d0h = c4h ^ ((c1h << 1) | (c1l >>> 31));
+    const d1l = c0l ^ ((c2l << 1) | (c2h >>> 31));
+    const d1h = c0h ^ ((c2h << 1) | (c2l >>> 31));
+    const d2l = c1l ^ ((c3l << 1) | (c3h >>> 31));
+    const d2h = c1h ^ ((c3h << 1) | (c3l >>> 31));
+    const d3l = c2l ^ ((c4l << 1) | (c4h >>> 31));
+    const d3h = c2h ^ ((c4h << 1) | (c4l >>> 31));
+    const d4l = c3l ^ ((c0l << 1) | (c0h >>> 31));
+    const d4h = c3h ^ ((c0h << 1) | (c0l >>> 31));
+    for (let y = 0; y < 25; y += 5) {
+      lo[y] ^= d0l;
+      hi[y] ^= d0h;
+      lo[y + 1] ^= d1l;
+      hi[y + 1] ^= d1h;
+      lo[y + 2] ^= d2l;
+      hi[y + 2] ^= d2h;
+      lo[y + 3] ^= d3l;
+      hi[y + 3] ^= d3h;
+      lo[y + 4] ^= d4l;
+      hi[y + 4] ^= d4h;
     }
     for (let i = 0; i < 25; i++) {
       const j = PI_TO[i];
-      let l = lo[i];
-      let h = hi[i];
-      let r = ROT[i];
-      if (r >= 32) {
-        const t = l;
-        l = h;
-        h = t;
-        r -= 32;
-      }
+      const swap = ROT_SWAP[i] === 1;
+      const l = swap ? hi[i] : lo[i];
+      const h = swap ? lo[i] : hi[i];
+      const r = ROT_LOW[i];
       if (r === 0) {
         bLo[j] = l;
         bHi[j] = h;
@@ -535,11 +551,28 @@ function keccakF(lo: Uint32Array, hi: Uint32Array): void {
         bHi[j] = (h << r) | (l >>> (32 - r));
       }
     }
+    // Chi, row by row.
     for (let y = 0; y < 25; y += 5) {
-      for (let x = 0; x < 5; x++) {
-        lo[y + x] = bLo[y + x] ^ (~bLo[y + ((x + 1) % 5)] & bLo[y + ((x + 2) % 5)]);
-        hi[y + x] = bHi[y + x] ^ (~bHi[y + ((x + 1) % 5)] & bHi[y + ((x + 2) % 5)]);
-      }
+      const a0l = bLo[y];
+      const a1l = bLo[y + 1];
+      const a2l = bLo[y + 2];
+      const a3l = bLo[y + 3];
+      const a4l = bLo[y + 4];
+      const a0h = bHi[y];
+      const a1h = bHi[y + 1];
+      const a2h = bHi[y + 2];
+      const a3h = bHi[y + 3];
+      const a4h = bHi[y + 4];
+      lo[y] = a0l ^ (~a1l & a2l);
+      hi[y] = a0h ^ (~a1h & a2h);
+      lo[y + 1] = a1l ^ (~a2l & a3l);
+      hi[y + 1] = a1h ^ (~a2h & a3h);
+      lo[y + 2] = a2l ^ (~a3l & a4l);
+      hi[y + 2] = a2h ^ (~a3h & a4h);
+      lo[y + 3] = a3l ^ (~a4l & a0l);
+      hi[y + 3] = a3h ^ (~a4h & a0h);
+      lo[y + 4] = a4l ^ (~a0l & a1l);
+      hi[y + 4] = a4h ^ (~a0h & a1h);
     }
     lo[0] ^= RC_LO[round];
     hi[0] ^= RC_HI[round];
@@ -552,19 +585,19 @@ export function keccak256(data: Buffer): Buffer {
   data.copy(padded);
   padded[data.length] ^= 0x01;
   padded[padded.length - 1] ^= 0x80;
-  const lo = new Uint32Array(25);
-  const hi = new Uint32Array(25);
+  const lo = new Int32Array(25);
+  const hi = new Int32Array(25);
   for (let off = 0; off < padded.length; off += rate) {
     for (let i = 0; i < rate / 8; i++) {
-      lo[i] ^= padded.readUInt32LE(off + i * 8);
-      hi[i] ^= padded.readUInt32LE(off + i * 8 + 4);
+      lo[i] ^= padded.readInt32LE(off + i * 8);
+      hi[i] ^= padded.readInt32LE(off + i * 8 + 4);
     }
     keccakF(lo, hi);
   }
   const out = Buffer.alloc(32);
   for (let i = 0; i < 4; i++) {
-    out.writeUInt32LE(lo[i], i * 8);
-    out.writeUInt32LE(hi[i], i * 8 + 4);
+    out.writeInt32LE(lo[i], i * 8);
+    out.writeInt32LE(hi[i], i * 8 + 4);
   }
   return out;
 }
@@ -572,9 +605,12 @@ export function keccak256(data: Buffer): Buffer {
 /** EIP-55 mixed-case checksum of a 40-hex address body (without 0x). */
 export function eip55Checksum(hex40: string): string {
   const lower = hex40.toLowerCase();
-  const hash = keccak256(Buffer.from(lower, 'ascii')).toString('hex');
+  const hash = keccak256(Buffer.from(lower, 'ascii'));
   let out = '';
-  for (let i = 0; i < 40; i++)
-    out += parseInt(hash[i], 16) >= 8 ? lower[i].toUpperCase() : lower[i];
+  for (let i = 0; i < 40; i++) {
+    // Hex digit i of the hash: the high nibble of byte i/2 for even i, the low one for odd i.
+    const nibble = i % 2 === 0 ? hash[i >> 1] >> 4 : hash[i >> 1] & 15;
+    out += nibble >= 8 ? lower[i].toUpperCase() : lower[i];
+  }
   return out;
 }

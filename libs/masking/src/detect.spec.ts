@@ -183,6 +183,24 @@ describe('detect: options', () => {
     expect(detect(text, { allowList: ['JOE@example.com', '4111111111111111'] })).toEqual([]);
   });
 
+  it('applies context words and order words against each type threshold', () => {
+    // 0.9 card, minus 0.35 for "order": still reported at 0.55, dropped at a 0.6 minimum.
+    expect(detect('order 4111 1111 1111 1111 shipped')).toEqual([
+      { type: 'CREDIT_CARD', start: 6, end: 25, score: 0.55, validator: 'luhn+issuer' },
+    ]);
+    expect(detect('order 4111 1111 1111 1111 shipped', { minScore: 0.6 })).toEqual([]);
+    // A bare 9-digit number (0.3): raised by "ssn", lowered by "ref", kept as is otherwise.
+    expect(detect('my ssn 219099999 ok').map((f) => [f.type, f.score])).toEqual([['US_SSN', 0.7]]);
+    expect(detect('id 219099999 ok', { minScore: 0.1 }).map((f) => [f.type, f.score])).toEqual([
+      ['US_SSN', 0.3],
+    ]);
+    expect(detect('ref 219099999 ok', { minScore: 0.1 })).toEqual([]);
+    expect(detect('id 219099999 ok', { minScore: 0.1, thresholds: { US_SSN: 0.5 } })).toEqual([]);
+    expect(detect('ssn 219-09-9999 ref', { thresholds: { US_SSN: 0.9 } })).toEqual([
+      { type: 'US_SSN', start: 4, end: 15, score: 1, validator: 'ssn-area-group-serial' },
+    ]);
+  });
+
   it('reports deny-list terms as the given type', () => {
     const f = detect('Project Bluebird ships', { denyList: { PERSON: ['project bluebird'] } });
     expect(f).toEqual([{ type: 'PERSON', start: 0, end: 16, score: 1, validator: 'deny-list' }]);

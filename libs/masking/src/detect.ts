@@ -15,20 +15,11 @@ import {
 import { ENTITY_TYPES, type EntityType } from './entities';
 import { type NormalizedMap, normalizeMap, originalEnd, originalStart } from './normalize';
 import { scanEmails, scanUrls } from './recognizers/email-url';
-import { scanDigitRuns } from './recognizers/numeric';
-import {
-  scanCrypto,
-  scanIbans,
-  scanIpv6,
-  scanLetterIds,
-  scanMacs,
-  scanPersons,
-  scanSwift,
-  scanTextDates,
-} from './recognizers/patterns';
+import { scanIpv6, scanMacs } from './recognizers/patterns';
 import { scanPhones } from './recognizers/phone';
 import { scanCredentialValues, scanSecrets } from './recognizers/secrets';
 import type { ScanInput } from './recognizers/types';
+import { scanRuns } from './recognizers/words';
 
 /** A detected entity. Offsets are UTF-16 code units in the ORIGINAL text, end exclusive. */
 export interface Finding {
@@ -71,6 +62,36 @@ export const DEFAULT_PHONE_REGIONS: readonly CountryCode[] = [
   'SG',
 ];
 const ALL_TYPES: ReadonlySet<EntityType> = new Set(ENTITY_TYPES);
+const TYPE_BIT = new Map<EntityType, number>(ENTITY_TYPES.map((t, k) => [t, k]));
+
+/** The recognizers to run; a list of every type (a policy masking everything) shares ALL_TYPES. */
+function wantedTypes(entities: readonly EntityType[] | undefined): ReadonlySet<EntityType> {
+  if (entities === undefined) return ALL_TYPES;
+  if (entities.length === ENTITY_TYPES.length) {
+    // The usual full list is ENTITY_TYPES itself or its keys in the same order.
+    let k = 0;
+    while (k < entities.length && entities[k] === ENTITY_TYPES[k]) k++;
+    if (k === entities.length) return ALL_TYPES;
+  }
+  if (entities.length >= ENTITY_TYPES.length) {
+    // Which types the list names, as bits (two words: there are more than 32 types).
+    let low = 0;
+    let high = 0;
+    for (const t of entities) {
+      const bit = TYPE_BIT.get(t);
+      if (bit === undefined) break;
+      if (bit < 32) low |= 1 << bit;
+      else high |= 1 << (bit - 32);
+    }
+    const all = ENTITY_TYPES.length;
+    if (
+      low === (all >= 32 ? -1 : (1 << all) - 1) &&
+      high === (all > 32 ? (1 << (all - 32)) - 1 : 0)
+    )
+      return ALL_TYPES;
+  }
+  return new Set(entities);
+}
 
 interface Candidate {
   type: EntityType;
@@ -78,7 +99,7 @@ interface Candidate {
   e: number;
   score: number;
   validator: string;
-  check: (() => boolean) | undefined;
+  check: ((start: number, end: number) => boolean) | undefined;
 }
 
 /** A finding plus its normalized span, which strategies use as the canonical value. */
@@ -92,22 +113,63 @@ export interface DetectResult {
   readonly findings: InternalFinding[];
 }
 
-const SCANNERS: readonly ((input: ScanInput) => void)[] = [
-  scanSecrets,
-  scanCredentialValues,
-  scanEmails,
-  scanUrls,
-  scanDigitRuns,
-  scanPhones,
-  scanIbans,
-  scanSwift,
-  scanMacs,
-  scanIpv6,
-  scanCrypto,
-  scanLetterIds,
-  scanTextDates,
-  scanPersons,
-];
+/**
+ * Runs every recognizer. The order is the order candidates are reported in, which breaks ties in
+ * the overlap resolution (same score, length and start): digit runs, then phones, MAC and IPv6
+ * addresses, then the word shapes (IBAN, SWIFT, crypto, letter IDs, dates, names) in the order
+ * their separate passes used to report them. scanRuns reads digit runs and word shapes in one
+ * pass and reports the word shapes in their turn.
+ */
+function scanAll(input: ScanInput): void {
+  scanSecrets(input);
+  scanCredentialValues(input);
+  scanEmails(input);
+  scanUrls(input);
+  const reportWordShapes = scanRuns(input);
+  scanPhones(input);
+  scanMacs(input);
+  scanIpv6(input);
+  reportWordShapes();
+}
+
+/** Per type: its context words and boost, and whether order/version words lower it. */
+const TYPE_CONTEXT = new Map<
+  EntityType,
+  {
+    readonly words: readonly string[] | undefined;
+    readonly boost: number;
+    readonly negative: boolean;
+  }
+>();
+for (const type of ENTITY_TYPES) {
+  const words = CONTEXT_WORDS[type];
+  const negative = NEGATIVE_TYPES.has(type);
+  if (words !== undefined || negative)
+    TYPE_CONTEXT.set(type, {
+      words,
+      boost: CONTEXT_BOOST[type] ?? DEFAULT_CONTEXT_BOOST,
+      negative,
+    });
+}
+
+// Which normalized units a chosen finding already covers. Texts up to this size share one array
+// (cleared after use): allocating a zeroed typed array costs more than a 1 KB text's overlap pass.
+const TAKEN_SCRATCH_SIZE = 1 << 16;
+let takenScratch: Uint8Array | null = null;
+
+// Spans longer than this (keys, PEM blocks, URLs) are tested and marked with one native call.
+const LONG_SPAN = 48;
+
+function isFree(taken: Uint8Array, s: number, e: number): boolean {
+  if (e - s > LONG_SPAN) return taken.subarray(s, e).indexOf(1) === -1;
+  for (let k = s; k < e; k++) if (taken[k] !== 0) return false;
+  return true;
+}
+
+function mark(taken: Uint8Array, s: number, e: number, value: number): void {
+  if (e - s > LONG_SPAN) taken.fill(value, s, e);
+  else for (let k = s; k < e; k++) taken[k] = value;
+}
 
 function canonicalAllow(s: string): string {
   return s.toLowerCase().replace(/[\s-]/g, '');
@@ -116,7 +178,7 @@ function canonicalAllow(s: string): string {
 export function detectInternal(text: string, options: DetectOptions = {}): DetectResult {
   const norm = normalizeMap(text);
   const nt = norm.text;
-  const want = options.entities === undefined ? ALL_TYPES : new Set(options.entities);
+  const want = wantedTypes(options.entities);
   const candidates: Candidate[] = [];
   const input: ScanInput = {
     text: nt,
@@ -126,15 +188,23 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
       if (e > s) candidates.push({ type, s, e, score, validator, check });
     },
   };
-  for (const scan of SCANNERS) scan(input);
+  scanAll(input);
 
   // Context: raise near a type's words, lower numbers that read as an order/version/ISBN.
   // One lower-cased copy per text; windows are searched in place (before: 48 chars, after: 24).
+  // A candidate below its threshold whatever its context says is dropped below, so its windows
+  // are not searched: not at all when even the boost leaves it short, and not for order/version
+  // words when it is short without the boost (they only lower it).
+  const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
   let lower: string | null = null;
   for (const c of candidates) {
-    const words = CONTEXT_WORDS[c.type];
-    const boost = words !== undefined && c.score < 1;
-    const negative = NEGATIVE_TYPES.has(c.type);
+    const ctx = TYPE_CONTEXT.get(c.type);
+    if (ctx === undefined) continue;
+    const boost = ctx.words !== undefined && c.score < 1;
+    const threshold = options.thresholds?.[c.type] ?? minScore;
+    const boosted = boost ? Math.min(1, c.score + ctx.boost) : c.score;
+    if (boosted < threshold) continue;
+    const negative = ctx.negative && !(c.score < threshold);
     if (!boost && !negative) continue;
     if (lower === null) {
       lower = nt.toLowerCase();
@@ -142,9 +212,13 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
       if (lower.length !== nt.length) lower = '';
     }
     let positive = false;
-    if (boost && (lower.length > 0 ? inWindow(lower, c, words) : anyWord(window(nt, c), words))) {
+    if (
+      boost &&
+      ctx.words !== undefined &&
+      (lower.length > 0 ? inWindow(lower, c, ctx.words) : anyWord(window(nt, c), ctx.words))
+    ) {
       positive = true;
-      c.score = Math.min(1, c.score + (CONTEXT_BOOST[c.type] ?? DEFAULT_CONTEXT_BOOST));
+      c.score = boosted;
     }
     if (!positive && negative) {
       const lo = Math.max(0, c.s - NEGATIVE_WINDOW);
@@ -163,7 +237,6 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
     allow.add(a.trim().toLowerCase());
     allow.add(canonicalAllow(a.trim()));
   }
-  const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
   const kept = candidates.filter((c) => {
     if (c.validator !== 'deny-list') {
       if (c.score < (options.thresholds?.[c.type] ?? minScore)) return false;
@@ -173,7 +246,7 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
       const v = nt.slice(c.s, c.e);
       if (allow.has(v.toLowerCase()) || allow.has(canonicalAllow(v))) return false;
       if (
-        norm.startDelta !== null &&
+        norm.segments !== null &&
         allow.has(text.slice(originalStart(norm, c.s), originalEnd(norm, c.e - 1)).toLowerCase())
       )
         return false;
@@ -185,18 +258,18 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
   kept.sort((a, b) => b.score - a.score || b.e - b.s - (a.e - a.s) || a.s - b.s);
   const chosen: Candidate[] = [];
   if (kept.length > 0) {
-    const taken = new Uint8Array(nt.length);
-    for (const c of kept) {
-      let free = true;
-      for (let k = c.s; k < c.e; k++) {
-        if (taken[k] !== 0) {
-          free = false;
-          break;
-        }
+    const taken =
+      nt.length <= TAKEN_SCRATCH_SIZE
+        ? (takenScratch ??= new Uint8Array(TAKEN_SCRATCH_SIZE))
+        : new Uint8Array(nt.length);
+    try {
+      for (const c of kept) {
+        if (!isFree(taken, c.s, c.e) || (c.check !== undefined && !c.check(c.s, c.e))) continue;
+        mark(taken, c.s, c.e, 1);
+        chosen.push(c);
       }
-      if (!free || (c.check !== undefined && !c.check())) continue;
-      taken.fill(1, c.s, c.e);
-      chosen.push(c);
+    } finally {
+      if (taken === takenScratch) for (const c of chosen) mark(taken, c.s, c.e, 0);
     }
   }
   chosen.sort((a, b) => a.s - b.s);

@@ -34,4 +34,57 @@ describe('normalize', () => {
     const [s, e] = toOriginal(n, 3, 5);
     expect(original.slice(s, e)).toBe('a\u200Bb');
   });
+
+  it('maps every normalized unit back to the code point it came from (random text)', () => {
+    let seed = 5;
+    const rnd = (n: number): number => {
+      seed = (seed * 1664525 + 1013904223) >>> 0;
+      return seed % n;
+    };
+    const pool = [
+      0x41, 0x7a, 0x20, 0x2d, 0x09, 0x00, 0x7f, 0x200b, 0x202e, 0xad, 0xa0, 0x2013, 0x430, 0x3b1,
+      0x661, 0xff11, 0xfb01, 0xbd, 0xe9, 0x301, 0x1d7ce, 0x1f600, 0xd800, 0xdc00, 0x4e2d,
+    ];
+    for (let i = 0; i < 500; i++) {
+      let text = '';
+      for (let k = rnd(40); k > 0; k--) {
+        const cp = rnd(3) === 0 ? 32 + rnd(95) : pool[rnd(pool.length)];
+        text += cp >= 0xd800 && cp <= 0xdfff ? String.fromCharCode(cp) : String.fromCodePoint(cp);
+      }
+      // Reference: fold one code point at a time; each unit it yields comes from that code point.
+      let expected = '';
+      const starts: number[] = [];
+      const ends: number[] = [];
+      for (let k = 0; k < text.length;) {
+        const c = text.charCodeAt(k);
+        const pair = c >= 0xd800 && c <= 0xdbff && (text.charCodeAt(k + 1) & 0xfc00) === 0xdc00;
+        const width = pair ? 2 : 1;
+        const folded = normalize(text.slice(k, k + width)).text;
+        for (let u = 0; u < folded.length; u++) {
+          starts.push(k);
+          ends.push(k + width);
+        }
+        expected += folded;
+        k += width;
+      }
+      const n = normalize(text);
+      expect(n.text).toBe(expected);
+      if (n.starts === null || n.ends === null) {
+        expect(n.text).toBe(text);
+        continue;
+      }
+      expect(Array.from(n.starts)).toEqual(starts);
+      expect(Array.from(n.ends)).toEqual(ends);
+    }
+  });
+
+  it('keeps every character when expansions make the text longer than the input', () => {
+    for (const size of [10, 40_000, 70_000]) {
+      const text = '\uFB01'.repeat(size) + 'x'.repeat(100) + '\u00BD'.repeat(size) + ' tail';
+      const n = normalize(text);
+      expect(n.text).toBe('fi'.repeat(size) + 'x'.repeat(100) + '1\u20442'.repeat(size) + ' tail');
+      const [s, e] = toOriginal(n, n.text.length - 4, n.text.length);
+      expect(text.slice(s, e)).toBe('tail');
+    }
+  });
 });

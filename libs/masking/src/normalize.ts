@@ -106,9 +106,6 @@ const ND_RE = /^\p{Nd}$/u;
 const ZS_RE = /^\p{Zs}$/u;
 const PD_RE = /^\p{Pd}$/u;
 const MARKS_RE = /[\p{Mn}\p{Me}]/gu;
-/** Anything outside printable ASCII, tab, CR and LF sends the text down the slow path. */
-// eslint-disable-next-line no-control-regex -- tab, LF and CR are the allowed controls
-const SUSPICIOUS_RE = /[^\x09\x0A\x0D\x20-\x7E]/;
 
 // Folded form per code point, computed once: a flat table for the BMP, a map above it.
 const bmp: (string | undefined)[] = new Array<string | undefined>(0x10000);
@@ -160,108 +157,152 @@ function fold(cp: number): string {
 }
 
 /**
- * The engine's form of the offset map: normalized unit k comes from original [k + startDelta[k],
- * k + endDelta[k]). Deltas are constant along a run of plain ASCII; the text itself is built in a
- * Uint16Array and decoded once, with no per-run slices or joins.
+ * The engine's form of the offset map: segments, not one entry per code unit. Segment j starts at
+ * normalized unit `segments[3j]` and runs to the next segment's start; `segments[3j + 1]` = a and
+ * `segments[3j + 2]` = width:
+ * - width 0, a "shifted run": unit k comes from original [k + a, k + a + 1). Plain ASCII and every
+ *   one-unit-for-one-unit fold (look-alikes, digits, spaces, dashes) keep the shift, so a text
+ *   gets a new segment only where its shift changes (a dropped or expanded character);
+ * - width 1 or 2, one folded code point: all its units come from original [a, a + width).
+ * Findings are few, so each of their ends is found by binary search.
  */
 export interface NormalizedMap {
   readonly text: string;
   /** null when the text is unchanged (fast path). */
-  readonly startDelta: Int32Array | null;
-  readonly endDelta: Int32Array | null;
+  readonly segments: readonly number[] | null;
+}
+
+/** Index (a multiple of 3) of the last segment starting at or before normalized unit k. */
+function segmentOf(segments: readonly number[], k: number): number {
+  let lo = 0;
+  let hi = segments.length / 3 - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (segments[3 * mid] <= k) lo = mid;
+    else hi = mid - 1;
+  }
+  return 3 * lo;
 }
 
 export function originalStart(map: NormalizedMap, k: number): number {
-  return map.startDelta === null ? k : k + map.startDelta[k];
+  const seg = map.segments;
+  if (seg === null) return k;
+  const j = segmentOf(seg, k);
+  return seg[j + 2] === 0 ? k + seg[j + 1] : seg[j + 1];
 }
 
 /** Original end (exclusive) of normalized unit k. */
 export function originalEnd(map: NormalizedMap, k: number): number {
-  return map.endDelta === null ? k + 1 : k + map.endDelta[k];
+  const seg = map.segments;
+  if (seg === null) return k + 1;
+  const j = segmentOf(seg, k);
+  return seg[j + 2] === 0 ? k + seg[j + 1] + 1 : seg[j + 1] + seg[j + 2];
 }
 
-const decoder = new TextDecoder('utf-16le');
+// Anything outside printable ASCII, tab, CR and LF is folded; a text without any is returned as is.
+// eslint-disable-next-line no-control-regex -- tab, LF and CR are the allowed controls
+const SUSPICIOUS_RE = /[^\x09\x0A\x0D\x20-\x7E]/;
+
+// The normalized text is written here and decoded once. Reused for inputs up to this size, since
+// allocating a typed array costs more than a 1 KB text takes to fold; larger ones get their own.
+const SCRATCH_UNITS = 1 << 16;
+let scratch: { units: Uint16Array; bytes: Buffer } | null = null;
+// Plain ASCII runs at least this long are copied by Buffer#write instead of unit by unit.
+const NATIVE_COPY = 24;
+// eslint-disable-next-line no-control-regex -- tab, LF and CR are the allowed controls
+const SUSPICIOUS_G = /[^\x09\x0A\x0D\x20-\x7E]/g;
 
 export function normalizeMap(text: string): NormalizedMap {
-  if (!SUSPICIOUS_RE.test(text)) return { text, startDelta: null, endDelta: null };
+  if (!SUSPICIOUS_RE.test(text)) return { text, segments: null };
   const n = text.length;
   let cap = n + 16;
-  let out: Uint16Array = new Uint16Array(cap);
-  let sd: Int32Array = new Int32Array(cap);
-  let ed: Int32Array = new Int32Array(cap);
+  let out: Uint16Array;
+  let bytes: Buffer;
+  if (cap <= SCRATCH_UNITS) {
+    if (scratch === null) {
+      const units = new Uint16Array(SCRATCH_UNITS);
+      scratch = { units, bytes: Buffer.from(units.buffer, units.byteOffset, units.byteLength) };
+    }
+    out = scratch.units;
+    bytes = scratch.bytes;
+    cap = SCRATCH_UNITS;
+  } else {
+    out = new Uint16Array(cap);
+    bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  }
+  const segments: number[] = [0, 0, 0];
   let o = 0;
   let i = 0;
   while (i < n) {
-    // A run of plain ASCII: the offset delta is constant along it.
-    const runStart = i;
-    const oStart = o;
-    // An ASCII run is at most the rest of the input: make room once, then a tight copy loop.
-    if (o + (n - i) > cap) {
-      cap = Math.max(cap * 2, o + (n - i) + 16);
-      out = grow16(out, cap);
-      sd = grow(sd, cap);
-      ed = grow(ed, cap);
+    // Plain ASCII up to the next character to fold.
+    SUSPICIOUS_G.lastIndex = i;
+    const next = SUSPICIOUS_G.test(text) ? SUSPICIOUS_G.lastIndex - 1 : n;
+    if (o + (next - i) > cap) {
+      // Expansions ("ﬁ" → "fi") can make the output longer than the input.
+      cap = Math.max(cap * 2, o + (next - i) + 16);
+      const bigger = new Uint16Array(cap);
+      bigger.set(out.subarray(0, o));
+      out = bigger;
+      bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
     }
-    const delta = runStart - oStart;
+    if (next - i >= NATIVE_COPY) {
+      bytes.write(text.slice(i, next), 2 * o, 'utf16le');
+      o += next - i;
+      i = next;
+    } else while (i < next) out[o++] = text.charCodeAt(i++);
+    // Then the characters to fold, as long as they follow one another.
     while (i < n) {
       const c = text.charCodeAt(i);
-      if (c >= 0x80 || (c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f) break;
-      out[o] = c;
-      sd[o] = delta;
-      ed[o] = delta + 1;
-      o++;
-      i++;
+      if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13) break;
+      const cp = c >= 0xd800 && c <= 0xdbff ? (text.codePointAt(i) ?? c) : c;
+      const width = cp > 0xffff ? 2 : 1;
+      const folded = c < 0x20 || c === 0x7f ? ' ' : fold(cp);
+      i += width;
+      if (folded.length === 1 && width === 1) {
+        out[o++] = folded.charCodeAt(0);
+        continue;
+      }
+      if (o + folded.length > cap) {
+        cap = Math.max(cap * 2, o + folded.length + 16);
+        const bigger = new Uint16Array(cap);
+        bigger.set(out.subarray(0, o));
+        out = bigger;
+        bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+      }
+      if (folded.length > 0) {
+        addSegment(segments, o, i - width, width);
+        for (let k = 0; k < folded.length; k++) out[o++] = folded.charCodeAt(k);
+      }
+      addSegment(segments, o, i - o, 0);
     }
-    if (i >= n) break;
-    const c = text.charCodeAt(i);
-    const cp = c >= 0xd800 && c <= 0xdbff ? (text.codePointAt(i) ?? c) : c;
-    const width = cp > 0xffff ? 2 : 1;
-    const folded = c < 0x20 || c === 0x7f ? ' ' : fold(cp);
-    if (o + folded.length > cap) {
-      cap = Math.max(cap * 2, o + folded.length + 16);
-      out = grow16(out, cap);
-      sd = grow(sd, cap);
-      ed = grow(ed, cap);
-    }
-    for (let k = 0; k < folded.length; k++) {
-      out[o] = folded.charCodeAt(k);
-      sd[o] = i - o;
-      ed[o] = i + width - o;
-      o++;
-    }
-    i += width;
   }
   return {
-    text: decoder.decode(out.subarray(0, o)),
-    startDelta: sd.subarray(0, o),
-    endDelta: ed.subarray(0, o),
+    text: bytes.toString('utf16le', 0, o * 2),
+    segments,
   };
 }
 
-function grow16(a: Uint16Array, cap: number): Uint16Array {
-  const b = new Uint16Array(cap);
-  b.set(a);
-  return b;
+/** Appends a segment; one that starts where the last one starts replaces it (that one is empty). */
+function addSegment(segments: number[], start: number, a: number, width: number): void {
+  const last = segments.length - 3;
+  if (segments[last] === start) {
+    segments[last + 1] = a;
+    segments[last + 2] = width;
+  } else segments.push(start, a, width);
 }
 
 /** Normalized text with explicit per-unit original offsets (for debugging and tests). */
 export function normalize(text: string): NormalizedText {
   const map = normalizeMap(text);
-  if (map.startDelta === null || map.endDelta === null) return { text, starts: null, ends: null };
+  if (map.segments === null) return { text, starts: null, ends: null };
   const len = map.text.length;
   const starts = new Int32Array(len);
   const ends = new Int32Array(len);
   for (let k = 0; k < len; k++) {
-    starts[k] = k + map.startDelta[k];
-    ends[k] = k + map.endDelta[k];
+    starts[k] = originalStart(map, k);
+    ends[k] = originalEnd(map, k);
   }
   return { text: map.text, starts, ends };
-}
-
-function grow(a: Int32Array, cap: number): Int32Array {
-  const b = new Int32Array(cap);
-  b.set(a);
-  return b;
 }
 
 /** Maps a normalized span [s, e) to the original text. */

@@ -57,70 +57,90 @@ export const NUMERIC_TYPES = [
   'DATE_OF_BIRTH',
 ] as const;
 
+/** The digit runs on their own; detection reads them during the word-run pass (words.ts). */
 export function scanDigitRuns(input: ScanInput): void {
   if (!wants(input, ...NUMERIC_TYPES)) return;
   const text = input.text;
   const n = text.length;
+  const scan = digitScan(input);
   let i = 0;
-  // Reused across runs; copied only for the few runs that can be an entity.
-  const groups: number[] = [];
-  const groupStarts: number[] = [];
   while (i < n) {
     const c0 = text.charCodeAt(i);
-    if (c0 < 48 || c0 > 57) {
-      i++;
-      continue;
-    }
-    const start = i;
-    let count = 0;
-    let total = 0;
-    let sep = 0;
-    let finalDash = false;
-    let gStart = i;
-    for (;;) {
-      while (i < n && isDigit(text.charCodeAt(i))) i++;
-      groups[count] = i - gStart;
-      groupStarts[count] = gStart;
-      count++;
-      total += i - gStart;
-      if (i + 1 < n && isDigit(text.charCodeAt(i + 1))) {
-        const c = text.charCodeAt(i);
-        if (isSep(c) && !finalDash) {
-          if (sep === 0) sep = c;
-          else if (c !== sep) {
-            if (sep === DOT && c === DASH) finalDash = true;
-            else break;
-          }
-          i++;
-          gStart = i;
-          continue;
-        }
-      }
-      break;
-    }
-    // Every numeric entity has 8+ digits except dates (3 groups) and IPv4 (4 groups): most runs
-    // in text ("5", "2024", "10:30") stop here.
-    if (total < 8 && count !== 3 && count !== 4) continue;
-    const end = i;
-    const prev = start > 0 ? text.charCodeAt(start - 1) : 0;
-    const next = end < n ? text.charCodeAt(end) : 0;
-    const joined =
-      (isSep(prev) && start > 1 && isDigit(text.charCodeAt(start - 2))) ||
-      ((isSep(next) || next === 58) && end + 1 < n && isDigit(text.charCodeAt(end + 1))) ||
-      (prev === 58 && start > 1 && isDigit(text.charCodeAt(start - 2)));
-    const digits = count === 1 ? text.slice(start, end) : stripSeps(text, start, end);
-    classify(input, {
-      start,
-      end,
-      digits,
-      groups: groups.slice(0, count),
-      groupStarts: groupStarts.slice(0, count),
-      sep,
-      finalDash,
-      joined,
-      wordAdjacent: (prev !== 0 && isWordChar(prev)) || (next !== 0 && isWordChar(next)),
-    });
+    if (c0 < 48 || c0 > 57) i++;
+    else i = digitRunAt(scan, i);
   }
+}
+
+/** One text's digit-run reader: group buffers reused across runs, copied for the few entities. */
+export interface DigitScan {
+  readonly input: ScanInput;
+  readonly groups: number[];
+  readonly groupStarts: number[];
+}
+
+export function digitScan(input: ScanInput): DigitScan {
+  return { input, groups: [], groupStarts: [] };
+}
+
+/**
+ * Reads the run that starts with the digit at `i`, reports what it is, and returns where it ends
+ * (a non-digit). Called for the first digit at or after the previous run's end, it reads the runs
+ * of scanDigitRuns.
+ */
+export function digitRunAt(scan: DigitScan, i: number): number {
+  const { input, groups, groupStarts } = scan;
+  const text = input.text;
+  const n = text.length;
+  const start = i;
+  let count = 0;
+  let total = 0;
+  let sep = 0;
+  let finalDash = false;
+  let gStart = i;
+  for (;;) {
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+    groups[count] = i - gStart;
+    groupStarts[count] = gStart;
+    count++;
+    total += i - gStart;
+    if (i + 1 < n && isDigit(text.charCodeAt(i + 1))) {
+      const c = text.charCodeAt(i);
+      if (isSep(c) && !finalDash) {
+        if (sep === 0) sep = c;
+        else if (c !== sep) {
+          if (sep === DOT && c === DASH) finalDash = true;
+          else break;
+        }
+        i++;
+        gStart = i;
+        continue;
+      }
+    }
+    break;
+  }
+  // Every numeric entity has 8+ digits except dates (3 groups) and IPv4 (4 groups): most runs
+  // in text ("5", "2024", "10:30") stop here.
+  if (total < 8 && count !== 3 && count !== 4) return i;
+  const end = i;
+  const prev = start > 0 ? text.charCodeAt(start - 1) : 0;
+  const next = end < n ? text.charCodeAt(end) : 0;
+  const joined =
+    (isSep(prev) && start > 1 && isDigit(text.charCodeAt(start - 2))) ||
+    ((isSep(next) || next === 58) && end + 1 < n && isDigit(text.charCodeAt(end + 1))) ||
+    (prev === 58 && start > 1 && isDigit(text.charCodeAt(start - 2)));
+  const digits = count === 1 ? text.slice(start, end) : stripSeps(text, start, end);
+  classify(input, {
+    start,
+    end,
+    digits,
+    groups: groups.slice(0, count),
+    groupStarts: groupStarts.slice(0, count),
+    sep,
+    finalDash,
+    joined,
+    wordAdjacent: (prev !== 0 && isWordChar(prev)) || (next !== 0 && isWordChar(next)),
+  });
+  return end;
 }
 
 function stripSeps(text: string, s: number, e: number): string {
@@ -189,7 +209,8 @@ export function cardNetwork(d: string): string | null {
 }
 
 export function cardValid(d: string): boolean {
-  return d.length >= 12 && d.length <= 19 && cardNetwork(d) !== null && luhnValid(d);
+  // Luhn first: it rejects nine in ten digit runs without the issuer table's slices.
+  return d.length >= 12 && d.length <= 19 && luhnValid(d) && cardNetwork(d) !== null;
 }
 
 const CARD_GROUPINGS: readonly (readonly number[])[] = [

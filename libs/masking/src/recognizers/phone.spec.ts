@@ -1,6 +1,6 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { DEFAULT_PHONE_REGIONS } from '../detect';
-import { phoneValid } from './phone';
+import { phoneValid, shapeScore } from './phone';
 
 // The verdict before the metadata shortcuts: libphonenumber tried region by region.
 const TRUNK_ZERO_ONLY = new Set(['GB', 'DE', 'FR', 'AU', 'NL', 'BE', 'AT', 'CH']);
@@ -81,5 +81,53 @@ describe('phone validation', () => {
       (raw) => phoneValid(raw, regions) !== reference(raw, regions),
     );
     expect(mismatches).toEqual([]);
+  });
+});
+
+// The patterns shapeScore replaced, as the scanner applied them to the candidate's text.
+function referenceShape(raw: string): number {
+  if (/[ ().-]{3}|[.-]{2}/.test(raw)) return 0;
+  if (/^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}/.test(raw) || /^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$/.test(raw))
+    return 0;
+  if (/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(raw)) return 0;
+  const international = raw.charCodeAt(0) === 43 || raw.startsWith('00');
+  return international ? 0.85 : /[ ().-]/.test(raw) ? 0.7 : 0.3;
+}
+
+describe('phone candidate shapes', () => {
+  it('agrees with the separator, date and IPv4 patterns on random candidates, in place', () => {
+    const rnd = seeded(99);
+    const pick = (xs: string): string => xs[Math.floor(rnd() * xs.length)];
+    let rejected = 0;
+    for (let i = 0; i < 20000; i++) {
+      let raw = rnd() < 0.2 ? '+' : rnd() < 0.1 ? '00' : '';
+      for (let k = 1 + Math.floor(rnd() * 18); k > 0; k--)
+        raw += rnd() < 0.65 ? pick('0123456789') : pick(' ().-..-');
+      // Embedded in other text: the function must not read past the candidate.
+      const before = pick(' .x1');
+      const after = pick(' .-1x');
+      const text = before + raw + after;
+      const expected = referenceShape(raw);
+      if (expected === 0) rejected++;
+      expect([raw, shapeScore(text, 1, 1 + raw.length)]).toEqual([raw, expected]);
+    }
+    expect(rejected).toBeGreaterThan(2000);
+  });
+
+  it('rejects dates, versions and separator runs and scores the rest', () => {
+    for (const raw of [
+      '2024-01-15',
+      '2024.1.5 12',
+      '12-05-1990',
+      '1.2.3.4',
+      '192.168.100.200',
+      '12 -- 34',
+      '555..1234',
+    ])
+      expect(shapeScore(raw, 0, raw.length)).toBe(0);
+    expect(shapeScore('+44 20 7946 0164', 0, 16)).toBe(0.85);
+    expect(shapeScore('0044 20 7946 0164', 0, 17)).toBe(0.85);
+    expect(shapeScore('(212) 555-0147', 0, 14)).toBe(0.7);
+    expect(shapeScore('2125550147', 0, 10)).toBe(0.3);
   });
 });

@@ -5,11 +5,62 @@ import { type ScanInput, isDigit, isWordChar } from './types';
 // Candidate: optional + or 00, digits with spaces, dashes, dots or parentheses between, 7–15 digits.
 // One bounded character class after a digit: linear by construction.
 const PHONE_RE = /(?:\+|\b00)?(?:\(\d{1,4}\)|\d)[\d ().-]{5,22}\d/g;
-const SEP_RUN_RE = /[ ().-]{3}|[.-]{2}/;
-const DATE_PREFIX_RE = /^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}/;
-const DATE_LIKE_RE = /^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$/;
-const IPV4_RE = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
-const FORMATTED_RE = /[ ().-]/;
+
+/*
+ * The candidate text[s, e) holds only digits, " ().-" and a leading "+". It is not a phone number
+ * when it has a run of three separators or of two dots/dashes (/[ ().-]{3}|[.-]{2}/), starts like
+ * a date (/^\d{4}[-.]\d{1,2}[-.]\d{1,2}/), is a date (/^\d{1,2}[-.]\d{1,2}[-.]\d{2,4}$/) or
+ * an IPv4 address or version (/^\d{1,3}(?:\.\d{1,3}){3}$/). Read in place, without a copy or
+ * a pattern per test; phone.spec.ts checks it against those patterns.
+ */
+/** 0 when text[s, e) is not a phone number by its shape, else its score before validation. */
+export function shapeScore(text: string, s: number, e: number): number {
+  let seps = 0;
+  let dotsDashes = 0;
+  let formatted = false;
+  for (let k = s; k < e; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 46 || c === 45) {
+      formatted = true;
+      if (++seps >= 3 || ++dotsDashes >= 2) return 0;
+    } else if (c === 32 || c === 40 || c === 41) {
+      formatted = true;
+      dotsDashes = 0;
+      if (++seps >= 3) return 0;
+    } else {
+      seps = 0;
+      dotsDashes = 0;
+    }
+  }
+  const a = digitsAt(text, s, e);
+  if (a > 0) {
+    // The groups after the first: each one separator, then digits.
+    const sep1 = text.charCodeAt(s + a);
+    const b = digitsAt(text, s + a + 1, e);
+    const sep2 = text.charCodeAt(s + a + 1 + b);
+    const cStart = s + a + 2 + b;
+    const c = b > 0 && s + a + 1 + b < e ? digitsAt(text, cStart, e) : 0;
+    const dashOrDot = (x: number): boolean => x === 45 || x === 46;
+    const twoSeps = s + a < e && dashOrDot(sep1) && b > 0 && s + a + 1 + b < e && dashOrDot(sep2);
+    if (twoSeps && a === 4 && b <= 2 && c >= 1) return 0;
+    if (twoSeps && a <= 2 && b <= 2 && c >= 2 && c <= 4 && cStart + c === e) return 0;
+    if (sep1 === 46 && sep2 === 46 && a <= 3 && b >= 1 && b <= 3 && c >= 1 && c <= 3) {
+      const dot3 = cStart + c;
+      const d = dot3 < e && text.charCodeAt(dot3) === 46 ? digitsAt(text, dot3 + 1, e) : 0;
+      if (s + a < e && d >= 1 && d <= 3 && dot3 + 1 + d === e) return 0;
+    }
+  }
+  const international =
+    text.charCodeAt(s) === 43 || (text.charCodeAt(s) === 48 && text.charCodeAt(s + 1) === 48);
+  return international ? 0.85 : formatted ? 0.7 : 0.3;
+}
+
+/** Number of digits from k on, stopping at e. */
+function digitsAt(text: string, k: number, e: number): number {
+  let j = k;
+  while (j < e && isDigit(text.charCodeAt(j))) j++;
+  return j - k;
+}
 
 export function scanPhones(input: ScanInput): void {
   if (!input.want.has('PHONE_NUMBER')) return;
@@ -17,6 +68,16 @@ export function scanPhones(input: ScanInput): void {
   // Per call: the same number often repeats in one text (signatures, headers). Not across calls,
   // so the cost of a text does not depend on what was masked before it.
   const seen = new Map<string, boolean>();
+  const regions = input.phoneRegions;
+  const check = (start: number, end: number): boolean => {
+    const raw = text.slice(start, end);
+    let ok = seen.get(raw);
+    if (ok === undefined) {
+      ok = phoneValid(raw, regions);
+      seen.set(raw, ok);
+    }
+    return ok;
+  };
   PHONE_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = PHONE_RE.exec(text)) !== null) {
@@ -40,23 +101,10 @@ export function scanPhones(input: ScanInput): void {
       (next !== 0 && (isWordChar(next) || next === 64))
     )
       continue;
-    const raw = text.slice(start, end);
-    if (SEP_RUN_RE.test(raw)) continue;
-    if (DATE_PREFIX_RE.test(raw) || DATE_LIKE_RE.test(raw)) continue;
-    // An IPv4 address or version string is not a phone number.
-    if (IPV4_RE.test(raw)) continue;
-    const international = raw.charCodeAt(0) === 43 || raw.startsWith('00');
-    const score = international ? 0.85 : FORMATTED_RE.test(raw) ? 0.7 : 0.3;
+    const score = shapeScore(text, start, end);
+    if (score === 0) continue;
     // Validation is deferred until the candidate clears its threshold and wins its span.
-    const regions = input.phoneRegions;
-    input.emit('PHONE_NUMBER', start, end, score, 'libphonenumber', () => {
-      let ok = seen.get(raw);
-      if (ok === undefined) {
-        ok = phoneValid(raw, regions);
-        seen.set(raw, ok);
-      }
-      return ok;
-    });
+    input.emit('PHONE_NUMBER', start, end, score, 'libphonenumber', check);
   }
 }
 

@@ -243,24 +243,32 @@ const PROSE_WORDS = new Set([
 ]);
 
 const asciiCounts = new Int32Array(128);
+const firstSeen = new Uint8Array(128);
 
 export function shannonEntropy(s: string): number {
-  // Values are short and almost always ASCII: count in a reused array, fall back to a map.
+  // Values are short and almost always ASCII: count in reused arrays (one pass, distinct characters
+  // kept in the order they first appear, which is the order the terms are summed in), fall back to
+  // a map at the first non-ASCII character.
+  let distinct = 0;
   let ascii = true;
-  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 128;
-  let h = 0;
-  if (ascii) {
-    for (let i = 0; i < s.length; i++) asciiCounts[s.charCodeAt(i)]++;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      const n = asciiCounts[c];
-      if (n === 0) continue;
-      const p = n / s.length;
-      h -= p * Math.log2(p);
-      asciiCounts[c] = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128) {
+      ascii = false;
+      break;
     }
-    return h;
+    if (asciiCounts[c]++ === 0) firstSeen[distinct++] = c;
   }
+  let h = 0;
+  for (let k = 0; k < distinct; k++) {
+    const c = firstSeen[k];
+    if (ascii) {
+      const p = asciiCounts[c] / s.length;
+      h -= p * Math.log2(p);
+    }
+    asciiCounts[c] = 0;
+  }
+  if (ascii) return h;
   const counts = new Map<number, number>();
   for (let i = 0; i < s.length; i++)
     counts.set(s.charCodeAt(i), (counts.get(s.charCodeAt(i)) ?? 0) + 1);
@@ -283,7 +291,8 @@ export function scanCredentialValues(input: ScanInput): void {
       const before = text.slice(Math.max(0, i - 4), i).toLowerCase();
       if (!/[_\-.]$/.test(before) && !/(?:aws|db|api|my|app)$/.test(before)) continue;
     }
-    const keyword = m[0].toLowerCase();
+    // Only "pass…" and "pwd" start with a p.
+    const passwordWord = (m[0].charCodeAt(0) | 32) === 112;
     ASSIGN_RE.lastIndex = i + m[0].length;
     const a = ASSIGN_RE.exec(text);
     if (a === null) continue;
@@ -299,8 +308,7 @@ export function scanCredentialValues(input: ScanInput): void {
     if (v[3] !== undefined) value = value.replace(/[.,;:)\]}>]+$/, '');
     if (value.length < 3 || PLACEHOLDER_RE.test(value)) continue;
     const valueEnd = valueStart + value.length;
-    const fullKey = (text.slice(Math.max(0, i - 12), i) + m[0] + a[0]).toLowerCase();
-    if (keyword.startsWith('pass') || keyword === 'pwd') {
+    if (passwordWord) {
       if (!want.has('PASSWORD')) continue;
       if (prose && (PROSE_WORDS.has(value.toLowerCase()) || !/[\d\W_]|[a-z][A-Z]/.test(value)))
         continue;
@@ -313,7 +321,7 @@ export function scanCredentialValues(input: ScanInput): void {
       if (
         want.has('AWS_SECRET_KEY') &&
         /^[A-Za-z0-9/+]{40}$/.test(value) &&
-        /aws|secret_access/.test(fullKey)
+        /aws|secret_access/.test((text.slice(Math.max(0, i - 12), i) + m[0] + a[0]).toLowerCase())
       ) {
         emit('AWS_SECRET_KEY', valueStart, valueEnd, 0.9, 'aws-secret-context');
       } else if (want.has('SECRET')) {

@@ -4,7 +4,8 @@ import type { EntityType } from '../entities';
 /**
  * A recognizer reports a candidate span of the normalized text. An expensive validation can be
  * passed as `check`: it runs only if the candidate clears its threshold and wins its span, and
- * a candidate that fails it is dropped as if it had never been reported.
+ * a candidate that fails it is dropped as if it had never been reported. It is called with the
+ * candidate's span, so one function can serve every candidate of a scan.
  */
 export type Emit = (
   type: EntityType,
@@ -12,7 +13,7 @@ export type Emit = (
   end: number,
   score: number,
   validator: string,
-  check?: () => boolean,
+  check?: (start: number, end: number) => boolean,
 ) => void;
 
 export interface ScanInput {

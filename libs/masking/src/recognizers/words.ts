@@ -1,0 +1,575 @@
+import {
+  IBAN_LENGTHS,
+  base58CheckValid,
+  bech32Variant,
+  eip55Checksum,
+  ibanValid,
+  itFiscalValid,
+  nifValid,
+  nirValid,
+  nricValid,
+} from '../checksums';
+import type { EntityType } from '../entities';
+import { NUMERIC_TYPES, digitRunAt, digitScan, validDate } from './numeric';
+import { type ScanInput, isWordChar, wants } from './types';
+
+/**
+ * Word-shape family, one pass: IBAN, SWIFT/BIC, crypto wallets, the national IDs with letters,
+ * dates with month names and the PERSON context rules. Every one of these patterns starts at a
+ * word boundary (`\b`, ASCII word characters) with a word character, so the scanner walks the
+ * runs of [A-Za-z0-9_] once and looks at each run's first characters and length:
+ * - shapes that are a whole run (SWIFT, base58, bech32, 0x…, codice fiscale, PAN, NRIC) are
+ *   decided there, the fixed ones with a sticky pattern at that position;
+ * - shapes that span runs (IBAN, NINO, NIR, NIF, dates, names) are tried with their sticky
+ *   pattern only where the first run has a length the pattern allows.
+ * Each prefilter is a necessary condition of its pattern and every pattern keeps its own
+ * "search from the end of the last match", so the matches are those of the global patterns
+ * (words.spec.ts compares them with the regex passes this replaced). Hits are reported per
+ * pattern, in the order the separate passes reported them.
+ */
+
+const DIGIT = 1;
+const UPPER = 2;
+const LOWER = 4;
+const UNDERSCORE = 8;
+// One entry per UTF-16 code unit, so the hot loop has no range test (only the ASCII ones are set).
+const CLASS = new Uint8Array(0x10000);
+for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
+for (let c = 65; c <= 90; c++) CLASS[c] = UPPER;
+for (let c = 97; c <= 122; c++) CLASS[c] = LOWER;
+CLASS[95] = UNDERSCORE;
+
+/** Class of a code unit: 0 for a non-word one and past the end of the text (NaN). */
+function cls(c: number): number {
+  return CLASS[c] ?? 0;
+}
+
+/** Patterns in the order their separate passes reported in (overlap ties keep that order). */
+const IBAN = 0;
+const SWIFT = 1;
+const B58 = 2;
+const BECH32 = 3;
+const ETH = 4;
+const NINO = 5;
+const NIR = 6;
+const NIF = 7;
+const ITCF = 8;
+const PAN = 9;
+const NRIC = 10;
+const DMY = 11;
+const MDY = 12;
+const TITLE = 13;
+const LABEL = 14;
+const GREETING = 15;
+const PATTERN_COUNT = 16;
+
+interface Hit {
+  readonly type: EntityType;
+  readonly s: number;
+  readonly e: number;
+  readonly score: number;
+  readonly validator: string;
+}
+
+// ---- IBAN: anchor on "CCdd", then a hand scan over groups to the country's length ----
+function isAlnumUpper(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+}
+
+/** End of the valid IBAN whose "CCdd" anchor is at p, or -1. */
+function ibanAt(text: string, p: number): number {
+  const n = text.length;
+  const len = IBAN_LENGTHS[text.slice(p, p + 2)];
+  if (len === undefined) return -1;
+  let pos = p;
+  let count = 0;
+  let out = '';
+  let sep = 0;
+  while (pos < n && count < len) {
+    const c = text.charCodeAt(pos);
+    if (isAlnumUpper(c)) {
+      out += text[pos];
+      count++;
+      pos++;
+    } else if (
+      (c === 32 || c === 45) &&
+      count > 0 &&
+      (sep === 0 || sep === c) &&
+      pos + 1 < n &&
+      isAlnumUpper(text.charCodeAt(pos + 1))
+    ) {
+      sep = c;
+      pos++;
+    } else break;
+  }
+  if (count !== len || (pos < n && isWordChar(text.charCodeAt(pos)))) return -1;
+  return ibanValid(out) ? pos : -1;
+}
+
+// ---- SWIFT/BIC: [A-Z]{4}([A-Z]{2})[A-Z0-9]{2}(?:[A-Z0-9]{3})? as a whole run; needs context ----
+const ISO_COUNTRIES = new Set(
+  'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW'.split(
+    ' ',
+  ),
+);
+
+/** Score of the SWIFT code that is the whole run [p, w), or 0. */
+function swiftScore(text: string, p: number, w: number): number {
+  let digit = false;
+  for (let k = p; k < w; k++) {
+    const c = cls(text.charCodeAt(k));
+    if (c === UPPER) continue;
+    if (c !== DIGIT || k < p + 6) return 0;
+    digit = true;
+  }
+  if (!ISO_COUNTRIES.has(text.slice(p + 4, p + 6))) return 0;
+  return digit ? 0.4 : 0.3;
+}
+
+// ---- crypto wallets: base58 (1…/3…), bech32 (bc1/tb1/ltc1), 0x + 40 hex; whole runs ----
+function isBase58(c: number): boolean {
+  return (
+    (c >= 49 && c <= 57) ||
+    (c >= 65 && c <= 90 && c !== 73 && c !== 79) ||
+    (c >= 97 && c <= 122 && c !== 108)
+  );
+}
+/** [02-9ac-hj-np-z], either case. */
+function isBech32(c: number): boolean {
+  if (c === 48 || (c >= 50 && c <= 57)) return true;
+  const l = c | 32;
+  return l >= 97 && l <= 122 && l !== 98 && l !== 105 && l !== 111;
+}
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+/** Start of the bech32 data part when the run starts with bc1, tb1 or ltc1 (any case), or -1. */
+function bech32Body(text: string, p: number): number {
+  const a = text.charCodeAt(p) | 32;
+  const b = text.charCodeAt(p + 1) | 32;
+  if ((a === 98 && b === 99) || (a === 116 && b === 98))
+    return text.charCodeAt(p + 2) === 49 ? p + 3 : -1;
+  if (a === 108 && b === 116 && (text.charCodeAt(p + 2) | 32) === 99)
+    return text.charCodeAt(p + 3) === 49 ? p + 4 : -1;
+  return -1;
+}
+function allOf(text: string, from: number, to: number, ok: (c: number) => boolean): boolean {
+  for (let k = from; k < to; k++) if (!ok(text.charCodeAt(k))) return false;
+  return true;
+}
+
+// ---- national IDs with letters (sticky: tried only at the positions the prefilter allows) ----
+const NINO_RE = /\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/y;
+const NINO_BAD_PREFIX = new Set(['BG', 'GB', 'NK', 'KN', 'TN', 'NT', 'ZZ']);
+/** Lengths of a NINO's first run: two letters, then groups of two digits, then the letter. */
+const NINO_FIRST_RUN = new Set([2, 4, 6, 8, 9]);
+const NIR_RE = /\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b/y;
+/** Lengths the first run of a NIR can have: its groups 1, 2, 2, 2, 3, 3, 2 end at these offsets. */
+const NIR_FIRST_RUN = new Set([1, 3, 5, 7, 10, 13, 15]);
+const NIF_RE = /\b(?:\d{8}|[XYZ]-?\d{7})-?[A-Z]\b/y;
+const ITCF_RE =
+  /\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b/y;
+const PAN_RE = /\b[A-Z]{3}[ABCFGHLJPT][A-Z]\d{4}[A-Z]\b/y;
+const NRIC_RE = /\b[STFGM]\d{7}[A-Z]\b/y;
+
+const compact = (s: string): string => s.replace(/[ -]/g, '');
+
+// ---- dates written with month names (DATE_OF_BIRTH needs context to pass) ----
+const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
+const MON = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)([a-z]{0,6})\\.?';
+const DMY_RE = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)? (?:of )?${MON},? (\\d{4})\\b`, 'iy');
+const MDY_RE = new RegExp(`\\b${MON} (\\d{1,2})(?:st|nd|rd|th)?,? (\\d{4})\\b`, 'iy');
+/** After "12 " or "1st ", a day-month date goes on with a month or "of": these initials. */
+const MONTH_INITIALS = new Uint8Array(128);
+for (const c of 'jfmasondo') MONTH_INITIALS[c.charCodeAt(0)] = 1;
+/** `c` lower-cased is one of those letters (NaN past the end of the text is not). */
+function monthInitial(c: number): boolean {
+  const l = c | 32;
+  return l < 128 && MONTH_INITIALS[l] === 1;
+}
+/** First three letters of each month, lower-cased, as one number. */
+const MONTH_KEYS = new Set(
+  MONTHS.map((m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2)),
+);
+
+function monthIndex(abbr: string, rest: string): number {
+  const word = (abbr + rest).toLowerCase();
+  const idx = MONTHS.findIndex((mm) => mm.startsWith(word.slice(0, 3)));
+  if (idx < 0) return -1;
+  return word.length === 3 || MONTHS[idx] === word || (word === 'sept' && idx === 8) ? idx : -1;
+}
+
+function dateOk(y: number, m: number, d: number): boolean {
+  return m >= 0 && validDate(y, m + 1, d);
+}
+
+// ---- PERSON (partial): only names a context rule introduces ----
+const NAME = "\\p{Lu}[\\p{L}'’-]{1,30}(?: \\p{Lu}\\.)?(?: \\p{Lu}[\\p{L}'’-]{1,30}){0,2}";
+const TITLE_RE = new RegExp(
+  `\\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Sra?)\\.? {1,2}(${NAME})`,
+  'yud',
+);
+const LABEL_RE = new RegExp(
+  `\\b(?:[Nn]ame|NAME|[Ff]ull [Nn]ame|[Pp]atient(?: [Nn]ame)?|[Cc]ustomer(?: [Nn]ame)?|[Ee]mployee(?: [Nn]ame)?|[Cc]ardholder(?: [Nn]ame)?|[Aa]ccount [Hh]older|[Ss]igned by|[Aa]ttn\\.?|[Cc]ontact(?: [Pp]erson)?) {0,2}[:=] {0,3}(${NAME})`,
+  'yud',
+);
+const GREETING_RE = new RegExp(`\\b(?:Dear|Hi|Hello) (${NAME})`, 'yud');
+const NOT_NAMES = new Set([
+  'Mr',
+  'Mrs',
+  'Ms',
+  'Miss',
+  'Mx',
+  'Dr',
+  'Prof',
+  'Team',
+  'All',
+  'Sir',
+  'Madam',
+  'Customer',
+  'There',
+  'Everyone',
+  'Support',
+  'Friend',
+  'Friends',
+  'Colleagues',
+  'Hiring',
+  'Manager',
+  'Admin',
+  'User',
+  'Valued',
+  'N/A',
+  'Unknown',
+  'None',
+]);
+const SENTENCE_WORD_RE = /^(And|Or|The|In|On|At|Is|Was|Will|From|To|For|With)$/;
+
+/*
+ * The first run of a title, label or greeting match is one of these words: each is followed by
+ * '.', ' ', ':' or '=', never by a word character. Indexed by first character and length, so a
+ * run is compared only with the few words of its shape.
+ */
+const LABEL_WORDS = [
+  'name',
+  'full',
+  'patient',
+  'customer',
+  'employee',
+  'cardholder',
+  'account',
+  'signed',
+  'attn',
+  'contact',
+];
+const KEYWORD_MAX = 15;
+const keywords: ({ readonly word: string; readonly pattern: number }[] | undefined)[] = new Array<
+  { readonly word: string; readonly pattern: number }[] | undefined
+>(128 * (KEYWORD_MAX + 1));
+function addKeyword(word: string, pattern: number): void {
+  const key = word.charCodeAt(0) * (KEYWORD_MAX + 1) + word.length;
+  (keywords[key] ??= []).push({ word, pattern });
+}
+for (const t of 'Mr Mrs Ms Miss Mx Dr Prof Sir Dame Herr Frau Mme Mlle Sr Sra'.split(' '))
+  addKeyword(t, TITLE);
+for (const w of LABEL_WORDS) {
+  addKeyword(w, LABEL);
+  addKeyword(w[0].toUpperCase() + w.slice(1), LABEL);
+}
+addKeyword('NAME', LABEL);
+for (const g of ['Dear', 'Hi', 'Hello']) addKeyword(g, GREETING);
+
+export const WORD_TYPES: readonly EntityType[] = [
+  'IBAN_CODE',
+  'SWIFT_BIC',
+  'CRYPTO',
+  'UK_NINO',
+  'FR_NIR',
+  'ES_NIF',
+  'IT_FISCAL_CODE',
+  'IN_PAN',
+  'SG_NRIC',
+  'DATE_OF_BIRTH',
+  'PERSON',
+];
+
+/** Word shapes alone, reported at once. */
+export function scanWordShapes(input: ScanInput): void {
+  scanRuns(input, false)();
+}
+
+const NOTHING_TO_REPORT = (): void => {};
+
+/**
+ * One pass over the runs of word characters for the word shapes and, with `digits`, the digit runs
+ * (numeric.ts) too: a digit run starts at the first digit at or after the previous one's end, and
+ * every digit is inside a word run, so the digit-run reader is started from here instead of from a
+ * second walk over the text. Digit runs are reported during the pass; the word shapes when the
+ * returned function is called, so each family keeps its place in the reporting order.
+ */
+export function scanRuns(input: ScanInput, digits = true): () => void {
+  const { text, want } = input;
+  const shapes = WORD_TYPES.some((t) => want.has(t));
+  const numeric = digits && wants(input, ...NUMERIC_TYPES);
+  if (!shapes && !numeric) return NOTHING_TO_REPORT;
+  const n = text.length;
+  const scan = digitScan(input);
+  // Where the next digit run may start; past the end when digit runs are not wanted.
+  let digitFrom = numeric ? 0 : n;
+  const iban = want.has('IBAN_CODE');
+  const swift = want.has('SWIFT_BIC');
+  const crypto = want.has('CRYPTO');
+  const nino = want.has('UK_NINO');
+  const nir = want.has('FR_NIR');
+  const nif = want.has('ES_NIF');
+  const itcf = want.has('IT_FISCAL_CODE');
+  const pan = want.has('IN_PAN');
+  const nric = want.has('SG_NRIC');
+  const dates = want.has('DATE_OF_BIRTH');
+  const persons = want.has('PERSON');
+  // Where each multi-run pattern may match next: its previous match's end, as a global pattern would.
+  const from: number[] = new Array<number>(PATTERN_COUNT).fill(0);
+  const hits: Hit[][] = [];
+  const hit = (pattern: number, h: Hit): void => {
+    (hits[pattern] ??= []).push(h);
+  };
+  const person = (pattern: number, m: RegExpExecArray, score: number): void => {
+    const span = m.indices?.[1];
+    if (span === undefined) return;
+    const s = span[0];
+    let e = span[1];
+    const words = text.slice(s, e).split(' ');
+    if (NOT_NAMES.has(words[0])) return;
+    // Drop a trailing capitalised word that starts the next sentence part ("Mr. Lee And" is not a name).
+    while (words.length > 1 && SENTENCE_WORD_RE.test(words[words.length - 1])) {
+      e -= words.pop()!.length + 1;
+    }
+    if (s < e) hit(pattern, { type: 'PERSON', s, e, score, validator: 'context-rule' });
+  };
+
+  let i = 0;
+  while (i < n) {
+    const c0 = text.charCodeAt(i);
+    const k0 = cls(c0);
+    if (k0 === 0) {
+      i++;
+      continue;
+    }
+    const p = i;
+    if (k0 === DIGIT && p >= digitFrom) digitFrom = digitRunAt(scan, p);
+    for (i = p + 1; i < n; i++) {
+      const k = CLASS[text.charCodeAt(i)];
+      if (k === 0) break;
+      if (k === DIGIT && i >= digitFrom) digitFrom = digitRunAt(scan, i);
+    }
+    const w = i;
+    if (!shapes) continue;
+    const len = w - p;
+    const c1 = len > 1 ? text.charCodeAt(p + 1) : 0;
+    const k1 = cls(c1);
+
+    if (k0 === DIGIT) {
+      if (
+        nir &&
+        (c0 === 49 || c0 === 50) &&
+        p >= from[NIR] &&
+        NIR_FIRST_RUN.has(len) &&
+        (len === 1 ? text.charCodeAt(w) === 32 : k1 === DIGIT)
+      ) {
+        NIR_RE.lastIndex = p;
+        const m = NIR_RE.exec(text);
+        if (m !== null) {
+          from[NIR] = NIR_RE.lastIndex;
+          if (nirValid(compact(m[0])))
+            hit(NIR, {
+              type: 'FR_NIR',
+              s: p,
+              e: NIR_RE.lastIndex,
+              score: 0.85,
+              validator: 'nir-mod97',
+            });
+        }
+      }
+      if (
+        nif &&
+        (len === 8 || len === 9) &&
+        p >= from[NIF] &&
+        cls(text.charCodeAt(p + 7)) === DIGIT
+      )
+        tryNif(p);
+      if (crypto) {
+        if ((c0 === 49 || c0 === 51) && len >= 26 && len <= 35 && allOf(text, p + 1, w, isBase58)) {
+          if (base58CheckValid(text.slice(p, w)))
+            hit(B58, { type: 'CRYPTO', s: p, e: w, score: 1, validator: 'base58check' });
+        } else if (c0 === 48 && len === 42 && c1 === 120 && allOf(text, p + 2, w, isHex)) {
+          const body = text.slice(p + 2, w);
+          const mixed = body !== body.toLowerCase() && body !== body.toUpperCase();
+          if (!mixed) hit(ETH, { type: 'CRYPTO', s: p, e: w, score: 0.6, validator: 'eth-hex' });
+          else if (eip55Checksum(body) === body)
+            hit(ETH, { type: 'CRYPTO', s: p, e: w, score: 1, validator: 'eip55' });
+        }
+      }
+      if (
+        dates &&
+        len <= 4 &&
+        p >= from[DMY] &&
+        text.charCodeAt(w) === 32 &&
+        monthInitial(text.charCodeAt(w + 1))
+      ) {
+        DMY_RE.lastIndex = p;
+        const m = DMY_RE.exec(text);
+        if (m !== null) {
+          from[DMY] = DMY_RE.lastIndex;
+          if (dateOk(Number(m[4]), monthIndex(m[2], m[3]), Number(m[1])))
+            hit(DMY, {
+              type: 'DATE_OF_BIRTH',
+              s: p,
+              e: DMY_RE.lastIndex,
+              score: 0.2,
+              validator: 'date',
+            });
+        }
+      }
+      continue;
+    }
+    if (k0 === UNDERSCORE) continue;
+
+    // A letter.
+    if (k0 === UPPER) {
+      if (iban && len >= 4 && k1 === UPPER && p >= from[IBAN]) {
+        if (cls(text.charCodeAt(p + 2)) === DIGIT && cls(text.charCodeAt(p + 3)) === DIGIT) {
+          const end = ibanAt(text, p);
+          if (end !== -1) {
+            hit(IBAN, {
+              type: 'IBAN_CODE',
+              s: p,
+              e: end,
+              score: 0.95,
+              validator: 'iban-mod97+length',
+            });
+            from[IBAN] = end;
+          }
+        }
+      }
+      if (swift && (len === 8 || len === 11)) {
+        const score = swiftScore(text, p, w);
+        if (score > 0)
+          hit(SWIFT, { type: 'SWIFT_BIC', s: p, e: w, score, validator: 'bic-country' });
+      }
+      if (
+        nino &&
+        k1 === UPPER &&
+        p >= from[NINO] &&
+        (len === 2
+          ? text.charCodeAt(w) === 32
+          : NINO_FIRST_RUN.has(len) && cls(text.charCodeAt(p + 2)) === DIGIT)
+      ) {
+        NINO_RE.lastIndex = p;
+        const m = NINO_RE.exec(text);
+        if (m !== null) {
+          from[NINO] = NINO_RE.lastIndex;
+          if (!NINO_BAD_PREFIX.has(m[1]))
+            hit(NINO, {
+              type: 'UK_NINO',
+              s: p,
+              e: NINO_RE.lastIndex,
+              score: 0.6,
+              validator: 'nino-format',
+            });
+        }
+      }
+      if (
+        nif &&
+        (c0 === 88 || c0 === 89 || c0 === 90) &&
+        (len === 1 || len === 8 || len === 9) &&
+        p >= from[NIF]
+      )
+        tryNif(p);
+      if (itcf && len === 16 && sticky(ITCF_RE, p) && itFiscalValid(text.slice(p, w)))
+        hit(ITCF, {
+          type: 'IT_FISCAL_CODE',
+          s: p,
+          e: w,
+          score: 0.9,
+          validator: 'codice-fiscale-check',
+        });
+      if (pan && len === 10 && sticky(PAN_RE, p))
+        hit(PAN, { type: 'IN_PAN', s: p, e: w, score: 0.55, validator: 'pan-format' });
+      if (nric && len === 9 && sticky(NRIC_RE, p) && nricValid(text.slice(p, w)))
+        hit(NRIC, { type: 'SG_NRIC', s: p, e: w, score: 0.85, validator: 'nric-check' });
+    }
+    if (crypto && len >= 9) {
+      const body = bech32Body(text, p);
+      if (body !== -1 && w - body >= 6 && w - body <= 87 && allOf(text, body, w, isBech32)) {
+        const v = bech32Variant(text.slice(p, w));
+        if (v !== null) hit(BECH32, { type: 'CRYPTO', s: p, e: w, score: 1, validator: v });
+      }
+    }
+    if (dates && len >= 3 && len <= 9 && monthInitial(c0) && p >= from[MDY]) {
+      const key = ((c0 | 32) << 16) | ((c1 | 32) << 8) | (text.charCodeAt(p + 2) | 32);
+      if (MONTH_KEYS.has(key)) {
+        MDY_RE.lastIndex = p;
+        const m = MDY_RE.exec(text);
+        if (m !== null) {
+          from[MDY] = MDY_RE.lastIndex;
+          if (dateOk(Number(m[4]), monthIndex(m[1], m[2]), Number(m[3])))
+            hit(MDY, {
+              type: 'DATE_OF_BIRTH',
+              s: p,
+              e: MDY_RE.lastIndex,
+              score: 0.2,
+              validator: 'date',
+            });
+        }
+      }
+    }
+    if (persons && len <= KEYWORD_MAX) {
+      const words = keywords[c0 * (KEYWORD_MAX + 1) + len];
+      if (words !== undefined) {
+        for (const { word, pattern } of words) {
+          if (!text.startsWith(word, p) || p < from[pattern]) continue;
+          const re = pattern === TITLE ? TITLE_RE : pattern === LABEL ? LABEL_RE : GREETING_RE;
+          re.lastIndex = p;
+          const m = re.exec(text);
+          if (m !== null) {
+            from[pattern] = re.lastIndex;
+            person(pattern, m, pattern === TITLE ? 0.8 : pattern === LABEL ? 0.75 : 0.6);
+          }
+        }
+      }
+    }
+  }
+
+  return () => {
+    for (const list of hits) {
+      if (list === undefined) continue;
+      for (const h of list) input.emit(h.type, h.s, h.e, h.score, h.validator);
+    }
+  };
+
+  function tryNif(p: number): void {
+    NIF_RE.lastIndex = p;
+    const m = NIF_RE.exec(text);
+    if (m === null) return;
+    from[NIF] = NIF_RE.lastIndex;
+    if (nifValid(compact(m[0])))
+      hit(NIF, { type: 'ES_NIF', s: p, e: NIF_RE.lastIndex, score: 0.75, validator: 'nif-mod23' });
+  }
+
+  function sticky(re: RegExp, p: number): boolean {
+    re.lastIndex = p;
+    return re.test(text);
+  }
+}
