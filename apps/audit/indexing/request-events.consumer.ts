@@ -23,7 +23,12 @@ export class RequestEventsConsumer implements TopicHandler<'requestEvents'> {
       { index: { _index: this.os.eventsIndex, _id: m.envelope.id } },
       toEventDocument(m.envelope, now),
     ]);
-    const res = await this.os.client.bulk({ body, refresh: false });
+    // Only what is read back below: the full per-item answer is most of the bulk response.
+    const res = await this.os.client.bulk({
+      body,
+      refresh: false,
+      filter_path: 'errors,items.*.status,items.*.error',
+    });
     if (!res.body.errors) return {};
     const rejected: { offset: string; reason: string }[] = [];
     res.body.items.forEach((item, i) => {
