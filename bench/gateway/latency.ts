@@ -5,8 +5,9 @@
  *
  * The whole system runs as processes (startStack: OpenID provider, stand-in upstream,
  * policy, masking, audit, ingress) on the local Kafka, Redis and OpenSearch. One open-loop
- * generator (load.ts) sends the same small request (a) to the stand-in with its key and
- * (b) through the ingress with an identity token. Phases alternate (direct, gateway, ...)
+ * generator (load.ts) sends a small request with a distinct input each time (so none is a
+ * cache hit) (a) to the stand-in with its key and (b) through the ingress with an identity
+ * token. Phases alternate (direct, gateway, ...)
  * so a noisy neighbour hurts both alike; figures are medians across rounds.
  * Then the rate steps up until throughput < 95 % of the target, p99 > 100 ms or errors > 0.1 %.
  *
