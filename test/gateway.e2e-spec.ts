@@ -2,6 +2,7 @@ import { auditEvents, eventually, startApp, startStack, type Stack } from '@emba
 import OpenAI from 'openai';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 
 /** The gateway as a workload sees it: the official openai SDK, pointed at Embargo. */
@@ -102,12 +103,40 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(((await notJson.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
   });
 
+  /**
+   * Posts a body the way a careful client does: the server may answer (and close) before
+   * the body has been sent, so the answer counts and a write error after it does not.
+   */
+  const postOversized = (body: string): Promise<{ status: number; json: unknown }> =>
+    new Promise((resolve, reject) => {
+      const req = httpRequest(`${stack.apps.ingress.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Bearer ${indexerToken}`,
+        },
+      });
+      let answered = false;
+      req.on('response', (res) => {
+        answered = true;
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
+        res.on('error', reject);
+      });
+      req.on('error', (err) => {
+        if (!answered) reject(err);
+      });
+      req.end(body);
+    });
+
   it('refuses bodies over the size limit with 413, and batches over the input limit with 400', async () => {
-    const big = await post({ model: 'stand-in-embedding', input: 'x'.repeat(9 * 1024 * 1024) });
-    expect(big.status).toBe(413);
-    expect(((await big.json()) as { error: { code: string } }).error.code).toBe(
-      'payload_too_large',
+    const big = await postOversized(
+      JSON.stringify({ model: 'stand-in-embedding', input: 'x'.repeat(9 * 1024 * 1024) }),
     );
+    expect(big.status).toBe(413);
+    expect((big.json as { error: { code: string } }).error.code).toBe('payload_too_large');
     const many = await post({
       model: 'stand-in-embedding',
       input: Array.from({ length: 2049 }, (_, i) => `n${i}`),
