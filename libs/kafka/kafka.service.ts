@@ -4,6 +4,7 @@ import { APP_IDENTITY, type AppIdentity, LOGGER, Metrics, Readiness } from '@emb
 import { Admin, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { EventPublisher } from './kafka.producer';
+import './request-queue-fix';
 
 export const KAFKA_OPTIONS = Symbol('KAFKA_OPTIONS');
 export interface KafkaOptions {
