@@ -43,18 +43,13 @@ describe('EventPublisher on the real broker', () => {
     });
   const endOffsets = async (): Promise<bigint> =>
     (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + BigInt(p.high), 0n);
+  const withLinger = (lingerMs: number) =>
+    new EventPublisher(producer, 'e2e', pino({ level: 'silent' }), undefined, 10_000, lingerMs);
   const within = <T>(p: Promise<T>, ms: number): Promise<T | 'pending'> =>
     Promise.race([p, new Promise<'pending'>((r) => setTimeout(() => r('pending'), ms))]);
 
   it('sends a deferrable event with the next urgent batch, long before its linger ends', async () => {
-    const publisher = new EventPublisher(
-      producer,
-      'e2e',
-      pino({ level: 'silent' }),
-      undefined,
-      10_000,
-      60_000,
-    );
+    const publisher = withLinger(60_000);
     const before = await endOffsets();
     const later = publish(publisher, `${run}-later`, true);
     expect(await within(later, 300)).toBe('pending');
@@ -64,24 +59,10 @@ describe('EventPublisher on the real broker', () => {
   });
 
   it('sends a lone deferrable event after its linger, and at once on flush', async () => {
-    const publisher = new EventPublisher(
-      producer,
-      'e2e',
-      pino({ level: 'silent' }),
-      undefined,
-      10_000,
-      200,
-    );
+    const publisher = withLinger(200);
     await expect(within(publish(publisher, `${run}-lone`, true), 5000)).resolves.toBeUndefined();
 
-    const slow = new EventPublisher(
-      producer,
-      'e2e',
-      pino({ level: 'silent' }),
-      undefined,
-      10_000,
-      60_000,
-    );
+    const slow = withLinger(60_000);
     const before = await endOffsets();
     const pending = publish(slow, `${run}-flushed`, true);
     await slow.flush();

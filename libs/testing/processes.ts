@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { TESTING_ENV } from './config';
 
 /** The repository root, from the sources (tests) or from dist/ (benchmarks). */
 export const REPO_ROOT = ((): string => {
@@ -36,9 +37,9 @@ export function freePort(): Promise<number> {
 
 /** Settings the local infrastructure (deploy/local) answers on. */
 export const LOCAL_INFRA = {
-  KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  OPENSEARCH_URL: process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200',
+  KAFKA_BROKERS: TESTING_ENV.KAFKA_BROKERS,
+  REDIS_URL: TESTING_ENV.REDIS_URL,
+  OPENSEARCH_URL: TESTING_ENV.OPENSEARCH_URL,
 };
 
 /**
@@ -55,7 +56,7 @@ export async function startApp(
   let out = '';
   const child = spawn(process.execPath, [entry], {
     env: {
-      PATH: process.env.PATH ?? '',
+      PATH: TESTING_ENV.PATH,
       TZ: 'UTC',
       LOG_LEVEL: 'info',
       HOST: '127.0.0.1',

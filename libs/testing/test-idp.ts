@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from './processes';
+import { TESTING_ENV } from './config';
 
 export interface TestIdpClient {
   clientId: string;
@@ -55,7 +56,8 @@ export async function startTestIdp(opts: TestIdpOptions): Promise<TestIdp> {
   };
   const child = spawn(process.execPath, [SCRIPT, JSON.stringify(config)], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, TEST_IDP_WATCH_STDIN: '1', NODE_OPTIONS: '' },
+    // Only what it needs: no credentials from the test runner's environment.
+    env: { PATH: TESTING_ENV.PATH, TZ: 'UTC', TEST_IDP_WATCH_STDIN: '1' },
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
