@@ -124,7 +124,7 @@ export class EventPublisher {
   async flush(withinMs = 3000): Promise<void> {
     const deadline = Date.now() + withinMs;
     while ((this.queue.length > 0 || this.inFlight) && Date.now() < deadline) {
-      this.urgentQueued += this.queue.length; // send what lingers now
+      if (this.queue.length > 0) this.urgentQueued = this.queue.length; // send what lingers now
       this.pump();
       await new Promise((r) => setTimeout(r, 5));
     }
