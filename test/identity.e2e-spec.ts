@@ -85,8 +85,9 @@ describe('ingress identity (real OpenID provider, real JWKS)', () => {
               algorithms: ['RS256'],
             },
           ],
-          // Short so the test can show a refresh after the cooldown; 30 s by default.
-          jwks: { cooldownSeconds: 1 },
+          // Short so the test can show a refresh after the cooldown (30 s by default), long
+          // enough that a burst on a loaded machine stays inside it.
+          jwks: { cooldownSeconds: 3 },
           revocation: { isRevoked: (principalId) => revoked.has(principalId) },
         }),
       ],
@@ -296,7 +297,7 @@ describe('ingress identity (real OpenID provider, real JWKS)', () => {
     });
     expect((await call(`Bearer ${valid}`)).status).toBe(200);
     const initial = lab.fetches();
-    await new Promise((r) => setTimeout(r, 1100)); // past the cooldown
+    await new Promise((r) => setTimeout(r, 3100)); // past the cooldown
 
     const stranger = await generateKeyPair('RS256', { kid: 'nobody-knows-me' });
     const burst = await Promise.all(
@@ -326,7 +327,7 @@ describe('ingress identity (real OpenID provider, real JWKS)', () => {
     });
     await expectRefused(fresh, 'invalid_token', /unknown/);
     expect(lab.fetches()).toBe(initial + 1);
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 3100));
     expect((await call(`Bearer ${fresh}`)).status).toBe(200);
     expect(lab.fetches()).toBe(initial + 2);
   });
