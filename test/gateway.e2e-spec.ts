@@ -107,7 +107,9 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
    * Posts a body the way a careful client does: the server may answer (and close) before
    * the body has been sent, so the answer counts and a write error after it does not.
    */
-  const postOversized = (body: string): Promise<{ status: number; json: unknown }> =>
+  const postOversized = (
+    body: string,
+  ): Promise<{ status: number; json: unknown; connection?: string }> =>
     new Promise((resolve, reject) => {
       const req = httpRequest(`${stack.apps.ingress.url}/v1/embeddings`, {
         method: 'POST',
@@ -122,7 +124,13 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
         answered = true;
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            json: JSON.parse(text),
+            connection: res.headers.connection,
+          }),
+        );
         res.on('error', reject);
       });
       req.on('error', (err) => {
@@ -137,6 +145,9 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     );
     expect(big.status).toBe(413);
     expect((big.json as { error: { code: string } }).error.code).toBe('payload_too_large');
+    // The connection is kept (the rest of the body is read and discarded), so no reset can
+    // overtake the answer.
+    expect(big.connection).not.toBe('close');
     const many = await post({
       model: 'stand-in-embedding',
       input: Array.from({ length: 2049 }, (_, i) => `n${i}`),

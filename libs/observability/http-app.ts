@@ -21,6 +21,9 @@ export interface HttpAppOptions {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+/** The most of a refused body the server reads and discards so its 413 can be read. */
+const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
+
 /**
  * Creates and starts a Fastify-backed Nest app with the shared error shape, request ids,
  * request metrics and graceful shutdown (stop readiness, drain in-flight, then close).
@@ -53,6 +56,15 @@ export async function startHttpApp(
 
   fastify.addHook('onRequest', async (req, reply) => {
     void reply.header('x-request-id', req.id);
+  });
+  // Fastify closes the connection after refusing a body, while the rest of that body is
+  // still arriving: the kernel then resets the connection and the client can lose the 413
+  // it was sent (seen as EPIPE). Up to a bound, keep the connection instead, so Node reads
+  // and discards the rest and the answer reaches the client.
+  fastify.addHook('onSend', async (req, reply, payload) => {
+    if (reply.statusCode === 413 && Number(req.headers['content-length']) <= MAX_DRAINED_BYTES)
+      reply.removeHeader('connection');
+    return payload;
   });
   fastify.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions?.url ?? 'unmatched';
