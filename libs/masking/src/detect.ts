@@ -102,15 +102,14 @@ interface Candidate {
   check: ((start: number, end: number) => boolean) | undefined;
 }
 
-/** A finding plus its normalized span, which strategies use as the canonical value. */
-export interface InternalFinding extends Finding {
-  readonly normStart: number;
-  readonly normEnd: number;
-}
-
 export interface DetectResult {
   readonly norm: NormalizedMap;
-  readonly findings: InternalFinding[];
+  readonly findings: Finding[];
+  /**
+   * Normalized span of findings[k]: [normSpans[2k], normSpans[2k + 1]). Strategies use it as the
+   * canonical value. Kept beside the findings, so they are built once in their public shape.
+   */
+  readonly normSpans: number[];
 }
 
 /**
@@ -273,20 +272,21 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
     }
   }
   chosen.sort((a, b) => a.s - b.s);
-  const findings = chosen.map((c): InternalFinding => {
-    const start = originalStart(norm, c.s);
-    const end = originalEnd(norm, c.e - 1);
-    return {
+  const findings: Finding[] = new Array<Finding>(chosen.length);
+  const normSpans: number[] = new Array<number>(2 * chosen.length);
+  for (let k = 0; k < chosen.length; k++) {
+    const c = chosen[k];
+    findings[k] = {
       type: c.type,
-      start,
-      end,
+      start: originalStart(norm, c.s),
+      end: originalEnd(norm, c.e - 1),
       score: Math.round(c.score * 100) / 100,
       validator: c.validator,
-      normStart: c.s,
-      normEnd: c.e,
     };
-  });
-  return { norm, findings };
+    normSpans[2 * k] = c.s;
+    normSpans[2 * k + 1] = c.e;
+  }
+  return { norm, findings, normSpans };
 }
 
 function inWindow(lower: string, c: Candidate, words: readonly string[]): boolean {
@@ -338,13 +338,6 @@ function addDenyList(
   }
 }
 
-/** Public projection: no normalized offsets. */
 export function detect(text: string, options?: DetectOptions): Finding[] {
-  return detectInternal(text, options).findings.map(({ type, start, end, score, validator }) => ({
-    type,
-    start,
-    end,
-    score,
-    validator,
-  }));
+  return detectInternal(text, options).findings;
 }

@@ -75,7 +75,7 @@ export function mask(text: string, options: MaskOptions): MaskResult {
     validated.add(options.entities);
   }
   const types = Object.keys(options.entities) as EntityType[];
-  const { norm, findings } = detectInternal(text, {
+  const { norm, findings, normSpans } = detectInternal(text, {
     ...options,
     entities: options.defaultRule !== undefined ? undefined : types,
   });
@@ -83,7 +83,8 @@ export function mask(text: string, options: MaskOptions): MaskResult {
   const tally = new Map<EntityType, number>();
   let out = '';
   let last = 0;
-  for (const f of findings) {
+  for (let k = 0; k < findings.length; k++) {
+    const f = findings[k];
     const rule = options.entities[f.type] ?? options.defaultRule;
     if (rule === undefined) continue;
     out += text.slice(last, f.start);
@@ -91,25 +92,21 @@ export function mask(text: string, options: MaskOptions): MaskResult {
       rule,
       f.type,
       text.slice(f.start, f.end),
-      norm.text.slice(f.normStart, f.normEnd),
+      norm.text.slice(normSpans[2 * k], normSpans[2 * k + 1]),
       options.keyring,
     );
     last = f.end;
     tally.set(f.type, (tally.get(f.type) ?? 0) + 1);
   }
   out += text.slice(last);
-  const counts: Partial<Record<EntityType, number>> = Object.fromEntries(tally);
-  return {
-    text: out,
-    findings: findings.map(({ type, start, end, score, validator }) => ({
-      type,
-      start,
-      end,
-      score,
-      validator,
-    })),
-    counts,
-  };
+  // Keys in ENTITY_TYPES order, so every result object follows the same chain of shapes.
+  const counts: Partial<Record<EntityType, number>> = {};
+  if (tally.size > 0)
+    for (const type of ENTITY_TYPES) {
+      const n = tally.get(type);
+      if (n !== undefined) counts[type] = n;
+    }
+  return { text: out, findings, counts };
 }
 
 function apply(
