@@ -450,3 +450,30 @@ export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc
 export function corpusText(docs: readonly Doc[]): string {
   return docs.map((d) => d.text).join('\n');
 }
+
+/**
+ * Prose with the corpus documents spread through it: faker sentences (product descriptions,
+ * catch phrases, jargon) with one corpus document, positive or negative, after every
+ * `sentencesPerDoc` sentences. With the default, about one entity per 400 bytes: closer to
+ * what an embedding request carries than the corpus text, where every line holds one. The
+ * documents' spans are moved to their place in the text.
+ */
+export function proseDoc(docs: readonly Doc[], sentencesPerDoc = 4, seed = 20240516): Doc {
+  faker.seed(seed);
+  const sentence = (): string =>
+    faker.helpers.arrayElement([
+      () => faker.commerce.productDescription(),
+      () => `${faker.company.catchPhrase()}.`,
+      () => faker.hacker.phrase(),
+      () => `${faker.word.words({ count: { min: 6, max: 16 } })}.`,
+    ])();
+  let text = '';
+  const spans: GoldSpan[] = [];
+  for (const d of docs) {
+    for (let k = 0; k < sentencesPerDoc; k++) text += sentence() + ' ';
+    for (const s of d.spans)
+      spans.push({ type: s.type, start: text.length + s.start, end: text.length + s.end });
+    text += d.text + (faker.number.int(4) === 0 ? '\n' : ' ');
+  }
+  return { kind: 'clean', text, spans };
+}

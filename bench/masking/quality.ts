@@ -5,7 +5,7 @@
  * Run: npm run build && node dist/bench/masking/quality.js
  */
 import { ENTITY_TYPES, type EntityType, detect } from '@embargo/masking';
-import { type Doc, buildCorpus } from './corpus';
+import { type Doc, buildCorpus, proseDoc } from './corpus';
 import { competitors } from './competitors';
 
 interface Tally {
@@ -104,6 +104,23 @@ function main(): void {
   );
   console.log(
     `over-redaction on hard negatives: ${t.negFlagged}/${t.negDocs} documents = ${pct(t.negFlagged / t.negDocs)}`,
+  );
+
+  // The same documents inside prose: context words from neighbouring sentences must not sway it.
+  const prose = proseDoc(docs);
+  const pt = [...evaluate([prose]).values()].reduce(
+    (a, x) => ({ tp: a.tp + x.tp, fp: a.fp + x.fp, fn: a.fn + x.fn }),
+    { tp: 0, fp: 0, fn: 0 },
+  );
+  const found = detect(prose.text);
+  const stray = found.filter((f) => !prose.spans.some((g) => f.start < g.end && g.start < f.end));
+  const pp = pt.tp / (pt.tp + pt.fp);
+  const pr = pt.tp / (pt.tp + pt.fn);
+  console.log(
+    `\nin prose (${Math.round(prose.text.length / 1024)} KB, the documents between faker sentences, one entity per ${Math.round(prose.text.length / prose.spans.length)} bytes):`,
+  );
+  console.log(
+    `precision ${pct(pp)}  recall ${pct(pr)}  F2 ${pct(f2(pp, pr))}  findings outside any gold span: ${stray.length}/${found.length}`,
   );
 
   // Side by side, type-agnostic: is the gold value gone from the output? Did a negative change?

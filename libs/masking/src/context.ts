@@ -141,6 +141,86 @@ export const BEFORE_WINDOW = 48;
 export const AFTER_WINDOW = 24;
 export const NEGATIVE_WINDOW = 24;
 
+/**
+ * Where the sentences of a text end, as sorted offsets just past each terminator. A context word
+ * in another sentence says nothing about a value ("… SMS gateway! Order #80396176 shipped"), so
+ * the windows stop at these. A sentence ends at "!" or "?" followed by white space, and at "."
+ * followed by white space and a capital letter, unless the word before the "." is an initial or
+ * a common abbreviation ("Dr. Smith", "No. A-5", "J. Doe"). Line breaks do not end one: a label
+ * often sits on the line above its value.
+ */
+export function sentenceEnds(text: string): number[] {
+  const ends: number[] = [];
+  SENTENCE_END_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = SENTENCE_END_RE.exec(text)) !== null) {
+    const k = m.index;
+    if (text.charCodeAt(k) === 46) {
+      let w = k;
+      while (w > 0 && k - w <= ABBREVIATION_MAX && isLetterCode(text.charCodeAt(w - 1))) w--;
+      if (k - w === 1 || ABBREVIATIONS.has(text.slice(w, k).toLowerCase())) continue;
+    }
+    ends.push(k + 1);
+  }
+  return ends;
+}
+const SENTENCE_END_RE = /[!?](?=\s)|\.(?=\s+\p{Lu})/gu;
+const ABBREVIATIONS = new Set([
+  'tel',
+  'no',
+  'nr',
+  'num',
+  'mob',
+  'ph',
+  'fax',
+  'ext',
+  'ref',
+  'acc',
+  'acct',
+  'dr',
+  'mr',
+  'mrs',
+  'ms',
+  'mx',
+  'prof',
+  'st',
+  'jr',
+  'sr',
+  'inc',
+  'ltd',
+  'co',
+  'corp',
+  'dept',
+  'apt',
+  'vs',
+  'approx',
+]);
+const ABBREVIATION_MAX = 6;
+
+/** The last sentence end at or before k (0 when none): where a window before k starts at the latest. */
+export function sentenceStart(ends: readonly number[], k: number): number {
+  let lo = 0;
+  let hi = ends.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ends[mid] <= k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? 0 : ends[lo - 1];
+}
+
+/** The first sentence end after k (Infinity when none): where a window after k stops at the latest. */
+export function sentenceStop(ends: readonly number[], k: number): number {
+  let lo = 0;
+  let hi = ends.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ends[mid] <= k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === ends.length ? Infinity : ends[lo];
+}
+
 function isLetterCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c > 127;
 }

@@ -11,6 +11,9 @@ import {
   NEGATIVE_WORDS,
   anyWord,
   anyWordIn,
+  sentenceEnds,
+  sentenceStart,
+  sentenceStop,
 } from './context';
 import { ENTITY_TYPES, type EntityType } from './entities';
 import { type NormalizedMap, normalizeMap, originalEnd, originalStart } from './normalize';
@@ -190,12 +193,14 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
   scanAll(input);
 
   // Context: raise near a type's words, lower numbers that read as an order/version/ISBN.
-  // One lower-cased copy per text; windows are searched in place (before: 48 chars, after: 24).
+  // One lower-cased copy per text; windows are searched in place (before: 48 chars, after: 24),
+  // and end where the candidate's sentence does.
   // A candidate below its threshold whatever its context says is dropped below, so its windows
   // are not searched: not at all when even the boost leaves it short, and not for order/version
   // words when it is short without the boost (they only lower it).
   const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
   let lower: string | null = null;
+  let ends: number[] = [];
   for (const c of candidates) {
     const ctx = TYPE_CONTEXT.get(c.type);
     if (ctx === undefined) continue;
@@ -209,18 +214,27 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
       lower = nt.toLowerCase();
       // toLowerCase keeps the length for normalized text in practice; if not, windows are cut and lower-cased one by one.
       if (lower.length !== nt.length) lower = '';
+      ends = sentenceEnds(nt);
     }
+    const from = sentenceStart(ends, c.s);
     let positive = false;
-    if (
-      boost &&
-      ctx.words !== undefined &&
-      (lower.length > 0 ? inWindow(lower, c, ctx.words) : anyWord(window(nt, c), ctx.words))
-    ) {
-      positive = true;
-      c.score = boosted;
+    if (boost && ctx.words !== undefined) {
+      const lo = Math.max(from, c.s - BEFORE_WINDOW);
+      const hi = Math.min(sentenceStop(ends, c.e), c.e + AFTER_WINDOW, nt.length);
+      const hit =
+        lower.length > 0
+          ? anyWordIn(lower, lo, c.s, ctx.words) || anyWordIn(lower, c.e, hi, ctx.words)
+          : anyWord(
+              nt.slice(lo, c.s).toLowerCase() + ' | ' + nt.slice(c.e, hi).toLowerCase(),
+              ctx.words,
+            );
+      if (hit) {
+        positive = true;
+        c.score = boosted;
+      }
     }
     if (!positive && negative) {
-      const lo = Math.max(0, c.s - NEGATIVE_WINDOW);
+      const lo = Math.max(from, c.s - NEGATIVE_WINDOW);
       const hit =
         lower.length > 0
           ? anyWordIn(lower, lo, c.s, NEGATIVE_WORDS)
@@ -287,21 +301,6 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
     normSpans[2 * k + 1] = c.e;
   }
   return { norm, findings, normSpans };
-}
-
-function inWindow(lower: string, c: Candidate, words: readonly string[]): boolean {
-  return (
-    anyWordIn(lower, Math.max(0, c.s - BEFORE_WINDOW), c.s, words) ||
-    anyWordIn(lower, c.e, Math.min(lower.length, c.e + AFTER_WINDOW), words)
-  );
-}
-
-function window(nt: string, c: Candidate): string {
-  return (
-    nt.slice(Math.max(0, c.s - BEFORE_WINDOW), c.s).toLowerCase() +
-    ' | ' +
-    nt.slice(c.e, c.e + AFTER_WINDOW).toLowerCase()
-  );
 }
 
 function isWordCode(c: number): boolean {
