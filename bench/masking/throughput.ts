@@ -1,6 +1,7 @@
 /**
  * Throughput in MB/s on one core for 1 KB, 10 KB and 1 MB inputs cut from the generated
- * corpus, for Embargo (all 40 entity types, replace strategy) and, in the same run, redact-pii
+ * corpus (every line holds an entity or a hard negative) and from the same documents spread
+ * through prose (one entity per ~390 bytes), for Embargo (all 40 entity types, replace strategy) and, in the same run, redact-pii
  * (SyncRedactor) and @redactpii/node.
  *
  * Fairness: every library masks exactly the same inputs (about 1 MB per size and run); the
@@ -11,7 +12,7 @@
  * Run: npm run build && node dist/bench/masking/throughput.js [rounds]
  */
 import { cpus } from 'node:os';
-import { buildCorpus, corpusText } from './corpus';
+import { buildCorpus, corpusText, proseDoc } from './corpus';
 import { type Library, competitors, EMBARGO_ENTITY_COUNT } from './competitors';
 
 const ROUNDS = Math.max(5, Number(process.argv[2] ?? 7));
@@ -40,21 +41,27 @@ function rate(lib: Library, batch: readonly string[], bytes: number): [wall: num
 }
 
 function main(): void {
-  const text = corpusText(buildCorpus());
-  let big = text;
-  while (big.length < 1_100_000) big += '\n' + text;
-  const sizes: [string, number][] = [
-    ['1 KB', 1024],
-    ['10 KB', 10 * 1024],
-    ['1 MB', 1_000_000],
-  ];
-  const libs = competitors();
+  const docs = buildCorpus();
   console.log(
     `node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), one thread, ${ROUNDS} rounds, medians`,
   );
   console.log(
     `embargo: all ${EMBARGO_ENTITY_COUNT} entity types, replace; every library masks the same inputs (~1 MB per size)`,
   );
+  measure('corpus text: one entity or hard negative per line', corpusText(docs));
+  measure('the same documents in prose: one entity per ~390 bytes', proseDoc(docs).text);
+}
+
+function measure(title: string, text: string): void {
+  let big = text;
+  while (big.length < 1_100_000) big += '\n' + text;
+  console.log(`\n== ${title}`);
+  const sizes: [string, number][] = [
+    ['1 KB', 1024],
+    ['10 KB', 10 * 1024],
+    ['1 MB', 1_000_000],
+  ];
+  const libs = competitors();
   const wall = new Map<string, number[][]>(libs.map((l) => [l.name, sizes.map(() => [])]));
   const cpu = new Map<string, number[][]>(libs.map((l) => [l.name, sizes.map(() => [])]));
   const batches = sizes.map(([, size]) => inputs(size, 1_000_000, big));
