@@ -48,6 +48,24 @@ describe('EventPublisher on the real broker', () => {
   const within = <T>(p: Promise<T>, ms: number): Promise<T | 'pending'> =>
     Promise.race([p, new Promise<'pending'>((r) => setTimeout(() => r('pending'), ms))]);
 
+  it('sends the events published together (one request) in one round trip', async () => {
+    let batches = 0;
+    const counted = {
+      ...producer,
+      sendBatch: (batch: Parameters<Producer['sendBatch']>[0]) => {
+        batches++;
+        return producer.sendBatch(batch);
+      },
+    };
+    const publisher = new EventPublisher(counted, 'e2e', pino({ level: 'silent' }));
+    const before = await endOffsets();
+    await Promise.all(
+      ['received', 'authenticated', 'decided'].map((k) => publish(publisher, `${run}-${k}`, false)),
+    );
+    expect(batches).toBe(1);
+    expect((await endOffsets()) - before).toBeGreaterThanOrEqual(3n);
+  });
+
   it('sends a deferrable event with the next urgent batch, long before its linger ends', async () => {
     const publisher = withLinger(60_000);
     const before = await endOffsets();

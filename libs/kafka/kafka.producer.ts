@@ -37,16 +37,19 @@ interface Pending {
 }
 
 /**
- * Publishes CloudEvents with acks=all on an idempotent producer. Sends are grouped:
- * while one batch is in flight the next one gathers, so many concurrent requests share
- * one round trip (group commit) without adding latency when the load is light. Deferrable
- * events ride along with the next batch someone waits on, or go after `lingerMs`.
+ * Publishes CloudEvents with acks=all on an idempotent producer. Sends are grouped: the
+ * events published in one synchronous stretch (a request's received, authenticated and
+ * decided events) leave together at the next microtask, and while one batch is in flight the
+ * next one gathers, so many concurrent requests share one round trip (group commit) without
+ * adding latency when the load is light. Deferrable events ride along with the next batch
+ * someone waits on, or go after `lingerMs`.
  */
 export class EventPublisher {
   private queue: Pending[] = [];
   private inFlight = false;
   private urgentQueued = 0;
   private lingerTimer?: NodeJS.Timeout;
+  private pumpScheduled = false;
 
   constructor(
     private readonly producer: Producer,
@@ -115,8 +118,18 @@ export class EventPublisher {
           reject(err);
         },
       });
-      if (urgent) this.pump();
+      if (urgent) this.schedulePump();
       else this.linger();
+    });
+  }
+
+  /** Sends at the next microtask, so the events published alongside this one join its batch. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
     });
   }
 
