@@ -37,7 +37,11 @@ export class OpenSearchService implements OnModuleInit {
       .create({
         index,
         body: {
-          settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s' },
+          // No refresh_interval: left unset, a shard nobody searched for 30 s skips its
+          // periodic refresh (OpenSearch's search-idle), and the next search refreshes it
+          // before it runs, so auditors still see every indexed event. Pinning it to 1 s
+          // made every idle index refresh every second.
+          settings: { number_of_shards: 1, number_of_replicas: 0 },
           mappings,
         },
       })
