@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TESTING_ENV } from './config';
 import { REPO_ROOT, startApp, testKeyring, type RunningApp } from './processes';
 import { startTestIdp, type TestIdp } from './test-idp';
 
@@ -194,6 +195,7 @@ export async function startStack(
       await idp.stop();
       await standIn.app.stop();
       rmSync(policyDir, { recursive: true, force: true });
+      await dropIndices(auditIndex, `${auditIndex}-dead-letters`);
     },
   };
 }
@@ -211,4 +213,14 @@ export async function auditEvents(
   );
   if (res.status !== 200) throw new Error(`audit API answered ${res.status}`);
   return ((await res.json()) as { data: Record<string, unknown>[] }).data;
+}
+
+/**
+ * Deletes a run's audit indices (best effort), so repeated runs on one machine do not leave
+ * hundreds of indices behind for OpenSearch to keep in memory.
+ */
+async function dropIndices(...names: string[]): Promise<void> {
+  await fetch(`${TESTING_ENV.OPENSEARCH_URL}/${names.join(',')}?ignore_unavailable=true`, {
+    method: 'DELETE',
+  }).catch(() => undefined);
 }
