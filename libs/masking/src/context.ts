@@ -197,8 +197,8 @@ const ABBREVIATIONS = new Set([
 ]);
 const ABBREVIATION_MAX = 6;
 
-/** The last sentence end at or before k (0 when none): where a window before k starts at the latest. */
-export function sentenceStart(ends: readonly number[], k: number): number {
+/** Index of the first sentence end after k (ends.length when none). */
+function firstEndAfter(ends: readonly number[], k: number): number {
   let lo = 0;
   let hi = ends.length;
   while (lo < hi) {
@@ -206,19 +206,19 @@ export function sentenceStart(ends: readonly number[], k: number): number {
     if (ends[mid] <= k) lo = mid + 1;
     else hi = mid;
   }
-  return lo === 0 ? 0 : ends[lo - 1];
+  return lo;
+}
+
+/** The last sentence end at or before k (0 when none): where a window before k starts at the latest. */
+export function sentenceStart(ends: readonly number[], k: number): number {
+  const j = firstEndAfter(ends, k);
+  return j === 0 ? 0 : ends[j - 1];
 }
 
 /** The first sentence end after k (Infinity when none): where a window after k stops at the latest. */
 export function sentenceStop(ends: readonly number[], k: number): number {
-  let lo = 0;
-  let hi = ends.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (ends[mid] <= k) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo === ends.length ? Infinity : ends[lo];
+  const j = firstEndAfter(ends, k);
+  return j === ends.length ? Infinity : ends[j];
 }
 
 function isLetterCode(c: number): boolean {
