@@ -90,6 +90,20 @@ export function textInputs(request: EmbeddingsRequest, provider: Provider): stri
   return typeof request.input === 'string' ? [request.input] : request.input;
 }
 
+/** A POST of `body` (JSON) to `path` under the connection's base path. */
+export function postJson(
+  target: AdapterTarget,
+  path: string,
+  body: string | Record<string, unknown>,
+): ProviderRequest {
+  return {
+    method: 'POST',
+    path: `${target.basePath}${path}`,
+    headers: target.headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  };
+}
+
 export function bearer(credential: Secret | undefined): Record<string, string> {
   return credential ? { authorization: `Bearer ${credential.reveal()}` } : {};
 }

@@ -1,10 +1,11 @@
 import type { Secret } from '../secret';
 import type { EmbeddingsRequest } from '../types';
-import type {
-  AdapterTarget,
-  ProviderEmbeddings,
-  ProviderRequest,
-  UpstreamAdapter,
+import {
+  postJson,
+  type AdapterTarget,
+  type ProviderEmbeddings,
+  type ProviderRequest,
+  type UpstreamAdapter,
 } from './adapter';
 import { openAiBody, parseOpenAiShape } from './openai.adapter';
 
@@ -24,12 +25,11 @@ export class AzureOpenAiAdapter implements UpstreamAdapter {
   buildRequest(request: EmbeddingsRequest, target: AdapterTarget): ProviderRequest {
     const deployment = encodeURIComponent(request.model);
     const version = encodeURIComponent(target.apiVersion ?? '');
-    return {
-      method: 'POST',
-      path: `${target.basePath}/openai/deployments/${deployment}/embeddings?api-version=${version}`,
-      headers: target.headers,
-      body: openAiBody(request, false),
-    };
+    return postJson(
+      target,
+      `/openai/deployments/${deployment}/embeddings?api-version=${version}`,
+      openAiBody(request, false),
+    );
   }
 
   parseResponse(body: unknown): ProviderEmbeddings {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { EmbeddingsRequest } from '../types';
 import {
   bearer,
+  postJson,
   shapeError,
   textInputs,
   type AdapterTarget,
@@ -50,12 +51,7 @@ export class CohereAdapter implements UpstreamAdapter {
       embedding_types: ['float'],
     };
     if (request.dimensions !== undefined) body.output_dimension = request.dimensions;
-    return {
-      method: 'POST',
-      path: `${target.basePath}/v2/embed`,
-      headers: target.headers,
-      body: JSON.stringify(body),
-    };
+    return postJson(target, '/v2/embed', body);
   }
 
   parseResponse(body: unknown): ProviderEmbeddings {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { EmbeddingsRequest } from '../types';
 import {
   bearer,
+  postJson,
   shapeError,
   textInputs,
   type AdapterTarget,
@@ -33,12 +34,7 @@ export class OllamaAdapter implements UpstreamAdapter {
       input: textInputs(request, this.provider),
     };
     if (request.dimensions !== undefined) body.dimensions = request.dimensions;
-    return {
-      method: 'POST',
-      path: `${target.basePath}/api/embed`,
-      headers: target.headers,
-      body: JSON.stringify(body),
-    };
+    return postJson(target, '/api/embed', body);
   }
 
   parseResponse(body: unknown): ProviderEmbeddings {

@@ -3,6 +3,7 @@ import type { Provider } from '../connections';
 import type { EmbeddingsRequest } from '../types';
 import {
   bearer,
+  postJson,
   shapeError,
   type AdapterTarget,
   type ProviderEmbeddings,
@@ -66,12 +67,7 @@ export class OpenAiAdapter implements UpstreamAdapter {
   authHeaders = bearer;
 
   buildRequest(request: EmbeddingsRequest, target: AdapterTarget): ProviderRequest {
-    return {
-      method: 'POST',
-      path: `${target.basePath}/embeddings`,
-      headers: target.headers,
-      body: openAiBody(request, true),
-    };
+    return postJson(target, '/embeddings', openAiBody(request, true));
   }
 
   parseResponse(body: unknown): ProviderEmbeddings {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { EmbeddingsRequest } from '../types';
 import {
   bearer,
+  postJson,
   headerNumber,
   shapeError,
   textInputs,
@@ -31,12 +32,7 @@ export class TeiAdapter implements UpstreamAdapter {
       normalize: true,
     };
     if (request.dimensions !== undefined) body.dimensions = request.dimensions;
-    return {
-      method: 'POST',
-      path: `${target.basePath}/embed`,
-      headers: target.headers,
-      body: JSON.stringify(body),
-    };
+    return postJson(target, '/embed', body);
   }
 
   parseResponse(
