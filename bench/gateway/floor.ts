@@ -5,13 +5,17 @@
  * latency bench's open-loop generator at the same rate. On hosts where every socket wakeup
  * is expensive (virtual machines), this floor explains most of a gateway's CPU per request:
  * each embeddings request through Embargo talks to the caller, Redis, Kafka and the upstream.
+ * It also times the one wait no request can skip: a request's events written with acks=all,
+ * alone, by a producer configured as the apps' (idempotent, one request in flight), at the
+ * same rate, to a scratch topic the bench deletes afterwards.
  *
  * Run: npm run build && node dist/bench/gateway/floor.js [--rate 100] [--duration 10]
  */
 import { fork } from 'node:child_process';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createServer } from 'node:http';
 import Fastify from 'fastify';
-import { freePort, sleep, startStack } from '@embargo/testing';
+import { freePort, sleep, startStack, TESTING_ENV } from '@embargo/testing';
 import {
   distinctEmbeddingBodies,
   loadAverage,
@@ -21,6 +25,7 @@ import {
   pct,
   processCpuSeconds,
   runOpenLoop,
+  sorted,
   type Target,
 } from './load';
 
@@ -55,6 +60,59 @@ async function measure(pid: number | undefined, target: Target): Promise<string>
     );
   } finally {
     await pool.close();
+  }
+}
+
+/**
+ * Latency of writing three 700-byte events with acks=all (a request's received,
+ * authenticated and decided events are about that size), RATE times a second.
+ */
+async function durableWrite(): Promise<string> {
+  const kafka = new Kafka({
+    clientId: 'embargo-bench-floor',
+    brokers: TESTING_ENV.KAFKA_BROKERS.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const topic = `embargo.bench-floor.${process.pid}`;
+  const admin = kafka.admin();
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await producer.connect();
+    const value = Buffer.alloc(700, 'x');
+    const write = async (i: number): Promise<number> => {
+      const started = performance.now();
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: [0, 1, 2].map(() => ({ key: `request-${i}`, value })),
+      });
+      return performance.now() - started;
+    };
+    const run = async (seconds: number): Promise<number[]> => {
+      const pending: Promise<number>[] = [];
+      const start = performance.now();
+      for (let i = 0; i < RATE * seconds; i++) {
+        await sleep(Math.max(0, start + (i * 1000) / RATE - performance.now()));
+        pending.push(write(i));
+      }
+      return Promise.all(pending);
+    };
+    await run(3); // warm-up
+    const s = sorted(await run(DURATION));
+    return (
+      `${'acks=all write, alone'.padEnd(22)} ${''.padStart(6)}                       ` +
+      `p50 ${pct(s, 0.5).toFixed(2)} ms   p99 ${pct(s, 0.99).toFixed(2)} ms`
+    );
+  } finally {
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
   }
 }
 
@@ -117,6 +175,7 @@ async function main(): Promise<void> {
         },
       }),
     );
+    console.log(await durableWrite());
   } finally {
     await stack.stop();
   }

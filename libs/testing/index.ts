@@ -1,3 +1,4 @@
+export * from './config';
 export * from './test-idp';
 export * from './tokens';
 export * from './jwks-server';
