@@ -1,4 +1,5 @@
 import { auditEvents, eventually, startApp, startStack, type Stack } from '@embargo/testing';
+import { getEncoding } from 'js-tiktoken';
 import OpenAI from 'openai';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -52,7 +53,7 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
 
   it('passes dimensions and token-id inputs through', async () => {
     const res = await client.embeddings.create({
-      model: 'stand-in-embedding',
+      model: 'text-embedding-3-small',
       input: [
         [1, 2, 3],
         [4, 5],
@@ -61,6 +62,35 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       encoding_format: 'float',
     });
     expect(res.data.map((d) => d.embedding.length)).toEqual([256, 256]);
+  });
+
+  it('reads token-id input as its text, so masking covers it too', async () => {
+    await stack.standIn.clearReceived();
+    const cl100k = getEncoding('cl100k_base');
+    const secret = 'AKIAIOSFODNN7EXAMPLE';
+    const plain = cl100k.encode('the weather report for Tuesday');
+    const res = await post({
+      model: 'text-embedding-3-small',
+      input: [cl100k.encode(`contact ops, key ${secret}`), plain],
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-embargo-masked')).toMatch(/AWS_ACCESS_KEY=1/);
+    const [seen] = await stack.standIn.received();
+    const forwarded = (seen?.input ?? []) as number[][];
+    expect(forwarded).toHaveLength(2);
+    expect(cl100k.decode(forwarded[0])).toContain('contact ops');
+    expect(cl100k.decode(forwarded[0])).not.toContain(secret);
+    expect(forwarded[1]).toEqual(plain); // untouched items keep the caller's ids
+  });
+
+  it('refuses token ids it cannot read when the policy masks the request', async () => {
+    await stack.standIn.clearReceived();
+    const res = await post({ model: 'stand-in-embedding', input: [[1, 2, 3]] });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { param: string; message: string } };
+    expect(body.error.param).toBe('input');
+    expect(body.error.message).toMatch(/cannot be inspected/);
+    expect(await stack.standIn.received()).toHaveLength(0);
   });
 
   it('lists only the models the caller may use', async () => {

@@ -6,7 +6,7 @@ import { evaluate, needsFindings, type Decision } from '@embargo/policy';
 import type { IngressConfig } from '../config';
 import { AuditTrail } from '../events/audit-trail.service';
 import type { Principal } from '../identity';
-import { countTokens } from '../limits/token-counter';
+import { countTokens, decodeTokenIds, encodeText } from '../limits/token-counter';
 import { RateLimiter } from '../limits/rate-limiter';
 import { MaskingService } from '../masking/masking.service';
 import { BundleStore } from '../policy/bundle.store';
@@ -63,9 +63,12 @@ export class EmbeddingsService {
     this.tokens.checkModel(principal, req.model);
     const policy = this.bundles.current();
     const tokenCount = countTokens(req.model, normalized.texts, normalized.tokens);
+    // What the policy's findings and masking read: the texts, or the text token ids encode.
+    const texts =
+      normalized.texts ?? (normalized.tokens && decodeTokenIds(req.model, normalized.tokens));
 
-    const detectAll = normalized.texts && needsFindings(policy);
-    const findings = detectAll ? this.masking.countFindings(normalized.texts ?? []) : {};
+    const detectAll = texts && needsFindings(policy);
+    const findings = detectAll ? this.masking.countFindings(texts) : {};
     const decision = evaluate(policy, {
       principal: toPolicyPrincipal(principal),
       request: {
@@ -81,14 +84,17 @@ export class EmbeddingsService {
     // Small inputs are masked here and now, so their `masked` event joins the others in
     // one Kafka round trip; large ones go to the worker pool after the decision is durable.
     const maskPlan =
-      decision.mask && normalized.texts && Object.keys(decision.mask.entities).length > 0
-        ? decision.mask
-        : undefined;
+      decision.mask && Object.keys(decision.mask.entities).length > 0 ? decision.mask : undefined;
     const forwardable = decision.effect === 'allow' || decision.effect === 'mask';
+    if (forwardable && !texts && (maskPlan || needsFindings(policy)))
+      // Fail closed: token ids nobody here can read would skip the masking and the rules.
+      throw new EmbargoError(
+        'invalid_request',
+        `Token-id input cannot be inspected for the model '${req.model}', and the policy masks or inspects this request; send text instead`,
+        { param: 'input' },
+      );
     let masked =
-      forwardable && maskPlan && normalized.texts
-        ? this.masking.maskInline(normalized.texts, maskPlan)
-        : undefined;
+      forwardable && maskPlan && texts ? this.masking.maskInline(texts, maskPlan) : undefined;
 
     const early = [
       this.trail.record({
@@ -137,7 +143,7 @@ export class EmbeddingsService {
         maskedInput: m.texts,
         original: seal(JSON.stringify(texts), this.config.SEALING_KEYS, requestId),
       });
-    if (masked && normalized.texts) early.push(recordMasked(masked, normalized.texts));
+    if (masked && texts) early.push(recordMasked(masked, texts));
 
     // The rate limit and, when the input to forward is already known, the cache lookup run
     // while Kafka writes the events; their outcomes count only once the events are durable.
@@ -150,7 +156,7 @@ export class EmbeddingsService {
         ? this.cache.key(connection, req.model, req.dimensions, input)
         : undefined;
     const inputKnown = forwardable && (!maskPlan || masked !== undefined);
-    const earlyKey = inputKnown ? cacheKeyFor(forwardedInput(req.input, masked)) : undefined;
+    const earlyKey = inputKnown ? cacheKeyFor(forwardedInput(req, masked, texts)) : undefined;
     const earlyLookup = earlyKey ? settled(this.cache.get(earlyKey)) : undefined;
 
     await Promise.all(early);
@@ -158,11 +164,11 @@ export class EmbeddingsService {
     await outcome(rateCheck);
     await this.tokens.consume(principal);
 
-    if (maskPlan && normalized.texts && !masked) {
-      masked = await this.masking.maskRemote(requestId, normalized.texts, maskPlan);
-      await recordMasked(masked, normalized.texts);
+    if (maskPlan && texts && !masked) {
+      masked = await this.masking.maskRemote(requestId, texts, maskPlan);
+      await recordMasked(masked, texts);
     }
-    const input = forwardedInput(req.input, masked);
+    const input = forwardedInput(req, masked, texts);
     const maskedCounts: Record<string, number> = masked?.counts ?? {};
 
     const gatewayMs = performance.now() - startedAt;
@@ -275,10 +281,22 @@ export class EmbeddingsService {
 
 type Input = string | string[] | number[] | number[][];
 
-/** What goes upstream: the masked texts when masking ran, else the caller's input. */
-function forwardedInput(input: Input, masked: { texts: string[] } | undefined): Input {
+/**
+ * What goes upstream: the masked texts when masking ran, else the caller's input. Token-id
+ * input stays token ids: an item masking changed is encoded again from its masked text.
+ */
+function forwardedInput(
+  req: { input: Input; normalized: { tokens?: number[][] } },
+  masked: { texts: string[] } | undefined,
+  read: string[] | undefined,
+): Input {
+  const { input } = req;
   if (!masked) return input;
-  return typeof input === 'string' ? masked.texts[0] : masked.texts;
+  if (typeof input === 'string') return masked.texts[0];
+  const ids = req.normalized.tokens;
+  if (!ids || !read) return masked.texts;
+  const out = ids.map((t, i) => (masked.texts[i] === read[i] ? t : encodeText(masked.texts[i])));
+  return typeof input[0] === 'number' ? out[0] : out;
 }
 
 /** A promise whose failure is held (not unhandled) until `outcome` reads it. */

@@ -1,5 +1,11 @@
 import { getEncoding } from 'js-tiktoken';
-import { countTokens, estimateOpenAiTokens, EXACT_CHARS } from './token-counter';
+import {
+  countTokens,
+  decodeTokenIds,
+  encodeText,
+  estimateOpenAiTokens,
+  EXACT_CHARS,
+} from './token-counter';
 
 const MODEL = 'text-embedding-3-small';
 const exact = (t: string): number => getEncoding('cl100k_base').encode(t).length;
@@ -47,5 +53,18 @@ describe('countTokens', () => {
       expect(estimateOpenAiTokens(text)).toBeGreaterThanOrEqual(exact(text));
     const code = 'for (let i = 0; i < rows.length; i++) { total += rows[i].amount * rate; }';
     expect(estimateOpenAiTokens(code)).toBeGreaterThanOrEqual(0.9 * exact(code));
+  });
+});
+
+describe('decodeTokenIds', () => {
+  it("reads OpenAI embedding models' ids as cl100k_base text, and round-trips", () => {
+    const ids = encodeText('key AKIAIOSFODNN7EXAMPLE<|endoftext|>');
+    expect(decodeTokenIds(MODEL, [ids])).toEqual(['key AKIAIOSFODNN7EXAMPLE<|endoftext|>']);
+  });
+  it('knows no tokenizer for other models', () => {
+    expect(decodeTokenIds('nomic-embed-text', [[1, 2]])).toBeUndefined();
+  });
+  it('refuses ids outside the vocabulary instead of reading them as nothing', () => {
+    expect(() => decodeTokenIds(MODEL, [[1, 100_277]])).toThrow(/100277 is not a/);
   });
 });

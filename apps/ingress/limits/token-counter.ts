@@ -1,6 +1,10 @@
+import { EmbargoError } from '@embargo/contracts';
 import { getEncoding, type Tiktoken } from 'js-tiktoken';
 
 let cl100k: Tiktoken | undefined;
+const encoder = (): Tiktoken => (cl100k ??= getEncoding('cl100k_base'));
+/** cl100k_base's ids run from 0 to 100276 (its special tokens included). */
+const CL100K_SIZE = 100_277;
 
 /**
  * js-tiktoken's merge is quadratic in the length of a pre-tokenizer piece (10,000 letters
@@ -30,7 +34,7 @@ export function countTokens(
   if (!texts) return 0;
   if (!/^(text-embedding-|gpt-)/.test(model))
     return texts.reduce((n, t) => n + Math.ceil(Buffer.byteLength(t) / 4), 0);
-  cl100k ??= getEncoding('cl100k_base');
+  const cl100k = encoder();
   let budget = EXACT_CHARS;
   let n = 0;
   for (const t of texts) {
@@ -54,4 +58,27 @@ export function estimateOpenAiTokens(text: string): number {
   let ascii = 0;
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 0x80) ascii++;
   return Math.ceil(ascii / 3) + 2 * (text.length - ascii);
+}
+
+/**
+ * Token-id input as the text the model will read, so the policy's findings and masking see
+ * it: cl100k_base for OpenAI's embedding models (ada-002 and text-embedding-3 read ids with
+ * it). Undefined for other models, whose tokenizer the gateway does not know.
+ */
+export function decodeTokenIds(model: string, tokens: number[][]): string[] | undefined {
+  if (!model.startsWith('text-embedding-')) return undefined;
+  const cl100k = encoder();
+  return tokens.map((ids) => {
+    const bad = ids.find((id) => id >= CL100K_SIZE);
+    if (bad !== undefined)
+      throw new EmbargoError('invalid_request', `Token id ${bad} is not a ${model} token id`, {
+        param: 'input',
+      });
+    return cl100k.decode(ids);
+  });
+}
+
+/** Text back to cl100k_base ids, special tokens included (they may come from decoding). */
+export function encodeText(text: string): number[] {
+  return encoder().encode(text, 'all');
 }
