@@ -68,10 +68,11 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     await stack.standIn.clearReceived();
     const cl100k = getEncoding('cl100k_base');
     const secret = 'AKIAIOSFODNN7EXAMPLE';
-    const plain = cl100k.encode('the weather report for Tuesday');
+    // Distinct texts on every run, so the embedding cache cannot answer instead.
+    const plain = cl100k.encode(`the weather report for Tuesday ${randomUUID()}`);
     const res = await post({
       model: 'text-embedding-3-small',
-      input: [cl100k.encode(`contact ops, key ${secret}`), plain],
+      input: [cl100k.encode(`contact ops ${randomUUID()}, key ${secret}`), plain],
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-embargo-masked')).toMatch(/AWS_ACCESS_KEY=1/);
@@ -210,15 +211,17 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
 
   it('masks secrets and personal data before the model sees them, and says so', async () => {
     await stack.standIn.clearReceived();
-    const requestId = `mask-${randomUUID()}`;
+    const clientId = `mask-${randomUUID()}`;
     const secret = 'AKIAIOSFODNN7EXAMPLE';
     const email = 'jane.doe@example.org';
     const res = await post(
-      { model: 'stand-in-embedding', input: [`contact ${email} key ${secret} (${requestId})`] },
+      { model: 'stand-in-embedding', input: [`contact ${email} key ${secret} (${clientId})`] },
       indexerToken,
-      { 'x-request-id': requestId },
+      { 'x-client-request-id': clientId },
     );
     expect(res.status).toBe(200);
+    const requestId = res.headers.get('x-request-id') ?? '';
+    expect(res.headers.get('x-client-request-id')).toBe(clientId);
     expect(res.headers.get('x-embargo-masked')).toMatch(/AWS_ACCESS_KEY=1/);
     expect(res.headers.get('x-embargo-masked')).toMatch(/EMAIL_ADDRESS=1/);
     expect(res.headers.get('server-timing')).toMatch(/gateway;dur=[\d.]+, upstream;dur=[\d.]+/);
@@ -239,6 +242,10 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(stages).toEqual(
       ['authenticated', 'completed', 'decided', 'forwarded', 'masked', 'received'].sort(),
     );
+    const received = events.find((e) => e.stage === 'received') as {
+      data: { clientRequestId?: string };
+    };
+    expect(received.data.clientRequestId).toBe(clientId);
     const masked = events.find((e) => e.stage === 'masked') as { maskedInput: string[] };
     expect(masked.maskedInput[0]).not.toContain(secret);
     expect(JSON.stringify(events)).not.toContain(secret);
@@ -254,6 +261,32 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     };
     expect(completed.fingerprints[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(completed.fingerprints[0].simhash).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('gives every request an id of its own, whatever id the caller sends', async () => {
+    // A caller-chosen id would let one request overwrite another's audit events.
+    const chosen = `chosen-${randomUUID()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await post({ model: 'stand-in-embedding', input: `id test ${i}` }, indexerToken, {
+        'x-request-id': chosen,
+      });
+      expect(res.status).toBe(200);
+      ids.push(res.headers.get('x-request-id') ?? '');
+    }
+    expect(ids[0]).not.toBe(chosen);
+    expect(ids[1]).not.toBe(ids[0]);
+    const events = await eventually(
+      async () => {
+        const found = await auditEvents(stack, ids[0]);
+        return found.some((e) => e.stage === 'completed') ? found : undefined;
+      },
+      30_000,
+      "the first request's events",
+    );
+    const received = events.filter((e) => e.stage === 'received');
+    expect(received).toHaveLength(1);
+    expect((received[0].data as { clientRequestId?: string }).clientRequestId).toBe(chosen);
   });
 
   it('limits requests per minute per principal with 429 and Retry-After', async () => {
@@ -290,11 +323,9 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     const first = await post({ model: 'stand-in-embedding', input });
     expect(first.headers.get('x-embargo-cache')).toBe('miss');
     await stack.standIn.clearReceived();
-    const requestId = `cache-${randomUUID()}`;
-    const second = await post({ model: 'stand-in-embedding', input }, indexerToken, {
-      'x-request-id': requestId,
-    });
+    const second = await post({ model: 'stand-in-embedding', input });
     expect(second.status).toBe(200);
+    const requestId = second.headers.get('x-request-id') ?? '';
     expect(second.headers.get('x-embargo-cache')).toBe('hit');
     expect(
       ((await second.json()) as { data: { embedding: number[] }[] }).data[0].embedding,

@@ -29,14 +29,15 @@ describe('spine: ingress → Kafka → audit → OpenSearch', () => {
   });
 
   it('indexes the event of a refused request, which the audit API then finds', async () => {
-    const requestId = `spine-${randomUUID()}`;
+    const clientId = `spine-${randomUUID()}`;
     const res = await fetch(`${stack.apps.ingress.url}/v1/embeddings`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      headers: { 'content-type': 'application/json', 'x-client-request-id': clientId },
       body: JSON.stringify({ model: 'stand-in-embedding', input: 'hello' }),
     });
     expect(res.status).toBe(401);
-    expect(res.headers.get('x-request-id')).toBe(requestId);
+    const requestId = res.headers.get('x-request-id') ?? '';
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     const events = await eventually(
       async () => {
         const found = await auditEvents(stack, requestId);
@@ -53,6 +54,7 @@ describe('spine: ingress → Kafka → audit → OpenSearch', () => {
       source: '/embargo/ingress',
     });
     expect(events[0].eventId).toMatch(/^[0-9a-f]{32}$/);
+    expect((events[0].data as { clientRequestId?: string }).clientRequestId).toBe(clientId);
   });
 
   it('dead-letters malformed records with the reason and keeps consuming', async () => {

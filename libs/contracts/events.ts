@@ -33,6 +33,8 @@ const base = {
   instance: z.string().min(1).max(200),
   principal: principalSummarySchema.optional(),
   model: z.string().max(200).optional(),
+  /** The caller's own name for the request (x-client-request-id), recorded, not trusted. */
+  clientRequestId: z.string().max(128).optional(),
 };
 
 /** AES-256-GCM sealed original input; names the key id so keys can rotate. */

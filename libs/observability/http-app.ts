@@ -19,7 +19,23 @@ export interface HttpAppOptions {
   errorFilter?: (app: NestFastifyApplication, logger: Logger) => ExceptionFilter;
 }
 
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * What the caller calls this request (`x-client-request-id`, as OpenAI's API takes it, or
+ * an `x-request-id` set by a proxy in front), when short and plain. It is recorded, never
+ * used as the request id: a caller who could choose the id could overwrite another
+ * request's audit events, whose ids derive from it.
+ */
+export function clientRequestId(req: {
+  headers: Record<string, string | string[] | undefined>;
+}): string | undefined {
+  for (const name of ['x-client-request-id', 'x-request-id']) {
+    const given = req.headers[name];
+    if (typeof given === 'string' && CLIENT_REQUEST_ID.test(given)) return given;
+  }
+  return undefined;
+}
 
 /** The most of a refused body the server reads and discards so its 413 can be read. */
 const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
@@ -36,11 +52,8 @@ export async function startHttpApp(
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     logger: false,
     trustProxy: false,
-    // Caller-supplied ids are kept only when they are short and plain.
-    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    // Every request gets an id of the server's own (see clientRequestId).
+    genReqId: () => randomUUID(),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
@@ -56,6 +69,9 @@ export async function startHttpApp(
 
   fastify.addHook('onRequest', async (req, reply) => {
     void reply.header('x-request-id', req.id);
+    const given = req.headers['x-client-request-id'];
+    if (typeof given === 'string' && CLIENT_REQUEST_ID.test(given))
+      void reply.header('x-client-request-id', given);
   });
   // Fastify closes the connection after refusing a body, while the rest of that body is
   // still arriving: the kernel then resets the connection and the client can lose the 413

@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { clientRequestId } from '@embargo/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, JwtAuthGuard, type Principal } from '../identity';
 import { EmbeddingsService } from './embeddings.service';
@@ -18,7 +19,12 @@ export class EmbeddingsController {
     @Body() body: unknown,
   ) {
     const startedAt = performance.now() - reply.elapsedTime;
-    const result = await this.embeddings.embed(req.id, principal, body, startedAt);
+    const result = await this.embeddings.embed(
+      { id: req.id, clientId: clientRequestId(req) },
+      principal,
+      body,
+      startedAt,
+    );
     void reply.headers(result.headers);
     return result.body;
   }

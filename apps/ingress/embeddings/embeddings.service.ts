@@ -52,11 +52,12 @@ export class EmbeddingsService {
   ) {}
 
   async embed(
-    requestId: string,
+    request: { id: string; clientId?: string },
     principal: Principal,
     body: unknown,
     startedAt: number,
   ): Promise<EmbeddingsResult> {
+    const requestId = request.id;
     const who = summarize(principal);
     const req = parseEmbeddingsRequest(body, this.config.MAX_BATCH_INPUTS);
     const { normalized } = req;
@@ -99,6 +100,7 @@ export class EmbeddingsService {
     const early = [
       this.trail.record({
         requestId,
+        clientRequestId: request.clientId,
         stage: 'received',
         principal: who,
         model: req.model,

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch } from '@nestjs/common';
 import { EmbargoError, ERROR_CODES, type ErrorCode } from '@embargo/contracts';
-import { OpenAiErrorFilter } from '@embargo/observability';
+import { clientRequestId, OpenAiErrorFilter } from '@embargo/observability';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Principal } from '../identity';
@@ -31,6 +31,7 @@ export class AuditedErrorFilter extends OpenAiErrorFilter {
       const status = ERROR_CODES[code].status;
       this.trail.recordLater({
         requestId: req.id,
+        clientRequestId: clientRequestId(req),
         stage: status >= 500 ? 'failed' : 'rejected',
         principal: req.user ? summarize(req.user) : undefined,
         status,

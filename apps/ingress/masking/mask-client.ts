@@ -40,13 +40,14 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
     );
     const out: string[] = new Array<string>(texts.length);
     const counts: Record<string, number> = {};
-    for (const r of replies) {
-      if (!r.ok || !r.texts)
+    for (const [i, r] of replies.entries()) {
+      // A reply for fewer or more texts than were sent would leave holes or overwrite.
+      if (!r.ok || r.texts?.length !== chunks[i].texts.length)
         throw new EmbargoError(
           'masking_unavailable',
           'Masking failed; the request was not forwarded',
         );
-      r.texts.forEach((t, i) => (out[r.offset + i] = t));
+      r.texts.forEach((t, k) => (out[r.offset + k] = t));
       for (const [k, v] of Object.entries(r.counts ?? {})) counts[k] = (counts[k] ?? 0) + v;
     }
     return { texts: out, counts };
@@ -60,6 +61,9 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
     deadline: number,
   ): Promise<MaskReply> {
     const key = `${requestId}:${offset}`;
+    if (this.pending.has(key))
+      // Request ids are the server's own UUIDs; a clash is a bug, and must not cross replies.
+      return Promise.reject(new Error(`a mask request ${key} is already waiting`));
     return new Promise<MaskReply>((resolve, reject) => {
       const timer = setTimeout(
         () => {
