@@ -26,6 +26,13 @@ describe('safeExcerpt', () => {
     expect(excerpt).toBe('Incorrect API key provided: [redacted].');
   });
 
+  it('drops the credential when the provider echoes it JSON-escaped', () => {
+    const sas = { credential: new Secret('sv=2024&ss=b&sig=Zx9') };
+    const body = '{"error":{"message":"bad credential sv=2024\\u0026ss=b\\u0026sig=Zx9"}}';
+    const excerpt = safeExcerpt(body, sas);
+    expect(excerpt).toBe('bad credential [redacted]');
+  });
+
   it('redacts key-like strings it was not told about, and stays short and on one line', () => {
     const excerpt = safeExcerpt(`oops\n\nBearer abc.def api_key=hunter2 ${'x'.repeat(500)}`, {
       credential: undefined,

@@ -510,7 +510,8 @@ const LABELLED_SECRET = /\b(api[-_ ]?key|token|secret|password)(["']?\s*[:=]\s*[
  */
 export function safeExcerpt(text: string, connection: Pick<Connection, 'credential'>): string {
   const secret = connection.credential?.reveal();
-  let message = secret ? text.split(secret).join('[redacted]') : text;
+  const redact = (t: string) => (secret ? t.split(secret).join('[redacted]') : t);
+  let message = redact(text);
   try {
     const json = JSON.parse(message) as Record<string, unknown> | null;
     const err = json?.error;
@@ -518,7 +519,8 @@ export function safeExcerpt(text: string, connection: Pick<Connection, 'credenti
       (typeof err === 'object' && err !== null ? (err as Record<string, unknown>).message : err) ??
       json?.message ??
       json?.detail;
-    if (typeof candidate === 'string') message = candidate;
+    // Again after decoding: an escaped echo ("\u0026", "\/") hides the secret from the first pass.
+    if (typeof candidate === 'string') message = redact(candidate);
   } catch {
     // not JSON: use the text itself
   }

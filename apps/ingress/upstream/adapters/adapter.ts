@@ -161,6 +161,9 @@ function toVector(row: unknown, index: number): Float32Array {
       throw new MalformedUpstreamResponse(`embedding ${index} has a non-numeric value at ${i}`);
     }
     out[i] = v;
+    // Finite as a double, yet beyond float32 (e.g. 1e300): it would go out as null.
+    if (!Number.isFinite(out[i]))
+      throw new MalformedUpstreamResponse(`embedding ${index} has a value beyond float32 at ${i}`);
   }
   return out;
 }

@@ -148,6 +148,11 @@ describe('openai adapter', () => {
     expect(() => toOpenAiResponse(notNumbers, { count: 1, encoding: 'float', model: 'm' })).toThrow(
       /non-numeric/,
     );
+    // Finite as a double, infinite as float32: it would have gone out as null.
+    const tooBig = adapter.parseResponse({ data: [{ index: 0, embedding: [1e300, 0.5] }] }, {});
+    expect(() => toOpenAiResponse(tooBig, { count: 1, encoding: 'float', model: 'm' })).toThrow(
+      /beyond float32/,
+    );
     const wrongDims = adapter.parseResponse({ data: [{ index: 0, embedding: [1, 2] }] }, {});
     expect(() =>
       toOpenAiResponse(wrongDims, { count: 1, dimensions: 3, encoding: 'float', model: 'm' }),
