@@ -12,10 +12,33 @@ export interface CachedEmbeddings {
   usage: { prompt_tokens: number; total_tokens: number };
 }
 
+/** What a cached answer is for: one principal's input, as forwarded, to one model. */
+export interface CacheScope {
+  principal: string;
+  connection: string;
+  model: string;
+  dimensions?: number;
+  input: unknown;
+}
+
 /**
- * Exact-match embedding cache in Redis, keyed by connection, model, dimensions and the
- * hash of the input as forwarded (so masked inputs are cached masked). Only the hash of
- * the input is stored. A cache failure never fails a request: it is only a cache.
+ * The key covers the principal: a cache shared between callers would tell any of them
+ * (by `x-embargo-cache: hit`, or by the answer's speed) whether someone else embedded a
+ * guessed text, e.g. a name with a social security number, within the TTL.
+ */
+export function embeddingCacheKey(scope: CacheScope): string {
+  const { principal, connection, model, dimensions, input } = scope;
+  const digest = createHash('sha256')
+    .update(JSON.stringify([principal, connection, model, dimensions ?? null, input]))
+    .digest('hex');
+  return `embargo:cache:v2:${digest}`;
+}
+
+/**
+ * Exact-match embedding cache in Redis, keyed per principal by connection, model,
+ * dimensions and the hash of the input as forwarded (so masked inputs are cached masked).
+ * Only the hash of the input is stored. A cache failure never fails a request: it is only
+ * a cache.
  */
 @Injectable()
 export class EmbeddingCache {
@@ -27,13 +50,6 @@ export class EmbeddingCache {
 
   get enabled(): boolean {
     return this.config.CACHE_TTL_SECONDS > 0;
-  }
-
-  key(connection: string, model: string, dimensions: number | undefined, input: unknown): string {
-    const digest = createHash('sha256')
-      .update(JSON.stringify([connection, model, dimensions ?? null, input]))
-      .digest('hex');
-    return `embargo:cache:v1:${digest}`;
   }
 
   async get(key: string): Promise<CachedEmbeddings | undefined> {

@@ -13,7 +13,7 @@ import { BundleStore } from '../policy/bundle.store';
 import { summarize, toPolicyPrincipal } from '../policy/policy-principal';
 import { UpstreamClient } from '../upstream';
 import { TokenUse } from '../exchange/token-use';
-import { EmbeddingCache } from './embedding-cache';
+import { EmbeddingCache, embeddingCacheKey } from './embedding-cache';
 import { parseEmbeddingsRequest } from './embeddings.dto';
 import { fingerprint } from './fingerprint';
 import { embeddingsResponseJson } from './response-body';
@@ -155,7 +155,13 @@ export class EmbeddingsService {
     const connection = this.upstream.connectionFor(req.model);
     const cacheKeyFor = (input: unknown): string | undefined =>
       decision.cache && this.cache.enabled && connection
-        ? this.cache.key(connection, req.model, req.dimensions, input)
+        ? embeddingCacheKey({
+            principal: principal.id,
+            connection,
+            model: req.model,
+            dimensions: req.dimensions,
+            input,
+          })
         : undefined;
     const inputKnown = forwardable && (!maskPlan || masked !== undefined);
     const earlyKey = inputKnown ? cacheKeyFor(forwardedInput(req, masked, texts)) : undefined;

@@ -1,0 +1,35 @@
+import { embeddingCacheKey, type CacheScope } from './embedding-cache';
+
+describe('embeddingCacheKey', () => {
+  const scope: CacheScope = {
+    principal: 'k8s:system:serviceaccount:search:indexer',
+    connection: 'openai',
+    model: 'text-embedding-3-small',
+    input: ['Jane Roe, SSN 078-05-1120'],
+  };
+
+  it('gives the same principal the same key for the same request', () => {
+    expect(embeddingCacheKey({ ...scope })).toBe(embeddingCacheKey(scope));
+  });
+
+  it("never shares an answer between principals, so none can probe another's inputs", () => {
+    expect(embeddingCacheKey({ ...scope, principal: 'ci:repo:org/app' })).not.toBe(
+      embeddingCacheKey(scope),
+    );
+  });
+
+  it('tells models, connections, dimensions and inputs apart', () => {
+    const base = embeddingCacheKey(scope);
+    for (const other of [
+      { model: 'text-embedding-3-large' },
+      { connection: 'azure' },
+      { dimensions: 256 },
+      { input: ['Jane Roe'] },
+    ])
+      expect(embeddingCacheKey({ ...scope, ...other })).not.toBe(base);
+  });
+
+  it('stores nothing readable in the key', () => {
+    expect(embeddingCacheKey(scope)).toMatch(/^embargo:cache:v2:[0-9a-f]{64}$/);
+  });
+});
