@@ -477,4 +477,40 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       body: JSON.stringify({ kind: 'principal', value: 'test:indexer' }),
     });
   });
+
+  it('revoking an identity token also ends the tokens exchanged for it', async () => {
+    const subject = await stack.idp.token('indexer');
+    const exchanged = await fetch(`${stack.apps.ingress.url}/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: subject,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+        scope: 'model:stand-in-embedding',
+      }).toString(),
+    });
+    const { access_token: scoped } = (await exchanged.json()) as { access_token: string };
+    expect((await post({ model: 'stand-in-embedding', input: 'x' }, scoped)).status).toBe(200);
+    const { jti } = JSON.parse(Buffer.from(subject.split('.')[1], 'base64url').toString()) as {
+      jti: string;
+    };
+    const revoke = await fetch(`${stack.apps.policy.url}/v1/revocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminToken}` },
+      body: JSON.stringify({ kind: 'token', value: jti, reason: 'leaked' }),
+    });
+    expect(revoke.status).toBe(201);
+    const refused = await eventually(
+      async () => {
+        const res = await post({ model: 'stand-in-embedding', input: 'x' }, scoped);
+        return res.status === 401 ? res : undefined;
+      },
+      10_000,
+      'the revocation to reach the exchanged token',
+    );
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'token_revoked',
+    );
+  });
 });

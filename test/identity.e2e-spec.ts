@@ -88,7 +88,7 @@ describe('ingress identity (real OpenID provider, real JWKS)', () => {
           // Short so the test can show a refresh after the cooldown (30 s by default), long
           // enough that a burst on a loaded machine stays inside it.
           jwks: { cooldownSeconds: 3 },
-          revocation: { isRevoked: (principalId) => revoked.has(principalId) },
+          revocation: { isRevoked: (principalId: string) => revoked.has(principalId) },
         }),
       ],
       controllers: [WhoAmIController],

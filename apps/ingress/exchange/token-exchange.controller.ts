@@ -98,6 +98,11 @@ export class TokenExchangeController {
       now + Math.min(req.expires_in ?? 300, this.config.EXCHANGE_MAX_TTL_SECONDS),
       subject.expiresAt,
     );
+    if (exp <= now)
+      // Expired, and accepted only within the clock tolerance: nothing left to hand out.
+      throw new EmbargoError('invalid_request', 'The subject token expires too soon to exchange', {
+        param: 'subject_token',
+      });
     const claims = Object.fromEntries(
       Object.entries(subject.claims).filter(([k]) => !NOT_COPIED.has(k)),
     );
@@ -108,6 +113,8 @@ export class TokenExchangeController {
       iat: now,
       exp,
       emb_pid: subject.id,
+      // Revoking the subject token's id revokes this token too.
+      emb_sjti: subject.tokenId,
       emb_iss: typeof subject.claims.iss === 'string' ? subject.claims.iss : subject.issuer,
       emb_claims: claims,
       emb_models: models,

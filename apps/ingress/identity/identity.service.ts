@@ -157,7 +157,7 @@ export class IdentityService {
     if (!this.revocation) return;
     let revoked: boolean;
     try {
-      revoked = this.revocation.isRevoked(principal.id, principal.tokenId);
+      revoked = this.revocation.isRevoked(principal.id, tokenIds(principal));
     } catch (err) {
       // Fail closed: an unreadable revocation list admits no one.
       this.logger?.error({ err }, 'revocation check failed');
@@ -172,4 +172,14 @@ export class IdentityService {
       );
     }
   }
+}
+
+/**
+ * The token ids a revocation may name: the token's own and, for an exchanged token, the
+ * identity token it was exchanged for (`emb_sjti`), so revoking a leaked token also ends
+ * what was exchanged for it.
+ */
+function tokenIds(principal: Principal): string[] {
+  const subjectJti = principal.tokenKind === 'exchanged' ? principal.claims.emb_sjti : undefined;
+  return [principal.tokenId, subjectJti].filter((id): id is string => typeof id === 'string');
 }

@@ -3,5 +3,6 @@ export const REVOCATION_CHECK = Symbol('REVOCATION_CHECK');
 
 export interface RevocationCheck {
   /** Synchronous on purpose: it runs on every request, so it must be an in-memory lookup. */
-  isRevoked(principalId: string, jti?: string): boolean;
+  /** `tokenIds`: the token's jti and, for an exchanged token, the jti it was exchanged for. */
+  isRevoked(principalId: string, tokenIds: readonly string[]): boolean;
 }

@@ -16,14 +16,13 @@ export class RevocationSet {
     map.set(r.value, r.until ? Date.parse(r.until) : Number.POSITIVE_INFINITY);
   }
 
-  isRevoked(principalId: string, jti?: string): boolean {
+  isRevoked(principalId: string, tokenIds: readonly string[]): boolean {
     const now = Date.now();
     const p = this.principals.get(principalId);
     if (p !== undefined && p > now) return true;
-    if (jti) {
-      const t = this.tokens.get(jti);
-      if (t !== undefined && t > now) return true;
-    }
-    return false;
+    return tokenIds.some((id) => {
+      const t = this.tokens.get(id);
+      return t !== undefined && t > now;
+    });
   }
 }

@@ -1,0 +1,26 @@
+import type { Revocation } from '@embargo/contracts';
+import { RevocationSet } from './revocation.set';
+
+const revocation = (r: Pick<Revocation, 'kind' | 'value' | 'active'>): Revocation => ({
+  ...r,
+  revokedBy: 'admin:security',
+  revokedAt: '2026-11-22T00:00:00Z',
+});
+
+describe('RevocationSet', () => {
+  const set = new RevocationSet();
+  set.apply(revocation({ kind: 'token', value: 'leaked-jti', active: true }));
+  set.apply(revocation({ kind: 'principal', value: 'ci:repo:org/app', active: true }));
+
+  it('refuses a token when any of its ids is revoked, e.g. the one it was exchanged for', () => {
+    expect(set.isRevoked('k8s:indexer', ['fresh-jti', 'leaked-jti'])).toBe(true);
+    expect(set.isRevoked('k8s:indexer', ['fresh-jti'])).toBe(false);
+    expect(set.isRevoked('k8s:indexer', [])).toBe(false);
+  });
+
+  it('refuses every token of a revoked principal, and lifts a revocation made inactive', () => {
+    expect(set.isRevoked('ci:repo:org/app', [])).toBe(true);
+    set.apply(revocation({ kind: 'principal', value: 'ci:repo:org/app', active: false }));
+    expect(set.isRevoked('ci:repo:org/app', [])).toBe(false);
+  });
+});
