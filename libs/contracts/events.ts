@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { principalSummarySchema } from './messages';
+import { IDENTITY_LIMITS, principalSummarySchema } from './messages';
 
 /**
  * Lifecycle events of one embedding request, in order:
@@ -71,7 +71,7 @@ export const lifecycleEventSchema = z.discriminatedUnion('stage', [
   z.object({
     ...base,
     stage: z.literal('authenticated'),
-    tokenId: z.string().max(300).optional(),
+    tokenId: z.string().max(IDENTITY_LIMITS.tokenId).optional(),
     tokenKind: z.enum(['identity', 'exchanged']),
   }),
   z.object({

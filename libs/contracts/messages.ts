@@ -2,6 +2,23 @@ import { z } from 'zod';
 
 const id = z.string().min(1).max(200);
 
+/**
+ * How long an identity's parts may be in events. The ingress refuses a token whose
+ * principal exceeds them (401, with the reason), so no event is ever refused for it.
+ * A CI job's principal id ("ci:repo:org/app:ref:refs/heads/<branch>") can pass 300
+ * characters: Git allows branch names of 255 bytes.
+ */
+export const IDENTITY_LIMITS = {
+  principalId: 1024,
+  subject: 1000,
+  issuer: 500,
+  /** Each role or group name. */
+  name: 256,
+  roles: 200,
+  groups: 500,
+  tokenId: 300,
+} as const;
+
 export const policyFileSchema = z.object({
   path: z.string().min(1).max(500),
   content: z.string().max(2_000_000),
@@ -22,7 +39,7 @@ export type BundleMessage = z.infer<typeof bundleMessageSchema>;
 export const revocationSchema = z.object({
   kind: z.enum(['principal', 'token']),
   /** Principal id, or the token's jti. */
-  value: id,
+  value: z.string().min(1).max(IDENTITY_LIMITS.principalId),
   /** Revocation holds until this instant; tokens past their expiry need no entry. */
   until: z.iso.datetime().optional(),
   reason: z.string().max(500).optional(),
@@ -74,11 +91,11 @@ export const maskReplySchema = z.object({
 export type MaskReply = z.infer<typeof maskReplySchema>;
 
 export const principalSummarySchema = z.object({
-  id,
-  issuer: z.string().max(500),
-  subject: z.string().max(500),
-  roles: z.array(z.string().max(200)).max(200),
-  groups: z.array(z.string().max(200)).max(500),
+  id: z.string().min(1).max(IDENTITY_LIMITS.principalId),
+  issuer: z.string().max(IDENTITY_LIMITS.issuer),
+  subject: z.string().max(IDENTITY_LIMITS.subject),
+  roles: z.array(z.string().max(IDENTITY_LIMITS.name)).max(IDENTITY_LIMITS.roles),
+  groups: z.array(z.string().max(IDENTITY_LIMITS.name)).max(IDENTITY_LIMITS.groups),
 });
 export type PrincipalSummary = z.infer<typeof principalSummarySchema>;
 

@@ -26,7 +26,8 @@ export class TokenError extends Error {
       | 'expired'
       | 'not_yet_valid'
       | 'wrong_audience'
-      | 'missing_claim',
+      | 'missing_claim'
+      | 'claim_too_long',
     message: string,
   ) {
     super(message);

@@ -1,3 +1,5 @@
+import { lifecycleEventSchema } from '@embargo/contracts';
+import { summarize } from '../policy/policy-principal';
 import { validateIssuers } from './issuer-config';
 import { buildPrincipal } from './principal';
 
@@ -41,5 +43,32 @@ describe('buildPrincipal', () => {
 
   it('refuses a token without the principal claim', () => {
     expect(() => buildPrincipal(github, { roles: [] }, 1)).toThrow(/no "sub" claim/);
+  });
+
+  it("keeps a CI job with a long branch name, and its events fit the trail's schema", () => {
+    const sub = `repo:org/app:ref:refs/heads/${'feature-'.repeat(31)}x`; // a 249-character branch
+    const p = buildPrincipal(github, { sub, jti: 'j2' }, 2000);
+    expect(p.id.length).toBeGreaterThan(250); // the old limit was 200
+    const event = {
+      requestId: 'r1',
+      instance: 'ingress-1',
+      stage: 'authenticated',
+      principal: summarize(p),
+      tokenId: p.tokenId,
+      tokenKind: p.tokenKind,
+    };
+    expect(lifecycleEventSchema.safeParse(event).success).toBe(true);
+  });
+
+  it('refuses, with the reason, a token whose identity the trail could not record', () => {
+    expect(() => buildPrincipal(github, { sub: 'x'.repeat(1001) }, 1)).toThrow(
+      /principal claim is longer than 1000/,
+    );
+    expect(() => buildPrincipal(github, { sub: 'a', jti: 'j'.repeat(301) }, 1)).toThrow(
+      /jti is longer than 300/,
+    );
+    expect(() => buildPrincipal(github, { sub: 'a', groups: ['g'.repeat(257)] }, 1)).toThrow(
+      /role or group name is longer than 256/,
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { IDENTITY_LIMITS } from '@embargo/contracts';
 import type { IssuerConfig } from './issuer-config';
 import { TokenError } from './jwt';
 
@@ -83,5 +84,18 @@ export function buildPrincipal(
     tokenKind: issuer.tokenKind,
   };
   if (typeof claims.jti === 'string' && claims.jti) principal.tokenId = claims.jti;
+  checkLengths(principal);
   return Object.freeze(principal);
+}
+
+/** Every part the audit trail records must fit its event; otherwise the token is refused. */
+function checkLengths(p: Principal): void {
+  const L = IDENTITY_LIMITS;
+  const tooLong = (what: string, limit: number) =>
+    new TokenError('claim_too_long', `Bearer token's ${what} is longer than ${limit} characters`);
+  if (p.id.length > L.principalId) throw tooLong('principal id', L.principalId);
+  if (p.subject.length > L.subject) throw tooLong('principal claim', L.subject);
+  if ((p.tokenId?.length ?? 0) > L.tokenId) throw tooLong('jti', L.tokenId);
+  if ([...p.roles, ...p.groups].some((n) => n.length > L.name))
+    throw tooLong('role or group name', L.name);
 }
