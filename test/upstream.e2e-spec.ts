@@ -69,6 +69,7 @@ ${viaFaulty('broken-no-model-fallback', "x-stand-in-fail: '503'", `${fast}\n    
 ${viaFaulty('echo', "x-stand-in-fail: 'echo-auth'", 'retries: { attempts: 0 }')}
 ${viaFaulty('malformed', "x-stand-in-fail: 'malformed'")}
 ${viaFaulty('wrong-shape', "x-stand-in-fail: 'wrong-shape'")}
+${viaFaulty('endless', "x-stand-in-fail: 'endless'", 'timeoutMs: 20000\n    retries: { attempts: 0 }')}
 ${viaFaulty('bad-request', "x-stand-in-fail: '400'")}
 `;
 }
@@ -315,6 +316,14 @@ describe('UpstreamClient against the stand-in', () => {
     );
     expect(shape.status).toBe(502);
     expect(shape.message).toMatch(/malformed response/);
+  });
+
+  it('cuts off an upstream that streams without end, instead of buffering it', async () => {
+    const err = await failure(
+      client.embed('endless', 'embed-small', { input: 'x' }, { requestId: rid() }),
+    );
+    expect(err.status).toBe(502);
+    expect(err.message).toMatch(/sent more than \d+ bytes for 1 embedding/);
   });
 
   it("returns the upstream's 400 as the caller's invalid request, without retrying", async () => {

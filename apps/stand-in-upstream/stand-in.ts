@@ -215,6 +215,18 @@ export function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
           .writeHead(200, JSON_HEADERS)
           .end('{"object":"list","data":[{"object":"embedding","index":0,"embedd');
         return true;
+      case 'endless': {
+        // Like a broken upstream that streams for as long as anyone reads.
+        res.writeHead(200, JSON_HEADERS);
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        const pump = (): void => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', pump);
+        };
+        res.write('{"object":"list","data":[');
+        pump();
+        return true;
+      }
       case 'wrong-shape':
         send(res, 200, {
           object: 'list',

@@ -314,9 +314,19 @@ export class UpstreamClient implements OnApplicationShutdown {
       const res = await route.pool.request({ method: 'POST', path, headers, body, signal });
       status = res.statusCode;
       responseHeaders = res.headers;
-      text = await res.body.text();
+      text = await readAtMost(res.body, responseLimit(expect));
     } catch (err) {
       if (callerSignal?.aborted) throw cancelled(callerSignal);
+      if (err instanceof ResponseTooLarge)
+        // Not retried: a server that sends too much will do so again.
+        throw new AttemptFailure(
+          new EmbargoError(
+            'upstream_error',
+            `Upstream '${connection.name}' sent more than ${err.limit} bytes for ${expect.count} embedding(s); the answer was dropped.`,
+          ),
+          false,
+          true,
+        );
       throw this.transportFailure(connection, err, deadline.aborted);
     }
 
@@ -498,6 +508,42 @@ export function parseRetryAfter(
   if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Wider than any embedding model in use (the largest have 4,096 or 8,192 dimensions). */
+const MAX_DIMENSIONS = 16_384;
+
+/**
+ * The most a well-formed answer can take: every vector at the requested (or the widest
+ * plausible) size, as float JSON at about 24 bytes a value, plus 1 MiB for the rest. A
+ * broken upstream that streams without end is cut off there, not buffered until memory
+ * runs out.
+ */
+export function responseLimit(expect: Pick<Expectation, 'count' | 'dimensions'>): number {
+  return expect.count * (expect.dimensions ?? MAX_DIMENSIONS) * 24 + 1024 * 1024;
+}
+
+class ResponseTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`response body over ${limit} bytes`);
+  }
+}
+
+async function readAtMost(
+  body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown },
+  limit: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      throw new ResponseTooLarge(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 const KEY_LIKE = [/\b(?:sk|pk|rk)-[\w*.-]+/gi, /\bbearer\s+\S+/gi, /[A-Za-z0-9_\-*+/=]{32,}/g];
