@@ -1,8 +1,14 @@
-import { fromKafkaMessage, TOPICS, toKafkaMessage } from '@embargo/contracts';
+import { fromKafkaMessage, TOPICS, toKafkaMessage, type DeadLetter } from '@embargo/contracts';
+import type { ConsumedMessage } from '@embargo/kafka';
+import { Readiness } from '@embargo/observability';
 import { eventually, LOCAL_INFRA, startApp } from '@embargo/testing';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { auditEvents, startStack, type Stack } from '@embargo/testing';
+import type { Logger } from 'pino';
+import type { AuditConfig } from '../apps/audit/config';
+import { DeadLettersConsumer } from '../apps/audit/indexing/dead-letters.consumer';
+import { OpenSearchService } from '../apps/audit/indexing/opensearch.service';
 
 /**
  * The spine of the system on the real servers: an event produced by the ingress crosses
@@ -175,5 +181,65 @@ describe('spine: ingress → Kafka → audit → OpenSearch', () => {
       expect(metrics).toContain(`app="${app.name}"`);
       expect(metrics).toContain('process_cpu_user_seconds_total');
     }
+  });
+});
+
+/**
+ * The dead-letter indexer against the real OpenSearch, with an index whose mapping refuses
+ * one of two letters (as an index changed by hand would): the refused one is logged and
+ * skipped, not retried forever, so the partition keeps moving.
+ */
+describe('audit: dead letters OpenSearch refuses', () => {
+  const index = `embargo-dlq-test-${randomUUID()}`;
+  const os = new OpenSearchService(
+    { OPENSEARCH_URL: LOCAL_INFRA.OPENSEARCH_URL, AUDIT_INDEX: index } as AuditConfig,
+    new Readiness(),
+  );
+  const letter = (consumerGroup: string): ConsumedMessage<DeadLetter> => {
+    const id = randomUUID().replace(/-/g, '');
+    const payload: DeadLetter = {
+      sourceTopic: 'embargo.request-events.v1',
+      partition: 0,
+      offset: '7',
+      consumerGroup,
+      reason: 'schema: not a lifecycle event',
+      valueBase64: '',
+      truncated: false,
+      receivedAt: new Date().toISOString(),
+    };
+    return {
+      payload,
+      envelope: { id, time: new Date().toISOString(), data: payload } as never,
+      key: id,
+      partition: 0,
+      offset: '7',
+      timestamp: String(Date.now()),
+    };
+  };
+
+  afterAll(async () => {
+    await os.client.indices.delete({ index: os.deadLettersIndex }, { ignore: [404] });
+  });
+
+  it('indexes what it can and skips, with a log line, what OpenSearch refuses for good', async () => {
+    // consumerGroup as a number: "42" indexes, "audit" is refused with a 400.
+    await os.client.indices.create({
+      index: os.deadLettersIndex,
+      body: { mappings: { properties: { consumerGroup: { type: 'integer' } } } },
+    });
+    const logged: unknown[] = [];
+    const logger = { error: (obj: unknown) => logged.push(obj) } as unknown as Logger;
+    const good = letter('42');
+    const refused = letter('audit');
+    await expect(
+      new DeadLettersConsumer(os, logger).handle([refused, good]),
+    ).resolves.toBeUndefined();
+    await os.client.indices.refresh({ index: os.deadLettersIndex });
+    const found = await os.client.get(
+      { index: os.deadLettersIndex, id: good.envelope.id },
+      { ignore: [404] },
+    );
+    expect(found.body.found).toBe(true);
+    expect(logged).toEqual([expect.objectContaining({ eventId: refused.envelope.id })]);
   });
 });
