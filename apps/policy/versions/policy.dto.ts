@@ -1,4 +1,4 @@
-import { EmbargoError } from '@embargo/contracts';
+import { EmbargoError, IDENTITY_LIMITS } from '@embargo/contracts';
 import { z } from 'zod';
 
 export const uploadSchema = z
@@ -47,11 +47,21 @@ export const simulateSchema = z
 export const revocationBodySchema = z
   .object({
     kind: z.enum(['principal', 'token']),
-    value: z.string().min(1).max(200),
+    /** As long as the ingress accepts them, so every principal and token can be revoked. */
+    value: z.string().min(1),
     until: z.iso.datetime().optional(),
     reason: z.string().max(500).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((body, ctx) => {
+    const limit = body.kind === 'principal' ? IDENTITY_LIMITS.principalId : IDENTITY_LIMITS.tokenId;
+    if (body.value.length > limit)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `a ${body.kind} id is at most ${limit} characters`,
+      });
+  });
 
 /** Parses a body or throws a 400 naming the field. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
