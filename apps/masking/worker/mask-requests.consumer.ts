@@ -1,11 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
-import type { MaskReply, MaskRequest } from '@embargo/contracts';
+import { TOPICS, type MaskReply, type MaskRequest } from '@embargo/contracts';
 import { KafkaService, type ConsumedMessage, type TopicHandler } from '@embargo/kafka';
 import { LOGGER } from '@embargo/observability';
 import { engineOptions, mask } from '@embargo/masking';
 import type { Logger } from 'pino';
 import type { MaskingConfig } from '../config';
+
+/** What a reply's data may take: the replies topic's record limit less room for the envelope. */
+const REPLY_BUDGET_BYTES = (TOPICS.maskReplies.maxMessageBytes ?? 1024 * 1024) - 64 * 1024;
 
 /**
  * One worker of the masking pool: masks each request's texts and replies to the
@@ -31,16 +34,18 @@ export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
     if (Date.now() > req.deadline) return { ...base, ok: false, error: 'deadline passed' };
     try {
       const counts: Record<string, number> = {};
-      const findings: MaskReply['findings'] = [];
       const texts = req.texts.map((t) => {
         const r = mask(t, { ...engineOptions(req), keyring: this.config.MASKING_KEYS });
         for (const [k, v] of Object.entries(r.counts)) counts[k] = (counts[k] ?? 0) + (v ?? 0);
-        findings.push(
-          r.findings.map((f) => ({ type: f.type, start: f.start, end: f.end, score: f.score })),
-        );
         return r.text;
       });
-      return { ...base, ok: true, texts, findings, counts };
+      // No per-finding list: the ingress reads only the texts and counts, and the list made
+      // a reply up to 11 times the input. A reply the topic would refuse is an error reply:
+      // a refused publish would fail the batch and redeliver it without end.
+      const reply: MaskReply = { ...base, ok: true, texts, counts };
+      if (Buffer.byteLength(JSON.stringify(reply)) > REPLY_BUDGET_BYTES)
+        return { ...base, ok: false, error: 'masked result too large to return' };
+      return reply;
     } catch (err) {
       // Never echo input: the error names the failure only.
       this.logger.error(

@@ -1,0 +1,45 @@
+import { keyringSetting } from '@embargo/config';
+import type { MaskRequest } from '@embargo/contracts';
+import type { KafkaService } from '@embargo/kafka';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import type { MaskingConfig } from '../config';
+import { MaskRequestsConsumer } from './mask-requests.consumer';
+
+// process() masks and builds the reply; sending it (the Kafka part) is not exercised here.
+const worker = new MaskRequestsConsumer(
+  {
+    MASKING_KEYS: keyringSetting.parse(`k1:${randomBytes(32).toString('base64')}`),
+  } as MaskingConfig,
+  undefined as unknown as KafkaService,
+  pino({ enabled: false }),
+);
+const request = (texts: string[]): MaskRequest => ({
+  requestId: 'r1',
+  replyTo: 'ingress-1',
+  offset: 0,
+  texts,
+  entities: { EMAIL_ADDRESS: { strategy: 'replace' } },
+  deadline: Date.now() + 60_000,
+});
+
+describe('MaskRequestsConsumer.process', () => {
+  it('replies with the masked texts and counts only, about the size of the input', () => {
+    const text = 'a@b.io '.repeat(100_000);
+    const reply = worker.process(request([text]));
+    expect(reply).toMatchObject({ ok: true, counts: { EMAIL_ADDRESS: 100_000 } });
+    expect(reply.texts?.[0]).not.toContain('a@b.io');
+    expect(reply.findings).toBeUndefined();
+    // The list of findings made this reply 11.5 times the input.
+    expect(JSON.stringify(reply).length).toBeLessThan(3 * text.length);
+  });
+
+  it('answers with an error, not a record the topic would refuse, when the result is too large', () => {
+    // Nine texts of 4 M characters each (the most a request may carry per text): 36 MB.
+    const big = 'lorem ipsum dolor sit amet '.repeat(148_000);
+    const reply = worker.process(request(Array.from({ length: 9 }, () => big)));
+    expect(reply.ok).toBe(false);
+    expect(reply.error).toBe('masked result too large to return');
+    expect(reply.texts).toBeUndefined();
+  });
+});
