@@ -129,6 +129,41 @@ rules:
     ]);
   });
 
+  it.each([
+    [
+      'a comprehension over another',
+      '[[0]].map(y, y + y).map(z, z + z).size() > 0',
+      'nested comprehensions',
+    ],
+    ['string-building calls', '"a".replace("a", "aa").size() > 0', "'replace' is not allowed"],
+    [
+      'a pattern that is not a literal',
+      'principal.id.matches(principal.subject)',
+      'literal pattern',
+    ],
+    [
+      'a pattern with a large counted repeat',
+      'principal.id.matches("[a-z]{1000}")',
+      'repeats more than 50',
+    ],
+    ['a pattern RE2 cannot compile', 'principal.id.matches("(ci")', 'not a valid RE2 expression'],
+  ])('refuses conditions whose cost has no bound: %s', (_name, when, message) => {
+    const errors = errorsOf(
+      `version: 1\nrules:\n  - id: r\n    when: '${when}'\n    allow: true\n`,
+    );
+    expect(errors.map((e) => e.message)).toEqual([expect.stringContaining(message)]);
+  });
+
+  it('accepts a short literal pattern and a single comprehension', () => {
+    const result = compilePolicy([
+      {
+        path: 'p0.yaml',
+        content: `version: 1\nrules:\n  - id: r\n    when: 'principal.id.matches("^ci:repo:org/[a-z-]{1,40}$") && principal.groups.exists(g, g.startsWith("ml-"))'\n    allow: true\n`,
+      },
+    ]);
+    expect(result.ok ? [] : result.errors).toEqual([]);
+  });
+
   it('points into block scalars by CEL line and column', () => {
     const errors = errorsOf(
       'version: 1\nrules:\n  - id: r\n    when: |-\n      request.model == "m1" &&\n      request.sise > 3\n    allow: true\n',
