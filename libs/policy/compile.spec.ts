@@ -164,6 +164,24 @@ rules:
     expect(result.ok ? [] : result.errors).toEqual([]);
   });
 
+  it('refuses a YAML alias bomb as a YAML error, not a crash', () => {
+    const bomb = [
+      'a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]',
+      ...Array.from({ length: 8 }, (_, i) => {
+        const prev = String.fromCharCode(97 + i);
+        const name = String.fromCharCode(98 + i);
+        return `${name}: &${name} [${Array(10).fill(`*${prev}`).join(', ')}]`;
+      }),
+    ].join('\n');
+    const errors = errorsOf(`version: 1\n${bomb}\n`);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        file: 'p0.yaml',
+        message: expect.stringMatching(/^YAML: .*alias/i),
+      }),
+    ]);
+  });
+
   it('points into block scalars by CEL line and column', () => {
     const errors = errorsOf(
       'version: 1\nrules:\n  - id: r\n    when: |-\n      request.model == "m1" &&\n      request.sise > 3\n    allow: true\n',

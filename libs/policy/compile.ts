@@ -193,7 +193,14 @@ export function compilePolicy(
       }
       continue;
     }
-    const data: unknown = ctx.doc.toJS();
+    let data: unknown;
+    try {
+      data = ctx.doc.toJS();
+    } catch (err) {
+      // e.g. "Excessive alias count": an alias bomb is refused like any other YAML error.
+      errors.push({ file: file.path, line: 1, col: 1, message: `YAML: ${(err as Error).message}` });
+      continue;
+    }
     if (!validateFile(data)) {
       errors.push(...schemaErrors(ctx, validateFile.errors ?? []));
       continue;
