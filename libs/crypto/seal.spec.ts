@@ -32,6 +32,19 @@ describe('seal', () => {
       unseal({ ...box, ciphertext: flipped.toString('base64') }, ring, 'req-1'),
     ).toThrow();
   });
+
+  it('refuses a shortened tag, which GCM alone would accept', () => {
+    const ring = { activeKeyId: 'k1', keys: { k1 } };
+    const box = seal('secret', ring, 'req-1');
+    const short = Buffer.from(box.tag, 'base64').subarray(0, 4).toString('base64');
+    expect(() => unseal({ ...box, tag: short }, ring, 'req-1')).toThrow(/malformed iv or tag/);
+  });
+
+  it('looks key ids up as keys only, not as object properties', () => {
+    const ring = { activeKeyId: 'k1', keys: { k1 } };
+    const box = seal('secret', ring, 'req-1');
+    expect(() => unseal({ ...box, kid: '__proto__' }, ring, 'req-1')).toThrow(/no key with id/);
+  });
 });
 
 describe('canonicalJson', () => {

@@ -34,11 +34,17 @@ export function seal(plaintext: string, keyring: Keyring, aad: string): SealedBo
 }
 
 export function unseal(box: SealedBox, keyring: Keyring, aad: string): string {
-  const key = keyring.keys[box.kid];
+  const key = Object.hasOwn(keyring.keys, box.kid) ? keyring.keys[box.kid] : undefined;
   if (!key) throw new Error(`no key with id ${box.kid} in the keyring`);
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(box.iv, 'base64'));
+  const iv = Buffer.from(box.iv, 'base64');
+  const tag = Buffer.from(box.tag, 'base64');
+  // GCM accepts shorter tags, and a 4-byte tag is forged in about 2^32 tries: only the
+  // full 16 bytes (and the 12-byte IV seal() writes) are accepted.
+  if (iv.length !== 12 || tag.length !== 16)
+    throw new Error('sealed box has a malformed iv or tag');
+  const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
   decipher.setAAD(Buffer.from(aad, 'utf8'));
-  decipher.setAuthTag(Buffer.from(box.tag, 'base64'));
+  decipher.setAuthTag(tag);
   return Buffer.concat([
     decipher.update(Buffer.from(box.ciphertext, 'base64')),
     decipher.final(),
