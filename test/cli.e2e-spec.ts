@@ -179,6 +179,25 @@ describe('embargo mask', () => {
     const run = await embargo(['mask'], { input: '' });
     expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
   });
+
+  it('stops quietly when its reader goes away, as in `embargo mask | head -1`', async () => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'embargo.js'), 'mask'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, EMBARGO_MASKING_KEYS: '' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdin.on('error', () => undefined); // it stops reading once it has stopped
+    child.stdin.end(
+      toLines(...Array.from({ length: 50_000 }, (_, i) => `line ${i} ops@example.com`)),
+    );
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    child.stdout.destroy(); // the reader has what it wanted
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+  });
 });
 
 describe('embargo policy', () => {

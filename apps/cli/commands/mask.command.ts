@@ -9,6 +9,7 @@ import {
 } from '@embargo/masking';
 import { defaultMaskPlan } from '@embargo/policy';
 import { Command, Option } from 'commander';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { cliEnvironment } from '../config';
@@ -92,6 +93,11 @@ export function maskCommand(): Command {
     .action(async (flags: MaskFlags) => {
       const options = optionsFrom(flags);
       const keyring = keyringFor(options);
+      // A reader that stopped early (`| head`) is not an error: stop quietly.
+      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+        throw err;
+      });
       const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
       let lineNo = 0;
       let failed = 0;
@@ -120,7 +126,8 @@ export function maskCommand(): Command {
             error: `line ${lineNo}: ${err instanceof SyntaxError ? 'not valid JSON' : (err as Error).message}`,
           };
         }
-        process.stdout.write(`${JSON.stringify(out)}\n`);
+        // Wait for a slow reader instead of buffering all of its output in memory.
+        if (!process.stdout.write(`${JSON.stringify(out)}\n`)) await once(process.stdout, 'drain');
       }
       if (failed) {
         process.stderr.write(`${failed} line(s) could not be masked\n`);
