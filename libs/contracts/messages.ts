@@ -71,13 +71,6 @@ export const maskRequestSchema = z.object({
 });
 export type MaskRequest = z.infer<typeof maskRequestSchema>;
 
-export const findingSummarySchema = z.object({
-  type: z.string().max(64),
-  start: z.number().int().min(0),
-  end: z.number().int().min(0),
-  score: z.number().min(0).max(1),
-});
-
 export const maskReplySchema = z.object({
   requestId: id,
   replyTo: id,
@@ -85,7 +78,6 @@ export const maskReplySchema = z.object({
   ok: z.boolean(),
   error: z.string().max(500).optional(),
   texts: z.array(z.string()).optional(),
-  findings: z.array(z.array(findingSummarySchema)).optional(),
   counts: z.record(z.string(), z.number().int().min(0)).optional(),
 });
 export type MaskReply = z.infer<typeof maskReplySchema>;
