@@ -451,13 +451,15 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     );
   });
 
-  it('revokes a principal on the running gateway within seconds', async () => {
-    const token = await stack.idp.token('indexer');
-    expect((await post({ model: 'stand-in-embedding', input: 'x' }, token)).status).toBe(200);
+  /** Revokes through the policy service, then waits until `token` is refused as revoked. */
+  async function revokeAndExpectRefused(
+    revocation: { kind: 'principal' | 'token'; value: string },
+    token: string,
+  ): Promise<void> {
     const revoke = await fetch(`${stack.apps.policy.url}/v1/revocations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminToken}` },
-      body: JSON.stringify({ kind: 'principal', value: 'test:indexer', reason: 'test' }),
+      body: JSON.stringify({ ...revocation, reason: 'test' }),
     });
     expect(revoke.status).toBe(201);
     const refused = await eventually(
@@ -466,11 +468,17 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
         return res.status === 401 ? res : undefined;
       },
       10_000,
-      'the revocation to apply',
+      `the ${revocation.kind} revocation to apply`,
     );
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
       'token_revoked',
     );
+  }
+
+  it('revokes a principal on the running gateway within seconds', async () => {
+    const token = await stack.idp.token('indexer');
+    expect((await post({ model: 'stand-in-embedding', input: 'x' }, token)).status).toBe(200);
+    await revokeAndExpectRefused({ kind: 'principal', value: 'test:indexer' }, token);
     await fetch(`${stack.apps.policy.url}/v1/revocations/restore`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminToken}` },
@@ -495,22 +503,6 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     const { jti } = JSON.parse(Buffer.from(subject.split('.')[1], 'base64url').toString()) as {
       jti: string;
     };
-    const revoke = await fetch(`${stack.apps.policy.url}/v1/revocations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminToken}` },
-      body: JSON.stringify({ kind: 'token', value: jti, reason: 'leaked' }),
-    });
-    expect(revoke.status).toBe(201);
-    const refused = await eventually(
-      async () => {
-        const res = await post({ model: 'stand-in-embedding', input: 'x' }, scoped);
-        return res.status === 401 ? res : undefined;
-      },
-      10_000,
-      'the revocation to reach the exchanged token',
-    );
-    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
-      'token_revoked',
-    );
+    await revokeAndExpectRefused({ kind: 'token', value: jti }, scoped);
   });
 });
