@@ -1,5 +1,14 @@
-import { TOPICS } from '@embargo/contracts';
-import { EventPublisher } from '@embargo/kafka';
+import { keyringSetting } from '@embargo/config';
+import { TOPICS, type MaskRequest } from '@embargo/contracts';
+import {
+  EventPublisher,
+  RecordTooLarge,
+  type ConsumedMessage,
+  type KafkaService,
+} from '@embargo/kafka';
+import { randomBytes } from 'node:crypto';
+import type { MaskingConfig } from '../apps/masking/config';
+import { MaskRequestsConsumer } from '../apps/masking/worker/mask-requests.consumer';
 import { LOCAL_INFRA } from '@embargo/testing';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import pino from 'pino';
@@ -86,5 +95,92 @@ describe('EventPublisher on the real broker', () => {
     await slow.flush();
     expect(await within(pending, 1000)).toBeUndefined();
     expect((await endOffsets()) - before).toBeGreaterThanOrEqual(1n);
+  });
+
+  it('refuses at once a record over its topic limit, and still sends the ones beside it', async () => {
+    const publisher = withLinger(20);
+    const before = await endOffsets();
+    const beside = publish(publisher, `${run}-beside`, false);
+    // The mask replies topic takes 32 MiB: a 40 MB reply is refused before it is sent.
+    const reply = publisher.publish(
+      'maskReplies',
+      {
+        requestId: `${run}-big`,
+        replyTo: 'ingress-1',
+        offset: 0,
+        ok: true,
+        texts: ['m'.repeat(40_000_000)],
+      },
+      { key: `${run}-big` },
+    );
+    await expect(reply).rejects.toBeInstanceOf(RecordTooLarge);
+    await expect(beside).resolves.toBeUndefined();
+    expect((await endOffsets()) - before).toBeGreaterThanOrEqual(1n);
+  });
+});
+
+/** The masking worker against the real broker: a result too large to send is an error reply. */
+describe('masking worker replies', () => {
+  const kafka = new Kafka({
+    clientId: 'mask-worker-e2e',
+    brokers: LOCAL_INFRA.KAFKA_BROKERS.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  let producer: Producer;
+  beforeAll(async () => {
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+  });
+  afterAll(async () => {
+    await producer.disconnect();
+  });
+
+  it('answers a result over the replies topic limit with an error, and the batch completes', async () => {
+    const sent: Buffer[] = [];
+    const recording = {
+      ...producer,
+      sendBatch: (batch: Parameters<Producer['sendBatch']>[0]) => {
+        for (const t of batch.topicMessages ?? [])
+          for (const m of t.messages) if (Buffer.isBuffer(m.value)) sent.push(m.value);
+        return producer.sendBatch(batch);
+      },
+    };
+    const publisher = new EventPublisher(recording, 'e2e', pino({ level: 'silent' }));
+    const worker = new MaskRequestsConsumer(
+      {
+        MASKING_KEYS: keyringSetting.parse(`k1:${randomBytes(32).toString('base64')}`),
+      } as MaskingConfig,
+      { publisher } as unknown as KafkaService,
+      pino({ level: 'silent' }),
+    );
+    const requestId = `mask-worker-e2e-${Date.now()}`;
+    // Nine texts of 4 M characters (the most a request may carry per text): 36 MB back.
+    const big = 'lorem ipsum dolor sit amet '.repeat(148_000);
+    const payload: MaskRequest = {
+      requestId,
+      replyTo: 'ingress-1',
+      offset: 0,
+      texts: Array.from({ length: 9 }, () => big),
+      entities: { EMAIL_ADDRESS: { strategy: 'replace' } },
+      deadline: Date.now() + 60_000,
+    };
+    const message = {
+      payload,
+      envelope: { id: requestId, data: payload },
+      key: requestId,
+      partition: 0,
+      offset: '0',
+      timestamp: String(Date.now()),
+    } as unknown as ConsumedMessage<MaskRequest>;
+    await expect(worker.handle([message])).resolves.toBeUndefined();
+    expect(sent.map((v) => JSON.parse(v.toString()) as unknown)).toEqual([
+      {
+        requestId,
+        replyTo: 'ingress-1',
+        offset: 0,
+        ok: false,
+        error: 'masked result too large to return',
+      },
+    ]);
   });
 });

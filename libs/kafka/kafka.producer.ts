@@ -28,6 +28,26 @@ export interface PublishOptions {
   deferrable?: boolean;
 }
 
+/** A topic's record limit when it declares none (Kafka's default max.message.bytes). */
+const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Room left under the limit for the key, the CloudEvent headers and the batch framing. */
+const RECORD_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * A record larger than its topic accepts. Refused before sending: the broker would refuse
+ * it anyway, and with it every other record of the same batch.
+ */
+export class RecordTooLarge extends Error {
+  constructor(
+    readonly topic: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`record of ${bytes} bytes is over ${topic}'s limit of ${limit}`);
+    this.name = 'RecordTooLarge';
+  }
+}
+
 interface Pending {
   topic: string;
   urgent: boolean;
@@ -92,6 +112,9 @@ export class EventPublisher {
       },
       opts.key,
     );
+    const limit = (spec.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES) - RECORD_OVERHEAD_BYTES;
+    if (message.value.length > limit)
+      return Promise.reject(new RecordTooLarge(spec.name, message.value.length, limit));
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(() => {

@@ -1,14 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
-import { TOPICS, type MaskReply, type MaskRequest } from '@embargo/contracts';
-import { KafkaService, type ConsumedMessage, type TopicHandler } from '@embargo/kafka';
+import type { MaskReply, MaskRequest } from '@embargo/contracts';
+import {
+  KafkaService,
+  RecordTooLarge,
+  type ConsumedMessage,
+  type TopicHandler,
+} from '@embargo/kafka';
 import { LOGGER } from '@embargo/observability';
 import { engineOptions, mask } from '@embargo/masking';
 import type { Logger } from 'pino';
 import type { MaskingConfig } from '../config';
-
-/** What a reply's data may take: the replies topic's record limit less room for the envelope. */
-const REPLY_BUDGET_BYTES = (TOPICS.maskReplies.maxMessageBytes ?? 1024 * 1024) - 64 * 1024;
 
 /**
  * One worker of the masking pool: masks each request's texts and replies to the
@@ -40,12 +42,8 @@ export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
         return r.text;
       });
       // No per-finding list: the ingress reads only the texts and counts, and the list made
-      // a reply up to 11 times the input. A reply the topic would refuse is an error reply:
-      // a refused publish would fail the batch and redeliver it without end.
-      const reply: MaskReply = { ...base, ok: true, texts, counts };
-      if (Buffer.byteLength(JSON.stringify(reply)) > REPLY_BUDGET_BYTES)
-        return { ...base, ok: false, error: 'masked result too large to return' };
-      return reply;
+      // a reply up to 11 times the input.
+      return { ...base, ok: true, texts, counts };
     } catch (err) {
       // Never echo input: the error names the failure only.
       this.logger.error(
@@ -59,11 +57,29 @@ export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
     }
   }
 
-  private reply(req: MaskRequest, reply: MaskReply): Promise<void> {
-    return this.kafka.publisher.publish('maskReplies', reply, {
-      key: req.requestId,
-      idParts: ['mask-reply', req.requestId, String(req.offset)],
-      requestId: req.requestId,
-    });
+  /**
+   * A result too large for the replies topic is answered as an error (the ingress then fails
+   * closed): failing the batch instead would have it redelivered, and refused, without end.
+   */
+  private async reply(req: MaskRequest, reply: MaskReply): Promise<void> {
+    const send = (r: MaskReply) =>
+      this.kafka.publisher.publish('maskReplies', r, {
+        key: req.requestId,
+        idParts: ['mask-reply', req.requestId, String(req.offset)],
+        requestId: req.requestId,
+      });
+    try {
+      await send(reply);
+    } catch (err) {
+      if (!(err instanceof RecordTooLarge)) throw err;
+      const { requestId, replyTo, offset } = reply;
+      await send({
+        requestId,
+        replyTo,
+        offset,
+        ok: false,
+        error: 'masked result too large to return',
+      });
+    }
   }
 }
