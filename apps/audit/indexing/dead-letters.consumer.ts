@@ -14,37 +14,32 @@ export class DeadLettersConsumer implements TopicHandler<'deadLetters'> {
   ) {}
 
   async handle(messages: ConsumedMessage<DeadLetter>[]): Promise<void> {
-    const body = messages.flatMap((m) => [
-      { index: { _index: this.os.deadLettersIndex, _id: m.envelope.id } },
-      {
-        eventId: m.envelope.id,
-        time: m.envelope.time,
-        sourceTopic: m.payload.sourceTopic,
-        partition: m.payload.partition,
-        offset: m.payload.offset,
-        consumerGroup: m.payload.consumerGroup,
-        reason: m.payload.reason,
-        truncated: m.payload.truncated,
-      },
-    ]);
-    const res = await this.os.client.bulk({
-      body,
-      refresh: false,
-      filter_path: 'errors,items.*.status,items.*.error',
-    });
-    if (!res.body.errors) return;
-    res.body.items.forEach((item, i) => {
-      const r = item.index;
-      if (!r?.error) return;
-      const status = r.status ?? 0;
-      // 429 and 5xx are OpenSearch being busy: retry the whole batch (idempotent ids).
-      if (status === 429 || status >= 500) throw new Error(`opensearch ${status}: ${r.error.type}`);
-      // Refused for good. Not dead-lettered again (that would loop), and not retried (that
-      // would hold the partition forever): the letter itself stays on the topic.
+    const refused = await this.os.bulkIndex(
+      this.os.deadLettersIndex,
+      messages.map((m) => ({
+        id: m.envelope.id,
+        doc: {
+          eventId: m.envelope.id,
+          time: m.envelope.time,
+          sourceTopic: m.payload.sourceTopic,
+          partition: m.payload.partition,
+          offset: m.payload.offset,
+          consumerGroup: m.payload.consumerGroup,
+          reason: m.payload.reason,
+          truncated: m.payload.truncated,
+        },
+      })),
+    );
+    // Refused for good. Not dead-lettered again (that would loop), and not retried (that
+    // would hold the partition forever): the letter itself stays on the topic.
+    for (const r of refused)
       this.logger.error(
-        { eventId: messages[i].envelope.id, offset: messages[i].offset, reason: r.error.type },
+        {
+          eventId: messages[r.position].envelope.id,
+          offset: messages[r.position].offset,
+          reason: r.type,
+        },
         'dead letter not indexed',
       );
-    });
   }
 }

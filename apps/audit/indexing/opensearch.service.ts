@@ -5,6 +5,13 @@ import { Client } from '@opensearch-project/opensearch';
 import type { AuditConfig } from '../config';
 import { EVENTS_INDEX_MAPPING, DEAD_LETTERS_MAPPING } from './mappings';
 
+/** A document OpenSearch refused for good, by its position in the bulk request. */
+export interface BulkRefusal {
+  position: number;
+  type: string;
+  reason: string;
+}
+
 /** The OpenSearch client and the index set-up the audit trail needs. */
 @Injectable()
 export class OpenSearchService implements OnModuleInit {
@@ -28,6 +35,34 @@ export class OpenSearchService implements OnModuleInit {
       const res = await this.client.cluster.health({});
       if (res.body.status === 'red') throw new Error('cluster status red');
     });
+  }
+
+  /**
+   * Indexes documents by id (a redelivered batch overwrites the same documents) and returns
+   * those refused for good. Throws when OpenSearch was only busy (429, 5xx), so the caller's
+   * batch is retried whole.
+   */
+  async bulkIndex(
+    index: string,
+    docs: readonly { id: string; doc: Record<string, unknown> }[],
+  ): Promise<BulkRefusal[]> {
+    const body = docs.flatMap(({ id, doc }) => [{ index: { _index: index, _id: id } }, doc]);
+    // Only what is read back below: the full per-item answer is most of the bulk response.
+    const res = await this.client.bulk({
+      body,
+      refresh: false,
+      filter_path: 'errors,items.*.status,items.*.error',
+    });
+    if (!res.body.errors) return [];
+    const refused: BulkRefusal[] = [];
+    res.body.items.forEach((item, position) => {
+      const r = item.index;
+      if (!r?.error) return;
+      const status = r.status ?? 0;
+      if (status === 429 || status >= 500) throw new Error(`opensearch ${status}: ${r.error.type}`);
+      refused.push({ position, type: r.error.type, reason: r.error.reason ?? '' });
+    });
+    return refused;
   }
 
   private async ensureIndex(index: string, mappings: Record<string, unknown>): Promise<void> {

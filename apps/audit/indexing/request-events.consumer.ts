@@ -19,29 +19,14 @@ export class RequestEventsConsumer implements TopicHandler<'requestEvents'> {
 
   async handle(messages: ConsumedMessage<LifecycleEvent>[]): Promise<HandlerResult> {
     const now = new Date();
-    const body = messages.flatMap((m) => [
-      { index: { _index: this.os.eventsIndex, _id: m.envelope.id } },
-      toEventDocument(m.envelope, now),
-    ]);
-    // Only what is read back below: the full per-item answer is most of the bulk response.
-    const res = await this.os.client.bulk({
-      body,
-      refresh: false,
-      filter_path: 'errors,items.*.status,items.*.error',
-    });
-    if (!res.body.errors) return {};
-    const rejected: { offset: string; reason: string }[] = [];
-    res.body.items.forEach((item, i) => {
-      const r = item.index;
-      if (!r?.error) return;
-      const status = r.status ?? 0;
-      // 429 and 5xx are OpenSearch being busy: retry the whole batch (idempotent ids).
-      if (status === 429 || status >= 500) throw new Error(`opensearch ${status}: ${r.error.type}`);
-      rejected.push({
-        offset: messages[i].offset,
-        reason: `opensearch rejected: ${r.error.type}: ${r.error.reason ?? ''}`.slice(0, 500),
-      });
-    });
+    const refused = await this.os.bulkIndex(
+      this.os.eventsIndex,
+      messages.map((m) => ({ id: m.envelope.id, doc: toEventDocument(m.envelope, now) })),
+    );
+    const rejected = refused.map((r) => ({
+      offset: messages[r.position].offset,
+      reason: `opensearch rejected: ${r.type}: ${r.reason}`.slice(0, 500),
+    }));
     if (rejected.length)
       this.logger.warn({ count: rejected.length }, 'events rejected by opensearch');
     return { rejected };
