@@ -291,6 +291,10 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
 
   it('limits requests per minute per principal with 429 and Retry-After', async () => {
     const token = await stack.idp.token('limited');
+    // Windows are calendar minutes: five requests straddling a boundary may fairly see two
+    // windows, so start them well inside one.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 50_000) await new Promise((r) => setTimeout(r, 60_500 - intoMinute));
     const statuses: number[] = [];
     let retryAfter: string | null = null;
     for (let i = 0; i < 5; i++) {
