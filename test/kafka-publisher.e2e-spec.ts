@@ -117,24 +117,8 @@ describe('EventPublisher on the real broker', () => {
     await expect(beside).resolves.toBeUndefined();
     expect((await endOffsets()) - before).toBeGreaterThanOrEqual(1n);
   });
-});
 
-/** The masking worker against the real broker: a result too large to send is an error reply. */
-describe('masking worker replies', () => {
-  const kafka = new Kafka({
-    clientId: 'mask-worker-e2e',
-    brokers: LOCAL_INFRA.KAFKA_BROKERS.split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  let producer: Producer;
-  beforeAll(async () => {
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-  });
-  afterAll(async () => {
-    await producer.disconnect();
-  });
-
+  // The masking worker against the real broker: a result too large to send is an error reply.
   it('answers a result over the replies topic limit with an error, and the batch completes', async () => {
     const sent: Buffer[] = [];
     const recording = {
