@@ -67,7 +67,12 @@ export class OpenSearchService implements OnModuleInit {
 
   private async ensureIndex(index: string, mappings: Record<string, unknown>): Promise<void> {
     const exists = await this.client.indices.exists({ index });
-    if (exists.body) return;
+    if (exists.body) {
+      // An index from an earlier release: fields added since are put on it (adding a field
+      // is the only mapping change releases make, and OpenSearch accepts it in place).
+      await this.client.indices.putMapping({ index, body: mappings });
+      return;
+    }
     await this.client.indices
       .create({
         index,
