@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lifecycleEventSchema } from './events';
+import { eventTypeOf, LIFECYCLE_STAGES, lifecycleEventSchema } from './events';
 import {
   approvalOutcomeSchema,
   approvalRequestSchema,
@@ -45,20 +45,7 @@ export const TOPICS = {
     partitions: 6,
     cleanupPolicy: 'delete',
     retentionMs: 7 * 24 * 3600 * 1000,
-    eventTypes: [
-      'dev.embargo.request.received.v1',
-      'dev.embargo.request.authenticated.v1',
-      'dev.embargo.request.rejected.v1',
-      'dev.embargo.request.decided.v1',
-      'dev.embargo.request.masked.v1',
-      'dev.embargo.request.held.v1',
-      'dev.embargo.request.approved.v1',
-      'dev.embargo.request.denied.v1',
-      'dev.embargo.request.expired.v1',
-      'dev.embargo.request.forwarded.v1',
-      'dev.embargo.request.completed.v1',
-      'dev.embargo.request.failed.v1',
-    ],
+    eventTypes: LIFECYCLE_STAGES.map(eventTypeOf),
     schema: lifecycleEventSchema,
   }),
   policyBundles: topic({
