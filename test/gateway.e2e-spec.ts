@@ -26,6 +26,16 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     await stack?.stop();
   });
 
+  const jtiOf = (token: string): string =>
+    (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { jti: string }).jti;
+  const auditSearch = async (query: string): Promise<Record<string, unknown>[]> => {
+    const res = await fetch(`${stack.apps.audit.url}/v1/audit/events?${query}`, {
+      headers: { authorization: `Bearer ${stack.auditToken}` },
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { data: Record<string, unknown>[] }).data;
+  };
+
   const post = (body: unknown, token = indexerToken, headers: Record<string, string> = {}) =>
     fetch(`${stack.apps.ingress.url}/v1/embeddings`, {
       method: 'POST',
@@ -371,6 +381,8 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       issued_token_type: 'urn:ietf:params:oauth:token-type:jwt',
     });
     expect(issued.expires_in).toBeLessThanOrEqual(120);
+    const exchangeId = res.headers.get('x-request-id') ?? '';
+    const issuedJti = jtiOf(issued.access_token);
 
     expect(
       (await post({ model: 'stand-in-embedding', input: 'x' }, issued.access_token)).status,
@@ -398,6 +410,37 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(((await replay.json()) as { error: { message: string } }).error.message).toMatch(
       /already been used/,
     );
+
+    // The trail holds each issue, with the token's id and never the token; searching by that
+    // id finds the exchange and the requests made with the token.
+    const [exchanged] = await eventually(
+      async () => {
+        const found = await auditEvents(stack, exchangeId);
+        return found.length > 0 ? found : undefined;
+      },
+      30_000,
+      'exchanged event',
+    );
+    expect(exchanged).toMatchObject({
+      stage: 'exchanged',
+      tokenId: issuedJti,
+      subjectTokenId: jtiOf(indexerToken),
+      principal: { id: expect.any(String) },
+      data: { models: ['stand-in-embedding'], singleUse: false, expiresAt: expect.any(String) },
+    });
+    const byToken = await eventually(
+      async () => {
+        const found = await auditSearch(`tokenId=${encodeURIComponent(issuedJti)}`);
+        const stages = new Set(found.map((e) => e.stage));
+        return stages.has('exchanged') && stages.has('authenticated') ? found : undefined;
+      },
+      30_000,
+      'events of the exchanged token',
+    );
+    expect(new Set(byToken.map((e) => e.stage))).toEqual(new Set(['authenticated', 'exchanged']));
+    const trail = JSON.stringify(byToken);
+    expect(trail).not.toContain(issued.access_token.split('.')[2]);
+    expect(trail).not.toContain(indexerToken.split('.')[2]);
 
     const notGranted = await exchange({ ...base, scope: 'model:text-embedding-3-large' });
     expect(notGranted.status).toBe(403);
@@ -504,9 +547,6 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     });
     const { access_token: scoped } = (await exchanged.json()) as { access_token: string };
     expect((await post({ model: 'stand-in-embedding', input: 'x' }, scoped)).status).toBe(200);
-    const { jti } = JSON.parse(Buffer.from(subject.split('.')[1], 'base64url').toString()) as {
-      jti: string;
-    };
-    await revokeAndExpectRefused({ kind: 'token', value: jti }, scoped);
+    await revokeAndExpectRefused({ kind: 'token', value: jtiOf(subject) }, scoped);
   });
 });

@@ -8,6 +8,7 @@ import { auditEvents, startStack, type Stack } from '@embargo/testing';
 import type { Logger } from 'pino';
 import type { AuditConfig } from '../apps/audit/config';
 import { DeadLettersConsumer } from '../apps/audit/indexing/dead-letters.consumer';
+import { EVENTS_INDEX_MAPPING } from '../apps/audit/indexing/mappings';
 import { OpenSearchService } from '../apps/audit/indexing/opensearch.service';
 
 /**
@@ -241,5 +242,41 @@ describe('audit: dead letters OpenSearch refuses', () => {
     );
     expect(found.body.found).toBe(true);
     expect(logged).toEqual([expect.objectContaining({ eventId: refused.envelope.id })]);
+  });
+});
+
+/**
+ * An events index written by an earlier release lacks the fields added since; the audit
+ * service adds them when it starts, or every event carrying one would be refused by the
+ * strict mapping.
+ */
+describe('audit: an index from an earlier release', () => {
+  const index = `embargo-upgrade-test-${randomUUID()}`;
+  const os = new OpenSearchService(
+    { OPENSEARCH_URL: LOCAL_INFRA.OPENSEARCH_URL, AUDIT_INDEX: index } as AuditConfig,
+    new Readiness(),
+  );
+
+  afterAll(async () => {
+    await os.client.indices.delete({ index: `${index}*` }, { ignore: [404] });
+  });
+
+  it('gains the fields added since, and takes events that carry them', async () => {
+    const {
+      tokenId: _tokenId,
+      subjectTokenId: _subject,
+      ...older
+    } = EVENTS_INDEX_MAPPING.properties;
+    await os.client.indices.create({
+      index,
+      body: { mappings: { dynamic: 'strict', properties: older } },
+    });
+    await os.onModuleInit();
+    const refused = await os.bulkIndex(index, [
+      { id: 'e1', doc: { eventId: 'e1', stage: 'exchanged', tokenId: 'jti-1' } },
+    ]);
+    expect(refused).toEqual([]);
+    const mapping = await os.client.indices.getMapping({ index });
+    expect(mapping.body[index].mappings.properties).toHaveProperty('tokenId');
   });
 });

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { startStack, type Stack } from '@embargo/testing';
 
 /**
- * Fail closed: without Kafka there is no audit path, so the gateway answers 503 and
- * forwards nothing. Runs last (the file name sorts last) because it stops the broker.
+ * Fail closed: without Kafka there is no audit path, so the gateway answers 503,
+ * forwards nothing and issues no token. Runs last (the file name sorts last) because it stops the broker.
  */
 describe('kafka outage', () => {
   let stack: Stack;
@@ -33,7 +33,7 @@ describe('kafka outage', () => {
       body: JSON.stringify({ model: 'stand-in-embedding', input: 'during the outage' }),
     });
 
-  it('answers 503 and forwards nothing while Kafka is down, and recovers after', async () => {
+  it('answers 503, forwards nothing and issues no token while Kafka is down, and recovers after', async () => {
     expect((await embed()).status).toBe(200);
     await stack.standIn.clearReceived();
 
@@ -48,6 +48,21 @@ describe('kafka outage', () => {
     }
     expect(statuses).toEqual([503, 503, 503]);
     expect(await stack.standIn.received()).toHaveLength(0);
+    // Nor does it hand out a credential whose issue the trail cannot hold.
+    const exchange = await fetch(`${stack.apps.ingress.url}/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: token,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+        scope: 'model:stand-in-embedding',
+      }).toString(),
+    });
+    expect(exchange.status).toBe(503);
+    const refused = (await exchange.json()) as { access_token?: string; error: { code: string } };
+    expect(refused.error.code).toBe('audit_unavailable');
+    expect(refused.access_token).toBeUndefined();
     expect((await fetch(`${stack.apps.ingress.url}/readyz`)).status).toBe(503);
 
     deploy('start', 'kafka');

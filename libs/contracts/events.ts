@@ -5,6 +5,8 @@ import { IDENTITY_LIMITS, principalSummarySchema } from './messages';
  * Lifecycle events of one embedding request, in order:
  * received → authenticated → decided → [masked] → [held → approved|denied|expired]
  * → forwarded → completed | failed. A request refused before a decision gets `rejected`.
+ * A token exchange (POST /v1/token) is a request of its own: `exchanged` when a token was
+ * issued, `rejected` when not.
  * Stage names are stored values (OpenSearch documents keep them): never rename one.
  */
 export const LIFECYCLE_STAGES = [
@@ -20,6 +22,7 @@ export const LIFECYCLE_STAGES = [
   'forwarded',
   'completed',
   'failed',
+  'exchanged',
 ] as const;
 export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
 
@@ -135,6 +138,17 @@ export const lifecycleEventSchema = z.discriminatedUnion('stage', [
     fingerprints: z.array(fingerprintSchema),
     gatewayMs: z.number().min(0),
     upstreamMs: z.number().min(0),
+  }),
+  z.object({
+    ...base,
+    stage: z.literal('exchanged'),
+    /** The new token's id (jti): what requests made with it record, and what revokes it. */
+    tokenId: z.string().max(IDENTITY_LIMITS.tokenId),
+    /** The id of the identity token traded in, when it has one. */
+    subjectTokenId: z.string().max(IDENTITY_LIMITS.tokenId).optional(),
+    models: z.array(z.string().max(200)),
+    expiresAt: z.iso.datetime(),
+    singleUse: z.boolean(),
   }),
   z.object({
     ...base,

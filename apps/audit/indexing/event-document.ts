@@ -54,13 +54,23 @@ export function toEventDocument(envelope: Envelope<LifecycleEvent>, indexedAt: D
     case 'completed':
       Object.assign(doc, { connection: e.connection, fingerprints: e.fingerprints });
       break;
-    case 'received':
     case 'authenticated':
+      Object.assign(doc, { tokenId: e.tokenId });
+      break;
+    case 'exchanged':
+      // The token itself is never in the event: its id is what links its requests to this.
+      Object.assign(doc, { tokenId: e.tokenId, subjectTokenId: e.subjectTokenId });
+      break;
+    case 'received':
     case 'held':
     case 'approved':
     case 'denied':
     case 'expired':
       break;
+    default: {
+      const never: never = e;
+      return never;
+    }
   }
   return doc;
 }

@@ -1,5 +1,6 @@
 /**
- * Index mappings. Field names are stored values: add fields, never rename them.
+ * Index mappings. Field names are stored values: add fields, never rename them (the audit
+ * service adds new ones to an existing index when it starts).
  * `dynamic: strict` on the top level keeps a malformed event from widening the mapping;
  * the sealed original is stored but not indexed, so no search can read it.
  */
@@ -25,6 +26,9 @@ export const EVENTS_INDEX_MAPPING = {
         groups: { type: 'keyword' },
       },
     },
+    /** A token's id (jti): on the requests made with it and on the exchange that issued it. */
+    tokenId: { type: 'keyword' },
+    subjectTokenId: { type: 'keyword' },
     effect: { type: 'keyword' },
     ruleIds: { type: 'keyword' },
     bundleVersion: { type: 'long' },

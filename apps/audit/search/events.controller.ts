@@ -29,6 +29,7 @@ export class EventsController {
     if (q.principal) filter.push({ term: { 'principal.id': q.principal } });
     if (q.stage) filter.push({ term: { stage: q.stage } });
     if (q.model) filter.push({ term: { model: q.model } });
+    if (q.tokenId) filter.push({ term: { tokenId: q.tokenId } });
     if (q.from || q.to) filter.push({ range: { time: { gte: q.from, lte: q.to } } });
     const must = q.q
       ? [{ simple_query_string: { query: q.q, fields: ['maskedInput', 'message'] } }]

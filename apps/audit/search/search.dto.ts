@@ -1,4 +1,4 @@
-import { LIFECYCLE_STAGES } from '@embargo/contracts';
+import { IDENTITY_LIMITS, LIFECYCLE_STAGES } from '@embargo/contracts';
 import { z } from 'zod';
 
 export const searchQuerySchema = z
@@ -6,6 +6,8 @@ export const searchQuerySchema = z
     requestId: z.string().max(200).optional(),
     principal: z.string().max(500).optional(),
     stage: z.enum(LIFECYCLE_STAGES).optional(),
+    /** A token id: the exchange that issued the token and every request made with it. */
+    tokenId: z.string().max(IDENTITY_LIMITS.tokenId).optional(),
     model: z.string().max(200).optional(),
     /** Free text over the masked input and messages (OpenSearch simple query string). */
     q: z.string().max(1000).optional(),

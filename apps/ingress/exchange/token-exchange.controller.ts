@@ -1,13 +1,16 @@
-import { Body, Controller, Get, HttpCode, Inject, Optional, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Optional, Post, Req } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
 import { EmbargoError } from '@embargo/contracts';
+import { clientRequestId } from '@embargo/observability';
 import { allowedModels } from '@embargo/policy';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { IngressConfig } from '../config';
+import { AuditTrail } from '../events/audit-trail.service';
 import { IdentityService } from '../identity';
 import { BundleStore } from '../policy/bundle.store';
 import { grantMatcher } from '../policy/model-grants';
-import { toPolicyPrincipal } from '../policy/policy-principal';
+import { summarize, toPolicyPrincipal } from '../policy/policy-principal';
 import { ExchangeSigner } from './exchange-signer';
 
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -42,6 +45,7 @@ export class TokenExchangeController {
   constructor(
     private readonly identity: IdentityService,
     private readonly bundles: BundleStore,
+    private readonly trail: AuditTrail,
     @Inject(APP_CONFIG) private readonly config: IngressConfig,
     @Optional() @Inject(ExchangeSigner) private readonly signer?: ExchangeSigner,
   ) {}
@@ -54,7 +58,7 @@ export class TokenExchangeController {
 
   @Post('v1/token')
   @HttpCode(200)
-  async exchange(@Body() body: unknown) {
+  async exchange(@Body() body: unknown, @Req() request: FastifyRequest) {
     if (!this.signer)
       throw new EmbargoError('not_found', 'Token exchange is not enabled on this gateway');
     const parsed = exchangeSchema.safeParse(body);
@@ -106,7 +110,8 @@ export class TokenExchangeController {
     const claims = Object.fromEntries(
       Object.entries(subject.claims).filter(([k]) => !NOT_COPIED.has(k)),
     );
-    const { token } = this.signer.sign({
+    const singleUse = req.single_use === true || req.single_use === 'true';
+    const { token, jti } = this.signer.sign({
       iss: this.config.EXCHANGE_ISSUER,
       aud: this.config.EXCHANGE_AUDIENCE,
       sub: subject.subject,
@@ -118,10 +123,22 @@ export class TokenExchangeController {
       emb_iss: typeof subject.claims.iss === 'string' ? subject.claims.iss : subject.issuer,
       emb_claims: claims,
       emb_models: models,
-      emb_single_use: req.single_use === true || req.single_use === 'true',
+      emb_single_use: singleUse,
       roles: subject.roles,
       groups: subject.groups,
       scope: models.map((m) => `model:${m}`).join(' '),
+    });
+    // A credential is handed out only once the trail holds its issue (fail closed, like forwarding).
+    await this.trail.record({
+      requestId: request.id,
+      clientRequestId: clientRequestId(request),
+      stage: 'exchanged',
+      principal: summarize(subject),
+      tokenId: jti,
+      subjectTokenId: subject.tokenId,
+      models,
+      expiresAt: new Date(exp * 1000).toISOString(),
+      singleUse,
     });
     return {
       access_token: token,
