@@ -36,6 +36,8 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
   private readonly versions = new Map<number, BundleMessage>();
   private latest?: BundleMessage;
   private compiled?: CompiledPolicy;
+  /** The version whose bundle was last written to the bundles topic by this instance. */
+  private published?: number;
   private queue: Promise<unknown> = Promise.resolve();
   private watcher?: FSWatcher;
   private debounce?: NodeJS.Timeout;
@@ -69,7 +71,7 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
       const result = compilePolicy(this.latest.files, { version: this.latest.version });
       if (result.ok) this.compiled = result.policy;
       // Re-publishing the newest version repairs a bundles topic that lost it.
-      await this.publishBundle(this.latest);
+      await this.publishLive(this.latest);
     }
     this.ready = true;
     this.logger.info(
@@ -149,10 +151,13 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
 
   private async submitNow(files: PolicyFile[], by: string): Promise<SubmitResult> {
     const hash = hashSources(files);
-    if (this.latest?.hash === hash) {
-      return { ok: true, created: false, version: this.latest.version, hash };
+    const latest = this.latest;
+    if (latest?.hash === hash) {
+      // Accepted before, but its bundle may not have gone out: send it now.
+      if (this.published !== latest.version) await this.publishLive(latest);
+      return { ok: true, created: false, version: latest.version, hash };
     }
-    const version = (this.latest?.version ?? 0) + 1;
+    const version = (latest?.version ?? 0) + 1;
     const result = compilePolicy(files, { version });
     if (!result.ok) return { ok: false, errors: result.errors };
     const bundle: BundleMessage = {
@@ -167,11 +172,18 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
       key: `${bundle.policySet}:${version}`,
       idParts: ['policy-version', bundle.policySet, String(version)],
     });
-    await this.publishBundle(bundle);
+    // In the history now, so the number is taken even if the bundle publish below fails: the
+    // next different content gets the next number, and the same content retries the bundle.
     this.remember(bundle);
     this.compiled = result.policy;
+    await this.publishLive(bundle);
     this.logger.info({ version, hash, by: bundle.createdBy }, 'policy version published');
     return { ok: true, created: true, version, hash };
+  }
+
+  private async publishLive(bundle: BundleMessage): Promise<void> {
+    await this.publishBundle(bundle);
+    this.published = bundle.version;
   }
 
   private publishBundle(bundle: BundleMessage): Promise<void> {
