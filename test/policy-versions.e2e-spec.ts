@@ -48,10 +48,10 @@ describe('policy versions: a bundle publish that fails', () => {
   let refuseBundles = false;
 
   beforeAll(async () => {
-    kafka.publisher.publish = ((topic, payload, opts) =>
+    kafka.publisher.publish = (topic, payload, opts) =>
       refuseBundles && topic === 'policyBundles'
         ? Promise.reject(new Error('bundles topic unavailable'))
-        : publish(topic, payload, opts));
+        : publish(topic, payload, opts);
     await kafka.onModuleInit();
     await versions.onApplicationBootstrap();
   }, 60_000);
