@@ -23,8 +23,9 @@ function embargo(args: string[], opts: { input?: string; env?: Record<string, st
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Decoded as a stream: a character split between two reads stays whole.
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(opts.input ?? '');
@@ -151,6 +152,36 @@ describe('embargo mask', () => {
     expect(out[1]).toEqual({ error: 'line 2: not valid JSON' });
     expect(out[2]).toMatchObject({ text: 'third <EMAIL_ADDRESS>' });
     expect(run.stderr).toContain('1 line(s) could not be masked');
+  });
+
+  it('answers a line longer than --max-line-bytes with an error in its place, without holding it', async () => {
+    const input = [
+      JSON.stringify({ text: 'first a@example.org' }),
+      JSON.stringify({ text: `long ${'x'.repeat(200_000)} c@example.org` }), // several reads
+      JSON.stringify({ text: 'third b@example.org' }) + '\r',
+      JSON.stringify({ text: 'é'.repeat(600) }), // 1200 bytes of UTF-8 in 600 characters
+    ].join('\n');
+    const args = ['mask', '--entities', 'EMAIL_ADDRESS', '--max-line-bytes', '1024'];
+    const run = await embargo(args, { input });
+
+    expect(run.code).toBe(1);
+    expect(jsonLines(run.stdout)).toEqual([
+      expect.objectContaining({ text: 'first <EMAIL_ADDRESS>' }),
+      { error: 'line 2: longer than --max-line-bytes (1024)' },
+      expect.objectContaining({ text: 'third <EMAIL_ADDRESS>' }),
+      { error: 'line 4: longer than --max-line-bytes (1024)' },
+    ]);
+    expect(run.stderr).toContain('2 line(s) could not be masked');
+
+    // Under the default limit, a line read in several pieces (split inside a character) is whole.
+    const long = `${'é'.repeat(150_000)} d@example.org`;
+    const whole = await embargo(['mask', '--entities', 'EMAIL_ADDRESS'], {
+      input: JSON.stringify({ text: long }),
+    });
+    expect(whole.code).toBe(0);
+    expect(jsonLines(whole.stdout)).toEqual([
+      expect.objectContaining({ text: `${'é'.repeat(150_000)} <EMAIL_ADDRESS>` }),
+    ]);
   });
 
   it('keeps as many characters as --keep asks, and refuses a --keep that is not a count', async () => {

@@ -11,7 +11,6 @@ import { defaultMaskPlan } from '@embargo/policy';
 import { Command, Option } from 'commander';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { cliEnvironment } from '../config';
 import { compileDirOrExit } from './policy-files';
 
@@ -23,6 +22,47 @@ interface MaskFlags {
   strategy?: (typeof STRATEGIES)[number];
   keep?: string;
   policies: string;
+  maxLineBytes: string;
+}
+
+/**
+ * The lines of `input` (LF or CRLF), each at most `maxBytes` of UTF-8; a longer one is
+ * skipped as it streams past and yielded as null, so memory stays bounded whatever comes in.
+ */
+async function* boundedLines(
+  input: AsyncIterable<Buffer>,
+  maxBytes: number,
+): AsyncGenerator<string | null> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let tooLong = false;
+  const take = (): string | null => {
+    const line = tooLong ? null : Buffer.concat(parts, size).toString('utf8').replace(/\r$/, '');
+    parts = [];
+    size = 0;
+    tooLong = false;
+    return line;
+  };
+  for await (const chunk of input) {
+    let from = 0;
+    for (;;) {
+      const nl = chunk.indexOf(10, from);
+      const end = nl === -1 ? chunk.length : nl;
+      if (!tooLong) {
+        if (size + end - from > maxBytes) {
+          tooLong = true;
+          parts = [];
+        } else {
+          parts.push(chunk.subarray(from, end));
+          size += end - from;
+        }
+      }
+      if (nl === -1) break;
+      yield take();
+      from = nl + 1;
+    }
+  }
+  if (size > 0 || tooLong) yield take();
 }
 
 /** The engine options the flags ask for; by default the policy's default masking. */
@@ -85,6 +125,7 @@ export function maskCommand(): Command {
       ]),
     )
     .option('-k, --keep <n>', 'characters kept by keep_last', '4')
+    .option('--max-line-bytes <n>', 'longest input line read; longer ones are an error', '16777216')
     .option(
       '-p, --policies <dir>',
       'policy directory whose default masking applies',
@@ -93,19 +134,24 @@ export function maskCommand(): Command {
     .action(async (flags: MaskFlags) => {
       const options = optionsFrom(flags);
       const keyring = keyringFor(options);
+      const maxLineBytes = Number(flags.maxLineBytes);
+      if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1)
+        throw new Error(
+          `--max-line-bytes must be a positive whole number, not ${flags.maxLineBytes}`,
+        );
       // A reader that stopped early (`| head`) is not an error: stop quietly.
       process.stdout.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
         throw err;
       });
-      const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
       let lineNo = 0;
       let failed = 0;
-      for await (const line of rl) {
+      for await (const line of boundedLines(process.stdin, maxLineBytes)) {
         lineNo += 1;
-        if (line.trim() === '') continue;
+        if (line?.trim() === '') continue;
         let out: unknown;
         try {
+          if (line === null) throw new Error(`longer than --max-line-bytes (${maxLineBytes})`);
           const parsed: unknown = JSON.parse(line);
           const text = (parsed as { text?: unknown } | null)?.text;
           if (typeof text !== 'string') throw new Error('expected an object with a string "text"');
