@@ -14,7 +14,8 @@ import {
   type TopicPayload,
 } from '@embargo/contracts';
 import { APP_IDENTITY, type AppIdentity, LOGGER, Metrics, Readiness } from '@embargo/observability';
-import type { Consumer, KafkaMessage } from 'kafkajs';
+import type { Batch, Consumer, KafkaMessage } from 'kafkajs';
+import { NotRetryable } from './kafka.producer';
 import type { Logger } from 'pino';
 import { KafkaService } from './kafka.service';
 
@@ -35,7 +36,8 @@ export interface HandlerResult {
 /**
  * A handler receives the valid messages of one partition batch. Throwing means "try
  * again": nothing is committed and the batch is retried with backoff, so side effects
- * must be idempotent (deterministic ids).
+ * must be idempotent (deterministic ids). Throwing NotRetryable means the same input will
+ * fail again: the message that causes it is found and dead-lettered.
  */
 export interface TopicHandler<K extends TopicKey> {
   handle(messages: ConsumedMessage<TopicPayload<K>>[]): Promise<HandlerResult | void>;
@@ -62,6 +64,15 @@ export function bind<K extends TopicKey>(binding: ConsumerBinding<K>): ConsumerB
 }
 
 export const CONSUMER_BINDINGS = Symbol('CONSUMER_BINDINGS');
+
+/** The partition batch a delivery belongs to, and kafkajs's hooks for it. */
+interface DeliveryContext {
+  readonly batch: Batch;
+  readonly groupId: string;
+  readonly heartbeat: () => Promise<void>;
+  readonly isRunning: () => boolean;
+  readonly isStale: () => boolean;
+}
 const MAX_DLQ_VALUE = 64 * 1024;
 const IDLE_FETCH_WAIT_MS = 500;
 
@@ -170,35 +181,8 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
             invalid.length,
           );
 
-        let attempt = 0;
-        while (valid.length && isRunning() && !isStale()) {
-          try {
-            const result = await handler.handle(valid as never);
-            for (const r of result?.rejected ?? []) {
-              const message = batch.messages.find((m) => m.offset === r.offset);
-              if (message)
-                await this.deadLetter(spec.name, batch.partition, groupId, message, r.reason);
-            }
-            this.metrics.kafkaConsumed.inc({ topic: spec.name, outcome: 'ok' }, valid.length);
-            break;
-          } catch (err) {
-            attempt += 1;
-            this.metrics.kafkaConsumed.inc({ topic: spec.name, outcome: 'retried' }, valid.length);
-            const delay = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
-            this.logger.warn(
-              {
-                topic: spec.name,
-                groupId,
-                attempt,
-                delay,
-                err: { message: (err as Error).message },
-              },
-              'handler failed, retrying batch',
-            );
-            await new Promise((r) => setTimeout(r, delay));
-            await heartbeat().catch(() => undefined);
-          }
-        }
+        const context = { batch, groupId, heartbeat, isRunning, isStale };
+        if (valid.length) await this.deliver(spec.name, handler, valid, context);
         if (!isRunning() || isStale()) return;
         // Offsets are committed only after the side effect (at-least-once).
         const last = batch.messages[batch.messages.length - 1];
@@ -213,6 +197,61 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     });
     this.consumers.push(consumer);
     this.logger.info({ topic: spec.name, groupId }, 'consumer started');
+  }
+
+  /**
+   * Hands `messages` to the handler until it succeeds: a failure is retried with backoff
+   * (the batch is redelivered whole, so side effects are idempotent), except a NotRetryable
+   * one, which is narrowed down to the message that causes it by handing the messages over
+   * one at a time; that message is dead-lettered and the partition moves on.
+   */
+  private async deliver(
+    topic: string,
+    handler: TopicHandler<TopicKey>,
+    messages: ConsumedMessage<unknown>[],
+    context: DeliveryContext,
+  ): Promise<void> {
+    const { batch, groupId, heartbeat, isRunning, isStale } = context;
+    const raw = (offset: string) => batch.messages.find((m) => m.offset === offset);
+    let attempt = 0;
+    while (isRunning() && !isStale()) {
+      try {
+        const result = await handler.handle(messages as never);
+        for (const r of result?.rejected ?? []) {
+          const message = raw(r.offset);
+          if (message) await this.deadLetter(topic, batch.partition, groupId, message, r.reason);
+        }
+        this.metrics.kafkaConsumed.inc({ topic, outcome: 'ok' }, messages.length);
+        return;
+      } catch (err) {
+        if (err instanceof NotRetryable) {
+          if (messages.length > 1) {
+            for (const one of messages) await this.deliver(topic, handler, [one], context);
+            return;
+          }
+          const message = raw(messages[0].offset);
+          if (message)
+            await this.deadLetter(
+              topic,
+              batch.partition,
+              groupId,
+              message,
+              `not retryable: ${err.message}`,
+            );
+          this.metrics.kafkaConsumed.inc({ topic, outcome: 'dead_lettered' });
+          return;
+        }
+        attempt += 1;
+        this.metrics.kafkaConsumed.inc({ topic, outcome: 'retried' }, messages.length);
+        const delay = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
+        this.logger.warn(
+          { topic, groupId, attempt, delay, err: { message: (err as Error).message } },
+          'handler failed, retrying batch',
+        );
+        await new Promise((r) => setTimeout(r, delay));
+        await heartbeat().catch(() => undefined);
+      }
+    }
   }
 
   private async commit(

@@ -34,10 +34,22 @@ const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 const RECORD_OVERHEAD_BYTES = 64 * 1024;
 
 /**
+ * A failure the same input meets every time (a record over its topic's limit, a payload
+ * that is not what its topic declares): retrying cannot help. A consumer handler that
+ * throws one has the message that caused it dead-lettered instead of retried.
+ */
+export class NotRetryable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotRetryable';
+  }
+}
+
+/**
  * A record larger than its topic accepts. Refused before sending: the broker would refuse
  * it anyway, and with it every other record of the same batch.
  */
-export class RecordTooLarge extends Error {
+export class RecordTooLarge extends NotRetryable {
   constructor(
     readonly topic: string,
     readonly bytes: number,
@@ -90,14 +102,16 @@ export class EventPublisher {
     if (!parsed.success) {
       // A bug in our own code: refuse to write an event the consumers would dead-letter.
       return Promise.reject(
-        new Error(
+        new NotRetryable(
           `payload for ${spec.name} does not match its schema: ${parsed.error.issues[0]?.message}`,
         ),
       );
     }
     const type = opts.type ?? spec.eventTypes[0];
     if (!spec.eventTypes.includes(type)) {
-      return Promise.reject(new Error(`event type ${type} is not declared for ${spec.name}`));
+      return Promise.reject(
+        new NotRetryable(`event type ${type} is not declared for ${spec.name}`),
+      );
     }
     const id = opts.id ?? (opts.idParts ? deterministicEventId(...opts.idParts) : randomUUID());
     const message = toKafkaMessage(

@@ -1,0 +1,130 @@
+import { fromKafkaMessage, TOPICS, type DeadLetter, type Revocation } from '@embargo/contracts';
+import {
+  bind,
+  ConsumerHost,
+  KafkaService,
+  NotRetryable,
+  readTopicToEnd,
+  type ConsumedMessage,
+  type TopicHandler,
+} from '@embargo/kafka';
+import { Metrics, Readiness } from '@embargo/observability';
+import { eventually, LOCAL_INFRA } from '@embargo/testing';
+import type { ModuleRef } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+
+/** Throws NotRetryable for any batch holding a poison value, and notes what it handled. */
+class PickyHandler implements TopicHandler<'revocations'> {
+  readonly handled: string[] = [];
+  calls = 0;
+
+  handle(messages: ConsumedMessage<Revocation>[]): Promise<void> {
+    this.calls += 1;
+    if (messages.some((m) => m.payload.value.endsWith('poison')))
+      return Promise.reject(new NotRetryable('this value can never be handled'));
+    this.handled.push(...messages.map((m) => m.payload.value));
+    return Promise.resolve();
+  }
+}
+
+/**
+ * The consumer host on the real broker: a handler failure that retrying cannot mend is
+ * narrowed down to the one message that causes it, which is dead-lettered, and the
+ * partition moves on (before, the batch was retried without end).
+ */
+describe('kafka consumer: a failure that retrying cannot mend', () => {
+  const run = randomUUID();
+  const logger = pino({ level: 'silent' });
+  const readiness = new Readiness();
+  const metrics = new Metrics('consumer-test');
+  const identity = { name: 'consumer-test', instance: run };
+  const kafka = new KafkaService(
+    { clientId: `consumer-test-${run}`, brokers: LOCAL_INFRA.KAFKA_BROKERS.split(',') },
+    logger,
+    identity,
+    readiness,
+    metrics,
+  );
+  const handler = new PickyHandler();
+  const group = `consumer-test-${run}`;
+  const host = new ConsumerHost(
+    [bind({ topic: 'revocations', group, handler: PickyHandler })],
+    { get: () => handler } as unknown as ModuleRef,
+    kafka,
+    logger,
+    identity,
+    readiness,
+    metrics,
+  );
+
+  beforeAll(async () => {
+    await kafka.onModuleInit();
+    await host.onApplicationBootstrap();
+    await eventually(
+      async () => ((await readiness.run()).ok ? true : undefined),
+      30_000,
+      'the consumer to join',
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await host.onApplicationShutdown();
+    await kafka.onApplicationShutdown();
+  });
+
+  const revoke = (value: string) =>
+    kafka.publisher.publish(
+      'revocations',
+      {
+        kind: 'principal',
+        value,
+        revokedBy: 'consumer-test',
+        revokedAt: new Date().toISOString(),
+        active: false,
+      },
+      { key: `principal:${value}` },
+    );
+
+  it('dead-letters the message that causes it and handles the others of its batch', async () => {
+    const values = ['a', 'b', 'poison', 'c'].map((v) => `${run}-${v}`);
+    await Promise.all(values.map(revoke));
+    await eventually(
+      async () => (handler.handled.length >= 3 ? true : undefined),
+      30_000,
+      'the healthy messages to be handled',
+    );
+    expect([...handler.handled].sort()).toEqual([values[0], values[1], values[3]].sort());
+
+    const letters: { reason: string; value: string }[] = [];
+    await eventually(
+      async () => {
+        letters.length = 0;
+        await readTopicToEnd(kafka.kafka, TOPICS.deadLetters.name, (key, value, headers) => {
+          if (!value) return;
+          const data = fromKafkaMessage({ key: Buffer.from(key), value, headers })
+            .data as DeadLetter;
+          if (data.consumerGroup === group)
+            letters.push({
+              reason: data.reason,
+              value: Buffer.from(data.valueBase64, 'base64').toString(),
+            });
+        });
+        return letters.length > 0 ? true : undefined;
+      },
+      30_000,
+      'the dead letter',
+    );
+    expect(letters).toHaveLength(1);
+    expect(letters[0].reason).toMatch(/^not retryable: this value can never be handled/);
+    expect(letters[0].value).toContain(values[2]);
+
+    // The partition moved on: what comes next is handled.
+    await revoke(`${run}-d`);
+    await eventually(
+      async () => (handler.handled.includes(`${run}-d`) ? true : undefined),
+      30_000,
+      'a later message to be handled',
+    );
+  }, 90_000);
+});
