@@ -29,9 +29,10 @@ const CORPORA = {
   corpus: 'corpus text: one entity or hard negative per line',
   prose: 'the same documents in prose: one entity per ~390 bytes',
 } as const;
-type CorpusKey = keyof typeof CORPORA;
+export type CorpusKey = keyof typeof CORPORA;
 
-function inputs(size: number, total: number, text: string): string[] {
+/** Inputs of `size` characters cut from `text`, about `total` characters in all. */
+export function inputs(size: number, total: number, text: string): string[] {
   const out: string[] = [];
   for (let off = 0; out.length * size < total; off = (off + size) % Math.max(1, text.length - size))
     out.push(text.slice(off, off + size));
@@ -44,15 +45,21 @@ function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** The corpus (or its prose form) repeated to a little over 1 MB, the text inputs are cut from. */
+export function benchText(corpus: CorpusKey): string {
+  const docs = buildCorpus();
+  const text = corpus === 'corpus' ? corpusText(docs) : proseDoc(docs).text;
+  let big = text;
+  while (big.length < 1_100_000) big += '\n' + text;
+  return big;
+}
+
 /** Child: one library, one corpus. Warms up, then times one batch per request from the parent. */
 function child(libName: string, corpus: CorpusKey): void {
   const lib = competitors().find((l) => l.name === libName);
   if (!lib || !process.send) throw new Error(`no library ${libName}, or no parent`);
   const send = process.send.bind(process);
-  const docs = buildCorpus();
-  const text = corpus === 'corpus' ? corpusText(docs) : proseDoc(docs).text;
-  let big = text;
-  while (big.length < 1_100_000) big += '\n' + text;
+  const big = benchText(corpus);
   const batches = SIZES.map(([, size]) => inputs(size, 1_000_000, big));
   // Warm-up: two passes over every size before any timing, so the JIT has settled (the first
   // passes over 1 KB inputs run several times slower than later ones, for every library).
