@@ -71,7 +71,7 @@ roles:
       claims: { kind: limited }
     models: [stand-in-embedding]
     limits:
-      rateLimit: { requestsPerMinute: 3 }
+      rateLimit: { requestsPerMinute: 3, tokensPerMinute: 1000 }
 `;
 }
 

@@ -3,30 +3,50 @@ import { EmbargoError } from '@embargo/contracts';
 import type { Redis } from 'ioredis';
 import { IngressRedis } from './ingress-redis';
 
-// One atomic check-and-count per request: both windows are checked before either is
-// incremented, so a refused request consumes nothing.
+/**
+ * Both limits as GCRA (the generic cell rate algorithm, a token bucket kept as one number):
+ * a limit of L per minute refills continuously at L a minute, and a principal may spend at
+ * most L at once. Each key holds the bucket's "theoretical arrival time" (TAT); a request of
+ * cost n moves it on by n × (60 s / L), and is allowed while the TAT stays within a minute of
+ * now. One script checks both limits before moving either, so a refused request consumes
+ * nothing, and reads Redis's clock, so gateways with skewed clocks agree.
+ * Returns {1, 0} (allowed), {0, ms to wait} or {-1, 0} (the cost alone is over a limit).
+ */
 const SCRIPT = `
-local r = tonumber(redis.call('GET', KEYS[1]) or '0')
-local t = tonumber(redis.call('GET', KEYS[2]) or '0')
-local rl = tonumber(ARGV[1])
-local tl = tonumber(ARGV[2])
-local n = tonumber(ARGV[3])
-if (rl > 0 and r + 1 > rl) or (tl > 0 and t + n > tl) then
-  return {0, redis.call('PTTL', KEYS[1])}
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local period = tonumber(ARGV[1])
+local wait = 0
+local tats = {}
+for i = 1, 2 do
+  local limit = tonumber(ARGV[1 + i])
+  local cost = tonumber(ARGV[3 + i])
+  if limit > 0 then
+    if cost > limit then return {-1, 0} end
+    local tat = math.max(tonumber(redis.call('GET', KEYS[i]) or '0'), now)
+    local later = tat + cost * period / limit
+    if later - now > period then
+      wait = math.max(wait, later - now - period)
+    end
+    tats[i] = later
+  end
 end
-redis.call('INCR', KEYS[1])
-redis.call('INCRBY', KEYS[2], n)
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
+if wait > 0 then return {0, math.ceil(wait)} end
+for i = 1, 2 do
+  if tats[i] then
+    redis.call('SET', KEYS[i], string.format('%.3f', tats[i]), 'PX', math.ceil(tats[i] - now) + 1000)
+  end
+end
 return {1, 0}
 `;
+const PERIOD_MS = 60_000;
 
 export interface RateLimit {
   requestsPerMinute?: number;
   tokensPerMinute?: number;
 }
 
-/** Per-principal requests/minute and tokens/minute, counted atomically in Redis. */
+/** Per-principal requests/minute and tokens/minute, counted atomically in Redis (GCRA). */
 @Injectable()
 export class RateLimiter {
   private readonly redis: Redis;
@@ -36,18 +56,15 @@ export class RateLimiter {
     this.redis.defineCommand('embargoLimit', { numberOfKeys: 2, lua: SCRIPT });
   }
 
-  /** Throws 429 with Retry-After when the principal is over its limit for this minute. */
-  async take(
-    principalId: string,
-    tokens: number,
-    limit: RateLimit | undefined,
-    now = Date.now(),
-  ): Promise<void> {
+  /**
+   * Throws 429 with Retry-After when the principal is over a limit, and 400 when this
+   * request's tokens alone are more than its tokens/minute (waiting would never help).
+   */
+  async take(principalId: string, tokens: number, limit: RateLimit | undefined): Promise<void> {
     const rpm = limit?.requestsPerMinute ?? 0;
     const tpm = limit?.tokensPerMinute ?? 0;
     if (rpm <= 0 && tpm <= 0) return;
-    const minute = Math.floor(now / 60000);
-    const base = `embargo:rl:{${principalId}}:${minute}`;
+    const base = `embargo:gcra:{${principalId}}`;
     let result: [number, number];
     try {
       result = await (
@@ -55,22 +72,26 @@ export class RateLimiter {
           embargoLimit(
             k1: string,
             k2: string,
+            period: number,
             rl: number,
             tl: number,
-            n: number,
-            ttl: number,
+            rCost: number,
+            tCost: number,
           ): Promise<[number, number]>;
         }
-      ).embargoLimit(`${base}:r`, `${base}:t`, rpm, tpm, tokens, 61000);
+      ).embargoLimit(`${base}:r`, `${base}:t`, PERIOD_MS, rpm, tpm, 1, tokens);
     } catch {
       // Limits cannot be enforced without Redis: refuse rather than let traffic through.
       throw new EmbargoError('unavailable', 'Rate limiting is unavailable; try again shortly');
     }
     if (result[0] === 1) return;
-    const retryAfter = Math.max(
-      1,
-      Math.ceil((result[1] > 0 ? result[1] : 60000 - (now % 60000)) / 1000),
-    );
+    if (result[0] === -1)
+      throw new EmbargoError(
+        'invalid_request',
+        `This request counts ${tokens} tokens, more than the ${tpm} tokens per minute allowed to ${principalId}; send fewer or shorter inputs per request`,
+        { param: 'input' },
+      );
+    const retryAfter = Math.max(1, Math.ceil(result[1] / 1000));
     throw new EmbargoError(
       'rate_limited',
       `Rate limit reached for ${principalId}; retry after ${retryAfter} s`,
