@@ -460,6 +460,8 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
 
     const notGranted = await exchange({ ...base, scope: 'model:text-embedding-3-large' });
     expect(notGranted.status).toBe(403);
+    const overlong = await exchange({ ...base, scope: `model:${'m'.repeat(201)}` });
+    expect(overlong.status).toBe(400);
     const forged = await exchange({
       ...base,
       subject_token: `${indexerToken.slice(0, -4)}AAAA`,

@@ -20,6 +20,8 @@ const SUBJECT_TYPES = [
   'urn:ietf:params:oauth:token-type:access_token',
   'urn:ietf:params:oauth:token-type:id_token',
 ];
+/** As long as a model name may be in a request (and in its audit events). */
+const MAX_MODEL_NAME = 200;
 /** Registered claims not copied from the original token into `emb_claims`. */
 const NOT_COPIED = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'azp', 'client_id']);
 
@@ -79,10 +81,10 @@ export class TokenExchangeController {
       });
     }
     const models = [...new Set(req.scope.split(' ').filter(Boolean))].map((s) => {
-      if (!s.startsWith('model:') || s.length === 6) {
+      if (!s.startsWith('model:') || s.length === 6 || s.length > 6 + MAX_MODEL_NAME) {
         throw new EmbargoError(
           'invalid_request',
-          `Scope entries must read model:<name>, got '${s.slice(0, 100)}'`,
+          `Scope entries must read model:<name>, with a name of at most ${MAX_MODEL_NAME} characters, got '${s.slice(0, 100)}'`,
           { param: 'scope' },
         );
       }
