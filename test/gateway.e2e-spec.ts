@@ -1,6 +1,7 @@
 import {
   auditEvents,
   eventually,
+  exchangeToken,
   LOCAL_INFRA,
   startApp,
   startStack,
@@ -373,18 +374,9 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
   });
 
   it('exchanges an identity token for a short-lived token scoped to models, optionally single-use', async () => {
-    const exchange = (form: Record<string, string>) =>
-      fetch(`${stack.apps.ingress.url}/v1/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(form).toString(),
-      });
-    const base = {
-      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-      subject_token: indexerToken,
-      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-    };
-    const res = await exchange({ ...base, scope: 'model:stand-in-embedding', expires_in: '120' });
+    const exchange = (scope: string, extra: Record<string, string> = {}) =>
+      exchangeToken(stack, indexerToken, scope, extra);
+    const res = await exchange('model:stand-in-embedding', { expires_in: '120' });
     expect(res.status).toBe(200);
     const issued = (await res.json()) as {
       access_token: string;
@@ -416,7 +408,7 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect((await scoped.models.list()).data.map((m) => m.id)).toEqual(['stand-in-embedding']);
 
     const once = (await (
-      await exchange({ ...base, scope: 'model:stand-in-embedding', single_use: 'true' })
+      await exchange('model:stand-in-embedding', { single_use: 'true' })
     ).json()) as { access_token: string };
     expect(
       (await post({ model: 'stand-in-embedding', input: 'x' }, once.access_token)).status,
@@ -458,21 +450,17 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(trail).not.toContain(issued.access_token.split('.')[2]);
     expect(trail).not.toContain(indexerToken.split('.')[2]);
 
-    const notGranted = await exchange({ ...base, scope: 'model:text-embedding-3-large' });
+    const notGranted = await exchange('model:text-embedding-3-large');
     expect(notGranted.status).toBe(403);
-    const overlong = await exchange({ ...base, scope: `model:${'m'.repeat(201)}` });
+    const overlong = await exchange(`model:${'m'.repeat(201)}`);
     expect(overlong.status).toBe(400);
-    const forged = await exchange({
-      ...base,
-      subject_token: `${indexerToken.slice(0, -4)}AAAA`,
-      scope: 'model:stand-in-embedding',
-    });
+    const forged = await exchangeToken(
+      stack,
+      `${indexerToken.slice(0, -4)}AAAA`,
+      'model:stand-in-embedding',
+    );
     expect(forged.status).toBe(401);
-    const chained = await exchange({
-      ...base,
-      subject_token: issued.access_token,
-      scope: 'model:stand-in-embedding',
-    });
+    const chained = await exchangeToken(stack, issued.access_token, 'model:stand-in-embedding');
     expect(chained.status).toBe(400);
   });
 
@@ -553,16 +541,7 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
 
   it('revoking an identity token also ends the tokens exchanged for it', async () => {
     const subject = await stack.idp.token('indexer');
-    const exchanged = await fetch(`${stack.apps.ingress.url}/v1/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-        subject_token: subject,
-        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-        scope: 'model:stand-in-embedding',
-      }).toString(),
-    });
+    const exchanged = await exchangeToken(stack, subject, 'model:stand-in-embedding');
     const { access_token: scoped } = (await exchanged.json()) as { access_token: string };
     expect((await post({ model: 'stand-in-embedding', input: 'x' }, scoped)).status).toBe(200);
     await revokeAndExpectRefused({ kind: 'token', value: jtiOf(subject) }, scoped);

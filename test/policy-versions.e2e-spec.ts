@@ -77,12 +77,19 @@ describe('policy versions: a bundle publish that fails', () => {
     return found;
   };
 
+  const submitWhileBundlesRefused = async (tag: string) => {
+    refuseBundles = true;
+    try {
+      await expect(versions.submit(policy(tag), 'test')).rejects.toThrow(/bundles topic/);
+    } finally {
+      refuseBundles = false;
+    }
+  };
+
   it('never gives two policies one number, and retries the bundle of the same one', async () => {
     expect(await versions.submit(policy('a'), 'test')).toMatchObject({ ok: true, version: 1 });
 
-    refuseBundles = true;
-    await expect(versions.submit(policy('b'), 'test')).rejects.toThrow(/bundles topic/);
-    refuseBundles = false;
+    await submitWhileBundlesRefused('b');
 
     // A different policy: number 3, not 2 again.
     expect(await versions.submit(policy('c'), 'test')).toMatchObject({
@@ -94,9 +101,7 @@ describe('policy versions: a bundle publish that fails', () => {
     expect(versions.get(2).files).toEqual(policy('b'));
 
     // The same content as the newest version whose bundle failed: its bundle goes out now.
-    refuseBundles = true;
-    await expect(versions.submit(policy('d'), 'test')).rejects.toThrow(/bundles topic/);
-    refuseBundles = false;
+    await submitWhileBundlesRefused('d');
     expect(await versions.submit(policy('d'), 'test')).toMatchObject({
       ok: true,
       created: false,

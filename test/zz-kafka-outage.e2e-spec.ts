@@ -1,7 +1,7 @@
 import { eventually, REPO_ROOT } from '@embargo/testing';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startStack, type Stack } from '@embargo/testing';
+import { exchangeToken, startStack, type Stack } from '@embargo/testing';
 
 /**
  * Fail closed: without Kafka there is no audit path, so the gateway answers 503,
@@ -49,16 +49,7 @@ describe('kafka outage', () => {
     expect(statuses).toEqual([503, 503, 503]);
     expect(await stack.standIn.received()).toHaveLength(0);
     // Nor does it hand out a credential whose issue the trail cannot hold.
-    const exchange = await fetch(`${stack.apps.ingress.url}/v1/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-        subject_token: token,
-        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-        scope: 'model:stand-in-embedding',
-      }).toString(),
-    });
+    const exchange = await exchangeToken(stack, token, 'model:stand-in-embedding');
     expect(exchange.status).toBe(503);
     const refused = (await exchange.json()) as { access_token?: string; error: { code: string } };
     expect(refused.error.code).toBe('audit_unavailable');

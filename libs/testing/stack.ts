@@ -200,6 +200,29 @@ export async function startStack(
   };
 }
 
+/**
+ * An RFC 8693 token exchange at the stack's ingress: `subjectToken` traded for a token
+ * scoped to `scope`; `extra` adds or overrides form fields (expires_in, single_use …).
+ */
+export function exchangeToken(
+  stack: Stack,
+  subjectToken: string,
+  scope: string,
+  extra: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${stack.apps.ingress.url}/v1/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: subjectToken,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      scope,
+      ...extra,
+    }).toString(),
+  });
+}
+
 /** Audit events of one request, from the audit API. */
 export async function auditEvents(
   stack: Stack,
