@@ -140,17 +140,16 @@ async function stages(corpus: CorpusKey): Promise<void> {
 }
 
 async function main(corpus: CorpusKey, byStage: boolean): Promise<void> {
+  let valgrind: string;
   try {
-    await run('valgrind', ['--version']);
+    valgrind = (await run('valgrind', ['--version'])).stdout.trim();
   } catch {
     console.error('valgrind is not installed (apt-get install -y valgrind)');
     process.exitCode = 1;
     return;
   }
   const bytes = inputs(SIZE, TOTAL, benchText(corpus)).reduce((n, s) => n + s.length, 0);
-  console.log(
-    `${corpus}: instructions per MB masked, ${bytes / 1024} inputs of 1 KB, valgrind ${(await run('valgrind', ['--version'])).stdout.trim()}`,
-  );
+  console.log(`${corpus}: instructions per MB masked, ${bytes / 1024} inputs of 1 KB, ${valgrind}`);
   if (byStage) {
     console.log('Embargo by stage, instructions per pass over all inputs:');
     await stages(corpus);
