@@ -66,7 +66,11 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(viaBase64.data).toHaveLength(2);
     expect(viaBase64.data[0].embedding).toHaveLength(1536);
     expect(viaBase64.data[1].index).toBe(1);
-    expect(viaBase64.data[0].embedding).toEqual(viaFloat.data[0].embedding);
+    // The same float32 values: floats are written as the shortest decimal that reads back
+    // as each value (as OpenAI writes them), base64 holds the bytes themselves.
+    expect(Float32Array.from(viaFloat.data[0].embedding)).toEqual(
+      Float32Array.from(viaBase64.data[0].embedding),
+    );
     expect(viaBase64.usage.prompt_tokens).toBeGreaterThan(0);
   });
 

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { embeddingsResponseBody } from '@embargo/contracts';
 
 /**
  * A STAND-IN for a real embedding model, for local runs and tests only. It speaks the
@@ -168,21 +169,17 @@ export function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
     if (options.faults && (await injectFault(req, res, requestId))) return;
 
     let tokens = 0;
-    const data = inputs.map((input, index) => {
+    const vectors = inputs.map((input) => {
       tokens += typeof input === 'string' ? Math.max(1, Math.ceil(input.length / 4)) : input.length;
-      const vector = standInVector(model, input, dimensions as number);
-      const embedding =
-        encoding === 'base64'
-          ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64')
-          : Array.from(vector);
-      return { object: 'embedding', index, embedding };
+      return standInVector(model, input, dimensions as number);
     });
-    send(res, 200, {
-      object: 'list',
-      data,
-      model,
-      usage: { prompt_tokens: tokens, total_tokens: tokens },
-    });
+    // As OpenAI writes it: floats in their shortest float32 form, or base64.
+    res.writeHead(200, JSON_HEADERS).end(
+      embeddingsResponseBody(vectors, encoding, model, {
+        prompt_tokens: tokens,
+        total_tokens: tokens,
+      }),
+    );
   }
 
   /** Returns true when it has answered (or deliberately not answered) the request. */

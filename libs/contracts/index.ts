@@ -4,3 +4,5 @@ export * from './messages';
 export * from './errors';
 export * from './cloudevent';
 export * from './queues';
+export * from './float32-json';
+export * from './embeddings-response';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
-import { EmbargoError } from '@embargo/contracts';
+import { EmbargoError, embeddingsResponseBody } from '@embargo/contracts';
 import { seal } from '@embargo/crypto';
 import { evaluate, needsFindings, type Decision } from '@embargo/policy';
 import type { IngressConfig } from '../config';
@@ -16,11 +16,10 @@ import { TokenUse } from '../exchange/token-use';
 import { EmbeddingCache, embeddingCacheKey } from './embedding-cache';
 import { parseEmbeddingsRequest } from './embeddings.dto';
 import { fingerprint } from './fingerprint';
-import { embeddingsResponseJson } from './response-body';
 
 export interface EmbeddingsResult {
-  /** The response as JSON text (see embeddingsResponseJson). */
-  body: string;
+  /** The response's JSON, as bytes (see embeddingsResponseBody). */
+  body: Buffer;
   headers: Record<string, string>;
 }
 
@@ -251,7 +250,7 @@ export class EmbeddingsService {
       .join(', ');
     if (maskedHeader) headers['x-embargo-masked'] = maskedHeader;
     return {
-      body: embeddingsResponseJson(
+      body: embeddingsResponseBody(
         result.vectors,
         req.encoding_format ?? 'float',
         req.model,

@@ -1,5 +1,5 @@
 import { endianness } from 'node:os';
-import { EmbargoError } from '@embargo/contracts';
+import { EmbargoError, encodeBase64 } from '@embargo/contracts';
 import type { Connection, Provider } from '../connections';
 import type { Secret } from '../secret';
 import type {
@@ -115,14 +115,8 @@ export function headerNumber(value: string | string[] | undefined): number | und
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 
-/** OpenAI's base64 encoding: the float32 values, little-endian, base64. */
-export function encodeBase64(vector: Float32Array): string {
-  if (LITTLE_ENDIAN)
-    return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
-  const bytes = Buffer.allocUnsafe(vector.length * 4);
-  for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i], i * 4);
-  return bytes.toString('base64');
-}
+/** OpenAI's base64 encoding, shared with the response writer. */
+export { encodeBase64 };
 
 export function decodeBase64(text: string): Float32Array {
   const bytes = Buffer.from(text, 'base64');
