@@ -368,6 +368,7 @@ export function compilePolicy(
     usesTime,
     defaultCache,
     ...(defaultMask ? { defaultMask } : {}),
+    maskPlans: new Map(),
   };
   const policy: CompiledPolicy = {
     version: options.version ?? 0,

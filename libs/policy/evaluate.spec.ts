@@ -249,6 +249,25 @@ describe('evaluate: combining effects', () => {
     check?.(d);
   });
 
+  it('hands every request matching the same mask rules one shared, frozen plan', () => {
+    const first = evaluate(policy, input(analyst, { connection: 'primary' }, { EMAIL_ADDRESS: 3 }));
+    const again = evaluate(policy, input(analyst, { connection: 'primary' }, { EMAIL_ADDRESS: 1 }));
+    const defaultsOnly = evaluate(policy, input());
+    expect(again.mask).toBe(first.mask);
+    expect(defaultsOnly.mask).not.toBe(first.mask);
+    expect(defaultsOnly.mask?.entities).toEqual({
+      AWS_ACCESS_KEY: { strategy: 'redact' },
+      EMAIL_ADDRESS: { strategy: 'keep_last', n: 4 },
+    });
+    expect(Object.isFrozen(first.mask)).toBe(true);
+    expect(() => {
+      (first.mask as { entities: Record<string, unknown> }).entities.PERSON = {
+        strategy: 'redact',
+      };
+    }).toThrow(TypeError);
+    expect(evaluate(policy, input()).mask).toBe(defaultsOnly.mask);
+  });
+
   it('documents the strategy order used to pick the stronger mask', () => {
     expect(STRATEGY_ORDER).toEqual(['redact', 'replace', 'hash', 'tokenize', 'fake', 'keep_last']);
   });

@@ -27,6 +27,9 @@ import type {
   TraceEntry,
 } from './types';
 
+/** Merged masking plans kept per compiled policy (see PolicyInternals.maskPlans). */
+const MASK_PLAN_CACHE = 256;
+
 /**
  * Strength of masking strategies, strongest first: when two rules mask the same entity
  * type differently, the stronger one wins. Documented in docs/policy.md.
@@ -538,16 +541,14 @@ function combine(
   const d = internal.defaultMask;
   let mask: MaskPlan | undefined;
   if (masks.length > 0 || (d && Object.keys(d.entities).length > 0)) {
-    const entities: Record<string, StrategySpec> = {};
-    if (d) for (const entity in d.entities) entities[entity] = d.entities[entity];
-    for (const r of masks) {
-      const m = r.mask;
-      if (m) for (const entity in m) entities[entity] = stronger(entities[entity], m[entity]);
+    const key = ids(masks).join('\u0000');
+    mask = internal.maskPlans.get(key);
+    if (mask === undefined) {
+      mask = mergeMasks(d, masks);
+      // Bounded: a policy with many mask rules matching in many combinations keeps the
+      // first ones; the rest are merged per request as before.
+      if (internal.maskPlans.size < MASK_PLAN_CACHE) internal.maskPlans.set(key, mask);
     }
-    mask = { entities };
-    if (d?.thresholds) mask.thresholds = d.thresholds;
-    if (d?.allowList) mask.allowList = d.allowList;
-    if (d?.denyList) mask.denyList = d.denyList;
   }
 
   let cache = internal.defaultCache;
@@ -611,6 +612,21 @@ function combine(
   if (errors.length > 0) decision.errors = errors;
   if (grantedBy && grantedBy.length > 0) decision.grantedBy = grantedBy;
   return decision;
+}
+
+/** The defaults' masking plus each mask rule's, the stronger strategy per type; frozen (shared). */
+function mergeMasks(d: MaskPlan | undefined, masks: CompiledRule[]): MaskPlan {
+  const entities: Record<string, StrategySpec> = {};
+  if (d) for (const entity in d.entities) entities[entity] = d.entities[entity];
+  for (const r of masks) {
+    const m = r.mask;
+    if (m) for (const entity in m) entities[entity] = stronger(entities[entity], m[entity]);
+  }
+  const plan: MaskPlan = { entities: Object.freeze(entities) };
+  if (d?.thresholds) plan.thresholds = d.thresholds;
+  if (d?.allowList) plan.allowList = d.allowList;
+  if (d?.denyList) plan.denyList = d.denyList;
+  return Object.freeze(plan);
 }
 
 function stronger(current: StrategySpec | undefined, next: StrategySpec): StrategySpec {

@@ -96,4 +96,10 @@ export interface PolicyInternals {
   usesTime: boolean;
   defaultCache: boolean;
   defaultMask?: MaskPlan;
+  /**
+   * The merged masking plan per set of matching mask rules (keyed by their ids), built once:
+   * every request a rule set matches shares the same frozen plan, so the masking engine
+   * checks its rules once, not on every request.
+   */
+  maskPlans: Map<string, Readonly<MaskPlan>>;
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
-import { detect, engineOptions, mask } from '@embargo/masking';
+import { detect, engineOptions, mask, type MaskOptions } from '@embargo/masking';
 import type { MaskPlan } from '@embargo/policy';
 import type { IngressConfig } from '../config';
 import { MaskClient } from './mask-client';
@@ -12,6 +12,8 @@ import { MaskClient } from './mask-client';
  */
 @Injectable()
 export class MaskingService {
+  private readonly options = new WeakMap<MaskPlan, MaskOptions>();
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: IngressConfig,
     private readonly client: MaskClient,
@@ -31,7 +33,7 @@ export class MaskingService {
   ): { texts: string[]; counts: Record<string, number> } | undefined {
     const bytes = texts.reduce((n, t) => n + t.length, 0);
     if (bytes > this.config.MASK_INLINE_MAX_BYTES) return undefined;
-    const options = { ...engineOptions(plan), keyring: this.config.MASKING_KEYS };
+    const options = this.optionsFor(plan);
     const counts: Record<string, number> = {};
     const out = texts.map((t) => {
       const r = mask(t, options);
@@ -39,6 +41,19 @@ export class MaskingService {
       return r.text;
     });
     return { texts: out, counts };
+  }
+
+  /**
+   * Engine options per plan. The policy hands out one frozen plan per set of matching rules,
+   * so its rules are checked once here and once in the engine, not on every request.
+   */
+  private optionsFor(plan: MaskPlan): MaskOptions {
+    let options = this.options.get(plan);
+    if (options === undefined) {
+      options = { ...engineOptions(plan), keyring: this.config.MASKING_KEYS };
+      this.options.set(plan, options);
+    }
+    return options;
   }
 
   maskRemote(
