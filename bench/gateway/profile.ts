@@ -1,10 +1,12 @@
 /**
- * CPU profile of the ingress under the latency bench's request: starts the stack with the
- * ingress profiling itself (cpu-prof-hook), sends a fixed rate for a while, has the ingress
- * write the profile of that window (SIGUSR2) and prints the hottest functions by self time and the
- * ingress's CPU milliseconds per request.
+ * CPU profile of the ingress (or, with --app audit, of the audit service indexing the events)
+ * under the latency bench's request: starts the stack with that app profiling itself
+ * (cpu-prof-hook), sends a fixed rate for a while, has the app write the profile of that
+ * window (SIGUSR2) and prints the hottest functions by self time and each app's CPU
+ * milliseconds per request.
  *
- * Run: npm run build && node dist/bench/gateway/profile.js [--rate 100] [--duration 15] [--dir /tmp/embargo-prof]
+ * Run: npm run build && node dist/bench/gateway/profile.js [--rate 100] [--duration 15]
+ *        [--app ingress|audit] [--dir /tmp/embargo-prof]
  *      node dist/bench/gateway/profile.js --analyze <file.cpuprofile>
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -105,13 +107,17 @@ async function main(): Promise<void> {
   const dir = flags.dir ?? '/tmp/embargo-prof';
   mkdirSync(dir, { recursive: true });
   const startedAt = Date.now();
-  const file = join(dir, `ingress-${startedAt}.cpuprofile`);
-  const stack = await startStack({
-    extraIngressEnv: {
-      NODE_OPTIONS: `--require ${join(__dirname, 'cpu-prof-hook.js')}`,
-      CPU_PROF_FILE: file,
-    },
-  });
+  const app = flags.app ?? 'ingress';
+  if (app !== 'ingress' && app !== 'audit') throw new Error('--app is ingress or audit');
+  const file = join(dir, `${app}-${startedAt}.cpuprofile`);
+  const hook = {
+    NODE_OPTIONS: `--require ${join(__dirname, 'cpu-prof-hook.js')}`,
+    CPU_PROF_FILE: file,
+  };
+  const stack = await startStack(
+    app === 'ingress' ? { extraIngressEnv: hook } : { extraAuditEnv: hook },
+  );
+  const profiled = stack.apps[app].process;
   const pool = makePool(stack.apps.ingress.url);
   try {
     const target = {
@@ -125,7 +131,7 @@ async function main(): Promise<void> {
       body: distinctEmbeddingBodies,
     };
     await runOpenLoop(pool, target, rate, 3);
-    stack.apps.ingress.process.kill('SIGUSR2'); // restart the profile: measure only the run
+    profiled.kill('SIGUSR2'); // restart the profile: measure only the run
     const pids = Object.fromEntries(
       [...Object.entries(stack.apps), ['stand-in', stack.standIn.app] as const].map(([k, a]) => [
         k,
@@ -135,13 +141,13 @@ async function main(): Promise<void> {
     const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuSeconds(p)]));
     const r = await runOpenLoop(pool, target, rate, duration);
     const cpu1 = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuSeconds(p)]));
-    stack.apps.ingress.process.kill('SIGUSR2');
+    profiled.kill('SIGUSR2');
     await sleep(1500);
     console.log(
       `${r.ok}/${r.sent} ok at ${rate}/s; p50 ${pct(r.latencyMs, 0.5).toFixed(1)} ms, p99 ${pct(r.latencyMs, 0.99).toFixed(1)} ms; server-timing gateway p50 ${pct(r.gatewayMs, 0.5).toFixed(2)} ms`,
     );
     console.log(
-      'CPU ms per request by process (from /proc, includes the profiler overhead for ingress):',
+      `CPU ms per request by process (from /proc, includes the profiler overhead for ${app}):`,
     );
     for (const k of Object.keys(pids))
       console.log(`  ${k.padEnd(9)} ${((1000 * (cpu1[k] - cpu0[k])) / r.sent).toFixed(2)} ms`);

@@ -81,7 +81,7 @@ roles:
  * their own processes. Every run gets its own policy set and audit index.
  */
 export async function startStack(
-  opts: { extraIngressEnv?: Record<string, string> } = {},
+  opts: { extraIngressEnv?: Record<string, string>; extraAuditEnv?: Record<string, string> } = {},
 ): Promise<Stack> {
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const standInKey = `sk-standin-${randomBytes(12).toString('hex')}`;
@@ -161,7 +161,12 @@ export async function startStack(
   };
   const starting = [
     startApp('masking', { ...common, MASKING_KEYS: maskingKeys }),
-    startApp('audit', { ...common, AUDIT_API_TOKEN: auditToken, AUDIT_INDEX: auditIndex }),
+    startApp('audit', {
+      ...common,
+      AUDIT_API_TOKEN: auditToken,
+      AUDIT_INDEX: auditIndex,
+      ...opts.extraAuditEnv,
+    }),
     startApp('ingress', ingressEnv),
   ];
   const results = await Promise.allSettled(starting);
