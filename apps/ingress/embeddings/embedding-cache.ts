@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { IngressConfig } from '../config';
 import { IngressRedis } from '../limits/ingress-redis';
-import { decodeBase64, encodeBase64 } from '../upstream';
+import { encodeBase64 } from '@embargo/contracts';
+import { decodeBase64 } from '../upstream';
 
 export interface CachedEmbeddings {
   vectors: Float32Array[];

@@ -1,4 +1,5 @@
-import { decodeBase64, encodeBase64 } from '../upstream';
+import { encodeBase64 } from '@embargo/contracts';
+import { decodeBase64 } from '../upstream';
 import { fingerprint, simHash64, vectorSha256 } from './fingerprint';
 
 function randomVector(dim: number, seed: number): Float32Array {

@@ -1,4 +1,5 @@
-import { decodeBase64, encodeBase64 } from './adapter';
+import { encodeBase64 } from '@embargo/contracts';
+import { decodeBase64 } from './adapter';
 
 describe('decodeBase64', () => {
   it('reads back what encodeBase64 wrote', () => {

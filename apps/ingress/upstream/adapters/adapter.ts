@@ -115,9 +115,6 @@ export function headerNumber(value: string | string[] | undefined): number | und
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 
-/** OpenAI's base64 encoding, shared with the response writer. */
-export { encodeBase64 };
-
 export function decodeBase64(text: string): Float32Array {
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length % 4 !== 0)
