@@ -44,6 +44,8 @@ describe('float32ArrayJson', () => {
       Math.fround(2 ** -126 * (1 - 2 ** -23)),
       Math.fround(3.4028234663852886e38),
       ...Array.from({ length: 277 }, (_, k) => Math.fround(2 ** (k - 149))),
+      // Subnormals, whose digits are few: every one of the first 100,000.
+      ...Array.from({ length: 100_000 }, (_, k) => (k + 1) * 2 ** -149),
       ...Array.from({ length: 84 }, (_, k) => Math.fround(Number(`1e${k - 45}`))),
     ];
     const values2 = [...values, ...values.map((x) => -x)];

@@ -98,11 +98,11 @@ function writeFloat32(x: number, out: Uint8Array, pos: number): number {
   const halfBelow = (bits & 0x7fffff) === 0 && exponent > 1 ? ulp / 4 : halfAbove;
 
   // Scale x to [1e8, 1e9): scaled = x * 10^shift. The binary exponent gives the decimal
-  // one, or one less.
+  // one, or one less (subnormals, all counted at the lowest exponent, up to 7 less).
   const binary = exponent === 0 ? -149 : exponent - 127;
   let shift = 8 - Math.floor(binary * LOG10_2);
   let scaled = scale(x, shift);
-  if (scaled >= 1e9) scaled = scale(x, --shift);
+  while (scaled >= 1e9) scaled = scale(x, --shift);
   const lo = scale(x - halfBelow, shift) + EDGE;
   const hi = scale(x + halfAbove, shift) - EDGE;
 
