@@ -71,15 +71,49 @@ export function scanDigitRuns(input: ScanInput): void {
   }
 }
 
+/** Which numeric types a scan reports, looked up once per text instead of once per run. */
+interface NumericWants {
+  readonly ip: boolean;
+  readonly card: boolean;
+  readonly date: boolean;
+  readonly itin: boolean;
+  readonly ssn: boolean;
+  readonly routing: boolean;
+  readonly sin: boolean;
+  readonly tfn: boolean;
+  readonly nhs: boolean;
+  readonly cpf: boolean;
+  readonly deTax: boolean;
+  readonly aadhaar: boolean;
+  readonly imei: boolean;
+}
+
 /** One text's digit-run reader: group buffers reused across runs, copied for the few entities. */
 export interface DigitScan {
   readonly input: ScanInput;
+  readonly wants: NumericWants;
   readonly groups: number[];
   readonly groupStarts: number[];
 }
 
 export function digitScan(input: ScanInput): DigitScan {
-  return { input, groups: [], groupStarts: [] };
+  const { want } = input;
+  const wants: NumericWants = {
+    ip: want.has('IP_ADDRESS'),
+    card: want.has('CREDIT_CARD'),
+    date: want.has('DATE_OF_BIRTH'),
+    itin: want.has('US_ITIN'),
+    ssn: want.has('US_SSN'),
+    routing: want.has('US_BANK_ROUTING'),
+    sin: want.has('CA_SIN'),
+    tfn: want.has('AU_TFN'),
+    nhs: want.has('UK_NHS'),
+    cpf: want.has('BR_CPF'),
+    deTax: want.has('DE_TAX_ID'),
+    aadhaar: want.has('IN_AADHAAR'),
+    imei: want.has('IMEI'),
+  };
+  return { input, wants, groups: [], groupStarts: [] };
 }
 
 /**
@@ -129,7 +163,7 @@ export function digitRunAt(scan: DigitScan, i: number): number {
     ((isSep(next) || next === 58) && end + 1 < n && isDigit(text.charCodeAt(end + 1))) ||
     (prev === 58 && start > 1 && isDigit(text.charCodeAt(start - 2)));
   const digits = count === 1 ? text.slice(start, end) : stripSeps(text, start, end);
-  classify(input, {
+  classify(scan, {
     start,
     end,
     digits,
@@ -286,21 +320,34 @@ function ipv4(r: DigitRun): boolean {
   return true;
 }
 
-function classify(input: ScanInput, r: DigitRun): void {
-  const { want, emit } = input;
+// Group shapes the national formats are written in.
+const SSN_GROUPS = [3, 2, 4];
+const ROUTING_GROUPS = [4, 4, 1];
+const THREE_THREES = [3, 3, 3];
+const TFN8_GROUPS = [3, 3, 2];
+const NHS_GROUPS = [3, 3, 4];
+const CPF_GROUPS = [3, 3, 3, 2];
+const CPF_BARE_CHECK_GROUPS = [9, 2];
+const DE_TAX_GROUPS = [2, 3, 3, 3];
+const AADHAAR_GROUPS = [4, 4, 4];
+const IMEI_GROUPS = [2, 6, 6, 1];
+
+function classify(scan: DigitScan, r: DigitRun): void {
+  const { input, wants } = scan;
+  const { emit } = input;
   const d = r.digits;
   const len = d.length;
   const g = r.groups;
   const bare = g.length === 1;
 
-  if (want.has('IP_ADDRESS') && !r.wordAdjacent && ipv4(r)) {
+  if (wants.ip && !r.wordAdjacent && ipv4(r)) {
     const next = input.text.charCodeAt(r.end);
     if (!r.joined || next === SLASH || next === 58) {
       emit('IP_ADDRESS', r.start, r.end, 0.7, 'ipv4');
       return;
     }
   }
-  if (want.has('CREDIT_CARD') && len >= 12) scanCards(input, r);
+  if (wants.card && len >= 12) scanCards(input, r);
   if (r.wordAdjacent || r.joined) return;
   if (r.sep === SPACE && g.length > 1) {
     // Spaces also separate numbers in prose: a long group inside a space run is a number of its own.
@@ -308,7 +355,7 @@ function classify(input: ScanInput, r: DigitRun): void {
       if (g[k] < 8) continue;
       const s = r.groupStarts[k];
       const sub = input.text.slice(s, s + g[k]);
-      classify(input, {
+      classify(scan, {
         start: s,
         end: s + g[k],
         digits: sub,
@@ -322,7 +369,7 @@ function classify(input: ScanInput, r: DigitRun): void {
     }
   }
 
-  if (want.has('DATE_OF_BIRTH') && g.length === 3 && r.sep !== SPACE && !r.finalDash) {
+  if (wants.date && g.length === 3 && r.sep !== SPACE && !r.finalDash) {
     const a = Number(d.slice(0, g[0]));
     const b = Number(d.slice(g[0], g[0] + g[1]));
     const c = Number(d.slice(g[0] + g[1]));
@@ -333,40 +380,35 @@ function classify(input: ScanInput, r: DigitRun): void {
 
   if (len === 9) {
     const ssnShape =
-      sameGroups(g, [3, 2, 4]) && (r.sep === DASH || r.sep === SPACE || r.sep === DOT);
-    if (want.has('US_ITIN') && (ssnShape || bare) && itinValid(d))
+      sameGroups(g, SSN_GROUPS) && (r.sep === DASH || r.sep === SPACE || r.sep === DOT);
+    if (wants.itin && (ssnShape || bare) && itinValid(d))
       emit('US_ITIN', r.start, r.end, ssnShape ? 0.85 : 0.3, 'itin-groups');
-    else if (want.has('US_SSN') && (ssnShape || bare) && ssnValid(d))
+    else if (wants.ssn && (ssnShape || bare) && ssnValid(d))
       emit('US_SSN', r.start, r.end, ssnShape ? 0.85 : 0.3, 'ssn-area-group-serial');
-    if (want.has('US_BANK_ROUTING') && (bare || sameGroups(g, [4, 4, 1])) && abaValid(d))
+    if (wants.routing && (bare || sameGroups(g, ROUTING_GROUPS)) && abaValid(d))
       emit('US_BANK_ROUTING', r.start, r.end, 0.35, 'aba-checksum');
-    if (want.has('CA_SIN') && (bare || sameGroups(g, [3, 3, 3])) && sinValid(d))
+    if (wants.sin && (bare || sameGroups(g, THREE_THREES)) && sinValid(d))
       emit('CA_SIN', r.start, r.end, bare ? 0.3 : 0.45, 'luhn');
-    if (want.has('AU_TFN') && (bare || sameGroups(g, [3, 3, 3])) && tfnValid(d))
+    if (wants.tfn && (bare || sameGroups(g, THREE_THREES)) && tfnValid(d))
       emit('AU_TFN', r.start, r.end, bare ? 0.3 : 0.4, 'tfn-mod11');
   } else if (len === 8) {
-    if (want.has('AU_TFN') && (bare || sameGroups(g, [3, 3, 2])) && tfnValid(d))
+    if (wants.tfn && (bare || sameGroups(g, TFN8_GROUPS)) && tfnValid(d))
       emit('AU_TFN', r.start, r.end, 0.3, 'tfn-mod11');
   } else if (len === 10) {
-    if (want.has('UK_NHS') && (bare || sameGroups(g, [3, 3, 4])) && nhsValid(d))
+    if (wants.nhs && (bare || sameGroups(g, NHS_GROUPS)) && nhsValid(d))
       emit('UK_NHS', r.start, r.end, bare ? 0.3 : 0.4, 'nhs-mod11');
   } else if (len === 11) {
-    const cpfShape = sameGroups(g, [3, 3, 3, 2]) && r.sep === DOT && r.finalDash;
-    if (want.has('BR_CPF') && (cpfShape || bare || sameGroups(g, [9, 2])) && cpfValid(d))
+    const cpfShape = sameGroups(g, CPF_GROUPS) && r.sep === DOT && r.finalDash;
+    if (wants.cpf && (cpfShape || bare || sameGroups(g, CPF_BARE_CHECK_GROUPS)) && cpfValid(d))
       emit('BR_CPF', r.start, r.end, cpfShape ? 0.85 : 0.35, 'cpf-mod11');
-    if (want.has('DE_TAX_ID') && (bare || sameGroups(g, [2, 3, 3, 3])) && deTaxIdValid(d))
+    if (wants.deTax && (bare || sameGroups(g, DE_TAX_GROUPS)) && deTaxIdValid(d))
       emit('DE_TAX_ID', r.start, r.end, 0.35, 'iso7064-mod11-10');
   } else if (len === 12) {
-    if (
-      want.has('IN_AADHAAR') &&
-      (bare || sameGroups(g, [4, 4, 4])) &&
-      d[0] >= '2' &&
-      verhoeffValid(d)
-    )
+    if (wants.aadhaar && (bare || sameGroups(g, AADHAAR_GROUPS)) && d[0] >= '2' && verhoeffValid(d))
       emit('IN_AADHAAR', r.start, r.end, bare ? 0.3 : 0.45, 'verhoeff');
   } else if (len === 15) {
-    const imeiShape = sameGroups(g, [2, 6, 6, 1]);
-    if (want.has('IMEI') && (bare || imeiShape) && luhnValid(d) && cardNetwork(d) === null)
+    const imeiShape = sameGroups(g, IMEI_GROUPS);
+    if (wants.imei && (bare || imeiShape) && luhnValid(d) && cardNetwork(d) === null)
       emit('IMEI', r.start, r.end, imeiShape ? 0.6 : 0.3, 'luhn');
   }
 }
