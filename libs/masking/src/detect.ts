@@ -173,6 +173,49 @@ function mark(taken: Uint8Array, s: number, e: number, value: number): void {
   else for (let k = s; k < e; k++) taken[k] = value;
 }
 
+/** Overlap order: higher score first, then longer span, then earlier start. */
+function comparePriority(a: Candidate, b: Candidate): number {
+  return b.score - a.score || b.e - b.s - (a.e - a.s) || a.s - b.s;
+}
+
+// Array#sort calls its comparator from the engine's sort, which costs more per comparison than
+// the comparison itself; a short text has a few dozen candidates, few enough for an insertion
+// sort with the comparison inline. Both sorts are stable: ties keep the order of reporting.
+const INSERTION_SORT_MAX = 64;
+
+function sortByPriority(list: Candidate[]): void {
+  if (list.length > INSERTION_SORT_MAX) {
+    list.sort(comparePriority);
+    return;
+  }
+  for (let i = 1; i < list.length; i++) {
+    const c = list[i];
+    let j = i - 1;
+    while (j >= 0 && comparePriority(list[j], c) > 0) {
+      list[j + 1] = list[j];
+      j--;
+    }
+    list[j + 1] = c;
+  }
+}
+
+/** The chosen candidates by start (they do not overlap, so starts differ). */
+function sortByStart(list: Candidate[]): void {
+  if (list.length > INSERTION_SORT_MAX) {
+    list.sort((a, b) => a.s - b.s);
+    return;
+  }
+  for (let i = 1; i < list.length; i++) {
+    const c = list[i];
+    let j = i - 1;
+    while (j >= 0 && list[j].s > c.s) {
+      list[j + 1] = list[j];
+      j--;
+    }
+    list[j + 1] = c;
+  }
+}
+
 function canonicalAllow(s: string): string {
   return s.toLowerCase().replace(/[\s-]/g, '');
 }
@@ -267,8 +310,8 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
     return true;
   });
 
-  // Overlaps: higher score first, then longer span, then earlier start; never overlap.
-  kept.sort((a, b) => b.score - a.score || b.e - b.s - (a.e - a.s) || a.s - b.s);
+  // Overlaps: in comparePriority's order, never overlap.
+  sortByPriority(kept);
   const chosen: Candidate[] = [];
   if (kept.length > 0) {
     const taken =
@@ -285,7 +328,7 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
       if (taken === takenScratch) for (const c of chosen) mark(taken, c.s, c.e, 0);
     }
   }
-  chosen.sort((a, b) => a.s - b.s);
+  sortByStart(chosen);
   const findings: Finding[] = new Array<Finding>(chosen.length);
   const normSpans: number[] = new Array<number>(2 * chosen.length);
   for (let k = 0; k < chosen.length; k++) {
