@@ -543,6 +543,45 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     });
   });
 
+  it('an ingress restarted under the same instance id rebuilds its bundle and revocations', async () => {
+    // A container restart keeps the host name and pid 1; INSTANCE_ID pins the id the same way.
+    const env = { ...stack.ingressEnv, INSTANCE_ID: `ingress-restart-${stack.runId}` };
+    const revoked = await stack.idp.token('limited');
+    const first = await startApp('ingress', env);
+    try {
+      await revokeAndExpectRefused({ kind: 'principal', value: 'test:limited' }, revoked);
+    } finally {
+      await first.stop();
+    }
+    const again = await startApp('ingress', env);
+    try {
+      const call = (token: string) =>
+        fetch(`${again.url}/v1/embeddings`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ model: 'stand-in-embedding', input: 'x' }),
+        });
+      // Ready means both state topics were read: no retry window, no fail-open moment.
+      const ok = await call(await stack.idp.token('indexer'));
+      expect(ok.status).toBe(200);
+      const refused = await call(revoked);
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+        'token_revoked',
+      );
+    } finally {
+      await again.stop();
+      await fetch(`${stack.apps.policy.url}/v1/revocations/restore`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${stack.adminToken}`,
+        },
+        body: JSON.stringify({ kind: 'principal', value: 'test:limited' }),
+      });
+    }
+  });
+
   it('revoking an identity token also ends the tokens exchanged for it', async () => {
     const subject = await stack.idp.token('indexer');
     const exchanged = await exchangeToken(stack, subject, 'model:stand-in-embedding');

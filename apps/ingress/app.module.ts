@@ -29,15 +29,13 @@ export const INGRESS_CONSUMERS = [
     topic: 'policyBundles',
     group: 'ingress-bundles',
     handler: BundlesConsumer,
-    broadcast: true,
-    fromBeginning: true,
+    replay: true,
   }),
   bind({
     topic: 'revocations',
     group: 'ingress-revocations',
     handler: RevocationsConsumer,
-    broadcast: true,
-    fromBeginning: true,
+    replay: true,
   }),
   bind({
     topic: 'maskReplies',

@@ -15,6 +15,7 @@ import {
 } from '@embargo/contracts';
 import { APP_IDENTITY, type AppIdentity, LOGGER, Metrics, Readiness } from '@embargo/observability';
 import type { Batch, Consumer, KafkaMessage } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
 import { NotRetryable } from './kafka.producer';
 import type { Logger } from 'pino';
 import { KafkaService } from './kafka.service';
@@ -41,6 +42,11 @@ export interface HandlerResult {
  */
 export interface TopicHandler<K extends TopicKey> {
   handle(messages: ConsumedMessage<TopicPayload<K>>[]): Promise<HandlerResult | void>;
+  /**
+   * Replay bindings only: every record that was in the topic when this process started has
+   * been handled, so the state built from it is complete. Called once.
+   */
+  caughtUp?(): void;
 }
 
 export interface ConsumerBinding<K extends TopicKey = TopicKey> {
@@ -50,7 +56,15 @@ export interface ConsumerBinding<K extends TopicKey = TopicKey> {
   handler: Type<TopicHandler<K>>;
   /** Every instance reads every message (bundles, revocations, replies). */
   broadcast?: boolean;
-  fromBeginning?: boolean;
+  /**
+   * A state topic (compacted; each record a current fact: bundles, revocations). Every start
+   * reads it from its first record under a consumer group of its own that never commits, so
+   * a restarted process (same host name and pid in a container, or a fixed INSTANCE_ID)
+   * rebuilds its state instead of resuming after it. The app is not ready, and the handler's
+   * `caughtUp` is not called, until the records present at start have been handled.
+   * Implies broadcast.
+   */
+  replay?: boolean;
   /**
    * For throughput consumers (indexers): the broker holds each fetch until this many bytes
    * are waiting or `maxWaitMs` has passed, so batches are fewer and larger at the cost of up
@@ -81,6 +95,10 @@ const IDLE_FETCH_WAIT_MS = 500;
 export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly consumers: Consumer[] = [];
   private readonly joined = new Set<string>();
+  /** Replay bindings that have not yet handled every record present at start. */
+  private readonly replaying = new Set<string>();
+  /** Tells this start's replay groups from those of an earlier start of the same instance. */
+  private readonly bootId = randomBytes(4).toString('hex');
 
   constructor(
     @Inject(CONSUMER_BINDINGS) private readonly bindings: ConsumerBinding[],
@@ -104,12 +122,14 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
       this.readiness.register('kafka-consumers', async () => {
         const waiting = this.bindings.filter((b) => !this.joined.has(this.groupOf(b)));
         if (waiting.length) throw new Error(`not joined: ${waiting.map((b) => b.topic).join(',')}`);
+        if (this.replaying.size) throw new Error(`replaying: ${[...this.replaying].join(',')}`);
       });
     }
   }
 
   private groupOf(b: ConsumerBinding): string {
     const group = `${this.kafka.options.groupPrefix ?? ''}${b.group}`;
+    if (b.replay) return `${group}.${this.identity.instance}.${this.bootId}`;
     return b.broadcast ? `${group}.${this.identity.instance}` : group;
   }
 
@@ -139,10 +159,10 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
       );
     });
     await consumer.connect();
-    await consumer.subscribe({
-      topics: [spec.name],
-      fromBeginning: binding.fromBeginning ?? false,
-    });
+    const replayed = binding.replay
+      ? await this.trackReplay(consumer, spec.name, handler)
+      : undefined;
+    await consumer.subscribe({ topics: [spec.name], fromBeginning: binding.replay ?? false });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -188,15 +208,49 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
         const last = batch.messages[batch.messages.length - 1];
         if (last) {
           // Resolve moves the fetch position (without it kafkajs fetches the same batch
-          // again); commit makes the position durable for the group.
+          // again); commit makes the position durable for the group. A replay group is
+          // read again from the start by the next process, so it keeps no position.
           resolveOffset(last.offset);
-          await this.commit(consumer, spec.name, batch.partition, last.offset);
+          if (replayed) replayed(batch.partition, last.offset);
+          else await this.commit(consumer, spec.name, batch.partition, last.offset);
         }
         await heartbeat();
       },
     });
     this.consumers.push(consumer);
     this.logger.info({ topic: spec.name, groupId }, 'consumer started');
+  }
+
+  /**
+   * Watches a replay binding read up to the end offsets its topic had before the consumer
+   * started, then calls the handler's `caughtUp`. Returns what the batch loop reports each
+   * handled batch to. Batches that held only records compaction removed never reach that
+   * loop; kafkajs's end-of-batch event reports them. Our topics hold no tombstones, so each
+   * partition's last record survives compaction and the end is always reached.
+   */
+  private async trackReplay(
+    consumer: Consumer,
+    topic: string,
+    handler: TopicHandler<TopicKey>,
+  ): Promise<(partition: number, lastOffset: string) => void> {
+    const remaining = await this.kafka.endOffsets(topic);
+    const done = () => {
+      this.replaying.delete(topic);
+      this.logger.info({ topic }, 'state topic read to its end');
+      handler.caughtUp?.();
+    };
+    const progress = (partition: number, lastOffset: string) => {
+      const end = remaining.get(partition);
+      if (end === undefined || BigInt(lastOffset) + 1n < end) return;
+      remaining.delete(partition);
+      if (remaining.size === 0) done();
+    };
+    if (remaining.size === 0) done();
+    else this.replaying.add(topic);
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize === 0) progress(payload.partition, payload.lastOffset);
+    });
+    return progress;
   }
 
   /**

@@ -72,6 +72,17 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
+  /** The end offset of each partition of `topic` that holds records (high watermark > low). */
+  async endOffsets(topic: string): Promise<Map<number, bigint>> {
+    const admin = this.admin ?? this.kafka.admin();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(
+      offsets
+        .filter((p) => BigInt(p.high) > BigInt(p.low))
+        .map((p) => [p.partition, BigInt(p.high)]),
+    );
+  }
+
   /** Creates every declared topic that does not exist yet, as the registry says. */
   async ensureTopics(): Promise<void> {
     const admin = this.admin ?? this.kafka.admin();

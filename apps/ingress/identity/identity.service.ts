@@ -155,6 +155,14 @@ export class IdentityService {
 
   private checkRevocation(principal: Principal): void {
     if (!this.revocation) return;
+    if (this.revocation.ready?.() === false)
+      throw new EmbargoError(
+        'unavailable',
+        'The gateway is still loading its revocation list; retry shortly',
+        {
+          retryAfterSeconds: 1,
+        },
+      );
     let revoked: boolean;
     try {
       revoked = this.revocation.isRevoked(principal.id, tokenIds(principal));

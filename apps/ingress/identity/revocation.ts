@@ -5,4 +5,6 @@ export interface RevocationCheck {
   /** Synchronous on purpose: it runs on every request, so it must be an in-memory lookup. */
   /** `tokenIds`: the token's jti and, for an exchanged token, the jti it was exchanged for. */
   isRevoked(principalId: string, tokenIds: readonly string[]): boolean;
+  /** False while the list is still being loaded: nobody is admitted until it is complete. */
+  ready?(): boolean;
 }

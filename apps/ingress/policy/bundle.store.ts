@@ -13,6 +13,8 @@ import type { Logger } from 'pino';
 @Injectable()
 export class BundleStore implements OnModuleInit {
   private policy?: CompiledPolicy;
+  /** The bundles topic has been read to the end it had at start: `policy` is the newest. */
+  private loaded = false;
   private readonly versionGauge: Gauge;
   private readonly propagation: Histogram;
 
@@ -36,15 +38,24 @@ export class BundleStore implements OnModuleInit {
 
   onModuleInit(): void {
     this.readiness.register('policy-bundle', async () => {
+      if (!this.loaded) throw new Error('still loading policy bundles');
       if (!this.policy) throw new Error('no policy bundle yet');
     });
   }
 
+  /** Called once the bundles published before this process started have all been offered. */
+  markLoaded(): void {
+    this.loaded = true;
+  }
+
   current(): CompiledPolicy {
-    if (!this.policy) {
+    if (!this.policy || !this.loaded) {
+      // An older bundle read on the way to the newest one must not decide a request.
       throw new EmbargoError(
         'no_policy_bundle',
-        'The gateway has not received a policy bundle yet; try again shortly',
+        this.loaded
+          ? 'The gateway has not received a policy bundle yet; try again shortly'
+          : 'The gateway is still loading its policy bundles; try again shortly',
       );
     }
     return this.policy;

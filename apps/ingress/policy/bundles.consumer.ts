@@ -13,9 +13,22 @@ export class BundlesConsumer implements TopicHandler<'policyBundles'> {
     @Inject(APP_CONFIG) private readonly config: IngressConfig,
   ) {}
 
+  /**
+   * Only the newest bundle of a batch that compiles matters: at start-up the whole topic
+   * arrives in a few batches, and compiling every old version would only delay readiness.
+   */
   async handle(messages: ConsumedMessage<BundleMessage>[]): Promise<void> {
-    for (const m of messages) {
-      if (m.payload.policySet === this.config.POLICY_SET) this.store.offer(m.payload);
+    const ours = messages
+      .map((m) => m.payload)
+      .filter((b) => b.policySet === this.config.POLICY_SET)
+      .sort((a, b) => b.version - a.version);
+    for (const bundle of ours) {
+      if (bundle.version <= (this.store.version ?? 0)) return;
+      if (this.store.offer(bundle)) return;
     }
+  }
+
+  caughtUp(): void {
+    this.store.markLoaded();
   }
 }

@@ -10,4 +10,8 @@ export class RevocationsConsumer implements TopicHandler<'revocations'> {
   async handle(messages: ConsumedMessage<Revocation>[]): Promise<void> {
     for (const m of messages) this.set.apply(m.payload);
   }
+
+  caughtUp(): void {
+    this.set.markLoaded();
+  }
 }
