@@ -353,6 +353,52 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(seen).toContain('short one');
   });
 
+  it('counts findings in large inputs in the worker pool, so policy rules still see them', async () => {
+    const poolRequests = async () => {
+      const text = await (await fetch(`${stack.apps.masking.url}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('embargo_kafka_messages_consumed_total{') &&
+            l.includes('topic="embargo.mask-requests.v1"') &&
+            l.includes('outcome="ok"'),
+        );
+      return Number(line?.split(' ').pop() ?? 0);
+    };
+    const before = await poolRequests();
+    await stack.standIn.clearReceived();
+    const cards = ['4111 1111 1111 1111', '5500 0000 0000 0004', '3400 0000 0000 009'];
+    const filler = 'lorem ipsum dolor sit amet '.repeat(3000); // ~80 KB, above the inline limit
+    const res = await post({
+      model: 'stand-in-embedding',
+      input: [`${filler} paid with ${cards.join(', ')}`, `and later ${cards.join(' and ')}`],
+    });
+    // Six card numbers: the bulk rule holds the request, and without an approval path
+    // nothing is forwarded.
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      'approval_unavailable',
+    );
+    expect(await stack.standIn.received()).toHaveLength(0);
+    const requestId = res.headers.get('x-request-id') ?? '';
+    const decided = await eventually(
+      async () => (await auditEvents(stack, requestId)).find((e) => e.stage === 'decided'),
+      30_000,
+      'the decided event',
+    );
+    expect(decided.data as { effect: string; findings: Record<string, number> }).toMatchObject({
+      effect: 'require_approval',
+      findings: { CREDIT_CARD: 6 },
+    });
+    // The worker counts a request once its reply is sent, so the count may trail the answer.
+    await eventually(
+      async () => ((await poolRequests()) > before ? true : undefined),
+      10_000,
+      'the worker pool to count the request',
+    );
+  });
+
   it('answers a repeated request from the cache, and audits the hit', async () => {
     const input = `cache me ${randomUUID()}`;
     const first = await post({ model: 'stand-in-embedding', input });

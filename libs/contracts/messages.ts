@@ -68,6 +68,11 @@ export const maskRequestSchema = z.object({
   /** Entity type → values always masked as that type. */
   denyList: z.record(z.string(), z.array(z.string().max(1000)).max(10_000)).optional(),
   deadline: z.number().int().positive(),
+  /**
+   * Detection only, for policy rules that read findings: the reply carries the counts per
+   * entity type over every type with default options, and no texts (`entities` is ignored).
+   */
+  countOnly: z.boolean().optional(),
 });
 export type MaskRequest = z.infer<typeof maskRequestSchema>;
 

@@ -37,6 +37,7 @@ export {
   isEntityType,
 } from './src/entities';
 export {
+  countFindings,
   detect,
   type DetectOptions,
   type Finding,

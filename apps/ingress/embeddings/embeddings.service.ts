@@ -68,7 +68,7 @@ export class EmbeddingsService {
       normalized.texts ?? (normalized.tokens && decodeTokenIds(req.model, normalized.tokens));
 
     const detectAll = texts && needsFindings(policy);
-    const findings = detectAll ? this.masking.countFindings(texts) : {};
+    const findings = detectAll ? await this.masking.countFindings(requestId, texts) : {};
     const decision = evaluate(policy, {
       principal: toPolicyPrincipal(principal),
       request: {

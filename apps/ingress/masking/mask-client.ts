@@ -13,6 +13,8 @@ interface Pending {
 
 /** Texts per mask request: large batches are split so several workers share them. */
 const CHUNK_BYTES = 256 * 1024;
+/** At most this many texts per mask request (the topic's schema allows 4096). */
+const CHUNK_TEXTS = 1024;
 
 /**
  * Request/reply over Kafka to the masking worker pool. Replies are addressed to this
@@ -53,11 +55,32 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
     return { texts: out, counts };
   }
 
+  /** Detection counts per entity type over `texts`, from the worker pool. */
+  async countFindings(requestId: string, texts: string[]): Promise<Record<string, number>> {
+    const deadline = Date.now() + this.config.MASK_TIMEOUT_MS;
+    const replies = await Promise.all(
+      chunk(texts).map(({ offset, texts: part }) =>
+        this.ask(requestId, offset, part, undefined, deadline),
+      ),
+    );
+    const counts: Record<string, number> = {};
+    for (const r of replies) {
+      if (!r.ok || !r.counts)
+        throw new EmbargoError(
+          'masking_unavailable',
+          'Detection failed; the request was not forwarded',
+        );
+      for (const [k, v] of Object.entries(r.counts)) counts[k] = (counts[k] ?? 0) + v;
+    }
+    return counts;
+  }
+
+  /** One chunk to the pool: masked with `plan`, or only counted when there is none. */
   private ask(
     requestId: string,
     offset: number,
     texts: string[],
-    plan: MaskPlan,
+    plan: MaskPlan | undefined,
     deadline: number,
   ): Promise<MaskReply> {
     const key = `${requestId}:${offset}`;
@@ -95,13 +118,21 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
             replyTo: this.identity.instance,
             offset,
             texts,
-            entities: plan.entities,
-            thresholds: plan.thresholds,
-            allowList: plan.allowList,
-            denyList: plan.denyList,
+            ...(plan
+              ? {
+                  entities: plan.entities,
+                  thresholds: plan.thresholds,
+                  allowList: plan.allowList,
+                  denyList: plan.denyList,
+                }
+              : { entities: {}, countOnly: true }),
             deadline,
           },
-          { key: requestId, idParts: ['mask', requestId, String(offset)], requestId },
+          {
+            key: requestId,
+            idParts: [plan ? 'mask' : 'count', requestId, String(offset)],
+            requestId,
+          },
         )
         .catch(() => {
           this.pending
@@ -131,7 +162,7 @@ function chunk(texts: string[]): { offset: number; texts: string[] }[] {
   let bytes = 0;
   for (let i = 0; i < texts.length; i++) {
     const n = texts[i].length * 2;
-    if (i > start && bytes + n > CHUNK_BYTES) {
+    if (i > start && (bytes + n > CHUNK_BYTES || i - start >= CHUNK_TEXTS)) {
       out.push({ offset: start, texts: texts.slice(start, i) });
       start = i;
       bytes = 0;

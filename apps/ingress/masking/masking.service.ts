@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
-import { detect, engineOptions, mask, type MaskOptions } from '@embargo/masking';
+import { countFindings, engineOptions, mask, type MaskOptions } from '@embargo/masking';
 import type { MaskPlan } from '@embargo/policy';
 import type { IngressConfig } from '../config';
 import { MaskClient } from './mask-client';
@@ -19,11 +19,19 @@ export class MaskingService {
     private readonly client: MaskClient,
   ) {}
 
-  /** Entity type → count over all inputs, for policies whose rules read `findings`. */
-  countFindings(texts: string[]): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const t of texts) for (const f of detect(t)) counts[f.type] = (counts[f.type] ?? 0) + 1;
-    return counts;
+  /**
+   * Entity type → count over all inputs, for policies whose rules read `findings`: in
+   * process for small inputs, in the worker pool for large ones (as masking is).
+   */
+  countFindings(requestId: string, texts: string[]): Promise<Record<string, number>> {
+    if (this.inline(texts)) return Promise.resolve(countFindings(texts));
+    return this.client.countFindings(requestId, texts);
+  }
+
+  private inline(texts: string[]): boolean {
+    let chars = 0;
+    for (const t of texts) chars += t.length;
+    return chars <= this.config.MASK_INLINE_MAX_BYTES;
   }
 
   /** Masks small inputs in process; undefined when the input belongs to the worker pool. */
@@ -31,8 +39,7 @@ export class MaskingService {
     texts: string[],
     plan: MaskPlan,
   ): { texts: string[]; counts: Record<string, number> } | undefined {
-    const bytes = texts.reduce((n, t) => n + t.length, 0);
-    if (bytes > this.config.MASK_INLINE_MAX_BYTES) return undefined;
+    if (!this.inline(texts)) return undefined;
     const options = this.optionsFor(plan);
     const counts: Record<string, number> = {};
     const out = texts.map((t) => {

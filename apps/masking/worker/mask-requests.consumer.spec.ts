@@ -32,4 +32,19 @@ describe('MaskRequestsConsumer.process', () => {
     // The list of findings made this reply 11.5 times the input.
     expect(JSON.stringify(reply).length).toBeLessThan(3 * text.length);
   });
+
+  it('counts every entity type and returns no text when asked for findings only', () => {
+    const reply = worker.process({
+      ...request(['mail a@b.io, card 4111 1111 1111 1111', 'and c@d.io']),
+      entities: {},
+      countOnly: true,
+    });
+    expect(reply).toEqual({
+      requestId: 'r1',
+      replyTo: 'ingress-1',
+      offset: 0,
+      ok: true,
+      counts: { EMAIL_ADDRESS: 2, CREDIT_CARD: 1 },
+    });
+  });
 });

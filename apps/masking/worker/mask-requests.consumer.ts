@@ -8,7 +8,7 @@ import {
   type TopicHandler,
 } from '@embargo/kafka';
 import { LOGGER } from '@embargo/observability';
-import { engineOptions, mask } from '@embargo/masking';
+import { countFindings, engineOptions, mask } from '@embargo/masking';
 import type { Logger } from 'pino';
 import type { MaskingConfig } from '../config';
 
@@ -35,6 +35,7 @@ export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
     const base = { requestId: req.requestId, replyTo: req.replyTo, offset: req.offset };
     if (Date.now() > req.deadline) return { ...base, ok: false, error: 'deadline passed' };
     try {
+      if (req.countOnly) return { ...base, ok: true, counts: countFindings(req.texts) };
       const counts: Record<string, number> = {};
       const texts = req.texts.map((t) => {
         const r = mask(t, { ...engineOptions(req), keyring: this.config.MASKING_KEYS });
@@ -65,7 +66,7 @@ export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
     const send = (r: MaskReply) =>
       this.kafka.publisher.publish('maskReplies', r, {
         key: req.requestId,
-        idParts: ['mask-reply', req.requestId, String(req.offset)],
+        idParts: [req.countOnly ? 'count-reply' : 'mask-reply', req.requestId, String(req.offset)],
         requestId: req.requestId,
       });
     try {

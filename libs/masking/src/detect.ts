@@ -383,3 +383,13 @@ function addDenyList(
 export function detect(text: string, options?: DetectOptions): Finding[] {
   return detectInternal(text, options).findings;
 }
+
+/**
+ * Entity type → number of findings over all `texts`, with the default options: what policy
+ * rules read as `findings`, the same wherever detection runs (ingress or worker pool).
+ */
+export function countFindings(texts: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const t of texts) for (const f of detect(t)) counts[f.type] = (counts[f.type] ?? 0) + 1;
+  return counts;
+}
