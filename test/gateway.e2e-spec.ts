@@ -210,6 +210,23 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(((await many.json()) as { error: { code: string } }).error.code).toBe('batch_too_large');
   });
 
+  it('audits bodies refused before the gateway reads them, such as malformed JSON', async () => {
+    const res = await fetch(`${stack.apps.ingress.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${indexerToken}` },
+      body: '{"model": "stand-in-embedding", "input": ',
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
+    const requestId = res.headers.get('x-request-id') ?? '';
+    const rejected = await eventually(
+      async () => (await auditEvents(stack, requestId)).find((e) => e.stage === 'rejected'),
+      30_000,
+      'the rejected event',
+    );
+    expect(rejected.data).toMatchObject({ status: 400, code: 'invalid_json' });
+  });
+
   it('answers 503 until a gateway has a policy bundle, and forwards nothing', async () => {
     const bare = await startApp(
       'ingress',

@@ -47,8 +47,14 @@ export class OpenAiErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const reply = ctx.getResponse<FastifyReply>();
-    const request = ctx.getRequest<FastifyRequest>();
+    this.respond(
+      ctx.getResponse<FastifyReply>(),
+      this.describe(exception, ctx.getRequest<FastifyRequest>()),
+    );
+  }
+
+  /** What the caller is told. Unknown errors are logged here, once, with their error id. */
+  protected describe(exception: unknown, request: FastifyRequest): DescribedError {
     let code: ErrorCode;
     let message: string;
     let param: string | undefined;
@@ -94,10 +100,23 @@ export class OpenAiErrorFilter implements ExceptionFilter {
       message = `Internal error (error id ${errorId})`;
     }
 
-    const status = ERROR_CODES[code].status;
-    if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
-    void reply.status(status).send(toOpenAiError(code, message, param));
+    return { code, message, param, retryAfter };
   }
+
+  protected respond(
+    reply: FastifyReply,
+    { code, message, param, retryAfter }: DescribedError,
+  ): void {
+    if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
+    void reply.status(ERROR_CODES[code].status).send(toOpenAiError(code, message, param));
+  }
+}
+
+export interface DescribedError {
+  code: ErrorCode;
+  message: string;
+  param?: string;
+  retryAfter?: number;
 }
 
 /** Errors Fastify raises for bad requests (body parsing, size, media type) carry a 4xx statusCode. */

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch } from '@nestjs/common';
-import { EmbargoError, ERROR_CODES, type ErrorCode } from '@embargo/contracts';
+import { ERROR_CODES } from '@embargo/contracts';
 import { clientRequestId, OpenAiErrorFilter } from '@embargo/observability';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Principal } from '../identity';
 import { summarize } from '../policy/policy-principal';
@@ -21,24 +21,23 @@ export class AuditedErrorFilter extends OpenAiErrorFilter {
   }
 
   override catch(exception: unknown, host: ArgumentsHost): void {
-    const req = host.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
-    if (
-      exception instanceof EmbargoError &&
-      req.url.startsWith('/v1/') &&
-      exception.code !== 'audit_unavailable'
-    ) {
-      const code: ErrorCode = exception.code;
-      const status = ERROR_CODES[code].status;
+    const http = host.switchToHttp();
+    const req = http.getRequest<FastifyRequest & { user?: Principal }>();
+    const error = this.describe(exception, req);
+    // Bodies Fastify refused (bad JSON, too large, wrong media type) and unexpected
+    // failures are audited like the gateway's own refusals.
+    if (req.url.startsWith('/v1/') && error.code !== 'audit_unavailable') {
+      const status = ERROR_CODES[error.code].status;
       this.trail.recordLater({
         requestId: req.id,
         clientRequestId: clientRequestId(req),
         stage: status >= 500 ? 'failed' : 'rejected',
         principal: req.user ? summarize(req.user) : undefined,
         status,
-        code,
-        message: exception.message.slice(0, 1000),
+        code: error.code,
+        message: error.message.slice(0, 1000),
       });
     }
-    super.catch(exception, host);
+    this.respond(http.getResponse<FastifyReply>(), error);
   }
 }
