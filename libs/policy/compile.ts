@@ -3,6 +3,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { isNode, isScalar, LineCounter, parseDocument, Scalar, type Document } from 'yaml';
 import { analyze, lineCol, splitCondition } from './cel';
+import { globMatch } from './glob';
 import type { CompiledRole, CompiledRule, Glob, Matcher, PolicyInternals } from './model';
 import policySchema from './policy.schema.json';
 import type {
@@ -481,9 +482,7 @@ export function parseDuration(text: string): number {
 
 export function glob(patterns: string[]): Glob {
   const exact = new Set(patterns.filter((p) => !p.includes('*')));
-  const wild = patterns
-    .filter((p) => p.includes('*'))
-    .map((p) => new RegExp(`^${p.split('*').map(escapeRegExp).join('.*')}$`, 's'));
+  const wild = patterns.filter((p) => p.includes('*'));
   const test =
     wild.length === 0
       ? exact.size === 1
@@ -492,12 +491,8 @@ export function glob(patterns: string[]): Glob {
               value === only
           )(patterns[0])
         : (value: string) => exact.has(value)
-      : (value: string) => exact.has(value) || wild.some((re) => re.test(value));
+      : (value: string) => exact.has(value) || wild.some((p) => globMatch(p, value));
   return { patterns: [...patterns], test };
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function asList(v: string | string[] | undefined): string[] | undefined {
