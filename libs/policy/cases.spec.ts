@@ -72,4 +72,18 @@ cases:
     );
     expect(() => runCases(policy, 'cases: [')).toThrow(CaseFileError);
   });
+
+  it('rejects a case naming an entity type the masking engine does not know', () => {
+    // With findings of a type no rule can name, an allow expectation would pass untested.
+    expect(() =>
+      runCases(
+        policy,
+        `- { name: x, principal: ${principal}, request: { model: m1 }, findings: { CREDIT_CARDS: 9 }, expect: { effect: mask } }\n`,
+      ),
+    ).toThrow(
+      new CaseFileError(
+        "cases file is invalid at 0.findings.CREDIT_CARDS: unknown entity type 'CREDIT_CARDS'; did you mean CREDIT_CARD?",
+      ),
+    );
+  });
 });

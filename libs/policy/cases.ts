@@ -1,6 +1,7 @@
 // Case files for `embargo policy test <cases.yaml>`: requests with the decision expected.
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { unknownEntityType } from './entities';
 import { evaluate } from './evaluate';
 import type { CaseReport, CaseResult, CompiledPolicy, DenyCode, Effect } from './types';
 
@@ -73,7 +74,22 @@ export function parseCases(casesYaml: string): PolicyCase[] {
       `cases file is invalid at ${issue.path.join('.') || '<root>'}: ${issue.message}`,
     );
   }
-  return Array.isArray(parsed.data) ? parsed.data : parsed.data.cases;
+  const [cases, at] = Array.isArray(parsed.data)
+    ? [parsed.data, '']
+    : [parsed.data.cases, 'cases.'];
+  // A case with findings of a type no policy can name would pass without testing anything.
+  for (const [i, c] of cases.entries()) {
+    const named = [
+      ...Object.keys(c.findings ?? {}).map((name) => [`findings.${name}`, name]),
+      ...(c.expect.mask ?? []).map((name, j) => [`expect.mask.${j}`, name]),
+    ];
+    for (const [where, name] of named) {
+      const problem = unknownEntityType(name);
+      if (problem)
+        throw new CaseFileError(`cases file is invalid at ${at}${i}.${where}: ${problem}`);
+    }
+  }
+  return cases;
 }
 
 export function runCase(policy: CompiledPolicy, c: PolicyCase): CaseResult {

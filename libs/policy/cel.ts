@@ -16,6 +16,8 @@
 import { celEnv, parse, plan, type CelEnv } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { RE2JS } from '@bufbuild/re2';
+import { isEntityType } from '@embargo/masking';
+import { unknownEntityType } from './entities';
 import type { Atom, Bindings, CelProgram, Facts } from './model';
 
 export type Expr = ReturnType<typeof parse>['expr'];
@@ -89,7 +91,6 @@ const REQUEST_FIELDS: Record<string, Ty> = {
   hour: 'int',
   weekday: 'int',
 };
-const ENTITY_TYPE = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 export interface CelIssue {
   message: string;
@@ -284,12 +285,7 @@ class Checker {
           return testOnly ? 'bool' : (ty ?? 'dyn');
         }
         if (root === 'findings') {
-          if (!ENTITY_TYPE.test(field))
-            this.issue(
-              expr,
-              `'${field}' is not an entity type name (UPPER_SNAKE_CASE, e.g. CREDIT_CARD)`,
-            );
-          else this.usage.findingTypes.add(field);
+          this.recordFindingType(expr, field);
           return testOnly ? 'bool' : 'int';
         }
         return testOnly ? 'bool' : 'dyn';
@@ -456,17 +452,26 @@ class Checker {
     }
   }
 
-  /** findings["X"]: record X so it is pre-filled with 0. Returns whether base is findings. */
+  /** findings["X"] or "X" in findings: check X as findings.X. Returns whether base is findings. */
   private recordFindingIndex(base: Expr, key: Expr): boolean {
     if (base.exprKind.case !== 'identExpr' || base.exprKind.value.name !== 'findings') return false;
     if (
       key.exprKind.case === 'constExpr' &&
       key.exprKind.value.constantKind.case === 'stringValue'
     ) {
-      const name = key.exprKind.value.constantKind.value;
-      if (ENTITY_TYPE.test(name)) this.usage.findingTypes.add(name);
+      this.recordFindingType(key, key.exprKind.value.constantKind.value);
     }
     return true;
+  }
+
+  /**
+   * A type the masking engine never reports would read as 0 for ever, so a deny on it
+   * would never fire: refuse it. A known one is recorded so it is pre-filled with 0.
+   */
+  private recordFindingType(at: Expr, name: string): void {
+    const problem = unknownEntityType(name);
+    if (problem) this.issue(at, problem);
+    else this.usage.findingTypes.add(name);
   }
 }
 
@@ -557,7 +562,7 @@ function findingOf(e: Expr): string | undefined {
       key.exprKind.value.constantKind.case === 'stringValue'
     ) {
       const name = key.exprKind.value.constantKind.value;
-      return ENTITY_TYPE.test(name) ? name : undefined;
+      return isEntityType(name) ? name : undefined;
     }
   }
   return undefined;

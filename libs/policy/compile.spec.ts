@@ -9,6 +9,7 @@ import {
   policySchema,
   type PolicyError,
 } from '@embargo/policy';
+import { ENTITY_TYPES } from '@embargo/masking';
 import { input } from './testing';
 
 function errorsOf(...contents: string[]): PolicyError[] {
@@ -87,7 +88,18 @@ rules:
     ['undeclared variable', 'user.id == "x"', "undeclared reference to 'user'", 1],
     ['unknown principal field', 'principal.email == "x"', "principal has no field 'email'", 10],
     ['unknown request field', 'request.size > 3', "request has no field 'size'", 8],
-    ['lower-case entity type', 'findings.email > 3', "'email' is not an entity type name", 9],
+    [
+      'lower-case entity type',
+      'findings.email > 3',
+      "unknown entity type 'email'; did you mean EMAIL_ADDRESS?",
+      9,
+    ],
+    [
+      'misspelt entity type',
+      'findings.CREDIT_CARDS > 0',
+      "unknown entity type 'CREDIT_CARDS'; did you mean CREDIT_CARD?",
+      9,
+    ],
     ['unknown function', 'lookup(principal.id)', "unknown function 'lookup'", 1],
     [
       'int compared with string',
@@ -221,6 +233,94 @@ rules:
       { path: 'rules.yaml', content: 'version: 1\nrules:\n  - { id: a, allow: true }\n' },
     ]);
     expect(result.ok && result.policy.ruleCount).toBe(1);
+  });
+});
+
+describe('compilePolicy: entity types the masking engine does not know', () => {
+  it.each([
+    [
+      'a bracketed finding',
+      'findings["CREDITCARD"] > 0',
+      "'CREDITCARD'; did you mean CREDIT_CARD?",
+    ],
+    ['a membership test', '"US_SSNS" in findings', "'US_SSNS'; did you mean US_SSN?"],
+    ['a presence test', 'has(findings.IBAN)', "'IBAN'; did you mean IBAN_CODE?"],
+    [
+      'a name close to nothing',
+      'findings.LOYALTY_NUMBER > 0',
+      "'LOYALTY_NUMBER'; docs/masking.md lists the types",
+    ],
+  ])('refuses %s in a condition, which would read 0 and never fire', (_name, when, message) => {
+    const errors = errorsOf(
+      `version: 1\nrules:\n  - id: r\n    when: '${when}'\n    deny: { reason: x }\n`,
+    );
+    expect(errors).toEqual([
+      expect.objectContaining({
+        file: 'p0.yaml',
+        ruleId: 'r',
+        line: 4,
+        message: expect.stringContaining(`unknown entity type ${message}`),
+      }),
+    ]);
+  });
+
+  it('refuses a mask rule for one, which would fail every masked request', () => {
+    const errors = errorsOf(`
+version: 1
+rules:
+  - id: cards
+    mask:
+      entities:
+        EMAIL_ADDRESS: redact
+        CREDITCARD: { strategy: keep_last, n: 4 }
+`);
+    expect(errors).toEqual([
+      {
+        file: 'p0.yaml',
+        line: 8,
+        col: 9,
+        ruleId: 'cards',
+        message:
+          "rules.0.mask.entities: unknown entity type 'CREDITCARD'; did you mean CREDIT_CARD?",
+      },
+    ]);
+  });
+
+  it('refuses one in the default mask, thresholds and deny list, which were dropped', () => {
+    const errors = errorsOf(`
+version: 1
+defaults:
+  mask:
+    entities: { AWS_ACCESS_KEYS: redact }
+    thresholds: { EMAIL_ADRESS: 0.6 }
+    denyList: { PERSONS: [Project Falcon] }
+`);
+    expect(errors.map((e) => `${e.line}:${e.col}: ${e.message}`)).toEqual([
+      "5:17: defaults.mask.entities: unknown entity type 'AWS_ACCESS_KEYS'; did you mean AWS_ACCESS_KEY?",
+      "6:19: defaults.mask.thresholds: unknown entity type 'EMAIL_ADRESS'; did you mean EMAIL_ADDRESS?",
+      "7:17: defaults.mask.denyList: unknown entity type 'PERSONS'; did you mean PERSON?",
+    ]);
+  });
+
+  it('accepts every type the masking engine knows, wherever a policy names one', () => {
+    const all = ENTITY_TYPES.map((t) => `${t}: redact`).join(', ');
+    const result = compilePolicy([
+      {
+        path: 'p0.yaml',
+        content: `version: 1
+defaults:
+  mask:
+    entities: { ${all} }
+    thresholds: { ${ENTITY_TYPES.map((t) => `${t}: 0.5`).join(', ')} }
+    denyList: { ${ENTITY_TYPES.map((t) => `${t}: [x]`).join(', ')} }
+rules:
+  - id: r
+    when: '${ENTITY_TYPES.map((t, i) => (i % 2 ? `findings.${t} > 0` : `findings["${t}"] > 0`)).join(' || ')}'
+    mask: { entities: { ${all} } }
+`,
+      },
+    ]);
+    expect(result.ok ? [] : result.errors).toEqual([]);
   });
 });
 

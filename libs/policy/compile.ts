@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import { isNode, isScalar, LineCounter, parseDocument, Scalar, type Document } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, Scalar, type Document } from 'yaml';
 import { analyze, lineCol, splitCondition } from './cel';
+import { unknownEntityType } from './entities';
+import { globMatch } from './glob';
 import type { CompiledRole, CompiledRule, Glob, Matcher, PolicyInternals } from './model';
 import policySchema from './policy.schema.json';
 import type {
@@ -157,6 +159,30 @@ class FileContext {
   error(path: (string | number)[], message: string, ruleId?: string): PolicyError {
     return { file: this.file.path, ...this.position(path), ...(ruleId ? { ruleId } : {}), message };
   }
+
+  /**
+   * One error per key of the map at `path` that is not an entity type the masking engine
+   * knows, placed on the key.
+   */
+  entityErrors(path: (string | number)[], names: string[], ruleId?: string): PolicyError[] {
+    const out: PolicyError[] = [];
+    const map: unknown = this.doc.getIn(path, true);
+    for (const name of names) {
+      const problem = unknownEntityType(name);
+      if (!problem) continue;
+      const message = `${path.join('.')}: ${problem}`;
+      const key = isMap(map)
+        ? map.items.find((pair) => isScalar(pair.key) && pair.key.value === name)?.key
+        : undefined;
+      if (isNode(key) && key.range) {
+        const { line, col } = this.lines.linePos(key.range[0]);
+        out.push({ file: this.file.path, line, col, ...(ruleId ? { ruleId } : {}), message });
+      } else {
+        out.push(this.error([...path, name], message, ruleId));
+      }
+    }
+    return out;
+  }
 }
 
 export interface CompileOptions {
@@ -236,6 +262,12 @@ export function compilePolicy(
         defaultCache = raw.defaults.cache ?? true;
         const m = raw.defaults.mask;
         if (m) {
+          // The masking engine drops thresholds and deny lists of types it does not know,
+          // and refuses a plan naming one, so a typo here must stop the upload.
+          for (const field of ['entities', 'thresholds', 'denyList'] as const)
+            errors.push(
+              ...ctx.entityErrors(['defaults', 'mask', field], Object.keys(m[field] ?? {})),
+            );
           defaultMask = {
             entities: normalizeStrategies(m.entities ?? {}),
             ...(m.thresholds ? { thresholds: { ...m.thresholds } } : {}),
@@ -277,6 +309,14 @@ export function compilePolicy(
         continue;
       }
       ruleFiles.set(rule.id, path);
+      if (rule.mask)
+        errors.push(
+          ...ctx.entityErrors(
+            ['rules', index, 'mask', 'entities'],
+            Object.keys(rule.mask.entities),
+            rule.id,
+          ),
+        );
 
       const source = rule.when ?? 'true';
       const analysis = analyze(source);
@@ -481,9 +521,7 @@ export function parseDuration(text: string): number {
 
 export function glob(patterns: string[]): Glob {
   const exact = new Set(patterns.filter((p) => !p.includes('*')));
-  const wild = patterns
-    .filter((p) => p.includes('*'))
-    .map((p) => new RegExp(`^${p.split('*').map(escapeRegExp).join('.*')}$`, 's'));
+  const wild = patterns.filter((p) => p.includes('*'));
   const test =
     wild.length === 0
       ? exact.size === 1
@@ -492,12 +530,8 @@ export function glob(patterns: string[]): Glob {
               value === only
           )(patterns[0])
         : (value: string) => exact.has(value)
-      : (value: string) => exact.has(value) || wild.some((re) => re.test(value));
+      : (value: string) => exact.has(value) || wild.some((p) => globMatch(p, value));
   return { patterns: [...patterns], test };
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function asList(v: string | string[] | undefined): string[] | undefined {

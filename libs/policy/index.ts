@@ -24,6 +24,7 @@ export {
   type PolicyCase,
 } from './cases';
 export { MAX_EXPRESSION_LENGTH } from './cel';
+export { globMatch } from './glob';
 export type {
   ApprovalSpec,
   Bundle,

@@ -186,6 +186,36 @@ rules: [{ id: allow, allow: true }]
   });
 });
 
+describe('globs against caller-controlled strings', () => {
+  // Subjects and groups come from identity tokens (a CI subject holds a branch name any
+  // contributor picks) and the model from the request body. As backtracking `.*` regexes,
+  // a failed match of these globs took seconds, during which the ingress answered nobody.
+  const policy = compileOrThrow(`
+version: 1
+roles:
+  colons: { match: { subject: "*:*:*:*x" }, models: ["*"] }
+  dashes: { match: { groups: "*-*-*-*-*-*-prod" }, models: ["*"] }
+rules:
+  - { id: prod-models, allow: { models: ["*-*-*-*-*-*-prod"] } }
+`);
+  const colons = ':'.repeat(300);
+  const dashes = '-'.repeat(100);
+
+  it('decide adversarial subjects, groups and models correctly and without stalling', () => {
+    const started = performance.now();
+    expect(evaluate(policy, input({ subject: colons })).denyCode).toBe('no_role');
+    expect(evaluate(policy, input({ groups: [dashes] })).denyCode).toBe('no_role');
+    expect(evaluate(policy, input({ subject: `${colons}x` }, { model: dashes })).denyCode).toBe(
+      'no_allow_rule',
+    );
+    expect(
+      evaluate(policy, input({ groups: [`${dashes}prod`] }, { model: 'a-b-c-d-e-f-prod' })),
+    ).toMatchObject({ effect: 'allow', roles: ['dashes'] });
+    // Loose on purpose: the matcher needs microseconds here, the regexes needed seconds.
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
+
 describe('native fast path', () => {
   // Simple conjuncts are evaluated in JS instead of CEL; both must always agree.
   const rules = `
