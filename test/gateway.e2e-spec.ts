@@ -370,6 +370,22 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(seen).toContain('short one');
   });
 
+  it('passes the caller\'s end-user id upstream only as a stable pseudonym', async () => {
+    await stack.standIn.clearReceived();
+    const user = 'alice.smith@example.com';
+    for (const input of ['first', 'second'])
+      expect((await post({ model: 'stand-in-embedding', input, user })).status).toBe(200);
+    expect((await post({ model: 'stand-in-embedding', input: 'third', user: 'bob' })).status).toBe(
+      200,
+    );
+    const users = (await stack.standIn.received()).map((r) => r.user ?? '');
+    expect(users).toHaveLength(3);
+    expect(users[0]).toMatch(/^embargo-user-[0-9a-f]{32}$/);
+    expect(users[1]).toBe(users[0]);
+    expect(users[2]).not.toBe(users[0]);
+    expect(JSON.stringify(users)).not.toContain('alice');
+  });
+
   it('counts findings in large inputs in the worker pool, so policy rules still see them', async () => {
     const poolRequests = async () => {
       const text = await (await fetch(`${stack.apps.masking.url}/metrics`)).text();

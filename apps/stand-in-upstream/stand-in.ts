@@ -30,6 +30,8 @@ export interface ReceivedRequest {
   model: string;
   /** The inputs exactly as the stand-in received them, one entry per input. */
   input: Array<string | number[]>;
+  /** The request's `user`, when it had one. */
+  user?: string;
 }
 
 export interface StandIn {
@@ -164,7 +166,8 @@ export function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
       );
     }
     const requestId = headerValue(req, 'x-request-id') ?? null;
-    received.push({ at: new Date().toISOString(), requestId, model, input: inputs });
+    const user = typeof body.user === 'string' ? body.user : undefined;
+    received.push({ at: new Date().toISOString(), requestId, model, input: inputs, user });
 
     if (options.faults && (await injectFault(req, res, requestId))) return;
 
@@ -351,6 +354,7 @@ interface EmbeddingsBody {
   input?: unknown;
   encoding_format?: unknown;
   dimensions?: unknown;
+  user?: unknown;
 }
 
 function parseBody(text: string): EmbeddingsBody {

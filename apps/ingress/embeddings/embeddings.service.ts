@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
 import { EmbargoError, embeddingsResponseBody } from '@embargo/contracts';
 import { seal } from '@embargo/crypto';
+import { createHmac } from 'node:crypto';
 import { evaluate, needsFindings, type Decision } from '@embargo/policy';
 import type { IngressConfig } from '../config';
 import { AuditTrail } from '../events/audit-trail.service';
@@ -200,7 +201,7 @@ export class EmbeddingsService {
             model: req.model,
             input,
             dimensions: req.dimensions,
-            user: req.user,
+            user: req.user === undefined ? undefined : this.userPseudonym(principal.id, req.user),
             // The cheapest form for the client to build: the caller's body is written below.
             encoding_format: 'base64',
           },
@@ -258,6 +259,20 @@ export class EmbeddingsService {
       ),
       headers,
     };
+  }
+
+  /**
+   * What the upstream sees as `user`: the caller's end-user id is free text that masking
+   * does not read (it could carry an e-mail address or a key), so it leaves only as a keyed
+   * pseudonym. The same principal and user always give the same value, which is all the
+   * provider's abuse monitoring needs.
+   */
+  private userPseudonym(principalId: string, user: string): string {
+    const { activeKeyId, keys } = this.config.MASKING_KEYS;
+    const mac = createHmac('sha256', keys[activeKeyId])
+      .update(`embargo-user\0${principalId}\0${user}`)
+      .digest('hex');
+    return `embargo-user-${mac.slice(0, 32)}`;
   }
 
   private enforce(decision: Decision, model: string): void {
