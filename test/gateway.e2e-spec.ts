@@ -370,7 +370,7 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(seen).toContain('short one');
   });
 
-  it('passes the caller\'s end-user id upstream only as a stable pseudonym', async () => {
+  it("passes the caller's end-user id upstream only as a stable pseudonym", async () => {
     await stack.standIn.clearReceived();
     const user = 'alice.smith@example.com';
     for (const input of ['first', 'second'])

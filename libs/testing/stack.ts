@@ -8,11 +8,19 @@ import { startTestIdp, type TestIdp } from './test-idp';
 
 export const AUDIENCE = 'embargo';
 
+/** One request as the stand-in received it (GET /_stand_in/received). */
+export interface ReceivedRequest {
+  requestId: string | null;
+  model: string;
+  input: (string | number[])[];
+  user?: string;
+}
+
 /** The stand-in upstream, run as its own process; it records what it received. */
 export interface StandInProcess {
   baseUrl: string;
   app: RunningApp;
-  received(): Promise<{ requestId: string | null; model: string; input: (string | number[])[] }[]>;
+  received(): Promise<ReceivedRequest[]>;
   clearReceived(): Promise<void>;
 }
 
@@ -29,7 +37,7 @@ async function startStandInProcess(apiKey: string): Promise<StandInProcess> {
       const res = await fetch(`${app.url}/_stand_in/received`);
       return (
         (await res.json()) as {
-          received: { requestId: string | null; model: string; input: (string | number[])[] }[];
+          received: ReceivedRequest[];
         }
       ).received;
     },
