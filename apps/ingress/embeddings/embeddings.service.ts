@@ -16,7 +16,7 @@ import { UpstreamClient } from '../upstream';
 import { TokenUse } from '../exchange/token-use';
 import { EmbeddingCache, embeddingCacheKey } from './embedding-cache';
 import { parseEmbeddingsRequest } from './embeddings.dto';
-import { fingerprint } from './fingerprint';
+import { fingerprintInSlices } from './fingerprint';
 
 export interface EmbeddingsResult {
   /** The response's JSON, as bytes (see embeddingsResponseBody). */
@@ -224,21 +224,26 @@ export class EmbeddingsService {
     const usage = result.response.usage ?? { prompt_tokens: tokenCount, total_tokens: tokenCount };
     const totalGatewayMs =
       gatewayMs + Math.max(0, performance.now() - startedAt - gatewayMs - result.upstreamMs);
-    // Fingerprinting (SimHash is ~0.2 ms a vector) runs after the response has gone.
-    setImmediate(() =>
-      this.trail.recordLater({
-        requestId,
-        stage: 'completed',
-        principal: who,
-        model: req.model,
-        connection: result.connection,
-        cached: cached !== undefined,
-        usage: { promptTokens: usage.prompt_tokens, totalTokens: usage.total_tokens },
-        fingerprints: fingerprint(result.vectors),
-        gatewayMs: round(totalGatewayMs),
-        upstreamMs: round(result.upstreamMs),
-      }),
-    );
+    // Fingerprinting (SimHash is ~0.2 ms a vector) runs after the response has gone, a
+    // slice at a time.
+    setImmediate(() => {
+      void fingerprintInSlices(result.vectors)
+        .then((fingerprints) =>
+          this.trail.recordLater({
+            requestId,
+            stage: 'completed',
+            principal: who,
+            model: req.model,
+            connection: result.connection,
+            cached: cached !== undefined,
+            usage: { promptTokens: usage.prompt_tokens, totalTokens: usage.total_tokens },
+            fingerprints,
+            gatewayMs: round(totalGatewayMs),
+            upstreamMs: round(result.upstreamMs),
+          }),
+        )
+        .catch(() => undefined); // pure computation: nothing to retry
+    });
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
       'x-embargo-policy-version': String(decision.bundleVersion),

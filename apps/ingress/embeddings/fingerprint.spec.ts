@@ -1,6 +1,6 @@
 import { encodeBase64 } from '@embargo/contracts';
 import { decodeBase64 } from '../upstream';
-import { fingerprint, simHash64, vectorSha256 } from './fingerprint';
+import { fingerprint, fingerprintInSlices, simHash64, vectorSha256 } from './fingerprint';
 
 function randomVector(dim: number, seed: number): Float32Array {
   const v = new Float32Array(dim);
@@ -52,5 +52,19 @@ describe('fingerprints', () => {
     const fps = fingerprint([randomVector(8, 1), randomVector(8, 2)]);
     expect(fps.map((f) => f.index)).toEqual([0, 1]);
     expect(fps[0].sha256).not.toBe(fps[1].sha256);
+  });
+
+  it('of a large batch leave the event loop free between slices, with the same values', async () => {
+    const vectors = Array.from({ length: 64 }, (_, i) => randomVector(1536, i + 10));
+    let turns = 0;
+    const tick = (): void => {
+      turns++;
+      if (turns < 1000) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const sliced = await fingerprintInSlices(vectors);
+    expect(sliced).toEqual(fingerprint(vectors));
+    // 64 × 1536 values are six slices: other callbacks ran in between.
+    expect(turns).toBeGreaterThanOrEqual(5);
   });
 });

@@ -81,8 +81,33 @@ export function simHash64(vector: Float32Array): string {
   return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
 }
 
-export function fingerprint(
-  vectors: Float32Array[],
-): { index: number; sha256: string; simhash: string }[] {
+export interface Fingerprint {
+  index: number;
+  sha256: string;
+  simhash: string;
+}
+
+export function fingerprint(vectors: Float32Array[]): Fingerprint[] {
   return vectors.map((v, index) => ({ index, sha256: vectorSha256(v), simhash: simHash64(v) }));
+}
+
+/** Values fingerprinted between two turns of the event loop (about 2 ms of work). */
+const SLICE_VALUES = 16_384;
+
+/**
+ * As fingerprint, a slice at a time with the event loop free in between: a batch of 2048
+ * vectors of 3072 values is most of a second of work, which must not stall other requests.
+ */
+export async function fingerprintInSlices(vectors: Float32Array[]): Promise<Fingerprint[]> {
+  const out: Fingerprint[] = [];
+  let values = 0;
+  for (const [index, v] of vectors.entries()) {
+    if (values >= SLICE_VALUES) {
+      values = 0;
+      await new Promise((r) => setImmediate(r));
+    }
+    out.push({ index, sha256: vectorSha256(v), simhash: simHash64(v) });
+    values += v.length;
+  }
+  return out;
 }
