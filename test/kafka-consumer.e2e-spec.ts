@@ -1,4 +1,10 @@
-import { fromKafkaMessage, TOPICS, type DeadLetter, type Revocation } from '@embargo/contracts';
+import {
+  fromKafkaMessage,
+  TOPICS,
+  type DeadLetter,
+  type MaskRequest,
+  type Revocation,
+} from '@embargo/contracts';
 import {
   bind,
   ConsumerHost,
@@ -28,6 +34,13 @@ class PickyHandler implements TopicHandler<'revocations'> {
   }
 }
 
+/** Refuses every mask request for good. */
+class RefusingMasker implements TopicHandler<'maskRequests'> {
+  handle(): Promise<void> {
+    return Promise.reject(new NotRetryable('cannot mask this'));
+  }
+}
+
 /**
  * The consumer host on the real broker: a handler failure that retrying cannot mend is
  * narrowed down to the one message that causes it, which is dead-lettered, and the
@@ -47,10 +60,16 @@ describe('kafka consumer: a failure that retrying cannot mend', () => {
     metrics,
   );
   const handler = new PickyHandler();
+  const masker = new RefusingMasker();
   const group = `consumer-test-${run}`;
   const host = new ConsumerHost(
-    [bind({ topic: 'revocations', group, handler: PickyHandler })],
-    { get: () => handler } as unknown as ModuleRef,
+    [
+      bind({ topic: 'revocations', group, handler: PickyHandler }),
+      bind({ topic: 'maskRequests', group: `${group}-masks`, handler: RefusingMasker }),
+    ],
+    {
+      get: (type: unknown) => (type === PickyHandler ? handler : masker),
+    } as unknown as ModuleRef,
     kafka,
     logger,
     identity,
@@ -96,25 +115,7 @@ describe('kafka consumer: a failure that retrying cannot mend', () => {
     );
     expect([...handler.handled].sort()).toEqual([values[0], values[1], values[3]].sort());
 
-    const letters: { reason: string; value: string }[] = [];
-    await eventually(
-      async () => {
-        letters.length = 0;
-        await readTopicToEnd(kafka.kafka, TOPICS.deadLetters.name, (key, value, headers) => {
-          if (!value) return;
-          const data = fromKafkaMessage({ key: Buffer.from(key), value, headers })
-            .data as DeadLetter;
-          if (data.consumerGroup === group)
-            letters.push({
-              reason: data.reason,
-              value: Buffer.from(data.valueBase64, 'base64').toString(),
-            });
-        });
-        return letters.length > 0 ? true : undefined;
-      },
-      30_000,
-      'the dead letter',
-    );
+    const letters = await deadLetters(TOPICS.revocations.name);
     expect(letters).toHaveLength(1);
     expect(letters[0].reason).toMatch(/^not retryable: this value can never be handled/);
     expect(letters[0].value).toContain(values[2]);
@@ -127,4 +128,49 @@ describe('kafka consumer: a failure that retrying cannot mend', () => {
       'a later message to be handled',
     );
   }, 90_000);
+
+  it('dead-letters a message of a topic holding raw input without copying it', async () => {
+    const secret = `card 4111 1111 1111 1111 of ${run}`;
+    const request: MaskRequest = {
+      requestId: `r-${run}`,
+      replyTo: run,
+      offset: 0,
+      texts: [secret],
+      entities: {},
+      deadline: Date.now() + 60_000,
+    };
+    await kafka.publisher.publish('maskRequests', request, { key: request.requestId });
+    const letters = await deadLetters(TOPICS.maskRequests.name);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ value: '', withheld: true, truncated: false });
+    expect(letters[0].reason).toMatch(/cannot mask this/);
+  }, 90_000);
+
+  /** The dead letters this test's group wrote for `sourceTopic`, once there is one. */
+  async function deadLetters(
+    sourceTopic: string,
+  ): Promise<{ reason: string; value: string; withheld?: boolean; truncated: boolean }[]> {
+    const letters: { reason: string; value: string; withheld?: boolean; truncated: boolean }[] = [];
+    await eventually(
+      async () => {
+        letters.length = 0;
+        await readTopicToEnd(kafka.kafka, TOPICS.deadLetters.name, (key, value, headers) => {
+          if (!value) return;
+          const data = fromKafkaMessage({ key: Buffer.from(key), value, headers })
+            .data as DeadLetter;
+          if (data.consumerGroup.startsWith(group) && data.sourceTopic === sourceTopic)
+            letters.push({
+              reason: data.reason,
+              value: Buffer.from(data.valueBase64, 'base64').toString(),
+              withheld: data.valueWithheld,
+              truncated: data.truncated,
+            });
+        });
+        return letters.length > 0 ? true : undefined;
+      },
+      30_000,
+      'the dead letter',
+    );
+    return letters;
+  }
 });

@@ -132,9 +132,11 @@ export const deadLetterSchema = z.object({
   offset: z.string().max(40),
   consumerGroup: z.string().max(300),
   reason: z.string().max(2000),
-  /** The original value, base64, cut to 64 KiB. */
+  /** The original value, base64, cut to 64 KiB; empty when withheld. */
   valueBase64: z.string(),
   truncated: z.boolean(),
+  /** The source topic holds raw input, so the value was not copied (see `rawInput`). */
+  valueWithheld: z.boolean().optional(),
   receivedAt: z.iso.datetime(),
 });
 export type DeadLetter = z.infer<typeof deadLetterSchema>;

@@ -26,6 +26,11 @@ export interface TopicSpec<S extends z.ZodType> {
   readonly retentionMs?: number;
   /** Largest record the topic accepts (max.message.bytes); 1 MiB when not given. */
   readonly maxMessageBytes?: number;
+  /**
+   * Records hold callers' unmasked input: kept only as briefly as the topic's retention and
+   * never copied elsewhere (a dead letter from this topic names the record, without it).
+   */
+  readonly rawInput?: boolean;
   /** CloudEvent `type` values carried on this topic. */
   readonly eventTypes: readonly string[];
   readonly schema: S;
@@ -85,6 +90,7 @@ export const TOPICS = {
     partitions: 6,
     cleanupPolicy: 'delete',
     retentionMs: 3600 * 1000,
+    rawInput: true,
     eventTypes: ['dev.embargo.mask.request.v1'],
     schema: maskRequestSchema,
   }),

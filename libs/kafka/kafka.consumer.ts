@@ -324,7 +324,9 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     message: KafkaMessage,
     reason: string,
   ): Promise<void> {
-    const value = message.value ?? Buffer.alloc(0);
+    // Unmasked input is never copied onto a topic kept for 30 days.
+    const withheld = Object.values(TOPICS).some((t) => t.name === topic && t.rawInput);
+    const value = withheld ? Buffer.alloc(0) : (message.value ?? Buffer.alloc(0));
     const truncated = value.length > MAX_DLQ_VALUE;
     this.logger.warn({ topic, partition, offset: message.offset, reason }, 'message dead-lettered');
     await this.kafka.publisher.publish(
@@ -337,6 +339,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
         reason: reason.slice(0, 2000),
         valueBase64: value.subarray(0, MAX_DLQ_VALUE).toString('base64'),
         truncated,
+        ...(withheld ? { valueWithheld: true } : {}),
         receivedAt: new Date().toISOString(),
       },
       {
