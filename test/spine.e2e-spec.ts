@@ -279,4 +279,31 @@ describe('audit: an index from an earlier release', () => {
     const mapping = await os.client.indices.getMapping({ index });
     expect(mapping.body[index].mappings.properties).toHaveProperty('tokenId');
   });
+
+  it('splits a large batch into bulk requests under the size limit, and indexes all of it', async () => {
+    const docs = Array.from({ length: 40 }, (_, i) => ({
+      id: `big-${i}`,
+      doc: { eventId: `big-${i}`, stage: 'received', message: 'x'.repeat(900) },
+    }));
+    const sent: number[] = [];
+    const bulk = os.client.bulk.bind(os.client);
+    os.client.bulk = ((params: { body: string }) => {
+      sent.push(Buffer.byteLength(params.body));
+      return bulk(params as never);
+    }) as typeof os.client.bulk;
+    try {
+      // 4 KB bulk requests: about four documents each.
+      expect(await os.bulkIndex(index, docs, 4096)).toEqual([]);
+    } finally {
+      os.client.bulk = bulk;
+    }
+    expect(sent.length).toBeGreaterThanOrEqual(10);
+    expect(Math.max(...sent)).toBeLessThanOrEqual(4096);
+    await os.client.indices.refresh({ index });
+    const count = await os.client.count({
+      index,
+      body: { query: { prefix: { eventId: 'big-' } } },
+    });
+    expect(count.body.count).toBe(40);
+  });
 });

@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
 import { Readiness } from '@embargo/observability';
 import { Client } from '@opensearch-project/opensearch';
+import type { Bulk_RequestBody } from '@opensearch-project/opensearch/api/index.js';
 import type { AuditConfig } from '../config';
 import { EVENTS_INDEX_MAPPING, DEAD_LETTERS_MAPPING } from './mappings';
 
@@ -11,6 +12,11 @@ export interface BulkRefusal {
   type: string;
   reason: string;
 }
+
+/** Bulk requests stay well under OpenSearch's default http.max_content_length (100 MB). */
+const MAX_BULK_BYTES = 16 * 1024 * 1024;
+/** A single document may take a bulk request of its own up to this size. */
+const MAX_DOCUMENT_BYTES = 90 * 1024 * 1024;
 
 /** The OpenSearch client and the index set-up the audit trail needs. */
 @Injectable()
@@ -40,27 +46,60 @@ export class OpenSearchService implements OnModuleInit {
   /**
    * Indexes documents by id (a redelivered batch overwrites the same documents) and returns
    * those refused for good. Throws when OpenSearch was only busy (429, 5xx), so the caller's
-   * batch is retried whole.
+   * batch is retried whole. A batch goes out in bulk requests of at most `maxBulkBytes`:
+   * one consumer fetch can hold 32 MiB of records per partition, and a request over
+   * OpenSearch's http.max_content_length (100 MB) would be refused, and retried, forever.
+   * A document that could never fit is refused here, with the others indexed.
    */
   async bulkIndex(
     index: string,
     docs: readonly { id: string; doc: Record<string, unknown> }[],
+    maxBulkBytes = MAX_BULK_BYTES,
   ): Promise<BulkRefusal[]> {
-    const body = docs.flatMap(({ id, doc }) => [{ index: { _index: index, _id: id } }, doc]);
+    const refused: BulkRefusal[] = [];
+    let lines: string[] = [];
+    let positions: number[] = [];
+    let bytes = 0;
+    const send = async () => {
+      if (positions.length === 0) return;
+      refused.push(...(await this.sendBulk(lines.join(''), positions)));
+      lines = [];
+      positions = [];
+      bytes = 0;
+    };
+    for (const [position, { id, doc }] of docs.entries()) {
+      const line = `${JSON.stringify({ index: { _index: index, _id: id } })}\n${JSON.stringify(doc)}\n`;
+      const size = Buffer.byteLength(line);
+      if (size > Math.max(maxBulkBytes, MAX_DOCUMENT_BYTES)) {
+        refused.push({ position, type: 'document_too_large', reason: `${size} bytes` });
+        continue;
+      }
+      if (bytes + size > maxBulkBytes) await send();
+      lines.push(line);
+      positions.push(position);
+      bytes += size;
+    }
+    await send();
+    return refused;
+  }
+
+  /** One bulk request; `positions` maps its items back to the caller's documents. */
+  private async sendBulk(ndjson: string, positions: number[]): Promise<BulkRefusal[]> {
     // Only what is read back below: the full per-item answer is most of the bulk response.
     const res = await this.client.bulk({
-      body,
+      // Sent as is: the client takes a bulk body as NDJSON text as well as an array.
+      body: ndjson as unknown as Bulk_RequestBody,
       refresh: false,
       filter_path: 'errors,items.*.status,items.*.error',
     });
     if (!res.body.errors) return [];
     const refused: BulkRefusal[] = [];
-    res.body.items.forEach((item, position) => {
+    res.body.items.forEach((item, k) => {
       const r = item.index;
       if (!r?.error) return;
       const status = r.status ?? 0;
       if (status === 429 || status >= 500) throw new Error(`opensearch ${status}: ${r.error.type}`);
-      refused.push({ position, type: r.error.type, reason: r.error.reason ?? '' });
+      refused.push({ position: positions[k], type: r.error.type, reason: r.error.reason ?? '' });
     });
     return refused;
   }
