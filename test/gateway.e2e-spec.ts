@@ -373,11 +373,16 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
   it("passes the caller's end-user id upstream only as a stable pseudonym", async () => {
     await stack.standIn.clearReceived();
     const user = 'alice.smith@example.com';
+    // Inputs of their own: a cached answer would never reach the stand-in.
     for (const input of ['first', 'second'])
-      expect((await post({ model: 'stand-in-embedding', input, user })).status).toBe(200);
-    expect((await post({ model: 'stand-in-embedding', input: 'third', user: 'bob' })).status).toBe(
-      200,
-    );
+      expect(
+        (await post({ model: 'stand-in-embedding', input: `${input} ${randomUUID()}`, user }))
+          .status,
+      ).toBe(200);
+    expect(
+      (await post({ model: 'stand-in-embedding', input: `third ${randomUUID()}`, user: 'bob' }))
+        .status,
+    ).toBe(200);
     const users = (await stack.standIn.received()).map((r) => r.user ?? '');
     expect(users).toHaveLength(3);
     expect(users[0]).toMatch(/^embargo-user-[0-9a-f]{32}$/);
