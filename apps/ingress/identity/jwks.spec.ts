@@ -1,5 +1,5 @@
-import { generateKeyPair, type TestKeyPair } from '@embargo/testing';
-import { JwksClient, KeySourceError, toVerificationKey } from './jwks';
+import { eventually, generateKeyPair, startJwksServer, type TestKeyPair } from '@embargo/testing';
+import { fetchJson, JwksClient, KeySourceError, toVerificationKey } from './jwks';
 import { TokenError } from './jwt';
 
 describe('JwksClient', () => {
@@ -77,6 +77,68 @@ describe('JwksClient', () => {
     down = false;
     tick(6);
     await expect(client.getKey('a', 'RS256')).resolves.toBeDefined();
+  });
+
+  it('refreshes stale keys at most once per backoff while the IdP fails, serving the cached keys meanwhile', async () => {
+    const idp = await startJwksServer([a.publicJwk]);
+    try {
+      let clock = 1_000_000;
+      const warnings: unknown[] = [];
+      const client = new JwksClient(
+        { name: 'lab', issuer: 'https://lab.test', jwksUri: idp.jwksUri },
+        { cooldownSeconds: 30, maxAgeSeconds: 600, timeoutMs: 2000 },
+        fetchJson,
+        () => clock,
+        (err) => warnings.push(err),
+      );
+      await client.getKey('a', 'RS256');
+      expect(idp.fetches()).toBe(1);
+
+      idp.setFailing(503);
+      clock += 601_000; // the keys are now due for a refresh
+      const requests = async (n: number) => {
+        // In small batches, so each background fetch has time to fail before the next batch.
+        for (let i = 0; i < n; i += 10) {
+          const keys = await Promise.all(
+            Array.from({ length: 10 }, () => client.getKey('a', 'RS256')),
+          );
+          expect(keys.every((k) => k.type === 'public')).toBe(true);
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      };
+      const failuresReported = (n: number) =>
+        eventually(async () => (warnings.length >= n ? true : undefined), 5000, `${n} failures`);
+
+      await requests(1000);
+      await failuresReported(1);
+      expect(idp.fetches()).toBe(2); // one refresh for 1000 requests, one warning
+      expect(warnings).toHaveLength(1);
+
+      // Retried after 5 s, then after 10 s, 20 s…: backing off while the IdP stays down.
+      clock += 5_000;
+      await requests(100);
+      await failuresReported(2);
+      expect(idp.fetches()).toBe(3);
+      clock += 5_000;
+      await requests(100);
+      expect(idp.fetches()).toBe(3);
+      clock += 5_000;
+      await requests(100);
+      await failuresReported(3);
+      expect(idp.fetches()).toBe(4);
+
+      // Back up: the next retry loads fresh keys, and fetching stops until they age again.
+      idp.setFailing(undefined);
+      clock += 20_000;
+      await requests(10);
+      await eventually(async () => (idp.fetches() === 5 ? true : undefined), 5000, 'refresh');
+      clock += 60_000;
+      await requests(100);
+      expect(idp.fetches()).toBe(5);
+      expect(warnings).toHaveLength(3);
+    } finally {
+      await idp.stop();
+    }
   });
 
   it('ignores symmetric, encryption and broken keys', () => {

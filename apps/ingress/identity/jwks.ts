@@ -45,18 +45,24 @@ export const fetchJson: FetchJson = async (url, timeoutMs) => {
   return JSON.parse(text) as unknown;
 };
 
+/** Longest pause between retries while an issuer's keys cannot be fetched. */
+const MAX_BACKOFF_SECONDS = 60;
+
 /**
  * One issuer's signing keys. Fetched on first use, refetched when a token names a key id
- * we do not hold (at most once per cooldown, so a stream of made-up kids cannot turn the
- * gateway into a load generator against the IdP), and refreshed in the background when
- * older than maxAge. Concurrent refreshes share one fetch.
+ * we do not hold, and refreshed in the background when older than maxAge. Every fetch,
+ * whatever prompts it, waits at least the cooldown after the last one (so a stream of
+ * made-up kids, or of requests while the IdP is down, cannot turn the gateway into a load
+ * generator against the IdP); after failures it retries sooner, then backs off. Cached
+ * keys are served meanwhile. Concurrent refreshes share one fetch.
  */
 export class JwksClient {
   private byKid = new Map<string, CachedKey>();
   private withoutKid: CachedKey[] = [];
   private loadedAt: number | undefined;
   private lastAttempt = Number.NEGATIVE_INFINITY;
-  private lastFailed = false;
+  /** Fetches failed in a row since the last success. */
+  private failures = 0;
   private inflight: Promise<void> | undefined;
   private jwksUri: string | undefined;
 
@@ -79,7 +85,11 @@ export class JwksClient {
   async getKey(kid: string | undefined, alg: string): Promise<KeyObject> {
     if (this.loadedAt === undefined) {
       await this.refreshIfAllowed();
-    } else if (this.now() - this.loadedAt > this.opts.maxAgeSeconds * 1000 && !this.inflight) {
+    } else if (
+      this.now() - this.loadedAt > this.opts.maxAgeSeconds * 1000 &&
+      !this.inflight &&
+      this.mayFetch()
+    ) {
       this.refresh().catch(this.onBackgroundError);
     }
     let found = this.find(kid, alg);
@@ -113,13 +123,27 @@ export class JwksClient {
     return fitting.length === 1 ? fitting[0] : undefined;
   }
 
+  /**
+   * Whether the last fetch is long enough ago for another: the cooldown after a success;
+   * after failures 5 s (or the cooldown, if shorter), doubling with each failure in a row up
+   * to a minute (or the cooldown, if longer), so a brief outage heals fast and a long one
+   * costs the IdP one fetch a minute.
+   */
+  private mayFetch(): boolean {
+    const { cooldownSeconds } = this.opts;
+    const wait =
+      this.failures === 0
+        ? cooldownSeconds
+        : Math.min(
+            Math.min(cooldownSeconds, 5) * 2 ** (this.failures - 1),
+            Math.max(cooldownSeconds, MAX_BACKOFF_SECONDS),
+          );
+    return this.now() - this.lastAttempt >= wait * 1000;
+  }
+
   private async refreshIfAllowed(): Promise<void> {
     if (this.inflight) return this.inflight;
-    // After a failed fetch retry sooner, but still not on every request.
-    const wait = this.lastFailed
-      ? Math.min(this.opts.cooldownSeconds, 5)
-      : this.opts.cooldownSeconds;
-    if (this.now() - this.lastAttempt < wait * 1000) {
+    if (!this.mayFetch()) {
       if (this.loadedAt === undefined) {
         throw new KeySourceError(
           `Signing keys of issuer ${quote(this.source.name)} are unavailable; retry shortly`,
@@ -136,10 +160,10 @@ export class JwksClient {
     this.inflight = this.load()
       .then(
         () => {
-          this.lastFailed = false;
+          this.failures = 0;
         },
         (err: unknown) => {
-          this.lastFailed = true;
+          this.failures++;
           throw new KeySourceError(
             `Signing keys of issuer ${quote(this.source.name)} could not be fetched (${(err as Error).message}); retry shortly`,
           );
