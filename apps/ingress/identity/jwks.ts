@@ -38,12 +38,85 @@ export const fetchJson: FetchJson = async (url, timeoutMs) => {
   const res = await fetch(url, {
     signal: AbortSignal.timeout(timeoutMs),
     headers: { accept: 'application/json' },
+    // A redirect could lead off the origin that was checked: refused, never followed.
+    redirect: 'manual',
   });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  const text = await res.text();
-  if (text.length > MAX_DOCUMENT_BYTES) throw new Error('document too large');
-  return JSON.parse(text) as unknown;
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel();
+    throw new Error(`HTTP ${res.status} redirect, which is not followed`);
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new Error(`HTTP ${res.status}`);
+  }
+  return JSON.parse(await readCapped(res, MAX_DOCUMENT_BYTES)) as unknown;
 };
+
+/** The body as UTF-8 text, reading no further than `limit` bytes. */
+async function readCapped(res: Response, limit: number): Promise<string> {
+  const tooLarge = () => new Error(`document larger than ${limit} bytes`);
+  if (Number(res.headers.get('content-length')) > limit) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  if (!res.body) return '';
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > limit) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** 127.0.0.0/8, ::1 and localhost: where plain http cannot be intercepted on the way. */
+export function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
+}
+
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Throws unless a `jwks_uri` read from a discovery document may be trusted: https (plain
+ * http only when the issuer itself is http on loopback, as a local test IdP is), on the
+ * issuer's own origin or one the issuer's config allows. Whoever controls the discovery
+ * answer would otherwise choose the keys every token of the issuer is checked with.
+ */
+export function checkDiscoveredJwksUri(
+  jwksUri: string,
+  issuer: string,
+  allowedOrigins: readonly string[] = [],
+): void {
+  const url = parseUrl(jwksUri);
+  if (!url) throw new Error('discovery document jwks_uri is not a URL');
+  const issuerUrl = parseUrl(issuer);
+  const localIssuer = issuerUrl?.protocol === 'http:' && isLoopbackHost(issuerUrl.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && localIssuer)) {
+    throw new Error(`discovery document jwks_uri ${quote(jwksUri)} is not https`);
+  }
+  if (url.origin !== issuerUrl?.origin && !allowedOrigins.includes(url.origin)) {
+    throw new Error(
+      `discovery document jwks_uri ${quote(jwksUri)} is not on the issuer's origin (allow its origin in allowedJwksOrigins if the issuer serves its keys there)`,
+    );
+  }
+}
 
 /** Longest pause between retries while an issuer's keys cannot be fetched. */
 const MAX_BACKOFF_SECONDS = 60;
@@ -72,6 +145,8 @@ export class JwksClient {
       issuer: string;
       jwksUri?: string;
       discoveryUrl?: string;
+      /** Origins besides the issuer's that a discovered jwks_uri may be on. */
+      allowedJwksOrigins?: readonly string[];
     },
     private readonly opts: JwksOptions = DEFAULT_JWKS_OPTIONS,
     private readonly fetcher: FetchJson = fetchJson,
@@ -203,9 +278,8 @@ export class JwksClient {
     } | null;
     if (doc?.issuer !== this.source.issuer)
       throw new Error('discovery document names a different issuer');
-    if (typeof doc.jwks_uri !== 'string' || !/^https?:\/\//.test(doc.jwks_uri)) {
-      throw new Error('discovery document has no http(s) jwks_uri');
-    }
+    if (typeof doc.jwks_uri !== 'string') throw new Error('discovery document has no jwks_uri');
+    checkDiscoveredJwksUri(doc.jwks_uri, this.source.issuer, this.source.allowedJwksOrigins);
     return doc.jwks_uri;
   }
 }
