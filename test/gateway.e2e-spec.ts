@@ -552,6 +552,35 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(chained.status).toBe(400);
   });
 
+  it('exchanges a large identity token for one the gateway accepts, and refuses with 400 one it could not', async () => {
+    const crowded = await stack.idp.token('crowded');
+    expect(crowded.length).toBeGreaterThan(4500);
+    const res = await exchangeToken(stack, crowded, 'model:stand-in-embedding');
+    expect(res.status).toBe(200);
+    const { access_token: scoped } = (await res.json()) as { access_token: string };
+    expect(scoped.length).toBeLessThanOrEqual(8192);
+    expect((await post({ model: 'stand-in-embedding', input: 'x' }, scoped)).status).toBe(200);
+
+    // Nothing is handed out that would be refused on every use.
+    const verbose = await stack.idp.token('verbose');
+    expect(verbose.length).toBeGreaterThan(8000);
+    expect(verbose.length).toBeLessThanOrEqual(8192);
+    const tooLarge = await exchangeToken(
+      stack,
+      verbose,
+      'model:stand-in-embedding model:text-embedding-3-small',
+    );
+    expect(tooLarge.status).toBe(400);
+    expect(await tooLarge.json()).toEqual({
+      error: {
+        message: expect.stringMatching(/over the 8192 bytes/) as unknown,
+        type: 'invalid_request_error',
+        code: 'invalid_request',
+        param: 'subject_token',
+      },
+    });
+  });
+
   it('applies a policy change on the running gateway without restart, and keeps serving through a broken one', async () => {
     const before = await post({ model: 'text-embedding-3-small', input: 'x' });
     expect(before.status).toBe(200);

@@ -15,6 +15,7 @@ import { RevocationSet } from './policy/revocation.set';
 import { RevocationsConsumer } from './policy/revocations.consumer';
 import { UpstreamModule } from './upstream';
 import { EmbeddingCache } from './embeddings/embedding-cache';
+import { exchangeIssuer } from './exchange/exchange-issuer';
 import { ExchangeSigner } from './exchange/exchange-signer';
 import { TokenExchangeController } from './exchange/token-exchange.controller';
 import { TokenUse } from './exchange/token-use';
@@ -55,18 +56,7 @@ export class IngressModule {
       ? new ExchangeSigner(config.EXCHANGE_SIGNING_KEY)
       : undefined;
     const issuers = signer
-      ? [
-          ...config.INGRESS_ISSUERS,
-          {
-            name: 'embargo',
-            issuer: config.EXCHANGE_ISSUER,
-            keys: [signer.publicJwk],
-            audience: config.EXCHANGE_AUDIENCE,
-            algorithms: ['ES256'],
-            claims: { principalId: 'sub', roles: 'roles', groups: 'groups', scopes: 'scope' },
-            tokenKind: 'exchanged' as const,
-          },
-        ]
+      ? [...config.INGRESS_ISSUERS, exchangeIssuer(config, signer)]
       : config.INGRESS_ISSUERS;
     return {
       module: IngressModule,

@@ -12,6 +12,8 @@ export interface JwksServer {
   discoveryFetches(): number;
   /** Replaces the served keys (rotation). */
   setKeys(keys: object[]): void;
+  /** Answers JWKS fetches with this HTTP status (an IdP outage) until set back to undefined. */
+  setFailing(status: number | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -21,6 +23,7 @@ export async function startJwksServer(
   opts: { issuer?: string; delayMs?: number } = {},
 ): Promise<JwksServer> {
   let served = keys;
+  let failing: number | undefined;
   let jwksFetches = 0;
   let discoveryFetches = 0;
   let base = '';
@@ -35,7 +38,8 @@ export async function startJwksServer(
     };
     if (req.url === '/jwks') {
       jwksFetches++;
-      send(200, { keys: served });
+      if (failing) send(failing, { error: 'unavailable' });
+      else send(200, { keys: served });
     } else if (req.url === '/.well-known/openid-configuration') {
       discoveryFetches++;
       send(200, { issuer: opts.issuer ?? base, jwks_uri: `${base}/jwks` });
@@ -55,6 +59,9 @@ export async function startJwksServer(
     discoveryFetches: () => discoveryFetches,
     setKeys: (next) => {
       served = next;
+    },
+    setFailing: (status) => {
+      failing = status;
     },
     stop: () =>
       new Promise<void>((resolve) => {

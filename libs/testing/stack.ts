@@ -102,6 +102,25 @@ export async function startStack(
         clientSecret: 'indexer-secret',
         claims: { kind: 'service', roles: ['indexer'] },
       },
+      // A member of many groups, as large organisations' tokens are: about 4.6 KB.
+      {
+        clientId: 'crowded',
+        clientSecret: 'crowded-secret',
+        claims: {
+          kind: 'service',
+          roles: ['indexer'],
+          groups: Array.from(
+            { length: 150 },
+            (_, i) => `team-search-${String(i).padStart(4, '0')}`,
+          ),
+        },
+      },
+      // A token just under the issuer's 8 KiB limit, most of it one custom claim.
+      {
+        clientId: 'verbose',
+        clientSecret: 'verbose-secret',
+        claims: { kind: 'service', profile: 'p'.repeat(5560) },
+      },
       { clientId: 'limited', clientSecret: 'limited-secret', claims: { kind: 'limited' } },
       { clientId: 'stranger', clientSecret: 'stranger-secret', claims: { kind: 'nobody' } },
     ],

@@ -11,7 +11,9 @@ import { IdentityService } from '../identity';
 import { BundleStore } from '../policy/bundle.store';
 import { grantMatcher } from '../policy/model-grants';
 import { summarize, toPolicyPrincipal } from '../policy/policy-principal';
+import { EXCHANGED_TOKEN_MAX_BYTES } from './exchange-issuer';
 import { ExchangeSigner } from './exchange-signer';
+import { withoutCarried } from './exchanged-claims';
 
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
@@ -109,8 +111,13 @@ export class TokenExchangeController {
       throw new EmbargoError('invalid_request', 'The subject token expires too soon to exchange', {
         param: 'subject_token',
       });
-    const claims = Object.fromEntries(
-      Object.entries(subject.claims).filter(([k]) => !NOT_COPIED.has(k)),
+    // Policies see the subject token's claims; its sub, roles and groups travel once, as the
+    // new token's own claims, and are put back for policies from there.
+    const names = this.identity.claimNames(subject.issuer);
+    const { claims, sources } = withoutCarried(
+      Object.fromEntries(Object.entries(subject.claims).filter(([k]) => !NOT_COPIED.has(k))),
+      { sub: subject.subject, roles: subject.roles, groups: subject.groups },
+      { sub: names?.principalId, roles: names?.roles, groups: names?.groups },
     );
     const singleUse = req.single_use === true || req.single_use === 'true';
     const { token, jti } = this.signer.sign({
@@ -124,12 +131,21 @@ export class TokenExchangeController {
       emb_sjti: subject.tokenId,
       emb_iss: typeof subject.claims.iss === 'string' ? subject.claims.iss : subject.issuer,
       emb_claims: claims,
+      emb_moved: sources,
       emb_models: models,
       emb_single_use: singleUse,
       roles: subject.roles,
       groups: subject.groups,
       scope: models.map((m) => `model:${m}`).join(' '),
     });
+    if (token.length > EXCHANGED_TOKEN_MAX_BYTES) {
+      // It would be refused on every use: better a clear answer now.
+      throw new EmbargoError(
+        'invalid_request',
+        `The exchanged token would be ${token.length} bytes, over the ${EXCHANGED_TOKEN_MAX_BYTES} bytes this gateway accepts; the subject token carries too many claims`,
+        { param: 'subject_token' },
+      );
+    }
     // A credential is handed out only once the trail holds its issue (fail closed, like forwarding).
     await this.trail.record({
       requestId: request.id,

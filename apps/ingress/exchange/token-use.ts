@@ -3,6 +3,12 @@ import { EmbargoError } from '@embargo/contracts';
 import type { Principal } from '../identity';
 import { IngressRedis } from '../limits/ingress-redis';
 
+/**
+ * How long past the moment a token stops verifying here its id is still remembered: other
+ * gateway instances' clocks may run a little behind this one's.
+ */
+const REMEMBER_MARGIN_MS = 60_000;
+
 /** What an exchanged token may do: its models, and whether it is good for one request. */
 @Injectable()
 export class TokenUse {
@@ -20,12 +26,15 @@ export class TokenUse {
     }
   }
 
-  /** A single-use token's id is remembered in Redis until it expires; a second use is refused. */
+  /**
+   * A single-use token's id is remembered in Redis for as long as the token can be accepted
+   * (exp plus its issuer's clock tolerance, and a margin); a second use is refused.
+   */
   async consume(principal: Principal): Promise<void> {
     if (principal.tokenKind !== 'exchanged' || principal.claims.emb_single_use !== true) return;
     const jti = principal.tokenId;
     if (!jti) throw new EmbargoError('invalid_token', 'Single-use token has no id');
-    const ttlMs = Math.max(1000, principal.expiresAt * 1000 - Date.now());
+    const ttlMs = Math.max(0, principal.acceptedUntil * 1000 - Date.now()) + REMEMBER_MARGIN_MS;
     let first: string | null;
     try {
       first = await this.redis.client.set(`embargo:jti:${jti}`, '1', 'PX', ttlMs, 'NX');

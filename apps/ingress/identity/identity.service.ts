@@ -99,6 +99,13 @@ export class IdentityService {
     return [...new Set(this.options.issuers.flatMap((i) => i.algorithms))];
   }
 
+  /** Which claims a configured issuer's tokens name the principal, roles, groups and scopes with. */
+  claimNames(issuerName: string): IssuerConfig['claims'] | undefined {
+    for (const { config } of this.byIssuer.values())
+      if (config.name === issuerName) return config.claims;
+    return undefined;
+  }
+
   maxClockToleranceSeconds(): number {
     return Math.max(...this.options.issuers.map((i) => i.clockToleranceSeconds));
   }

@@ -55,6 +55,34 @@ issuers:
     expect(() => parseIssuers(JSON.stringify([{ ...base, ...change }]))).toThrow(message);
   });
 
+  it('takes other origins a discovered jwks_uri may be on, as origins', () => {
+    const google = {
+      ...base,
+      name: 'google',
+      issuer: 'https://accounts.google.com',
+      jwksUri: undefined,
+      discoveryUrl: 'https://accounts.google.com/.well-known/openid-configuration',
+      allowedJwksOrigins: ['https://www.googleapis.com/'],
+    };
+    const [issuer] = parseIssuers(JSON.stringify([google]));
+    expect(issuer.allowedJwksOrigins).toEqual(['https://www.googleapis.com']);
+    for (const [origins, why] of [
+      [
+        ['https://www.googleapis.com/oauth2/v3/certs'],
+        /allowedJwksOrigins\[0\]: must be an origin/,
+      ],
+      [['http://www.googleapis.com'], /allowedJwksOrigins\[0\]: must be an origin/],
+      [['not a url'], /allowedJwksOrigins\[0\]/],
+    ] as const) {
+      expect(() =>
+        parseIssuers(JSON.stringify([{ ...google, allowedJwksOrigins: origins }])),
+      ).toThrow(why);
+    }
+    expect(() =>
+      parseIssuers(JSON.stringify([{ ...base, allowedJwksOrigins: ['https://keys.test'] }])),
+    ).toThrow(/allowedJwksOrigins: applies only to a discoveryUrl/);
+  });
+
   it('refuses duplicates, empty lists and unparsable text', () => {
     expect(() => parseIssuers(JSON.stringify([base, { ...base, name: 'ci2' }]))).toThrow(
       /issuers\[1\]\.issuer: duplicate issuer/,

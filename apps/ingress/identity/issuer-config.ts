@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { isLoopbackHost } from './jwks';
 
 /**
  * Signature algorithms an issuer may be configured with. Asymmetric only: an HMAC secret
@@ -27,6 +28,26 @@ const httpUrl = z
   .url()
   .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
 
+/** An origin (`https://host[:port]`), or a plain-http one on loopback for local test IdPs. */
+const origin = z.string().transform((value, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const secure =
+    url?.protocol === 'https:' || (url?.protocol === 'http:' && isLoopbackHost(url.hostname));
+  if (!url || !secure || url.href !== `${url.origin}/`) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an origin such as https://www.googleapis.com (https, no path)',
+    });
+    return z.NEVER;
+  }
+  return url.origin;
+});
+
 export const IssuerConfigSchema = z
   .object({
     /** Short name, the prefix of every principal id from this issuer ("ci" → "ci:<sub>"). */
@@ -39,8 +60,16 @@ export const IssuerConfigSchema = z
     /** The exact `iss` value the tokens carry. */
     issuer: nonEmpty,
     jwksUri: httpUrl.optional(),
-    /** Fetched once; its `jwks_uri` is then used. */
+    /**
+     * Fetched once; its `jwks_uri` is then used, if https on the issuer's origin (plain http
+     * only for an http issuer on loopback).
+     */
     discoveryUrl: httpUrl.optional(),
+    /**
+     * Other origins the discovered `jwks_uri` may be on, for providers that serve their keys
+     * elsewhere (Google: issuer https://accounts.google.com, keys on https://www.googleapis.com).
+     */
+    allowedJwksOrigins: z.array(origin).min(1).max(10).optional(),
     /** Inline public keys (JWKS `keys`), for issuers whose keys are configured, not fetched. */
     keys: z.array(z.record(z.string(), z.unknown())).min(1).max(50).optional(),
     audience: z.union([nonEmpty, z.array(nonEmpty).min(1)]),
@@ -77,6 +106,13 @@ export const IssuerConfigSchema = z
         code: 'custom',
         path: ['jwksUri'],
         message: 'set exactly one of jwksUri, discoveryUrl or keys',
+      });
+    }
+    if (c.allowedJwksOrigins && !c.discoveryUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowedJwksOrigins'],
+        message: 'applies only to a discoveryUrl (a configured jwksUri is used as it is)',
       });
     }
   });

@@ -38,25 +38,104 @@ export const fetchJson: FetchJson = async (url, timeoutMs) => {
   const res = await fetch(url, {
     signal: AbortSignal.timeout(timeoutMs),
     headers: { accept: 'application/json' },
+    // A redirect could lead off the origin that was checked: refused, never followed.
+    redirect: 'manual',
   });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  const text = await res.text();
-  if (text.length > MAX_DOCUMENT_BYTES) throw new Error('document too large');
-  return JSON.parse(text) as unknown;
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel();
+    throw new Error(`HTTP ${res.status} redirect, which is not followed`);
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new Error(`HTTP ${res.status}`);
+  }
+  return JSON.parse(await readCapped(res, MAX_DOCUMENT_BYTES)) as unknown;
 };
+
+/** The body as UTF-8 text, reading no further than `limit` bytes. */
+async function readCapped(res: Response, limit: number): Promise<string> {
+  const tooLarge = () => new Error(`document larger than ${limit} bytes`);
+  if (Number(res.headers.get('content-length')) > limit) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  if (!res.body) return '';
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > limit) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** 127.0.0.0/8, ::1 and localhost: where plain http cannot be intercepted on the way. */
+export function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
+}
+
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Throws unless a `jwks_uri` read from a discovery document may be trusted: https (plain
+ * http only when the issuer itself is http on loopback, as a local test IdP is), on the
+ * issuer's own origin or one the issuer's config allows. Whoever controls the discovery
+ * answer would otherwise choose the keys every token of the issuer is checked with.
+ */
+export function checkDiscoveredJwksUri(
+  jwksUri: string,
+  issuer: string,
+  allowedOrigins: readonly string[] = [],
+): void {
+  const url = parseUrl(jwksUri);
+  if (!url) throw new Error('discovery document jwks_uri is not a URL');
+  const issuerUrl = parseUrl(issuer);
+  const localIssuer = issuerUrl?.protocol === 'http:' && isLoopbackHost(issuerUrl.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && localIssuer)) {
+    throw new Error(`discovery document jwks_uri ${quote(jwksUri)} is not https`);
+  }
+  if (url.origin !== issuerUrl?.origin && !allowedOrigins.includes(url.origin)) {
+    throw new Error(
+      `discovery document jwks_uri ${quote(jwksUri)} is not on the issuer's origin (allow its origin in allowedJwksOrigins if the issuer serves its keys there)`,
+    );
+  }
+}
+
+/** Longest pause between retries while an issuer's keys cannot be fetched. */
+const MAX_BACKOFF_SECONDS = 60;
 
 /**
  * One issuer's signing keys. Fetched on first use, refetched when a token names a key id
- * we do not hold (at most once per cooldown, so a stream of made-up kids cannot turn the
- * gateway into a load generator against the IdP), and refreshed in the background when
- * older than maxAge. Concurrent refreshes share one fetch.
+ * we do not hold, and refreshed in the background when older than maxAge. Every fetch,
+ * whatever prompts it, waits at least the cooldown after the last one (so a stream of
+ * made-up kids, or of requests while the IdP is down, cannot turn the gateway into a load
+ * generator against the IdP); after failures it retries sooner, then backs off. Cached
+ * keys are served meanwhile. Concurrent refreshes share one fetch.
  */
 export class JwksClient {
   private byKid = new Map<string, CachedKey>();
   private withoutKid: CachedKey[] = [];
   private loadedAt: number | undefined;
   private lastAttempt = Number.NEGATIVE_INFINITY;
-  private lastFailed = false;
+  /** Fetches failed in a row since the last success. */
+  private failures = 0;
   private inflight: Promise<void> | undefined;
   private jwksUri: string | undefined;
 
@@ -66,6 +145,8 @@ export class JwksClient {
       issuer: string;
       jwksUri?: string;
       discoveryUrl?: string;
+      /** Origins besides the issuer's that a discovered jwks_uri may be on. */
+      allowedJwksOrigins?: readonly string[];
     },
     private readonly opts: JwksOptions = DEFAULT_JWKS_OPTIONS,
     private readonly fetcher: FetchJson = fetchJson,
@@ -79,7 +160,11 @@ export class JwksClient {
   async getKey(kid: string | undefined, alg: string): Promise<KeyObject> {
     if (this.loadedAt === undefined) {
       await this.refreshIfAllowed();
-    } else if (this.now() - this.loadedAt > this.opts.maxAgeSeconds * 1000 && !this.inflight) {
+    } else if (
+      this.now() - this.loadedAt > this.opts.maxAgeSeconds * 1000 &&
+      !this.inflight &&
+      this.mayFetch()
+    ) {
       this.refresh().catch(this.onBackgroundError);
     }
     let found = this.find(kid, alg);
@@ -113,13 +198,27 @@ export class JwksClient {
     return fitting.length === 1 ? fitting[0] : undefined;
   }
 
+  /**
+   * Whether the last fetch is long enough ago for another: the cooldown after a success;
+   * after failures 5 s (or the cooldown, if shorter), doubling with each failure in a row up
+   * to a minute (or the cooldown, if longer), so a brief outage heals fast and a long one
+   * costs the IdP one fetch a minute.
+   */
+  private mayFetch(): boolean {
+    const { cooldownSeconds } = this.opts;
+    const wait =
+      this.failures === 0
+        ? cooldownSeconds
+        : Math.min(
+            Math.min(cooldownSeconds, 5) * 2 ** (this.failures - 1),
+            Math.max(cooldownSeconds, MAX_BACKOFF_SECONDS),
+          );
+    return this.now() - this.lastAttempt >= wait * 1000;
+  }
+
   private async refreshIfAllowed(): Promise<void> {
     if (this.inflight) return this.inflight;
-    // After a failed fetch retry sooner, but still not on every request.
-    const wait = this.lastFailed
-      ? Math.min(this.opts.cooldownSeconds, 5)
-      : this.opts.cooldownSeconds;
-    if (this.now() - this.lastAttempt < wait * 1000) {
+    if (!this.mayFetch()) {
       if (this.loadedAt === undefined) {
         throw new KeySourceError(
           `Signing keys of issuer ${quote(this.source.name)} are unavailable; retry shortly`,
@@ -136,10 +235,10 @@ export class JwksClient {
     this.inflight = this.load()
       .then(
         () => {
-          this.lastFailed = false;
+          this.failures = 0;
         },
         (err: unknown) => {
-          this.lastFailed = true;
+          this.failures++;
           throw new KeySourceError(
             `Signing keys of issuer ${quote(this.source.name)} could not be fetched (${(err as Error).message}); retry shortly`,
           );
@@ -179,9 +278,8 @@ export class JwksClient {
     } | null;
     if (doc?.issuer !== this.source.issuer)
       throw new Error('discovery document names a different issuer');
-    if (typeof doc.jwks_uri !== 'string' || !/^https?:\/\//.test(doc.jwks_uri)) {
-      throw new Error('discovery document has no http(s) jwks_uri');
-    }
+    if (typeof doc.jwks_uri !== 'string') throw new Error('discovery document has no jwks_uri');
+    checkDiscoveredJwksUri(doc.jwks_uri, this.source.issuer, this.source.allowedJwksOrigins);
     return doc.jwks_uri;
   }
 }

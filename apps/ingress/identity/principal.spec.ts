@@ -36,6 +36,7 @@ describe('buildPrincipal', () => {
       scopes: ['a', 'b'],
       tokenId: 'j1',
       expiresAt: 2000,
+      acceptedUntil: 2030, // exp plus the default 30 s clock tolerance
       tokenKind: 'identity',
     });
     expect(Object.isFrozen(p)).toBe(true);

@@ -19,6 +19,8 @@ export interface Principal {
   tokenId?: string;
   /** Token expiry, epoch seconds. */
   expiresAt: number;
+  /** Until when (epoch seconds, exclusive) the token verifies: exp plus the issuer's clock tolerance. */
+  acceptedUntil: number;
   tokenKind: 'identity' | 'exchanged';
 }
 
@@ -81,6 +83,7 @@ export function buildPrincipal(
     scopes: Object.freeze(scopes) as string[],
     claims: Object.freeze({ ...claims }),
     expiresAt,
+    acceptedUntil: expiresAt + issuer.clockToleranceSeconds,
     tokenKind: issuer.tokenKind,
   };
   if (typeof claims.jti === 'string' && claims.jti) principal.tokenId = claims.jti;

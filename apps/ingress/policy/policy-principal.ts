@@ -1,5 +1,6 @@
 import type { PrincipalSummary } from '@embargo/contracts';
 import type { PrincipalInput } from '@embargo/policy';
+import { restoreCarried } from '../exchange/exchanged-claims';
 import type { Principal } from '../identity';
 
 /**
@@ -11,13 +12,19 @@ function issuerUrl(p: Principal): string {
   return typeof iss === 'string' ? iss : p.issuer;
 }
 
-/** The claims policies see: for an exchanged token, the original token's claims. */
+/**
+ * The claims policies see: for an exchanged token, the original token's claims, with the
+ * sub, roles and groups the token carries once put back where they came from.
+ */
 function policyClaims(p: Principal): Record<string, unknown> {
   if (p.tokenKind !== 'exchanged') return p.claims;
   const original = p.claims.emb_claims;
-  return original && typeof original === 'object' && !Array.isArray(original)
-    ? (original as Record<string, unknown>)
-    : {};
+  if (!original || typeof original !== 'object' || Array.isArray(original)) return {};
+  return restoreCarried(original as Record<string, unknown>, p.claims.emb_moved, {
+    sub: p.subject,
+    roles: p.roles,
+    groups: p.groups,
+  });
 }
 
 export function toPolicyPrincipal(p: Principal): PrincipalInput {
