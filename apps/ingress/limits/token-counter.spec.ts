@@ -68,3 +68,33 @@ describe('decodeTokenIds', () => {
     expect(() => decodeTokenIds(MODEL, [[1, 100_277]])).toThrow(/100277 is not a/);
   });
 });
+
+describe('encodeText', () => {
+  const decode = (ids: number[]) => getEncoding('cl100k_base').decode(ids);
+
+  it('encodes as cl100k_base does when the text has no long run', () => {
+    const text = 'Wire the remaining balance to account 12-3456 by Monday.<|endoftext|>';
+    expect(encodeText(text)).toEqual(getEncoding('cl100k_base').encode(text, 'all'));
+  });
+
+  it('encodes a long single word in linear time, and it decodes to the same text', () => {
+    const word = 'abcdefghijklmnopqrstuvwxyzäöü'.repeat(207); // 6,003 letters in one piece
+    const started = performance.now();
+    const ids = encodeText(word);
+    // Loose: well under a second now; the whole-piece merge took seconds.
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(decode(ids)).toBe(word);
+  });
+
+  it('keeps special tokens and every character around long runs of each kind', () => {
+    const text = [
+      `key ${'Z'.repeat(40)}<|endoftext|>`,
+      `${'!'.repeat(45)}<|fim_prefix|>${' '.repeat(33)}end`,
+      `${'😀'.repeat(40)} ${'é'.repeat(50)}`,
+    ].join('\n');
+    const ids = encodeText(text);
+    expect(decode(ids)).toBe(text);
+    expect(ids).toContain(100257);
+    expect(ids).toContain(100258);
+  });
+});
