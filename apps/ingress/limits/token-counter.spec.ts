@@ -15,6 +15,14 @@ describe('countTokens', () => {
     // "hello world" is two cl100k tokens.
     expect(countTokens(MODEL, ['hello world'], undefined)).toBe(2);
   });
+  it('counts special-token text as ordinary text, as OpenAI does, instead of throwing', () => {
+    const text = 'hello <|endoftext|> and <|fim_prefix|>';
+    const asText = getEncoding('cl100k_base').encode(text, [], []).length;
+    expect(asText).toBeGreaterThan(4);
+    expect(countTokens(MODEL, [text], undefined)).toBe(asText);
+    // Text decoded from token ids may hold a special token's id; re-encoding keeps it.
+    expect(encodeText('hello <|endoftext|>')).toEqual([15339, 220, 100257]);
+  });
   it('counts token-id inputs exactly', () => {
     expect(countTokens('any', undefined, [[1, 2, 3], [4]])).toBe(4);
   });

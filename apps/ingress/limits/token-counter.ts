@@ -40,7 +40,8 @@ export function countTokens(
   for (const t of texts) {
     if (t.length <= budget && !LONG_PIECE.test(t)) {
       budget -= t.length;
-      n += cl100k.encode(t).length;
+      // Special-token text (`<|endoftext|>`) is ordinary text to the API, not an error.
+      n += cl100k.encode(t, [], []).length;
     } else {
       n += estimateOpenAiTokens(t);
     }
