@@ -6,6 +6,7 @@ import {
   postJson,
   shapeError,
   textInputs,
+  usageOf,
   type AdapterTarget,
   type ProviderEmbeddings,
   type ProviderRequest,
@@ -57,7 +58,9 @@ export class CohereAdapter implements UpstreamAdapter {
   parseResponse(body: unknown): ProviderEmbeddings {
     const parsed = cohereResponseSchema.safeParse(body);
     if (!parsed.success) throw shapeError(this.provider, parsed.error.issues[0]);
-    const tokens = parsed.data.meta?.billed_units?.input_tokens ?? 0;
-    return { rows: parsed.data.embeddings.float, promptTokens: tokens, totalTokens: tokens };
+    return {
+      rows: parsed.data.embeddings.float,
+      usage: usageOf(parsed.data.meta?.billed_units?.input_tokens),
+    };
   }
 }

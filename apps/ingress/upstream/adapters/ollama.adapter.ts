@@ -5,6 +5,7 @@ import {
   postJson,
   shapeError,
   textInputs,
+  usageOf,
   type AdapterTarget,
   type ProviderEmbeddings,
   type ProviderRequest,
@@ -40,11 +41,9 @@ export class OllamaAdapter implements UpstreamAdapter {
   parseResponse(body: unknown): ProviderEmbeddings {
     const parsed = ollamaResponseSchema.safeParse(body);
     if (!parsed.success) throw shapeError(this.provider, parsed.error.issues[0]);
-    const tokens = parsed.data.prompt_eval_count ?? 0;
     return {
       rows: parsed.data.embeddings,
-      promptTokens: tokens,
-      totalTokens: tokens,
+      usage: usageOf(parsed.data.prompt_eval_count),
       model: parsed.data.model,
     };
   }
