@@ -10,6 +10,7 @@ import {
   toOpenAiResponse,
   type AdapterTarget,
   type Expectation,
+  type ProviderRequest,
   type UpstreamAdapter,
 } from './adapters';
 import type { Connection, ModelRoute, Provider } from './connections';
@@ -158,36 +159,36 @@ export class UpstreamClient implements OnApplicationShutdown {
     let lastFailure: AttemptFailure | undefined;
     let tried = '';
     while (route && model) {
-      // Throws invalid_request for the first route; a fallback that cannot serve the
-      // request as asked is skipped and the previous failure stands.
-      let prepared: { upstream: EmbeddingsRequest; expect: Expectation };
+      // What this connection cannot serve (token ids to a text-only provider, a batch over
+      // its limit, dimensions it lacks) is the caller's to fix when it is the first
+      // connection; a fallback that cannot serve it is skipped and the failure before stands.
+      let prepared: PreparedCall | undefined;
       try {
-        prepared = prepareRequest(publicModel, model, request);
+        prepared = prepareCall(route, publicModel, model, request);
       } catch (err) {
-        if (!lastFailure) throw err;
-        break;
-      }
-      try {
-        const { response, vectors } = await this.tryConnection(
-          route,
-          prepared.upstream,
-          prepared.expect,
-          options,
-          counter,
+        if (!lastFailure || !(err instanceof EmbargoError)) throw err;
+        this.logger?.warn(
+          { requestId: options.requestId, connection: route.connection.name, reason: err.message },
+          'upstream fallback skipped',
         );
-        return {
-          response,
-          vectors,
-          connection: route.connection.name,
-          upstreamModel: model.upstreamModel,
-          attempts: counter.attempts,
-          upstreamMs: performance.now() - started,
-        };
-      } catch (err) {
-        if (!(err instanceof AttemptFailure)) throw err;
-        lastFailure = err;
-        tried = tried ? `${tried}, ${route.connection.name}` : route.connection.name;
-        if (!err.failover) break;
+      }
+      if (prepared) {
+        try {
+          const { response, vectors } = await this.tryConnection(route, prepared, options, counter);
+          return {
+            response,
+            vectors,
+            connection: route.connection.name,
+            upstreamModel: model.upstreamModel,
+            attempts: counter.attempts,
+            upstreamMs: performance.now() - started,
+          };
+        } catch (err) {
+          if (!(err instanceof AttemptFailure)) throw err;
+          lastFailure = err;
+          tried = tried ? `${tried}, ${route.connection.name}` : route.connection.name;
+          if (!err.failover) break;
+        }
       }
       const fallback: string | undefined = route.connection.fallback;
       route = fallback ? this.routes.get(fallback) : undefined;
@@ -257,13 +258,10 @@ export class UpstreamClient implements OnApplicationShutdown {
 
   private async tryConnection(
     route: Route,
-    upstream: EmbeddingsRequest,
-    expect: Expectation,
+    { call, expect }: PreparedCall,
     options: EmbedOptions,
     counter: { attempts: number },
   ): Promise<{ response: EmbeddingsResponse; vectors: Float32Array[] }> {
-    // Built once per connection, reused across its retries.
-    const call = route.adapter.buildRequest(upstream, route.target);
     const headers = { ...call.headers, 'x-request-id': options.requestId };
     const { retries } = route.connection;
     for (let attempt = 0; ; attempt++) {
@@ -436,6 +434,23 @@ export class UpstreamClient implements OnApplicationShutdown {
     const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
+}
+
+/** One connection's provider call, built once and reused across its retries. */
+interface PreparedCall {
+  call: ProviderRequest;
+  expect: Expectation;
+}
+
+/** Throws invalid_request when this connection cannot serve the request as asked. */
+function prepareCall(
+  route: Route,
+  publicModel: string,
+  model: ModelRoute,
+  request: EmbedRequest,
+): PreparedCall {
+  const { upstream, expect } = prepareRequest(publicModel, model, request);
+  return { call: route.adapter.buildRequest(upstream, route.target), expect };
 }
 
 function prepareRequest(
