@@ -196,3 +196,90 @@ describe('UpstreamClient fail-over to a fallback that cannot take the request', 
     expect(tei.requests).toBe(0);
   });
 });
+
+/** Sends `head`, then `size` bytes of `fill`, then `tail`, as fast as the reader takes them. */
+function streamBody(res: ServerResponse, head: string, fill: string, size: number, tail: string) {
+  res.write(head);
+  const chunk = Buffer.alloc(1024 * 1024, fill);
+  let sent = 0;
+  const pump = () => {
+    while (sent < size) {
+      sent += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', pump);
+    }
+    res.end(tail);
+  };
+  pump();
+}
+
+describe('UpstreamClient reading upstream bodies', () => {
+  const servers: LocalUpstream[] = [];
+  const clients: UpstreamClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  it('reads only the head of a huge error body, on every retry, and releases the connection', async () => {
+    const BODY = 64 * 1024 * 1024;
+    const input = Array.from({ length: 200 }, (_, i) => `text ${i}`);
+    const finished: boolean[] = [];
+    const upstream = await localUpstream((req, res) => {
+      if (upstream.requests > 3) return openAiAnswer(res, input.length, 8);
+      res.on('close', () => finished.push(res.writableFinished));
+      res.writeHead(500, { 'content-type': 'application/json' });
+      streamBody(res, '{"error":{"message":"overloaded"},"padding":"', 'x', BODY, '"}');
+    });
+    servers.push(upstream);
+    // No dimensions configured: a success could be 200 x 16,384 floats as JSON, and an error
+    // body used to be read up to that, ~80 MB, on every attempt (~805 MB for 2,048 inputs).
+    const c = new UpstreamClient(
+      [
+        {
+          ...connection('big-errors', 'openai', `${upstream.url}/v1`),
+          models: new Map([['embed', { upstreamModel: 'm', supportsDimensions: true }]]),
+          retries: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
+          maxConnections: 1,
+        },
+      ],
+      { random: () => 0 },
+    );
+    clients.push(c);
+    const err = await failure(c.embed('big-errors', 'embed', { input }, { requestId: 'r6' }));
+    expect(err).toMatchObject({ code: 'upstream_error', status: 502 });
+    expect(upstream.requests).toBe(3);
+    // Each attempt was cut off long before the 64 MiB were sent...
+    await new Promise((r) => setTimeout(r, 50));
+    expect(finished).toEqual([false, false, false]);
+    // ...and the one pooled connection is free for the next call.
+    const ok = await c.embed('big-errors', 'embed', { input }, { requestId: 'r7' });
+    expect(ok.vectors).toHaveLength(200);
+  });
+
+  it("bounds a success by the model's configured maximum dimensions", async () => {
+    const input = Array.from({ length: 200 }, (_, i) => `text ${i}`);
+    const finished: boolean[] = [];
+    // One row of millions of values: far wider than the 8 dimensions the model is configured
+    // for, and well within what 200 rows of 16,384 (the old bound) could take.
+    const upstream = await localUpstream((_req, res) => {
+      res.on('close', () => finished.push(res.writableFinished));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const row = '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0';
+      streamBody(res, row, ',', 64 * 1024 * 1024, ']}]}');
+    });
+    servers.push(upstream);
+    const c = new UpstreamClient([
+      {
+        ...connection('wide', 'openai', `${upstream.url}/v1`),
+        models: new Map([
+          ['embed', { upstreamModel: 'm', maxDimensions: 8, supportsDimensions: true }],
+        ]),
+      },
+    ]);
+    clients.push(c);
+    const err = await failure(c.embed('wide', 'embed', { input }, { requestId: 'r8' }));
+    expect(err).toMatchObject({ code: 'upstream_error', status: 502 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(finished).toEqual([false]);
+  });
+});

@@ -258,17 +258,18 @@ export class UpstreamClient implements OnApplicationShutdown {
 
   private async tryConnection(
     route: Route,
-    { call, expect }: PreparedCall,
+    prepared: PreparedCall,
     options: EmbedOptions,
     counter: { attempts: number },
   ): Promise<{ response: EmbeddingsResponse; vectors: Float32Array[] }> {
+    const { call } = prepared;
     const headers = { ...call.headers, 'x-request-id': options.requestId };
     const { retries } = route.connection;
     for (let attempt = 0; ; attempt++) {
       counter.attempts++;
       let failure: AttemptFailure;
       try {
-        return await this.attempt(route, call.path, headers, call.body, expect, options.signal);
+        return await this.attempt(route, call, headers, prepared, options.signal);
       } catch (err) {
         if (!(err instanceof AttemptFailure)) throw err;
         failure = err;
@@ -296,10 +297,9 @@ export class UpstreamClient implements OnApplicationShutdown {
 
   private async attempt(
     route: Route,
-    path: string,
+    { path, body }: ProviderRequest,
     headers: Record<string, string>,
-    body: string,
-    expect: Expectation,
+    { expect, responseLimit }: PreparedCall,
     callerSignal: AbortSignal | undefined,
   ): Promise<{ response: EmbeddingsResponse; vectors: Float32Array[] }> {
     const { connection } = route;
@@ -312,7 +312,10 @@ export class UpstreamClient implements OnApplicationShutdown {
       const res = await route.pool.request({ method: 'POST', path, headers, body, signal });
       status = res.statusCode;
       responseHeaders = res.headers;
-      text = await readAtMost(res.body, responseLimit(expect));
+      text =
+        status >= 200 && status < 300
+          ? await readAtMost(res.body, responseLimit)
+          : await readHead(res.body, ERROR_BODY_LIMIT);
     } catch (err) {
       if (callerSignal?.aborted) throw cancelled(callerSignal);
       if (err instanceof ResponseTooLarge)
@@ -440,6 +443,8 @@ export class UpstreamClient implements OnApplicationShutdown {
 interface PreparedCall {
   call: ProviderRequest;
   expect: Expectation;
+  /** The most a well-formed answer can take, in bytes. */
+  responseLimit: number;
 }
 
 /** Throws invalid_request when this connection cannot serve the request as asked. */
@@ -450,7 +455,19 @@ function prepareCall(
   request: EmbedRequest,
 ): PreparedCall {
   const { upstream, expect } = prepareRequest(publicModel, model, request);
-  return { call: route.adapter.buildRequest(upstream, route.target), expect };
+  // The widest vector the model can answer with: the caller's size, else the model's
+  // configured maximum or native size, whichever is known and smaller.
+  const widest = [expect.dimensions, model.maxDimensions ?? model.dimensions].filter(
+    (d): d is number => d !== undefined,
+  );
+  return {
+    call: route.adapter.buildRequest(upstream, route.target),
+    expect,
+    responseLimit: responseLimit({
+      count: expect.count,
+      dimensions: widest.length ? Math.min(...widest) : undefined,
+    }),
+  };
 }
 
 function prepareRequest(
@@ -538,6 +555,13 @@ export function responseLimit(expect: Pick<Expectation, 'count' | 'dimensions'>)
   return expect.count * (expect.dimensions ?? MAX_DIMENSIONS) * 24 + 1024 * 1024;
 }
 
+/**
+ * What is read of an error body: the provider's message is at its start, and the excerpt
+ * keeps 160 characters of it. The rest is not read (the connection is closed instead), so a
+ * failing upstream cannot make every retry buffer megabytes.
+ */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
 class ResponseTooLarge extends Error {
   constructor(readonly limit: number) {
     super(`response body over ${limit} bytes`);
@@ -559,6 +583,24 @@ async function readAtMost(
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size).toString('utf8');
+}
+
+/** The first `limit` bytes of a body; a longer one is cut off by destroying it. */
+async function readHead(
+  body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown },
+  limit: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks, size).subarray(0, limit).toString('utf8');
 }
 
 const KEY_LIKE = [/\b(?:sk|pk|rk)-[\w*.-]+/gi, /\bbearer\s+\S+/gi, /[A-Za-z0-9_\-*+/=]{32,}/g];
