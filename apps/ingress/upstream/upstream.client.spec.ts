@@ -283,3 +283,98 @@ describe('UpstreamClient reading upstream bodies', () => {
     expect(finished).toEqual([false]);
   });
 });
+
+describe('UpstreamClient errors as the caller sees them', () => {
+  const servers: LocalUpstream[] = [];
+  const clients: UpstreamClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  async function serve(answer: Parameters<typeof localUpstream>[0]): Promise<LocalUpstream> {
+    const s = await localUpstream(answer);
+    servers.push(s);
+    return s;
+  }
+  function client(connections: Connection[], lines: Array<Record<string, unknown>> = []) {
+    const logger = {
+      warn: (obj: Record<string, unknown>, msg: string) => lines.push({ ...obj, msg }),
+    };
+    const c = new UpstreamClient(connections, { random: () => 0, logger });
+    clients.push(c);
+    return c;
+  }
+
+  it('answers 503 with a bounded Retry-After once an upstream 429 outlasts the retries', async () => {
+    const limited = await serve(status(429, { 'retry-after': '86400' }));
+    const err = await failure(
+      client([connection('secret-openai-east', 'openai', `${limited.url}/v1`)]).embed(
+        'secret-openai-east',
+        'embed',
+        { input: 'x' },
+        { requestId: 'req-429' },
+      ),
+    );
+    expect(err).toMatchObject({ code: 'upstream_rate_limited', status: 503 });
+    expect(err.details?.retryAfterSeconds).toBe(60);
+    // A Retry-After beyond maxDelayMs ends the retries at once.
+    expect(limited.requests).toBe(1);
+  });
+
+  it('passes a short Retry-After on as whole seconds, and sets one when the upstream gave none', async () => {
+    const short = await serve(status(429, { 'retry-after-ms': '1' }));
+    const bare = await serve(status(429));
+    const c = client([
+      connection('short', 'openai', `${short.url}/v1`),
+      connection('bare', 'openai', `${bare.url}/v1`, {
+        retries: { attempts: 0, baseDelayMs: 100, maxDelayMs: 2500 },
+      }),
+    ]);
+    const a = await failure(c.embed('short', 'embed', { input: 'x' }, { requestId: 'r-a' }));
+    expect(a).toMatchObject({ status: 503, details: { retryAfterSeconds: 1 } });
+    expect(short.requests).toBe(2);
+    const b = await failure(c.embed('bare', 'embed', { input: 'x' }, { requestId: 'r-b' }));
+    expect(b).toMatchObject({ status: 503, details: { retryAfterSeconds: 3 } });
+  });
+
+  it('names no connection, provider or route to the caller, but logs them', async () => {
+    const down = await serve(status(500));
+    const broken = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"object":"list","data":[');
+    });
+    const lines: Array<Record<string, unknown>> = [];
+    const c = client(
+      [
+        connection('azure-east-internal', 'azure_openai', down.url, {
+          azure: { apiVersion: '2024-10-21' },
+          fallback: 'cohere-backup',
+        }),
+        connection('cohere-backup', 'cohere', down.url, { fallback: 'openai-last' }),
+        connection('openai-last', 'openai', `${broken.url}/v1`),
+        connection('tei-only', 'tei', down.url),
+      ],
+      lines,
+    );
+    const errors = [
+      await failure(
+        c.embed('azure-east-internal', 'embed', { input: 'x' }, { requestId: 'req-1' }),
+      ),
+      await failure(c.embed('tei-only', 'embed', { input: [[1, 2]] }, { requestId: 'req-2' })),
+      await failure(c.embed('nowhere', 'embed', { input: 'x' }, { requestId: 'req-3' })),
+    ];
+    for (const e of errors) {
+      expect(e.message).not.toMatch(
+        /azure|cohere|openai|tei|internal|backup|tried|\b127\.0\.0\.1\b/i,
+      );
+    }
+    expect(errors[0]).toMatchObject({ code: 'upstream_error', status: 502 });
+    expect(errors[0].message).toContain('req-1');
+    expect(errors[1]).toMatchObject({ code: 'invalid_request', status: 400 });
+    expect(errors[2]).toMatchObject({ code: 'internal_error' });
+    expect(errors[2].message).toContain('req-3');
+    const failed = lines.find((l) => l.msg === 'upstream failed' && l.requestId === 'req-1');
+    expect(failed).toMatchObject({ tried: 'azure-east-internal, cohere-backup, openai-last' });
+    expect(String(failed?.reason)).toMatch(/openai-last.*malformed/);
+  });
+});

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { EmbargoError } from '@embargo/contracts';
+import { EmbargoError, type ErrorCode } from '@embargo/contracts';
 import { Pool } from 'undici';
 import {
   adapterFor,
@@ -62,17 +62,49 @@ interface Route {
 
 /** One failed attempt, classified for the retry and fail-over decisions. */
 class AttemptFailure extends Error {
+  readonly code: ErrorCode;
+  /** For the caller: names no connection, provider or route. */
+  readonly publicMessage: string;
+  readonly retryable: boolean;
+  /** False when the request itself was at fault: another upstream would refuse it too. */
+  readonly failover: boolean;
+  /** The upstream's Retry-After, as the backoff honours it. */
+  readonly retryAfterMs?: number;
+  /** What the caller is told to wait, bounded (see MAX_RETRY_AFTER_SECONDS). */
+  readonly retryAfterSeconds?: number;
+  readonly status?: number;
+
   constructor(
-    readonly error: EmbargoError,
-    readonly retryable: boolean,
-    /** False when the request itself was at fault: another upstream would refuse it too. */
-    readonly failover: boolean,
-    readonly retryAfterMs?: number,
-    readonly status?: number,
+    /** For the log: the connection, the status, the upstream's own words (redacted). */
+    reason: string,
+    init: Pick<AttemptFailure, 'code' | 'publicMessage' | 'retryable' | 'failover'> &
+      Partial<Pick<AttemptFailure, 'retryAfterMs' | 'retryAfterSeconds' | 'status'>>,
   ) {
-    super(error.message);
+    super(reason);
+    this.code = init.code;
+    this.publicMessage = init.publicMessage;
+    this.retryable = init.retryable;
+    this.failover = init.failover;
+    this.retryAfterMs = init.retryAfterMs;
+    this.retryAfterSeconds = init.retryAfterSeconds;
+    this.status = init.status;
+  }
+
+  toCallerError(requestId: string): EmbargoError {
+    const details =
+      this.retryAfterSeconds === undefined
+        ? undefined
+        : { retryAfterSeconds: this.retryAfterSeconds };
+    return new EmbargoError(this.code, `${this.publicMessage} (request id ${requestId})`, details);
   }
 }
+
+/**
+ * The longest Retry-After passed on to callers. An upstream may ask for hours (a spent
+ * daily quota); clients that honour the header would stall that long on one gateway answer,
+ * when another upstream, or this one, may serve them sooner.
+ */
+const MAX_RETRY_AFTER_SECONDS = 60;
 
 const CALLER_FAULT_STATUSES = new Set([400, 413, 422]);
 const EXCERPT_LENGTH = 160;
@@ -141,11 +173,16 @@ export class UpstreamClient implements OnApplicationShutdown {
     options: EmbedOptions,
   ): Promise<EmbedResult> {
     const first = this.routes.get(connectionName);
-    if (!first)
+    if (!first) {
+      this.logger?.warn(
+        { requestId: options.requestId, connection: connectionName },
+        'upstream connection not configured',
+      );
       throw new EmbargoError(
         'internal_error',
-        `No upstream connection named '${connectionName}' is configured.`,
+        `No upstream is configured for this request (request id ${options.requestId}).`,
       );
+    }
     const firstModel = first.connection.models.get(publicModel);
     if (!firstModel) throw modelNotFound(publicModel);
     if (inputCount(request.input) === 0) {
@@ -201,9 +238,19 @@ export class UpstreamClient implements OnApplicationShutdown {
       }
     }
     const failure = lastFailure as AttemptFailure;
-    if (!tried.includes(',')) throw failure.error;
-    const e = failure.error;
-    throw new EmbargoError(e.code, `${e.message} (tried ${tried})`, e.details);
+    // The connections tried and the upstream's words stay here; the caller gets the kind
+    // of failure and the request id that finds this line.
+    this.logger?.warn(
+      {
+        requestId: options.requestId,
+        tried,
+        status: failure.status,
+        code: failure.code,
+        reason: failure.message,
+      },
+      'upstream failed',
+    );
+    throw failure.toCallerError(options.requestId);
   }
 
   /** Public model names served by the given connections (all when omitted), first route wins. */
@@ -321,12 +368,14 @@ export class UpstreamClient implements OnApplicationShutdown {
       if (err instanceof ResponseTooLarge)
         // Not retried: a server that sends too much will do so again.
         throw new AttemptFailure(
-          new EmbargoError(
-            'upstream_error',
-            `Upstream '${connection.name}' sent more than ${err.limit} bytes for ${expect.count} embedding(s); the answer was dropped.`,
-          ),
-          false,
-          true,
+          `Upstream '${connection.name}' sent more than ${err.limit} bytes for ${expect.count} embedding(s); the answer was dropped.`,
+          {
+            code: 'upstream_error',
+            publicMessage:
+              "The upstream model's answer was larger than a well-formed one could be; it was dropped",
+            retryable: false,
+            failover: true,
+          },
         );
       throw this.transportFailure(connection, err, deadline.aborted);
     }
@@ -342,12 +391,13 @@ export class UpstreamClient implements OnApplicationShutdown {
         err instanceof MalformedUpstreamResponse ? err.message : 'the body is not JSON';
       // Not retried: a server that answers 200 with the wrong shape will do so again.
       throw new AttemptFailure(
-        new EmbargoError(
-          'upstream_error',
-          `Upstream '${connection.name}' returned a malformed response: ${reason}.`,
-        ),
-        false,
-        true,
+        `Upstream '${connection.name}' returned a malformed response: ${reason}.`,
+        {
+          code: 'upstream_error',
+          publicMessage: 'The upstream model returned a malformed answer',
+          retryable: false,
+          failover: true,
+        },
       );
     }
   }
@@ -365,24 +415,23 @@ export class UpstreamClient implements OnApplicationShutdown {
       code === 'UND_ERR_CONNECT_TIMEOUT';
     if (timedOut) {
       return new AttemptFailure(
-        new EmbargoError(
-          'upstream_timeout',
-          `Upstream '${connection.name}' did not answer within ${connection.timeoutMs} ms.`,
-        ),
-        true,
-        true,
+        `Upstream '${connection.name}' did not answer within ${connection.timeoutMs} ms.`,
+        {
+          code: 'upstream_timeout',
+          publicMessage: 'The upstream model did not answer in time',
+          retryable: true,
+          failover: true,
+        },
       );
     }
     const reason =
       typeof code === 'string' && /^[A-Z_]{3,40}$/.test(code) ? code : 'connection error';
-    return new AttemptFailure(
-      new EmbargoError(
-        'upstream_error',
-        `Upstream '${connection.name}' could not be reached (${reason}).`,
-      ),
-      true,
-      true,
-    );
+    return new AttemptFailure(`Upstream '${connection.name}' could not be reached (${reason}).`, {
+      code: 'upstream_error',
+      publicMessage: 'The upstream model could not be reached',
+      retryable: true,
+      failover: true,
+    });
   }
 
   private statusFailure(
@@ -392,35 +441,42 @@ export class UpstreamClient implements OnApplicationShutdown {
     text: string,
   ): AttemptFailure {
     const excerpt = safeExcerpt(text, connection);
+    const reason = `Upstream '${connection.name}' answered ${status}${excerpt ? `: ${excerpt}` : '.'}`;
     if (CALLER_FAULT_STATUSES.has(status)) {
-      return new AttemptFailure(
-        new EmbargoError(
-          'invalid_request',
-          `The upstream model rejected the request (${status})${excerpt ? `: ${excerpt}` : '.'}`,
-        ),
-        false,
-        false,
-        undefined,
+      // The model's own words are the caller's to act on (e.g. the input is too long).
+      return new AttemptFailure(reason, {
+        code: 'invalid_request',
+        publicMessage: `The model rejected the request${excerpt ? `: ${excerpt}` : ''}`,
+        retryable: false,
+        failover: false,
         status,
-      );
+      });
     }
     const retryable = status === 408 || status === 429 || status >= 500;
     const retryAfterMs = retryable ? parseRetryAfter(headers) : undefined;
-    const details =
-      retryAfterMs !== undefined
-        ? { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) }
-        : undefined;
-    return new AttemptFailure(
-      new EmbargoError(
-        'upstream_error',
-        `Upstream '${connection.name}' answered ${status}${excerpt ? `: ${excerpt}` : '.'}`,
-        details,
-      ),
+    if (status === 429) {
+      // 503, not 429: the caller is within its own limits (those are 429 rate_limited); the
+      // model is busy. OpenAI's SDKs retry both, honouring Retry-After up to 60 s.
+      const seconds = boundedRetryAfter(retryAfterMs ?? connection.retries.maxDelayMs);
+      return new AttemptFailure(reason, {
+        code: 'upstream_rate_limited',
+        publicMessage: `The model is receiving more requests than it can serve; retry after ${seconds} s`,
+        retryable,
+        failover: true,
+        retryAfterMs,
+        retryAfterSeconds: seconds,
+        status,
+      });
+    }
+    return new AttemptFailure(reason, {
+      code: 'upstream_error',
+      publicMessage: 'The upstream model failed to answer',
       retryable,
-      true,
+      failover: true,
       retryAfterMs,
+      retryAfterSeconds: retryAfterMs === undefined ? undefined : boundedRetryAfter(retryAfterMs),
       status,
-    );
+    });
   }
 
   /**
@@ -507,6 +563,11 @@ function prepareRequest(
       model: publicModel,
     },
   };
+}
+
+/** Whole seconds, at least 1 and at most MAX_RETRY_AFTER_SECONDS. */
+function boundedRetryAfter(ms: number): number {
+  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(ms / 1000)));
 }
 
 function modelNotFound(publicModel: string): EmbargoError {

@@ -82,11 +82,12 @@ export function inputCount(input: EmbeddingsRequest['input']): number {
 }
 
 /** Text inputs as a list, for providers that only take text. */
-export function textInputs(request: EmbeddingsRequest, provider: Provider): string[] {
+export function textInputs(request: EmbeddingsRequest): string[] {
   if (isTokenInput(request.input)) {
+    // Which provider serves the model is not the caller's business.
     throw new EmbargoError(
       'invalid_request',
-      `This model is served by a ${provider} upstream, which does not accept token-id input; send text instead.`,
+      'This model does not accept token-id input; send text instead.',
       { param: 'input' },
     );
   }

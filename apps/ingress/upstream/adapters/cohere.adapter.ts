@@ -37,7 +37,7 @@ export class CohereAdapter implements UpstreamAdapter {
   authHeaders = bearer;
 
   buildRequest(request: EmbeddingsRequest, target: AdapterTarget): ProviderRequest {
-    const texts = textInputs(request, this.provider);
+    const texts = textInputs(request);
     if (texts.length > COHERE_MAX_TEXTS) {
       throw new EmbargoError(
         'invalid_request',

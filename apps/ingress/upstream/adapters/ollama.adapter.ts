@@ -32,7 +32,7 @@ export class OllamaAdapter implements UpstreamAdapter {
   buildRequest(request: EmbeddingsRequest, target: AdapterTarget): ProviderRequest {
     const body: Record<string, unknown> = {
       model: request.model,
-      input: textInputs(request, this.provider),
+      input: textInputs(request),
     };
     if (request.dimensions !== undefined) body.dimensions = request.dimensions;
     return postJson(target, '/api/embed', body);

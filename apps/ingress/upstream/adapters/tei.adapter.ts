@@ -29,7 +29,7 @@ export class TeiAdapter implements UpstreamAdapter {
 
   buildRequest(request: EmbeddingsRequest, target: AdapterTarget): ProviderRequest {
     const body: Record<string, unknown> = {
-      inputs: textInputs(request, this.provider),
+      inputs: textInputs(request),
       normalize: true,
     };
     if (request.dimensions !== undefined) body.dimensions = request.dimensions;
