@@ -21,6 +21,10 @@ let faulty: StandIn;
 let client: UpstreamClient;
 let seq = 0;
 const rid = () => `req-${Date.now()}-${++seq}`;
+/** The client's log lines: where the connection, status and upstream's words go. */
+const lines: Array<Record<string, unknown>> = [];
+const logged = (requestId: string) =>
+  lines.find((l) => l.msg === 'upstream failed' && l.requestId === requestId);
 
 function connectionsYaml(goodUrl: string, faultyUrl: string): string {
   const fast = 'retries: { attempts: 2, baseDelayMs: 10, maxDelayMs: 50 }';
@@ -80,7 +84,9 @@ beforeAll(async () => {
   const connections = parseConnections(connectionsYaml(good.baseUrl, faulty.baseUrl), {
     env: { STAND_IN_KEY: KEY, WRONG_KEY },
   });
-  client = new UpstreamClient(connections);
+  client = new UpstreamClient(connections, {
+    logger: { warn: (obj, msg) => lines.push({ ...obj, msg }) },
+  });
 });
 
 afterAll(async () => {
@@ -95,8 +101,13 @@ async function failure(promise: Promise<EmbedResult>): Promise<EmbargoError> {
   } catch (err) {
     expect(err).toBeInstanceOf(EmbargoError);
     const e = err as EmbargoError;
-    // Whatever went wrong, the gateway-held credential is never in what we throw.
+    // Whatever went wrong, the gateway-held credential is never in what we throw, and
+    // neither are the connection names, nor in the log.
     expect(`${e.message} ${JSON.stringify(e.details ?? {})}`).not.toContain(KEY);
+    expect(e.message).not.toMatch(
+      /primary|flaky|always-500|rate-limited|slow|broken|echo|stand_in/,
+    );
+    expect(JSON.stringify(lines)).not.toContain(KEY);
     return e;
   }
   throw new Error('expected the call to fail');
@@ -135,7 +146,7 @@ describe('UpstreamClient against the stand-in', () => {
     expect(result).toMatchObject({ connection: 'primary', upstreamModel: MODEL, attempts: 1 });
     expect(result.response.object).toBe('list');
     expect(result.response.model).toBe('embed-small');
-    expect(result.response.usage.prompt_tokens).toBeGreaterThan(0);
+    expect(result.response.usage?.prompt_tokens).toBeGreaterThan(0);
     expect(result.vectors[0]).toEqual(exact('hello world'));
     expect(Float32Array.from(result.response.data[1].embedding as number[])).toEqual(
       exact('second'),
@@ -206,12 +217,14 @@ describe('UpstreamClient against the stand-in', () => {
   });
 
   it('gives up after the configured retries with a 502', async () => {
+    const requestId = rid();
     const err = await failure(
-      client.embed('always-500', 'embed-small', { input: 'x' }, { requestId: rid() }),
+      client.embed('always-500', 'embed-small', { input: 'x' }, { requestId }),
     );
     expect(err.code).toBe('upstream_error');
     expect(err.status).toBe(502);
-    expect(err.message).toMatch(/answered 500/);
+    expect(err.message).toContain(requestId);
+    expect(logged(requestId)).toMatchObject({ tried: 'always-500', status: 500 });
   });
 
   it('waits out a 429 Retry-After within maxDelayMs', async () => {
@@ -233,7 +246,11 @@ describe('UpstreamClient against the stand-in', () => {
       client.embed('rate-limited-long', 'embed-small', { input: 'x' }, { requestId }),
     );
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(err).toMatchObject({ code: 'upstream_error', details: { retryAfterSeconds: 30 } });
+    expect(err).toMatchObject({
+      code: 'upstream_rate_limited',
+      status: 503,
+      details: { retryAfterSeconds: 30 },
+    });
     expect(faulty.received().filter((r) => r.requestId === requestId)).toHaveLength(1);
   });
 
@@ -285,45 +302,55 @@ describe('UpstreamClient against the stand-in', () => {
   });
 
   it('does not fail over to a connection that lacks the public model', async () => {
+    const requestId = rid();
     const err = await failure(
-      client.embed('broken-no-model-fallback', 'embed-small', { input: 'x' }, { requestId: rid() }),
+      client.embed('broken-no-model-fallback', 'embed-small', { input: 'x' }, { requestId }),
     );
-    expect(err.message).toMatch(/answered 503/);
+    expect(err.status).toBe(502);
+    expect(logged(requestId)).toMatchObject({ tried: 'broken-no-model-fallback', status: 503 });
   });
 
   it('never puts a credential in errors, even when the upstream quotes it', async () => {
+    const wrongKey = rid();
     const rejected = await failure(
-      client.embed('wrong-key', 'embed-small', { input: 'x' }, { requestId: rid() }),
+      client.embed('wrong-key', 'embed-small', { input: 'x' }, { requestId: wrongKey }),
     );
     expect(rejected).toMatchObject({ code: 'upstream_error' });
-    expect(rejected.message).toMatch(/answered 401/);
     expect(rejected.message).not.toContain(WRONG_KEY);
+    expect(logged(wrongKey)?.reason).toMatch(/answered 401/);
+    expect(JSON.stringify(lines)).not.toContain(WRONG_KEY);
+    const echo = rid();
     const echoed = await failure(
-      client.embed('echo', 'embed-small', { input: 'x' }, { requestId: rid() }),
+      client.embed('echo', 'embed-small', { input: 'x' }, { requestId: echo }),
     );
-    expect(echoed.message).toMatch(/answered 500/);
     expect(echoed.message).not.toContain(KEY.slice(3));
+    expect(logged(echo)?.reason).toMatch(/answered 500/);
+    expect(JSON.stringify(lines)).not.toContain(KEY.slice(3));
   });
 
   it('maps a malformed or mis-shaped upstream body to 502', async () => {
+    const malformed = rid();
     const truncated = await failure(
-      client.embed('malformed', 'embed-small', { input: 'x' }, { requestId: rid() }),
+      client.embed('malformed', 'embed-small', { input: 'x' }, { requestId: malformed }),
     );
     expect(truncated).toMatchObject({ code: 'upstream_error' });
-    expect(truncated.message).toMatch(/malformed response: the body is not JSON/);
+    expect(truncated.message).toMatch(/malformed answer/);
+    expect(logged(malformed)?.reason).toMatch(/malformed response: the body is not JSON/);
+    const wrongShape = rid();
     const shape = await failure(
-      client.embed('wrong-shape', 'embed-small', { input: 'x' }, { requestId: rid() }),
+      client.embed('wrong-shape', 'embed-small', { input: 'x' }, { requestId: wrongShape }),
     );
     expect(shape.status).toBe(502);
-    expect(shape.message).toMatch(/malformed response/);
+    expect(logged(wrongShape)?.reason).toMatch(/malformed response/);
   });
 
   it('cuts off an upstream that streams without end, instead of buffering it', async () => {
+    const requestId = rid();
     const err = await failure(
-      client.embed('endless', 'embed-small', { input: 'x' }, { requestId: rid() }),
+      client.embed('endless', 'embed-small', { input: 'x' }, { requestId }),
     );
     expect(err.status).toBe(502);
-    expect(err.message).toMatch(/sent more than \d+ bytes for 1 embedding/);
+    expect(logged(requestId)?.reason).toMatch(/sent more than \d+ bytes for 1 embedding/);
   });
 
   it("returns the upstream's 400 as the caller's invalid request, without retrying", async () => {

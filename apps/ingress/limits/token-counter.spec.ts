@@ -15,6 +15,14 @@ describe('countTokens', () => {
     // "hello world" is two cl100k tokens.
     expect(countTokens(MODEL, ['hello world'], undefined)).toBe(2);
   });
+  it('counts special-token text as ordinary text, as OpenAI does, instead of throwing', () => {
+    const text = 'hello <|endoftext|> and <|fim_prefix|>';
+    const asText = getEncoding('cl100k_base').encode(text, [], []).length;
+    expect(asText).toBeGreaterThan(4);
+    expect(countTokens(MODEL, [text], undefined)).toBe(asText);
+    // Text decoded from token ids may hold a special token's id; re-encoding keeps it.
+    expect(encodeText('hello <|endoftext|>')).toEqual([15339, 220, 100257]);
+  });
   it('counts token-id inputs exactly', () => {
     expect(countTokens('any', undefined, [[1, 2, 3], [4]])).toBe(4);
   });
@@ -66,5 +74,35 @@ describe('decodeTokenIds', () => {
   });
   it('refuses ids outside the vocabulary instead of reading them as nothing', () => {
     expect(() => decodeTokenIds(MODEL, [[1, 100_277]])).toThrow(/100277 is not a/);
+  });
+});
+
+describe('encodeText', () => {
+  const decode = (ids: number[]) => getEncoding('cl100k_base').decode(ids);
+
+  it('encodes as cl100k_base does when the text has no long run', () => {
+    const text = 'Wire the remaining balance to account 12-3456 by Monday.<|endoftext|>';
+    expect(encodeText(text)).toEqual(getEncoding('cl100k_base').encode(text, 'all'));
+  });
+
+  it('encodes a long single word in linear time, and it decodes to the same text', () => {
+    const word = 'abcdefghijklmnopqrstuvwxyzäöü'.repeat(207); // 6,003 letters in one piece
+    const started = performance.now();
+    const ids = encodeText(word);
+    // Loose: well under a second now; the whole-piece merge took seconds.
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(decode(ids)).toBe(word);
+  });
+
+  it('keeps special tokens and every character around long runs of each kind', () => {
+    const text = [
+      `key ${'Z'.repeat(40)}<|endoftext|>`,
+      `${'!'.repeat(45)}<|fim_prefix|>${' '.repeat(33)}end`,
+      `${'😀'.repeat(40)} ${'é'.repeat(50)}`,
+    ].join('\n');
+    const ids = encodeText(text);
+    expect(decode(ids)).toBe(text);
+    expect(ids).toContain(100257);
+    expect(ids).toContain(100258);
   });
 });

@@ -40,7 +40,8 @@ export function countTokens(
   for (const t of texts) {
     if (t.length <= budget && !LONG_PIECE.test(t)) {
       budget -= t.length;
-      n += cl100k.encode(t).length;
+      // Special-token text (`<|endoftext|>`) is ordinary text to the API, not an error.
+      n += cl100k.encode(t, [], []).length;
     } else {
       n += estimateOpenAiTokens(t);
     }
@@ -78,7 +79,59 @@ export function decodeTokenIds(model: string, tokens: number[][]): string[] | un
   });
 }
 
-/** Text back to cl100k_base ids, special tokens included (they may come from decoding). */
+/** cl100k_base's special tokens: decoding token ids may produce them. */
+const SPECIAL_TOKENS = /<\|(?:endoftext|fim_prefix|fim_middle|fim_suffix|endofprompt)\|>/g;
+const LONG_RUNS = new RegExp(LONG_PIECE.source, 'gu');
+/**
+ * UTF-8 bytes a long run is encoded in at a time. The merge is quadratic in a piece's bytes
+ * and each encode call costs about 10 µs, so 16 bytes keeps the worst run (CJK, emoji) near
+ * 10 µs a character.
+ */
+const RUN_CHUNK_BYTES = 16;
+
+/**
+ * Text back to cl100k_base ids, special tokens included (they may come from decoding).
+ * A run LONG_PIECE matches is encoded 16 bytes at a time rather than as one piece
+ * (whose merge is quadratic): the ids then differ from cl100k's own for that run, but
+ * decode to the same text, so the model reads what the masking produced.
+ */
 export function encodeText(text: string): number[] {
-  return encoder().encode(text, 'all');
+  const cl100k = encoder();
+  if (!LONG_PIECE.test(text)) return cl100k.encode(text, 'all');
+  const out: number[] = [];
+  const add = (part: string) => {
+    for (const id of cl100k.encode(part, 'all')) out.push(id);
+  };
+  let at = 0;
+  // Specials first, so a run of symbols beside one cannot split it.
+  for (const special of text.matchAll(SPECIAL_TOKENS)) {
+    encodeRuns(text.slice(at, special.index), add);
+    add(special[0]);
+    at = special.index + special[0].length;
+  }
+  encodeRuns(text.slice(at), add);
+  return out;
+}
+
+function encodeRuns(text: string, add: (part: string) => void): void {
+  let at = 0;
+  for (const run of text.matchAll(LONG_RUNS)) {
+    if (run.index > at) add(text.slice(at, run.index));
+    // Whole code points only: half a surrogate pair would not decode to the same text.
+    let chunk = '';
+    let bytes = 0;
+    for (const point of run[0]) {
+      const size = Buffer.byteLength(point);
+      if (bytes + size > RUN_CHUNK_BYTES) {
+        add(chunk);
+        chunk = '';
+        bytes = 0;
+      }
+      chunk += point;
+      bytes += size;
+    }
+    add(chunk);
+    at = run.index + run[0].length;
+  }
+  if (at < text.length) add(text.slice(at));
 }

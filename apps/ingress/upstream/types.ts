@@ -22,5 +22,6 @@ export interface EmbeddingsResponse {
   object: 'list';
   data: EmbeddingItem[];
   model: string;
-  usage: { prompt_tokens: number; total_tokens: number };
+  /** Absent when the upstream reported none: the gateway then reports its own count. */
+  usage?: { prompt_tokens: number; total_tokens: number };
 }

@@ -1,5 +1,9 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EmbargoError } from '@embargo/contracts';
+import type { Connection, Provider } from './connections';
 import { Secret } from './secret';
-import { parseRetryAfter, safeExcerpt } from './upstream.client';
+import { parseRetryAfter, safeExcerpt, UpstreamClient } from './upstream.client';
 
 describe('parseRetryAfter', () => {
   it('reads retry-after-ms, delta seconds and HTTP dates', () => {
@@ -41,5 +45,336 @@ describe('safeExcerpt', () => {
     expect(excerpt).not.toContain('hunter2');
     expect(excerpt).not.toContain('\n');
     expect(excerpt.length).toBeLessThanOrEqual(161);
+  });
+});
+
+/** A local upstream whose every answer the test decides; counts the requests it saw. */
+interface LocalUpstream {
+  url: string;
+  requests: number;
+  close(): Promise<void>;
+}
+
+async function localUpstream(
+  answer: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<LocalUpstream> {
+  const server = createServer((req, res) => {
+    upstream.requests++;
+    // Read the request body before answering, as a real server would.
+    req.resume();
+    req.on('end', () => answer(req, res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const upstream: LocalUpstream = {
+    url: `http://127.0.0.1:${port}`,
+    requests: 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  return upstream;
+}
+
+function openAiAnswer(res: ServerResponse, count: number, dims = 4): void {
+  const data = Array.from({ length: count }, (_, index) => ({
+    object: 'embedding',
+    index,
+    embedding: Array.from({ length: dims }, () => 0.5),
+  }));
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ object: 'list', data, model: 'm' }));
+}
+
+function status(code: number, headers: Record<string, string> = {}) {
+  return (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(code, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify({ error: { message: `status ${code}` } }));
+  };
+}
+
+const fast = { attempts: 1, baseDelayMs: 1, maxDelayMs: 5 };
+
+function connection(
+  name: string,
+  provider: Provider,
+  baseUrl: string,
+  extra: Partial<Connection> = {},
+): Connection {
+  return {
+    name,
+    provider,
+    baseUrl,
+    models: new Map([
+      ['embed', { upstreamModel: 'm', dimensions: 4, maxDimensions: 4, supportsDimensions: true }],
+    ]),
+    headers: {},
+    timeoutMs: 5_000,
+    retries: fast,
+    maxConnections: 4,
+    ...extra,
+  };
+}
+
+async function failure(promise: Promise<unknown>): Promise<EmbargoError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof EmbargoError) return err;
+    throw err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('UpstreamClient fail-over to a fallback that cannot take the request', () => {
+  const servers: LocalUpstream[] = [];
+  const clients: UpstreamClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  async function serve(answer: Parameters<typeof localUpstream>[0]): Promise<LocalUpstream> {
+    const s = await localUpstream(answer);
+    servers.push(s);
+    return s;
+  }
+  function client(connections: Connection[]): UpstreamClient {
+    const c = new UpstreamClient(connections, { random: () => 0 });
+    clients.push(c);
+    return c;
+  }
+
+  it('keeps the upstream failure (502) when the fallback cannot take token ids', async () => {
+    const down = await serve(status(503));
+    const tei = await serve((_req, res) => openAiAnswer(res, 1));
+    const c = client([
+      connection('primary', 'openai', `${down.url}/v1`, { fallback: 'tei' }),
+      connection('tei', 'tei', tei.url),
+    ]);
+    const err = await failure(
+      c.embed('primary', 'embed', { input: [[1, 2, 3]] }, { requestId: 'r1' }),
+    );
+    expect(err).toMatchObject({ code: 'upstream_error', status: 502 });
+    expect(down.requests).toBe(2);
+    expect(tei.requests).toBe(0);
+  });
+
+  it("keeps the upstream failure when the batch is over the fallback's limit (Cohere's 96)", async () => {
+    const down = await serve(status(500));
+    const cohere = await serve((_req, res) => openAiAnswer(res, 100));
+    const c = client([
+      connection('primary', 'openai', `${down.url}/v1`, { fallback: 'cohere' }),
+      connection('cohere', 'cohere', cohere.url),
+    ]);
+    const input = Array.from({ length: 100 }, (_, i) => `text ${i}`);
+    const err = await failure(c.embed('primary', 'embed', { input }, { requestId: 'r2' }));
+    expect(err).toMatchObject({ code: 'upstream_error', status: 502 });
+    expect(cohere.requests).toBe(0);
+  });
+
+  it('skips such a fallback for the next one in the chain', async () => {
+    const down = await serve(status(503));
+    const tei = await serve((_req, res) => openAiAnswer(res, 1));
+    const last = await serve((_req, res) => openAiAnswer(res, 1));
+    const c = client([
+      connection('primary', 'openai', `${down.url}/v1`, { fallback: 'tei' }),
+      connection('tei', 'tei', tei.url, { fallback: 'last' }),
+      connection('last', 'openai', `${last.url}/v1`),
+    ]);
+    const result = await c.embed('primary', 'embed', { input: [[1, 2]] }, { requestId: 'r3' });
+    expect(result.connection).toBe('last');
+    expect(tei.requests).toBe(0);
+  });
+
+  it('still answers 400 when the first connection cannot take the request', async () => {
+    const tei = await serve((_req, res) => openAiAnswer(res, 1));
+    const c = client([connection('tei', 'tei', tei.url)]);
+    const err = await failure(c.embed('tei', 'embed', { input: [[1, 2]] }, { requestId: 'r4' }));
+    expect(err).toMatchObject({ code: 'invalid_request', status: 400 });
+    expect(tei.requests).toBe(0);
+  });
+});
+
+/** Sends `head`, then `size` bytes of `fill`, then `tail`, as fast as the reader takes them. */
+function streamBody(res: ServerResponse, head: string, fill: string, size: number, tail: string) {
+  res.write(head);
+  const chunk = Buffer.alloc(1024 * 1024, fill);
+  let sent = 0;
+  const pump = () => {
+    while (sent < size) {
+      sent += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', pump);
+    }
+    res.end(tail);
+  };
+  pump();
+}
+
+describe('UpstreamClient reading upstream bodies', () => {
+  const servers: LocalUpstream[] = [];
+  const clients: UpstreamClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  it('reads only the head of a huge error body, on every retry, and releases the connection', async () => {
+    const BODY = 64 * 1024 * 1024;
+    const input = Array.from({ length: 200 }, (_, i) => `text ${i}`);
+    const finished: boolean[] = [];
+    const upstream = await localUpstream((req, res) => {
+      if (upstream.requests > 3) return openAiAnswer(res, input.length, 8);
+      res.on('close', () => finished.push(res.writableFinished));
+      res.writeHead(500, { 'content-type': 'application/json' });
+      streamBody(res, '{"error":{"message":"overloaded"},"padding":"', 'x', BODY, '"}');
+    });
+    servers.push(upstream);
+    // No dimensions configured: a success could be 200 x 16,384 floats as JSON, and an error
+    // body used to be read up to that, ~80 MB, on every attempt (~805 MB for 2,048 inputs).
+    const c = new UpstreamClient(
+      [
+        {
+          ...connection('big-errors', 'openai', `${upstream.url}/v1`),
+          models: new Map([['embed', { upstreamModel: 'm', supportsDimensions: true }]]),
+          retries: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
+          maxConnections: 1,
+        },
+      ],
+      { random: () => 0 },
+    );
+    clients.push(c);
+    const err = await failure(c.embed('big-errors', 'embed', { input }, { requestId: 'r6' }));
+    expect(err).toMatchObject({ code: 'upstream_error', status: 502 });
+    expect(upstream.requests).toBe(3);
+    // Each attempt was cut off long before the 64 MiB were sent...
+    await new Promise((r) => setTimeout(r, 50));
+    expect(finished).toEqual([false, false, false]);
+    // ...and the one pooled connection is free for the next call.
+    const ok = await c.embed('big-errors', 'embed', { input }, { requestId: 'r7' });
+    expect(ok.vectors).toHaveLength(200);
+  });
+
+  it("bounds a success by the model's configured maximum dimensions", async () => {
+    const input = Array.from({ length: 200 }, (_, i) => `text ${i}`);
+    const finished: boolean[] = [];
+    // One row of millions of values: far wider than the 8 dimensions the model is configured
+    // for, and well within what 200 rows of 16,384 (the old bound) could take.
+    const upstream = await localUpstream((_req, res) => {
+      res.on('close', () => finished.push(res.writableFinished));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const row = '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0';
+      streamBody(res, row, ',', 64 * 1024 * 1024, ']}]}');
+    });
+    servers.push(upstream);
+    const c = new UpstreamClient([
+      {
+        ...connection('wide', 'openai', `${upstream.url}/v1`),
+        models: new Map([
+          ['embed', { upstreamModel: 'm', maxDimensions: 8, supportsDimensions: true }],
+        ]),
+      },
+    ]);
+    clients.push(c);
+    const err = await failure(c.embed('wide', 'embed', { input }, { requestId: 'r8' }));
+    expect(err).toMatchObject({ code: 'upstream_error', status: 502 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(finished).toEqual([false]);
+  });
+});
+
+describe('UpstreamClient errors as the caller sees them', () => {
+  const servers: LocalUpstream[] = [];
+  const clients: UpstreamClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  async function serve(answer: Parameters<typeof localUpstream>[0]): Promise<LocalUpstream> {
+    const s = await localUpstream(answer);
+    servers.push(s);
+    return s;
+  }
+  function client(connections: Connection[], lines: Array<Record<string, unknown>> = []) {
+    const logger = {
+      warn: (obj: Record<string, unknown>, msg: string) => lines.push({ ...obj, msg }),
+    };
+    const c = new UpstreamClient(connections, { random: () => 0, logger });
+    clients.push(c);
+    return c;
+  }
+
+  it('answers 503 with a bounded Retry-After once an upstream 429 outlasts the retries', async () => {
+    const limited = await serve(status(429, { 'retry-after': '86400' }));
+    const err = await failure(
+      client([connection('secret-openai-east', 'openai', `${limited.url}/v1`)]).embed(
+        'secret-openai-east',
+        'embed',
+        { input: 'x' },
+        { requestId: 'req-429' },
+      ),
+    );
+    expect(err).toMatchObject({ code: 'upstream_rate_limited', status: 503 });
+    expect(err.details?.retryAfterSeconds).toBe(60);
+    // A Retry-After beyond maxDelayMs ends the retries at once.
+    expect(limited.requests).toBe(1);
+  });
+
+  it('passes a short Retry-After on as whole seconds, and sets one when the upstream gave none', async () => {
+    const short = await serve(status(429, { 'retry-after-ms': '1' }));
+    const bare = await serve(status(429));
+    const c = client([
+      connection('short', 'openai', `${short.url}/v1`),
+      connection('bare', 'openai', `${bare.url}/v1`, {
+        retries: { attempts: 0, baseDelayMs: 100, maxDelayMs: 2500 },
+      }),
+    ]);
+    const a = await failure(c.embed('short', 'embed', { input: 'x' }, { requestId: 'r-a' }));
+    expect(a).toMatchObject({ status: 503, details: { retryAfterSeconds: 1 } });
+    expect(short.requests).toBe(2);
+    const b = await failure(c.embed('bare', 'embed', { input: 'x' }, { requestId: 'r-b' }));
+    expect(b).toMatchObject({ status: 503, details: { retryAfterSeconds: 3 } });
+  });
+
+  it('names no connection, provider or route to the caller, but logs them', async () => {
+    const down = await serve(status(500));
+    const broken = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"object":"list","data":[');
+    });
+    const lines: Array<Record<string, unknown>> = [];
+    const c = client(
+      [
+        connection('azure-east-internal', 'azure_openai', down.url, {
+          azure: { apiVersion: '2024-10-21' },
+          fallback: 'cohere-backup',
+        }),
+        connection('cohere-backup', 'cohere', down.url, { fallback: 'openai-last' }),
+        connection('openai-last', 'openai', `${broken.url}/v1`),
+        connection('tei-only', 'tei', down.url),
+      ],
+      lines,
+    );
+    const errors = [
+      await failure(
+        c.embed('azure-east-internal', 'embed', { input: 'x' }, { requestId: 'req-1' }),
+      ),
+      await failure(c.embed('tei-only', 'embed', { input: [[1, 2]] }, { requestId: 'req-2' })),
+      await failure(c.embed('nowhere', 'embed', { input: 'x' }, { requestId: 'req-3' })),
+    ];
+    for (const e of errors) {
+      expect(e.message).not.toMatch(
+        /azure|cohere|openai|tei|internal|backup|tried|\b127\.0\.0\.1\b/i,
+      );
+    }
+    expect(errors[0]).toMatchObject({ code: 'upstream_error', status: 502 });
+    expect(errors[0].message).toContain('req-1');
+    expect(errors[1]).toMatchObject({ code: 'invalid_request', status: 400 });
+    expect(errors[2]).toMatchObject({ code: 'internal_error' });
+    expect(errors[2].message).toContain('req-3');
+    const failed = lines.find((l) => l.msg === 'upstream failed' && l.requestId === 'req-1');
+    expect(failed).toMatchObject({ tried: 'azure-east-internal, cohere-backup, openai-last' });
+    expect(String(failed?.reason)).toMatch(/openai-last.*malformed/);
   });
 });

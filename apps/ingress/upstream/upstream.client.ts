@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { EmbargoError } from '@embargo/contracts';
+import { EmbargoError, type ErrorCode } from '@embargo/contracts';
 import { Pool } from 'undici';
 import {
   adapterFor,
@@ -10,6 +10,7 @@ import {
   toOpenAiResponse,
   type AdapterTarget,
   type Expectation,
+  type ProviderRequest,
   type UpstreamAdapter,
 } from './adapters';
 import type { Connection, ModelRoute, Provider } from './connections';
@@ -61,17 +62,49 @@ interface Route {
 
 /** One failed attempt, classified for the retry and fail-over decisions. */
 class AttemptFailure extends Error {
+  readonly code: ErrorCode;
+  /** For the caller: names no connection, provider or route. */
+  readonly publicMessage: string;
+  readonly retryable: boolean;
+  /** False when the request itself was at fault: another upstream would refuse it too. */
+  readonly failover: boolean;
+  /** The upstream's Retry-After, as the backoff honours it. */
+  readonly retryAfterMs?: number;
+  /** What the caller is told to wait, bounded (see MAX_RETRY_AFTER_SECONDS). */
+  readonly retryAfterSeconds?: number;
+  readonly status?: number;
+
   constructor(
-    readonly error: EmbargoError,
-    readonly retryable: boolean,
-    /** False when the request itself was at fault: another upstream would refuse it too. */
-    readonly failover: boolean,
-    readonly retryAfterMs?: number,
-    readonly status?: number,
+    /** For the log: the connection, the status, the upstream's own words (redacted). */
+    reason: string,
+    init: Pick<AttemptFailure, 'code' | 'publicMessage' | 'retryable' | 'failover'> &
+      Partial<Pick<AttemptFailure, 'retryAfterMs' | 'retryAfterSeconds' | 'status'>>,
   ) {
-    super(error.message);
+    super(reason);
+    this.code = init.code;
+    this.publicMessage = init.publicMessage;
+    this.retryable = init.retryable;
+    this.failover = init.failover;
+    this.retryAfterMs = init.retryAfterMs;
+    this.retryAfterSeconds = init.retryAfterSeconds;
+    this.status = init.status;
+  }
+
+  toCallerError(requestId: string): EmbargoError {
+    const details =
+      this.retryAfterSeconds === undefined
+        ? undefined
+        : { retryAfterSeconds: this.retryAfterSeconds };
+    return new EmbargoError(this.code, `${this.publicMessage} (request id ${requestId})`, details);
   }
 }
+
+/**
+ * The longest Retry-After passed on to callers. An upstream may ask for hours (a spent
+ * daily quota); clients that honour the header would stall that long on one gateway answer,
+ * when another upstream, or this one, may serve them sooner.
+ */
+const MAX_RETRY_AFTER_SECONDS = 60;
 
 const CALLER_FAULT_STATUSES = new Set([400, 413, 422]);
 const EXCERPT_LENGTH = 160;
@@ -140,11 +173,16 @@ export class UpstreamClient implements OnApplicationShutdown {
     options: EmbedOptions,
   ): Promise<EmbedResult> {
     const first = this.routes.get(connectionName);
-    if (!first)
+    if (!first) {
+      this.logger?.warn(
+        { requestId: options.requestId, connection: connectionName },
+        'upstream connection not configured',
+      );
       throw new EmbargoError(
         'internal_error',
-        `No upstream connection named '${connectionName}' is configured.`,
+        `No upstream is configured for this request (request id ${options.requestId}).`,
       );
+    }
     const firstModel = first.connection.models.get(publicModel);
     if (!firstModel) throw modelNotFound(publicModel);
     if (inputCount(request.input) === 0) {
@@ -158,36 +196,36 @@ export class UpstreamClient implements OnApplicationShutdown {
     let lastFailure: AttemptFailure | undefined;
     let tried = '';
     while (route && model) {
-      // Throws invalid_request for the first route; a fallback that cannot serve the
-      // request as asked is skipped and the previous failure stands.
-      let prepared: { upstream: EmbeddingsRequest; expect: Expectation };
+      // What this connection cannot serve (token ids to a text-only provider, a batch over
+      // its limit, dimensions it lacks) is the caller's to fix when it is the first
+      // connection; a fallback that cannot serve it is skipped and the failure before stands.
+      let prepared: PreparedCall | undefined;
       try {
-        prepared = prepareRequest(publicModel, model, request);
+        prepared = prepareCall(route, publicModel, model, request);
       } catch (err) {
-        if (!lastFailure) throw err;
-        break;
-      }
-      try {
-        const { response, vectors } = await this.tryConnection(
-          route,
-          prepared.upstream,
-          prepared.expect,
-          options,
-          counter,
+        if (!lastFailure || !(err instanceof EmbargoError)) throw err;
+        this.logger?.warn(
+          { requestId: options.requestId, connection: route.connection.name, reason: err.message },
+          'upstream fallback skipped',
         );
-        return {
-          response,
-          vectors,
-          connection: route.connection.name,
-          upstreamModel: model.upstreamModel,
-          attempts: counter.attempts,
-          upstreamMs: performance.now() - started,
-        };
-      } catch (err) {
-        if (!(err instanceof AttemptFailure)) throw err;
-        lastFailure = err;
-        tried = tried ? `${tried}, ${route.connection.name}` : route.connection.name;
-        if (!err.failover) break;
+      }
+      if (prepared) {
+        try {
+          const { response, vectors } = await this.tryConnection(route, prepared, options, counter);
+          return {
+            response,
+            vectors,
+            connection: route.connection.name,
+            upstreamModel: model.upstreamModel,
+            attempts: counter.attempts,
+            upstreamMs: performance.now() - started,
+          };
+        } catch (err) {
+          if (!(err instanceof AttemptFailure)) throw err;
+          lastFailure = err;
+          tried = tried ? `${tried}, ${route.connection.name}` : route.connection.name;
+          if (!err.failover) break;
+        }
       }
       const fallback: string | undefined = route.connection.fallback;
       route = fallback ? this.routes.get(fallback) : undefined;
@@ -200,9 +238,19 @@ export class UpstreamClient implements OnApplicationShutdown {
       }
     }
     const failure = lastFailure as AttemptFailure;
-    if (!tried.includes(',')) throw failure.error;
-    const e = failure.error;
-    throw new EmbargoError(e.code, `${e.message} (tried ${tried})`, e.details);
+    // The connections tried and the upstream's words stay here; the caller gets the kind
+    // of failure and the request id that finds this line.
+    this.logger?.warn(
+      {
+        requestId: options.requestId,
+        tried,
+        status: failure.status,
+        code: failure.code,
+        reason: failure.message,
+      },
+      'upstream failed',
+    );
+    throw failure.toCallerError(options.requestId);
   }
 
   /** Public model names served by the given connections (all when omitted), first route wins. */
@@ -257,20 +305,18 @@ export class UpstreamClient implements OnApplicationShutdown {
 
   private async tryConnection(
     route: Route,
-    upstream: EmbeddingsRequest,
-    expect: Expectation,
+    prepared: PreparedCall,
     options: EmbedOptions,
     counter: { attempts: number },
   ): Promise<{ response: EmbeddingsResponse; vectors: Float32Array[] }> {
-    // Built once per connection, reused across its retries.
-    const call = route.adapter.buildRequest(upstream, route.target);
+    const { call } = prepared;
     const headers = { ...call.headers, 'x-request-id': options.requestId };
     const { retries } = route.connection;
     for (let attempt = 0; ; attempt++) {
       counter.attempts++;
       let failure: AttemptFailure;
       try {
-        return await this.attempt(route, call.path, headers, call.body, expect, options.signal);
+        return await this.attempt(route, call, headers, prepared, options.signal);
       } catch (err) {
         if (!(err instanceof AttemptFailure)) throw err;
         failure = err;
@@ -298,10 +344,9 @@ export class UpstreamClient implements OnApplicationShutdown {
 
   private async attempt(
     route: Route,
-    path: string,
+    { path, body }: ProviderRequest,
     headers: Record<string, string>,
-    body: string,
-    expect: Expectation,
+    { expect, responseLimit }: PreparedCall,
     callerSignal: AbortSignal | undefined,
   ): Promise<{ response: EmbeddingsResponse; vectors: Float32Array[] }> {
     const { connection } = route;
@@ -314,18 +359,23 @@ export class UpstreamClient implements OnApplicationShutdown {
       const res = await route.pool.request({ method: 'POST', path, headers, body, signal });
       status = res.statusCode;
       responseHeaders = res.headers;
-      text = await readAtMost(res.body, responseLimit(expect));
+      text =
+        status >= 200 && status < 300
+          ? await readAtMost(res.body, responseLimit)
+          : await readHead(res.body, ERROR_BODY_LIMIT);
     } catch (err) {
       if (callerSignal?.aborted) throw cancelled(callerSignal);
       if (err instanceof ResponseTooLarge)
         // Not retried: a server that sends too much will do so again.
         throw new AttemptFailure(
-          new EmbargoError(
-            'upstream_error',
-            `Upstream '${connection.name}' sent more than ${err.limit} bytes for ${expect.count} embedding(s); the answer was dropped.`,
-          ),
-          false,
-          true,
+          `Upstream '${connection.name}' sent more than ${err.limit} bytes for ${expect.count} embedding(s); the answer was dropped.`,
+          {
+            code: 'upstream_error',
+            publicMessage:
+              "The upstream model's answer was larger than a well-formed one could be; it was dropped",
+            retryable: false,
+            failover: true,
+          },
         );
       throw this.transportFailure(connection, err, deadline.aborted);
     }
@@ -341,12 +391,13 @@ export class UpstreamClient implements OnApplicationShutdown {
         err instanceof MalformedUpstreamResponse ? err.message : 'the body is not JSON';
       // Not retried: a server that answers 200 with the wrong shape will do so again.
       throw new AttemptFailure(
-        new EmbargoError(
-          'upstream_error',
-          `Upstream '${connection.name}' returned a malformed response: ${reason}.`,
-        ),
-        false,
-        true,
+        `Upstream '${connection.name}' returned a malformed response: ${reason}.`,
+        {
+          code: 'upstream_error',
+          publicMessage: 'The upstream model returned a malformed answer',
+          retryable: false,
+          failover: true,
+        },
       );
     }
   }
@@ -364,24 +415,23 @@ export class UpstreamClient implements OnApplicationShutdown {
       code === 'UND_ERR_CONNECT_TIMEOUT';
     if (timedOut) {
       return new AttemptFailure(
-        new EmbargoError(
-          'upstream_timeout',
-          `Upstream '${connection.name}' did not answer within ${connection.timeoutMs} ms.`,
-        ),
-        true,
-        true,
+        `Upstream '${connection.name}' did not answer within ${connection.timeoutMs} ms.`,
+        {
+          code: 'upstream_timeout',
+          publicMessage: 'The upstream model did not answer in time',
+          retryable: true,
+          failover: true,
+        },
       );
     }
     const reason =
       typeof code === 'string' && /^[A-Z_]{3,40}$/.test(code) ? code : 'connection error';
-    return new AttemptFailure(
-      new EmbargoError(
-        'upstream_error',
-        `Upstream '${connection.name}' could not be reached (${reason}).`,
-      ),
-      true,
-      true,
-    );
+    return new AttemptFailure(`Upstream '${connection.name}' could not be reached (${reason}).`, {
+      code: 'upstream_error',
+      publicMessage: 'The upstream model could not be reached',
+      retryable: true,
+      failover: true,
+    });
   }
 
   private statusFailure(
@@ -391,35 +441,42 @@ export class UpstreamClient implements OnApplicationShutdown {
     text: string,
   ): AttemptFailure {
     const excerpt = safeExcerpt(text, connection);
+    const reason = `Upstream '${connection.name}' answered ${status}${excerpt ? `: ${excerpt}` : '.'}`;
     if (CALLER_FAULT_STATUSES.has(status)) {
-      return new AttemptFailure(
-        new EmbargoError(
-          'invalid_request',
-          `The upstream model rejected the request (${status})${excerpt ? `: ${excerpt}` : '.'}`,
-        ),
-        false,
-        false,
-        undefined,
+      // The model's own words are the caller's to act on (e.g. the input is too long).
+      return new AttemptFailure(reason, {
+        code: 'invalid_request',
+        publicMessage: `The model rejected the request${excerpt ? `: ${excerpt}` : ''}`,
+        retryable: false,
+        failover: false,
         status,
-      );
+      });
     }
     const retryable = status === 408 || status === 429 || status >= 500;
     const retryAfterMs = retryable ? parseRetryAfter(headers) : undefined;
-    const details =
-      retryAfterMs !== undefined
-        ? { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) }
-        : undefined;
-    return new AttemptFailure(
-      new EmbargoError(
-        'upstream_error',
-        `Upstream '${connection.name}' answered ${status}${excerpt ? `: ${excerpt}` : '.'}`,
-        details,
-      ),
+    if (status === 429) {
+      // 503, not 429: the caller is within its own limits (those are 429 rate_limited); the
+      // model is busy. OpenAI's SDKs retry both, honouring Retry-After up to 60 s.
+      const seconds = boundedRetryAfter(retryAfterMs ?? connection.retries.maxDelayMs);
+      return new AttemptFailure(reason, {
+        code: 'upstream_rate_limited',
+        publicMessage: `The model is receiving more requests than it can serve; retry after ${seconds} s`,
+        retryable,
+        failover: true,
+        retryAfterMs,
+        retryAfterSeconds: seconds,
+        status,
+      });
+    }
+    return new AttemptFailure(reason, {
+      code: 'upstream_error',
+      publicMessage: 'The upstream model failed to answer',
       retryable,
-      true,
+      failover: true,
       retryAfterMs,
+      retryAfterSeconds: retryAfterMs === undefined ? undefined : boundedRetryAfter(retryAfterMs),
       status,
-    );
+    });
   }
 
   /**
@@ -436,6 +493,37 @@ export class UpstreamClient implements OnApplicationShutdown {
     const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
+}
+
+/** One connection's provider call, built once and reused across its retries. */
+interface PreparedCall {
+  call: ProviderRequest;
+  expect: Expectation;
+  /** The most a well-formed answer can take, in bytes. */
+  responseLimit: number;
+}
+
+/** Throws invalid_request when this connection cannot serve the request as asked. */
+function prepareCall(
+  route: Route,
+  publicModel: string,
+  model: ModelRoute,
+  request: EmbedRequest,
+): PreparedCall {
+  const { upstream, expect } = prepareRequest(publicModel, model, request);
+  // The widest vector the model can answer with: the caller's size, else the model's
+  // configured maximum or native size, whichever is known and smaller.
+  const widest = [expect.dimensions, model.maxDimensions ?? model.dimensions].filter(
+    (d): d is number => d !== undefined,
+  );
+  return {
+    call: route.adapter.buildRequest(upstream, route.target),
+    expect,
+    responseLimit: responseLimit({
+      count: expect.count,
+      dimensions: widest.length ? Math.min(...widest) : undefined,
+    }),
+  };
 }
 
 function prepareRequest(
@@ -475,6 +563,11 @@ function prepareRequest(
       model: publicModel,
     },
   };
+}
+
+/** Whole seconds, at least 1 and at most MAX_RETRY_AFTER_SECONDS. */
+function boundedRetryAfter(ms: number): number {
+  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(ms / 1000)));
 }
 
 function modelNotFound(publicModel: string): EmbargoError {
@@ -523,6 +616,13 @@ export function responseLimit(expect: Pick<Expectation, 'count' | 'dimensions'>)
   return expect.count * (expect.dimensions ?? MAX_DIMENSIONS) * 24 + 1024 * 1024;
 }
 
+/**
+ * What is read of an error body: the provider's message is at its start, and the excerpt
+ * keeps 160 characters of it. The rest is not read (the connection is closed instead), so a
+ * failing upstream cannot make every retry buffer megabytes.
+ */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
 class ResponseTooLarge extends Error {
   constructor(readonly limit: number) {
     super(`response body over ${limit} bytes`);
@@ -544,6 +644,24 @@ async function readAtMost(
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size).toString('utf8');
+}
+
+/** The first `limit` bytes of a body; a longer one is cut off by destroying it. */
+async function readHead(
+  body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown },
+  limit: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks, size).subarray(0, limit).toString('utf8');
 }
 
 const KEY_LIKE = [/\b(?:sk|pk|rk)-[\w*.-]+/gi, /\bbearer\s+\S+/gi, /[A-Za-z0-9_\-*+/=]{32,}/g];

@@ -1,4 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { LOGGER } from '@embargo/observability';
+import type { Logger } from 'pino';
 import type { Connection } from './connections';
 import { UpstreamClient, type UpstreamClientOptions } from './upstream.client';
 
@@ -19,7 +21,14 @@ export class UpstreamModule {
       module: UpstreamModule,
       providers: [
         { provide: UPSTREAM_CONNECTIONS, useValue: connections },
-        { provide: UpstreamClient, useFactory: () => new UpstreamClient(connections, options) },
+        {
+          provide: UpstreamClient,
+          // The app's logger, when there is one: retries, fail-overs and the detail of
+          // upstream failures (callers only get a generic message) go to it.
+          useFactory: (logger?: Logger) =>
+            new UpstreamClient(connections, { ...options, logger: options.logger ?? logger }),
+          inject: [{ token: LOGGER, optional: true }],
+        },
       ],
       exports: [UpstreamClient, UPSTREAM_CONNECTIONS],
     };

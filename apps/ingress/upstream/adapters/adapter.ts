@@ -31,8 +31,11 @@ export interface AdapterTarget {
 export interface ProviderEmbeddings {
   /** Unvalidated rows: base64 strings (what OpenAI-shaped upstreams are asked for) or number arrays. */
   rows: unknown[];
-  promptTokens: number;
-  totalTokens: number;
+  /**
+   * The provider's own token counts; undefined when it sent none, so that the gateway
+   * reports its own count rather than 0.
+   */
+  usage?: { promptTokens: number; totalTokens: number };
   model?: string;
 }
 
@@ -79,11 +82,12 @@ export function inputCount(input: EmbeddingsRequest['input']): number {
 }
 
 /** Text inputs as a list, for providers that only take text. */
-export function textInputs(request: EmbeddingsRequest, provider: Provider): string[] {
+export function textInputs(request: EmbeddingsRequest): string[] {
   if (isTokenInput(request.input)) {
+    // Which provider serves the model is not the caller's business.
     throw new EmbargoError(
       'invalid_request',
-      `This model is served by a ${provider} upstream, which does not accept token-id input; send text instead.`,
+      'This model does not accept token-id input; send text instead.',
       { param: 'input' },
     );
   }
@@ -106,6 +110,11 @@ export function postJson(
 
 export function bearer(credential: Secret | undefined): Record<string, string> {
   return credential ? { authorization: `Bearer ${credential.reveal()}` } : {};
+}
+
+/** Usage from one token count, or none when the provider sent none. */
+export function usageOf(tokens: number | undefined): ProviderEmbeddings['usage'] {
+  return tokens === undefined ? undefined : { promptTokens: tokens, totalTokens: tokens };
 }
 
 export function headerNumber(value: string | string[] | undefined): number | undefined {
@@ -198,15 +207,13 @@ export function toOpenAiResponse(
           : Array.from(vector);
     data[i] = { object: 'embedding', index: i, embedding };
   }
-  return {
-    response: {
-      object: 'list',
-      data,
-      model: expect.model,
-      usage: { prompt_tokens: parsed.promptTokens, total_tokens: parsed.totalTokens },
-    },
-    vectors,
-  };
+  const response: EmbeddingsResponse = { object: 'list', data, model: expect.model };
+  if (parsed.usage)
+    response.usage = {
+      prompt_tokens: parsed.usage.promptTokens,
+      total_tokens: parsed.usage.totalTokens,
+    };
+  return { response, vectors };
 }
 
 /** Turns a zod failure on a provider body into a short, content-free reason. */

@@ -76,6 +76,14 @@ describe('cohere adapter (Embed v2)', () => {
     expect(vectors[0]).toEqual(Float32Array.from([0.016296387, -0.008354187, -0.04699707]));
   });
 
+  it('leaves usage unset without billed units, so the gateway counts instead of 0', () => {
+    for (const meta of [undefined, { api_version: { version: '2' } }, { billed_units: {} }]) {
+      const parsed = adapter.parseResponse({ embeddings: { float: [[0.1, 0.2]] }, meta }, {});
+      const { response } = toOpenAiResponse(parsed, { count: 1, encoding: 'float', model: 'pub' });
+      expect(response.usage).toBeUndefined();
+    }
+  });
+
   it('treats a v1-style body (embeddings as a bare list) as malformed', () => {
     expect(() => adapter.parseResponse({ embeddings: [[1, 2]] }, {})).toThrow(
       MalformedUpstreamResponse,

@@ -6,6 +6,7 @@ import {
   postJson,
   shapeError,
   textInputs,
+  usageOf,
   type AdapterTarget,
   type ProviderEmbeddings,
   type ProviderRequest,
@@ -36,7 +37,7 @@ export class CohereAdapter implements UpstreamAdapter {
   authHeaders = bearer;
 
   buildRequest(request: EmbeddingsRequest, target: AdapterTarget): ProviderRequest {
-    const texts = textInputs(request, this.provider);
+    const texts = textInputs(request);
     if (texts.length > COHERE_MAX_TEXTS) {
       throw new EmbargoError(
         'invalid_request',
@@ -57,7 +58,9 @@ export class CohereAdapter implements UpstreamAdapter {
   parseResponse(body: unknown): ProviderEmbeddings {
     const parsed = cohereResponseSchema.safeParse(body);
     if (!parsed.success) throw shapeError(this.provider, parsed.error.issues[0]);
-    const tokens = parsed.data.meta?.billed_units?.input_tokens ?? 0;
-    return { rows: parsed.data.embeddings.float, promptTokens: tokens, totalTokens: tokens };
+    return {
+      rows: parsed.data.embeddings.float,
+      usage: usageOf(parsed.data.meta?.billed_units?.input_tokens),
+    };
   }
 }

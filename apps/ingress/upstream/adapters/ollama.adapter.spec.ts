@@ -54,6 +54,12 @@ describe('ollama adapter (/api/embed)', () => {
     expect(vectors).toHaveLength(2);
   });
 
+  it('leaves usage unset without prompt_eval_count, so the gateway counts instead of 0', () => {
+    const parsed = adapter.parseResponse({ model: 'all-minilm', embeddings: [[0.1, 0.2]] }, {});
+    const { response } = toOpenAiResponse(parsed, { count: 1, encoding: 'float', model: 'pub' });
+    expect(response.usage).toBeUndefined();
+  });
+
   it('treats the legacy /api/embeddings shape as malformed', () => {
     expect(() => adapter.parseResponse({ embedding: [0.1, 0.2] }, {})).toThrow(
       MalformedUpstreamResponse,

@@ -5,6 +5,7 @@ import {
   postJson,
   shapeError,
   textInputs,
+  usageOf,
   type AdapterTarget,
   type ProviderEmbeddings,
   type ProviderRequest,
@@ -31,7 +32,7 @@ export class OllamaAdapter implements UpstreamAdapter {
   buildRequest(request: EmbeddingsRequest, target: AdapterTarget): ProviderRequest {
     const body: Record<string, unknown> = {
       model: request.model,
-      input: textInputs(request, this.provider),
+      input: textInputs(request),
     };
     if (request.dimensions !== undefined) body.dimensions = request.dimensions;
     return postJson(target, '/api/embed', body);
@@ -40,11 +41,9 @@ export class OllamaAdapter implements UpstreamAdapter {
   parseResponse(body: unknown): ProviderEmbeddings {
     const parsed = ollamaResponseSchema.safeParse(body);
     if (!parsed.success) throw shapeError(this.provider, parsed.error.issues[0]);
-    const tokens = parsed.data.prompt_eval_count ?? 0;
     return {
       rows: parsed.data.embeddings,
-      promptTokens: tokens,
-      totalTokens: tokens,
+      usage: usageOf(parsed.data.prompt_eval_count),
       model: parsed.data.model,
     };
   }

@@ -124,6 +124,21 @@ describe('openai adapter', () => {
     expect(Buffer.from(b64, 'base64').readFloatLE(4)).toBeCloseTo(-0.005336422007530928, 7);
   });
 
+  it('leaves usage unset when the upstream sends none, so the gateway counts instead of 0', () => {
+    const data = [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }];
+    const expected = { count: 1, encoding: 'float' as const, model: 'pub' };
+    const none = adapter.parseResponse({ object: 'list', data }, {});
+    expect(toOpenAiResponse(none, expected).response.usage).toBeUndefined();
+    const totalOnly = adapter.parseResponse(
+      { object: 'list', data, usage: { total_tokens: 4 } },
+      {},
+    );
+    expect(toOpenAiResponse(totalOnly, expected).response.usage).toEqual({
+      prompt_tokens: 4,
+      total_tokens: 4,
+    });
+  });
+
   it('rejects bodies that do not match the documented shape', () => {
     expect(() => adapter.parseResponse({ data: 'nope' }, {})).toThrow(MalformedUpstreamResponse);
     expect(() => adapter.parseResponse({ data: [{ index: 0, embedding: 3 }] }, {})).toThrow(

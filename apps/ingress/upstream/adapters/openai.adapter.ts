@@ -51,8 +51,16 @@ export function parseOpenAiShape(provider: Provider, body: unknown): ProviderEmb
     }
     rows[item.index] = item.embedding;
   }
-  const promptTokens = usage?.prompt_tokens ?? 0;
-  return { rows, promptTokens, totalTokens: usage?.total_tokens ?? promptTokens, model };
+  // Embeddings have no completion: either count stands for both.
+  const promptTokens = usage?.prompt_tokens ?? usage?.total_tokens;
+  return {
+    rows,
+    usage:
+      promptTokens === undefined
+        ? undefined
+        : { promptTokens, totalTokens: usage?.total_tokens ?? promptTokens },
+    model,
+  };
 }
 
 /**

@@ -42,7 +42,12 @@ describe('tei adapter (Text Embeddings Inference /embed)', () => {
     const { response } = toOpenAiResponse(parsed, { count: 2, encoding: 'float', model: 'bge' });
     expect(response.usage).toEqual({ prompt_tokens: 7, total_tokens: 7 });
     expect(response.data[1]).toEqual({ object: 'embedding', index: 1, embedding: [0.1, 0.2, 0.3] });
-    expect(adapter.parseResponse(body, {}).promptTokens).toBe(0);
+  });
+
+  it('leaves usage unset without x-compute-tokens, so the gateway counts instead of 0', () => {
+    const parsed = adapter.parseResponse([[0.1, 0.2]], {});
+    const { response } = toOpenAiResponse(parsed, { count: 1, encoding: 'float', model: 'bge' });
+    expect(response.usage).toBeUndefined();
   });
 
   it('treats an error object as malformed', () => {

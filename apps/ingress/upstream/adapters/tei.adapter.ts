@@ -6,6 +6,7 @@ import {
   headerNumber,
   shapeError,
   textInputs,
+  usageOf,
   type AdapterTarget,
   type ProviderEmbeddings,
   type ProviderRequest,
@@ -28,7 +29,7 @@ export class TeiAdapter implements UpstreamAdapter {
 
   buildRequest(request: EmbeddingsRequest, target: AdapterTarget): ProviderRequest {
     const body: Record<string, unknown> = {
-      inputs: textInputs(request, this.provider),
+      inputs: textInputs(request),
       normalize: true,
     };
     if (request.dimensions !== undefined) body.dimensions = request.dimensions;
@@ -41,7 +42,6 @@ export class TeiAdapter implements UpstreamAdapter {
   ): ProviderEmbeddings {
     const parsed = teiResponseSchema.safeParse(body);
     if (!parsed.success) throw shapeError(this.provider, parsed.error.issues[0]);
-    const tokens = headerNumber(headers['x-compute-tokens']) ?? 0;
-    return { rows: parsed.data, promptTokens: tokens, totalTokens: tokens };
+    return { rows: parsed.data, usage: usageOf(headerNumber(headers['x-compute-tokens'])) };
   }
 }
