@@ -461,6 +461,40 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect((completed.data as { cached: boolean }).cached).toBe(true);
   });
 
+  it('limits token exchanges per principal with 429 and Retry-After', async () => {
+    const limited = await startApp('ingress', {
+      ...stack.ingressEnv,
+      EXCHANGE_REQUESTS_PER_MINUTE: '2',
+    });
+    const redis = new Redis(LOCAL_INFRA.REDIS_URL);
+    try {
+      // Earlier exchanges of this principal (other tests, other runs) start from a clean count.
+      await redis.del('embargo:gcra:{test:indexer}:exchange:r');
+      const exchange = () =>
+        fetch(`${limited.url}/v1/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+            subject_token: indexerToken,
+            subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+            scope: 'model:stand-in-embedding',
+          }).toString(),
+        });
+      expect((await exchange()).status).toBe(200);
+      expect((await exchange()).status).toBe(200);
+      const third = await exchange();
+      expect(third.status).toBe(429);
+      expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await third.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+    } finally {
+      // The count is shared by every gateway: leave none behind for the other tests.
+      await redis.del('embargo:gcra:{test:indexer}:exchange:r');
+      redis.disconnect();
+      await limited.stop();
+    }
+  });
+
   it('exchanges an identity token for a short-lived token scoped to models, optionally single-use', async () => {
     const exchange = (scope: string, extra: Record<string, string> = {}) =>
       exchangeToken(stack, indexerToken, scope, extra);

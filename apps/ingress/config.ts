@@ -75,6 +75,8 @@ export const ingressConfigSchema = baseConfigSchema.extend({
   EXCHANGE_ISSUER: z.string().min(1).default('urn:embargo:token-exchange'),
   EXCHANGE_AUDIENCE: z.string().min(1).default('embargo'),
   EXCHANGE_MAX_TTL_SECONDS: z.coerce.number().int().min(10).max(86400).default(900),
+  /** Token exchanges a principal may make per minute (each signs a token and writes an event). */
+  EXCHANGE_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   /** Exact-match embedding cache lifetime, when the policy turns caching on. */
   CACHE_TTL_SECONDS: z.coerce
     .number()

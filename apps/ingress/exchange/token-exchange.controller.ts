@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { IngressConfig } from '../config';
 import { AuditTrail } from '../events/audit-trail.service';
 import { IdentityService } from '../identity';
+import { RateLimiter } from '../limits/rate-limiter';
 import { BundleStore } from '../policy/bundle.store';
 import { grantMatcher } from '../policy/model-grants';
 import { summarize, toPolicyPrincipal } from '../policy/policy-principal';
@@ -50,6 +51,7 @@ export class TokenExchangeController {
     private readonly identity: IdentityService,
     private readonly bundles: BundleStore,
     private readonly trail: AuditTrail,
+    private readonly limiter: RateLimiter,
     @Inject(APP_CONFIG) private readonly config: IngressConfig,
     @Optional() @Inject(ExchangeSigner) private readonly signer?: ExchangeSigner,
   ) {}
@@ -77,6 +79,13 @@ export class TokenExchangeController {
     }
     const req = parsed.data;
     const subject = await this.identity.verify(req.subject_token);
+    // Every exchange signs a credential and writes a durable event: bounded per principal.
+    await this.limiter.take(
+      subject.id,
+      0,
+      { requestsPerMinute: this.config.EXCHANGE_REQUESTS_PER_MINUTE },
+      'exchange',
+    );
     if (subject.tokenKind === 'exchanged') {
       throw new EmbargoError('invalid_request', 'An exchanged token cannot be exchanged again', {
         param: 'subject_token',

@@ -59,12 +59,19 @@ export class RateLimiter {
   /**
    * Throws 429 with Retry-After when the principal is over a limit, and 400 when this
    * request's tokens alone are more than its tokens/minute (waiting would never help).
+   * `scope` names what is counted: embedding requests, or token exchanges.
    */
-  async take(principalId: string, tokens: number, limit: RateLimit | undefined): Promise<void> {
+  async take(
+    principalId: string,
+    tokens: number,
+    limit: RateLimit | undefined,
+    scope: 'embeddings' | 'exchange' = 'embeddings',
+  ): Promise<void> {
     const rpm = limit?.requestsPerMinute ?? 0;
     const tpm = limit?.tokensPerMinute ?? 0;
     if (rpm <= 0 && tpm <= 0) return;
-    const base = `embargo:gcra:{${principalId}}`;
+    // Each scope counts on its own (the embeddings keys keep their original names).
+    const base = `embargo:gcra:{${principalId}}${scope === 'embeddings' ? '' : `:${scope}`}`;
     let result: [number, number];
     try {
       result = await (
