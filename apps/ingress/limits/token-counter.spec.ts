@@ -4,7 +4,7 @@ import {
   decodeTokenIds,
   encodeText,
   estimateOpenAiTokens,
-  EXACT_CHARS,
+  EXACT_BYTES,
 } from './token-counter';
 
 const MODEL = 'text-embedding-3-small';
@@ -42,13 +42,24 @@ describe('countTokens', () => {
 
   it('counts texts exactly up to the per-request budget and estimates the rest', () => {
     const chunk = 'The quarterly report lists revenue by region and product line. '.repeat(
-      Math.ceil(EXACT_CHARS / 2 / 64),
+      Math.ceil(EXACT_BYTES / 2 / 64),
     );
     const texts = [chunk, chunk, chunk];
-    expect(2 * chunk.length).toBeLessThanOrEqual(EXACT_CHARS);
-    expect(3 * chunk.length).toBeGreaterThan(EXACT_CHARS);
+    expect(2 * chunk.length).toBeLessThanOrEqual(EXACT_BYTES);
+    expect(3 * chunk.length).toBeGreaterThan(EXACT_BYTES);
     expect(countTokens(MODEL, texts, undefined)).toBe(
       2 * exact(chunk) + estimateOpenAiTokens(chunk),
+    );
+  });
+
+  it('spends the exact-count budget by bytes, so multi-byte text cannot stretch it', () => {
+    // Three bytes a letter: a third of the ASCII text fits in the same budget.
+    const word = 'ꙮꙮꙮꙮꙮꙮꙮꙮꙮꙮꙮꙮꙮꙮꙮ ';
+    const chunk = word.repeat(Math.ceil(EXACT_BYTES / 2 / Buffer.byteLength(word)));
+    expect(2 * Buffer.byteLength(chunk)).toBeGreaterThan(EXACT_BYTES);
+    expect(Buffer.byteLength(chunk)).toBeLessThanOrEqual(EXACT_BYTES);
+    expect(countTokens(MODEL, [chunk, chunk], undefined)).toBe(
+      exact(chunk) + estimateOpenAiTokens(chunk),
     );
   });
 
