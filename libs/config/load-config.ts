@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Settings every app shares. Each app extends this with its own. */
@@ -16,11 +17,81 @@ export const baseConfigSchema = z.object({
     .string()
     .regex(/^[\w.-]{0,100}$/, 'letters, digits, _ . - only')
     .default(''),
+  /** TLS to the brokers: `true` trusts the system CAs; KAFKA_TLS_CA_FILE adds a PEM bundle. */
+  KAFKA_TLS: z.enum(['true', 'false']).default('false'),
+  KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
+  /** SASL authentication to the brokers; SCRAM never sends the password itself. */
+  KAFKA_SASL_MECHANISM: z.enum(['scram-sha-256', 'scram-sha-512', 'plain']).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).max(256).optional(),
+  /** The password, or KAFKA_SASL_PASSWORD_FILE naming a file that holds it (a mounted secret). */
+  KAFKA_SASL_PASSWORD: z.string().min(1).max(1024).optional(),
+  KAFKA_SASL_PASSWORD_FILE: z.string().min(1).optional(),
   INSTANCE_ID: z.string().min(1).max(100).optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });
 
 export class ConfigError extends Error {}
+
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+/** The Kafka TLS and SASL settings as the client takes them, files read. */
+export interface KafkaSecurity {
+  ssl?: true | { ca: string };
+  sasl?: {
+    mechanism: 'scram-sha-256' | 'scram-sha-512' | 'plain';
+    username: string;
+    password: string;
+  };
+}
+
+/**
+ * Reads the Kafka security settings, files included. Throws a ConfigError naming the setting
+ * when they do not make sense together: SASL without a user or password, or PLAIN (which
+ * sends the password itself) without TLS.
+ */
+export function kafkaSecurity(config: Partial<BaseConfig>): KafkaSecurity {
+  const fail = (setting: string, message: string): never => {
+    throw new ConfigError(`Invalid setting ${setting}: ${message}`);
+  };
+  const read = (setting: string, file: string): string => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return fail(setting, 'is invalid (cannot read the file it names)');
+    }
+  };
+  const out: KafkaSecurity = {};
+  if (config.KAFKA_TLS_CA_FILE && config.KAFKA_TLS !== 'true')
+    fail('KAFKA_TLS_CA_FILE', 'is invalid (set KAFKA_TLS=true as well)');
+  if (config.KAFKA_TLS === 'true')
+    out.ssl = config.KAFKA_TLS_CA_FILE
+      ? { ca: read('KAFKA_TLS_CA_FILE', config.KAFKA_TLS_CA_FILE) }
+      : true;
+  const mechanism = config.KAFKA_SASL_MECHANISM;
+  if (!mechanism) {
+    if (config.KAFKA_SASL_USERNAME || config.KAFKA_SASL_PASSWORD || config.KAFKA_SASL_PASSWORD_FILE)
+      fail('KAFKA_SASL_MECHANISM', 'is missing (the SASL user and password need it)');
+    return out;
+  }
+  if (mechanism === 'plain' && !out.ssl)
+    fail(
+      'KAFKA_SASL_MECHANISM',
+      'is invalid (plain sends the password itself: set KAFKA_TLS=true)',
+    );
+  const username = config.KAFKA_SASL_USERNAME ?? fail('KAFKA_SASL_USERNAME', 'is missing');
+  if (config.KAFKA_SASL_PASSWORD && config.KAFKA_SASL_PASSWORD_FILE)
+    fail('KAFKA_SASL_PASSWORD_FILE', 'is invalid (give the password or its file, not both)');
+  const password = config.KAFKA_SASL_PASSWORD_FILE
+    ? read('KAFKA_SASL_PASSWORD_FILE', config.KAFKA_SASL_PASSWORD_FILE).replace(/\r?\n$/, '')
+    : (config.KAFKA_SASL_PASSWORD ?? fail('KAFKA_SASL_PASSWORD', 'is missing'));
+  if (!password) fail('KAFKA_SASL_PASSWORD_FILE', 'is invalid (the file is empty)');
+  out.sasl = { mechanism, username, password };
+  return out;
+}
+
+function checkKafkaSecurity(config: Partial<BaseConfig>): void {
+  if ('KAFKA_BROKERS' in config) kafkaSecurity(config);
+}
 
 /**
  * Reads `process.env` once, validates it, and returns a typed object. A bad or missing
@@ -28,7 +99,10 @@ export class ConfigError extends Error {}
  */
 export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
+  if (result.success) {
+    checkKafkaSecurity(result.data as Partial<BaseConfig>);
+    return result.data;
+  }
   const issue = result.error.issues[0];
   const setting = issue.path.join('.') || '(environment)';
   const value = issue.path.length ? env[String(issue.path[0])] : undefined;

@@ -1,7 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ALL_TOPICS } from '@embargo/contracts';
 import { APP_IDENTITY, type AppIdentity, LOGGER, Metrics, Readiness } from '@embargo/observability';
-import { Admin, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { Admin, Kafka, logLevel, Partitioners, Producer, type SASLOptions } from 'kafkajs';
+import type { KafkaSecurity } from '@embargo/config';
 import type { Logger } from 'pino';
 import { EventPublisher } from './kafka.producer';
 import './request-queue-fix';
@@ -14,6 +15,9 @@ export interface KafkaOptions {
   groupPrefix?: string;
   /** How long a publish may wait for acks=all before the caller fails closed. */
   publishTimeoutMs?: number;
+  /** TLS and SASL, as `kafkaSecurity` reads them from the settings. */
+  ssl?: KafkaSecurity['ssl'];
+  sasl?: KafkaSecurity['sasl'];
 }
 
 /** Owns the Kafka client, the idempotent producer and topic creation at start-up. */
@@ -34,6 +38,9 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
+      ssl: options.ssl,
+      // kafkajs types each mechanism apart; the settings were checked together at start-up.
+      sasl: options.sasl as SASLOptions | undefined,
       connectionTimeout: 3000,
       requestTimeout: 10000,
       retry: { initialRetryTime: 100, retries: 4, maxRetryTime: 2000 },
