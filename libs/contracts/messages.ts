@@ -68,13 +68,22 @@ export const maskRequestSchema = z.object({
   /** Entity type → values always masked as that type. */
   denyList: z.record(z.string(), z.array(z.string().max(1000)).max(10_000)).optional(),
   deadline: z.number().int().positive(),
-  /**
-   * Detection only, for policy rules that read findings: the reply carries the counts per
-   * entity type over every type with default options, and no texts (`entities` is ignored).
-   */
-  countOnly: z.boolean().optional(),
 });
 export type MaskRequest = z.infer<typeof maskRequestSchema>;
+
+/**
+ * Event types on the mask topics. A count request (`entities` ignored) asks for the findings
+ * per entity type over every type with default options, and is answered with `counted`: a
+ * reply with counts and no texts. Their own types keep a worker that knows only masking from
+ * answering a count with a mask reply whose counts cover no type (it dead-letters the request
+ * instead, and the ingress fails closed).
+ */
+export const MASK_EVENT_TYPES = {
+  mask: 'dev.embargo.mask.request.v1',
+  count: 'dev.embargo.mask.count.v1',
+  masked: 'dev.embargo.mask.reply.v1',
+  counted: 'dev.embargo.mask.counted.v1',
+} as const;
 
 export const maskReplySchema = z.object({
   requestId: id,

@@ -6,6 +6,7 @@ import {
   bundleMessageSchema,
   deadLetterSchema,
   maskReplySchema,
+  MASK_EVENT_TYPES,
   maskRequestSchema,
   revocationSchema,
 } from './messages';
@@ -85,13 +86,14 @@ export const TOPICS = {
   maskRequests: topic({
     name: 'embargo.mask-requests.v1',
     maxMessageBytes: 32 * 1024 * 1024,
-    description: 'Texts the ingress asks the masking worker pool to mask (request/reply).',
+    description:
+      'Texts the ingress asks the masking worker pool to mask, or only to count findings in (request/reply).',
     key: 'request id',
     partitions: 6,
     cleanupPolicy: 'delete',
     retentionMs: 3600 * 1000,
     rawInput: true,
-    eventTypes: ['dev.embargo.mask.request.v1'],
+    eventTypes: [MASK_EVENT_TYPES.mask, MASK_EVENT_TYPES.count],
     schema: maskRequestSchema,
   }),
   maskReplies: topic({
@@ -102,7 +104,7 @@ export const TOPICS = {
     partitions: 6,
     cleanupPolicy: 'delete',
     retentionMs: 3600 * 1000,
-    eventTypes: ['dev.embargo.mask.reply.v1'],
+    eventTypes: [MASK_EVENT_TYPES.masked, MASK_EVENT_TYPES.counted],
     schema: maskReplySchema,
   }),
   approvalRequests: topic({

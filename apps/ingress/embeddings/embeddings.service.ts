@@ -68,6 +68,8 @@ export class EmbeddingsService {
     const texts =
       normalized.texts ?? (normalized.tokens && decodeTokenIds(req.model, normalized.tokens));
 
+    // Large inputs are counted by the worker pool, so they reach the mask-requests topic
+    // (kept an hour, never copied elsewhere) before the request's events are written.
     const detectAll = texts && needsFindings(policy);
     const findings = detectAll ? await this.masking.countFindings(requestId, texts) : {};
     const decision = evaluate(policy, {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
-import { EmbargoError, type MaskReply } from '@embargo/contracts';
+import { EmbargoError, MASK_EVENT_TYPES, type MaskReply } from '@embargo/contracts';
 import { KafkaService, type ConsumedMessage, type TopicHandler } from '@embargo/kafka';
 import { APP_IDENTITY, type AppIdentity } from '@embargo/observability';
 import type { MaskPlan } from '@embargo/policy';
@@ -65,7 +65,8 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
     );
     const counts: Record<string, number> = {};
     for (const r of replies) {
-      if (!r.ok || !r.counts)
+      // A count answers with counts and no texts; anything else is not an answer to it.
+      if (!r.ok || !r.counts || r.texts)
         throw new EmbargoError(
           'masking_unavailable',
           'Detection failed; the request was not forwarded',
@@ -83,7 +84,8 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
     plan: MaskPlan | undefined,
     deadline: number,
   ): Promise<MaskReply> {
-    const key = `${requestId}:${offset}`;
+    const kind = plan ? 'mask' : 'count';
+    const key = `${kind}:${requestId}:${offset}`;
     if (this.pending.has(key))
       // Request ids are the server's own UUIDs; a clash is a bug, and must not cross replies.
       return Promise.reject(new Error(`a mask request ${key} is already waiting`));
@@ -125,12 +127,13 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
                   allowList: plan.allowList,
                   denyList: plan.denyList,
                 }
-              : { entities: {}, countOnly: true }),
+              : { entities: {} }),
             deadline,
           },
           {
             key: requestId,
-            idParts: [plan ? 'mask' : 'count', requestId, String(offset)],
+            type: MASK_EVENT_TYPES[kind],
+            idParts: [kind, requestId, String(offset)],
             requestId,
           },
         )
@@ -147,7 +150,8 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
   async handle(messages: ConsumedMessage<MaskReply>[]): Promise<void> {
     for (const m of messages) {
       if (m.payload.replyTo !== this.identity.instance) continue;
-      const key = `${m.payload.requestId}:${m.payload.offset}`;
+      const kind = m.envelope.type === MASK_EVENT_TYPES.counted ? 'count' : 'mask';
+      const key = `${kind}:${m.payload.requestId}:${m.payload.offset}`;
       const p = this.pending.get(key);
       if (!p) continue;
       this.pending.delete(key);

@@ -34,11 +34,10 @@ describe('MaskRequestsConsumer.process', () => {
   });
 
   it('counts every entity type and returns no text when asked for findings only', () => {
-    const reply = worker.process({
-      ...request(['mail a@b.io, card 4111 1111 1111 1111', 'and c@d.io']),
-      entities: {},
-      countOnly: true,
-    });
+    const reply = worker.process(
+      { ...request(['mail a@b.io, card 4111 1111 1111 1111', 'and c@d.io']), entities: {} },
+      'count',
+    );
     expect(reply).toEqual({
       requestId: 'r1',
       replyTo: 'ingress-1',

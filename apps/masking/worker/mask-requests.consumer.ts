@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
-import type { MaskReply, MaskRequest } from '@embargo/contracts';
+import { MASK_EVENT_TYPES, type MaskReply, type MaskRequest } from '@embargo/contracts';
 import {
   KafkaService,
   RecordTooLarge,
@@ -27,15 +27,19 @@ export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
 
   async handle(messages: ConsumedMessage<MaskRequest>[]): Promise<void> {
     const replies: Promise<void>[] = [];
-    for (const m of messages) replies.push(this.reply(m.payload, this.process(m.payload)));
+    for (const m of messages) {
+      const kind = m.envelope.type === MASK_EVENT_TYPES.count ? 'count' : 'mask';
+      replies.push(this.reply(m.payload, kind, this.process(m.payload, kind)));
+    }
     await Promise.all(replies);
   }
 
-  process(req: MaskRequest): MaskReply {
+  /** A mask request's masked texts and counts, or a count request's counts alone. */
+  process(req: MaskRequest, kind: 'mask' | 'count' = 'mask'): MaskReply {
     const base = { requestId: req.requestId, replyTo: req.replyTo, offset: req.offset };
     if (Date.now() > req.deadline) return { ...base, ok: false, error: 'deadline passed' };
     try {
-      if (req.countOnly) return { ...base, ok: true, counts: countFindings(req.texts) };
+      if (kind === 'count') return { ...base, ok: true, counts: countFindings(req.texts) };
       const counts: Record<string, number> = {};
       const texts = req.texts.map((t) => {
         const r = mask(t, { ...engineOptions(req), keyring: this.config.MASKING_KEYS });
@@ -62,11 +66,12 @@ export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
    * A result too large for the replies topic is answered as an error (the ingress then fails
    * closed): failing the batch instead would have it redelivered, and refused, without end.
    */
-  private async reply(req: MaskRequest, reply: MaskReply): Promise<void> {
+  private async reply(req: MaskRequest, kind: 'mask' | 'count', reply: MaskReply): Promise<void> {
     const send = (r: MaskReply) =>
       this.kafka.publisher.publish('maskReplies', r, {
         key: req.requestId,
-        idParts: [req.countOnly ? 'count-reply' : 'mask-reply', req.requestId, String(req.offset)],
+        type: kind === 'count' ? MASK_EVENT_TYPES.counted : MASK_EVENT_TYPES.masked,
+        idParts: [`${kind}-reply`, req.requestId, String(req.offset)],
         requestId: req.requestId,
       });
     try {
