@@ -15,6 +15,8 @@ export class BundleStore implements OnModuleInit {
   private policy?: CompiledPolicy;
   /** The bundles topic has been read to the end it had at start: `policy` is the newest. */
   private loaded = false;
+  /** A newer bundle this gateway could not compile: `policy` is outdated and decides nothing. */
+  private unusable?: number;
   private readonly versionGauge: Gauge;
   private readonly propagation: Histogram;
 
@@ -39,6 +41,8 @@ export class BundleStore implements OnModuleInit {
   onModuleInit(): void {
     this.readiness.register('policy-bundle', async () => {
       if (!this.loaded) throw new Error('still loading policy bundles');
+      if (this.unusable !== undefined)
+        throw new Error(`policy bundle version ${this.unusable} cannot be used`);
       if (!this.policy) throw new Error('no policy bundle yet');
     });
   }
@@ -49,6 +53,11 @@ export class BundleStore implements OnModuleInit {
   }
 
   current(): CompiledPolicy {
+    if (this.unusable !== undefined)
+      throw new EmbargoError(
+        'no_policy_bundle',
+        `The gateway cannot use the newest policy bundle (version ${this.unusable}); requests wait for one it can use`,
+      );
     if (!this.policy || !this.loaded) {
       // An older bundle read on the way to the newest one must not decide a request.
       throw new EmbargoError(
@@ -65,17 +74,24 @@ export class BundleStore implements OnModuleInit {
     return this.policy?.version;
   }
 
-  /** Compiles and swaps in a bundle if it is newer; a broken bundle leaves the old one serving. */
+  /**
+   * Compiles and swaps in a bundle if it is newer. A newer bundle that does not compile here
+   * (published by a newer release, or altered) stops the older one from deciding anything:
+   * serving an outdated policy could allow what the newest one denies.
+   */
   offer(bundle: BundleMessage): boolean {
     if (this.policy && bundle.version <= this.policy.version) return false;
+    if (this.unusable !== undefined && bundle.version <= this.unusable) return false;
     const result = compileBundle(bundle);
     if (!result.ok) {
+      this.unusable = bundle.version;
       this.logger.error(
         { version: bundle.version, errors: result.errors.slice(0, 5) },
-        'policy bundle rejected; keeping the previous one',
+        'policy bundle cannot be used; refusing requests until a newer one can',
       );
       return false;
     }
+    this.unusable = undefined;
     this.policy = result.policy;
     this.versionGauge.set(bundle.version);
     this.propagation.observe(Math.max(0, Date.now() - Date.parse(bundle.createdAt)) / 1000);

@@ -14,18 +14,18 @@ export class BundlesConsumer implements TopicHandler<'policyBundles'> {
   ) {}
 
   /**
-   * Only the newest bundle of a batch that compiles matters: at start-up the whole topic
-   * arrives in a few batches, and compiling every old version would only delay readiness.
+   * Only the newest bundle of a batch matters: at start-up the whole topic arrives in a few
+   * batches, and compiling every old version would only delay readiness.
    */
   async handle(messages: ConsumedMessage<BundleMessage>[]): Promise<void> {
-    const ours = messages
-      .map((m) => m.payload)
-      .filter((b) => b.policySet === this.config.POLICY_SET)
-      .sort((a, b) => b.version - a.version);
-    for (const bundle of ours) {
-      if (bundle.version <= (this.store.version ?? 0)) return;
-      if (this.store.offer(bundle)) return;
-    }
+    let newest: BundleMessage | undefined;
+    for (const m of messages)
+      if (
+        m.payload.policySet === this.config.POLICY_SET &&
+        m.payload.version > (newest?.version ?? 0)
+      )
+        newest = m.payload;
+    if (newest) this.store.offer(newest);
   }
 
   caughtUp(): void {
