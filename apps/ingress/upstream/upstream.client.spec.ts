@@ -282,6 +282,34 @@ describe('UpstreamClient reading upstream bodies', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(finished).toEqual([false]);
   });
+
+  it('takes native-size vectors when the configured maximum is narrower and no size was asked', async () => {
+    const input = Array.from({ length: 96 }, (_, i) => `text ${i}`);
+    const row = Array.from({ length: 3072 }, (_, k) => ((k % 97) / 97 - 0.5).toFixed(9)).join(',');
+    const body = `{"object":"list","model":"m","data":[${input
+      .map((_, i) => `{"object":"embedding","index":${i},"embedding":[${row}]}`)
+      .join(',')}],"usage":{"prompt_tokens":96,"total_tokens":96}}`;
+    const upstream = await localUpstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+    servers.push(upstream);
+    const c = new UpstreamClient([
+      {
+        ...connection('native', 'openai', `${upstream.url}/v1`),
+        models: new Map([
+          [
+            'embed',
+            { upstreamModel: 'm', dimensions: 3072, maxDimensions: 1024, supportsDimensions: true },
+          ],
+        ]),
+      },
+    ]);
+    clients.push(c);
+    const ok = await c.embed('native', 'embed', { input }, { requestId: 'r9' });
+    expect(ok.vectors).toHaveLength(96);
+    expect(ok.vectors[0]).toHaveLength(3072);
+  });
 });
 
 describe('UpstreamClient errors as the caller sees them', () => {

@@ -511,18 +511,13 @@ function prepareCall(
   request: EmbedRequest,
 ): PreparedCall {
   const { upstream, expect } = prepareRequest(publicModel, model, request);
-  // The widest vector the model can answer with: the caller's size, else the model's
-  // configured maximum or native size, whichever is known and smaller.
-  const widest = [expect.dimensions, model.maxDimensions ?? model.dimensions].filter(
-    (d): d is number => d !== undefined,
-  );
+  // The size vectors come back at: the caller's (checked against the model's maximum), else
+  // the model's native size, else its configured maximum; unknown, the widest plausible.
+  const dimensions = expect.dimensions ?? model.maxDimensions;
   return {
     call: route.adapter.buildRequest(upstream, route.target),
     expect,
-    responseLimit: responseLimit({
-      count: expect.count,
-      dimensions: widest.length ? Math.min(...widest) : undefined,
-    }),
+    responseLimit: responseLimit({ count: expect.count, dimensions }),
   };
 }
 
