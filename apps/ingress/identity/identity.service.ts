@@ -11,6 +11,8 @@ import { buildPrincipal, type Principal } from './principal';
 import { REVOCATION_CHECK, type RevocationCheck } from './revocation';
 import { TokenCache } from './token-cache';
 
+const KEY_OUTAGE_WARN_INTERVAL_MS = 60_000;
+
 export interface VerifiedToken {
   principal: Principal;
   /** The key the signature was checked with (handed on to passport-jwt). */
@@ -28,6 +30,7 @@ export class IdentityService {
   private readonly byIssuer = new Map<string, { config: IssuerConfig; jwks: JwksClient }>();
   private readonly cache: TokenCache<VerifiedToken>;
   private readonly maxTokenBytes: number;
+  private readonly keyOutages = new Map<string, { warnedAt: number; refused: number }>();
 
   constructor(
     @Inject(IDENTITY_OPTIONS) private readonly options: ResolvedIdentityOptions,
@@ -141,7 +144,10 @@ export class IdentityService {
           'malformed',
           'Bearer token uses crit header extensions, which are not supported',
         );
-      const key = await jwks.getKey(jwt.header.kid, alg);
+      const key = await jwks.getKey(jwt.header.kid, alg).catch((err: unknown) => {
+        if (err instanceof KeySourceError) this.warnKeysUnavailable(config.name, err.message);
+        throw err;
+      });
       if (!verifySignature(jwt, key))
         throw new TokenError('bad_signature', 'Bearer token signature is invalid');
       const exp = checkTimes(jwt.payload, {
@@ -153,11 +159,28 @@ export class IdentityService {
     } catch (err) {
       if (err instanceof TokenError) throw new EmbargoError('invalid_token', err.message);
       if (err instanceof KeySourceError) {
-        this.logger?.warn({ err: err.message }, 'JWKS unavailable');
         throw new EmbargoError('unavailable', err.message, { retryAfterSeconds: 5 });
       }
       throw err;
     }
+  }
+
+  /**
+   * One warning per issuer per minute while its keys cannot be had, with how many requests
+   * were refused since the last: an outage of the identity provider must not flood the log.
+   */
+  private warnKeysUnavailable(issuer: string, message: string): void {
+    const now = Date.now();
+    const seen = this.keyOutages.get(issuer);
+    if (seen && now - seen.warnedAt < KEY_OUTAGE_WARN_INTERVAL_MS) {
+      seen.refused++;
+      return;
+    }
+    this.keyOutages.set(issuer, { warnedAt: now, refused: 0 });
+    this.logger?.warn(
+      { issuer, err: message, refusedSinceLastWarning: seen?.refused ?? 0 },
+      'JWKS unavailable',
+    );
   }
 
   private checkRevocation(principal: Principal): void {
