@@ -19,32 +19,25 @@ describe('Kafka with SASL/SCRAM', () => {
   const password = randomBytes(18).toString('base64url');
   const dir = mkdtempSync(join(tmpdir(), 'embargo-sasl-'));
   const passwordFile = join(dir, 'password');
+  /** Adds or removes this run's user on the broker, with Kafka's own tool. */
+  const scramUser = (...change: string[]) =>
+    execFileSync(join(REPO_ROOT, 'deploy', 'local', 'kafka-tool'), [
+      'configs',
+      '--alter',
+      '--entity-type',
+      'users',
+      '--entity-name',
+      user,
+      ...change,
+    ]);
 
   beforeAll(() => {
     writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
-    execFileSync(join(REPO_ROOT, 'deploy', 'local', 'kafka-tool'), [
-      'configs',
-      '--alter',
-      '--entity-type',
-      'users',
-      '--entity-name',
-      user,
-      '--add-config',
-      `SCRAM-SHA-512=[password=${password}]`,
-    ]);
+    scramUser('--add-config', `SCRAM-SHA-512=[password=${password}]`);
   }, 60_000);
 
   afterAll(() => {
-    execFileSync(join(REPO_ROOT, 'deploy', 'local', 'kafka-tool'), [
-      'configs',
-      '--alter',
-      '--entity-type',
-      'users',
-      '--entity-name',
-      user,
-      '--delete-config',
-      'SCRAM-SHA-512',
-    ]);
+    scramUser('--delete-config', 'SCRAM-SHA-512');
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 

@@ -128,23 +128,36 @@ async function failure(promise: Promise<unknown>): Promise<EmbargoError> {
   throw new Error('expected the call to fail');
 }
 
-describe('UpstreamClient fail-over to a fallback that cannot take the request', () => {
+/** Local upstreams and clients for the tests of a block, all closed after each test. */
+function upstreamsAndClients() {
   const servers: LocalUpstream[] = [];
   const clients: UpstreamClient[] = [];
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });
-  async function serve(answer: Parameters<typeof localUpstream>[0]): Promise<LocalUpstream> {
-    const s = await localUpstream(answer);
-    servers.push(s);
-    return s;
-  }
-  function client(connections: Connection[]): UpstreamClient {
-    const c = new UpstreamClient(connections, { random: () => 0 });
-    clients.push(c);
-    return c;
-  }
+  return {
+    servers,
+    clients,
+    async serve(answer: Parameters<typeof localUpstream>[0]): Promise<LocalUpstream> {
+      const s = await localUpstream(answer);
+      servers.push(s);
+      return s;
+    },
+    /** A client that never waits between retries; `lines` collects its warnings. */
+    client(connections: Connection[], lines?: Array<Record<string, unknown>>): UpstreamClient {
+      const logger = lines && {
+        warn: (obj: Record<string, unknown>, msg: string) => lines.push({ ...obj, msg }),
+      };
+      const c = new UpstreamClient(connections, { random: () => 0, ...(logger ? { logger } : {}) });
+      clients.push(c);
+      return c;
+    },
+  };
+}
+
+describe('UpstreamClient fail-over to a fallback that cannot take the request', () => {
+  const { serve, client } = upstreamsAndClients();
 
   it('keeps the upstream failure (502) when the fallback cannot take token ids', async () => {
     const down = await serve(status(503));
@@ -213,12 +226,7 @@ function streamBody(res: ServerResponse, head: string, fill: string, size: numbe
 }
 
 describe('UpstreamClient reading upstream bodies', () => {
-  const servers: LocalUpstream[] = [];
-  const clients: UpstreamClient[] = [];
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const { servers, clients } = upstreamsAndClients();
 
   it('reads only the head of a huge error body, on every retry, and releases the connection', async () => {
     const BODY = 64 * 1024 * 1024;
@@ -313,25 +321,7 @@ describe('UpstreamClient reading upstream bodies', () => {
 });
 
 describe('UpstreamClient errors as the caller sees them', () => {
-  const servers: LocalUpstream[] = [];
-  const clients: UpstreamClient[] = [];
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
-  async function serve(answer: Parameters<typeof localUpstream>[0]): Promise<LocalUpstream> {
-    const s = await localUpstream(answer);
-    servers.push(s);
-    return s;
-  }
-  function client(connections: Connection[], lines: Array<Record<string, unknown>> = []) {
-    const logger = {
-      warn: (obj: Record<string, unknown>, msg: string) => lines.push({ ...obj, msg }),
-    };
-    const c = new UpstreamClient(connections, { random: () => 0, logger });
-    clients.push(c);
-    return c;
-  }
+  const { serve, client } = upstreamsAndClients();
 
   it('answers 503 with a bounded Retry-After once an upstream 429 outlasts the retries', async () => {
     const limited = await serve(status(429, { 'retry-after': '86400' }));

@@ -362,7 +362,7 @@ export class UpstreamClient implements OnApplicationShutdown {
       text =
         status >= 200 && status < 300
           ? await readAtMost(res.body, responseLimit)
-          : await readHead(res.body, ERROR_BODY_LIMIT);
+          : await readAtMost(res.body, ERROR_BODY_LIMIT, 'cut');
     } catch (err) {
       if (callerSignal?.aborted) throw cancelled(callerSignal);
       if (err instanceof ResponseTooLarge)
@@ -624,35 +624,23 @@ class ResponseTooLarge extends Error {
   }
 }
 
+/**
+ * A body read up to `limit` bytes; past it the body is destroyed (the connection is not
+ * reused) and, as `past` says, its first `limit` bytes are kept or ResponseTooLarge thrown.
+ */
 async function readAtMost(
   body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown },
   limit: number,
+  past: 'throw' | 'cut' = 'throw',
 ): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
+    chunks.push(chunk);
     size += chunk.length;
     if (size > limit) {
       body.destroy();
-      throw new ResponseTooLarge(limit);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
-}
-
-/** The first `limit` bytes of a body; a longer one is cut off by destroying it. */
-async function readHead(
-  body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown },
-  limit: number,
-): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= limit) {
-      body.destroy();
+      if (past === 'throw') throw new ResponseTooLarge(limit);
       break;
     }
   }
