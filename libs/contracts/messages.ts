@@ -55,13 +55,16 @@ export const maskStrategySchema = z.object({
   n: z.number().int().min(0).max(64).optional(),
 });
 
+/** The longest single text the gateway accepts (and the masking workers take), in UTF-16 units. */
+export const MAX_TEXT_CHARS = 4_000_000;
+
 export const maskRequestSchema = z.object({
   requestId: id,
   /** The ingress instance that waits for the reply. */
   replyTo: id,
   /** Index of the first text of this chunk within the request's input. */
   offset: z.number().int().min(0),
-  texts: z.array(z.string().max(4_000_000)).min(1).max(4096),
+  texts: z.array(z.string().max(MAX_TEXT_CHARS)).min(1).max(4096),
   entities: z.record(z.string(), maskStrategySchema),
   thresholds: z.record(z.string(), z.number().min(0).max(1)).optional(),
   allowList: z.array(z.string().max(1000)).max(10_000).optional(),

@@ -1,4 +1,4 @@
-import { EmbargoError } from '@embargo/contracts';
+import { EmbargoError, MAX_TEXT_CHARS } from '@embargo/contracts';
 import {
   MAX_TOKENS_PER_INPUT,
   MAX_TOKENS_PER_REQUEST,
@@ -106,6 +106,19 @@ describe('parseEmbeddingsRequest', () => {
       code: 'batch_too_large',
       details: { param: 'input' },
     });
+  });
+
+  it('refuses a text longer than any model or masking worker takes, naming the item', () => {
+    const long = 'a'.repeat(MAX_TEXT_CHARS + 1);
+    expect(errorOf(() => parseEmbeddingsRequest({ model: 'm', input: long }, 10))).toMatchObject({
+      code: 'invalid_request',
+      details: { param: 'input' },
+    });
+    expect(
+      errorOf(() => parseEmbeddingsRequest({ model: 'm', input: ['ok', long] }, 10))?.message,
+    ).toMatch(/^input\[1\] is longer than 4000000 characters/);
+    const fits = 'a'.repeat(MAX_TEXT_CHARS);
+    expect(parseEmbeddingsRequest({ model: 'm', input: fits }, 10).normalized.count).toBe(1);
   });
 
   it('counts a batch of token arrays against the input limit before reading it', () => {

@@ -1,4 +1,4 @@
-import { EmbargoError } from '@embargo/contracts';
+import { EmbargoError, MAX_TEXT_CHARS } from '@embargo/contracts';
 import { z } from 'zod';
 
 /** OpenAI's limits for token-id input: ids per input and per request. */
@@ -62,6 +62,7 @@ function readInput(
 ): { input: EmbeddingsInput; normalized: NormalizedInput } {
   if (typeof input === 'string') {
     if (input.length === 0) throw emptyString();
+    if (input.length > MAX_TEXT_CHARS) throw textTooLong('input');
     return { input, normalized: { texts: [input], count: 1, byteSize: Buffer.byteLength(input) } };
   }
   if (!Array.isArray(input)) throw invalidInput(input === undefined ? 'it is missing' : undefined);
@@ -81,6 +82,7 @@ function readInput(
       const t: unknown = input[i];
       if (typeof t !== 'string') throw invalidInput(`input[${i}] is not a string`);
       if (t.length === 0) throw emptyString();
+      if (t.length > MAX_TEXT_CHARS) throw textTooLong(`input[${i}]`);
       byteSize += Buffer.byteLength(t);
     }
     const texts = input as string[];
@@ -106,6 +108,15 @@ function readInput(
   }
 
   throw invalidInput('input[0] is not a string, a token id or an array of token ids');
+}
+
+/** Longer than any embedding model reads, and than the masking workers take. */
+function textTooLong(where: string): EmbargoError {
+  return new EmbargoError(
+    'invalid_request',
+    `${where} is longer than ${MAX_TEXT_CHARS} characters; send shorter texts`,
+    { param: 'input' },
+  );
 }
 
 function checkTokenIds(ids: unknown[], where: string): number[] {
