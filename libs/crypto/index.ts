@@ -1,2 +1,3 @@
 export * from './canonical-json';
 export * from './seal';
+export * from './signing';
