@@ -1,3 +1,5 @@
+import { keyringSetting } from '@embargo/config';
+import { DocumentSigner, DocumentVerifier } from '@embargo/crypto';
 import { REPO_ROOT } from '@embargo/testing';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -248,6 +250,24 @@ describe('embargo policy', () => {
     expect(before).toContain(from);
     writeFileSync(path, before.replace(from, to));
   }
+
+  it('makes a policy signing pair whose public half verifies what the seed signs', async () => {
+    const run = await embargo(['policy', 'keygen', '--id', 'p9']);
+    expect(run.code).toBe(0);
+    const settings: Record<string, string> = Object.fromEntries(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split('=', 2)),
+    );
+    expect(Object.keys(settings)).toEqual(['POLICY_SIGNING_KEYS', 'POLICY_VERIFY_KEYS']);
+    const signer = new DocumentSigner(keyringSetting.parse(settings.POLICY_SIGNING_KEYS));
+    const verifier = new DocumentVerifier(keyringSetting.parse(settings.POLICY_VERIFY_KEYS));
+    const signed = signer.sign('revocation', { value: 'x' });
+    expect(signed.signature.kid).toBe('p9');
+    expect(verifier.problem('revocation', signed)).toBeUndefined();
+    expect((await embargo(['policy', 'keygen', '--id', 'not-alnum'])).code).toBe(1);
+  });
 
   it('validates the example policies', async () => {
     const run = await embargo(['policy', 'validate', 'deploy/policies']);

@@ -1,5 +1,7 @@
+import { ed25519PublicPoint } from '@embargo/crypto';
 import { runCases, simulate } from '@embargo/policy';
 import { Command } from 'commander';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -22,6 +24,22 @@ export function policyCommand(): Command {
     .action((dir: string) => {
       const compiled = compileDirOrExit(dir);
       process.stdout.write(`ok: ${compiled.ruleCount} rules, hash ${compiled.hash}\n`);
+    });
+
+  policy
+    .command('keygen')
+    .option('--id <kid>', 'key id (letters and digits, up to 32)', 'p1')
+    .description(
+      'a new Ed25519 pair: POLICY_SIGNING_KEYS for the policy service, POLICY_VERIFY_KEYS for gateways',
+    )
+    .action((opts: { id: string }) => {
+      if (!/^[A-Za-z0-9]{1,32}$/.test(opts.id))
+        throw new Error('--id must be 1 to 32 letters or digits');
+      const seed = randomBytes(32);
+      process.stdout.write(
+        `POLICY_SIGNING_KEYS=${opts.id}:${seed.toString('base64')}\n` +
+          `POLICY_VERIFY_KEYS=${opts.id}:${ed25519PublicPoint(seed).toString('base64')}\n`,
+      );
     });
 
   policy
