@@ -101,6 +101,7 @@ describe('kafka consumer: a failure that retrying cannot mend', () => {
         revokedBy: 'consumer-test',
         revokedAt: new Date().toISOString(),
         active: false,
+        signature: { alg: 'Ed25519', kid: 'p1', value: 'A'.repeat(86) },
       },
       { key: `principal:${value}` },
     );

@@ -1,7 +1,9 @@
+import { keyringSetting } from '@embargo/config';
 import { TOPICS } from '@embargo/contracts';
+import { DocumentSigner } from '@embargo/crypto';
 import { KafkaService, readTopicToEnd } from '@embargo/kafka';
 import { Metrics, Readiness } from '@embargo/observability';
-import { LOCAL_INFRA, REPO_ROOT } from '@embargo/testing';
+import { LOCAL_INFRA, REPO_ROOT, testPolicyKeys } from '@embargo/testing';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,11 +40,17 @@ describe('policy versions: a bundle publish that fails', () => {
     readiness,
     new Metrics('policy'),
   );
+  const keys = keyringSetting.parse(testPolicyKeys().signing);
   const versions = new PolicyVersions(
-    { POLICY_SET: set, POLICY_DIR: undefined } as unknown as PolicyConfig,
+    {
+      POLICY_SET: set,
+      POLICY_DIR: undefined,
+      POLICY_SIGNING_KEYS: keys,
+    } as unknown as PolicyConfig,
     kafka,
     logger,
     readiness,
+    new DocumentSigner(keys),
   );
   const publish = kafka.publisher.publish.bind(kafka.publisher);
   let refuseBundles = false;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DocumentVerifier } from '@embargo/crypto';
 import { bind, serviceModules } from '@embargo/kafka';
 import type { IngressConfig } from './config';
 import { EmbeddingsController } from './embeddings/embeddings.controller';
@@ -70,6 +71,8 @@ export class IngressModule {
       controllers: [EmbeddingsController, ModelsController, TokenExchangeController],
       providers: [
         { provide: RevocationSet, useValue: revocations },
+        // Bundles and revocations count only when the policy service signed them.
+        { provide: DocumentVerifier, useValue: new DocumentVerifier(config.POLICY_VERIFY_KEYS) },
         ...(signer ? [{ provide: ExchangeSigner, useValue: signer }] : []),
         IngressRedis,
         TokenUse,

@@ -43,6 +43,11 @@ export const ingressConfigSchema = baseConfigSchema.extend({
   /** Keys for keyed masking strategies (hash, tokenize, fake). */
   MASKING_KEYS: keyringSetting,
   POLICY_SET: z.string().min(1).default('default'),
+  /**
+   * Ed25519 public keys of the policy service (`kid:base64key,...`): bundles and revocations
+   * that do not verify against one of them are dropped (`embargo policy keygen` makes a pair).
+   */
+  POLICY_VERIFY_KEYS: keyringSetting,
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DocumentSigner } from '@embargo/crypto';
 import { serviceModules } from '@embargo/kafka';
 import type { PolicyConfig } from './config';
 import { RevocationsController } from './revocations/revocations.controller';
@@ -12,7 +13,11 @@ export class PolicyModule {
       module: PolicyModule,
       imports: [...serviceModules('policy', config, instance)],
       controllers: [PolicyController, RevocationsController],
-      providers: [PolicyVersions],
+      providers: [
+        PolicyVersions,
+        // Bundles and revocations leave this service signed; gateways drop what does not verify.
+        { provide: DocumentSigner, useValue: new DocumentSigner(config.POLICY_SIGNING_KEYS) },
+      ],
     };
   }
 }

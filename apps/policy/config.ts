@@ -1,4 +1,4 @@
-import { baseConfigSchema, loadConfigOrExit, portSetting } from '@embargo/config';
+import { baseConfigSchema, keyringSetting, loadConfigOrExit, portSetting } from '@embargo/config';
 import { z } from 'zod';
 
 export const policyConfigSchema = baseConfigSchema.extend({
@@ -11,6 +11,12 @@ export const policyConfigSchema = baseConfigSchema.extend({
     .default('default'),
   /** Bearer token of the policy administrators until admin identities use JWTs. */
   POLICY_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters'),
+  /**
+   * Ed25519 private keys (32-byte seeds) as `id:key[,id:key]`: the first signs bundles and
+   * revocations, the others still verify the history they signed. Gateways hold the public
+   * halves in POLICY_VERIFY_KEYS (`embargo policy keygen` makes a pair).
+   */
+  POLICY_SIGNING_KEYS: keyringSetting,
   POLICY_WATCH_DEBOUNCE_MS: z.coerce.number().int().min(10).max(10000).default(300),
   MAX_POLICY_BYTES: z.coerce
     .number()

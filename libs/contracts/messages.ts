@@ -24,6 +24,19 @@ export const policyFileSchema = z.object({
   content: z.string().max(2_000_000),
 });
 
+/**
+ * Ed25519 signature of the policy service over a document every gateway obeys (DocumentSigner
+ * in @embargo/crypto): gateways drop what does not verify against POLICY_VERIFY_KEYS.
+ */
+export const documentSignatureSchema = z.object({
+  alg: z.literal('Ed25519'),
+  kid: z.string().regex(/^[A-Za-z0-9]{1,32}$/),
+  value: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
+});
+
+/** What a signature covers, per kind of document: one never passes for another. */
+export const SIGNED_PURPOSES = { bundle: 'policy-bundle', revocation: 'revocation' } as const;
+
 /** A policy bundle as it travels on the compacted bundles topic. */
 export const bundleMessageSchema = z.object({
   policySet: id,
@@ -33,6 +46,7 @@ export const bundleMessageSchema = z.object({
   createdAt: z.iso.datetime(),
   createdBy: z.string().max(500),
   files: z.array(policyFileSchema).min(1).max(500),
+  signature: documentSignatureSchema,
 });
 export type BundleMessage = z.infer<typeof bundleMessageSchema>;
 
@@ -47,6 +61,7 @@ export const revocationSchema = z.object({
   revokedAt: z.iso.datetime(),
   /** false lifts an earlier revocation. */
   active: z.boolean(),
+  signature: documentSignatureSchema,
 });
 export type Revocation = z.infer<typeof revocationSchema>;
 

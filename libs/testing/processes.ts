@@ -1,4 +1,6 @@
+import { ed25519PublicPoint } from '@embargo/crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -135,4 +137,16 @@ export async function eventually<T>(
 /** A fresh 32-byte key ring setting (`kid:base64`) for tests. */
 export function testKeyring(kid = 'k1'): string {
   return `${kid}:${Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 7 + kid.length) & 0xff)).toString('base64')}`;
+}
+
+/**
+ * A fresh Ed25519 pair as the policy service and the gateways take it: POLICY_SIGNING_KEYS
+ * (the seed) and POLICY_VERIFY_KEYS (the public key), under one key id.
+ */
+export function testPolicyKeys(kid = 'p1'): { signing: string; verify: string } {
+  const seed = randomBytes(32);
+  return {
+    signing: `${kid}:${seed.toString('base64')}`,
+    verify: `${kid}:${ed25519PublicPoint(seed).toString('base64')}`,
+  };
 }

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TESTING_ENV } from './config';
-import { REPO_ROOT, startApp, testKeyring, type RunningApp } from './processes';
+import { REPO_ROOT, startApp, testKeyring, testPolicyKeys, type RunningApp } from './processes';
 import { startTestIdp, type TestIdp } from './test-idp';
 
 export const AUDIENCE = 'embargo';
@@ -133,6 +133,7 @@ export async function startStack(
   const auditToken = randomBytes(24).toString('hex');
   const auditIndex = `embargo-events-test-${runId}`;
   const maskingKeys = testKeyring('m1');
+  const policyKeys = testPolicyKeys();
   // Own consumer groups per run: stacks running side by side never share work.
   const common = { LOG_LEVEL: 'warn', KAFKA_GROUP_PREFIX: `${runId}.` };
 
@@ -141,11 +142,13 @@ export async function startStack(
     POLICY_DIR: policyDir,
     POLICY_SET: policySet,
     POLICY_ADMIN_TOKEN: adminToken,
+    POLICY_SIGNING_KEYS: policyKeys.signing,
     POLICY_WATCH_DEBOUNCE_MS: '100',
   });
   const ingressEnv = {
     ...common,
     POLICY_SET: policySet,
+    POLICY_VERIFY_KEYS: policyKeys.verify,
     STAND_IN_KEY: standInKey,
     SEALING_KEYS: testKeyring('s1'),
     EXCHANGE_SIGNING_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })

@@ -14,6 +14,8 @@ function bundle(version: number, content = POLICY): BundleMessage {
     ...createBundle([{ path: 'base.yaml', content }], version),
     policySet: 'default',
     createdBy: 'test',
+    // The store takes what the consumer verified; the signature is not its concern.
+    signature: { alg: 'Ed25519', kid: 'p1', value: 'A'.repeat(86) },
   };
 }
 

@@ -5,6 +5,7 @@ const revocation = (r: Pick<Revocation, 'kind' | 'value' | 'active'>): Revocatio
   ...r,
   revokedBy: 'admin:security',
   revokedAt: '2026-11-22T00:00:00Z',
+  signature: { alg: 'Ed25519', kid: 'p1', value: 'A'.repeat(86) },
 });
 
 describe('RevocationSet', () => {

@@ -1,5 +1,7 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { StaticTokenGuard } from '@embargo/auth';
+import { SIGNED_PURPOSES } from '@embargo/contracts';
+import { DocumentSigner } from '@embargo/crypto';
 import { KafkaService } from '@embargo/kafka';
 import { parseBody, revocationBodySchema } from '../versions/policy.dto';
 
@@ -7,7 +9,10 @@ import { parseBody, revocationBodySchema } from '../versions/policy.dto';
 @Controller('v1/revocations')
 @UseGuards(StaticTokenGuard('POLICY_ADMIN_TOKEN', 'policy admin'))
 export class RevocationsController {
-  constructor(private readonly kafka: KafkaService) {}
+  constructor(
+    private readonly kafka: KafkaService,
+    private readonly signer: DocumentSigner,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -25,12 +30,12 @@ export class RevocationsController {
     r: { kind: 'principal' | 'token'; value: string; until?: string; reason?: string },
     active: boolean,
   ) {
-    const revocation = {
+    const revocation = this.signer.sign(SIGNED_PURPOSES.revocation, {
       ...r,
       active,
       revokedBy: 'policy-admin',
       revokedAt: new Date().toISOString(),
-    };
+    });
     await this.kafka.publisher.publish('revocations', revocation, { key: `${r.kind}:${r.value}` });
     return revocation;
   }

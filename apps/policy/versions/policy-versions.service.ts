@@ -4,9 +4,11 @@ import {
   bundleMessageSchema,
   EmbargoError,
   fromKafkaMessage,
+  SIGNED_PURPOSES,
   TOPICS,
   type BundleMessage,
 } from '@embargo/contracts';
+import { DocumentSigner, DocumentVerifier } from '@embargo/crypto';
 import { KafkaService, readTopicToEnd } from '@embargo/kafka';
 import { LOGGER, Readiness } from '@embargo/observability';
 import {
@@ -35,6 +37,9 @@ export type SubmitResult =
 export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly versions = new Map<number, BundleMessage>();
   private latest?: BundleMessage;
+  /** Highest version number in the history, verified or not: new versions go above it. */
+  private highest = 0;
+  private readonly verifier: DocumentVerifier;
   private compiled?: CompiledPolicy;
   /** The version whose bundle was last written to the bundles topic by this instance. */
   private published?: number;
@@ -48,7 +53,10 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
     private readonly kafka: KafkaService,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(Readiness) private readonly readiness: Readiness,
-  ) {}
+    private readonly signer: DocumentSigner,
+  ) {
+    this.verifier = DocumentVerifier.ofPrivateKeys(config.POLICY_SIGNING_KEYS);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.readiness.register('policy-history', async () => {
@@ -59,6 +67,17 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
       try {
         const env = fromKafkaMessage({ key: Buffer.from(key), value, headers });
         const bundle = bundleMessageSchema.parse(env.data);
+        this.highest = Math.max(this.highest, bundle.version);
+        // Whoever can write the topic is not the policy service: only what this service
+        // signed (with any key of its ring) is history.
+        const problem = this.verifier.problem(SIGNED_PURPOSES.bundle, bundle);
+        if (problem !== undefined) {
+          this.logger.error(
+            { key, version: bundle.version },
+            `skipping policy version ${bundle.version}: ${problem}`,
+          );
+          return;
+        }
         this.remember(bundle);
       } catch (err) {
         this.logger.warn(
@@ -85,6 +104,7 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private remember(bundle: BundleMessage): void {
+    this.highest = Math.max(this.highest, bundle.version);
     this.versions.set(bundle.version, bundle);
     if (!this.latest || bundle.version > this.latest.version) this.latest = bundle;
   }
@@ -157,17 +177,17 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
       if (this.published !== latest.version) await this.publishLive(latest);
       return { ok: true, created: false, version: latest.version, hash };
     }
-    const version = (latest?.version ?? 0) + 1;
+    const version = Math.max(latest?.version ?? 0, this.highest) + 1;
     const result = compilePolicy(files, { version });
     if (!result.ok) return { ok: false, errors: result.errors };
-    const bundle: BundleMessage = {
+    const bundle: BundleMessage = this.signer.sign(SIGNED_PURPOSES.bundle, {
       policySet: this.config.POLICY_SET,
       version,
       hash,
       createdAt: new Date().toISOString(),
       createdBy: by.slice(0, 500),
       files: [...files].sort((a, b) => (a.path < b.path ? -1 : 1)),
-    };
+    });
     await this.kafka.publisher.publish('policyVersions', bundle, {
       key: `${bundle.policySet}:${version}`,
       idParts: ['policy-version', bundle.policySet, String(version)],
@@ -186,11 +206,16 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
     this.published = bundle.version;
   }
 
+  /** Signed again with the active key, which may have rotated since the version was made. */
   private publishBundle(bundle: BundleMessage): Promise<void> {
-    return this.kafka.publisher.publish('policyBundles', bundle, {
-      key: bundle.policySet,
-      idParts: ['policy-bundle', bundle.policySet, String(bundle.version)],
-    });
+    return this.kafka.publisher.publish(
+      'policyBundles',
+      this.signer.sign(SIGNED_PURPOSES.bundle, bundle),
+      {
+        key: bundle.policySet,
+        idParts: ['policy-bundle', bundle.policySet, String(bundle.version)],
+      },
+    );
   }
 
   private async loadDirectory(reason: string): Promise<void> {
