@@ -117,4 +117,31 @@ describe('policy versions: a bundle publish that fails', () => {
     });
     expect(await bundles()).toEqual([1, 3, 4]);
   }, 60_000);
+
+  it('reads back only the history it signed, and numbers new versions above the rest', async () => {
+    // Version 5 written by someone else (or before bundles were signed): not history, but
+    // its number is taken.
+    const producer = kafka.kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: TOPICS.policyVersions.name,
+      messages: [{ key: `${set}:5`, value: JSON.stringify({ version: 5, files: [] }) }],
+    });
+    await producer.disconnect();
+    const restarted = new PolicyVersions(
+      {
+        POLICY_SET: set,
+        POLICY_DIR: undefined,
+        POLICY_SIGNING_KEYS: keys,
+      } as unknown as PolicyConfig,
+      kafka,
+      logger,
+      new Readiness(),
+      new DocumentSigner(keys),
+    );
+    await restarted.onApplicationBootstrap();
+    expect(restarted.list().map((v) => v.version)).toEqual([4, 3, 2, 1]);
+    expect(await restarted.submit(policy('e'), 'test')).toMatchObject({ ok: true, version: 6 });
+    await restarted.onApplicationShutdown();
+  }, 60_000);
 });

@@ -24,6 +24,9 @@ import type { PolicyConfig } from '../config';
 import { lineDiff } from './line-diff';
 import { readPolicyDir } from './policy-dir';
 
+/** Version numbers above this in the history are not counted (a forged key must not use them up). */
+const MAX_VERSION = 2 ** 31 - 1;
+
 export type SubmitResult =
   | { ok: true; created: boolean; version: number; hash: string }
   | { ok: false; errors: PolicyError[] };
@@ -63,11 +66,16 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
       if (!this.ready) throw new Error('history not loaded');
     });
     await readTopicToEnd(this.kafka.kafka, TOPICS.policyVersions.name, (key, value, headers) => {
-      if (!key.startsWith(`${this.config.POLICY_SET}:`) || !value) return;
+      const prefix = `${this.config.POLICY_SET}:`;
+      if (!key.startsWith(prefix) || !value) return;
+      // The number is taken even when the record cannot be read back (unsigned, from before
+      // signing, or damaged): a new version never reuses its key in the compacted history.
+      const taken = Number(key.slice(prefix.length));
+      if (Number.isInteger(taken) && taken > 0 && taken <= MAX_VERSION)
+        this.highest = Math.max(this.highest, taken);
       try {
         const env = fromKafkaMessage({ key: Buffer.from(key), value, headers });
         const bundle = bundleMessageSchema.parse(env.data);
-        this.highest = Math.max(this.highest, bundle.version);
         // Whoever can write the topic is not the policy service: only what this service
         // signed (with any key of its ring) is history.
         const problem = this.verifier.problem(SIGNED_PURPOSES.bundle, bundle);
