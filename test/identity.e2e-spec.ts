@@ -124,7 +124,7 @@ describe('ingress identity (real OpenID provider, real JWKS)', () => {
     expect(res.status).toBe(401);
     expect(res.body.error).toEqual({
       message: expect.any(String),
-      type: 'authentication_error',
+      type: 'invalid_request_error',
       code,
       param: null,
     });

@@ -88,14 +88,14 @@ describe('policy admin API', () => {
     expect(none.body).toEqual({
       error: {
         message: expect.stringMatching(/bearer token/i),
-        type: 'authentication_error',
+        type: 'invalid_request_error',
         code: 'unauthenticated',
         param: null,
       },
     });
     const wrong = await api('POST', '/v1/policy/simulate', held, 'x'.repeat(48));
     expect(wrong.status).toBe(401);
-    expect(wrong.body.error).toMatchObject({ type: 'authentication_error', code: 'invalid_token' });
+    expect(wrong.body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_token' });
     const rollback = await api('POST', '/v1/policy/rollback', { version: 1 }, 'nope');
     expect(rollback.status).toBe(401);
     expect(await versions()).toHaveLength(1);

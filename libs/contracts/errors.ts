@@ -1,18 +1,21 @@
 /**
  * Error codes shared by every service. The edge maps a code to an HTTP status and the
- * OpenAI error shape `{"error":{"message","type","code"}}`; codes are stored values.
+ * OpenAI error shape `{"error":{"message","type","code","param"}}`; codes are stored values.
+ * Types are OpenAI's: a refused key or a model the caller may not use is an
+ * `invalid_request_error` there (401 and 403), so clients that branch on `type` see the
+ * same values through Embargo as from OpenAI.
  */
 export const ERROR_CODES = {
   invalid_request: { status: 400, type: 'invalid_request_error' },
   invalid_json: { status: 400, type: 'invalid_request_error' },
   batch_too_large: { status: 400, type: 'invalid_request_error' },
-  unauthenticated: { status: 401, type: 'authentication_error' },
-  invalid_token: { status: 401, type: 'authentication_error' },
-  token_revoked: { status: 401, type: 'authentication_error' },
-  forbidden: { status: 403, type: 'permission_error' },
-  policy_denied: { status: 403, type: 'permission_error' },
-  approval_denied: { status: 403, type: 'permission_error' },
-  approval_expired: { status: 403, type: 'permission_error' },
+  unauthenticated: { status: 401, type: 'invalid_request_error' },
+  invalid_token: { status: 401, type: 'invalid_request_error' },
+  token_revoked: { status: 401, type: 'invalid_request_error' },
+  forbidden: { status: 403, type: 'invalid_request_error' },
+  policy_denied: { status: 403, type: 'invalid_request_error' },
+  approval_denied: { status: 403, type: 'invalid_request_error' },
+  approval_expired: { status: 403, type: 'invalid_request_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
   conflict: { status: 409, type: 'invalid_request_error' },
