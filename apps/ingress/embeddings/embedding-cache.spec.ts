@@ -4,6 +4,7 @@ describe('embeddingCacheKey', () => {
   const scope: CacheScope = {
     principal: 'k8s:system:serviceaccount:search:indexer',
     connection: 'openai',
+    upstreamModel: 'text-embedding-3-small',
     model: 'text-embedding-3-small',
     input: ['Jane Roe, SSN 078-05-1120'],
   };
@@ -18,11 +19,12 @@ describe('embeddingCacheKey', () => {
     );
   });
 
-  it('tells models, connections, dimensions and inputs apart', () => {
+  it('tells models, connections, upstream models, dimensions and inputs apart', () => {
     const base = embeddingCacheKey(scope);
     for (const other of [
       { model: 'text-embedding-3-large' },
       { connection: 'azure' },
+      { upstreamModel: 'text-embedding-3-large' },
       { dimensions: 256 },
       { input: ['Jane Roe'] },
     ])
@@ -30,6 +32,6 @@ describe('embeddingCacheKey', () => {
   });
 
   it('stores nothing readable in the key', () => {
-    expect(embeddingCacheKey(scope)).toMatch(/^embargo:cache:v2:[0-9a-f]{64}$/);
+    expect(embeddingCacheKey(scope)).toMatch(/^embargo:cache:v3:[0-9a-f]{64}$/);
   });
 });

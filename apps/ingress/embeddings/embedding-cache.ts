@@ -16,7 +16,9 @@ export interface CachedEmbeddings {
 /** What a cached answer is for: one principal's input, as forwarded, to one model. */
 export interface CacheScope {
   principal: string;
+  /** The connection that answered, and the model it asked that upstream for. */
   connection: string;
+  upstreamModel: string;
   model: string;
   dimensions?: number;
   input: unknown;
@@ -28,16 +30,20 @@ export interface CacheScope {
  * guessed text, e.g. a name with a social security number, within the TTL.
  */
 export function embeddingCacheKey(scope: CacheScope): string {
-  const { principal, connection, model, dimensions, input } = scope;
+  const { principal, connection, upstreamModel, model, dimensions, input } = scope;
   const digest = createHash('sha256')
-    .update(JSON.stringify([principal, connection, model, dimensions ?? null, input]))
+    .update(
+      JSON.stringify([principal, connection, upstreamModel, model, dimensions ?? null, input]),
+    )
     .digest('hex');
-  return `embargo:cache:v2:${digest}`;
+  // v3: v2 keys left out the upstream model, and under them a fallback's vectors could be
+  // stored as the primary's; v3 never reads them.
+  return `embargo:cache:v3:${digest}`;
 }
 
 /**
- * Exact-match embedding cache in Redis, keyed per principal by connection, model,
- * dimensions and the hash of the input as forwarded (so masked inputs are cached masked).
+ * Exact-match embedding cache in Redis, keyed per principal by connection, upstream model,
+ * model, dimensions and the hash of the input as forwarded (so masked inputs are cached masked).
  * Only the hash of the input is stored. A cache failure never fails a request: it is only
  * a cache.
  */

@@ -154,12 +154,13 @@ export class EmbeddingsService {
     const rateCheck = forwardable
       ? settled(this.limiter.take(principal.id, tokenCount, decision.limits?.rateLimit))
       : undefined;
-    const connection = this.upstream.connectionFor(req.model);
+    const route = this.upstream.routeFor(req.model);
     const cacheKeyFor = (input: unknown): string | undefined =>
-      decision.cache && this.cache.enabled && connection
+      decision.cache && this.cache.enabled && route
         ? embeddingCacheKey({
             principal: principal.id,
-            connection,
+            connection: route.connection,
+            upstreamModel: route.upstreamModel,
             model: req.model,
             dimensions: req.dimensions,
             input,
@@ -192,8 +193,8 @@ export class EmbeddingsService {
       ? {
           vectors: cached.vectors,
           response: { usage: cached.usage },
-          connection: connection ?? '',
-          upstreamModel: req.model,
+          connection: route?.connection ?? '',
+          upstreamModel: route?.upstreamModel ?? req.model,
           attempts: 0,
           upstreamMs: 0,
         }
@@ -209,7 +210,11 @@ export class EmbeddingsService {
           },
           { requestId },
         );
-    if (cacheKey && !cached) {
+    // The key names the first route; a fail-over's answer came from another upstream model
+    // and, stored under that key, would be served as the first route's after it recovers.
+    const answeredByKeyedRoute =
+      result.connection === route?.connection && result.upstreamModel === route.upstreamModel;
+    if (cacheKey && !cached && answeredByKeyedRoute) {
       const u = result.response.usage ?? { prompt_tokens: tokenCount, total_tokens: tokenCount };
       this.cache.set(cacheKey, { vectors: result.vectors, usage: u });
     }

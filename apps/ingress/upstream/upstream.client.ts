@@ -282,6 +282,13 @@ export class UpstreamClient implements OnApplicationShutdown {
     return this.modelsFor().map((m) => m.id);
   }
 
+  /** The first connection that serves a public model, and the model it asks that upstream for. */
+  routeFor(publicModel: string): { connection: string; upstreamModel: string } | undefined {
+    const connection = this.connectionFor(publicModel);
+    const model = connection && this.routes.get(connection)?.connection.models.get(publicModel);
+    return connection && model ? { connection, upstreamModel: model.upstreamModel } : undefined;
+  }
+
   /** The first of the given connections (all when omitted) that serves a public model. */
   connectionFor(publicModel: string, connectionNames?: readonly string[]): string | undefined {
     for (const name of connectionNames ?? this.routes.keys()) {

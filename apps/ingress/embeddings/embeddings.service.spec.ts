@@ -1,0 +1,193 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { encodeBase64 } from '@embargo/contracts';
+import { compilePolicy } from '@embargo/policy';
+import type { Logger } from 'pino';
+import type { IngressConfig } from '../config';
+import type { AuditTrail } from '../events/audit-trail.service';
+import type { TokenUse } from '../exchange/token-use';
+import type { Principal } from '../identity';
+import type { IngressRedis } from '../limits/ingress-redis';
+import type { RateLimiter } from '../limits/rate-limiter';
+import type { MaskingService } from '../masking/masking.service';
+import type { BundleStore } from '../policy/bundle.store';
+import { UpstreamClient, type Connection } from '../upstream';
+import { EmbeddingCache } from './embedding-cache';
+import { EmbeddingsService } from './embeddings.service';
+
+/** An upstream answering every input with the vector `fill` repeated, or 503 while down. */
+async function upstream(fill: number) {
+  const state = { down: false, requests: 0 };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    state.requests++;
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      if (state.down) {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end('{"error":{"message":"down"}}');
+        return;
+      }
+      const { input } = JSON.parse(body) as { input: string | string[] };
+      const data = (typeof input === 'string' ? [input] : input).map((_, index) => ({
+        object: 'embedding',
+        index,
+        embedding: encodeBase64(new Float32Array(4).fill(fill)),
+      }));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', data, model: 'm', usage: { prompt_tokens: 1 } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    state,
+    url: `http://127.0.0.1:${port}/v1`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function connection(name: string, baseUrl: string, upstreamModel: string, fallback?: string) {
+  return {
+    name,
+    provider: 'openai',
+    baseUrl,
+    models: new Map([
+      ['embed', { upstreamModel, dimensions: 4, maxDimensions: 4, supportsDimensions: false }],
+    ]),
+    headers: {},
+    timeoutMs: 5_000,
+    retries: { attempts: 0, baseDelayMs: 1, maxDelayMs: 1 },
+    maxConnections: 2,
+    fallback,
+  } satisfies Connection;
+}
+
+const POLICY = compilePolicy([
+  {
+    path: 'cache.yaml',
+    content: `version: 1
+defaults: { cache: true }
+roles:
+  caller: { match: { issuer: https://idp.example }, models: ['*'] }
+rules:
+  - { id: all, when: 'size(principal.roles) > 0', allow: true }
+`,
+  },
+]);
+
+const principal: Principal = {
+  id: 'idp:svc',
+  issuer: 'idp',
+  subject: 'svc',
+  roles: [],
+  groups: [],
+  scopes: [],
+  claims: { iss: 'https://idp.example' },
+  expiresAt: 0,
+  acceptedUntil: 0,
+  tokenKind: 'identity',
+};
+
+type Event = Record<string, unknown>;
+
+describe('EmbeddingsService cache with a fallback connection', () => {
+  let primary: Awaited<ReturnType<typeof upstream>>;
+  let backup: Awaited<ReturnType<typeof upstream>>;
+  let client: UpstreamClient;
+  let service: EmbeddingsService;
+  const events: Event[] = [];
+
+  beforeAll(async () => {
+    if (!POLICY.ok) throw new Error(JSON.stringify(POLICY.errors));
+    const policy = POLICY.policy;
+    primary = await upstream(0.25);
+    backup = await upstream(-0.75);
+    client = new UpstreamClient([
+      connection('primary', primary.url, 'model-a', 'backup'),
+      connection('backup', backup.url, 'model-b'),
+    ]);
+    const config = {
+      MAX_BATCH_INPUTS: 16,
+      CACHE_TTL_SECONDS: 60,
+      MASKING_KEYS: { activeKeyId: 'k', keys: { k: Buffer.alloc(32) } },
+      SEALING_KEYS: {},
+    } as unknown as IngressConfig;
+    const store = new Map<string, string>();
+    const redis = {
+      client: {
+        get: (k: string) => Promise.resolve(store.get(k) ?? null),
+        set: (k: string, v: string) => Promise.resolve(void store.set(k, v)),
+      },
+    } as unknown as IngressRedis;
+    const logger = { warn: () => undefined } as unknown as Logger;
+    const trail = {
+      record: (e: Event) => Promise.resolve(void events.push(e)),
+      recordLater: (e: Event) => void events.push(e),
+    } as unknown as AuditTrail;
+    service = new EmbeddingsService(
+      config,
+      trail,
+      { current: () => policy } as unknown as BundleStore,
+      { take: () => Promise.resolve() } as unknown as RateLimiter,
+      {} as MaskingService,
+      client,
+      { checkModel: () => undefined, consume: () => Promise.resolve() } as unknown as TokenUse,
+      new EmbeddingCache(redis, config, logger),
+    );
+  });
+
+  afterAll(async () => {
+    await client.close();
+    await Promise.all([primary.close(), backup.close()]);
+  });
+
+  const embed = async (input: string) => {
+    const id = randomUUID();
+    const { body, headers } = await service.embed(
+      { id },
+      principal,
+      { model: 'embed', input, encoding_format: 'float' },
+      performance.now(),
+    );
+    // The completed event is written after the answer, once the vectors are fingerprinted.
+    let completed: Event | undefined;
+    for (let i = 0; i < 100 && !completed; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      completed = events.find((e) => e.requestId === id && e.stage === 'completed');
+    }
+    const vector = (JSON.parse(body.toString()) as { data: { embedding: number[] }[] }).data[0]
+      .embedding;
+    return { vector, cache: headers['x-embargo-cache'], completed };
+  };
+
+  it("never serves the fallback's vectors as the primary's once the primary is back", async () => {
+    const input = `fail-over ${randomUUID()}`;
+    primary.state.down = true;
+    const during = await embed(input);
+    expect(during.vector).toEqual([-0.75, -0.75, -0.75, -0.75]);
+    expect(during.completed).toMatchObject({ connection: 'backup', cached: false });
+
+    primary.state.down = false;
+    const after = await embed(input);
+    expect(after.cache).toBe('miss');
+    expect(after.vector).toEqual([0.25, 0.25, 0.25, 0.25]);
+    expect(after.completed).toMatchObject({ connection: 'primary', cached: false });
+  });
+
+  it("caches the primary's answers and names the primary in the hit's event", async () => {
+    const input = `steady ${randomUUID()}`;
+    expect((await embed(input)).cache).toBe('miss');
+    const before = primary.state.requests;
+    const hit = await embed(input);
+    expect(hit.cache).toBe('hit');
+    expect(primary.state.requests).toBe(before);
+    expect(hit.vector).toEqual([0.25, 0.25, 0.25, 0.25]);
+    expect(hit.completed).toMatchObject({ connection: 'primary', cached: true });
+  });
+});
