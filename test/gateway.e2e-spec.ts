@@ -227,6 +227,40 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(rejected.data).toMatchObject({ status: 400, code: 'invalid_json' });
   });
 
+  it('refuses a token over 16 KiB with 401 and an audit event, and larger headers with an OpenAI-shaped 431', async () => {
+    const oversized = await stack.idp.token('oversized');
+    expect(oversized.length).toBeGreaterThan(16 * 1024);
+    const res = await post({ model: 'stand-in-embedding', input: 'x' }, oversized);
+    expect(res.status).toBe(401);
+    expect(
+      ((await res.json()) as { error: { code: string; message: string } }).error,
+    ).toMatchObject({
+      code: 'invalid_token',
+      message: expect.stringMatching(/too large/) as unknown,
+    });
+    const requestId = res.headers.get('x-request-id') ?? '';
+    const rejected = await eventually(
+      async () => (await auditEvents(stack, requestId)).find((e) => e.stage === 'rejected'),
+      30_000,
+      'the rejected event',
+    );
+    expect(rejected.data).toMatchObject({ status: 401, code: 'invalid_token' });
+
+    // Past what any issuer may allow, the HTTP server refuses before any request exists,
+    // still in the OpenAI shape; the other services keep the usual 16 KiB.
+    const tooLarge = { error: expect.objectContaining({ code: 'headers_too_large' }) as unknown };
+    const huge = await post({ model: 'stand-in-embedding', input: 'x' }, 'a'.repeat(96 * 1024));
+    expect(huge.status).toBe(431);
+    expect(await huge.json()).toEqual(tooLarge);
+    for (const app of [stack.apps.policy, stack.apps.audit]) {
+      const other = await fetch(`${app.url}/healthz`, {
+        headers: { authorization: `Bearer ${'a'.repeat(20 * 1024)}` },
+      });
+      expect(other.status).toBe(431);
+      expect(await other.json()).toEqual(tooLarge);
+    }
+  });
+
   it('answers 503 until a gateway has a policy bundle, and forwards nothing', async () => {
     const bare = await startApp(
       'ingress',

@@ -20,7 +20,9 @@ import {
   CurrentPrincipal,
   IdentityModule,
   IdentityService,
+  INGRESS_MAX_HEADER_BYTES,
   JwtAuthGuard,
+  TOKEN_BYTES_CEILING,
   type Principal,
 } from '../apps/ingress/identity';
 
@@ -47,6 +49,7 @@ describe('ingress identity (real OpenID provider, real JWKS)', () => {
   let labRsa: TestKeyPair;
   let labEc: TestKeyPair;
   let app: NestFastifyApplication;
+  let baseUrl: string;
   const revoked = new Set<string>();
 
   beforeAll(async () => {
@@ -93,10 +96,13 @@ describe('ingress identity (real OpenID provider, real JWKS)', () => {
       ],
       controllers: [WhoAmIController],
     }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
+    // The ingress's header limit, so a request over a real socket meets the same parser.
+    app = moduleRef.createNestApplication<NestFastifyApplication>(
+      new FastifyAdapter({ http: { maxHeaderSize: INGRESS_MAX_HEADER_BYTES } }),
+    );
     app.useGlobalFilters(new OpenAiErrorFilter(pino({ level: 'silent' })));
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    await app.listen(0, '127.0.0.1');
+    baseUrl = await app.getUrl();
   });
 
   afterAll(async () => {
@@ -277,6 +283,34 @@ describe('ingress identity (real OpenID provider, real JWKS)', () => {
       key: labRsa.privateKey,
     });
     await expectRefused(token, 'invalid_token', /too large/);
+  });
+
+  it('refuses oversized tokens past 16 KiB, up to the largest an issuer may allow, over a real socket', async () => {
+    // Node's parser answers headers over its default 16 KiB with a 431 of its own, before
+    // the size check: these go over HTTP, not through inject, to meet it.
+    const sizes: number[] = [];
+    for (const padding of [20_000, 47_000]) {
+      const token = await signToken(labClaims({ padding: 'x'.repeat(padding) }), {
+        alg: 'RS256',
+        kid: labRsa.kid,
+        key: labRsa.privateKey,
+      });
+      sizes.push(token.length);
+      const res = await fetch(`${baseUrl}/whoami`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const raw = await res.text();
+      expect(res.status).toBe(401);
+      expect((JSON.parse(raw) as ResponseBody).error).toMatchObject({
+        type: 'authentication_error',
+        code: 'invalid_token',
+        message: expect.stringMatching(/too large/) as unknown,
+      });
+      expect(raw).not.toContain(token);
+    }
+    expect(Math.min(...sizes)).toBeGreaterThan(16 * 1024);
+    expect(Math.max(...sizes)).toBeGreaterThan(60 * 1024);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(TOKEN_BYTES_CEILING);
   });
 
   it('refuses garbage', async () => {

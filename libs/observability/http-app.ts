@@ -1,7 +1,10 @@
 import type { ExceptionFilter, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ERROR_CODES, toOpenAiError, type ErrorCode } from '@embargo/contracts';
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { OpenAiErrorFilter } from './error.filter';
 import { PinoNestLogger } from './logger';
@@ -14,6 +17,8 @@ export interface HttpAppOptions {
   host: string;
   /** Largest accepted request body in bytes. */
   bodyLimit?: number;
+  /** Largest accepted request line and headers together, in bytes (Node's default: 16 KiB). */
+  maxHeaderBytes?: number;
   shutdownGraceMs: number;
   /** Replaces the default OpenAI-shaped error filter (e.g. to audit rejections too). */
   errorFilter?: (app: NestFastifyApplication, logger: Logger) => ExceptionFilter;
@@ -41,6 +46,34 @@ export function clientRequestId(req: {
 const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
 
 /**
+ * The answer to a request the HTTP parser refused (headers over the limit, malformed, too
+ * slow), in the OpenAI shape like every other error. No request exists yet, so there is no
+ * request id, no route and no audit event; the connection is closed, as Node does.
+ */
+export function clientErrorResponse(err: { code?: string }): string {
+  const [code, message]: [ErrorCode, string] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? ['headers_too_large', 'Request headers are larger than this server accepts']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['request_timeout', 'The request did not arrive in time']
+        : ['invalid_request', 'Malformed HTTP request'];
+  const status = ERROR_CODES[code].status;
+  const body = JSON.stringify(toOpenAiError(code, message));
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n` +
+    `Content-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
+}
+
+function onClientError(err: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) socket.write(clientErrorResponse(err));
+  socket.destroy(err);
+}
+
+/**
  * Creates and starts a Fastify-backed Nest app with the shared error shape, request ids,
  * request metrics and graceful shutdown (stop readiness, drain in-flight, then close).
  */
@@ -50,6 +83,8 @@ export async function startHttpApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    http: { maxHeaderSize: opts.maxHeaderBytes },
+    clientErrorHandler: onClientError,
     logger: false,
     trustProxy: false,
     // Every request gets an id of the server's own (see clientRequestId).

@@ -16,7 +16,9 @@ export function runService<
   name: string,
   loadConfig: () => C,
   rootModule: (config: C, instance: string) => unknown,
-  options: Pick<HttpAppOptions, 'errorFilter'> & { bodyLimit?: (config: C) => number } = {},
+  options: Pick<HttpAppOptions, 'errorFilter' | 'maxHeaderBytes'> & {
+    bodyLimit?: (config: C) => number;
+  } = {},
 ): void {
   const config = loadConfig();
   const instance = instanceId(name, config.INSTANCE_ID);
@@ -25,6 +27,7 @@ export function runService<
     host: config.HOST,
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
     bodyLimit: options.bodyLimit?.(config),
+    maxHeaderBytes: options.maxHeaderBytes,
     errorFilter: options.errorFilter,
   }).catch((err: unknown) => {
     process.stderr.write(`${name} failed to start: ${(err as Error).message}\n`);

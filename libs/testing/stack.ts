@@ -121,6 +121,12 @@ export async function startStack(
         clientSecret: 'verbose-secret',
         claims: { kind: 'service', profile: 'p'.repeat(5560) },
       },
+      // A token over Node's default 16 KiB header limit, far over the issuer's 8 KiB.
+      {
+        clientId: 'oversized',
+        clientSecret: 'oversized-secret',
+        claims: { kind: 'service', profile: 'p'.repeat(15_000) },
+      },
       { clientId: 'limited', clientSecret: 'limited-secret', claims: { kind: 'limited' } },
       { clientId: 'stranger', clientSecret: 'stranger-secret', claims: { kind: 'nobody' } },
     ],

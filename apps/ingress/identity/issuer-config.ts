@@ -22,6 +22,17 @@ export const ALLOWED_ALGORITHMS = [
 ] as const;
 export type AllowedAlgorithm = (typeof ALLOWED_ALGORITHMS)[number];
 
+/** The largest `maxTokenBytes` an issuer may be configured with. */
+export const TOKEN_BYTES_CEILING = 65_536;
+
+/**
+ * The request line and headers the ingress reads: a token as large as any issuer may allow
+ * plus 16 KiB (Node's default limit) for the rest. Under Node's default, a token over
+ * 16 KiB got the HTTP parser's 431 and never reached the size check that answers 401 and
+ * audits the refusal.
+ */
+export const INGRESS_MAX_HEADER_BYTES = TOKEN_BYTES_CEILING + 16 * 1024;
+
 const nonEmpty = z.string().trim().min(1);
 const httpUrl = z
   .string()
@@ -95,7 +106,7 @@ export const IssuerConfigSchema = z
       .strict()
       .default({ principalId: 'sub' }),
     clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
-    maxTokenBytes: z.number().int().min(256).max(65536).default(8192),
+    maxTokenBytes: z.number().int().min(256).max(TOKEN_BYTES_CEILING).default(8192),
     /** 'exchanged' for the gateway's own token-exchange issuer. */
     tokenKind: z.enum(['identity', 'exchanged']).default('identity'),
   })
