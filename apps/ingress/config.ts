@@ -57,12 +57,16 @@ export const ingressConfigSchema = baseConfigSchema.extend({
   MAX_BATCH_INPUTS: z.coerce.number().int().min(1).max(8192).default(2048),
   /** How long a request may wait for Kafka to acknowledge its audit event. */
   AUDIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(2000),
-  /** Inputs up to this many bytes are masked in process; larger go to the worker pool. */
+  /**
+   * Inputs up to this many UTF-8 bytes (all of a request's texts together) are masked in
+   * process; larger go to the worker pool. 8 KiB blocks the event loop for about 1 ms
+   * (docs/masking.md); 64 KiB took 8 ms, every request behind it waiting.
+   */
   MASK_INLINE_MAX_BYTES: z.coerce
     .number()
     .int()
     .min(0)
-    .default(64 * 1024),
+    .default(8 * 1024),
   /** EC P-256 private key (PEM, or a file path) signing exchanged tokens; unset turns exchange off. */
   EXCHANGE_SIGNING_KEY: z
     .string()

@@ -29,9 +29,16 @@ export class MaskingService {
   }
 
   private inline(texts: string[]): boolean {
-    let chars = 0;
-    for (const t of texts) chars += t.length;
-    return chars <= this.config.MASK_INLINE_MAX_BYTES;
+    const limit = this.config.MASK_INLINE_MAX_BYTES;
+    let bytes = 0;
+    for (const t of texts) {
+      // Masking's cost follows UTF-8 bytes, up to three per UTF-16 unit, never fewer than
+      // one: a text longer than what is left cannot fit, and is not measured.
+      if (t.length > limit - bytes) return false;
+      bytes += Buffer.byteLength(t, 'utf8');
+      if (bytes > limit) return false;
+    }
+    return true;
   }
 
   /** Masks small inputs in process; undefined when the input belongs to the worker pool. */
