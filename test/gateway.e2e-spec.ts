@@ -1,6 +1,10 @@
 import {
   auditEvents,
+  base64Floats,
+  base64Sha256,
   eventually,
+  float32Sha256,
+  referenceSimHash64,
   exchangeToken,
   LOCAL_INFRA,
   startApp,
@@ -335,6 +339,39 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     };
     expect(completed.fingerprints[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(completed.fingerprints[0].simhash).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('fingerprints in the completed event the very vectors the caller received, float and base64 alike', async () => {
+    const completedOf = (requestId: string) =>
+      eventually(
+        async () => (await auditEvents(stack, requestId)).find((e) => e.stage === 'completed'),
+        30_000,
+        'the completed event',
+      );
+    for (const encoding_format of ['base64', 'float'] as const) {
+      // Inputs of their own, so the stand-in answers (a cached answer is fingerprinted too).
+      const input = [`fingerprint me ${randomUUID()}`, `and me ${randomUUID()}`];
+      const res = await post({ model: 'stand-in-embedding', input, encoding_format });
+      expect(res.status).toBe(200);
+      const { data } = (await res.json()) as { data: { embedding: string | number[] }[] };
+      // What the caller holds, as float32 values, and SHA-256 of their little-endian bytes.
+      const received = data.map(({ embedding }) =>
+        typeof embedding === 'string'
+          ? { sha256: base64Sha256(embedding), values: base64Floats(embedding) }
+          : { sha256: float32Sha256(embedding), values: embedding },
+      );
+      const completed = await completedOf(res.headers.get('x-request-id') ?? '');
+      const { fingerprints } = completed.data as {
+        fingerprints: { index: number; sha256: string; simhash: string }[];
+      };
+      expect(fingerprints).toEqual(
+        received.map(({ sha256, values }, index) => ({
+          index,
+          sha256,
+          simhash: referenceSimHash64(values),
+        })),
+      );
+    }
   });
 
   it('gives every request an id of its own, whatever id the caller sends', async () => {

@@ -4,3 +4,4 @@ export * from './tokens';
 export * from './jwks-server';
 export * from './processes';
 export * from './stack';
+export * from './fingerprints';

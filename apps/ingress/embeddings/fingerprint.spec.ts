@@ -1,4 +1,5 @@
 import { encodeBase64 } from '@embargo/contracts';
+import { float32Sha256, referenceSimHash64 } from '@embargo/testing';
 import { decodeBase64 } from '../upstream';
 import { fingerprint, fingerprintInSlices, simHash64, vectorSha256 } from './fingerprint';
 
@@ -30,6 +31,34 @@ describe('fingerprints', () => {
     expect(simHash64(decoded)).toBe(simHash64(v));
     expect(vectorSha256(v)).toMatch(/^[0-9a-f]{64}$/);
     expect(simHash64(v)).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('hash the float32 little-endian bytes of the vector (known answer)', () => {
+    // 1, -2, 0.5 as float32 LE: 00 00 80 3f  00 00 00 c0  00 00 00 3f.
+    const known = '2ce4bdb6b34a50ac7092eb9fee94337a27498e9eb9bae44192f15b88831b2422';
+    expect(vectorSha256(Float32Array.of(1, -2, 0.5))).toBe(known);
+    expect(float32Sha256([1, -2, 0.5])).toBe(known);
+    // A view into a larger buffer hashes its own values only.
+    const backing = new Float32Array(1600);
+    const v = randomVector(1536, 3);
+    backing.set(v, 40);
+    expect(vectorSha256(backing.subarray(40, 40 + 1536))).toBe(float32Sha256(v));
+  });
+
+  it('compute the documented SimHash, bit for bit', () => {
+    for (const [dim, seed] of [
+      [1, 4],
+      [3, 2],
+      [8, 9],
+      [257, 11],
+      [1536, 1],
+    ]) {
+      const v = randomVector(dim, seed);
+      expect(simHash64(v)).toBe(referenceSimHash64(v));
+    }
+    // Every bit set: each dot product of the zero vector is 0, which counts as not negative.
+    expect(simHash64(new Float32Array(16))).toBe('ffffffffffffffff');
+    expect(referenceSimHash64(new Float32Array(16))).toBe('ffffffffffffffff');
   });
 
   it('give near vectors near SimHashes and unrelated vectors distant ones', () => {
