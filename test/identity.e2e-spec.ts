@@ -302,7 +302,7 @@ describe('ingress identity (real OpenID provider, real JWKS)', () => {
       const raw = await res.text();
       expect(res.status).toBe(401);
       expect((JSON.parse(raw) as ResponseBody).error).toMatchObject({
-        type: 'authentication_error',
+        type: 'invalid_request_error',
         code: 'invalid_token',
         message: expect.stringMatching(/too large/) as unknown,
       });
