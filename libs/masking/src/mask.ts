@@ -4,7 +4,7 @@ import { ENTITY_TYPES, type EntityType } from './entities';
 import { Rng, fakeValue } from './fake';
 import { type Keyring, MaskingError, subKey } from './keyring';
 import { type MaskingRule, maskingRuleSchema } from './schema';
-import { tokenize } from './tokens';
+import { tokenValue, tokenize } from './tokens';
 
 export interface MaskOptions extends Omit<DetectOptions, 'entities'> {
   /** Types to detect and how to mask each. Only these recognizers run (unless `defaultRule` is set). */
@@ -135,7 +135,7 @@ function apply(
     case 'tokenize':
       if (keyring === undefined)
         throw new MaskingError('KEYRING_REQUIRED', 'strategy needs a keyring (tokenize)');
-      return tokenize(normValue, keyring);
+      return tokenize(tokenValue(original), keyring);
     case 'fake': {
       const { key } = subKey(keyring, 'fake');
       return fakeValue(type, normValue, new Rng(key, `${type}\0${canonical(type, normValue)}`));

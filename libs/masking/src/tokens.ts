@@ -5,6 +5,17 @@ import { type Keyring, MaskingError, subKey } from './keyring';
 const AD = [Buffer.from('embargo/token/v1', 'utf8')];
 export const TOKEN_RE = /\btok_([A-Za-z0-9]{1,32})_([A-Za-z0-9_-]{22,})/g;
 const TOKEN_EXACT_RE = /^tok_([A-Za-z0-9]{1,32})_([A-Za-z0-9_-]{22,})$/;
+/** What the normalizer drops as hidden: zero-width characters, bidi controls, soft hyphen (Cf). */
+const HIDDEN_RE = /\p{Cf}/gu;
+
+/**
+ * The value a token seals for a detected span: the span as the caller wrote it, minus hidden
+ * characters, so detokenize gives back what was written (accents, scripts, full-width digits
+ * kept) while spellings that differ only by invisible characters share one token.
+ */
+export function tokenValue(original: string): string {
+  return original.replace(HIDDEN_RE, '');
+}
 
 /** Deterministic and reversible: AES-SIV under the active key; same value and key → same token. */
 export function tokenize(value: string, keyring: Keyring): string {
