@@ -27,6 +27,7 @@ const ROUTES: Record<Exclude<TopicKey, 'deadLetters'>, Route> & {
   deadLetters: Pick<Route, 'receivers'>;
 } = {
   requestEvents: { senders: ['ingress'], receivers: ['audit'] },
+  auditActions: { senders: ['audit'], receivers: ['audit'] },
   policyBundles: { senders: ['policy'], receivers: ['ingress'] },
   policyVersions: { senders: ['policy'], receivers: ['policy'] },
   revocations: { senders: ['policy'], receivers: ['ingress'] },

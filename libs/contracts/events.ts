@@ -160,3 +160,41 @@ export const lifecycleEventSchema = z.discriminatedUnion('stage', [
 ]);
 export type LifecycleEvent = z.infer<typeof lifecycleEventSchema>;
 export type LifecycleEventOf<S extends LifecycleStage> = Extract<LifecycleEvent, { stage: S }>;
+
+/**
+ * What auditors do with the audit trail, each action itself an audit event, written
+ * (acks=all) before the auditor gets its answer. Action names are stored values (the audit
+ * index keeps them as `stage` beside the request's lifecycle stages): never rename one.
+ */
+export const AUDIT_ACTIONS = ['revealed'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export function auditEventTypeOf(action: AuditAction): string {
+  return `dev.embargo.audit.${action}.v1`;
+}
+
+/** The longest reason an auditor may give for an action. */
+export const AUDIT_REASON_MAX = 1000;
+
+export const auditActionEventSchema = z.discriminatedUnion('action', [
+  z.object({
+    action: z.literal('revealed'),
+    /** The request whose sealed original was opened. */
+    requestId: z.string().min(1).max(200),
+    /** Which audit instance revealed it. */
+    instance: z.string().min(1).max(200),
+    /** Who: the credential presented (the setting's name, never the token) and from where. */
+    actor: z.object({
+      credential: z.string().min(1).max(100),
+      clientIp: z.string().max(100).optional(),
+      userAgent: z.string().max(300).optional(),
+    }),
+    /** Why, in the auditor's words. */
+    reason: z.string().min(1).max(AUDIT_REASON_MAX),
+    /** Key id of the sealed original that was opened. */
+    sealedKid: z.string().min(1).max(100),
+    /** How many tokens in the masked input were reversed (their values are not here). */
+    tokensReversed: z.number().int().min(0),
+  }),
+]);
+export type AuditActionEvent = z.infer<typeof auditActionEventSchema>;

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { eventTypeOf, LIFECYCLE_STAGES, lifecycleEventSchema } from './events';
+import {
+  AUDIT_ACTIONS,
+  auditActionEventSchema,
+  auditEventTypeOf,
+  eventTypeOf,
+  LIFECYCLE_STAGES,
+  lifecycleEventSchema,
+} from './events';
 import {
   approvalOutcomeSchema,
   approvalRequestSchema,
@@ -53,6 +60,17 @@ export const TOPICS = {
     retentionMs: 7 * 24 * 3600 * 1000,
     eventTypes: LIFECYCLE_STAGES.map(eventTypeOf),
     schema: lifecycleEventSchema,
+  }),
+  auditActions: topic({
+    name: 'embargo.audit-actions.v1',
+    description:
+      'What auditors did with the audit trail (a sealed original revealed, by whom and why), written before they got the answer.',
+    key: 'request id',
+    partitions: 1,
+    cleanupPolicy: 'delete',
+    retentionMs: 30 * 24 * 3600 * 1000,
+    eventTypes: AUDIT_ACTIONS.map(auditEventTypeOf),
+    schema: auditActionEventSchema,
   }),
   policyBundles: topic({
     name: 'embargo.policy-bundles.v1',
