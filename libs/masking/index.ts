@@ -53,6 +53,6 @@ export {
   type MaskingStrategy,
 } from './src/schema';
 export { type Keyring, MaskingError, type MaskingErrorCode } from './src/keyring';
-export { tokenize, detokenize, detokenizeText } from './src/tokens';
+export { tokenize, detokenize, detokenizeText, reverseTokens } from './src/tokens';
 export { normalize, type NormalizedText } from './src/normalize';
 export { engineOptions, type MaskPlanInput } from './src/plan';

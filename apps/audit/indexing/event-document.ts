@@ -1,21 +1,11 @@
-import type { Envelope, LifecycleEvent } from '@embargo/contracts';
+import type { AuditActionEvent, Envelope, LifecycleEvent } from '@embargo/contracts';
 import { canonicalJson } from '@embargo/crypto';
 import { createHash } from 'node:crypto';
 
 /** The OpenSearch document for one lifecycle event; `eventId` is also its `_id`. */
 export function toEventDocument(envelope: Envelope<LifecycleEvent>, indexedAt: Date) {
   const e = envelope.data;
-  const digest = createHash('sha256')
-    .update(
-      canonicalJson({
-        id: envelope.id,
-        type: envelope.type,
-        source: envelope.source,
-        time: envelope.time,
-        data: e,
-      }),
-    )
-    .digest('hex');
+  const digest = digestOf(envelope);
   const doc: Record<string, unknown> = {
     eventId: envelope.id,
     type: envelope.type,
@@ -73,4 +63,41 @@ export function toEventDocument(envelope: Envelope<LifecycleEvent>, indexedAt: D
     }
   }
   return doc;
+}
+
+/**
+ * The OpenSearch document for an auditor's action, in the same index as the request's own
+ * events so the request's trail shows who revealed it and why. `stage` holds the action.
+ */
+export function toAuditActionDocument(envelope: Envelope<AuditActionEvent>, indexedAt: Date) {
+  const e = envelope.data;
+  return {
+    eventId: envelope.id,
+    type: envelope.type,
+    source: envelope.source,
+    time: envelope.time,
+    indexedAt: indexedAt.toISOString(),
+    requestId: e.requestId,
+    stage: e.action,
+    instance: e.instance,
+    actor: e.actor,
+    reason: e.reason,
+    data: e,
+    digest: digestOf(envelope),
+  };
+}
+
+/** SHA-256 of the canonical event, for tamper evidence. */
+function digestOf(envelope: Envelope<unknown>): string {
+  return createHash('sha256')
+    .update(
+      canonicalJson({
+        id: envelope.id,
+        type: envelope.type,
+        source: envelope.source,
+        time: envelope.time,
+        data: envelope.data,
+      }),
+    )
+    .digest('hex');
 }

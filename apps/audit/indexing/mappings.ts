@@ -35,6 +35,15 @@ export const EVENTS_INDEX_MAPPING = {
     status: { type: 'integer' },
     code: { type: 'keyword' },
     message: { type: 'text' },
+    /** An auditor's action: the credential used and where from, and the reason given. */
+    actor: {
+      properties: {
+        credential: { type: 'keyword' },
+        clientIp: { type: 'keyword' },
+        userAgent: { type: 'keyword' },
+      },
+    },
+    reason: { type: 'text' },
     maskedInput: { type: 'text' },
     findings: { type: 'object', dynamic: true },
     counts: { type: 'object', dynamic: true },

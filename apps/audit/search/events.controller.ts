@@ -32,7 +32,7 @@ export class EventsController {
     if (q.tokenId) filter.push({ term: { tokenId: q.tokenId } });
     if (q.from || q.to) filter.push({ range: { time: { gte: q.from, lte: q.to } } });
     const must = q.q
-      ? [{ simple_query_string: { query: q.q, fields: ['maskedInput', 'message'] } }]
+      ? [{ simple_query_string: { query: q.q, fields: ['maskedInput', 'message', 'reason'] } }]
       : [];
     const res = await this.os.client.search({
       index: this.os.eventsIndex,

@@ -1,15 +1,16 @@
-import { IDENTITY_LIMITS, LIFECYCLE_STAGES } from '@embargo/contracts';
+import { AUDIT_ACTIONS, IDENTITY_LIMITS, LIFECYCLE_STAGES } from '@embargo/contracts';
 import { z } from 'zod';
 
 export const searchQuerySchema = z
   .object({
     requestId: z.string().max(200).optional(),
     principal: z.string().max(500).optional(),
-    stage: z.enum(LIFECYCLE_STAGES).optional(),
+    /** A lifecycle stage, or an auditor's action on the request (`revealed`). */
+    stage: z.enum([...LIFECYCLE_STAGES, ...AUDIT_ACTIONS]).optional(),
     /** A token id: the exchange that issued the token and every request made with it. */
     tokenId: z.string().max(IDENTITY_LIMITS.tokenId).optional(),
     model: z.string().max(200).optional(),
-    /** Free text over the masked input and messages (OpenSearch simple query string). */
+    /** Free text over the masked input, messages and auditors' reasons (simple query string). */
     q: z.string().max(1000).optional(),
     from: z.iso.datetime().optional(),
     to: z.iso.datetime().optional(),

@@ -36,11 +36,20 @@ export function detokenize(token: string, keyring: Keyring): string {
 
 /** Replaces every token in `text` that verifies; others are left as they are. */
 export function detokenizeText(text: string, keyring: Keyring): string {
-  return text.replace(TOKEN_RE, (tok) => {
+  return reverseTokens(text, keyring).text;
+}
+
+/** detokenizeText, and how many tokens it reversed. */
+export function reverseTokens(text: string, keyring: Keyring): { text: string; reversed: number } {
+  let reversed = 0;
+  const out = text.replace(TOKEN_RE, (tok) => {
     try {
-      return detokenize(tok, keyring);
+      const value = detokenize(tok, keyring);
+      reversed++;
+      return value;
     } catch {
       return tok;
     }
   });
+  return { text: out, reversed };
 }

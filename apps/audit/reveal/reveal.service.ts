@@ -1,0 +1,164 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG } from '@embargo/config';
+import {
+  auditEventTypeOf,
+  type AuditActionEvent,
+  EmbargoError,
+  sealedSchema,
+} from '@embargo/contracts';
+import { unseal } from '@embargo/crypto';
+import { KafkaService } from '@embargo/kafka';
+import { reverseTokens } from '@embargo/masking';
+import { APP_IDENTITY, type AppIdentity, LOGGER } from '@embargo/observability';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { AuditConfig } from '../config';
+import { OpenSearchService } from '../indexing/opensearch.service';
+import type { Revelation, RevealRequest } from './reveal.dto';
+
+/** The credential reveals are made with, as the audit event names it. */
+export const REVEAL_CREDENTIAL = 'AUDIT_REVEAL_TOKEN';
+
+/** Who asked, as far as the gateway can tell: the credential, and the connection's details. */
+export interface RevealActor {
+  clientIp?: string;
+  userAgent?: string;
+}
+
+/** The parts of a `masked` event's document a reveal reads. */
+const maskedDocumentSchema = z.object({
+  maskedInput: z.array(z.string()),
+  original: sealedSchema,
+});
+const originalSchema = z.array(z.string());
+
+/**
+ * Opens a request's sealed original for an auditor and reverses the tokens in its masked
+ * input. The `revealed` event is written (acks=all) before anything is returned: if the
+ * trail cannot record the reveal, nothing is revealed.
+ */
+@Injectable()
+export class RevealService {
+  constructor(
+    private readonly os: OpenSearchService,
+    private readonly kafka: KafkaService,
+    @Inject(APP_CONFIG) private readonly config: AuditConfig,
+    @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async reveal(req: RevealRequest, actor: RevealActor): Promise<Revelation> {
+    const sealingKeys = this.config.SEALING_KEYS;
+    const maskingKeys = this.config.MASKING_KEYS;
+    // The config refuses a reveal token without both key rings; this keeps the types honest.
+    if (!sealingKeys || !maskingKeys)
+      throw new EmbargoError('not_found', 'Revealing is not enabled on this service');
+    const { requestId } = req;
+    const event = await this.maskedEvent(requestId);
+    const box = event.original;
+    if (!Object.hasOwn(sealingKeys.keys, box.kid))
+      throw new EmbargoError(
+        'internal_error',
+        `The original of request ${requestId} was sealed with key "${box.kid}", which SEALING_KEYS does not hold`,
+      );
+    let original: string[];
+    try {
+      original = originalSchema.parse(JSON.parse(unseal(box, sealingKeys, requestId)));
+    } catch (err) {
+      this.logger.error(
+        { requestId, kid: box.kid, err: { message: (err as Error).message } },
+        'sealed original does not open',
+      );
+      throw new EmbargoError(
+        'internal_error',
+        `The sealed original of request ${requestId} does not verify under key "${box.kid}"`,
+      );
+    }
+    let tokensReversed = 0;
+    const detokenized = event.maskedInput.map((text) => {
+      const r = reverseTokens(text, maskingKeys);
+      tokensReversed += r.reversed;
+      return r.text;
+    });
+
+    const revealEventId = randomUUID().replace(/-/g, '');
+    await this.record(revealEventId, {
+      action: 'revealed',
+      requestId,
+      instance: this.identity.instance,
+      actor: {
+        credential: REVEAL_CREDENTIAL,
+        clientIp: actor.clientIp?.slice(0, 100),
+        userAgent: actor.userAgent?.slice(0, 300),
+      },
+      reason: req.reason,
+      sealedKid: box.kid,
+      tokensReversed,
+    });
+    return {
+      object: 'audit.revelation',
+      requestId,
+      revealEventId,
+      original,
+      maskedInput: event.maskedInput,
+      ...(tokensReversed > 0 ? { detokenizedInput: detokenized } : {}),
+    };
+  }
+
+  /** The request's `masked` event, which holds its sealed original; 404 when there is none. */
+  private async maskedEvent(requestId: string): Promise<z.infer<typeof maskedDocumentSchema>> {
+    const search = (stage?: string) =>
+      this.os.client.search({
+        index: this.os.eventsIndex,
+        body: {
+          size: 1,
+          query: {
+            bool: {
+              filter: [{ term: { requestId } }, ...(stage ? [{ term: { stage } }] : [])],
+            },
+          },
+          _source: stage ? ['maskedInput', 'original'] : ['stage'],
+        },
+      });
+    const hits = (await search('masked')).body.hits.hits as { _source?: unknown }[];
+    if (hits.length > 0) {
+      const parsed = maskedDocumentSchema.safeParse(hits[0]._source);
+      if (!parsed.success)
+        throw new EmbargoError(
+          'internal_error',
+          `The masked event of request ${requestId} holds no readable sealed original`,
+        );
+      return parsed.data;
+    }
+    const any = (await search()).body.hits.hits;
+    throw new EmbargoError(
+      'not_found',
+      any.length > 0
+        ? `Request ${requestId} was not masked, so the audit trail holds no sealed original of it`
+        : `No request ${requestId} in the audit trail`,
+      { param: 'requestId' },
+    );
+  }
+
+  /** Writes the event with acks=all; a failure refuses the reveal (fail closed). */
+  private async record(id: string, event: AuditActionEvent): Promise<void> {
+    try {
+      await this.kafka.publisher.publish('auditActions', event, {
+        key: event.requestId,
+        type: auditEventTypeOf(event.action),
+        id,
+        requestId: event.requestId,
+      });
+    } catch (err) {
+      this.logger.error(
+        { requestId: event.requestId, err: { message: (err as Error).message } },
+        'reveal not recorded in the audit trail',
+      );
+      throw new EmbargoError(
+        'audit_unavailable',
+        'The audit trail cannot record the reveal right now, so nothing was revealed; try again later',
+      );
+    }
+  }
+}
