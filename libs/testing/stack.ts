@@ -55,6 +55,8 @@ export interface Stack {
   policySet: string;
   adminToken: string;
   auditToken: string;
+  /** The audit app's reveal token (AUDIT_REVEAL_TOKEN), apart from the search token. */
+  revealToken: string;
   auditIndex: string;
   apps: Record<'policy' | 'masking' | 'audit' | 'ingress', RunningApp>;
   ingressEnv: Record<string, string>;
@@ -137,9 +139,12 @@ export async function startStack(
   const policySet = `test-${runId}`;
   const adminToken = randomBytes(24).toString('hex');
   const auditToken = randomBytes(24).toString('hex');
+  const revealToken = randomBytes(24).toString('hex');
   const auditIndex = `embargo-events-test-${runId}`;
   const maskingKeys = testKeyring('m1');
   const policyKeys = testPolicyKeys();
+  // The audit app opens what the ingress sealed and reverses what it tokenized.
+  const sealingKeys = testKeyring('s1');
   // Own consumer groups per run: stacks running side by side never share work.
   const common = { LOG_LEVEL: 'warn', KAFKA_GROUP_PREFIX: `${runId}.` };
 
@@ -156,7 +161,7 @@ export async function startStack(
     POLICY_SET: policySet,
     POLICY_VERIFY_KEYS: policyKeys.verify,
     STAND_IN_KEY: standInKey,
-    SEALING_KEYS: testKeyring('s1'),
+    SEALING_KEYS: sealingKeys,
     EXCHANGE_SIGNING_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
       .privateKey.export({ type: 'pkcs8', format: 'pem' })
       .toString(),
@@ -200,6 +205,9 @@ export async function startStack(
     startApp('audit', {
       ...common,
       AUDIT_API_TOKEN: auditToken,
+      AUDIT_REVEAL_TOKEN: revealToken,
+      SEALING_KEYS: sealingKeys,
+      MASKING_KEYS: maskingKeys,
       AUDIT_INDEX: auditIndex,
       ...opts.extraAuditEnv,
     }),
@@ -228,6 +236,7 @@ export async function startStack(
     policySet,
     adminToken,
     auditToken,
+    revealToken,
     auditIndex,
     apps,
     ingressEnv,
