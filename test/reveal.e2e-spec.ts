@@ -1,4 +1,12 @@
-import { auditEvents, eventually, startStack, TESTING_ENV, type Stack } from '@embargo/testing';
+import {
+  auditEvents,
+  eventually,
+  REPO_ROOT,
+  startStack,
+  TESTING_ENV,
+  type Stack,
+} from '@embargo/testing';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -189,6 +197,38 @@ describe('reveal: an auditor reads a request’s original input, and the trail s
     );
   });
 
+  it('reveals from the command line, with the audit URL and token from the environment', async () => {
+    const run = (env: Record<string, string>) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [
+            join(REPO_ROOT, 'bin', 'embargo.js'),
+            'audit',
+            'reveal',
+            '--request-id',
+            requestId,
+            '--reason',
+            `${reason} (cli)`,
+          ],
+          {
+            cwd: REPO_ROOT,
+            env: { PATH: process.env.PATH, EMBARGO_AUDIT_URL: stack.apps.audit.url, ...env },
+          },
+          (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+        );
+      });
+    const ok = await run({ EMBARGO_AUDIT_REVEAL_TOKEN: stack.revealToken });
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ requestId, original: input });
+    const refused = await run({ EMBARGO_AUDIT_REVEAL_TOKEN: stack.auditToken });
+    expect(refused).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'embargo: audit reveal refused (401): Invalid auditor reveal token\n',
+    });
+  });
+
   it('requires a reason', async () => {
     const res = await reveal({ requestId }, stack.revealToken);
     expect(res.status).toBe(400);
@@ -196,7 +236,15 @@ describe('reveal: an auditor reads a request’s original input, and the trail s
       error: { code: 'invalid_request', param: 'reason' },
     });
     // Refused reveals leave no revealed event behind.
-    const reveals = (await auditEvents(stack, requestId)).filter((e) => e.stage === 'revealed');
-    expect(reveals.map((e) => e.eventId)).toEqual([revealEventId]);
+    const reveals = await eventually(
+      async () => {
+        const found = (await auditEvents(stack, requestId)).filter((e) => e.stage === 'revealed');
+        return found.length >= 2 ? found : undefined;
+      },
+      30_000,
+      'the revealed events',
+    );
+    expect(reveals.map((e) => e.eventId)).toContain(revealEventId);
+    expect(reveals).toHaveLength(2); // the API's reveal and the command line's
   });
 });

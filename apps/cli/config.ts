@@ -7,9 +7,15 @@ export interface CliEnvironment {
   maskingKeys?: string;
   /** Policy admin token for `policy simulate --url`. */
   policyToken?: string;
+  /** The audit service's URL for `audit reveal`. */
+  auditUrl?: string;
+  /** The audit service's reveal token (its AUDIT_REVEAL_TOKEN) for `audit reveal`. */
+  auditRevealToken?: string;
 }
 
 export const cliEnvironment: CliEnvironment = {
   maskingKeys: process.env.EMBARGO_MASKING_KEYS || undefined,
   policyToken: process.env.EMBARGO_POLICY_TOKEN || undefined,
+  auditUrl: process.env.EMBARGO_AUDIT_URL || undefined,
+  auditRevealToken: process.env.EMBARGO_AUDIT_REVEAL_TOKEN || undefined,
 };
