@@ -95,7 +95,10 @@ describe('policy admin API', () => {
     });
     const wrong = await api('POST', '/v1/policy/simulate', held, 'x'.repeat(48));
     expect(wrong.status).toBe(401);
-    expect(wrong.body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_token' });
+    expect(wrong.body.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'invalid_token',
+    });
     const rollback = await api('POST', '/v1/policy/rollback', { version: 1 }, 'nope');
     expect(rollback.status).toBe(401);
     expect(await versions()).toHaveLength(1);
