@@ -56,6 +56,47 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       body: JSON.stringify(body),
     });
 
+  const exchangeForm = (fields: Record<string, string>) =>
+    new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: indexerToken,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      scope: 'model:stand-in-embedding',
+      ...fields,
+    }).toString();
+
+  /**
+   * An RFC 6749 §5.2 error answer: `{"error","error_description"}` and nothing else, never
+   * stored by a cache (§5.1). Returns the description.
+   */
+  const expectOAuthError = async (
+    res: Response,
+    status: number,
+    error: string,
+    description: RegExp = /./,
+  ): Promise<string> => {
+    expect(res.status).toBe(status);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('pragma')).toBe('no-cache');
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = (await res.json()) as { error: string; error_description: string };
+    expect(body).toEqual({ error, error_description: expect.stringMatching(description) });
+    // RFC 6749 §5.2: printable ASCII without '"' and '\'.
+    expect(body.error_description).toMatch(/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/);
+    return body.error_description;
+  };
+
+  /** The `rejected` event of a refused request. */
+  const rejectedEvent = async (res: Response): Promise<Record<string, unknown>> => {
+    const requestId = res.headers.get('x-request-id') ?? '';
+    const event = await eventually(
+      async () => (await auditEvents(stack, requestId)).find((e) => e.stage === 'rejected'),
+      30_000,
+      'the rejected event',
+    );
+    return event.data as Record<string, unknown>;
+  };
+
   it('serves the openai SDK unchanged, float and base64 alike', async () => {
     const viaBase64 = await client.embeddings.create({
       model: 'stand-in-embedding',
@@ -532,9 +573,11 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect((completed.data as { cached: boolean }).cached).toBe(true);
   });
 
-  it('limits token exchanges per principal with 429 and Retry-After', async () => {
+  it('limits token exchanges per principal with 429, Retry-After and an OAuth error', async () => {
     const limited = await startApp('ingress', {
       ...stack.ingressEnv,
+      // Every request is logged at info: none of those lines may hold a token.
+      LOG_LEVEL: 'info',
       EXCHANGE_REQUESTS_PER_MINUTE: '2',
     });
     const redis = new Redis(LOCAL_INFRA.REDIS_URL);
@@ -555,9 +598,12 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       expect((await exchange()).status).toBe(200);
       expect((await exchange()).status).toBe(200);
       const third = await exchange();
-      expect(third.status).toBe(429);
       expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(((await third.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+      // RFC 6749 has no code for a rate limit: 429 says it, the code says "retry later".
+      await expectOAuthError(third, 429, 'temporarily_unavailable', /retry after \d+ s/);
+      expect(await rejectedEvent(third)).toMatchObject({ status: 429, code: 'rate_limited' });
+      expect(limited.output()).toContain('"status":429');
+      expect(limited.output()).not.toContain(indexerToken.split('.')[2]);
     } finally {
       // The count is shared by every gateway: leave none behind for the other tests.
       await redis.del('embargo:gcra:{test:indexer}:exchange:r');
@@ -571,17 +617,24 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       exchangeToken(stack, indexerToken, scope, extra);
     const res = await exchange('model:stand-in-embedding', { expires_in: '120' });
     expect(res.status).toBe(200);
+    // RFC 6749 §5.1: a response holding a token is never stored by a cache.
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('pragma')).toBe('no-cache');
     const issued = (await res.json()) as {
       access_token: string;
       token_type: string;
       expires_in: number;
       issued_token_type: string;
     };
-    expect(issued).toMatchObject({
+    // RFC 8693 §2.2.1, and nothing else: `scope` only when it differs from the one asked for.
+    expect(issued).toEqual({
+      access_token: expect.any(String),
       token_type: 'Bearer',
       issued_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      expires_in: expect.any(Number),
     });
     expect(issued.expires_in).toBeLessThanOrEqual(120);
+    expect(issued.expires_in).toBeGreaterThan(100);
     const exchangeId = res.headers.get('x-request-id') ?? '';
     const issuedJti = jtiOf(issued.access_token);
 
@@ -643,18 +696,9 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(trail).not.toContain(issued.access_token.split('.')[2]);
     expect(trail).not.toContain(indexerToken.split('.')[2]);
 
-    const notGranted = await exchange('model:text-embedding-3-large');
-    expect(notGranted.status).toBe(403);
-    const overlong = await exchange(`model:${'m'.repeat(201)}`);
-    expect(overlong.status).toBe(400);
-    const forged = await exchangeToken(
-      stack,
-      `${indexerToken.slice(0, -4)}AAAA`,
-      'model:stand-in-embedding',
-    );
-    expect(forged.status).toBe(401);
+    // Not an identity token: RFC 8693 §2.2.2 says invalid_request for an unacceptable one.
     const chained = await exchangeToken(stack, issued.access_token, 'model:stand-in-embedding');
-    expect(chained.status).toBe(400);
+    await expectOAuthError(chained, 400, 'invalid_request', /cannot be exchanged again/);
   });
 
   it('exchanges a large identity token for one the gateway accepts, and refuses with 400 one it could not', async () => {
@@ -675,15 +719,58 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       verbose,
       'model:stand-in-embedding model:text-embedding-3-small',
     );
-    expect(tooLarge.status).toBe(400);
-    expect(await tooLarge.json()).toEqual({
-      error: {
-        message: expect.stringMatching(/over the 8192 bytes/) as unknown,
-        type: 'invalid_request_error',
-        code: 'invalid_request',
-        param: 'subject_token',
-      },
+    await expectOAuthError(tooLarge, 400, 'invalid_request', /over the 8192 bytes/);
+  });
+
+  it('refuses an invalid, expired or revoked subject token with 400 invalid_request, audited', async () => {
+    const forged = await exchangeToken(
+      stack,
+      `${indexerToken.slice(0, -4)}AAAA`,
+      'model:stand-in-embedding',
+    );
+    await expectOAuthError(forged, 400, 'invalid_request', /^subject_token: .*signature/);
+    // The event keeps the gateway's own code, which says why, and the status that was sent.
+    const event = await rejectedEvent(forged);
+    expect(event).toMatchObject({ status: 400, code: 'invalid_token' });
+    expect(JSON.stringify(event)).not.toContain(indexerToken.split('.')[2].slice(0, -4));
+
+    // The gateway's own tokens make the shortest-lived subject tokens: one second, then the
+    // 2 s clock tolerance.
+    const shortLived = await exchangeToken(stack, indexerToken, 'model:stand-in-embedding', {
+      expires_in: '1',
     });
+    const { access_token: expiring } = (await shortLived.json()) as { access_token: string };
+    await new Promise((r) => setTimeout(r, 4000));
+    const expired = await exchangeToken(stack, expiring, 'model:stand-in-embedding');
+    await expectOAuthError(expired, 400, 'invalid_request', /^subject_token: .*expired/);
+    expect(await rejectedEvent(expired)).toMatchObject({ status: 400, code: 'invalid_token' });
+  });
+
+  it('refuses models the policy does not grant with 400 invalid_scope', async () => {
+    const notGranted = await exchangeToken(stack, indexerToken, 'model:text-embedding-3-large');
+    await expectOAuthError(notGranted, 400, 'invalid_scope', /text-embedding-3-large/);
+    expect(await rejectedEvent(notGranted)).toMatchObject({ status: 400, code: 'invalid_scope' });
+    const stranger = await exchangeToken(
+      stack,
+      await stack.idp.token('stranger'),
+      'model:stand-in-embedding',
+    );
+    await expectOAuthError(stranger, 400, 'invalid_scope', /stand-in-embedding/);
+  });
+
+  it('answers 400 unsupported_grant_type where token exchange is not enabled', async () => {
+    const { EXCHANGE_SIGNING_KEY: _unused, ...env } = stack.ingressEnv;
+    const plain = await startApp('ingress', env);
+    try {
+      const res = await fetch(`${plain.url}/v1/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: exchangeForm({}),
+      });
+      await expectOAuthError(res, 400, 'unsupported_grant_type', /not enabled/);
+    } finally {
+      await plain.stop();
+    }
   });
 
   it('applies a policy change on the running gateway without restart, and keeps serving through a broken one', async () => {
@@ -806,5 +893,9 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     const { access_token: scoped } = (await exchanged.json()) as { access_token: string };
     expect((await post({ model: 'stand-in-embedding', input: 'x' }, scoped)).status).toBe(200);
     await revokeAndExpectRefused({ kind: 'token', value: jtiOf(subject) }, scoped);
+    // A revoked subject token is one the policy no longer accepts (RFC 8693 §2.2.2).
+    const again = await exchangeToken(stack, subject, 'model:stand-in-embedding');
+    await expectOAuthError(again, 400, 'invalid_request', /revoked/);
+    expect(await rejectedEvent(again)).toMatchObject({ status: 400, code: 'token_revoked' });
   });
 });

@@ -9,6 +9,9 @@ export const ERROR_CODES = {
   invalid_request: { status: 400, type: 'invalid_request_error' },
   invalid_json: { status: 400, type: 'invalid_request_error' },
   batch_too_large: { status: 400, type: 'invalid_request_error' },
+  // The token endpoint's own refusals (RFC 6749 §5.2 names them; it answers in that shape).
+  unsupported_grant_type: { status: 400, type: 'invalid_request_error' },
+  invalid_scope: { status: 400, type: 'invalid_request_error' },
   unauthenticated: { status: 401, type: 'invalid_request_error' },
   invalid_token: { status: 401, type: 'invalid_request_error' },
   token_revoked: { status: 401, type: 'invalid_request_error' },

@@ -3,13 +3,15 @@ import { ERROR_CODES } from '@embargo/contracts';
 import { clientRequestId, OpenAiErrorFilter } from '@embargo/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { sendOAuthError, toOAuthError, usesOAuthErrors } from '../exchange/oauth-error';
 import type { Principal } from '../identity';
 import { summarize } from '../policy/policy-principal';
 import type { AuditTrail } from './audit-trail.service';
 
 /**
  * Every refused or failed API request leaves an audit event (401s included), then the
- * error goes out in the OpenAI shape. The event is best effort: the answer is already no.
+ * error goes out in the OpenAI shape, or in OAuth's on the token endpoint. The event is
+ * best effort: the answer is already no.
  */
 @Catch()
 export class AuditedErrorFilter extends OpenAiErrorFilter {
@@ -24,10 +26,12 @@ export class AuditedErrorFilter extends OpenAiErrorFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<FastifyRequest & { user?: Principal }>();
     const error = this.describe(exception, req);
+    const oauth = usesOAuthErrors(req) ? toOAuthError(error) : undefined;
+    // The event keeps the gateway's own code (which says why) and the status that was sent.
+    const status = oauth?.status ?? ERROR_CODES[error.code].status;
     // Bodies Fastify refused (bad JSON, too large, wrong media type) and unexpected
     // failures are audited like the gateway's own refusals.
     if (req.url.startsWith('/v1/') && error.code !== 'audit_unavailable') {
-      const status = ERROR_CODES[error.code].status;
       this.trail.recordLater({
         requestId: req.id,
         clientRequestId: clientRequestId(req),
@@ -38,6 +42,8 @@ export class AuditedErrorFilter extends OpenAiErrorFilter {
         message: error.message.slice(0, 1000),
       });
     }
-    this.respond(http.getResponse<FastifyReply>(), error);
+    const reply = http.getResponse<FastifyReply>();
+    if (oauth) sendOAuthError(reply, oauth, error.retryAfter);
+    else this.respond(reply, error);
   }
 }

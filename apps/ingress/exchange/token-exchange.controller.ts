@@ -1,13 +1,23 @@
-import { Body, Controller, Get, HttpCode, Inject, Optional, Post, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Optional,
+  Post,
+  Req,
+} from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
-import { EmbargoError } from '@embargo/contracts';
+import { EmbargoError, type ErrorCode } from '@embargo/contracts';
 import { clientRequestId } from '@embargo/observability';
 import { allowedModels } from '@embargo/policy';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { IngressConfig } from '../config';
 import { AuditTrail } from '../events/audit-trail.service';
-import { IdentityService } from '../identity';
+import { IdentityService, type Principal } from '../identity';
 import { RateLimiter } from '../limits/rate-limiter';
 import { BundleStore } from '../policy/bundle.store';
 import { grantMatcher } from '../policy/model-grants';
@@ -15,6 +25,7 @@ import { summarize, toPolicyPrincipal } from '../policy/policy-principal';
 import { EXCHANGED_TOKEN_MAX_BYTES } from './exchange-issuer';
 import { ExchangeSigner } from './exchange-signer';
 import { withoutCarried } from './exchanged-claims';
+import { NO_STORE_HEADERS, OAuthErrors } from './oauth-error';
 
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
@@ -27,6 +38,8 @@ const SUBJECT_TYPES = [
 const MAX_MODEL_NAME = 200;
 /** Registered claims not copied from the original token into `emb_claims`. */
 const NOT_COPIED = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'azp', 'client_id']);
+/** What the identity service refuses a token with: at this endpoint, a bad parameter. */
+const SUBJECT_REFUSALS = new Set<ErrorCode>(['unauthenticated', 'invalid_token', 'token_revoked']);
 
 const exchangeSchema = z.object({
   grant_type: z.literal(TOKEN_EXCHANGE, { message: `must be ${TOKEN_EXCHANGE}` }),
@@ -42,8 +55,8 @@ const exchangeSchema = z.object({
 
 /**
  * RFC 8693 token exchange: trades a verified identity token for a short-lived Embargo
- * token scoped to named models, optionally single-use. Errors use the OpenAI shape like
- * every other endpoint.
+ * token scoped to named models, optionally single-use. An OAuth endpoint, so its errors
+ * take the RFC 6749 §5.2 shape (see oauth-error.ts), not the OpenAI one.
  */
 @Controller()
 export class TokenExchangeController {
@@ -64,9 +77,17 @@ export class TokenExchangeController {
 
   @Post('v1/token')
   @HttpCode(200)
+  @OAuthErrors()
+  @Header('cache-control', NO_STORE_HEADERS['cache-control'])
+  @Header('pragma', NO_STORE_HEADERS.pragma)
   async exchange(@Body() body: unknown, @Req() request: FastifyRequest) {
+    // The one grant this endpoint knows is off: to an OAuth client, an unsupported grant.
     if (!this.signer)
-      throw new EmbargoError('not_found', 'Token exchange is not enabled on this gateway');
+      throw new EmbargoError(
+        'unsupported_grant_type',
+        'Token exchange is not enabled on this gateway',
+        { param: 'grant_type' },
+      );
     const parsed = exchangeSchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -78,7 +99,7 @@ export class TokenExchangeController {
       );
     }
     const req = parsed.data;
-    const subject = await this.identity.verify(req.subject_token);
+    const subject = await this.verifySubject(req.subject_token);
     // Every exchange signs a credential and writes a durable event: bounded per principal.
     await this.limiter.take(
       subject.id,
@@ -104,8 +125,9 @@ export class TokenExchangeController {
     const granted = grantMatcher(allowedModels(this.bundles.current(), toPolicyPrincipal(subject)));
     const refused = models.filter((m) => !granted(m));
     if (refused.length) {
+      // All or nothing: the token is never narrower than asked, so the answer needs no scope.
       throw new EmbargoError(
-        'forbidden',
+        'invalid_scope',
         `The policy does not grant ${subject.id} the model(s) ${refused.join(', ')}`,
         { param: 'scope' },
       );
@@ -167,12 +189,25 @@ export class TokenExchangeController {
       expiresAt: new Date(exp * 1000).toISOString(),
       singleUse,
     });
+    // RFC 8693 §2.2.1: `scope` may be left out when it is the one requested, which it is.
     return {
       access_token: token,
       issued_token_type: JWT_TYPE,
       token_type: 'Bearer',
       expires_in: exp - now,
-      scope: models.map((m) => `model:${m}`).join(' '),
     };
+  }
+
+  /** The subject token's principal; a token refused is a bad parameter (RFC 8693 §2.2.2). */
+  private async verifySubject(token: string): Promise<Principal> {
+    try {
+      return await this.identity.verify(token);
+    } catch (err) {
+      if (err instanceof EmbargoError && SUBJECT_REFUSALS.has(err.code))
+        throw new EmbargoError(err.code, `subject_token: ${err.message}`, {
+          param: 'subject_token',
+        });
+      throw err;
+    }
   }
 }
