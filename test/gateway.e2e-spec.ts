@@ -56,6 +56,13 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       body: JSON.stringify(body),
     });
 
+  /** A raw POST /v1/token, for bodies exchangeToken cannot send. */
+  const postToken = (body: string, contentType = 'application/x-www-form-urlencoded') =>
+    fetch(`${stack.apps.ingress.url}/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body,
+    });
   const exchangeForm = (fields: Record<string, string>) =>
     new URLSearchParams({
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
@@ -746,7 +753,7 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(await rejectedEvent(expired)).toMatchObject({ status: 400, code: 'invalid_token' });
   });
 
-  it('refuses models the policy does not grant with 400 invalid_scope', async () => {
+  it('refuses models the policy does not grant, or scope it cannot read, with 400 invalid_scope', async () => {
     const notGranted = await exchangeToken(stack, indexerToken, 'model:text-embedding-3-large');
     await expectOAuthError(notGranted, 400, 'invalid_scope', /text-embedding-3-large/);
     expect(await rejectedEvent(notGranted)).toMatchObject({ status: 400, code: 'invalid_scope' });
@@ -756,6 +763,70 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       'model:stand-in-embedding',
     );
     await expectOAuthError(stranger, 400, 'invalid_scope', /stand-in-embedding/);
+    const overlong = await exchangeToken(stack, indexerToken, `model:${'m'.repeat(201)}`);
+    await expectOAuthError(overlong, 400, 'invalid_scope', /model:<name>/);
+    const notAModel = await exchangeToken(stack, indexerToken, 'embeddings');
+    await expectOAuthError(notAModel, 400, 'invalid_scope', /model:<name>/);
+  });
+
+  it('refuses another grant type with 400 unsupported_grant_type, and a missing one with invalid_request', async () => {
+    const other = await postToken(exchangeForm({ grant_type: 'client_credentials' }));
+    await expectOAuthError(other, 400, 'unsupported_grant_type', /token-exchange/);
+    expect(await rejectedEvent(other)).toMatchObject({
+      status: 400,
+      code: 'unsupported_grant_type',
+    });
+    // Another grant's parameters are not judged as a token exchange's.
+    const password = await postToken('grant_type=password&username=a&password=b');
+    await expectOAuthError(password, 400, 'unsupported_grant_type');
+    const missing = await postToken(
+      'subject_token=x&subject_token_type=urn:ietf:params:oauth:token-type:jwt&scope=model:a',
+    );
+    await expectOAuthError(missing, 400, 'invalid_request', /grant_type/);
+  });
+
+  it('refuses malformed bodies, form-encoded or JSON, with 400 invalid_request, audited', async () => {
+    const notJson = await postToken('{"grant_type": ', 'application/json');
+    await expectOAuthError(notJson, 400, 'invalid_request', /not valid JSON/);
+    expect(await rejectedEvent(notJson)).toMatchObject({ status: 400, code: 'invalid_json' });
+    const jsonArray = await postToken('[1, 2]', 'application/json');
+    await expectOAuthError(jsonArray, 400, 'invalid_request');
+    const notForm = await postToken('<grant_type>x</grant_type>', 'application/xml');
+    await expectOAuthError(notForm, 400, 'invalid_request', /application\/x-www-form-urlencoded/);
+    expect(await rejectedEvent(notForm)).toMatchObject({
+      status: 400,
+      code: 'unsupported_media_type',
+    });
+    const garbage = await postToken('%%%&&==');
+    await expectOAuthError(garbage, 400, 'invalid_request', /grant_type/);
+    const noSubject = await postToken(exchangeForm({ subject_token: '' }));
+    await expectOAuthError(noSubject, 400, 'invalid_request', /subject_token/);
+    const badType = await postToken(
+      exchangeForm({ subject_token_type: 'urn:ietf:params:oauth:token-type:saml2' }),
+    );
+    await expectOAuthError(badType, 400, 'invalid_request', /subject_token_type/);
+    // RFC 6749 §3.2: a parameter must not be sent twice.
+    const twice = await postToken(`${exchangeForm({})}&scope=model:text-embedding-3-small`);
+    await expectOAuthError(twice, 400, 'invalid_request', /scope.*more than once/);
+    // RFC 6749 §3.1: a parameter without a value is one not sent.
+    const empty = await postToken(exchangeForm({ expires_in: '', single_use: '' }));
+    expect(empty.status).toBe(200);
+    // JSON, as the endpoint has always taken it, still works.
+    const json = await postToken(
+      JSON.stringify(Object.fromEntries(new URLSearchParams(exchangeForm({})))),
+      'application/json',
+    );
+    expect(json.status).toBe(200);
+    expect(json.headers.get('cache-control')).toBe('no-store');
+    // The same body elsewhere keeps the OpenAI shape.
+    const embeddings = await fetch(`${stack.apps.ingress.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${indexerToken}` },
+      body: '{"grant_type": ',
+    });
+    expect(embeddings.status).toBe(400);
+    expect(await embeddings.json()).toMatchObject({ error: { code: 'invalid_json' } });
+    expect(embeddings.headers.get('pragma')).toBeNull();
   });
 
   it('answers 400 unsupported_grant_type where token exchange is not enabled', async () => {

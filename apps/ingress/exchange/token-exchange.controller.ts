@@ -14,7 +14,6 @@ import { EmbargoError, type ErrorCode } from '@embargo/contracts';
 import { clientRequestId } from '@embargo/observability';
 import { allowedModels } from '@embargo/policy';
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { IngressConfig } from '../config';
 import { AuditTrail } from '../events/audit-trail.service';
 import { IdentityService, type Principal } from '../identity';
@@ -26,32 +25,12 @@ import { EXCHANGED_TOKEN_MAX_BYTES } from './exchange-issuer';
 import { ExchangeSigner } from './exchange-signer';
 import { withoutCarried } from './exchanged-claims';
 import { NO_STORE_HEADERS, OAuthErrors } from './oauth-error';
+import { JWT_TYPE, parseExchangeRequest } from './token-exchange.dto';
 
-export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
-const SUBJECT_TYPES = [
-  JWT_TYPE,
-  'urn:ietf:params:oauth:token-type:access_token',
-  'urn:ietf:params:oauth:token-type:id_token',
-];
-/** As long as a model name may be in a request (and in its audit events). */
-const MAX_MODEL_NAME = 200;
 /** Registered claims not copied from the original token into `emb_claims`. */
 const NOT_COPIED = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'azp', 'client_id']);
 /** What the identity service refuses a token with: at this endpoint, a bad parameter. */
 const SUBJECT_REFUSALS = new Set<ErrorCode>(['unauthenticated', 'invalid_token', 'token_revoked']);
-
-const exchangeSchema = z.object({
-  grant_type: z.literal(TOKEN_EXCHANGE, { message: `must be ${TOKEN_EXCHANGE}` }),
-  subject_token: z.string().min(1).max(16384),
-  subject_token_type: z.enum(SUBJECT_TYPES as [string, ...string[]]),
-  /** Space-separated `model:<name>` entries: the models the new token may use. */
-  scope: z.string().min(1).max(4000),
-  /** Requested lifetime in seconds; capped by the gateway and by the subject token. */
-  expires_in: z.coerce.number().int().min(1).max(86400).optional(),
-  /** `true` makes a token good for exactly one request. */
-  single_use: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
-});
 
 /**
  * RFC 8693 token exchange: trades a verified identity token for a short-lived Embargo
@@ -88,18 +67,8 @@ export class TokenExchangeController {
         'Token exchange is not enabled on this gateway',
         { param: 'grant_type' },
       );
-    const parsed = exchangeSchema.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const param = issue?.path.join('.') || undefined;
-      throw new EmbargoError(
-        'invalid_request',
-        `Invalid ${param ?? 'request'}: ${issue?.message}`,
-        { param },
-      );
-    }
-    const req = parsed.data;
-    const subject = await this.verifySubject(req.subject_token);
+    const req = parseExchangeRequest(body);
+    const subject = await this.verifySubject(req.subjectToken);
     // Every exchange signs a credential and writes a durable event: bounded per principal.
     await this.limiter.take(
       subject.id,
@@ -112,16 +81,7 @@ export class TokenExchangeController {
         param: 'subject_token',
       });
     }
-    const models = [...new Set(req.scope.split(' ').filter(Boolean))].map((s) => {
-      if (!s.startsWith('model:') || s.length === 6 || s.length > 6 + MAX_MODEL_NAME) {
-        throw new EmbargoError(
-          'invalid_request',
-          `Scope entries must read model:<name>, with a name of at most ${MAX_MODEL_NAME} characters, got '${s.slice(0, 100)}'`,
-          { param: 'scope' },
-        );
-      }
-      return s.slice(6);
-    });
+    const { models } = req;
     const granted = grantMatcher(allowedModels(this.bundles.current(), toPolicyPrincipal(subject)));
     const refused = models.filter((m) => !granted(m));
     if (refused.length) {
@@ -134,7 +94,7 @@ export class TokenExchangeController {
     }
     const now = Math.floor(Date.now() / 1000);
     const exp = Math.min(
-      now + Math.min(req.expires_in ?? 300, this.config.EXCHANGE_MAX_TTL_SECONDS),
+      now + Math.min(req.expiresIn ?? 300, this.config.EXCHANGE_MAX_TTL_SECONDS),
       subject.expiresAt,
     );
     if (exp <= now)
@@ -150,7 +110,7 @@ export class TokenExchangeController {
       { sub: subject.subject, roles: subject.roles, groups: subject.groups },
       { sub: names?.principalId, roles: names?.roles, groups: names?.groups },
     );
-    const singleUse = req.single_use === true || req.single_use === 'true';
+    const { singleUse } = req;
     const { token, jti } = this.signer.sign({
       iss: this.config.EXCHANGE_ISSUER,
       aud: this.config.EXCHANGE_AUDIENCE,
