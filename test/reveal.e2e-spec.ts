@@ -136,7 +136,7 @@ describe('reveal: an auditor reads a request’s original input, and the trail s
       const res = await reveal({ requestId, reason }, token);
       expect(res.status).toBe(401);
       const body = (await res.json()) as { error: { code: string; type: string } };
-      expect(body.error).toMatchObject({ code, type: 'authentication_error' });
+      expect(body.error).toMatchObject({ code, type: 'invalid_request_error' });
       expect(JSON.stringify(body)).not.toContain('García');
     }
     // The reveal token does not open the search API either.
