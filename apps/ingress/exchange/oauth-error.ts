@@ -77,6 +77,9 @@ const OAUTH_ERRORS: Record<ErrorCode, { error: OAuthErrorCode; status: number }>
   conflict: BAD_REQUEST,
   // The body was not read, so it is the size, not the request, that is refused.
   payload_too_large: { error: 'invalid_request', status: 413 },
+  // Refused by the HTTP server before routing, so kept with their status.
+  request_timeout: { error: 'invalid_request', status: 408 },
+  headers_too_large: { error: 'invalid_request', status: 431 },
   unsupported_media_type: BAD_REQUEST,
   policy_invalid: BAD_REQUEST,
   rate_limited: { error: 'temporarily_unavailable', status: 429 },
