@@ -120,6 +120,11 @@ export const NEGATIVE_WORDS: readonly string[] = [
   'release',
 ];
 export const NEGATIVE_PENALTY = 0.35;
+/**
+ * IP_ADDRESS is not among them: a dotted quad is an address wherever those words are in its
+ * sentence ("Build failed on 10.20.30.40", "Release 2.1 deployed to 10.0.3.17"). Only a word
+ * right before it makes it a version (VERSION_LABELS, read by the digit-run recognizer).
+ */
 export const NEGATIVE_TYPES: ReadonlySet<EntityType> = new Set<EntityType>([
   'CREDIT_CARD',
   'PHONE_NUMBER',
@@ -133,8 +138,18 @@ export const NEGATIVE_TYPES: ReadonlySet<EntityType> = new Set<EntityType>([
   'BR_CPF',
   'DE_TAX_ID',
   'IMEI',
-  'IP_ADDRESS',
   'DATE_OF_BIRTH',
+]);
+
+/** Words that, right before an address-shaped number, name it a version or a thing's id. */
+export const VERSION_LABELS: ReadonlySet<string> = new Set([
+  ...NEGATIVE_WORDS.filter((w) => !w.includes(' ')),
+  'v',
+  'ver',
+  'rev',
+  'revision',
+  'firmware',
+  'fw',
 ]);
 
 export const BEFORE_WINDOW = 48;

@@ -10,13 +10,16 @@ import {
   tfnValid,
   verhoeffValid,
 } from '../checksums';
-import { type ScanInput, isDigit, isWordChar, wants } from './types';
+import { VERSION_LABELS } from '../context';
+import { type ScanInput, isAsciiLetter, isDigit, isWordChar, wants } from './types';
 
 /**
  * Digit-run family: one hand-written pass finds runs of digit groups joined by ONE
  * separator kind (space, '-', '.', '/'; CPF's "ddd.ddd.ddd-dd" is the single exception,
  * a final '-' after dots). Words between numbers end a run, so "order 4111 qty 1111"
- * never merges into a card; a change of separator ends it too.
+ * never merges into a card; a change of separator ends it too. A run of space-separated
+ * groups stops before a group that goes on with another separator: in "port 22 10.0.0.5"
+ * the address is a run of its own.
  */
 export interface DigitRun {
   readonly start: number;
@@ -26,11 +29,20 @@ export interface DigitRun {
   readonly groupStarts: readonly number[];
   readonly sep: number;
   readonly finalDash: boolean;
-  /** Touches a letter/digit/underscore: part of a longer token. */
-  readonly wordAdjacent: boolean;
-  /** Continues past a different separator into more digits (timestamps, version strings). */
-  readonly joined: boolean;
+  /** How the run meets the text before it: FREE, ADJACENT, LOOSE or TIGHT. */
+  readonly before: number;
+  /** How the run meets the text after it. */
+  readonly after: number;
 }
+
+/** Nothing that extends the run on this side. */
+const FREE = 0;
+/** A letter, digit or underscore: the run is part of a longer token. */
+const ADJACENT = 1;
+/** One space, then more digits ("4111-1111-1111-1111 12/27", "10.0.0.5 443"). */
+const LOOSE = 2;
+/** Another separator or ':', then more digits: a timestamp or a version string goes on. */
+const TIGHT = 4;
 
 const SPACE = 32;
 const DASH = 45;
@@ -143,7 +155,15 @@ export function digitRunAt(scan: DigitScan, i: number): number {
         if (sep === 0) sep = c;
         else if (c !== sep) {
           if (sep === DOT && c === DASH) finalDash = true;
-          else break;
+          else {
+            if (sep === SPACE) {
+              // The last group starts a number written with another separator: leave it to that run.
+              count--;
+              total -= groups[count];
+              i = groupStarts[count] - 1;
+            }
+            break;
+          }
         }
         i++;
         gStart = i;
@@ -156,25 +176,36 @@ export function digitRunAt(scan: DigitScan, i: number): number {
   // in text ("5", "2024", "10:30") stop here.
   if (total < 8 && count !== 3 && count !== 4) return i;
   const end = i;
-  const prev = start > 0 ? text.charCodeAt(start - 1) : 0;
-  const next = end < n ? text.charCodeAt(end) : 0;
-  const joined =
-    (isSep(prev) && start > 1 && isDigit(text.charCodeAt(start - 2))) ||
-    ((isSep(next) || next === 58) && end + 1 < n && isDigit(text.charCodeAt(end + 1))) ||
-    (prev === 58 && start > 1 && isDigit(text.charCodeAt(start - 2)));
-  const digits = count === 1 ? text.slice(start, end) : stripSeps(text, start, end);
   classify(scan, {
     start,
     end,
-    digits,
+    digits: count === 1 ? text.slice(start, end) : stripSeps(text, start, end),
     groups: groups.slice(0, count),
     groupStarts: groupStarts.slice(0, count),
     sep,
     finalDash,
-    joined,
-    wordAdjacent: (prev !== 0 && isWordChar(prev)) || (next !== 0 && isWordChar(next)),
+    before: sideBefore(text, start),
+    after: sideAfter(text, end),
   });
   return end;
+}
+
+function sideBefore(text: string, start: number): number {
+  if (start === 0) return FREE;
+  const prev = text.charCodeAt(start - 1);
+  if (isWordChar(prev)) return ADJACENT;
+  if ((isSep(prev) || prev === 58) && start > 1 && isDigit(text.charCodeAt(start - 2)))
+    return prev === SPACE ? LOOSE : TIGHT;
+  return FREE;
+}
+
+function sideAfter(text: string, end: number): number {
+  if (end >= text.length) return FREE;
+  const next = text.charCodeAt(end);
+  if (isWordChar(next)) return ADJACENT;
+  if ((isSep(next) || next === 58) && end + 1 < text.length && isDigit(text.charCodeAt(end + 1)))
+    return next === SPACE ? LOOSE : TIGHT;
+  return FREE;
 }
 
 function stripSeps(text: string, s: number, e: number): string {
@@ -258,12 +289,19 @@ const CARD_GROUPINGS: readonly (readonly number[])[] = [
   [4, 4, 4, 4, 1],
 ];
 
+function isCardGrouping(groups: readonly number[]): boolean {
+  for (const pattern of CARD_GROUPINGS) if (sameGroups(groups, pattern)) return true;
+  return false;
+}
+
 function scanCards(input: ScanInput, r: DigitRun): void {
+  const sides = r.before | r.after;
   if (
     r.digits.length >= 12 &&
     r.digits.length <= 19 &&
-    !r.wordAdjacent &&
-    !r.joined &&
+    (sides & (ADJACENT | TIGHT)) === 0 &&
+    // A number after a space is no part of a card written whole or in its usual groups.
+    ((sides & LOOSE) === 0 || r.groups.length === 1 || isCardGrouping(r.groups)) &&
     cardValid(r.digits)
   ) {
     input.emit('CREDIT_CARD', r.start, r.end, 0.9, 'luhn+issuer');
@@ -320,6 +358,25 @@ function ipv4(r: DigitRun): boolean {
   return true;
 }
 
+/**
+ * The word right before an address-shaped run names it a version or an identifier of a thing
+ * ("version 3.12.7.200", "build: 10.2.0.1"). Only that word counts: "Build failed on 10.20.30.40"
+ * and "item 5 requested by 192.168.1.20" are addresses.
+ */
+function labelledVersion(text: string, start: number): boolean {
+  let k = start - 1;
+  while (k >= 0 && start - k <= 3) {
+    const c = text.charCodeAt(k);
+    if (c !== SPACE && c !== 58 && c !== 61 && c !== 35) break;
+    k--;
+  }
+  if (k === start - 1) return false;
+  let w = k;
+  while (w >= 0 && k - w < 12 && isAsciiLetter(text.charCodeAt(w))) w--;
+  if (w === k || (w >= 0 && isWordChar(text.charCodeAt(w)))) return false;
+  return VERSION_LABELS.has(text.slice(w + 1, k + 1).toLowerCase());
+}
+
 // Group shapes the national formats are written in.
 const SSN_GROUPS = [3, 2, 4];
 const ROUTING_GROUPS = [4, 4, 1];
@@ -340,19 +397,24 @@ function classify(scan: DigitScan, r: DigitRun): void {
   const g = r.groups;
   const bare = g.length === 1;
 
-  if (wants.ip && !r.wordAdjacent && ipv4(r)) {
+  const sides = r.before | r.after;
+  if (wants.ip && (sides & ADJACENT) === 0 && ipv4(r)) {
     const next = input.text.charCodeAt(r.end);
-    if (!r.joined || next === SLASH || next === 58) {
-      emit('IP_ADDRESS', r.start, r.end, 0.7, 'ipv4');
+    // A port or prefix length after the address ("10.0.0.1:8080", "10.0.0.0/8") does not glue it.
+    if ((sides & TIGHT) === 0 || next === SLASH || next === 58) {
+      emit('IP_ADDRESS', r.start, r.end, labelledVersion(input.text, r.start) ? 0.35 : 0.7, 'ipv4');
       return;
     }
   }
   if (wants.card && len >= 12) scanCards(input, r);
-  if (r.wordAdjacent || r.joined) return;
   if (r.sep === SPACE && g.length > 1) {
-    // Spaces also separate numbers in prose: a long group inside a space run is a number of its own.
+    // Spaces also separate numbers in prose: a long group inside a space run is a number of its
+    // own. Only the first and last groups carry what glues the run on their side.
+    const last = g.length - 1;
     for (let k = 0; k < g.length; k++) {
       if (g[k] < 8) continue;
+      if (k === 0 && (r.before & (ADJACENT | TIGHT)) !== 0) continue;
+      if (k === last && (r.after & (ADJACENT | TIGHT)) !== 0) continue;
       const s = r.groupStarts[k];
       const sub = input.text.slice(s, s + g[k]);
       classify(scan, {
@@ -363,13 +425,18 @@ function classify(scan: DigitScan, r: DigitRun): void {
         groupStarts: [s],
         sep: 0,
         finalDash: false,
-        wordAdjacent: false,
-        joined: false,
+        before: FREE,
+        after: FREE,
       });
     }
   }
+  if ((sides & (ADJACENT | TIGHT)) !== 0) return;
+  // Beside another number across a space, only a run in its entity's own groups stands on its own
+  // ("SSN: 123-45-6789 2024"); a bare number or a date there is part of a list or a timestamp.
+  const loose = (sides & LOOSE) !== 0;
+  if (loose && bare) return;
 
-  if (wants.date && g.length === 3 && r.sep !== SPACE && !r.finalDash) {
+  if (wants.date && !loose && g.length === 3 && r.sep !== SPACE && !r.finalDash) {
     const a = Number(d.slice(0, g[0]));
     const b = Number(d.slice(g[0], g[0] + g[1]));
     const c = Number(d.slice(g[0] + g[1]));
