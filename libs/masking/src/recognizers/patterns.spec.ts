@@ -1,5 +1,6 @@
+import { detect } from '../detect';
 import { ENTITY_TYPES } from '../entities';
-import { scanMacs } from './patterns';
+import { scanIpv6, scanMacs } from './patterns';
 
 // The regex scanMacs replaced; the hand scanner must report exactly the same spans.
 const MAC_RE =
@@ -63,5 +64,48 @@ describe('MAC scanner', () => {
       expect(scanned(text)).toEqual(expected);
     }
     expect(found).toBeGreaterThan(500);
+  });
+});
+
+describe('IPv6 scanner', () => {
+  const v6 = (text: string): string[] => {
+    const out: string[] = [];
+    scanIpv6({
+      text,
+      want: new Set(ENTITY_TYPES),
+      phoneRegions: [],
+      emit: (_t, s, e) => out.push(text.slice(s, e)),
+    });
+    return out;
+  };
+
+  it('takes full, compressed, mapped and bracketed addresses', () => {
+    expect(v6('lo ::1 link fe80::1 doc 2001:db8:: mapped ::ffff:10.0.0.1')).toEqual([
+      '::1',
+      'fe80::1',
+      '2001:db8::',
+      '::ffff:10.0.0.1',
+    ]);
+    expect(v6('curl http://[::1]:8080/ and [2001:db8::8a2e:370:7334]')).toEqual([
+      '::1',
+      '2001:db8::8a2e:370:7334',
+    ]);
+    expect(v6('2001:0db8:0000:0000:0000:ff00:0042:8329')).toEqual([
+      '2001:0db8:0000:0000:0000:ff00:0042:8329',
+    ]);
+  });
+
+  it('leaves slices, indexes and scoped names alone', () => {
+    for (const text of [
+      'x[::2]',
+      'x[1::3]',
+      'a::b',
+      'xs[::1]',
+      'm[0][::-1]',
+      'f()[10::20]',
+      'c::d',
+    ])
+      expect([text, v6(text)]).toEqual([text, []]);
+    for (const text of ['x[::2]', 'x[1::3]', 'a::b']) expect(detect(text)).toEqual([]);
   });
 });

@@ -80,6 +80,24 @@ function isV6Char(c: number): boolean {
   return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 58 || c === 46;
 }
 
+/**
+ * A short "::" form is code far more often than an address: slices (`x[::2]`, `a[1::3]`) and
+ * paths (`a::b`, `std::c`). An address with "::" needs 4 hex digits in all ("fe80::1",
+ * "2001:db8::", "::ffff:10.0.0.1"); the loopback "::1" is the one shorter form taken.
+ */
+function enoughHex(cand: string): boolean {
+  let hex = 0;
+  for (let k = 0; k < cand.length && hex < 4; k++) if (isHex(cand.charCodeAt(k))) hex++;
+  return hex >= 4 || cand === '::1';
+}
+
+/** `x[…]`, `f()[…]`, `a[0][…]`: an index or a slice, not the bracketed address of `http://[::1]:80`. */
+function indexSyntax(text: string, s: number): boolean {
+  if (s < 2 || text.charCodeAt(s - 1) !== 91) return false;
+  const c = text.charCodeAt(s - 2);
+  return isWordChar(c) || c === 93 || c === 41;
+}
+
 export function scanIpv6(input: ScanInput): void {
   if (!input.want.has('IP_ADDRESS')) return;
   const text = input.text;
@@ -98,9 +116,10 @@ export function scanIpv6(input: ScanInput): void {
     const next = e < n ? text.charCodeAt(e) : 0;
     if (
       cand.length >= 3 &&
-      /[0-9A-Fa-f]/.test(cand) &&
       !(prev && isWordChar(prev)) &&
       !(next && (isWordChar(next) || next === 58)) &&
+      !indexSyntax(text, s) &&
+      enoughHex(cand) &&
       isIPv6(cand)
     ) {
       input.emit('IP_ADDRESS', s, e, cand.length > 6 ? 0.75 : 0.5, 'ipv6');

@@ -1,5 +1,5 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { DEFAULT_PHONE_REGIONS } from '../detect';
+import { DEFAULT_PHONE_REGIONS, detect } from '../detect';
 import { phoneValid, shapeScore } from './phone';
 
 // The verdict before the metadata shortcuts: libphonenumber tried region by region.
@@ -90,6 +90,7 @@ function referenceShape(raw: string): number {
   if (/^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}/.test(raw) || /^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$/.test(raw))
     return 0;
   if (/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(raw)) return 0;
+  if (/\..* .*\./.test(raw)) return 0;
   const international = raw.charCodeAt(0) === 43 || raw.startsWith('00');
   return international ? 0.85 : /[ ().-]/.test(raw) ? 0.7 : 0.3;
 }
@@ -123,11 +124,24 @@ describe('phone candidate shapes', () => {
       '192.168.100.200',
       '12 -- 34',
       '555..1234',
+      '0.25 0.21 0.19 0.18 0.17',
+      '36.6 37.2 38.1 36.9',
+      '+1 415.555 2671.5',
     ])
       expect(shapeScore(raw, 0, raw.length)).toBe(0);
     expect(shapeScore('+44 20 7946 0164', 0, 16)).toBe(0.85);
     expect(shapeScore('0044 20 7946 0164', 0, 17)).toBe(0.85);
     expect(shapeScore('(212) 555-0147', 0, 14)).toBe(0.7);
     expect(shapeScore('2125550147', 0, 10)).toBe(0.3);
+    expect(shapeScore('+1 415.555.2671', 0, 15)).toBe(0.85);
+    expect(shapeScore('01.42.68.53.00', 0, 14)).toBe(0.7);
+  });
+});
+
+describe('decimals in a row', () => {
+  it('are not a phone number, nor anything else', () => {
+    expect(detect('loss 0.25 0.21 0.19 0.18 0.17')).toEqual([]);
+    expect(detect('readings 36.6 37.2 38.1 36.9')).toEqual([]);
+    expect(detect('Tel: +1 415.555.2671').map((f) => f.type)).toEqual(['PHONE_NUMBER']);
   });
 });

@@ -10,23 +10,33 @@ const PHONE_RE = /(?:\+|\b00)?(?:\(\d{1,4}\)|\d)[\d ().-]{5,22}\d/g;
  * The candidate text[s, e) holds only digits, " ().-" and a leading "+". It is not a phone number
  * when it has a run of three separators or of two dots/dashes (/[ ().-]{3}|[.-]{2}/), starts like
  * a date (/^\d{4}[-.]\d{1,2}[-.]\d{1,2}/), is a date (/^\d{1,2}[-.]\d{1,2}[-.]\d{2,4}$/) or
- * an IPv4 address or version (/^\d{1,3}(?:\.\d{1,3}){3}$/). Read in place, without a copy or
- * a pattern per test; phone.spec.ts checks it against those patterns.
+ * an IPv4 address or version (/^\d{1,3}(?:\.\d{1,3}){3}$/), or has dots on both sides of a space
+ * (/\..* .*\./): a number written with dots uses them between its groups, with at most a space
+ * after the country code ("+1 415.555.2671"), where "0.25 0.21 0.19" and "36.6 37.2 38.1" are
+ * decimals in a row. Read in place, without a copy or a pattern per test; phone.spec.ts checks it
+ * against those patterns.
  */
 /** 0 when text[s, e) is not a phone number by its shape, else its score before validation. */
 export function shapeScore(text: string, s: number, e: number): number {
   let seps = 0;
   let dotsDashes = 0;
   let formatted = false;
+  // 1 once a dot has been seen, 2 once a space has followed it: a dot now ends the candidate.
+  let dotThenSpace = 0;
   for (let k = s; k < e; k++) {
     const c = text.charCodeAt(k);
     if (c === 46 || c === 45) {
       formatted = true;
       if (++seps >= 3 || ++dotsDashes >= 2) return 0;
+      if (c === 46) {
+        if (dotThenSpace === 2) return 0;
+        dotThenSpace = 1;
+      }
     } else if (c === 32 || c === 40 || c === 41) {
       formatted = true;
       dotsDashes = 0;
       if (++seps >= 3) return 0;
+      if (c === 32 && dotThenSpace === 1) dotThenSpace = 2;
     } else {
       seps = 0;
       dotsDashes = 0;

@@ -1,3 +1,4 @@
+import { detect } from '../detect';
 import { ENTITY_TYPES } from '../entities';
 import {
   IBAN_LENGTHS,
@@ -12,7 +13,7 @@ import {
 } from '../checksums';
 import { validDate } from './numeric';
 import { type ScanInput, isDigit, isWordChar } from './types';
-import { scanRuns, scanWordShapes } from './words';
+import { GREETING_NOT_NAMES, scanRuns, scanWordShapes } from './words';
 import { scanDigitRuns } from './numeric';
 
 // Every pattern here is a fixed sequence of bounded classes (no nested or overlapping
@@ -237,13 +238,14 @@ const NOT_NAMES = new Set([
 function scanPersons(input: ScanInput): void {
   if (!input.want.has('PERSON')) return;
   const text = input.text;
-  const take = (m: RegExpExecArray, score: number): void => {
+  const take = (m: RegExpExecArray, score: number, greeting = false): void => {
     const span = m.indices?.[1];
     if (span === undefined) return;
     const s = span[0];
     let e = span[1];
     const words = text.slice(s, e).split(' ');
     if (NOT_NAMES.has(words[0])) return;
+    if (greeting && GREETING_NOT_NAMES.has(words[0])) return;
     // Drop a trailing capitalised word that starts the next sentence part ("Dr. Smith Said" is rare; "Mr. Lee And" is not a name).
     while (
       words.length > 1 &&
@@ -255,7 +257,7 @@ function scanPersons(input: ScanInput): void {
   };
   each(TITLE_RE, text, (m) => take(m, 0.8));
   each(LABEL_RE, text, (m) => take(m, 0.75));
-  each(GREETING_RE, text, (m) => take(m, 0.6));
+  each(GREETING_RE, text, (m) => take(m, 0.6, true));
 }
 
 // The separate global-regex passes scanWordShapes replaced, as they were: the one-pass scanner must
@@ -332,6 +334,8 @@ const SHAPES = [
   'Attn. Maria Garcia',
   'Dear Team',
   'Hello Zoë Dupont',
+  'Hello World',
+  'Hi Folks',
   'Mrs Lee',
 ];
 const NOISE = [' ', '  ', '-', '.', ',', ':', '=', '_', 'x', 'Z', '1', '0', '\n', 'é', '(', ')'];
@@ -367,6 +371,18 @@ describe('word-shape scanner', () => {
       'PERSON',
     ])
       expect(types).toContain(t);
+  });
+
+  it('does not take what a greeting greets for a name', () => {
+    const names = (text: string): string[] =>
+      scanned(text)
+        .filter((r) => r[0] === 'PERSON')
+        .map((r) => text.slice(r[1], r[2]));
+    expect(names('Hello World')).toEqual([]);
+    expect(detect('Hello World')).toEqual([]);
+    expect(names('Hi Folks, hello Everybody')).toEqual([]);
+    expect(names('Hello Zoë Dupont. Hi Anna how are you')).toEqual(['Zoë Dupont', 'Anna']);
+    expect(names('Mr. World')).toEqual(['World']);
   });
 
   it('agrees with the regex passes it replaced on mutated, glued and joined shapes', () => {

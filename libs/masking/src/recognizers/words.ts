@@ -255,6 +255,46 @@ const NOT_NAMES = new Set([
   'Unknown',
   'None',
 ]);
+/**
+ * After a greeting, capitalised words that greet a crowd or the world rather than a person
+ * ("Hello World", "Hi Folks"). A stop list loses only a person actually called World; requiring
+ * punctuation after the name would lose "Hi Anna how are you", and a greeting at a line start
+ * "Thanks again. Hi Anna,".
+ */
+export const GREETING_NOT_NAMES: ReadonlySet<string> = new Set([
+  'World',
+  'Everybody',
+  'Folks',
+  'Guys',
+  'Again',
+  'Community',
+  'Class',
+  'Sirs',
+  'Gentlemen',
+  'Ladies',
+  'Devs',
+  'Developers',
+  'Engineering',
+  'Partners',
+  'Members',
+  'Neighbours',
+  'Neighbors',
+  'Visitor',
+  'Visitors',
+  'Reader',
+  'Readers',
+  'Morning',
+  'Afternoon',
+  'Evening',
+  'Good',
+  'Welcome',
+  'Thanks',
+  'How',
+  'What',
+  'Hello',
+  'Hi',
+  'Dear',
+]);
 const SENTENCE_WORD_RE = /^(And|Or|The|In|On|At|Is|Was|Will|From|To|For|With)$/;
 
 /*
@@ -352,6 +392,7 @@ export function scanRuns(input: ScanInput, digits = true): () => void {
     let e = span[1];
     const words = text.slice(s, e).split(' ');
     if (NOT_NAMES.has(words[0])) return;
+    if (pattern === GREETING && GREETING_NOT_NAMES.has(words[0])) return;
     // Drop a trailing capitalised word that starts the next sentence part ("Mr. Lee And" is not a name).
     while (words.length > 1 && SENTENCE_WORD_RE.test(words[words.length - 1])) {
       e -= words.pop()!.length + 1;
