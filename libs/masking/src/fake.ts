@@ -163,11 +163,22 @@ export function fakeValue(type: EntityType, value: string, rng: Rng): string {
       );
       return reformat(value, out);
     }
-    case 'IMEI':
+    case 'IMEI': {
+      // The reporting body (first two digits) is kept, as cards keep their issuer. A fake that reads
+      // as an Amex, Diners or Maestro number would be masked as a card: those are drawn again.
+      const keep = /^(?:3[46-9])/.test(d) ? '35' : d.slice(0, 2);
+      const out = until(
+        rng,
+        () => {
+          const body = keep + randomDigits(rng, d.length - 3);
+          return body + luhnCheckDigit(body);
+        },
+        (s) => cardNetwork(s) === null && s !== d,
+      );
+      return reformat(value, out);
+    }
     case 'CA_SIN': {
-      const body =
-        (type === 'CA_SIN' ? rng.pick('1234567') : rng.pick('1234567')) +
-        randomDigits(rng, d.length - 2);
+      const body = rng.pick('1234567') + randomDigits(rng, d.length - 2);
       return reformat(value, body + luhnCheckDigit(body));
     }
     case 'IN_AADHAAR': {
@@ -204,9 +215,14 @@ export function fakeValue(type: EntityType, value: string, rng: Rng): string {
         until(rng, () => randomDigits(rng, d.length), tfnValid),
       );
     case 'BR_CPF':
+      // Check digits computed, not searched for: a random search gave up with an invalid CPF.
       return reformat(
         value,
-        until(rng, () => randomDigits(rng, 11), cpfValid),
+        until(
+          rng,
+          () => cpfWithCheckDigits(randomDigits(rng, 9)),
+          (s) => cpfValid(s) && s !== d,
+        ),
       );
     case 'DE_TAX_ID':
       return reformat(
@@ -239,9 +255,19 @@ export function fakeValue(type: EntityType, value: string, rng: Rng): string {
       return value[0] + digits + nricCheckChar(value[0], digits);
     }
     case 'IT_FISCAL_CODE': {
-      const body = shapeFake(rng, value.slice(0, 15));
-      const fixed = body.slice(0, 8) + value[8] + body.slice(9);
-      return fixed + itFiscalCheckChar(fixed);
+      // Letters stay letters, digits digits and omocodia letters (digits written as L–V) omocodia
+      // letters, so the fake keeps the shape; the month letter is kept and the check computed.
+      const upper = value.toUpperCase();
+      let body = '';
+      for (let i = 0; i < 15; i++) {
+        const c = upper[i];
+        if (i === 8) body += c;
+        else if (c >= '0' && c <= '9') body += rng.pick(DIGITS);
+        else if (i >= 6 && OMOCODIA.includes(c)) body += rng.pick(OMOCODIA);
+        else body += rng.pick(UPPER);
+      }
+      const out = body + itFiscalCheckChar(body);
+      return value === upper ? out : out.toLowerCase();
     }
     case 'FR_NIR': {
       const c = value.replace(/ /g, '');
@@ -295,23 +321,41 @@ export function fakeValue(type: EntityType, value: string, rng: Rng): string {
       return fakeCrypto(value, rng);
     case 'PERSON': {
       const words = value.split(' ');
-      return words
-        .map((_, i) =>
-          i === 0 && words.length > 1 ? FIRST[rng.int(FIRST.length)] : LAST[rng.int(LAST.length)],
-        )
-        .join(' ');
-    }
-    case 'DATE_OF_BIRTH': {
       return until(
         rng,
-        () => shapeFake(rng, value).replace(/\b\d{4}\b/, () => String(1940 + rng.int(60))),
-        (s) => /\b(19|20)\d\d\b/.test(s),
-        20,
+        () =>
+          words
+            .map((_, i) =>
+              i === 0 && words.length > 1
+                ? FIRST[rng.int(FIRST.length)]
+                : LAST[rng.int(LAST.length)],
+            )
+            .join(' '),
+        (s) => s !== value,
       );
     }
-    case 'URL': {
-      const k = value.indexOf('://');
-      return shapeFake(rng, value, k >= 0 ? k + 3 : value.startsWith('www.') ? 4 : 0);
+    case 'DATE_OF_BIRTH':
+      return until(
+        rng,
+        () => fakeDate(value, rng),
+        (s) => s !== value,
+      );
+    case 'URL':
+      return fakeUrl(value, rng);
+    case 'JWT': {
+      // The header (algorithm and type, nothing about the subject) is kept so the token still reads
+      // as a JWT; the claims and the signature are replaced, the claims still starting "eyJ".
+      const dot = value.indexOf('.');
+      return value.slice(0, dot + 4) + shapeFake(rng, value.slice(dot + 4));
+    }
+    case 'PRIVATE_KEY': {
+      const begin = /^-----BEGIN [A-Z0-9 ]{0,80}-----/.exec(value)?.[0] ?? '';
+      const end = /-----END [A-Z0-9 ]{0,80}-----$/.exec(value)?.[0] ?? '';
+      return begin + shapeFake(rng, value.slice(begin.length, value.length - end.length)) + end;
+    }
+    case 'ANTHROPIC_API_KEY': {
+      const prefix = /^sk-ant-[a-z]{1,8}\d\d-/.exec(value)?.[0] ?? '';
+      return prefix + shapeFake(rng, value.slice(prefix.length));
     }
     case 'AWS_ACCESS_KEY':
     case 'GOOGLE_API_KEY':
@@ -324,6 +368,110 @@ export function fakeValue(type: EntityType, value: string, rng: Rng): string {
       return shapeFake(rng, value, m !== null && m[0].length < value.length ? m[0].length : 0);
     }
   }
+}
+
+const OMOCODIA = 'LMNPQRSTUV';
+
+/** The 9 digits of a CPF with its two mod-11 check digits. */
+function cpfWithCheckDigits(body: string): string {
+  let out = body;
+  for (const len of [9, 10]) {
+    let s = 0;
+    for (let i = 0; i < len; i++) s += (out.charCodeAt(i) - 48) * (len + 1 - i);
+    out += String(((s * 10) % 11) % 10);
+  }
+  return out;
+}
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+const MONTH_RE = /(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}/i;
+const NUMERIC_DATE_RE = /^(\d{1,4})([-/.])(\d{1,2})\2(\d{1,4})$/;
+
+function ordinal(day: number): string {
+  if (day >= 11 && day <= 13) return 'th';
+  return ['th', 'st', 'nd', 'rd'][day % 10] ?? 'th';
+}
+
+/**
+ * A real calendar date written like the original: the same separators and widths, or the same
+ * month-name style. Days of a numeric date stay at most 12, so D/M/Y and M/D/Y both read it as a
+ * date; days of a month-name date at most 28.
+ */
+function fakeDate(value: string, rng: Rng): string {
+  const year = String(1940 + rng.int(60));
+  const month = 1 + rng.int(12);
+  const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+  const numeric = NUMERIC_DATE_RE.exec(value);
+  if (numeric !== null) {
+    const [, a, sep, b, c] = numeric;
+    const day = 1 + rng.int(12);
+    if (a.length === 4) return `${year}${sep}${pad(month, b.length)}${sep}${pad(day, c.length)}`;
+    return `${pad(day, a.length)}${sep}${pad(month, b.length)}${sep}${year}`;
+  }
+  const day = 1 + rng.int(28);
+  return value
+    .replace(/\b\d{4}\b/, year)
+    .replace(
+      /\b(\d{1,2})(st|nd|rd|th)?\b/i,
+      (_, dd: string, suffix: string | undefined) =>
+        pad(day, dd.length) + (suffix === undefined ? '' : ordinal(day)),
+    )
+    .replace(MONTH_RE, (word) => {
+      const name = MONTHS[month - 1];
+      const written = word.length <= 4 ? name.slice(0, 3) : name;
+      if (word === word.toUpperCase()) return written.toUpperCase();
+      if (word === word.toLowerCase()) return written.toLowerCase();
+      return written;
+    });
+}
+
+/**
+ * Scheme, port and the host's public suffix are kept (a host under an unknown suffix is not a URL
+ * to the recognizer); the rest of the host, the credentials and the path are replaced.
+ */
+function fakeUrl(value: string, rng: Rng): string {
+  const scheme = value.indexOf('://');
+  const from = scheme >= 0 ? scheme + 3 : 0;
+  let hostEnd = value.length;
+  for (const c of '/?#') {
+    const k = value.indexOf(c, from);
+    if (k !== -1 && k < hostEnd) hostEnd = k;
+  }
+  const at = value.lastIndexOf('@', hostEnd);
+  const hostStart = at >= from ? at + 1 : from;
+  const colon = value.indexOf(':', hostStart);
+  const nameEnd = colon !== -1 && colon < hostEnd ? colon : hostEnd;
+  const host = value.slice(hostStart, nameEnd);
+  const parsed = parseDomain(host);
+  let fakeHost: string;
+  if (parsed.isIp === true && !host.includes(':')) fakeHost = fakeValue('IP_ADDRESS', host, rng);
+  else {
+    const suffix = parsed.publicSuffix ?? '';
+    const keep = host.startsWith('www.') ? 4 : 0;
+    const labelEnd = Math.max(keep, host.length - suffix.length);
+    fakeHost =
+      host.slice(0, keep) + shapeFake(rng, host.slice(keep, labelEnd)) + host.slice(labelEnd);
+  }
+  return (
+    value.slice(0, from) +
+    shapeFake(rng, value.slice(from, hostStart)) +
+    fakeHost +
+    value.slice(nameEnd, hostEnd) +
+    shapeFake(rng, value.slice(hostEnd))
+  );
 }
 
 function fakeCrypto(value: string, rng: Rng): string {
