@@ -3,11 +3,14 @@ import { type DetectOptions, type Finding, detectInternal } from './detect';
 import { ENTITY_TYPES, type EntityType } from './entities';
 import { Rng, fakeValue } from './fake';
 import { type Keyring, MaskingError, subKey } from './keyring';
-import { type MaskingRule, maskingRuleSchema } from './schema';
+import { type MaskingRule, type MaskingStrategy, maskingRuleSchema } from './schema';
 import { tokenValue, tokenize } from './tokens';
 
 export interface MaskOptions extends Omit<DetectOptions, 'entities'> {
-  /** Types to detect and how to mask each. Only these recognizers run (unless `defaultRule` is set). */
+  /**
+   * Types to detect and how to mask each. Only these recognizers run (unless `defaultRule` is set).
+   * A bare strategy name, as the policy writes one (`'redact'`), is read as `{ strategy: name }`.
+   */
   readonly entities: Partial<Record<EntityType, MaskingRule>>;
   /** Rule for detected types missing from `entities`; setting it runs every recognizer. */
   readonly defaultRule?: MaskingRule;
@@ -43,9 +46,15 @@ function canonical(type: EntityType, normValue: string): string {
   }
 }
 
+/**
+ * Keeps the last `n` letters and digits, but never more than half of them: `n: 4` on a
+ * four-character password would otherwise hand the whole value back.
+ */
 function keepLast(original: string, n: number, maskChar: string): string {
   const chars = Array.from(original).filter((c) => !FORMAT_CHARS_RE.test(c));
-  let keep = n;
+  let maskable = 0;
+  for (const c of chars) if (MASKABLE_RE.test(c)) maskable++;
+  let keep = Math.min(n, Math.floor(maskable / 2));
   const out: string[] = new Array<string>(chars.length);
   for (let i = chars.length - 1; i >= 0; i--) {
     const c = chars[i];
@@ -58,22 +67,46 @@ function keepLast(original: string, n: number, maskChar: string): string {
   return out.join('');
 }
 
+/** The rule a bare strategy name stands for, one shared object per name. */
+const BARE_RULES = new Map<string, MaskingRule>(
+  (['redact', 'replace', 'keep_last', 'hash', 'tokenize', 'fake'] as const).map((s) => [
+    s,
+    maskingRuleSchema.parse(s),
+  ]),
+);
+
+/** Rules are typed as objects; a caller passing the policy's bare name (`'redact'`) gets its rule. */
+function ruleOf(rule: MaskingRule | MaskingStrategy): MaskingRule {
+  if (typeof rule !== 'string') return rule;
+  const bare = BARE_RULES.get(rule);
+  if (bare === undefined) throw new MaskingError('INVALID_RULE', `unknown strategy ${rule}`);
+  return bare;
+}
+
+const validated = new WeakSet<object>();
+
+/** Refuses a rule the schema refuses, before any text is masked. Objects are checked once. */
+function checkRule(rule: unknown, what: string): void {
+  if (typeof rule === 'string' ? BARE_RULES.has(rule) : validated.has(rule as object)) return;
+  if (typeof rule !== 'object' || rule === null || !maskingRuleSchema.safeParse(rule).success)
+    throw new MaskingError('INVALID_RULE', `invalid masking rule for ${what}`);
+  validated.add(rule);
+}
+
 function validateRules(options: MaskOptions): void {
   for (const [type, rule] of Object.entries(options.entities)) {
     if (!(ENTITY_TYPES as readonly string[]).includes(type))
       throw new MaskingError('INVALID_RULE', `unknown entity type "${type}"`);
-    if (!maskingRuleSchema.safeParse(rule).success)
-      throw new MaskingError('INVALID_RULE', `invalid masking rule for ${type}`);
+    checkRule(rule, type);
   }
 }
-
-const validated = new WeakSet<object>();
 
 export function mask(text: string, options: MaskOptions): MaskResult {
   if (!validated.has(options.entities)) {
     validateRules(options);
     validated.add(options.entities);
   }
+  if (options.defaultRule !== undefined) checkRule(options.defaultRule, 'defaultRule');
   const types = Object.keys(options.entities) as EntityType[];
   const { norm, findings, normSpans } = detectInternal(text, {
     ...options,
@@ -89,7 +122,7 @@ export function mask(text: string, options: MaskOptions): MaskResult {
     if (rule === undefined) continue;
     out += text.slice(last, f.start);
     out += apply(
-      rule,
+      ruleOf(rule),
       f.type,
       text.slice(f.start, f.end),
       norm.text.slice(normSpans[2 * k], normSpans[2 * k + 1]),
