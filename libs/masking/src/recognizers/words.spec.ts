@@ -1,19 +1,17 @@
 import { detect } from '../detect';
 import { ENTITY_TYPES } from '../entities';
 import {
-  IBAN_LENGTHS,
   base58CheckValid,
   bech32Variant,
   eip55Checksum,
-  ibanValid,
   itFiscalValid,
   nifValid,
   nirValid,
   nricValid,
 } from '../checksums';
 import { validDate } from './numeric';
-import { type ScanInput, isDigit, isWordChar } from './types';
-import { GREETING_NOT_NAMES, scanRuns, scanWordShapes } from './words';
+import type { ScanInput } from './types';
+import { GREETING_NOT_NAMES, ibanAt, scanRuns, scanWordShapes } from './words';
 import { scanDigitRuns } from './numeric';
 
 // Every pattern here is a fixed sequence of bounded classes (no nested or overlapping
@@ -27,45 +25,17 @@ function each(re: RegExp, text: string, fn: (m: RegExpExecArray) => void): void 
 
 const compact = (s: string): string => s.replace(/[ -]/g, '');
 
-// ---- IBAN: anchor on "CCdd", then a hand scan over groups to the country's length ----
-const IBAN_ANCHOR_RE = /\b[A-Z]{2}\d{2}/g;
-
-function isAlnumUpper(c: number): boolean {
-  return isDigit(c) || (c >= 65 && c <= 90);
-}
+// ---- IBAN: anchor on "CCdd" (either case), then the scanner's own hand scan over groups ----
+const IBAN_ANCHOR_RE = /\b[A-Za-z]{2}\d{2}/g;
 
 function scanIbans(input: ScanInput): void {
   if (!input.want.has('IBAN_CODE')) return;
   const text = input.text;
-  const n = text.length;
   IBAN_ANCHOR_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = IBAN_ANCHOR_RE.exec(text)) !== null) {
-    const len = IBAN_LENGTHS[m[0].slice(0, 2)];
-    if (len === undefined) continue;
-    let pos = m.index;
-    let count = 0;
-    let out = '';
-    let sep = 0;
-    while (pos < n && count < len) {
-      const c = text.charCodeAt(pos);
-      if (isAlnumUpper(c)) {
-        out += text[pos];
-        count++;
-        pos++;
-      } else if (
-        (c === 32 || c === 45) &&
-        count > 0 &&
-        (sep === 0 || sep === c) &&
-        pos + 1 < n &&
-        isAlnumUpper(text.charCodeAt(pos + 1))
-      ) {
-        sep = c;
-        pos++;
-      } else break;
-    }
-    if (count !== len || (pos < n && isWordChar(text.charCodeAt(pos)))) continue;
-    if (ibanValid(out)) {
+    const pos = ibanAt(text, m.index);
+    if (pos !== -1) {
       input.emit('IBAN_CODE', m.index, pos, 0.95, 'iban-mod97+length');
       IBAN_ANCHOR_RE.lastIndex = pos;
     }
@@ -114,12 +84,12 @@ function scanCrypto(input: ScanInput): void {
 }
 
 // ---- national IDs with letters ----
-const NINO_RE = /\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g;
+const NINO_RE = /\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/gi;
 const NINO_BAD_PREFIX = new Set(['BG', 'GB', 'NK', 'KN', 'TN', 'NT', 'ZZ']);
 const NIR_RE = /\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b/g;
 const NIF_RE = /\b(?:\d{8}|[XYZ]-?\d{7})-?[A-Z]\b/g;
 const ITCF_RE =
-  /\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b/g;
+  /\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b/gi;
 const PAN_RE = /\b[A-Z]{3}[ABCFGHLJPT][A-Z]\d{4}[A-Z]\b/g;
 const NRIC_RE = /\b[STFGM]\d{7}[A-Z]\b/g;
 
@@ -127,8 +97,14 @@ function scanLetterIds(input: ScanInput): void {
   const { text, want, emit } = input;
   if (want.has('UK_NINO'))
     each(NINO_RE, text, (m) => {
-      if (!NINO_BAD_PREFIX.has(m[1]))
-        emit('UK_NINO', m.index, m.index + m[0].length, 0.6, 'nino-format');
+      if (!NINO_BAD_PREFIX.has(m[1].toUpperCase()))
+        emit(
+          'UK_NINO',
+          m.index,
+          m.index + m[0].length,
+          m[0] === m[0].toUpperCase() ? 0.6 : 0.3,
+          'nino-format',
+        );
     });
   if (want.has('FR_NIR'))
     each(NIR_RE, text, (m) => {
@@ -142,8 +118,14 @@ function scanLetterIds(input: ScanInput): void {
     });
   if (want.has('IT_FISCAL_CODE'))
     each(ITCF_RE, text, (m) => {
-      if (itFiscalValid(m[0]))
-        emit('IT_FISCAL_CODE', m.index, m.index + 16, 0.9, 'codice-fiscale-check');
+      if (itFiscalValid(m[0].toUpperCase()))
+        emit(
+          'IT_FISCAL_CODE',
+          m.index,
+          m.index + 16,
+          m[0] === m[0].toUpperCase() ? 0.9 : 0.3,
+          'codice-fiscale-check',
+        );
     });
   if (want.has('IN_PAN'))
     each(PAN_RE, text, (m) => emit('IN_PAN', m.index, m.index + 10, 0.55, 'pan-format'));
@@ -299,6 +281,11 @@ const SHAPES = [
   'GB82 WEST 1234 5698 7654 32',
   'GB82WEST12345698765432',
   'DE89-3704-0044-0532-0130-00',
+  'de89 3704 0044 0532 0130 00',
+  'DE89_3704_0044_0532_0130_00',
+  'gb82west12345698765432',
+  'ab123456c',
+  'rssmra85t10a562s',
   'DEUTDEFF',
   'DEUTDEFF500',
   'NWBKGB2L',
@@ -383,6 +370,35 @@ describe('word-shape scanner', () => {
     expect(names('Hi Folks, hello Everybody')).toEqual([]);
     expect(names('Hello Zoë Dupont. Hi Anna how are you')).toEqual(['Zoë Dupont', 'Anna']);
     expect(names('Mr. World')).toEqual(['World']);
+  });
+
+  it('takes IBANs in lower case or with odd separators when grouped in fours', () => {
+    const found = (text: string): [string, string][] =>
+      detect(text).map((f) => [f.type, text.slice(f.start, f.end)]);
+    for (const iban of [
+      'de89 3704 0044 0532 0130 00',
+      'De89 3704 0044 0532 0130 00',
+      'gb82 west 1234 5698 7654 32',
+      'de89370400440532013000',
+      'DE89_3704_0044_0532_0130_00',
+      'DE89  3704  0044  0532  0130  00',
+      'DE89\t3704\t0044\t0532\t0130\t00',
+      'DE89·3704·0044·0532·0130·00',
+    ])
+      expect(found(`pay to ${iban} today`)).toEqual([['IBAN_CODE', iban]]);
+    // Not in fours: a UUID-like split or a lower-case IBAN cut anywhere.
+    expect(found('pay to de8937 0400 4405 3201 3000 today')).toEqual([]);
+    expect(found('pay to DE89_37040044_0532013000 today')).toEqual([]);
+  });
+
+  it('takes NINO and codice fiscale in lower case only with a context word', () => {
+    const types = (text: string): string[] => detect(text).map((f) => f.type);
+    expect(types('nino ab123456c')).toEqual(['UK_NINO']);
+    expect(types('ref ab123456c')).toEqual([]);
+    expect(types('codice fiscale rssmra85t10a562s')).toEqual(['IT_FISCAL_CODE']);
+    expect(types('build rssmra85t10a562s')).toEqual([]);
+    expect(types('AB123456C')).toEqual(['UK_NINO']);
+    expect(types('RSSMRA85T10A562S')).toEqual(['IT_FISCAL_CODE']);
   });
 
   it('agrees with the regex passes it replaced on mutated, glued and joined shapes', () => {

@@ -72,37 +72,68 @@ interface Hit {
 }
 
 // ---- IBAN: anchor on "CCdd", then a hand scan over groups to the country's length ----
-function isAlnumUpper(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
-/** End of the valid IBAN whose "CCdd" anchor is at p, or -1. */
-function ibanAt(text: string, p: number): number {
+const TWO_SPACES = 0x10020;
+const SPACED_DASH = 0x1002d;
+
+/**
+ * The separator between two groups of an IBAN at pos, or 0: ' ' or '-' as usual, and the odd
+ * ones a card may be written with too (two spaces, " - ", a tab, '_', ',', '·', U+2028).
+ */
+function ibanSepAt(text: string, pos: number): number {
+  const c = text.charCodeAt(pos);
+  if (c === 32) {
+    const c1 = text.charCodeAt(pos + 1);
+    if (c1 === 32) return TWO_SPACES;
+    if (c1 === 45 && text.charCodeAt(pos + 2) === 32) return SPACED_DASH;
+    return c;
+  }
+  return c === 45 || c === 9 || c === 95 || c === 44 || c === 0xb7 || c === 0x2028 ? c : 0;
+}
+
+/**
+ * End of the valid IBAN whose "CCdd" anchor is at p, or -1. Upper case with ' ' or '-' between
+ * groups of any length, as before. Written in lower or mixed case or with an odd separator, it
+ * must be in the printed groups of four (or not grouped at all), so a UUID's 8-4-4-4 groups or a
+ * list of fields never make one.
+ */
+export function ibanAt(text: string, p: number): number {
   const n = text.length;
-  const len = IBAN_LENGTHS[text.slice(p, p + 2)];
+  const len = IBAN_LENGTHS[text.slice(p, p + 2).toUpperCase()];
   if (len === undefined) return -1;
   let pos = p;
   let count = 0;
   let out = '';
   let sep = 0;
+  let lower = false;
+  let group = 0;
+  let groupsOfFour = true;
   while (pos < n && count < len) {
     const c = text.charCodeAt(pos);
-    if (isAlnumUpper(c)) {
-      out += text[pos];
+    if (isAlnum(c)) {
+      if (c >= 97) {
+        lower = true;
+        out += String.fromCharCode(c - 32);
+      } else out += text[pos];
       count++;
+      group++;
       pos++;
-    } else if (
-      (c === 32 || c === 45) &&
-      count > 0 &&
-      (sep === 0 || sep === c) &&
-      pos + 1 < n &&
-      isAlnumUpper(text.charCodeAt(pos + 1))
-    ) {
-      sep = c;
-      pos++;
-    } else break;
+      continue;
+    }
+    const code = count > 0 ? ibanSepAt(text, pos) : 0;
+    const width = code === TWO_SPACES ? 2 : code === SPACED_DASH ? 3 : 1;
+    if (code === 0 || (sep !== 0 && sep !== code) || !isAlnum(text.charCodeAt(pos + width))) break;
+    if (group !== 4) groupsOfFour = false;
+    sep = code;
+    group = 0;
+    pos += width;
   }
   if (count !== len || (pos < n && isWordChar(text.charCodeAt(pos)))) return -1;
+  const odd = sep !== 0 && sep !== 32 && sep !== 45;
+  if ((lower || odd) && sep !== 0 && (!groupsOfFour || group > 4)) return -1;
   return ibanValid(out) ? pos : -1;
 }
 
@@ -159,7 +190,10 @@ function allOf(text: string, from: number, to: number, ok: (c: number) => boolea
 }
 
 // ---- national IDs with letters (sticky: tried only at the positions the prefilter allows) ----
-const NINO_RE = /\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/y;
+// NINO and codice fiscale in lower or mixed case ("ab123456c") are taken only with a context
+// word: lower-case tokens of those shapes turn up in identifiers and hashes.
+const LOWER_CASE_ID_SCORE = 0.3;
+const NINO_RE = /\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/iy;
 const NINO_BAD_PREFIX = new Set(['BG', 'GB', 'NK', 'KN', 'TN', 'NT', 'ZZ']);
 /** Lengths of a NINO's first run: two letters, then groups of two digits, then the letter. */
 const NINO_FIRST_RUN = new Set([2, 4, 6, 8, 9]);
@@ -168,11 +202,12 @@ const NIR_RE = /\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3}
 const NIR_FIRST_RUN = new Set([1, 3, 5, 7, 10, 13, 15]);
 const NIF_RE = /\b(?:\d{8}|[XYZ]-?\d{7})-?[A-Z]\b/y;
 const ITCF_RE =
-  /\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b/y;
+  /\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b/iy;
 const PAN_RE = /\b[A-Z]{3}[ABCFGHLJPT][A-Z]\d{4}[A-Z]\b/y;
 const NRIC_RE = /\b[STFGM]\d{7}[A-Z]\b/y;
 
 const compact = (s: string): string => s.replace(/[ -]/g, '');
+const upperCase = (s: string): boolean => s === s.toUpperCase();
 
 // ---- dates written with month names (DATE_OF_BIRTH needs context to pass) ----
 const MONTHS = [
@@ -488,48 +523,61 @@ export function scanRuns(input: ScanInput, digits = true): () => void {
     if (k0 === UNDERSCORE) continue;
 
     // A letter.
-    if (k0 === UPPER) {
-      if (iban && len >= 4 && k1 === UPPER && p >= from[IBAN]) {
-        if (cls(text.charCodeAt(p + 2)) === DIGIT && cls(text.charCodeAt(p + 3)) === DIGIT) {
-          const end = ibanAt(text, p);
-          if (end !== -1) {
-            hit(IBAN, {
-              type: 'IBAN_CODE',
-              s: p,
-              e: end,
-              score: 0.95,
-              validator: 'iban-mod97+length',
-            });
-            from[IBAN] = end;
-          }
+    const letters = (k1 === UPPER || k1 === LOWER) && (k0 === UPPER || k0 === LOWER);
+    if (iban && len >= 4 && letters && p >= from[IBAN]) {
+      if (cls(text.charCodeAt(p + 2)) === DIGIT && cls(text.charCodeAt(p + 3)) === DIGIT) {
+        const end = ibanAt(text, p);
+        if (end !== -1) {
+          hit(IBAN, {
+            type: 'IBAN_CODE',
+            s: p,
+            e: end,
+            score: 0.95,
+            validator: 'iban-mod97+length',
+          });
+          from[IBAN] = end;
         }
       }
+    }
+    if (
+      nino &&
+      letters &&
+      p >= from[NINO] &&
+      (len === 2
+        ? text.charCodeAt(w) === 32
+        : NINO_FIRST_RUN.has(len) && cls(text.charCodeAt(p + 2)) === DIGIT)
+    ) {
+      NINO_RE.lastIndex = p;
+      const m = NINO_RE.exec(text);
+      if (m !== null) {
+        from[NINO] = NINO_RE.lastIndex;
+        if (!NINO_BAD_PREFIX.has(m[1].toUpperCase()))
+          hit(NINO, {
+            type: 'UK_NINO',
+            s: p,
+            e: NINO_RE.lastIndex,
+            score: upperCase(m[0]) ? 0.6 : LOWER_CASE_ID_SCORE,
+            validator: 'nino-format',
+          });
+      }
+    }
+    if (itcf && len === 16 && sticky(ITCF_RE, p)) {
+      const code = text.slice(p, w);
+      const upper = code.toUpperCase();
+      if (itFiscalValid(upper))
+        hit(ITCF, {
+          type: 'IT_FISCAL_CODE',
+          s: p,
+          e: w,
+          score: code === upper ? 0.9 : LOWER_CASE_ID_SCORE,
+          validator: 'codice-fiscale-check',
+        });
+    }
+    if (k0 === UPPER) {
       if (swift && (len === 8 || len === 11)) {
         const score = swiftScore(text, p, w);
         if (score > 0)
           hit(SWIFT, { type: 'SWIFT_BIC', s: p, e: w, score, validator: 'bic-country' });
-      }
-      if (
-        nino &&
-        k1 === UPPER &&
-        p >= from[NINO] &&
-        (len === 2
-          ? text.charCodeAt(w) === 32
-          : NINO_FIRST_RUN.has(len) && cls(text.charCodeAt(p + 2)) === DIGIT)
-      ) {
-        NINO_RE.lastIndex = p;
-        const m = NINO_RE.exec(text);
-        if (m !== null) {
-          from[NINO] = NINO_RE.lastIndex;
-          if (!NINO_BAD_PREFIX.has(m[1]))
-            hit(NINO, {
-              type: 'UK_NINO',
-              s: p,
-              e: NINO_RE.lastIndex,
-              score: 0.6,
-              validator: 'nino-format',
-            });
-        }
       }
       if (
         nif &&
@@ -538,14 +586,6 @@ export function scanRuns(input: ScanInput, digits = true): () => void {
         p >= from[NIF]
       )
         tryNif(p);
-      if (itcf && len === 16 && sticky(ITCF_RE, p) && itFiscalValid(text.slice(p, w)))
-        hit(ITCF, {
-          type: 'IT_FISCAL_CODE',
-          s: p,
-          e: w,
-          score: 0.9,
-          validator: 'codice-fiscale-check',
-        });
       if (pan && len === 10 && sticky(PAN_RE, p))
         hit(PAN, { type: 'IN_PAN', s: p, e: w, score: 0.55, validator: 'pan-format' });
       if (nric && len === 9 && sticky(NRIC_RE, p) && nricValid(text.slice(p, w)))
