@@ -415,9 +415,28 @@ const THIN = (s: string): string => s.replace(/ /g, '\u2009');
 const HYPHEN = (s: string): string => s.replace(/-/g, '\u2011');
 const EVASIONS = [FULLWIDTH, ARABIC, DEVANAGARI, ZERO_WIDTH, BIDI, CYRILLIC, NBSP, THIN, HYPHEN];
 
+// Odd separators between the groups of a card or an IBAN, and of an SSN, ITIN or Aadhaar number
+// for those that never separate the fields of a record.
+const CARD_OR_IBAN =
+  /^(?:\d{4}([ -])\d{4}\1\d{4}\1\d{4}|\d{4}([ -])\d{6}\2\d{5}|[A-Z]{2}\d{2}(?: [A-Z0-9]{4})+(?: [A-Z0-9]{1,3})?)$/;
+const SSN_OR_AADHAAR = /^(?:\d{3}-\d{2}-\d{4}|\d{4} \d{4} \d{4})$/;
+const separated =
+  (sep: string, fieldless: boolean) =>
+  (s: string): string =>
+    CARD_OR_IBAN.test(s) || (fieldless && SSN_OR_AADHAAR.test(s)) ? s.replace(/[ -]/g, sep) : s;
+const SEPARATORS = [
+  separated('  ', false),
+  separated(' - ', true),
+  separated('\t', false),
+  separated('_', true),
+  separated(',', false),
+  separated('\u00B7', true),
+  separated('\u2028', true),
+];
+
 /** Evasions that apply to a value (digit transforms need digits, letter transforms letters). */
 function evasionsFor(value: string): ((s: string) => string)[] {
-  return EVASIONS.filter((f) => f(value) !== value);
+  return [...EVASIONS, ...SEPARATORS].filter((f) => f(value) !== value);
 }
 
 export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc[] {

@@ -54,3 +54,54 @@ describe('IPv4 beside order and version words', () => {
     expect(replaced(text)).toBe(expected);
   });
 });
+
+describe('odd separators between groups', () => {
+  it.each([
+    ['4111  1111  1111  1111', '<CREDIT_CARD>'],
+    ['4111 - 1111 - 1111 - 1111', '<CREDIT_CARD>'],
+    ['4111\t1111\t1111\t1111', '<CREDIT_CARD>'],
+    ['4111_1111_1111_1111', '<CREDIT_CARD>'],
+    ['4111,1111,1111,1111', '<CREDIT_CARD>'],
+    ['4111·1111·1111·1111', '<CREDIT_CARD>'],
+    ['4111\u20281111\u20281111\u20281111', '<CREDIT_CARD>'],
+    ['amex 3782_822463_10005.', 'amex <CREDIT_CARD>.'],
+    ['card 4111_1111_1111_1111 12/27', 'card <CREDIT_CARD> 12/27'],
+    ['SSN 123_45_6789', 'SSN <US_SSN>'],
+    ['SSN 123·45·6789', 'SSN <US_SSN>'],
+    ['Aadhaar 2345 - 6789 - 0124', 'Aadhaar <IN_AADHAAR>'],
+    ['id,name,card\n7,Ann,4111111111111111,12/27', 'id,name,card\n7,Ann,<CREDIT_CARD>,12/27'],
+  ])('%j', (text, expected) => {
+    expect(replaced(text)).toBe(expected);
+  });
+
+  it('does not merge lists, mixes or fields into a number', () => {
+    for (const text of [
+      '4111,1111,1111,1111,2024',
+      '2023,4111,1111,1111,1111',
+      'qty\t4111\t1111\t1111\t1111\t5',
+      '4111 1111_1111_1111',
+      '4111-1111 1111-1111',
+      'x_4111_1111_1111_1111',
+      'SSN 123,45,6789',
+      'SSN 123  45  6789',
+      'year,qty,price\n2024,100,20',
+      'cols  40  41  42  43',
+    ])
+      expect([text, replaced(text)]).toEqual([text, text]);
+  });
+
+  it('reads long lists in linear time', () => {
+    const time = (text: string): number => {
+      const t = process.hrtime.bigint();
+      replaced(text);
+      return Number(process.hrtime.bigint() - t) / 1e6;
+    };
+    for (const unit of ['4111,', '4111_', '1 1.1 ', '4111  ', '123 - ', '4111·1111 ']) {
+      const small = unit.repeat(Math.ceil(100_000 / unit.length));
+      const large = unit.repeat(Math.ceil(1_000_000 / unit.length));
+      time(small);
+      const ratio = time(large) / Math.max(Math.min(time(small), time(small)), 1);
+      expect([unit, ratio < 30]).toEqual([unit, true]);
+    }
+  });
+});

@@ -172,6 +172,13 @@ export function digitRunAt(scan: DigitScan, i: number): number {
     }
     break;
   }
+  if (count === 1 && (total === 4 || total === 3)) {
+    const odd = oddSepAt(text, i);
+    if (odd !== 0) {
+      const e = oddRun(scan, i, odd);
+      if (e !== -1) return e;
+    }
+  }
   // Every numeric entity has 8+ digits except dates (3 groups) and IPv4 (4 groups): most runs
   // in text ("5", "2024", "10:30") stop here.
   if (total < 8 && count !== 3 && count !== 4) return i;
@@ -185,6 +192,102 @@ export function digitRunAt(scan: DigitScan, i: number): number {
     sep,
     finalDash,
     before: sideBefore(text, start),
+    after: sideAfter(text, end),
+  });
+  return end;
+}
+
+/*
+ * Odd separators: two spaces, " - ", a tab, '_', ',', '·' or U+2028 between the groups of a card
+ * ("4111_1111_1111_1111"), and, for those that never separate fields of a record (" - ", '_', '·',
+ * U+2028), of an SSN or an Aadhaar number. The run must use one of them throughout and have
+ * exactly such a number's groups: a list ("4111,1111,1111,1111,2024"), a mix of separators or
+ * another grouping stays what it was, separate numbers.
+ */
+const TWO_SPACES = 0x10020;
+const SPACED_DASH = 0x1002d;
+const TAB = 9;
+const COMMA = 44;
+const UNDERSCORE = 95;
+const MIDDLE_DOT = 0xb7;
+const LINE_SEPARATOR = 0x2028;
+/** Groups of an odd run: at most 5 (4-4-4-4-3), none longer than 6 (4-6-5). */
+const ODD_MAX_GROUPS = 5;
+const ODD_MAX_GROUP = 6;
+
+/** The odd separator at i when a digit follows it, or 0. */
+function oddSepAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  let code = 0;
+  if (c === TAB || c === COMMA || c === UNDERSCORE || c === MIDDLE_DOT || c === LINE_SEPARATOR)
+    code = c;
+  else if (c === SPACE) {
+    const c1 = text.charCodeAt(i + 1);
+    if (c1 === SPACE) code = TWO_SPACES;
+    else if (c1 === DASH && text.charCodeAt(i + 2) === SPACE) code = SPACED_DASH;
+  }
+  return code !== 0 && isDigit(text.charCodeAt(i + sepLength(code))) ? code : 0;
+}
+
+function sepLength(code: number): number {
+  return code === TWO_SPACES ? 2 : code === SPACED_DASH ? 3 : 1;
+}
+
+function isOddSep(code: number): boolean {
+  return code !== 0 && !isSep(code);
+}
+
+/** The odd separator `code` ends just before `at`. */
+function oddSepBefore(text: string, at: number, code: number): boolean {
+  const len = sepLength(code);
+  return at >= len && oddSepAt(text, at - len) === code;
+}
+
+/**
+ * Reads the groups after the first one (ending at i) joined by the odd separator `code`, and
+ * reports the run if it has a card's, SSN's or Aadhaar number's groups. Returns the run's end, or
+ * -1 when it is not such a number: then the first group is a number of its own, as before. Reads
+ * at most ODD_MAX_GROUPS groups of ODD_MAX_GROUP digits, so a long list costs a bounded look
+ * ahead per group.
+ */
+function oddRun(scan: DigitScan, i: number, code: number): number {
+  const { input, groups, groupStarts } = scan;
+  const text = input.text;
+  const n = text.length;
+  const len = sepLength(code);
+  let count = 1;
+  let end = i;
+  while (oddSepAt(text, end) === code) {
+    if (count === ODD_MAX_GROUPS) return -1;
+    const g = end + len;
+    let k = g;
+    while (k < n && isDigit(text.charCodeAt(k))) if (++k - g > ODD_MAX_GROUP) return -1;
+    groups[count] = k - g;
+    groupStarts[count] = g;
+    count++;
+    end = k;
+  }
+  const fieldless = code !== TWO_SPACES && code !== TAB && code !== COMMA;
+  let shaped =
+    fieldless &&
+    (firstGroupsAre(groups, count, SSN_GROUPS) || firstGroupsAre(groups, count, AADHAAR_GROUPS));
+  for (const pattern of CARD_GROUPINGS) shaped ||= firstGroupsAre(groups, count, pattern);
+  if (!shaped) return -1;
+  const shape = groups.slice(0, count);
+  const start = groupStarts[0];
+  classify(scan, {
+    start,
+    end,
+    digits: stripSeps(text, start, end),
+    groups: shape,
+    groupStarts: groupStarts.slice(0, count),
+    sep: code,
+    finalDash: false,
+    // A number before it with the same separator makes it part of a list.
+    before:
+      start > len && oddSepBefore(text, start, code) && isDigit(text.charCodeAt(start - len - 1))
+        ? TIGHT
+        : sideBefore(text, start),
     after: sideAfter(text, end),
   });
   return end;
@@ -218,6 +321,17 @@ function stripSeps(text: string, s: number, e: number): string {
     }
   }
   return out + text.slice(runStart, e);
+}
+
+/** The first `count` entries of the reader's group buffer are `pattern`. */
+function firstGroupsAre(
+  groups: readonly number[],
+  count: number,
+  pattern: readonly number[],
+): boolean {
+  if (count !== pattern.length) return false;
+  for (let k = 0; k < count; k++) if (groups[k] !== pattern[k]) return false;
+  return true;
 }
 
 function sameGroups(groups: readonly number[], pattern: readonly number[]): boolean {
@@ -447,7 +561,8 @@ function classify(scan: DigitScan, r: DigitRun): void {
 
   if (len === 9) {
     const ssnShape =
-      sameGroups(g, SSN_GROUPS) && (r.sep === DASH || r.sep === SPACE || r.sep === DOT);
+      sameGroups(g, SSN_GROUPS) &&
+      (r.sep === DASH || r.sep === SPACE || r.sep === DOT || isOddSep(r.sep));
     if (wants.itin && (ssnShape || bare) && itinValid(d))
       emit('US_ITIN', r.start, r.end, ssnShape ? 0.85 : 0.3, 'itin-groups');
     else if (wants.ssn && (ssnShape || bare) && ssnValid(d))
