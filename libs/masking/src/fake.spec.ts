@@ -31,7 +31,7 @@ const compact = (s: string): string => s.replace(/[\s-]/g, '');
 /** The check each type's recognizer applies, on the fake as written. */
 const VALIDATORS: Partial<Record<EntityType, (v: string) => boolean>> = {
   CREDIT_CARD: (v) => cardValid(digitsOf(v)),
-  IBAN_CODE: (v) => ibanValid(compact(v).toUpperCase()),
+  IBAN_CODE: (v) => ibanValid(v.replace(/[^A-Za-z0-9]/g, '').toUpperCase()),
   CRYPTO: (v) =>
     v.startsWith('0x')
       ? eip55Checksum(v.slice(2)) === v.slice(2) || v.slice(2) === v.slice(2).toLowerCase()
@@ -45,8 +45,8 @@ const VALIDATORS: Partial<Record<EntityType, (v: string) => boolean>> = {
   FR_NIR: (v) => nirValid(compact(v)),
   ES_NIF: (v) => nifValid(compact(v)),
   IT_FISCAL_CODE: (v) =>
-    itFiscalValid(v) &&
-    /^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$/.test(
+    itFiscalValid(v.toUpperCase()) &&
+    /^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$/i.test(
       v,
     ),
   IN_AADHAAR: (v) => /^[2-9]/.test(digitsOf(v)) && verhoeffValid(digitsOf(v)),
@@ -74,10 +74,14 @@ const SAMPLES: Record<EntityType, [template: string, value: string][]> = {
     ['card {} exp', '378282246310005'],
     ['card {} exp', '5555-5555-5555-4444'],
     ['card {} exp', '2223003122003222'],
+    ['card {} exp', '4111_1111_1111_1111'],
+    ['card {} exp', '4111·1111·1111·1111'],
   ],
   IBAN_CODE: [
     ['IBAN {} today', 'GB82 WEST 1234 5698 7654 32'],
     ['IBAN {} today', 'DE89370400440532013000'],
+    ['IBAN {} today', 'de89 3704 0044 0532 0130 00'],
+    ['IBAN {} today', 'DE89_3704_0044_0532_0130_00'],
   ],
   SWIFT_BIC: [['SWIFT: {}', 'NWBKGB2L']],
   IP_ADDRESS: [
@@ -104,13 +108,17 @@ const SAMPLES: Record<EntityType, [template: string, value: string][]> = {
     ['Name: {}', 'Jane Doe'],
     ['Dear Dr. {},', 'Smith'],
   ],
-  US_SSN: [['SSN {}', '123-45-6789']],
+  US_SSN: [
+    ['SSN {}', '123-45-6789'],
+    ['SSN {}', '123_45_6789'],
+  ],
   US_ITIN: [['ITIN {}', '912-70-1234']],
   US_BANK_ROUTING: [['routing number {}', '021000021']],
   UK_NHS: [['NHS number {}', '943 476 5919']],
   UK_NINO: [
     ['NI: {}', 'AB 12 34 56 C'],
     ['NI: {}', 'AB123456C'],
+    ['nino {}', 'ab123456c'],
   ],
   DE_TAX_ID: [['Steuer-ID {}', '86095742719']],
   FR_NIR: [['NIR {}', '2 55 08 14 168 025 38']],
@@ -121,6 +129,7 @@ const SAMPLES: Record<EntityType, [template: string, value: string][]> = {
   IT_FISCAL_CODE: [
     ['CF {}', 'RSSMRA85T10A562S'],
     ['CF {}', omocodia],
+    ['codice fiscale {}', 'rssmra85t10a562s'],
   ],
   IN_AADHAAR: [['Aadhaar {}', '2345 6789 0124']],
   IN_PAN: [['PAN {}', 'ABCPE1234F']],

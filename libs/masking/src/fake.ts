@@ -230,7 +230,7 @@ export function fakeValue(type: EntityType, value: string, rng: Rng): string {
         until(rng, () => rng.pick('123456789') + randomDigits(rng, 10), deTaxIdValid, 2000),
       );
     case 'IBAN_CODE': {
-      const compactValue = value.replace(/[ -]/g, '').toUpperCase();
+      const compactValue = value.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
       const country = compactValue.slice(0, 2);
       const out = until(
         rng,
@@ -241,7 +241,8 @@ export function fakeValue(type: EntityType, value: string, rng: Rng): string {
         ibanValid,
         50,
       );
-      return reformat(value, out, (c) => /[A-Za-z0-9]/.test(c));
+      const written = value === value.toLowerCase() ? out.toLowerCase() : out;
+      return reformat(value, written, (c) => /[A-Za-z0-9]/.test(c));
     }
     case 'ES_NIF': {
       const nie = /^[XYZ]/.test(value);
@@ -276,8 +277,14 @@ export function fakeValue(type: EntityType, value: string, rng: Rng): string {
       const key = String(97 - Number(BigInt(num) % 97n)).padStart(2, '0');
       return reformat(value, body + key, (ch) => ch !== ' ');
     }
-    case 'UK_NINO':
-      return value.slice(0, 2) + shapeFake(rng, value.slice(2, -1)) + rng.pick('ABCD');
+    case 'UK_NINO': {
+      const suffix = rng.pick('ABCD');
+      return (
+        value.slice(0, 2) +
+        shapeFake(rng, value.slice(2, -1)) +
+        (value.endsWith(value.slice(-1).toLowerCase()) ? suffix.toLowerCase() : suffix)
+      );
+    }
     case 'IN_PAN':
       return shapeFake(rng, value.slice(0, 3)) + value[3] + shapeFake(rng, value.slice(4));
     case 'EMAIL_ADDRESS': {
