@@ -544,7 +544,7 @@ export function scanRuns(input: ScanInput, digits = true): () => void {
       letters &&
       p >= from[NINO] &&
       (len === 2
-        ? text.charCodeAt(w) === 32
+        ? text.charCodeAt(w) === 32 && cls(text.charCodeAt(w + 1)) === DIGIT
         : NINO_FIRST_RUN.has(len) && cls(text.charCodeAt(p + 2)) === DIGIT)
     ) {
       NINO_RE.lastIndex = p;
