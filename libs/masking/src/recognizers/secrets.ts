@@ -5,10 +5,11 @@ import { type ScanInput, isAsciiLetter, isDigit } from './types';
  * Secrets family, one pass: a single alternation of the fixed prefixes finds candidates,
  * then a sticky (y) pattern for that prefix reads the body at that position. A candidate
  * glued to a preceding word character is skipped, so runs like "eyJeyJeyJ…" cost one
- * bounded attempt, not one per occurrence.
+ * bounded attempt, not one per occurrence. An escape right before the prefix (`\n`, `\t`,
+ * `\r` in JSON strings, `%3D` in URLs) is a boundary, not glue.
  */
 const PREFIX_RE =
-  /AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9]|gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas)-|xox[abprse]-|hooks\.slack\.com\/services\/|(?:sk|rk)_(?:live|test)_|whsec_|sk-|AIza|eyJ|-----BEGIN /g;
+  /AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9]|gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas)-|xox[abprse]-|xoxe\.xox[bp]-|xapp-|hooks\.slack\.com\/services\/|(?:sk|rk)_(?:live|test)_|whsec_|sk-|AIza|eyJ|-----(?:BEGIN|END) /g;
 
 interface SecretRule {
   readonly type: EntityType;
@@ -55,8 +56,17 @@ const RULES: Readonly<Record<string, readonly SecretRule[]>> = {
   ],
   x: [
     {
+      // Bot, user, legacy and refresh tokens; "xoxe.xoxp-…"/"xoxe.xoxb-…" are rotating
+      // (configuration) access tokens, whose "xoxe." belongs to the token.
       type: 'SLACK_TOKEN',
-      re: /xox[abprse]-[0-9A-Za-z-]{10,250}(?![0-9A-Za-z-])/y,
+      re: /(?:xoxe\.)?xox[abprse]-[0-9A-Za-z-]{10,250}(?![0-9A-Za-z-])/y,
+      score: 0.95,
+      validator: 'slack-token-format',
+    },
+    {
+      // App-level tokens: xapp-<version>-<app id>-<number>-<secret>.
+      type: 'SLACK_TOKEN',
+      re: /xapp-\d{1,2}-[A-Z0-9]{8,16}-\d{8,16}-[A-Za-z0-9]{20,128}(?![0-9A-Za-z-])/y,
       score: 0.95,
       validator: 'slack-token-format',
     },
@@ -144,9 +154,115 @@ const SECRET_PREFIX_TYPES: readonly EntityType[] = [
 const PEM_BEGIN_RE = /-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----/y;
 const PEM_END_RE = /-----END (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----/y;
 const PEM_MAX = 64 * 1024;
+// A base64 run this long is a line of a key body; shorter runs before the footer's own line are
+// words of the text around it ("the key is").
+const PEM_LINE_MIN = 16;
 
 function isTokenChar(c: number): boolean {
   return isAsciiLetter(c) || isDigit(c) || c === 95 || c === 45;
+}
+
+function isHexDigit(c: number): boolean {
+  return isDigit(c) || ((c | 32) >= 97 && (c | 32) <= 102);
+}
+
+function isBase64Char(c: number): boolean {
+  return isAsciiLetter(c) || isDigit(c) || c === 43 || c === 47 || c === 61;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
+}
+
+/** Whether a backslash at `k` starts an escape, not an escaped backslash ("\\n" is "\" + "n"). */
+function isEscapeBackslash(text: string, k: number): boolean {
+  let b = 0;
+  while (k - b >= 0 && b < 8 && text.charCodeAt(k - b) === 92) b++;
+  return b % 2 === 1;
+}
+
+/** `\n`, `\t`, `\r` (JSON and shell escapes) or `%XX` (URL encoding) ends right before `i`. */
+function afterEscape(text: string, i: number): boolean {
+  const c = text.charCodeAt(i - 1);
+  if ((c === 110 || c === 116 || c === 114) && i >= 2 && text.charCodeAt(i - 2) === 92)
+    return isEscapeBackslash(text, i - 2);
+  return (
+    isHexDigit(c) && i >= 3 && text.charCodeAt(i - 3) === 37 && isHexDigit(text.charCodeAt(i - 2))
+  );
+}
+
+/** PEM body: base64, line breaks (raw or as `\n`/`\r` escapes) and the legacy header lines. */
+function pemBodyEnd(text: string, from: number, limit: number): number {
+  let end = from;
+  while (end < limit) {
+    const c = text.charCodeAt(end);
+    if (isBase64Char(c) || isSpace(c) || c === 58 || c === 44 || c === 45) end++;
+    else if (c === 92 && end + 1 < limit && (text[end + 1] === 'n' || text[end + 1] === 'r'))
+      end += 2;
+    else break;
+  }
+  // Trailing line breaks belong to the text after the key.
+  for (;;) {
+    if (end > from && isSpace(text.charCodeAt(end - 1))) end--;
+    else if (
+      end - from >= 2 &&
+      text.charCodeAt(end - 2) === 92 &&
+      (text[end - 1] === 'n' || text[end - 1] === 'r')
+    )
+      end -= 2;
+    else return end;
+  }
+}
+
+/** Skips line breaks (raw or escaped) and blanks backwards from `p`, not below `floor`. */
+function skipBreaksBack(text: string, p: number, floor: number): number {
+  for (;;) {
+    if (p <= floor) return p;
+    const c = text.charCodeAt(p - 1);
+    if (isSpace(c)) p--;
+    else if (
+      (c === 110 || c === 114) &&
+      p - 2 >= floor &&
+      text.charCodeAt(p - 2) === 92 &&
+      isEscapeBackslash(text, p - 2)
+    )
+      p -= 2;
+    else return p;
+  }
+}
+
+/**
+ * Start of the key body that ends at a footer at `end`, for text cut after the header (document
+ * chunks): base64 lines read backwards, separated by line breaks or blanks. The line next to the
+ * footer may be short (the last line of a body); any other line must look like one. -1 when no
+ * line does, as in prose that merely names the footer.
+ */
+function pemBodyStartBefore(text: string, end: number, floor: number): number {
+  let p = skipBreaksBack(text, end, floor);
+  let start = -1;
+  let first = true;
+  while (p > floor) {
+    let r = p;
+    while (r > floor && isBase64Char(text.charCodeAt(r - 1))) r--;
+    // "\nMIIE…": the n belongs to the escape before it, not to the body.
+    if (
+      r < p &&
+      r > floor &&
+      text.charCodeAt(r - 1) === 92 &&
+      (text[r] === 'n' || text[r] === 'r') &&
+      isEscapeBackslash(text, r - 1)
+    )
+      r++;
+    if (r === p) break;
+    // A chunk may start in the middle of a line: a short run at the very start is body too.
+    if (p - r >= PEM_LINE_MIN || (r === 0 && !first)) start = r;
+    else if (!first) break;
+    first = false;
+    const q = skipBreaksBack(text, r, floor);
+    if (q === r) break;
+    p = q;
+  }
+  return start;
 }
 
 export function scanSecrets(input: ScanInput): void {
@@ -155,6 +271,8 @@ export function scanSecrets(input: ScanInput): void {
   const n = text.length;
   let endSearchFrom = 0;
   let nextEnd = -2;
+  // Nothing before this is read again by a backward body scan, which keeps those scans linear.
+  let pemFloor = 0;
   PREFIX_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = PREFIX_RE.exec(text)) !== null) {
@@ -162,6 +280,17 @@ export function scanSecrets(input: ScanInput): void {
     const first = m[0][0];
     if (first === '-') {
       if (!want.has('PRIVATE_KEY')) continue;
+      if (m[0][5] === 'E') {
+        // A footer without its header: a chunk that starts inside the key.
+        PEM_END_RE.lastIndex = i;
+        if (!PEM_END_RE.test(text)) continue;
+        const end = PEM_END_RE.lastIndex;
+        const start = pemBodyStartBefore(text, i, Math.max(pemFloor, i - PEM_MAX));
+        pemFloor = end;
+        if (start !== -1) emit('PRIVATE_KEY', start, end, 1, 'pem-armor');
+        PREFIX_RE.lastIndex = end;
+        continue;
+      }
       PEM_BEGIN_RE.lastIndex = i;
       if (!PEM_BEGIN_RE.test(text)) continue;
       // One forward search for "-----END ", reused until we pass it: linear even with many BEGINs.
@@ -174,16 +303,15 @@ export function scanSecrets(input: ScanInput): void {
         PEM_END_RE.lastIndex = nextEnd;
         if (PEM_END_RE.test(text)) end = PEM_END_RE.lastIndex;
       }
-      if (end === -1) {
-        // No footer (truncated paste): cover the base64 body.
-        end = PEM_BEGIN_RE.lastIndex;
-        while (end < n && end - i < PEM_MAX && /[A-Za-z0-9+/=\s:,-]/.test(text[end])) end++;
-      }
+      // No footer (truncated paste, or a JSON string cut short): cover the base64 body.
+      if (end === -1) end = pemBodyEnd(text, PEM_BEGIN_RE.lastIndex, Math.min(n, i + PEM_MAX));
       emit('PRIVATE_KEY', i, end, 1, 'pem-armor');
+      pemFloor = end;
       PREFIX_RE.lastIndex = end;
       continue;
     }
-    if (i > 0 && isTokenChar(text.charCodeAt(i - 1)) && first !== 'h') continue;
+    if (i > 0 && isTokenChar(text.charCodeAt(i - 1)) && first !== 'h' && !afterEscape(text, i))
+      continue;
     const rules = RULES[first];
     if (rules === undefined) continue;
     for (const rule of rules) {

@@ -1,0 +1,133 @@
+import { detect } from '../detect';
+import type { EntityType } from '../entities';
+import { mask } from '../mask';
+
+/** What a caller sees with all 40 types on `replace`. */
+function masked(text: string): string {
+  return mask(text, { entities: {}, defaultRule: { strategy: 'replace' } }).text;
+}
+
+/** What a policy that masks only these types leaves. */
+function maskedOnly(text: string, ...types: EntityType[]): string {
+  return mask(text, {
+    entities: Object.fromEntries(types.map((t) => [t, { strategy: 'replace' as const }])),
+  }).text;
+}
+
+function timeMs(fn: () => void): number {
+  let best = Infinity;
+  for (let i = 0; i < 2; i++) {
+    const t = process.hrtime.bigint();
+    fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return best;
+}
+
+const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+const PEM_BODY = [
+  'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun',
+  'VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK',
+  'AB==',
+];
+
+describe('secrets right after an escape sequence', () => {
+  it('reads \\n and \\t in a JSON string as boundaries', () => {
+    expect(
+      masked('{"log":"export KEYS\\nAKIAIOSFODNN7EXAMPLE\\tsk_live_4eC39HqLyjWDarjtT1zdp7dc"}'),
+    ).toBe('{"log":"export KEYS\\n<AWS_ACCESS_KEY>\\t<STRIPE_KEY>"}');
+    expect(masked('"AKIAIOSFODNN7EXAMPLE\\r\\nghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"')).toBe(
+      '"<AWS_ACCESS_KEY>\\r\\n<GITHUB_TOKEN>"',
+    );
+  });
+
+  it('reads %XX in a URL as a boundary', () => {
+    expect(masked(`GET /cb?next=%2Fhome%3Fid_token%3D${JWT}%26state%3D1 HTTP/1.1`)).toBe(
+      'GET /cb?next=%2Fhome%3Fid_token%3D<JWT>%26state%3D1 HTTP/1.1',
+    );
+  });
+
+  it('still skips a prefix glued to a word', () => {
+    expect(masked('xAKIAIOSFODNN7EXAMPLE')).toBe('xAKIAIOSFODNN7EXAMPLE');
+    // An escaped backslash followed by "n" is not a line break.
+    expect(masked('C:\\\\nAKIAIOSFODNN7EXAMPLE')).toBe('C:\\\\nAKIAIOSFODNN7EXAMPLE');
+  });
+});
+
+describe('private keys cut by chunking or escaped in JSON', () => {
+  it('finds a chunk that holds the body and the footer but no header', () => {
+    const chunk = `${PEM_BODY.join('\n')}\n-----END RSA PRIVATE KEY-----\n`;
+    expect(masked(chunk)).toBe('<PRIVATE_KEY>\n');
+    // The text before the body stays.
+    expect(masked(`the key is\n${chunk}bye`)).toBe('the key is\n<PRIVATE_KEY>\nbye');
+    // A chunk that starts in the middle of a line.
+    expect(masked(`Ab3\n${chunk}`)).toBe('<PRIVATE_KEY>\n');
+    // Lines joined with blanks, as when a key is pasted into one line.
+    expect(masked(`key: ${PEM_BODY.join(' ')} -----END PRIVATE KEY-----`)).toBe(
+      'key: <PRIVATE_KEY>',
+    );
+  });
+
+  it('finds a JSON-escaped chunk without a header', () => {
+    const body = PEM_BODY.join('\\n');
+    expect(masked(`{"chunk":"${body}\\n-----END RSA PRIVATE KEY-----\\n"}`)).toBe(
+      '{"chunk":"<PRIVATE_KEY>\\n"}',
+    );
+  });
+
+  it('covers the whole body of a JSON-escaped key without a footer', () => {
+    const text = `{"key": "-----BEGIN RSA PRIVATE KEY-----\\n${PEM_BODY.slice(0, 2).join('\\n')}\\n", "n": 1}`;
+    expect(masked(text)).toBe('{"key": "<PRIVATE_KEY>\\n", "n": 1}');
+  });
+
+  it('does not take prose that names the footer for a key', () => {
+    const text = 'A PEM file ends with -----END PRIVATE KEY----- and nothing else';
+    expect(masked(text)).toBe(text);
+  });
+});
+
+describe('Slack tokens', () => {
+  it('finds app-level tokens', () => {
+    const token = `xapp-1-A0123456789-1234567890123-${'abcdef0123456789'.repeat(4)}`;
+    expect(masked(`SLACK_APP_TOKEN=${token}`)).toBe('SLACK_APP_TOKEN=<SLACK_TOKEN>');
+    expect(maskedOnly(`socket mode with ${token} ok`, 'SLACK_TOKEN')).toBe(
+      'socket mode with <SLACK_TOKEN> ok',
+    );
+  });
+
+  it('covers the xoxe. prefix of rotating tokens and xoxe- refresh tokens', () => {
+    const body =
+      'Mi0yLTM0MTQwNDE0MDE3Ni0zNjU5NDY0Njg4MTctNTE4MjA3NTQ5NjA4MC01NDEyOTYyODY5NzUxLThhMTBj';
+    expect(masked(`access xoxe.xoxp-1-${body} ok`)).toBe('access <SLACK_TOKEN> ok');
+    expect(masked(`bot xoxe.xoxb-1-${body}`)).toBe('bot <SLACK_TOKEN>');
+    expect(masked(`refresh xoxe-1-${body}`)).toBe('refresh <SLACK_TOKEN>');
+    expect(detect(`xoxe.xoxp-1-${body}`)).toEqual([
+      {
+        type: 'SLACK_TOKEN',
+        start: 0,
+        end: 12 + body.length,
+        score: 0.95,
+        validator: 'slack-token-format',
+      },
+    ]);
+  });
+});
+
+describe('linear time on the new scans', () => {
+  const repeat = (s: string) => (n: number) => s.repeat(Math.ceil(n / s.length)).slice(0, n);
+  it.each<[string, (n: number) => string]>([
+    ['PEM footers', repeat('-----END PRIVATE KEY-----')],
+    ['PEM bodies and footers', repeat(`${PEM_BODY[0]}\n-----END PRIVATE KEY-----\n`)],
+    ['escaped PEM body', (n) => '-----BEGIN PRIVATE KEY-----' + repeat(`${PEM_BODY[0]}\\n`)(n)],
+    ['escaped prefixes', repeat('\\neyJ\\tAKIA%3Dsk-')],
+  ])('%s: 1 MB takes under 30× the time of 100 KB', (_, gen) => {
+    const small = gen(100_000);
+    const large = gen(1_000_000);
+    detect(small);
+    const tSmall = Math.max(
+      timeMs(() => detect(small)),
+      1,
+    );
+    expect(timeMs(() => detect(large)) / tSmall).toBeLessThan(30);
+  });
+});
