@@ -24,6 +24,7 @@ function timeMs(fn: () => void): number {
   return best;
 }
 
+const AWS_SESSION = 'FwoGZXIvYXdzEBYaDHqa0AP1/oWvk1C3xSKsAZ9yP5y3rT0uQ2wLq9dM4nV8sK1';
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
 const PEM_BODY = [
   'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun',
@@ -113,6 +114,93 @@ describe('Slack tokens', () => {
   });
 });
 
+describe('credential keys in camelCase and ALL-CAPS names', () => {
+  it.each([
+    ['{"accessToken": "q8Zk3Lp0Xw9Vb2Nm7Rt5"}', '{"accessToken": "<SECRET>"}'],
+    ['{"refreshToken": "q8Zk3Lp0Xw9Vb2Nm7Rt5"}', '{"refreshToken": "<SECRET>"}'],
+    ['{"clientSecret": "q8Zk3Lp0Xw9Vb2Nm7Rt5"}', '{"clientSecret": "<SECRET>"}'],
+    ['{"userPassword": "Tr0ub4dor&3"}', '{"userPassword": "<PASSWORD>"}'],
+    ['adminPassword: Tr0ub4dor&3', 'adminPassword: <PASSWORD>'],
+    ['POST /account newPassword=Tr0ub4dor&3', 'POST /account newPassword=<PASSWORD>'],
+    [`SessionToken: ${AWS_SESSION}`, 'SessionToken: <SECRET>'],
+    ['PGPASSWORD=Tr0ub4dor3 psql -h db -U app', 'PGPASSWORD=<PASSWORD> psql -h db -U app'],
+    ['JWTToken: q8Zk3Lp0Xw9Vb2Nm7Rt5', 'JWTToken: <SECRET>'],
+    // Lower-case compounds and name endings keep working.
+    ['authtoken=q8Zk3Lp0Xw9Vb2Nm7Rt5', 'authtoken=<SECRET>'],
+    ['secretkey=q8Zk3Lp0Xw9Vb2Nm7Rt5', 'secretkey=<SECRET>'],
+    ['passwords: x7Yq2Lm9', 'passwords: <PASSWORD>'],
+  ])('%s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+
+  it.each([
+    'compass: north',
+    'COMPASS: NORTH',
+    'bypass: enabled',
+    'BYPASS: enabled',
+    'passenger: John',
+    'passThrough: enabled',
+    'tests passed: 120',
+    'SECRETARY: Jane Smith',
+    'AUTHOR: jonathan',
+    'PWD=/home/user OLDPWD=/tmp',
+  ])('leaves the word in %s alone', (text) => {
+    expect(masked(text)).toBe(text);
+  });
+});
+
+describe('password values with quotes', () => {
+  it.each([
+    [`{"password": "it's-S3cret!"}`, '{"password": "<PASSWORD>"}'],
+    ['{"password": "Xy7\\"kL9#mQ2"}', '{"password": "<PASSWORD>"}'],
+    ['{"log":"{\\"password\\":\\"hunter2x\\"}"}', '{"log":"{\\"password\\":\\"<PASSWORD>\\"}"}'],
+    // A quote left open (text cut short) is read as a bare value.
+    ['{"password": "Xy7kL9#mQ2', '{"password": "<PASSWORD>'],
+  ])('%s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+
+  it('masks a pass phrase to the end of its line or string', () => {
+    expect(masked('password: correct horse battery staple')).toBe('password: <PASSWORD>');
+    expect(masked('password: correct horse battery staple.\nnext line')).toBe(
+      'password: <PASSWORD>.\nnext line',
+    );
+    expect(masked('{"note": "password: correct horse battery staple", "n": 1}')).toBe(
+      '{"note": "password: <PASSWORD>", "n": 1}',
+    );
+    // Followed by more text on its line: only the value itself.
+    expect(masked('password: hunter2 for the staging db, rotate it')).toBe(
+      'password: <PASSWORD> for the staging db, rotate it',
+    );
+    expect(masked('user=bob password=hunter2 host=db')).toBe(
+      'user=bob password=<PASSWORD> host=db',
+    );
+  });
+
+  it('keeps prose about a password', () => {
+    expect(masked('password is incorrect')).toBe('password is incorrect');
+    expect(masked('The password is required and must be strong.')).toBe(
+      'The password is required and must be strong.',
+    );
+  });
+});
+
+describe('values that are not secrets', () => {
+  it.each([
+    'tokenizer = AutoTokenizer.from_pretrained("bert-base-uncased")',
+    'auth_token = os.environ.get("HF_TOKEN_VALUE_1")',
+    'author: github.com/jonathan-smithers',
+    'auth_method: client_credentials',
+    'password: <your-password>',
+    'password=${DB_PASSWORD}',
+    'password = os.environ["DB_PASSWORD"]',
+    'password = getpass.getpass("Password: ")',
+    'token_count: 4000, tokens: 12',
+  ])('%s', (text) => {
+    expect(masked(text)).toBe(text);
+  });
+});
+
 describe('linear time on the new scans', () => {
   const repeat = (s: string) => (n: number) => s.repeat(Math.ceil(n / s.length)).slice(0, n);
   it.each<[string, (n: number) => string]>([
@@ -120,6 +208,10 @@ describe('linear time on the new scans', () => {
     ['PEM bodies and footers', repeat(`${PEM_BODY[0]}\n-----END PRIVATE KEY-----\n`)],
     ['escaped PEM body', (n) => '-----BEGIN PRIVATE KEY-----' + repeat(`${PEM_BODY[0]}\\n`)(n)],
     ['escaped prefixes', repeat('\\neyJ\\tAKIA%3Dsk-')],
+    ['ALL-CAPS names', repeat('ABCDEFGHIJKLMNOPQRSTUVWXYZPGPASSWORD')],
+    ['pass phrases', repeat('password: a b c d ')],
+    ['quoted values', repeat('password: "abc\\"')],
+    ['escaped quoted values', repeat('\\"password\\": \\"abc')],
   ])('%s: 1 MB takes under 30× the time of 100 KB', (_, gen) => {
     const small = gen(100_000);
     const large = gen(1_000_000);

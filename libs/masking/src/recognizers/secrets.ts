@@ -329,11 +329,27 @@ export function scanSecrets(input: ScanInput): void {
 // ---- values next to credential words ----
 const CRED_RE =
   /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth(?:orization)?|credentials?|bearer/gi;
-const ASSIGN_RE = /[A-Za-z0-9_.-]{0,30}["']?[ \t]{0,3}(:=|=>|[:=]|[ \t]is[ \t])[ \t]{0,3}/y;
-const VALUE_RE = /(["'`])([^"'`\r\n]{1,200})\1|([^\s"'`,;]{1,200})/y;
+// A key may close its quote with an escaped one: JSON logged inside a JSON string ({\"password\": …}).
+const ASSIGN_RE = /[A-Za-z0-9_.-]{0,30}\\?["']?[ \t]{0,3}(:=|=>|[:=]|[ \t]is[ \t])[ \t]{0,3}/y;
 const BEARER_RE = /(?:Bearer|Basic|Token)[ \t]{1,3}/iy;
 const PLACEHOLDER_RE =
   /^(?:\*+|x{3,}|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|null|none|true|false|undefined|redacted|changeme\b.{0,0}|\[redacted\]|\.\.\.|required|optional|string|example)$/i;
+// Letters after a keyword that still make a credential name: "secretkey", "passwordHash".
+const KEYWORD_SUFFIX_RE = /(?:key|keys|hash|value)(?![A-Za-z0-9])/iy;
+// Code, not a value: a call or an index ("getpass(", "os.environ[").
+const CODE_RE = /^[A-Za-z_$][A-Za-z_$.]*[([]/;
+// snake_case words ("client_credentials") name something; they are not secrets.
+const SNAKE_WORDS_RE = /^(?:[a-z]+(?:_[a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$/;
+const VALUE_MAX = 200;
+// "password: correct horse battery staple": up to this many words, only when they end the line.
+const PHRASE_WORDS_MAX = 6;
+const PHRASE_MAX = 100;
+
+/** Whether a placeholder stands where a credential would be (`<password>`, `${DB_PASSWORD}`, `****`). */
+export function isPlaceholder(value: string): boolean {
+  return PLACEHOLDER_RE.test(value);
+}
+
 const PROSE_WORDS = new Set([
   'required',
   'incorrect',
@@ -407,6 +423,171 @@ export function shannonEntropy(s: string): number {
   return h;
 }
 
+function isUpper(c: number): boolean {
+  return c >= 65 && c <= 90;
+}
+
+function isLower(c: number): boolean {
+  return c >= 97 && c <= 122;
+}
+
+function isAlnum(c: number): boolean {
+  return isAsciiLetter(c) || isDigit(c);
+}
+
+/**
+ * Whether a keyword at `i`, right after a letter, starts a part of a name: a camelCase part
+ * ("userPassword", "accessToken"), a part of an ALL-CAPS name ("PGPASSWORD") or, for the longer
+ * keywords, a lower-case compound ("clientsecret", "authtoken"). A bare "pass" stays a word
+ * ("compass", "bypass") unless it starts a camelCase part, and so does "pwd" ("OLDPWD").
+ */
+function keywordStartOk(text: string, i: number, len: number, short: boolean): boolean {
+  const prev = text.charCodeAt(i - 1);
+  const c0 = text.charCodeAt(i);
+  // A camelCase part, also after an acronym ("JWTToken").
+  if (isUpper(c0) && (isLower(prev) || isLower(text.charCodeAt(i + 1)))) return true;
+  const before = text.slice(Math.max(0, i - 4), i).toLowerCase();
+  if (/(?:aws|db|api|my|app)$/.test(before)) return true;
+  if (short) return false;
+  if (isUpper(prev)) {
+    for (let k = i; k < i + len; k++) if (isLower(text.charCodeAt(k))) return false;
+    for (let k = i - 1; k >= 0 && i - k <= 40; k--) {
+      const c = text.charCodeAt(k);
+      if (isLower(c)) return false;
+      if (!isAlnum(c) && c !== 95) break;
+    }
+    return true;
+  }
+  return isLower(c0) && isLower(prev);
+}
+
+/**
+ * Whether the keyword ending at `e` ends there as a word: not "tokenizer" or "author". A plural
+ * "s", a camelCase hump ("authToken", not after a bare "pass": "passThrough") and a few name
+ * endings ("secretkey", "PASSWORD_HASH" is already fine) do not glue it to a longer word.
+ */
+function keywordEndOk(text: string, e: number, short: boolean): boolean {
+  if (e >= text.length) return true;
+  const c = text.charCodeAt(e);
+  if (!isAlnum(c)) return true;
+  if ((c | 32) === 115) {
+    if (e + 1 >= text.length || !isAlnum(text.charCodeAt(e + 1))) return true;
+  }
+  if (short) return false;
+  if (isUpper(c) && isLower(text.charCodeAt(e - 1))) return true;
+  KEYWORD_SUFFIX_RE.lastIndex = e;
+  return KEYWORD_SUFFIX_RE.test(text);
+}
+
+// The value read by readValue: [valueStart, valueEnd), and whether it was quoted.
+let valueStart = 0;
+let valueEnd = 0;
+let valueQuoted = false;
+
+/** Where a bare value stops: blanks, quotes, separators, and escapes of a JSON string. */
+function bareStop(text: string, k: number): boolean {
+  const c = text.charCodeAt(k);
+  if (c <= 32 || c === 34 || c === 39 || c === 96 || c === 44 || c === 59) return true;
+  if (c === 0x85 || c === 0x2028 || c === 0x2029) return true;
+  if (c === 92) {
+    const d = text.charCodeAt(k + 1);
+    return d === 110 || d === 114 || d === 116 || d === 34;
+  }
+  return false;
+}
+
+/** Whether a line ends at `k`: end of text, a line break (raw or escaped) or a closing quote. */
+function lineEndsAt(text: string, k: number): boolean {
+  while (k < text.length && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k++;
+  if (k >= text.length) return true;
+  const c = text.charCodeAt(k);
+  if (c === 10 || c === 13 || c === 34 || c === 39 || c === 96) return true;
+  return c === 92 && (text[k + 1] === 'n' || text[k + 1] === 'r');
+}
+
+/**
+ * "password: correct horse battery staple": a pass phrase of plain words, read to the end of its
+ * line (or the closing quote of the string it sits in). Only when the words end the line within
+ * PHRASE_WORDS_MAX words and PHRASE_MAX characters: a value followed by more text on its line
+ * ("password: hunter2 for the staging db, rotate it") keeps to its first word.
+ */
+function extendPhrase(text: string): void {
+  for (let k = valueStart; k < valueEnd; k++) if (!isAlnum(text.charCodeAt(k))) return;
+  let k = valueEnd;
+  let words = 1;
+  while (k < text.length && k - valueStart <= PHRASE_MAX) {
+    const c = text.charCodeAt(k);
+    if (c !== 32 && c !== 9) break;
+    let w = k + 1;
+    while (w < text.length && isAlnum(text.charCodeAt(w))) w++;
+    if (w === k + 1) break;
+    if (++words > PHRASE_WORDS_MAX) return;
+    k = w;
+  }
+  if (words === 1 || k - valueStart > PHRASE_MAX) return;
+  const p = text.charCodeAt(k);
+  const after = p === 46 || p === 33 || p === 63 ? k + 1 : k;
+  if (lineEndsAt(text, after)) valueEnd = k;
+}
+
+/**
+ * Reads the value at `from` into valueStart/valueEnd. A double-quoted value is a JSON string: it
+ * ends at the first unescaped quote, and an apostrophe inside it is part of it. A quote left open
+ * (text cut short) is read as a bare value.
+ */
+function readValue(text: string, from: number, phrase: boolean): boolean {
+  const n = text.length;
+  const q = text.charCodeAt(from);
+  if (q === 34 || q === 39 || q === 96) {
+    const limit = Math.min(n, from + 1 + VALUE_MAX);
+    let k = from + 1;
+    while (k < limit) {
+      const c = text.charCodeAt(k);
+      if (c === q || c === 10 || c === 13) break;
+      k += c === 92 && q === 34 ? 2 : 1;
+    }
+    if (k < limit && text.charCodeAt(k) === q && k > from + 1) {
+      valueStart = from + 1;
+      valueEnd = k;
+      valueQuoted = true;
+      return true;
+    }
+    from++;
+  } else if (q === 92 && text.charCodeAt(from + 1) === 34) {
+    // \"…\": a string inside a JSON string; it ends at the next escaped quote.
+    const limit = Math.min(n, from + 2 + VALUE_MAX);
+    let k = from + 2;
+    while (k < limit && !(text.charCodeAt(k) === 92 && text.charCodeAt(k + 1) === 34)) {
+      const c = text.charCodeAt(k);
+      if (c === 10 || c === 13) break;
+      k++;
+    }
+    if (k < limit && text.charCodeAt(k) === 92 && k > from + 2) {
+      valueStart = from + 2;
+      valueEnd = k;
+      valueQuoted = true;
+      return true;
+    }
+    return false;
+  }
+  const limit = Math.min(n, from + VALUE_MAX);
+  let k = from;
+  while (k < limit && !bareStop(text, k)) k++;
+  if (k === from) return false;
+  valueStart = from;
+  valueEnd = k;
+  valueQuoted = false;
+  if (phrase) extendPhrase(text);
+  return true;
+}
+
+function isTrailingPunct(c: number): boolean {
+  // . , ; : ) ] } >
+  return (
+    c === 46 || c === 44 || c === 59 || c === 58 || c === 41 || c === 93 || c === 125 || c === 62
+  );
+}
+
 export function scanCredentialValues(input: ScanInput): void {
   const { text, want, emit } = input;
   if (!want.has('PASSWORD') && !want.has('SECRET') && !want.has('AWS_SECRET_KEY')) return;
@@ -414,36 +595,41 @@ export function scanCredentialValues(input: ScanInput): void {
   let m: RegExpExecArray | null;
   while ((m = CRED_RE.exec(text)) !== null) {
     const i = m.index;
-    if (i > 0 && isAsciiLetter(text.charCodeAt(i - 1))) {
-      // "db_password" and "AWS_SECRET" are fine, "compass" or "bypass" are not.
-      const before = text.slice(Math.max(0, i - 4), i).toLowerCase();
-      if (!/[_\-.]$/.test(before) && !/(?:aws|db|api|my|app)$/.test(before)) continue;
-    }
+    const len = m[0].length;
     // Only "pass…" and "pwd" start with a p.
     const passwordWord = (m[0].charCodeAt(0) | 32) === 112;
-    ASSIGN_RE.lastIndex = i + m[0].length;
+    // "pass" and "pwd" are short enough to sit inside other words.
+    const short = passwordWord && len <= 4;
+    if (i > 0 && isAsciiLetter(text.charCodeAt(i - 1)) && !keywordStartOk(text, i, len, short))
+      continue;
+    if (!keywordEndOk(text, i + len, short && len === 4)) continue;
+    ASSIGN_RE.lastIndex = i + len;
     const a = ASSIGN_RE.exec(text);
     if (a === null) continue;
-    const prose = /is/.test(a[1]);
+    const prose = a[1].length > 2;
     let vStart = ASSIGN_RE.lastIndex;
     BEARER_RE.lastIndex = vStart;
     if (BEARER_RE.exec(text) !== null) vStart = BEARER_RE.lastIndex;
-    VALUE_RE.lastIndex = vStart;
-    const v = VALUE_RE.exec(text);
-    if (v === null) continue;
-    let value = v[2] ?? v[3] ?? '';
-    const valueStart = v[2] !== undefined ? vStart + 1 : vStart;
-    if (v[3] !== undefined) value = value.replace(/[.,;:)\]}>]+$/, '');
+    if (!readValue(text, vStart, passwordWord && a[1] === ':')) continue;
+    // Placeholders are checked before trimming: "<your-password>" must not lose its ">".
+    if (isPlaceholder(text.slice(valueStart, valueEnd))) continue;
+    if (!valueQuoted)
+      while (valueEnd > valueStart && isTrailingPunct(text.charCodeAt(valueEnd - 1))) valueEnd--;
+    const value = text.slice(valueStart, valueEnd);
     if (value.length < 3 || PLACEHOLDER_RE.test(value)) continue;
-    const valueEnd = valueStart + value.length;
     if (passwordWord) {
       if (!want.has('PASSWORD')) continue;
       if (prose && (PROSE_WORDS.has(value.toLowerCase()) || !/[\d\W_]|[a-z][A-Z]/.test(value)))
         continue;
-      if (PROSE_WORDS.has(value.toLowerCase())) continue;
+      if (!valueQuoted && CODE_RE.test(value)) continue;
+      // $PWD and $OLDPWD hold the working directory.
+      if (len === 3 && (value[0] === '/' || value[0] === '~')) continue;
       emit('PASSWORD', valueStart, valueEnd, 0.85, 'credential-context');
     } else {
       if (value.length < 12) continue;
+      // Identifiers and code name a secret, they are not one: "AutoTokenizer.from_pretrained(",
+      // "client_credentials", a URL.
+      if (value.includes('(') || SNAKE_WORDS_RE.test(value) || value.includes('://')) continue;
       const entropy = shannonEntropy(value);
       if (entropy < 3) continue;
       if (
