@@ -1,5 +1,6 @@
 import { parse as parseDomain } from 'tldts';
-import { type ScanInput } from './types';
+import { isPlaceholder } from './secrets';
+import { type ScanInput, isAsciiLetter, isDigit } from './types';
 
 const LOCAL_MAX = 64;
 const DOMAIN_MAX = 253;
@@ -65,9 +66,96 @@ export function scanEmails(input: ScanInput): void {
 // Scheme URLs and www. hosts; one bounded class, so each match is linear.
 const URL_RE = /\b(?:(?:https?|ftp|wss?|sftp):\/\/|www\.)[^\s<>"'`{}|\\^]{1,2048}/gi;
 const TRAILING_RE = /[.,;:!?)\]'"*]+$/;
+const URL_MAX = 2048;
+const SCHEME_MAX = 32;
+
+function isSchemeChar(c: number): boolean {
+  return isAsciiLetter(c) || isDigit(c) || c === 43 || c === 46 || c === 45;
+}
+
+/** A character URL_RE's class leaves out: blanks, quotes, <>{}|\^ and the backquote. */
+function endsUrl(c: number): boolean {
+  return (
+    c <= 32 ||
+    c === 34 ||
+    c === 39 ||
+    c === 96 ||
+    c === 60 ||
+    c === 62 ||
+    c === 123 ||
+    c === 125 ||
+    c === 124 ||
+    c === 92 ||
+    c === 94 ||
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x2028 ||
+    c === 0x2029
+  );
+}
+
+/** Trailing punctuation (TRAILING_RE) is not part of a URL, but a ")" closing a "(" inside it is. */
+function trimUrlEnd(text: string, start: number, end: number): number {
+  const full = end;
+  while (end > start && TRAILING_RE.test(text[end - 1])) end--;
+  if (end < full && text.charCodeAt(end) === 41) {
+    for (let k = start; k < end; k++) if (text.charCodeAt(k) === 40) return end + 1;
+  }
+  return end;
+}
+
+/**
+ * Credentials in any `scheme://user:password@host` (RFC 3986 scheme: postgres, mongodb+srv,
+ * redis, amqps, ssh, git, https…), whatever the host: a database URL names an internal host more
+ * often than a public one. Anchored on "://" with indexOf, the scheme read backwards (at most 32
+ * characters) and the authority forwards up to the first "/", "?" or "#", which the next "://"
+ * holds, so no character is read by two authority scans.
+ *
+ * Reports the whole URL as URL ("url+credentials", 0.95) and the password as PASSWORD
+ * ("url-credentials", 0.9): with both types asked for the URL wins, and a policy that masks
+ * secrets but not URLs still removes the password.
+ */
+function scanUrlCredentials(input: ScanInput, wantUrl: boolean, wantPassword: boolean): void {
+  const text = input.text;
+  const n = text.length;
+  let k = text.indexOf('://');
+  while (k !== -1) {
+    let next = k + 3;
+    let s = k;
+    while (s > 0 && k - s < SCHEME_MAX && isSchemeChar(text.charCodeAt(s - 1))) s--;
+    while (s < k && !isAsciiLetter(text.charCodeAt(s))) s++;
+    const a = k + 3;
+    let e = a;
+    let colon = -1;
+    let at = -1;
+    while (e < n && e - a < URL_MAX) {
+      const c = text.charCodeAt(e);
+      if (c === 47 || c === 63 || c === 35 || endsUrl(c)) break;
+      if (c === 64) at = e;
+      else if (c === 58 && colon === -1) colon = e;
+      e++;
+    }
+    if (s < k && colon !== -1 && colon < at) {
+      if (wantPassword && at > colon + 1 && !isPlaceholder(text.slice(colon + 1, at)))
+        input.emit('PASSWORD', colon + 1, at, 0.9, 'url-credentials');
+      if (wantUrl) {
+        let end = at + 1;
+        while (end < n && end - s < URL_MAX && !endsUrl(text.charCodeAt(end))) end++;
+        end = trimUrlEnd(text, s, end);
+        if (end > at + 1) input.emit('URL', s, end, 0.95, 'url+credentials');
+        next = Math.max(next, end);
+      }
+    }
+    k = text.indexOf('://', next);
+  }
+}
 
 export function scanUrls(input: ScanInput): void {
-  if (!input.want.has('URL')) return;
+  const wantUrl = input.want.has('URL');
+  const wantPassword = input.want.has('PASSWORD');
+  if (!wantUrl && !wantPassword) return;
+  scanUrlCredentials(input, wantUrl, wantPassword);
+  if (!wantUrl) return;
   const text = input.text;
   URL_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -81,6 +169,9 @@ export function scanUrls(input: ScanInput): void {
     const authorityEnd = rest.search(/[/?#]/);
     const authority = authorityEnd >= 0 ? rest.slice(0, authorityEnd) : rest;
     const atPos = authority.lastIndexOf('@');
+    const credentials = atPos > 0 && authority.slice(0, atPos).includes(':');
+    // Reported, whatever the host, by the credentials scan.
+    if (credentials && schemeEnd >= 0) continue;
     const hostPort = atPos >= 0 ? authority.slice(atPos + 1) : authority;
     const host = hostPort.startsWith('[')
       ? hostPort.slice(1, hostPort.indexOf(']'))
@@ -91,7 +182,6 @@ export function scanUrls(input: ScanInput): void {
       host === 'localhost' ||
       (info.domain !== null && (info.isIcann === true || info.isPrivate === true));
     if (!hostOk) continue;
-    const credentials = atPos > 0 && authority.slice(0, atPos).includes(':');
     input.emit(
       'URL',
       start,

@@ -1,0 +1,98 @@
+import { detect } from '../detect';
+import type { EntityType } from '../entities';
+import { mask } from '../mask';
+
+/** What a caller sees with all 40 types on `replace`. */
+function masked(text: string): string {
+  return mask(text, { entities: {}, defaultRule: { strategy: 'replace' } }).text;
+}
+
+/** What a policy that masks only these types leaves. */
+function maskedOnly(text: string, ...types: EntityType[]): string {
+  return mask(text, {
+    entities: Object.fromEntries(types.map((t) => [t, { strategy: 'replace' as const }])),
+  }).text;
+}
+
+describe('credentials in URLs of any scheme and host', () => {
+  it.each([
+    [
+      'DATABASE_URL=postgres://admin:S3cr3tP4ss@db-primary:5432/app',
+      'DATABASE_URL=<URL>',
+      'DATABASE_URL=postgres://admin:<PASSWORD>@db-primary:5432/app',
+    ],
+    [
+      'git clone https://deploy:Zx9Qw7Er5Ty3@git.corp.internal/repo.git',
+      'git clone <URL>',
+      'git clone https://deploy:<PASSWORD>@git.corp.internal/repo.git',
+    ],
+    [
+      'mongodb://root:pw@mongo-0.mongo:27017',
+      '<URL>',
+      'mongodb://root:<PASSWORD>@mongo-0.mongo:27017',
+    ],
+    ['postgresql://app:pw@10.0.0.5/db', '<URL>', 'postgresql://app:<PASSWORD>@<IP_ADDRESS>/db'],
+    [
+      'MONGO_URI="mongodb+srv://app:Zx9Qw7Er5Ty3@cluster0.ab1cd.mongodb.net/prod?retryWrites=true"',
+      'MONGO_URI="<URL>"',
+      'MONGO_URI="mongodb+srv://app:<PASSWORD>@cluster0.ab1cd.mongodb.net/prod?retryWrites=true"',
+    ],
+    [
+      'REDIS_URL=redis://:s3cretPw@redis:6379/0',
+      'REDIS_URL=<URL>',
+      'REDIS_URL=redis://:<PASSWORD>@redis:6379/0',
+    ],
+    [
+      'broker amqps://guest:guestPw1@rabbit.internal:5671/vhost.',
+      'broker <URL>.',
+      'broker amqps://guest:<PASSWORD>@rabbit.internal:5671/vhost.',
+    ],
+  ])('%s', (text, allTypes, passwordOnly) => {
+    expect(masked(text)).toBe(allTypes);
+    expect(maskedOnly(text, 'PASSWORD', 'IP_ADDRESS')).toBe(passwordOnly);
+  });
+
+  it('reports the URL with the credentials validator, and the password inside it', () => {
+    const text = 'DATABASE_URL=postgres://admin:S3cr3tP4ss@db-primary:5432/app';
+    expect(detect(text, { entities: ['URL'] })).toEqual([
+      { type: 'URL', start: 13, end: text.length, score: 0.95, validator: 'url+credentials' },
+    ]);
+    expect(detect(text, { entities: ['PASSWORD'] })).toEqual([
+      { type: 'PASSWORD', start: 30, end: 40, score: 0.9, validator: 'url-credentials' },
+    ]);
+  });
+
+  it('keeps the URL span it had for public http URLs', () => {
+    expect(masked('db at https://admin:s3cret@db.example.com:5432/app.')).toBe('db at <URL>.');
+    expect(masked('(see https://u:p4ss@example.com/a_(b)) ok')).toBe('(see <URL>) ok');
+  });
+
+  it('leaves URLs without a password and placeholders alone', () => {
+    const sshUrl = 'clone ssh://git@git.corp.internal:22/repo.git';
+    expect(maskedOnly(sshUrl, 'PASSWORD', 'URL')).toBe(sshUrl);
+    const placeholder = 'postgres://app:${DB_PASSWORD}@db:5432/app';
+    expect(maskedOnly(placeholder, 'PASSWORD')).toBe(placeholder);
+    const internal = 'see http://wiki.corp.internal/page for details';
+    expect(masked(internal)).toBe(internal);
+  });
+
+  it('reads many "://" in linear time', () => {
+    const gen = (s: string, n: number) => s.repeat(Math.ceil(n / s.length)).slice(0, n);
+    for (const unit of ['a://u:p@', '://', 'x+y.z-w://user:pass@']) {
+      const small = gen(unit, 100_000);
+      const large = gen(unit, 1_000_000);
+      detect(small);
+      let tSmall = Infinity;
+      let tLarge = Infinity;
+      for (let i = 0; i < 2; i++) {
+        let t = process.hrtime.bigint();
+        detect(small);
+        tSmall = Math.min(tSmall, Number(process.hrtime.bigint() - t) / 1e6);
+        t = process.hrtime.bigint();
+        detect(large);
+        tLarge = Math.min(tLarge, Number(process.hrtime.bigint() - t) / 1e6);
+      }
+      expect(tLarge / Math.max(tSmall, 1)).toBeLessThan(30);
+    }
+  });
+});
