@@ -14,12 +14,15 @@ interface Run {
   stderr: string;
 }
 
-function embargo(args: string[], opts: { input?: string; env?: Record<string, string> } = {}) {
+function embargo(
+  args: string[],
+  opts: { input?: string; env?: Record<string, string>; cwd?: string } = {},
+) {
   return new Promise<Run>((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC', ...opts.env };
     if (!opts.env?.EMBARGO_MASKING_KEYS) delete env.EMBARGO_MASKING_KEYS;
     const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'embargo.js'), ...args], {
-      cwd: REPO_ROOT,
+      cwd: opts.cwd ?? REPO_ROOT,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -206,6 +209,72 @@ describe('embargo mask', () => {
     expect(run.code).not.toBe(0);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('unknown entity type SHOE_SIZE');
+  });
+
+  it('answers a blank line with an empty result in its place, so lines stay aligned', async () => {
+    const input = [
+      JSON.stringify({ text: 'first a@example.org' }),
+      '',
+      '   ',
+      JSON.stringify({ text: 'fourth b@example.org' }),
+    ].join('\n');
+    const run = await embargo(['mask', '--entities', 'EMAIL_ADDRESS'], { input });
+
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n')).toHaveLength(5); // four lines, each ended by a newline
+    expect(jsonLines(run.stdout)).toEqual([
+      expect.objectContaining({ text: 'first <EMAIL_ADDRESS>' }),
+      { text: '', entities: [] },
+      { text: '', entities: [] },
+      expect.objectContaining({ text: 'fourth <EMAIL_ADDRESS>' }),
+    ]);
+    expect(run.stderr).toBe('');
+  });
+
+  it('ignores a byte-order mark at the start of a line', async () => {
+    const line = JSON.stringify({ text: 'mail a@example.org' });
+    const run = await embargo(['mask', '--entities', 'EMAIL_ADDRESS'], {
+      input: `\uFEFF${line}\n\uFEFF${line}\n`,
+    });
+
+    expect(run.code).toBe(0);
+    expect(jsonLines(run.stdout)).toEqual([
+      expect.objectContaining({ text: 'mail <EMAIL_ADDRESS>' }),
+      expect.objectContaining({ text: 'mail <EMAIL_ADDRESS>' }),
+    ]);
+  });
+
+  it('refuses a --policies directory that does not exist', async () => {
+    const missing = join(tmpdir(), `embargo-no-policies-${randomBytes(4).toString('hex')}`);
+    for (const args of [
+      ['mask', '--policies', missing],
+      ['mask', '--policies', missing, '--entities', 'EMAIL_ADDRESS'],
+    ]) {
+      const run = await embargo(args, { input: toLines('mail a@example.org') });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.trim()).toBe(`embargo: --policies ${missing}: no such directory`);
+    }
+  });
+
+  it('says which masking it uses when the default policy directory is absent', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'embargo-cwd-'));
+    try {
+      const run = await embargo(['mask'], {
+        input: toLines('mail jane.doe@example.org'),
+        cwd: elsewhere,
+      });
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe(
+        'embargo: no policy directory deploy/policies here (pass --policies <dir>); ' +
+          'masking all 40 entity types with replace\n',
+      );
+      expect(jsonLines(run.stdout)).toEqual([
+        expect.objectContaining({ text: 'mail <EMAIL_ADDRESS>' }),
+      ]);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('writes nothing and exits 0 on empty input', async () => {

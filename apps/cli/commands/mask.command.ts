@@ -10,7 +10,7 @@ import {
 import { defaultMaskPlan } from '@embargo/policy';
 import { Command, Option } from 'commander';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { cliEnvironment } from '../config';
 import { compileDirOrExit } from './policy-files';
 
@@ -65,8 +65,16 @@ async function* boundedLines(
   if (size > 0 || tooLong) yield take();
 }
 
-/** The engine options the flags ask for; by default the policy's default masking. */
-function optionsFrom(flags: MaskFlags): Omit<MaskOptions, 'keyring'> {
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+}
+
+/**
+ * The engine options the flags ask for; by default the policy's default masking. A --policies
+ * directory given on the command line must exist; without one, and without a default masking in
+ * the policies, every type is replaced, and stderr says so: the output alone would not tell.
+ */
+function optionsFrom(flags: MaskFlags, policiesGiven: boolean): Omit<MaskOptions, 'keyring'> {
   const wanted = flags.entities
     ?.split(',')
     .map((s) => s.trim())
@@ -75,9 +83,21 @@ function optionsFrom(flags: MaskFlags): Omit<MaskOptions, 'keyring'> {
     if (!isEntityType(t))
       throw new Error(`unknown entity type ${t}; known: ${ENTITY_TYPES.join(', ')}`);
   }
-  if (!wanted && !flags.strategy && existsSync(flags.policies)) {
-    const plan = defaultMaskPlan(compileDirOrExit(flags.policies));
-    if (plan && Object.keys(plan.entities).length) return engineOptions(plan);
+  if (policiesGiven && !isDirectory(flags.policies))
+    throw new Error(`--policies ${flags.policies}: no such directory`);
+  if (!wanted && !flags.strategy) {
+    const fallback = `masking all ${ENTITY_TYPES.length} entity types with replace`;
+    if (isDirectory(flags.policies)) {
+      const plan = defaultMaskPlan(compileDirOrExit(flags.policies));
+      if (plan && Object.keys(plan.entities).length) return engineOptions(plan);
+      process.stderr.write(
+        `embargo: the policies in ${flags.policies} have no default masking; ${fallback}\n`,
+      );
+    } else {
+      process.stderr.write(
+        `embargo: no policy directory ${flags.policies} here (pass --policies <dir>); ${fallback}\n`,
+      );
+    }
   }
   const strategy = flags.strategy ?? 'replace';
   const n = Number(flags.keep ?? 4);
@@ -131,8 +151,8 @@ export function maskCommand(): Command {
       'policy directory whose default masking applies',
       'deploy/policies',
     )
-    .action(async (flags: MaskFlags) => {
-      const options = optionsFrom(flags);
+    .action(async (flags: MaskFlags, command: Command) => {
+      const options = optionsFrom(flags, command.getOptionValueSource('policies') === 'cli');
       const keyring = keyringFor(options);
       const maxLineBytes = Number(flags.maxLineBytes);
       if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1)
@@ -148,11 +168,13 @@ export function maskCommand(): Command {
       let failed = 0;
       for await (const line of boundedLines(process.stdin, maxLineBytes)) {
         lineNo += 1;
-        if (line?.trim() === '') continue;
         let out: unknown;
         try {
           if (line === null) throw new Error(`longer than --max-line-bytes (${maxLineBytes})`);
-          const parsed: unknown = JSON.parse(line);
+          // A byte-order mark (files saved by some Windows editors) is not part of the JSON.
+          const json = line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+          // A blank line has nothing to mask, but still gets its line out, so lines stay aligned.
+          const parsed: unknown = json.trim() === '' ? { text: '' } : JSON.parse(json);
           const text = (parsed as { text?: unknown } | null)?.text;
           if (typeof text !== 'string') throw new Error('expected an object with a string "text"');
           const r = mask(text, { ...options, keyring });
