@@ -51,8 +51,14 @@ describe('kafka outage', () => {
     // Nor does it hand out a credential whose issue the trail cannot hold.
     const exchange = await exchangeToken(stack, token, 'model:stand-in-embedding');
     expect(exchange.status).toBe(503);
-    const refused = (await exchange.json()) as { access_token?: string; error: { code: string } };
-    expect(refused.error.code).toBe('audit_unavailable');
+    // The token endpoint answers in the OAuth shape (RFC 6749 section 5.2).
+    const refused = (await exchange.json()) as {
+      access_token?: string;
+      error: string;
+      error_description: string;
+    };
+    expect(refused.error).toBe('temporarily_unavailable');
+    expect(refused.error_description).toMatch(/audit/i);
     expect(refused.access_token).toBeUndefined();
     expect((await fetch(`${stack.apps.ingress.url}/readyz`)).status).toBe(503);
 
