@@ -41,17 +41,20 @@ describe('policy versions: a bundle publish that fails', () => {
     new Metrics('policy'),
   );
   const keys = keyringSetting.parse(testPolicyKeys().signing);
-  const versions = new PolicyVersions(
-    {
-      POLICY_SET: set,
-      POLICY_DIR: undefined,
-      POLICY_SIGNING_KEYS: keys,
-    } as unknown as PolicyConfig,
-    kafka,
-    logger,
-    readiness,
-    new DocumentSigner(keys),
-  );
+  /** A policy service instance of this set, as one more start of the app would make it. */
+  const policyService = (ready: Readiness) =>
+    new PolicyVersions(
+      {
+        POLICY_SET: set,
+        POLICY_DIR: undefined,
+        POLICY_SIGNING_KEYS: keys,
+      } as unknown as PolicyConfig,
+      kafka,
+      logger,
+      ready,
+      new DocumentSigner(keys),
+    );
+  const versions = policyService(readiness);
   const publish = kafka.publisher.publish.bind(kafka.publisher);
   let refuseBundles = false;
 
@@ -128,17 +131,7 @@ describe('policy versions: a bundle publish that fails', () => {
       messages: [{ key: `${set}:5`, value: JSON.stringify({ version: 5, files: [] }) }],
     });
     await producer.disconnect();
-    const restarted = new PolicyVersions(
-      {
-        POLICY_SET: set,
-        POLICY_DIR: undefined,
-        POLICY_SIGNING_KEYS: keys,
-      } as unknown as PolicyConfig,
-      kafka,
-      logger,
-      new Readiness(),
-      new DocumentSigner(keys),
-    );
+    const restarted = policyService(new Readiness());
     await restarted.onApplicationBootstrap();
     expect(restarted.list().map((v) => v.version)).toEqual([4, 3, 2, 1]);
     expect(await restarted.submit(policy('e'), 'test')).toMatchObject({ ok: true, version: 6 });

@@ -1,18 +1,5 @@
 import { detect } from '../detect';
-import type { EntityType } from '../entities';
-import { mask } from '../mask';
-
-/** What a caller sees with all 40 types on `replace`. */
-function masked(text: string): string {
-  return mask(text, { entities: {}, defaultRule: { strategy: 'replace' } }).text;
-}
-
-/** What a policy that masks only these types leaves. */
-function maskedOnly(text: string, ...types: EntityType[]): string {
-  return mask(text, {
-    entities: Object.fromEntries(types.map((t) => [t, { strategy: 'replace' as const }])),
-  }).text;
-}
+import { masked, maskedOnly } from '../testing';
 
 function timeMs(fn: () => void): number {
   let best = Infinity;
