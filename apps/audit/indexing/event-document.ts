@@ -7,12 +7,7 @@ export function toEventDocument(envelope: Envelope<LifecycleEvent>, indexedAt: D
   const e = envelope.data;
   const digest = digestOf(envelope);
   const doc: Record<string, unknown> = {
-    eventId: envelope.id,
-    type: envelope.type,
-    source: envelope.source,
-    time: envelope.time,
-    indexedAt: indexedAt.toISOString(),
-    requestId: e.requestId,
+    ...envelopeFields(envelope, e.requestId, indexedAt),
     stage: e.stage,
     instance: e.instance,
     model: e.model,
@@ -72,18 +67,25 @@ export function toEventDocument(envelope: Envelope<LifecycleEvent>, indexedAt: D
 export function toAuditActionDocument(envelope: Envelope<AuditActionEvent>, indexedAt: Date) {
   const e = envelope.data;
   return {
-    eventId: envelope.id,
-    type: envelope.type,
-    source: envelope.source,
-    time: envelope.time,
-    indexedAt: indexedAt.toISOString(),
-    requestId: e.requestId,
+    ...envelopeFields(envelope, e.requestId, indexedAt),
     stage: e.action,
     instance: e.instance,
     actor: e.actor,
     reason: e.reason,
     data: e,
     digest: digestOf(envelope),
+  };
+}
+
+/** What every document in the events index says of its event. */
+function envelopeFields(envelope: Envelope<unknown>, requestId: string, indexedAt: Date) {
+  return {
+    eventId: envelope.id,
+    type: envelope.type,
+    source: envelope.source,
+    time: envelope.time,
+    indexedAt: indexedAt.toISOString(),
+    requestId,
   };
 }
 

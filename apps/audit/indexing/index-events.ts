@@ -1,0 +1,28 @@
+import type { Envelope } from '@embargo/contracts';
+import type { ConsumedMessage, HandlerResult } from '@embargo/kafka';
+import type { Logger } from 'pino';
+import type { OpenSearchService } from './opensearch.service';
+
+/**
+ * Indexes a batch into the events index with each event id as `_id`, so a redelivered batch
+ * overwrites the same documents (effectively-once) instead of duplicating them. Documents
+ * OpenSearch refuses for good are the handler's rejects, which go to the dead-letter topic.
+ */
+export async function indexEvents<T>(
+  os: OpenSearchService,
+  logger: Logger,
+  messages: readonly ConsumedMessage<T>[],
+  toDocument: (envelope: Envelope<T>, indexedAt: Date) => Record<string, unknown>,
+): Promise<HandlerResult> {
+  const now = new Date();
+  const refused = await os.bulkIndex(
+    os.eventsIndex,
+    messages.map((m) => ({ id: m.envelope.id, doc: toDocument(m.envelope, now) })),
+  );
+  const rejected = refused.map((r) => ({
+    offset: messages[r.position].offset,
+    reason: `opensearch rejected: ${r.type}: ${r.reason}`.slice(0, 500),
+  }));
+  if (rejected.length) logger.warn({ count: rejected.length }, 'events rejected by opensearch');
+  return { rejected };
+}
