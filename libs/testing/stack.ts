@@ -90,49 +90,68 @@ roles:
  * provider, the stand-in upstream, and the policy, masking, audit and ingress apps as
  * their own processes. Every run gets its own policy set and audit index.
  */
+/** Runs `start`; if it throws, stops what was started before it (and runs `also`) first. */
+async function stopOnFailure<T>(
+  running: readonly { stop(): Promise<unknown> }[],
+  start: () => Promise<T>,
+  also?: () => void,
+): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    await Promise.allSettled(running.map((r) => r.stop()));
+    also?.();
+    throw err;
+  }
+}
+
 export async function startStack(
   opts: { extraIngressEnv?: Record<string, string>; extraAuditEnv?: Record<string, string> } = {},
 ): Promise<Stack> {
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const standInKey = `sk-standin-${randomBytes(12).toString('hex')}`;
   const standIn = await startStandInProcess(standInKey);
-  const idp = await startTestIdp({
-    audience: AUDIENCE,
-    clients: [
-      {
-        clientId: 'indexer',
-        clientSecret: 'indexer-secret',
-        claims: { kind: 'service', roles: ['indexer'] },
-      },
-      // A member of many groups, as large organisations' tokens are: about 4.6 KB.
-      {
-        clientId: 'crowded',
-        clientSecret: 'crowded-secret',
-        claims: {
-          kind: 'service',
-          roles: ['indexer'],
-          groups: Array.from(
-            { length: 150 },
-            (_, i) => `team-search-${String(i).padStart(4, '0')}`,
-          ),
+  // Whatever started before a step that fails is stopped, so a failed start leaves no process
+  // behind (a child left running keeps the test runner from ever exiting).
+  const idp = await stopOnFailure([standIn.app], () =>
+    startTestIdp({
+      audience: AUDIENCE,
+      clients: [
+        {
+          clientId: 'indexer',
+          clientSecret: 'indexer-secret',
+          claims: { kind: 'service', roles: ['indexer'] },
         },
-      },
-      // A token just under the issuer's 8 KiB limit, most of it one custom claim.
-      {
-        clientId: 'verbose',
-        clientSecret: 'verbose-secret',
-        claims: { kind: 'service', profile: 'p'.repeat(5560) },
-      },
-      // A token over Node's default 16 KiB header limit, far over the issuer's 8 KiB.
-      {
-        clientId: 'oversized',
-        clientSecret: 'oversized-secret',
-        claims: { kind: 'service', profile: 'p'.repeat(15_000) },
-      },
-      { clientId: 'limited', clientSecret: 'limited-secret', claims: { kind: 'limited' } },
-      { clientId: 'stranger', clientSecret: 'stranger-secret', claims: { kind: 'nobody' } },
-    ],
-  });
+        // A member of many groups, as large organisations' tokens are: about 4.6 KB.
+        {
+          clientId: 'crowded',
+          clientSecret: 'crowded-secret',
+          claims: {
+            kind: 'service',
+            roles: ['indexer'],
+            groups: Array.from(
+              { length: 150 },
+              (_, i) => `team-search-${String(i).padStart(4, '0')}`,
+            ),
+          },
+        },
+        // A token just under the issuer's 8 KiB limit, most of it one custom claim.
+        {
+          clientId: 'verbose',
+          clientSecret: 'verbose-secret',
+          claims: { kind: 'service', profile: 'p'.repeat(5560) },
+        },
+        // A token over Node's default 16 KiB header limit, far over the issuer's 8 KiB.
+        {
+          clientId: 'oversized',
+          clientSecret: 'oversized-secret',
+          claims: { kind: 'service', profile: 'p'.repeat(15_000) },
+        },
+        { clientId: 'limited', clientSecret: 'limited-secret', claims: { kind: 'limited' } },
+        { clientId: 'stranger', clientSecret: 'stranger-secret', claims: { kind: 'nobody' } },
+      ],
+    }),
+  );
   const policyDir = mkdtempSync(join(tmpdir(), 'embargo-policies-'));
   cpSync(join(REPO_ROOT, 'deploy', 'policies'), policyDir, { recursive: true });
   writeFileSync(join(policyDir, 'test-roles.yaml'), testRoles(idp.issuer));
@@ -148,14 +167,19 @@ export async function startStack(
   // Own consumer groups per run: stacks running side by side never share work.
   const common = { LOG_LEVEL: 'warn', KAFKA_GROUP_PREFIX: `${runId}.` };
 
-  const policy = await startApp('policy', {
-    ...common,
-    POLICY_DIR: policyDir,
-    POLICY_SET: policySet,
-    POLICY_ADMIN_TOKEN: adminToken,
-    POLICY_SIGNING_KEYS: policyKeys.signing,
-    POLICY_WATCH_DEBOUNCE_MS: '100',
-  });
+  const policy = await stopOnFailure(
+    [idp, standIn.app],
+    () =>
+      startApp('policy', {
+        ...common,
+        POLICY_DIR: policyDir,
+        POLICY_SET: policySet,
+        POLICY_ADMIN_TOKEN: adminToken,
+        POLICY_SIGNING_KEYS: policyKeys.signing,
+        POLICY_WATCH_DEBOUNCE_MS: '100',
+      }),
+    () => rmSync(policyDir, { recursive: true, force: true }),
+  );
   const ingressEnv = {
     ...common,
     POLICY_SET: policySet,

@@ -23,7 +23,7 @@ export interface TestIdpOptions {
   scope?: string;
   /** Access token lifetime; default 600 s. */
   ttlSeconds?: number;
-  /** Startup timeout; default 15 s. */
+  /** Startup timeout; default 60 s (a busy machine can take far longer than the usual second). */
   startTimeoutMs?: number;
 }
 
@@ -63,7 +63,7 @@ export async function startTestIdp(opts: TestIdpOptions): Promise<TestIdp> {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const ready = await waitForReady(child, opts.startTimeoutMs ?? 15_000, () => stderr);
+  const ready = await waitForReady(child, opts.startTimeoutMs ?? 60_000, () => stderr);
   const secrets = new Map(opts.clients.map((c) => [c.clientId, c.clientSecret]));
 
   return {
