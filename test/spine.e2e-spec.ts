@@ -290,7 +290,7 @@ describe('audit: an index from an earlier release', () => {
     os.client.bulk = ((params: { body: string }) => {
       sent.push(Buffer.byteLength(params.body));
       return bulk(params as never);
-    }) as typeof os.client.bulk;
+    }) as unknown as typeof os.client.bulk;
     try {
       // 4 KB bulk requests: about four documents each.
       expect(await os.bulkIndex(index, docs, 4096)).toEqual([]);
