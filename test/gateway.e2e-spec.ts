@@ -461,17 +461,70 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(((await tooBig.json()) as { error: { message: string } }).error.message).toMatch(
       /more than the 1000 tokens per minute/,
     );
-    // 3 a minute, refilled continuously: three at once, then one every 20 s.
-    const statuses: number[] = [];
-    let retryAfter = 0;
-    for (let i = 0; i < 5; i++) {
-      const res = await post({ model: 'stand-in-embedding', input: 'tick' }, token);
-      statuses.push(res.status);
-      if (res.status === 429) retryAfter = Number(res.headers.get('retry-after'));
-    }
-    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    // 3 a minute, refilled continuously: three at once, then one every 20 s. Each answer
+    // says what is left, in OpenAI's headers.
+    const answers: Response[] = [];
+    for (let i = 0; i < 5; i++)
+      answers.push(await post({ model: 'stand-in-embedding', input: 'tick' }, token));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 429, 429]);
+    expect(answers.map((r) => r.headers.get('x-ratelimit-remaining-requests'))).toEqual([
+      '2',
+      '1',
+      '0',
+      '0',
+      '0',
+    ]);
+    expect(answers[0].headers.get('x-ratelimit-limit-requests')).toBe('3');
+    expect(answers[0].headers.get('x-ratelimit-limit-tokens')).toBe('1000');
+    expect(answers[0].headers.get('x-ratelimit-reset-requests')).toMatch(/^\d+(\.\d+)?s$/);
+    const refused = answers[4];
+    const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(15);
     expect(retryAfter).toBeLessThanOrEqual(20);
+    expect(Number(refused.headers.get('retry-after-ms'))).toBeGreaterThan(14_000);
+    // OpenAI's body for a 429: the type names the limit that refused.
+    expect(await refused.json()).toEqual({
+      error: {
+        type: 'requests',
+        code: 'rate_limit_exceeded',
+        param: null,
+        message: expect.stringMatching(
+          /^Rate limit reached for test:limited on requests per min \(RPM\): Limit 3, Requested 1\. Please try again in \d+(\.\d+)?s\.$/,
+        ),
+      },
+    });
+    expect(await rejectedEvent(refused)).toMatchObject({
+      status: 429,
+      code: 'rate_limit_exceeded',
+    });
+  });
+
+  it('refuses a request over the tokens per minute with type "tokens", as OpenAI does', async () => {
+    const token = await stack.idp.token('limited');
+    const redis = new Redis(LOCAL_INFRA.REDIS_URL);
+    await redis.del('embargo:gcra:{test:limited}:r', 'embargo:gcra:{test:limited}:t');
+    redis.disconnect();
+    const input = 'tick '.repeat(600); // more than half of the 1000 tokens a minute
+    const first = await post({ model: 'stand-in-embedding', input }, token);
+    expect(first.status).toBe(200);
+    const left = Number(first.headers.get('x-ratelimit-remaining-tokens'));
+    expect(left).toBeLessThan(500);
+    expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('2');
+    // The SDK, told not to retry, surfaces OpenAI's error as its RateLimitError.
+    const sdk = new OpenAI({
+      baseURL: `${stack.apps.ingress.url}/v1`,
+      apiKey: token,
+      maxRetries: 0,
+    });
+    const refused = await sdk.embeddings.create({ model: 'stand-in-embedding', input }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(refused).toMatchObject({ status: 429, type: 'tokens', code: 'rate_limit_exceeded' });
+    expect((refused as InstanceType<typeof OpenAI.RateLimitError>).message).toMatch(
+      /on tokens per min \(TPM\): Limit 1000, Requested \d+/,
+    );
   });
 
   it('masks large inputs in the masking worker pool, not in the gateway', async () => {
@@ -607,8 +660,11 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       const third = await exchange();
       expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
       // RFC 6749 has no code for a rate limit: 429 says it, the code says "retry later".
-      await expectOAuthError(third, 429, 'temporarily_unavailable', /retry after \d+ s/);
-      expect(await rejectedEvent(third)).toMatchObject({ status: 429, code: 'rate_limited' });
+      await expectOAuthError(third, 429, 'temporarily_unavailable', /try again in \d/);
+      expect(await rejectedEvent(third)).toMatchObject({
+        status: 429,
+        code: 'rate_limit_exceeded',
+      });
       expect(limited.output()).toContain('"status":429');
       expect(limited.output()).not.toContain(indexerToken.split('.')[2]);
     } finally {

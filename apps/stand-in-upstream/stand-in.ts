@@ -246,16 +246,17 @@ export function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
       default: {
         const status = Number(fail);
         if (!Number.isInteger(status) || status < 400 || status > 599) return false;
-        const type =
+        // As OpenAI sends them: a 429 names the limit (type) and says rate_limit_exceeded.
+        const [type, code] =
           status === 429
-            ? 'rate_limit_error'
+            ? ['requests', 'rate_limit_exceeded']
             : status >= 500
-              ? 'server_error'
-              : 'invalid_request_error';
+              ? ['server_error', null]
+              : ['invalid_request_error', null];
         send(
           res,
           status,
-          { error: { message: `stand-in injected ${status}`, type, code: null, param: null } },
+          { error: { message: `stand-in injected ${status}`, type, code, param: null } },
           extra,
         );
         return true;

@@ -27,7 +27,8 @@ export const ERROR_CODES = {
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   policy_invalid: { status: 422, type: 'invalid_request_error' },
   headers_too_large: { status: 431, type: 'invalid_request_error' },
-  rate_limited: { status: 429, type: 'rate_limit_error' },
+  // OpenAI's code; its type says which limit refused (`requests` or `tokens`).
+  rate_limit_exceeded: { status: 429, type: 'requests' },
   internal_error: { status: 500, type: 'server_error' },
   upstream_error: { status: 502, type: 'server_error' },
   no_policy_bundle: { status: 503, type: 'server_error' },
@@ -47,7 +48,14 @@ export class EmbargoError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: { retryAfterSeconds?: number; param?: string },
+    readonly details?: {
+      retryAfterSeconds?: number;
+      param?: string;
+      /** OpenAI's error type where it depends on the case (a 429: `requests` or `tokens`). */
+      type?: string;
+      /** Headers the answer carries (a 429's `x-ratelimit-*`). */
+      headers?: Record<string, string>;
+    },
   ) {
     super(message);
     this.name = 'EmbargoError';
@@ -62,6 +70,11 @@ export interface OpenAiErrorBody {
   error: { message: string; type: string; code: string; param: string | null };
 }
 
-export function toOpenAiError(code: ErrorCode, message: string, param?: string): OpenAiErrorBody {
-  return { error: { message, type: ERROR_CODES[code].type, code, param: param ?? null } };
+export function toOpenAiError(
+  code: ErrorCode,
+  message: string,
+  param?: string,
+  type: string = ERROR_CODES[code].type,
+): OpenAiErrorBody {
+  return { error: { message, type, code, param: param ?? null } };
 }

@@ -29,7 +29,7 @@ function statusToCode(status: number): ErrorCode {
     case 415:
       return 'unsupported_media_type';
     case 429:
-      return 'rate_limited';
+      return 'rate_limit_exceeded';
     case 503:
       return 'unavailable';
     default:
@@ -59,12 +59,13 @@ export class OpenAiErrorFilter implements ExceptionFilter {
     let message: string;
     let param: string | undefined;
     let retryAfter: number | undefined;
+    let type: string | undefined;
+    let headers: Record<string, string> | undefined;
 
     if (exception instanceof EmbargoError) {
       code = exception.code;
       message = exception.message;
-      param = exception.details?.param;
-      retryAfter = exception.details?.retryAfterSeconds;
+      ({ param, type, headers, retryAfterSeconds: retryAfter } = exception.details ?? {});
     } else if (exception instanceof HttpException) {
       code = statusToCode(exception.getStatus());
       const body = exception.getResponse();
@@ -100,15 +101,16 @@ export class OpenAiErrorFilter implements ExceptionFilter {
       message = `Internal error (error id ${errorId})`;
     }
 
-    return { code, message, param, retryAfter };
+    return { code, message, param, retryAfter, type, headers };
   }
 
   protected respond(
     reply: FastifyReply,
-    { code, message, param, retryAfter }: DescribedError,
+    { code, message, param, retryAfter, type, headers }: DescribedError,
   ): void {
+    if (headers) void reply.headers(headers);
     if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
-    void reply.status(ERROR_CODES[code].status).send(toOpenAiError(code, message, param));
+    void reply.status(ERROR_CODES[code].status).send(toOpenAiError(code, message, param, type));
   }
 }
 
@@ -117,6 +119,9 @@ export interface DescribedError {
   message: string;
   param?: string;
   retryAfter?: number;
+  /** OpenAI's type when the code alone does not say it (see EmbargoError). */
+  type?: string;
+  headers?: Record<string, string>;
 }
 
 /** Errors Fastify raises for bad requests (body parsing, size, media type) carry a 4xx statusCode. */

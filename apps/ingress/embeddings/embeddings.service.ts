@@ -8,7 +8,7 @@ import type { IngressConfig } from '../config';
 import { AuditTrail } from '../events/audit-trail.service';
 import type { Principal } from '../identity';
 import { countTokens, decodeTokenIds, encodeText } from '../limits/token-counter';
-import { RateLimiter } from '../limits/rate-limiter';
+import { RateLimiter, rateLimitHeaders } from '../limits/rate-limiter';
 import { MaskingService } from '../masking/masking.service';
 import { BundleStore } from '../policy/bundle.store';
 import { summarize, toPolicyPrincipal } from '../policy/policy-principal';
@@ -172,7 +172,7 @@ export class EmbeddingsService {
 
     await Promise.all(early);
     this.enforce(decision, req.model);
-    await outcome(rateCheck);
+    const limitState = await outcome(rateCheck);
     await this.tokens.consume(principal);
 
     if (maskPlan && texts && !masked) {
@@ -256,6 +256,7 @@ export class EmbeddingsService {
       'x-embargo-policy-version': String(decision.bundleVersion),
       'x-embargo-cache': cached ? 'hit' : cacheKey ? 'miss' : 'off',
       'server-timing': `gateway;dur=${round(totalGatewayMs)}, upstream;dur=${round(result.upstreamMs)}`,
+      ...rateLimitHeaders(limitState),
     };
     const maskedHeader = Object.entries(maskedCounts)
       .filter(([, n]) => n > 0)

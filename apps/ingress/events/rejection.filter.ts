@@ -43,7 +43,7 @@ export class AuditedErrorFilter extends OpenAiErrorFilter {
       });
     }
     const reply = http.getResponse<FastifyReply>();
-    if (oauth) sendOAuthError(reply, oauth, error.retryAfter);
+    if (oauth) sendOAuthError(reply, oauth, error);
     else this.respond(reply, error);
   }
 }

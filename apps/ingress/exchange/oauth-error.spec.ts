@@ -13,7 +13,7 @@ describe('toOAuthError', () => {
     ['invalid_scope', 400, 'invalid_scope'],
     ['forbidden', 400, 'invalid_scope'],
     ['unsupported_grant_type', 400, 'unsupported_grant_type'],
-    ['rate_limited', 429, 'temporarily_unavailable'],
+    ['rate_limit_exceeded', 429, 'temporarily_unavailable'],
     ['audit_unavailable', 503, 'temporarily_unavailable'],
     ['no_policy_bundle', 503, 'temporarily_unavailable'],
     ['unavailable', 503, 'temporarily_unavailable'],

@@ -82,7 +82,7 @@ const OAUTH_ERRORS: Record<ErrorCode, { error: OAuthErrorCode; status: number }>
   headers_too_large: { error: 'invalid_request', status: 431 },
   unsupported_media_type: BAD_REQUEST,
   policy_invalid: BAD_REQUEST,
-  rate_limited: { error: 'temporarily_unavailable', status: 429 },
+  rate_limit_exceeded: { error: 'temporarily_unavailable', status: 429 },
   internal_error: FAILED,
   upstream_error: { error: 'server_error', status: 502 },
   no_policy_bundle: UNAVAILABLE,
@@ -121,8 +121,9 @@ function describe(message: string): string {
 export function sendOAuthError(
   reply: FastifyReply,
   answer: OAuthErrorAnswer,
-  retryAfterSeconds?: number,
+  { retryAfter, headers }: Pick<DescribedError, 'retryAfter' | 'headers'> = {},
 ): void {
-  if (retryAfterSeconds !== undefined) void reply.header('retry-after', String(retryAfterSeconds));
+  if (headers) void reply.headers(headers);
+  if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
   void reply.headers(NO_STORE_HEADERS).status(answer.status).send(answer.body);
 }
