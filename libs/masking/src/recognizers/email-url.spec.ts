@@ -39,6 +39,34 @@ describe('credentials in URLs of any scheme and host', () => {
     expect(maskedOnly(text, 'PASSWORD', 'IP_ADDRESS')).toBe(passwordOnly);
   });
 
+  it.each([
+    [
+      'postgres://admin:p@ss/w0rd@db.internal:5432/app',
+      'postgres://admin:<PASSWORD>@db.internal:5432/app',
+    ],
+    [
+      'db postgres://admin:s3cr3t?x#y@db.internal/app.',
+      'db postgres://admin:<PASSWORD>@db.internal/app.',
+    ],
+    ['amqp://guest:gu#est@localhost/vhost', 'amqp://guest:<PASSWORD>@localhost/vhost'],
+    ['redis://:a/b?c@cache:6379', 'redis://:<PASSWORD>@cache:6379'],
+  ])('finds a password holding "/", "?", "#" or "@" unencoded: %s', (text, passwordOnly) => {
+    expect(maskedOnly(text, 'PASSWORD')).toBe(passwordOnly);
+    expect(masked(text)).not.toMatch(/w0rd|x#y|est@|b\?c/);
+  });
+
+  it('does not take a port, a handle in a path or an address in a path for a password', () => {
+    for (const text of [
+      'https://host.example.com:8443/users/john@example.org',
+      'https://example.com:8080/u/@alice',
+      'http://[::1]:8080/a@b.com',
+    ])
+      expect(maskedOnly(text, 'PASSWORD')).toBe(text);
+    expect(maskedOnly('https://user:pw@host.com/path/@alice ok', 'PASSWORD')).toBe(
+      'https://user:<PASSWORD>@host.com/path/@alice ok',
+    );
+  });
+
   it('reports the URL with the credentials validator, and the password inside it', () => {
     const text = 'DATABASE_URL=postgres://admin:S3cr3tP4ss@db-primary:5432/app';
     expect(detect(text, { entities: ['URL'] })).toEqual([
@@ -65,7 +93,7 @@ describe('credentials in URLs of any scheme and host', () => {
 
   it('reads many "://" in linear time', () => {
     const gen = (s: string, n: number) => s.repeat(Math.ceil(n / s.length)).slice(0, n);
-    for (const unit of ['a://u:p@', '://', 'x+y.z-w://user:pass@']) {
+    for (const unit of ['a://u:p@', '://', 'x+y.z-w://user:pass@', 'a://u:p/', 'a://u:p/@h.io/@']) {
       const small = gen(unit, 100_000);
       const large = gen(unit, 1_000_000);
       detect(small);

@@ -135,6 +135,13 @@ function scanUrlCredentials(input: ScanInput, wantUrl: boolean, wantPassword: bo
       else if (c === 58 && colon === -1) colon = e;
       e++;
     }
+    // A password holding '/', '?', '#' or '@' unencoded (RFC 3986 forbids them; people
+    // paste them anyway) would be cut there, leaving the rest in the clear: it runs instead
+    // to the last '@' of the URL that a host follows.
+    if (s < k && colon !== -1 && text.charCodeAt(a) !== 91 && !isPort(text, colon + 1, e)) {
+      const later = lastAtBeforeHost(text, at === -1 ? e : at + 1, Math.min(n, a + URL_MAX));
+      if (later !== -1) at = later;
+    }
     if (s < k && colon !== -1 && colon < at) {
       if (wantPassword && at > colon + 1 && !isPlaceholder(text.slice(colon + 1, at)))
         input.emit('PASSWORD', colon + 1, at, 0.9, 'url-credentials');
@@ -148,6 +155,54 @@ function scanUrlCredentials(input: ScanInput, wantUrl: boolean, wantPassword: bo
     }
     k = text.indexOf('://', next);
   }
+}
+
+/** True when [from, to) is a port number: 1 to 5 digits. */
+function isPort(text: string, from: number, to: number): boolean {
+  if (to <= from || to - from > 5) return false;
+  for (let i = from; i < to; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/**
+ * The last '@' in [from, limit), before the URL ends, that a host follows: a name with a dot
+ * or a port (`db.internal`, `cache:6379`, `localhost`), then the end of the URL or its path,
+ * query or fragment. A handle in a path (`/users/@alice`) is not one. It stops where another
+ * URL's "://" begins. -1 when there is none.
+ */
+function lastAtBeforeHost(text: string, from: number, limit: number): number {
+  let found = -1;
+  for (let i = from; i < limit; i++) {
+    const c = text.charCodeAt(i);
+    // Another URL begins: no character is read by two of these scans.
+    if (endsUrl(c) || (c === 58 && text.startsWith('//', i + 1))) break;
+    if (c === 64 && hostFollows(text, i + 1, limit)) found = i;
+  }
+  return found;
+}
+
+function hostFollows(text: string, from: number, limit: number): boolean {
+  let i = from;
+  let dot = false;
+  while (i < limit) {
+    const c = text.charCodeAt(i);
+    if (c === 46) dot = true;
+    else if (!(isAsciiLetter(c) || isDigit(c) || c === 45)) break;
+    i++;
+  }
+  if (i === from) return false;
+  let port = false;
+  if (i < limit && text.charCodeAt(i) === 58) {
+    const p = i + 1;
+    while (i + 1 < limit && isDigit(text.charCodeAt(i + 1))) i++;
+    port = isPort(text, p, i + 1);
+    if (!port) return false;
+    i++;
+  }
+  if (!dot && !port && text.slice(from, i) !== 'localhost') return false;
+  if (i >= limit) return true;
+  const c = text.charCodeAt(i);
+  return c === 47 || c === 63 || c === 35 || endsUrl(c) || TRAILING_RE.test(text[i]);
 }
 
 export function scanUrls(input: ScanInput): void {
