@@ -120,9 +120,11 @@ function keyringFor(options: Omit<MaskOptions, 'keyring'>): Keyring | undefined 
       throw new Error(`invalid EMBARGO_MASKING_KEYS: ${parsed.error.issues[0]?.message}`);
     return parsed.data;
   }
-  const keyed = [...new Set(Object.values(options.entities).map((r) => r.strategy))].filter((s) =>
-    KEYED_STRATEGIES.has(s),
-  );
+  const keyed = [
+    ...new Set(
+      Object.values(options.entities).map((r) => (typeof r === 'string' ? r : r.strategy)),
+    ),
+  ].filter((s) => KEYED_STRATEGIES.has(s));
   if (keyed.length)
     throw new Error(
       `strategy ${keyed.join(', ')} needs a key ring: set EMBARGO_MASKING_KEYS=<id>:<base64 32-byte key>`,

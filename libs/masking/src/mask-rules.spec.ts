@@ -24,24 +24,25 @@ describe('keep_last', () => {
 });
 
 describe('rules written as a bare strategy name', () => {
-  // The policy language and maskingRuleSchema accept 'redact' for { strategy: 'redact' }.
-  const bare = (rules: Record<string, unknown>): MaskOptions['entities'] => rules;
+  // The policy language and maskingRuleSchema accept 'redact' for { strategy: 'redact' }, and
+  // so do MaskOptions' types. Rules the types refuse reach mask() from JSON all the same.
+  const untyped = (rules: Record<string, unknown>): MaskOptions['entities'] => rules;
 
   it('mask the same as the object form', () => {
-    expect(mask('a@example.com', { entities: bare({ EMAIL_ADDRESS: 'redact' }) }).text).toBe('');
-    expect(mask('mail a@example.com', { entities: bare({ EMAIL_ADDRESS: 'replace' }) }).text).toBe(
+    expect(mask('a@example.com', { entities: { EMAIL_ADDRESS: 'redact' } }).text).toBe('');
+    expect(mask('mail a@example.com', { entities: { EMAIL_ADDRESS: 'replace' } }).text).toBe(
       'mail <EMAIL_ADDRESS>',
     );
     expect(
       mask('mail a@example.com', {
-        entities: bare({ EMAIL_ADDRESS: 'hash' }),
+        entities: { EMAIL_ADDRESS: 'hash' },
         keyring: { activeKeyId: 'k1', keys: { k1: key } },
       }).text,
     ).toMatch(/^mail <EMAIL_ADDRESS:[0-9a-f]{12}>$/);
     expect(
       mask('card 4111 1111 1111 1111', {
         entities: {},
-        defaultRule: 'keep_last' as unknown as MaskOptions['defaultRule'],
+        defaultRule: 'keep_last',
       }).text,
     ).toBe('card **** **** **** 1111');
   });
@@ -55,8 +56,8 @@ describe('rules written as a bare strategy name', () => {
       }
       return 'accepted';
     };
-    expect(refused({ entities: bare({ EMAIL_ADDRESS: 'shred' }) })).toBe('INVALID_RULE');
-    expect(refused({ entities: bare({ EMAIL_ADDRESS: { strategy: 'shred' } }) })).toBe(
+    expect(refused({ entities: untyped({ EMAIL_ADDRESS: 'shred' }) })).toBe('INVALID_RULE');
+    expect(refused({ entities: untyped({ EMAIL_ADDRESS: { strategy: 'shred' } }) })).toBe(
       'INVALID_RULE',
     );
     expect(

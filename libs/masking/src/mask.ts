@@ -11,9 +11,9 @@ export interface MaskOptions extends Omit<DetectOptions, 'entities'> {
    * Types to detect and how to mask each. Only these recognizers run (unless `defaultRule` is set).
    * A bare strategy name, as the policy writes one (`'redact'`), is read as `{ strategy: name }`.
    */
-  readonly entities: Partial<Record<EntityType, MaskingRule>>;
+  readonly entities: Partial<Record<EntityType, MaskingRule | MaskingStrategy>>;
   /** Rule for detected types missing from `entities`; setting it runs every recognizer. */
-  readonly defaultRule?: MaskingRule;
+  readonly defaultRule?: MaskingRule | MaskingStrategy;
   /** Required by hash, tokenize and fake. */
   readonly keyring?: Keyring;
 }
