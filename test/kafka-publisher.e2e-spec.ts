@@ -1,5 +1,5 @@
 import { keyringSetting } from '@embargo/config';
-import { TOPICS, type MaskRequest } from '@embargo/contracts';
+import { MASK_EVENT_TYPES, maskRequestDigest, TOPICS, type MaskRequest } from '@embargo/contracts';
 import {
   EventPublisher,
   RecordTooLarge,
@@ -110,6 +110,8 @@ describe('EventPublisher on the real broker', () => {
         offset: 0,
         ok: true,
         texts: ['m'.repeat(40_000_000)],
+        requestDigest: 'A'.repeat(43),
+        signature: { alg: 'HS256', kid: 'k1', value: 'A'.repeat(43) },
       },
       { key: `${run}-big` },
     );
@@ -150,7 +152,7 @@ describe('EventPublisher on the real broker', () => {
     };
     const message = {
       payload,
-      envelope: { id: requestId, data: payload },
+      envelope: { id: requestId, type: MASK_EVENT_TYPES.mask, data: payload },
       key: requestId,
       partition: 0,
       offset: '0',
@@ -164,6 +166,8 @@ describe('EventPublisher on the real broker', () => {
         offset: 0,
         ok: false,
         error: 'masked result too large to return',
+        requestDigest: maskRequestDigest(MASK_EVENT_TYPES.mask, payload),
+        signature: { alg: 'HS256', kid: 'k1', value: expect.stringMatching(/^[\w-]{43}$/) },
       },
     ]);
   });

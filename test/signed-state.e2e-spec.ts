@@ -1,11 +1,25 @@
 import { keyringSetting } from '@embargo/config';
-import { DocumentSigner } from '@embargo/crypto';
-import { SIGNED_PURPOSES } from '@embargo/contracts';
+import { DocumentMacs, DocumentSigner } from '@embargo/crypto';
+import {
+  MASK_EVENT_TYPES,
+  maskRequestDigest,
+  SIGNED_PURPOSES,
+  TOPICS,
+  type MaskReply,
+  type MaskRequest,
+} from '@embargo/contracts';
 import { KafkaService } from '@embargo/kafka';
 import { Metrics, Readiness } from '@embargo/observability';
 import { createBundle } from '@embargo/policy';
-import { eventually, LOCAL_INFRA, startStack, testPolicyKeys, type Stack } from '@embargo/testing';
-import { randomUUID } from 'node:crypto';
+import {
+  eventually,
+  LOCAL_INFRA,
+  startStack,
+  testKeyring,
+  testPolicyKeys,
+  type Stack,
+} from '@embargo/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -14,9 +28,9 @@ import pino from 'pino';
  * Whoever can write the bundles and revocations topics is not the policy service: what they
  * write without its signing key changes nothing on the gateway. Each forgery is followed by a
  * genuine change on the same single-partition topic, so once the genuine one applies the
- * forged one has been read too.
+ * forged one has been read too. The same holds for mask replies and the masking workers.
  */
-describe('signed policy bundles and revocations', () => {
+describe('signed policy bundles and revocations, tagged mask replies', () => {
   let stack: Stack;
   const run = randomUUID();
   const logger = pino({ level: 'silent' });
@@ -121,5 +135,98 @@ describe('signed policy bundles and revocations', () => {
     expect(stack.apps.ingress.output()).toContain(
       'revocation dropped: its signature does not match',
     );
+  });
+
+  // Last: it stops the stack's masking worker, so that only the forger answers.
+  it('ignores mask replies not tagged by a worker, or made for another request', async () => {
+    await stack.apps.masking.stop();
+    await stack.standIn.clearReceived();
+    const marker = `forge-${run}`;
+    const requests: { type: string; data: MaskRequest }[] = [];
+    const reader = kafka.kafka.consumer({ groupId: `mask-forger-${run}`, maxWaitTimeInMs: 100 });
+    await reader.connect();
+    try {
+      await reader.subscribe({ topic: TOPICS.maskRequests.name, fromBeginning: false });
+      const joined = new Promise((resolve) => reader.on(reader.events.GROUP_JOIN, resolve));
+      await reader.run({
+        eachMessage: async ({ message }) => {
+          const text = message.value?.toString() ?? '';
+          if (!text.includes(marker)) return;
+          const type = message.headers?.ce_type?.toString() ?? '';
+          requests.push({ type, data: JSON.parse(text) as MaskRequest });
+        },
+      });
+      await joined;
+
+      // Above the inline limit, so the ingress asks the worker pool.
+      const input = `${marker} write to owner@example.org ${'lorem ipsum '.repeat(1000)}`;
+      const answer = fetch(`${stack.apps.ingress.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await stack.idp.token('indexer')}`,
+        },
+        body: JSON.stringify({ model: 'stand-in-embedding', input }),
+      });
+      // The workers' key, which the test stack's ingress trusts, and an impostor under its id.
+      const workers = new DocumentMacs(
+        keyringSetting.parse(testKeyring('m1')),
+        SIGNED_PURPOSES.maskReply,
+      );
+      const impostor = new DocumentMacs(
+        keyringSetting.parse(`m1:${randomBytes(32).toString('base64')}`),
+        SIGNED_PURPOSES.maskReply,
+      );
+      const send = (reply: MaskReply, type: string, requestId: string) =>
+        kafka.publisher.publish('maskReplies', reply, { key: requestId, type, requestId });
+      const nth = (i: number, what: string) => eventually(async () => requests[i], 8_000, what);
+
+      // The policy reads findings first: that count is answered as a worker would.
+      const counted = await nth(0, 'the count request');
+      expect(counted.type).toBe(MASK_EVENT_TYPES.count);
+      const { requestId, replyTo, offset } = counted.data;
+      await send(
+        workers.tag({
+          requestId,
+          replyTo,
+          offset,
+          ok: true,
+          counts: { EMAIL_ADDRESS: 1 },
+          requestDigest: maskRequestDigest(counted.type, counted.data),
+        }),
+        MASK_EVENT_TYPES.counted,
+        requestId,
+      );
+
+      const asked = await nth(1, 'the mask request');
+      expect(asked.type).toBe(MASK_EVENT_TYPES.mask);
+      const digest = maskRequestDigest(asked.type, asked.data);
+      const otherRequest = maskRequestDigest(asked.type, { ...asked.data, texts: ['other'] });
+      const reply = (text: string, requestDigest: string) => ({
+        requestId,
+        replyTo,
+        offset,
+        ok: true,
+        texts: [text],
+        counts: { EMAIL_ADDRESS: 1 },
+        requestDigest,
+      });
+      // One partition per request id: the ingress reads these three in this order.
+      for (const forged of [
+        impostor.tag(reply('FORGED WITHOUT THE KEY', digest)),
+        workers.tag(reply('ANSWER TO ANOTHER REQUEST', otherRequest)),
+        workers.tag(reply('THE TRUE ANSWER', digest)),
+      ])
+        await send(forged, MASK_EVENT_TYPES.masked, requestId);
+
+      const res = await answer;
+      expect(res.status).toBe(200);
+      expect((await stack.standIn.received()).map((r) => r.input)).toEqual([['THE TRUE ANSWER']]);
+      const ingressLog = stack.apps.ingress.output();
+      expect(ingressLog).toContain('its tag does not match key \\"m1\\"');
+      expect(ingressLog).toContain('it answers another request under the same ids');
+    } finally {
+      await reader.disconnect();
+    }
   });
 });

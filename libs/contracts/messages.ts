@@ -1,3 +1,4 @@
+import { documentDigest } from '@embargo/crypto';
 import { z } from 'zod';
 
 const id = z.string().min(1).max(200);
@@ -34,8 +35,20 @@ export const documentSignatureSchema = z.object({
   value: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
 });
 
-/** What a signature covers, per kind of document: one never passes for another. */
-export const SIGNED_PURPOSES = { bundle: 'policy-bundle', revocation: 'revocation' } as const;
+/** An HMAC-SHA-256 tag with a key the writer and reader share (DocumentMacs). */
+export const documentMacSchema = z.object({
+  alg: z.literal('HS256'),
+  kid: z.string().regex(/^[A-Za-z0-9]{1,32}$/),
+  value: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+});
+
+/** What a signature, tag or digest covers, per kind of document: one never passes for another. */
+export const SIGNED_PURPOSES = {
+  bundle: 'policy-bundle',
+  revocation: 'revocation',
+  maskRequest: 'mask-request',
+  maskReply: 'mask-reply',
+} as const;
 
 /** A policy bundle as it travels on the compacted bundles topic. */
 export const bundleMessageSchema = z.object({
@@ -111,8 +124,28 @@ export const maskReplySchema = z.object({
   error: z.string().max(500).optional(),
   texts: z.array(z.string()).optional(),
   counts: z.record(z.string(), z.number().int().min(0)).optional(),
+  /**
+   * Digest of the request answered (its type and payload, see maskRequestDigest): a reply
+   * made for a request someone else wrote under the same ids does not pass for this one's.
+   */
+  requestDigest: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  /** Tag with a key derived from MASKING_KEYS, which the workers and the ingress share. */
+  signature: documentMacSchema,
 });
 export type MaskReply = z.infer<typeof maskReplySchema>;
+/** A reply before the worker names the request and tags it. */
+export type MaskAnswer = Omit<MaskReply, 'requestDigest' | 'signature'>;
+
+/**
+ * The digest a mask reply names: of the request's event type and payload as the schema reads
+ * them, so the ingress (which wrote it) and the worker (which read it) compute the same.
+ */
+export function maskRequestDigest(type: string, request: MaskRequest): string {
+  return documentDigest(SIGNED_PURPOSES.maskRequest, {
+    type,
+    request: maskRequestSchema.parse(request),
+  });
+}
 
 export const principalSummarySchema = z.object({
   id: z.string().min(1).max(IDENTITY_LIMITS.principalId),

@@ -1,4 +1,14 @@
-import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  hkdfSync,
+  sign,
+  timingSafeEqual,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { canonicalJson } from './canonical-json';
 import type { Keyring } from './seal';
 
@@ -94,4 +104,68 @@ export class DocumentVerifier {
       return `its signature does not match key "${sig.kid}"`;
     return undefined;
   }
+}
+
+/** An HMAC-SHA-256 tag in the place of a signature, for documents between holders of one secret. */
+export interface DocumentMac {
+  readonly alg: 'HS256';
+  /** Id of the shared key it was made with, so keys can rotate. */
+  readonly kid: string;
+  /** base64url of the 32-byte tag. */
+  readonly value: string;
+}
+
+/**
+ * Tags documents that only services sharing a secret key ring write and read (the masking
+ * workers' replies to the ingress): whoever can write their topic but lacks the ring cannot
+ * make one the reader accepts. The tag covers the same purpose-separated bytes as a signature,
+ * with a key derived from each key of the ring for this purpose alone (HKDF-SHA-256), so the
+ * ring's other uses never share a key with it. Any key of the ring is accepted; the active one
+ * tags.
+ */
+export class DocumentMacs {
+  private readonly keys = new Map<string, Buffer>();
+  private readonly activeKeyId: string;
+
+  constructor(
+    ring: Keyring,
+    private readonly purpose: string,
+  ) {
+    this.activeKeyId = ring.activeKeyId;
+    for (const [kid, key] of Object.entries(ring.keys))
+      this.keys.set(kid, Buffer.from(hkdfSync('sha256', key, '', `embargo/${purpose}/mac`, 32)));
+  }
+
+  tag<T extends object>(document: T): T & { signature: DocumentMac } {
+    const kid = this.activeKeyId;
+    const value = this.mac(kid, document).toString('base64url');
+    return { ...document, signature: { alg: 'HS256', kid, value } };
+  }
+
+  /** Why the document's tag does not hold, or undefined when it does. */
+  problem(document: { readonly signature?: DocumentMac }): string | undefined {
+    const tag = document.signature;
+    if (tag === undefined) return 'it is not tagged';
+    if (tag.alg !== 'HS256') return `it is tagged with ${String(tag.alg)}, not HS256`;
+    if (!this.keys.has(tag.kid)) return `it is tagged with key "${tag.kid}", which is not known`;
+    const given = Buffer.from(tag.value, 'base64url');
+    const expected = this.mac(tag.kid, document);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return `its tag does not match key "${tag.kid}"`;
+    return undefined;
+  }
+
+  private mac(kid: string, document: object): Buffer {
+    const key = this.keys.get(kid);
+    if (key === undefined) throw new Error(`no key "${kid}" in the ring`);
+    return createHmac('sha256', key).update(signedBytes(this.purpose, document)).digest();
+  }
+}
+
+/**
+ * SHA-256 (base64url) of a document's purpose-separated canonical JSON: what a reply names
+ * to say which request it answers, so it cannot be passed off as the answer to another.
+ */
+export function documentDigest(purpose: string, document: object): string {
+  return createHash('sha256').update(signedBytes(purpose, document)).digest('base64url');
 }

@@ -1,12 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
-import { EmbargoError, MASK_EVENT_TYPES, type MaskReply } from '@embargo/contracts';
+import {
+  EmbargoError,
+  MASK_EVENT_TYPES,
+  maskRequestDigest,
+  SIGNED_PURPOSES,
+  type MaskReply,
+  type MaskRequest,
+} from '@embargo/contracts';
+import { DocumentMacs } from '@embargo/crypto';
 import { KafkaService, type ConsumedMessage, type TopicHandler } from '@embargo/kafka';
-import { APP_IDENTITY, type AppIdentity } from '@embargo/observability';
+import { APP_IDENTITY, LOGGER, type AppIdentity } from '@embargo/observability';
 import type { MaskPlan } from '@embargo/policy';
+import type { Logger } from 'pino';
 import type { IngressConfig } from '../config';
 
 interface Pending {
+  /** What the reply must name: the digest of the request as it was sent. */
+  requestDigest: string;
   resolve: (reply: MaskReply) => void;
   reject: (err: Error) => void;
 }
@@ -23,12 +34,17 @@ const CHUNK_TEXTS = 1024;
 @Injectable()
 export class MaskClient implements TopicHandler<'maskReplies'> {
   private readonly pending = new Map<string, Pending>();
+  /** Replies must carry the workers' tag (a key derived from MASKING_KEYS). */
+  private readonly macs: DocumentMacs;
 
   constructor(
     private readonly kafka: KafkaService,
     @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
     @Inject(APP_CONFIG) private readonly config: IngressConfig,
-  ) {}
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.macs = new DocumentMacs(config.MASKING_KEYS, SIGNED_PURPOSES.maskReply);
+  }
 
   async mask(
     requestId: string,
@@ -89,6 +105,23 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
     if (this.pending.has(key))
       // Request ids are the server's own UUIDs; a clash is a bug, and must not cross replies.
       return Promise.reject(new Error(`a mask request ${key} is already waiting`));
+    const request: MaskRequest = {
+      requestId,
+      replyTo: this.identity.instance,
+      offset,
+      texts,
+      ...(plan
+        ? {
+            entities: plan.entities,
+            thresholds: plan.thresholds,
+            allowList: plan.allowList,
+            denyList: plan.denyList,
+          }
+        : { entities: {} }),
+      deadline,
+    };
+    const type = MASK_EVENT_TYPES[kind];
+    const requestDigest = maskRequestDigest(type, request);
     return new Promise<MaskReply>((resolve, reject) => {
       const timer = setTimeout(
         () => {
@@ -103,6 +136,7 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
         Math.max(1, deadline - Date.now()),
       );
       this.pending.set(key, {
+        requestDigest,
         resolve: (r) => {
           clearTimeout(timer);
           resolve(r);
@@ -113,30 +147,12 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
         },
       });
       this.kafka.publisher
-        .publish(
-          'maskRequests',
-          {
-            requestId,
-            replyTo: this.identity.instance,
-            offset,
-            texts,
-            ...(plan
-              ? {
-                  entities: plan.entities,
-                  thresholds: plan.thresholds,
-                  allowList: plan.allowList,
-                  denyList: plan.denyList,
-                }
-              : { entities: {} }),
-            deadline,
-          },
-          {
-            key: requestId,
-            type: MASK_EVENT_TYPES[kind],
-            idParts: [kind, requestId, String(offset)],
-            requestId,
-          },
-        )
+        .publish('maskRequests', request, {
+          key: requestId,
+          type,
+          idParts: [kind, requestId, String(offset)],
+          requestId,
+        })
         .catch(() => {
           this.pending
             .get(key)
@@ -146,7 +162,12 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
     });
   }
 
-  /** Replies for other instances are skipped; ours resolve the waiting request. */
+  /**
+   * Replies for other instances are skipped; ours resolve the waiting request once their tag
+   * holds and they name the request as it was sent. Anything else is logged and ignored, so
+   * the workers' true reply can still arrive before the deadline: someone able to write the
+   * replies topic can neither choose what is forwarded nor fail a request early.
+   */
   async handle(messages: ConsumedMessage<MaskReply>[]): Promise<void> {
     for (const m of messages) {
       if (m.payload.replyTo !== this.identity.instance) continue;
@@ -154,6 +175,18 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
       const key = `${kind}:${m.payload.requestId}:${m.payload.offset}`;
       const p = this.pending.get(key);
       if (!p) continue;
+      const problem =
+        this.macs.problem(m.payload) ??
+        (m.payload.requestDigest === p.requestDigest
+          ? undefined
+          : 'it answers another request under the same ids');
+      if (problem) {
+        this.logger.warn(
+          { requestId: m.payload.requestId, eventId: m.envelope.id, problem },
+          'mask reply ignored',
+        );
+        continue;
+      }
       this.pending.delete(key);
       p.resolve(m.payload);
     }

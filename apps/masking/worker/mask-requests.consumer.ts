@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
-import { MASK_EVENT_TYPES, type MaskReply, type MaskRequest } from '@embargo/contracts';
+import {
+  MASK_EVENT_TYPES,
+  maskRequestDigest,
+  SIGNED_PURPOSES,
+  type MaskAnswer,
+  type MaskRequest,
+} from '@embargo/contracts';
+import { DocumentMacs } from '@embargo/crypto';
 import {
   KafkaService,
   RecordTooLarge,
@@ -19,23 +26,29 @@ import type { MaskingConfig } from '../config';
  */
 @Injectable()
 export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
+  /** Replies are tagged with a key only the workers and the ingress hold (MASKING_KEYS). */
+  private readonly macs: DocumentMacs;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: MaskingConfig,
     private readonly kafka: KafkaService,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.macs = new DocumentMacs(config.MASKING_KEYS, SIGNED_PURPOSES.maskReply);
+  }
 
   async handle(messages: ConsumedMessage<MaskRequest>[]): Promise<void> {
     const replies: Promise<void>[] = [];
     for (const m of messages) {
       const kind = m.envelope.type === MASK_EVENT_TYPES.count ? 'count' : 'mask';
-      replies.push(this.reply(m.payload, kind, this.process(m.payload, kind)));
+      const digest = maskRequestDigest(m.envelope.type, m.payload);
+      replies.push(this.reply(m.payload, kind, digest, this.process(m.payload, kind)));
     }
     await Promise.all(replies);
   }
 
   /** A mask request's masked texts and counts, or a count request's counts alone. */
-  process(req: MaskRequest, kind: 'mask' | 'count' = 'mask'): MaskReply {
+  process(req: MaskRequest, kind: 'mask' | 'count' = 'mask'): MaskAnswer {
     const base = { requestId: req.requestId, replyTo: req.replyTo, offset: req.offset };
     if (Date.now() > req.deadline) return { ...base, ok: false, error: 'deadline passed' };
     try {
@@ -66,9 +79,14 @@ export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
    * A result too large for the replies topic is answered as an error (the ingress then fails
    * closed): failing the batch instead would have it redelivered, and refused, without end.
    */
-  private async reply(req: MaskRequest, kind: 'mask' | 'count', reply: MaskReply): Promise<void> {
-    const send = (r: MaskReply) =>
-      this.kafka.publisher.publish('maskReplies', r, {
+  private async reply(
+    req: MaskRequest,
+    kind: 'mask' | 'count',
+    requestDigest: string,
+    reply: MaskAnswer,
+  ): Promise<void> {
+    const send = (r: MaskAnswer) =>
+      this.kafka.publisher.publish('maskReplies', this.macs.tag({ ...r, requestDigest }), {
         key: req.requestId,
         type: kind === 'count' ? MASK_EVENT_TYPES.counted : MASK_EVENT_TYPES.masked,
         idParts: [`${kind}-reply`, req.requestId, String(req.offset)],
