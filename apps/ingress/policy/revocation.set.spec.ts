@@ -1,10 +1,13 @@
 import type { Revocation } from '@embargo/contracts';
 import { RevocationSet } from './revocation.set';
 
-const revocation = (r: Pick<Revocation, 'kind' | 'value' | 'active'>): Revocation => ({
+const revocation = (
+  r: Pick<Revocation, 'kind' | 'value' | 'active'>,
+  revokedAt = '2026-11-22T00:00:00Z',
+): Revocation => ({
   ...r,
   revokedBy: 'admin:security',
-  revokedAt: '2026-11-22T00:00:00Z',
+  revokedAt,
   signature: { alg: 'Ed25519', kid: 'p1', value: 'A'.repeat(86) },
 });
 
@@ -23,5 +26,17 @@ describe('RevocationSet', () => {
     expect(set.isRevoked('ci:repo:org/app', [])).toBe(true);
     set.apply(revocation({ kind: 'principal', value: 'ci:repo:org/app', active: false }));
     expect(set.isRevoked('ci:repo:org/app', [])).toBe(false);
+  });
+
+  it('ignores an older record written again: a replayed lift does not undo a newer revocation', () => {
+    const replays = new RevocationSet();
+    const who = { kind: 'principal' as const, value: 'svc:replayed' };
+    const lift = revocation({ ...who, active: false }, '2026-11-22T10:00:00Z');
+    replays.apply(revocation({ ...who, active: true }, '2026-11-22T09:00:00Z'));
+    replays.apply(lift);
+    expect(replays.isRevoked('svc:replayed', [])).toBe(false);
+    expect(replays.apply(revocation({ ...who, active: true }, '2026-11-22T11:00:00Z'))).toBe(true);
+    expect(replays.apply(lift)).toBe(false);
+    expect(replays.isRevoked('svc:replayed', [])).toBe(true);
   });
 });

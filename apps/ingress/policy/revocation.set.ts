@@ -10,6 +10,8 @@ import type { RevocationCheck } from '../identity/revocation';
 export class RevocationSet implements RevocationCheck {
   private readonly principals = new Map<string, number>();
   private readonly tokens = new Map<string, number>();
+  /** The signed `revokedAt` of the newest record applied per kind and value. */
+  private readonly newest = new Map<string, number>();
   private loaded = false;
 
   markLoaded(): void {
@@ -20,13 +22,20 @@ export class RevocationSet implements RevocationCheck {
     return this.loaded;
   }
 
-  apply(r: Revocation): void {
+  /**
+   * Applies a record unless one revoked or lifted later (by its signed `revokedAt`) was
+   * applied already: a genuine old record written to the topic again (an earlier lift
+   * replayed after a new revocation) changes nothing. Returns whether it applied.
+   */
+  apply(r: Revocation): boolean {
+    const key = `${r.kind}:${r.value}`;
+    const at = Date.parse(r.revokedAt);
+    if (at < (this.newest.get(key) ?? Number.NEGATIVE_INFINITY)) return false;
+    this.newest.set(key, at);
     const map = r.kind === 'principal' ? this.principals : this.tokens;
-    if (!r.active) {
-      map.delete(r.value);
-      return;
-    }
-    map.set(r.value, r.until ? Date.parse(r.until) : Number.POSITIVE_INFINITY);
+    if (!r.active) map.delete(r.value);
+    else map.set(r.value, r.until ? Date.parse(r.until) : Number.POSITIVE_INFINITY);
+    return true;
   }
 
   isRevoked(principalId: string, tokenIds: readonly string[]): boolean {

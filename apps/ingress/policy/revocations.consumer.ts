@@ -18,8 +18,13 @@ export class RevocationsConsumer implements TopicHandler<'revocations'> {
   async handle(messages: ConsumedMessage<Revocation>[]): Promise<void> {
     for (const m of messages) {
       const problem = this.verifier.problem(SIGNED_PURPOSES.revocation, m.payload);
-      if (problem === undefined) this.set.apply(m.payload);
-      else
+      if (problem === undefined) {
+        if (!this.set.apply(m.payload))
+          this.logger.warn(
+            { kind: m.payload.kind, partition: m.partition, offset: m.offset },
+            'revocation ignored: a later one for the same key was applied',
+          );
+      } else
         this.logger.error(
           {
             kind: m.payload.kind,
