@@ -1,6 +1,6 @@
 import { keyringSetting } from '@embargo/config';
 import type { MaskRequest } from '@embargo/contracts';
-import type { KafkaService } from '@embargo/kafka';
+import type { ConsumedMessage, KafkaService } from '@embargo/kafka';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import type { MaskingConfig } from '../config';
@@ -45,5 +45,41 @@ describe('MaskRequestsConsumer.process', () => {
       ok: true,
       counts: { EMAIL_ADDRESS: 2, CREDIT_CARD: 1 },
     });
+  });
+});
+
+describe('MaskRequestsConsumer.handle', () => {
+  it('sends each reply before it starts masking the next request of the batch', async () => {
+    const order: string[] = [];
+    const recording = new MaskRequestsConsumer(
+      {
+        MASKING_KEYS: keyringSetting.parse(`k1:${randomBytes(32).toString('base64')}`),
+      } as MaskingConfig,
+      {
+        publisher: {
+          // As the producer does: the record goes out at the next microtask.
+          publish: (_topic: string, reply: { requestId: string }) =>
+            new Promise<void>((resolve) =>
+              queueMicrotask(() => {
+                order.push(`sent ${reply.requestId}`);
+                resolve();
+              }),
+            ),
+        },
+      } as unknown as KafkaService,
+      pino({ enabled: false }),
+    );
+    const process = recording.process.bind(recording);
+    recording.process = (req, kind) => {
+      order.push(`masking ${req.requestId}`);
+      return process(req, kind);
+    };
+    const message = (requestId: string) =>
+      ({
+        payload: { ...request(['mail a@b.io']), requestId },
+        envelope: { type: 'dev.embargo.mask.request.v1' },
+      }) as unknown as ConsumedMessage<MaskRequest>;
+    await recording.handle([message('r1'), message('r2')]);
+    expect(order).toEqual(['masking r1', 'sent r1', 'masking r2', 'sent r2']);
   });
 });

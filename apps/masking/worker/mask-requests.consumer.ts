@@ -37,12 +37,18 @@ export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
     this.macs = new DocumentMacs(config.MASKING_KEYS, SIGNED_PURPOSES.maskReply);
   }
 
+  /**
+   * Each reply leaves as soon as its request is masked: the work between is yielded, so the
+   * reply is sent (and heartbeats go on) before the next request of the batch is started,
+   * and a backlog does not hold finished replies past the ingress's deadline.
+   */
   async handle(messages: ConsumedMessage<MaskRequest>[]): Promise<void> {
     const replies: Promise<void>[] = [];
     for (const m of messages) {
       const kind = m.envelope.type === MASK_EVENT_TYPES.count ? 'count' : 'mask';
       const digest = maskRequestDigest(m.envelope.type, m.payload);
       replies.push(this.reply(m.payload, kind, digest, this.process(m.payload, kind)));
+      await new Promise((resolve) => setImmediate(resolve));
     }
     await Promise.all(replies);
   }
