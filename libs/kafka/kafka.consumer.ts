@@ -99,6 +99,8 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly replaying = new Set<string>();
   /** Tells this start's replay groups from those of an earlier start of the same instance. */
   private readonly bootId = randomBytes(4).toString('hex');
+  /** Consumer group id → the binding's own group, which names its dead letters. */
+  private readonly letterGroups = new Map<string, string>();
 
   constructor(
     @Inject(CONSUMER_BINDINGS) private readonly bindings: ConsumerBinding[],
@@ -129,8 +131,13 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
 
   private groupOf(b: ConsumerBinding): string {
     const group = `${this.kafka.options.groupPrefix ?? ''}${b.group}`;
-    if (b.replay) return `${group}.${this.identity.instance}.${this.bootId}`;
-    return b.broadcast ? `${group}.${this.identity.instance}` : group;
+    const groupId = b.replay
+      ? `${group}.${this.identity.instance}.${this.bootId}`
+      : b.broadcast
+        ? `${group}.${this.identity.instance}`
+        : group;
+    this.letterGroups.set(groupId, group);
+    return groupId;
   }
 
   private async start(binding: ConsumerBinding, handler: TopicHandler<TopicKey>): Promise<void> {
@@ -192,9 +199,11 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
             invalid.push({ message, reason: (err as Error).message });
           }
         }
-        for (const bad of invalid) {
-          await this.deadLetter(spec.name, batch.partition, groupId, bad.message, bad.reason);
-        }
+        await Promise.all(
+          invalid.map((bad) =>
+            this.deadLetter(spec.name, batch.partition, groupId, bad.message, bad.reason),
+          ),
+        );
         if (invalid.length)
           this.metrics.kafkaConsumed.inc(
             { topic: spec.name, outcome: 'dead_lettered' },
@@ -344,7 +353,15 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
       },
       {
         key: message.key?.toString('utf8') ?? `${topic}:${partition}:${message.offset}`,
-        idParts: ['dlq', groupId, topic, String(partition), message.offset],
+        // Named by the binding's group, not by the instance or boot reading it: a record every
+        // start reads again (replayed state topics) is one dead letter, not one per start.
+        idParts: [
+          'dlq',
+          this.letterGroups.get(groupId) ?? groupId,
+          topic,
+          String(partition),
+          message.offset,
+        ],
       },
     );
   }
