@@ -147,7 +147,8 @@ describe('signed policy bundles and revocations, tagged mask replies', () => {
     await reader.connect();
     try {
       await reader.subscribe({ topic: TOPICS.maskRequests.name, fromBeginning: false });
-      const joined = new Promise((resolve) => reader.on(reader.events.GROUP_JOIN, resolve));
+      // Its first fetch has fixed where it reads from: what is written after is seen.
+      const joined = new Promise((resolve) => reader.on(reader.events.FETCH, resolve));
       await reader.run({
         eachMessage: async ({ message }) => {
           const text = message.value?.toString() ?? '';
@@ -215,13 +216,16 @@ describe('signed policy bundles and revocations, tagged mask replies', () => {
       for (const forged of [
         impostor.tag(reply('FORGED WITHOUT THE KEY', digest)),
         workers.tag(reply('ANSWER TO ANOTHER REQUEST', otherRequest)),
-        workers.tag(reply('THE TRUE ANSWER', digest)),
+        // Its own text each run: an answer cached by an earlier run would never reach the stand-in.
+        workers.tag(reply(`THE TRUE ANSWER ${run}`, digest)),
       ])
         await send(forged, MASK_EVENT_TYPES.masked, requestId);
 
       const res = await answer;
       expect(res.status).toBe(200);
-      expect((await stack.standIn.received()).map((r) => r.input)).toEqual([['THE TRUE ANSWER']]);
+      expect((await stack.standIn.received()).map((r) => r.input)).toEqual([
+        [`THE TRUE ANSWER ${run}`],
+      ]);
       const ingressLog = stack.apps.ingress.output();
       expect(ingressLog).toContain('its tag does not match key \\"m1\\"');
       expect(ingressLog).toContain('it answers another request under the same ids');

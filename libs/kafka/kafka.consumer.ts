@@ -199,11 +199,9 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
             invalid.push({ message, reason: (err as Error).message });
           }
         }
-        await Promise.all(
-          invalid.map((bad) =>
-            this.deadLetter(spec.name, batch.partition, groupId, bad.message, bad.reason),
-          ),
-        );
+        for (const bad of invalid) {
+          await this.deadLetter(spec.name, batch.partition, groupId, bad.message, bad.reason);
+        }
         if (invalid.length)
           this.metrics.kafkaConsumed.inc(
             { topic: spec.name, outcome: 'dead_lettered' },
