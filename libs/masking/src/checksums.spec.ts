@@ -5,6 +5,7 @@ import {
   cpfValid,
   deTaxIdValid,
   eip55Checksum,
+  eip55Valid,
   ibanValid,
   itFiscalValid,
   itinValid,
@@ -130,7 +131,13 @@ describe('validators against published vectors', () => {
       'fB6916095ca1df60bB79Ce92cE3Ea74c37c5d359',
       'dbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB',
       'D1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb',
-    ])
+    ]) {
       expect(eip55Checksum(a)).toBe(a);
+      expect(eip55Valid(a)).toBe(true);
+      // One letter in the other case, or all of them in one case, is not the checksummed form.
+      expect(eip55Valid(a.replace(/[a-f]/, (c) => c.toUpperCase()))).toBe(false);
+      expect(eip55Valid(a.replace(/[A-F]/, (c) => c.toLowerCase()))).toBe(false);
+      expect(eip55Valid(a.toLowerCase())).toBe(false);
+    }
   });
 });

@@ -614,3 +614,19 @@ export function eip55Checksum(hex40: string): string {
   }
   return out;
 }
+
+/**
+ * Whether a 40-hex address body is written in its EIP-55 mixed case: the same answer as
+ * `eip55Checksum(hex40) === hex40`, compared in place instead of building the checksummed copy
+ * one character at a time.
+ */
+export function eip55Valid(hex40: string): boolean {
+  const hash = keccak256(Buffer.from(hex40.toLowerCase(), 'ascii'));
+  for (let i = 0; i < 40; i++) {
+    const nibble = i % 2 === 0 ? hash[i >> 1] >> 4 : hash[i >> 1] & 15;
+    const c = hex40.charCodeAt(i);
+    // A letter is upper case exactly where the hash nibble is 8 or more; digits have no case.
+    if (c >= 97 ? nibble >= 8 : c >= 65 && nibble < 8) return false;
+  }
+  return true;
+}

@@ -2,7 +2,7 @@ import {
   IBAN_LENGTHS,
   base58CheckValid,
   bech32Variant,
-  eip55Checksum,
+  eip55Valid,
   ibanValid,
   itFiscalValid,
   nifValid,
@@ -496,7 +496,7 @@ export function scanRuns(input: ScanInput, digits = true): () => void {
           const body = text.slice(p + 2, w);
           const mixed = body !== body.toLowerCase() && body !== body.toUpperCase();
           if (!mixed) hit(ETH, { type: 'CRYPTO', s: p, e: w, score: 0.6, validator: 'eth-hex' });
-          else if (eip55Checksum(body) === body)
+          else if (eip55Valid(body))
             hit(ETH, { type: 'CRYPTO', s: p, e: w, score: 1, validator: 'eip55' });
         }
       }
