@@ -7,8 +7,10 @@ export interface CliEnvironment {
   maskingKeys?: string;
   /** Policy admin token for `policy simulate --url`. */
   policyToken?: string;
-  /** The audit service's URL for `audit reveal`. */
+  /** The audit service's URL for `audit search` and `audit reveal`. */
   auditUrl?: string;
+  /** The audit service's search token (its AUDIT_API_TOKEN) for `audit search`. */
+  auditToken?: string;
   /** The audit service's reveal token (its AUDIT_REVEAL_TOKEN) for `audit reveal`. */
   auditRevealToken?: string;
 }
@@ -17,5 +19,6 @@ export const cliEnvironment: CliEnvironment = {
   maskingKeys: process.env.EMBARGO_MASKING_KEYS || undefined,
   policyToken: process.env.EMBARGO_POLICY_TOKEN || undefined,
   auditUrl: process.env.EMBARGO_AUDIT_URL || undefined,
+  auditToken: process.env.EMBARGO_AUDIT_TOKEN || undefined,
   auditRevealToken: process.env.EMBARGO_AUDIT_REVEAL_TOKEN || undefined,
 };

@@ -2,14 +2,18 @@ import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { EmbargoError } from '@embargo/contracts';
 import { OpenSearchService } from '../indexing/opensearch.service';
 import { StaticTokenGuard } from '@embargo/auth';
-import { searchQuerySchema } from './search.dto';
+import { type CursorValues, encodeCursor, searchQuerySchema } from './search.dto';
 
 @Controller('v1/audit')
 @UseGuards(StaticTokenGuard('AUDIT_API_TOKEN', 'auditor'))
 export class EventsController {
   constructor(private readonly os: OpenSearchService) {}
 
-  /** Searches the audit trail; results are the indexed events, newest first. */
+  /**
+   * Searches the audit trail; results are the indexed events, newest first, a page at a
+   * time. The sort ends with the event id, which is unique, so `search_after` on the last
+   * event's sort values continues exactly where a page ended, however many events match.
+   */
   @Get('events')
   async search(@Query() raw: Record<string, unknown>) {
     const parsed = searchQuerySchema.safeParse(raw);
@@ -34,16 +38,25 @@ export class EventsController {
     const must = q.q
       ? [{ simple_query_string: { query: q.q, fields: ['maskedInput', 'message', 'reason'] } }]
       : [];
+    // One more than asked for, to tell whether another page follows.
     const res = await this.os.client.search({
       index: this.os.eventsIndex,
       body: {
-        size: q.size,
+        size: q.size + 1,
         sort: [{ time: 'desc' }, { eventId: 'asc' }],
         query: { bool: { filter, must } },
         _source: { excludes: ['original'] },
+        ...(q.cursor ? { search_after: q.cursor } : {}),
       } as never,
     });
-    const hits = res.body.hits.hits as { _source: Record<string, unknown> }[];
-    return { object: 'list', data: hits.map((h) => h._source) };
+    const hits = res.body.hits.hits as { _source: Record<string, unknown>; sort: CursorValues }[];
+    const page = hits.slice(0, q.size);
+    const hasMore = hits.length > q.size;
+    return {
+      object: 'list',
+      data: page.map((h) => h._source),
+      has_more: hasMore,
+      next_cursor: hasMore ? encodeCursor(page[page.length - 1].sort) : null,
+    };
   }
 }

@@ -1,0 +1,161 @@
+import { REPO_ROOT, startApp, TESTING_ENV, type RunningApp } from '@embargo/testing';
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * The audit search API on the real OpenSearch: the audit app alone, on an index of its
+ * own, with events written straight into the index (the indexing path has its own tests).
+ */
+describe('audit search: every matching event, a page at a time', () => {
+  let audit: RunningApp;
+  const token = randomBytes(24).toString('hex');
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const index = `embargo-events-test-search-${runId}`;
+  const requestId = randomUUID();
+
+  const os = (path: string, init?: RequestInit) =>
+    fetch(`${TESTING_ENV.OPENSEARCH_URL}/${path}`, init);
+  const search = (query: string, bearer = token) =>
+    fetch(`${audit.url}/v1/audit/events?${query}`, {
+      headers: { authorization: `Bearer ${bearer}` },
+    });
+  interface Page {
+    object: string;
+    data: Record<string, unknown>[];
+    has_more: boolean;
+    next_cursor: string | null;
+  }
+
+  /** Seven events of one request; three share a millisecond, so only the event id orders them. */
+  const events = Array.from({ length: 7 }, (_, i) => ({
+    eventId: `ev-${runId}-${String(i).padStart(2, '0')}`,
+    type: 'dev.embargo.request.received.v1',
+    source: 'e2e',
+    time: new Date(Date.UTC(2026, 10, 23, 10, 0, i < 3 ? 0 : i)).toISOString(),
+    indexedAt: new Date().toISOString(),
+    requestId,
+    stage: 'received',
+    data: { requestId, stage: 'received' },
+  }));
+  /** The order the API promises: newest first, then by event id. */
+  const expectedOrder = [...events]
+    .sort((a, b) => b.time.localeCompare(a.time) || a.eventId.localeCompare(b.eventId))
+    .map((e) => e.eventId);
+
+  beforeAll(async () => {
+    audit = await startApp('audit', {
+      LOG_LEVEL: 'warn',
+      KAFKA_GROUP_PREFIX: `${runId}.`,
+      AUDIT_API_TOKEN: token,
+      AUDIT_INDEX: index,
+    });
+    const body = events
+      .map(
+        (e) =>
+          `${JSON.stringify({ index: { _index: index, _id: e.eventId } })}\n${JSON.stringify(e)}\n`,
+      )
+      .join('');
+    const res = await os('_bulk?refresh=true', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body,
+    });
+    const answer = (await res.json()) as { errors: boolean };
+    expect(answer.errors).toBe(false);
+  }, 90_000);
+
+  afterAll(async () => {
+    await audit?.stop();
+    await os(`${index},${index}-dead-letters?ignore_unavailable=true`, { method: 'DELETE' });
+  });
+
+  it('follows next_cursor through every event exactly once, in order, until has_more is false', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await search(
+        `requestId=${requestId}&size=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as Page;
+      expect(page.object).toBe('list');
+      seen.push(...page.data.map((e) => e.eventId as string));
+      pages += 1;
+      if (page.has_more) expect(page.next_cursor).toEqual(expect.any(String));
+      else expect(page.next_cursor).toBeNull();
+      cursor = page.next_cursor;
+    } while (cursor && pages < 10);
+    expect(seen).toEqual(expectedOrder);
+    expect(pages).toBe(4);
+  });
+
+  it('says there is nothing more when one page holds every match', async () => {
+    const res = await search(`requestId=${requestId}&size=7`);
+    const page = (await res.json()) as Page;
+    expect(page.data.map((e) => e.eventId)).toEqual(expectedOrder);
+    expect(page).toMatchObject({ has_more: false, next_cursor: null });
+  });
+
+  it('refuses a cursor it did not issue with a 400 in the OpenAI shape', async () => {
+    const forged = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    for (const cursor of [
+      'not a cursor',
+      'bm90IGpzb24', // "not json"
+      forged(['2026-11-23T10:00:00Z', 'ev']),
+      forged([1, 'ev', 'extra']),
+      forged({ time: 1, eventId: 'ev' }),
+      forged([1.5, 'ev']),
+      'A'.repeat(5000),
+    ]) {
+      const res = await search(`requestId=${requestId}&cursor=${encodeURIComponent(cursor)}`);
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: Record<string, unknown> };
+      expect(body.error).toMatchObject({
+        type: 'invalid_request_error',
+        code: 'invalid_request',
+        param: 'cursor',
+      });
+    }
+  });
+
+  it('embargo audit search --all prints every event once, and --max says where to go on', async () => {
+    const cli = (...args: string[]) =>
+      promisify(execFile)(
+        process.execPath,
+        [
+          join(REPO_ROOT, 'bin', 'embargo.js'),
+          'audit',
+          'search',
+          '--request-id',
+          requestId,
+          ...args,
+        ],
+        {
+          env: { PATH: TESTING_ENV.PATH, EMBARGO_AUDIT_URL: audit.url, EMBARGO_AUDIT_TOKEN: token },
+        },
+      );
+    const ids = (stdout: string) =>
+      stdout
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => (JSON.parse(l) as { eventId: string }).eventId);
+
+    const all = await cli('--all', '--size', '2');
+    expect(ids(all.stdout)).toEqual(expectedOrder);
+    expect(all.stderr).toBe('');
+
+    const first = await cli('--all', '--size', '2', '--max', '3');
+    expect(ids(first.stdout)).toEqual(expectedOrder.slice(0, 3));
+    const cursor = /continue with --cursor (\S+)/.exec(first.stderr)?.[1];
+    expect(cursor).toEqual(expect.any(String));
+    const rest = await cli('--all', '--cursor', cursor ?? '');
+    expect(ids(rest.stdout)).toEqual(expectedOrder.slice(3));
+
+    const onePage = JSON.parse((await cli('--size', '5')).stdout) as Page;
+    expect(onePage.data).toHaveLength(5);
+    expect(onePage).toMatchObject({ has_more: true, next_cursor: expect.any(String) });
+  });
+});
