@@ -121,6 +121,38 @@ describe('audit search: every matching event, a page at a time', () => {
     }
   });
 
+  it('sends a masked event’s input once, and never its sealed original', async () => {
+    const maskedInput = ['Name: <PERSON>, mail <EMAIL_ADDRESS>', 'x'.repeat(100_000)];
+    const masked = {
+      ...events[0],
+      eventId: `ev-${runId}-masked`,
+      requestId: `${requestId}-masked`,
+      stage: 'masked',
+      maskedInput,
+      original: { alg: 'A256GCM', kid: 's1', iv: 'aXY', ct: 'c2VhbGVk', tag: 'dGFn' },
+      data: {
+        requestId: `${requestId}-masked`,
+        stage: 'masked',
+        maskedInput,
+        original: { alg: 'A256GCM', kid: 's1' },
+      },
+    };
+    const put = await os(`${index}/_doc/${masked.eventId}?refresh=true`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(masked),
+    });
+    expect(put.status).toBe(201);
+    const res = await search(`requestId=${masked.requestId}&stage=masked`);
+    const text = await res.text();
+    const page = JSON.parse(text) as Page;
+    expect(page.data).toHaveLength(1);
+    expect(page.data[0]).toMatchObject({ maskedInput, data: { stage: 'masked' } });
+    expect(page.data[0]).not.toHaveProperty('original');
+    expect(page.data[0].data).not.toHaveProperty('maskedInput');
+    expect(text.length).toBeLessThan(110_000);
+  });
+
   it('embargo audit search --all prints every event once, and --max says where to go on', async () => {
     const cli = (...args: string[]) =>
       promisify(execFile)(
