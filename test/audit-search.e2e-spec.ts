@@ -1,4 +1,4 @@
-import { REPO_ROOT, startApp, TESTING_ENV, type RunningApp } from '@embargo/testing';
+import { eventually, REPO_ROOT, startApp, TESTING_ENV, type RunningApp } from '@embargo/testing';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -189,5 +189,30 @@ describe('audit search: every matching event, a page at a time', () => {
     const onePage = JSON.parse((await cli('--size', '5')).stdout) as Page;
     expect(onePage.data).toHaveLength(5);
     expect(onePage).toMatchObject({ has_more: true, next_cursor: expect.any(String) });
+  });
+
+  // Last: it closes the index.
+  it('answers an OpenSearch refusal with an error id, not OpenSearch’s message', async () => {
+    expect((await os(`${index}/_close`, { method: 'POST' })).status).toBe(200);
+    const res = await search(`requestId=${requestId}`);
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    const body = JSON.parse(text) as { error: { message: string; code: string; type: string } };
+    expect(body.error).toMatchObject({ code: 'internal_error', type: 'server_error' });
+    const errorId = /error id ([0-9a-f-]{36})/.exec(body.error.message)?.[1];
+    expect(errorId).toEqual(expect.any(String));
+    expect(text).not.toContain(index);
+    expect(text).not.toMatch(/closed|exception/i);
+    // The detail is in the log, under the id the auditor was given.
+    await eventually(
+      () => Promise.resolve(audit.output().includes(errorId ?? '-') ? true : undefined),
+      5000,
+      'the error id in the log',
+    );
+    const line = audit
+      .output()
+      .split('\n')
+      .find((l) => l.includes(errorId ?? '-'));
+    expect(line).toMatch(/closed/);
   });
 });

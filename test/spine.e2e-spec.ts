@@ -5,7 +5,7 @@ import { eventually, LOCAL_INFRA, startApp } from '@embargo/testing';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { auditEvents, startStack, type Stack } from '@embargo/testing';
-import type { Logger } from 'pino';
+import pino, { type Logger } from 'pino';
 import type { AuditConfig } from '../apps/audit/config';
 import { DeadLettersConsumer } from '../apps/audit/indexing/dead-letters.consumer';
 import { EVENTS_INDEX_MAPPING } from '../apps/audit/indexing/mappings';
@@ -195,6 +195,7 @@ describe('audit: dead letters OpenSearch refuses', () => {
   const os = new OpenSearchService(
     { OPENSEARCH_URL: LOCAL_INFRA.OPENSEARCH_URL, AUDIT_INDEX: index } as AuditConfig,
     new Readiness(),
+    pino({ enabled: false }),
   );
   const letter = (consumerGroup: string): ConsumedMessage<DeadLetter> => {
     const id = randomUUID().replace(/-/g, '');
@@ -255,6 +256,7 @@ describe('audit: an index from an earlier release', () => {
   const os = new OpenSearchService(
     { OPENSEARCH_URL: LOCAL_INFRA.OPENSEARCH_URL, AUDIT_INDEX: index } as AuditConfig,
     new Readiness(),
+    pino({ enabled: false }),
   );
 
   afterAll(async () => {

@@ -1,8 +1,11 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
-import { Readiness } from '@embargo/observability';
+import { EmbargoError } from '@embargo/contracts';
+import { LOGGER, Readiness } from '@embargo/observability';
 import { Client } from '@opensearch-project/opensearch';
 import type { Bulk_RequestBody } from '@opensearch-project/opensearch/api/index.js';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { AuditConfig } from '../config';
 import { EVENTS_INDEX_MAPPING, DEAD_LETTERS_MAPPING } from './mappings';
 
@@ -28,6 +31,7 @@ export class OpenSearchService implements OnModuleInit {
   constructor(
     @Inject(APP_CONFIG) config: AuditConfig,
     @Inject(Readiness) private readonly readiness: Readiness,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.client = new Client({ node: config.OPENSEARCH_URL, requestTimeout: 10000, maxRetries: 2 });
     this.eventsIndex = config.AUDIT_INDEX;
@@ -41,6 +45,31 @@ export class OpenSearchService implements OnModuleInit {
       const res = await this.client.cluster.health({});
       if (res.body.status === 'red') throw new Error('cluster status red');
     });
+  }
+
+  /**
+   * Searches the events index. OpenSearch's refusals (4xx) name indices, fields and query
+   * internals: the caller gets a generic message with an error id, the log gets the detail.
+   * Other failures (5xx, no connection) reach the error filter, which does the same.
+   */
+  async searchEvents(body: Record<string, unknown>) {
+    try {
+      return await this.client.search({ index: this.eventsIndex, body });
+    } catch (err) {
+      const status = (err as { meta?: { statusCode?: unknown } }).meta?.statusCode;
+      if (typeof status !== 'number' || status < 400 || status >= 500) throw err;
+      const errorId = randomUUID();
+      this.logger.error(
+        { errorId, status, err: { message: (err as Error).message } },
+        'opensearch refused a search of the events index',
+      );
+      if (status === 429)
+        throw new EmbargoError(
+          'audit_unavailable',
+          `The audit trail is busy; try again later (error id ${errorId})`,
+        );
+      throw new EmbargoError('internal_error', `The audit search failed (error id ${errorId})`);
+    }
   }
 
   /**

@@ -35,18 +35,13 @@ const masked = original.map(
 function fakeIndex(docs: Record<string, unknown>[]) {
   const searches: unknown[] = [];
   const os = {
-    eventsIndex: 'events',
-    client: {
-      search: (params: {
-        body: { query: { bool: { filter: { term: Record<string, string> }[] } } };
-      }) => {
-        searches.push(params);
-        const terms = params.body.query.bool.filter.map((f) => f.term);
-        const hits = docs
-          .filter((d) => terms.every((t) => Object.entries(t).every(([k, v]) => d[k] === v)))
-          .map((d) => ({ _source: d }));
-        return Promise.resolve({ body: { hits: { hits } } });
-      },
+    searchEvents: (body: { query: { bool: { filter: { term: Record<string, string> }[] } } }) => {
+      searches.push(body);
+      const terms = body.query.bool.filter.map((f) => f.term);
+      const hits = docs
+        .filter((d) => terms.every((t) => Object.entries(t).every(([k, v]) => d[k] === v)))
+        .map((d) => ({ _source: d }));
+      return Promise.resolve({ body: { hits: { hits } } });
     },
   };
   return { os: os as unknown as OpenSearchService, searches };

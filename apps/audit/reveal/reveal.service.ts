@@ -109,17 +109,14 @@ export class RevealService {
   /** The request's `masked` event, which holds its sealed original; 404 when there is none. */
   private async maskedEvent(requestId: string): Promise<z.infer<typeof maskedDocumentSchema>> {
     const search = (stage?: string) =>
-      this.os.client.search({
-        index: this.os.eventsIndex,
-        body: {
-          size: 1,
-          query: {
-            bool: {
-              filter: [{ term: { requestId } }, ...(stage ? [{ term: { stage } }] : [])],
-            },
+      this.os.searchEvents({
+        size: 1,
+        query: {
+          bool: {
+            filter: [{ term: { requestId } }, ...(stage ? [{ term: { stage } }] : [])],
           },
-          _source: stage ? ['maskedInput', 'original'] : ['stage'],
         },
+        _source: stage ? ['maskedInput', 'original'] : ['stage'],
       });
     const hits = (await search('masked')).body.hits.hits as { _source?: unknown }[];
     if (hits.length > 0) {

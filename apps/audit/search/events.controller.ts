@@ -39,18 +39,15 @@ export class EventsController {
       ? [{ simple_query_string: { query: q.q, fields: ['maskedInput', 'message', 'reason'] } }]
       : [];
     // One more than asked for, to tell whether another page follows.
-    const res = await this.os.client.search({
-      index: this.os.eventsIndex,
-      body: {
-        size: q.size + 1,
-        sort: [{ time: 'desc' }, { eventId: 'asc' }],
-        query: { bool: { filter, must } },
-        // The sealed original is for reveals only. `data` (the stored event, kept for the
-        // digest) repeats a masked event's input, which can be megabytes: it is sent once,
-        // as the top-level `maskedInput`.
-        _source: { excludes: ['original', 'data.maskedInput'] },
-        ...(q.cursor ? { search_after: q.cursor } : {}),
-      } as never,
+    const res = await this.os.searchEvents({
+      size: q.size + 1,
+      sort: [{ time: 'desc' }, { eventId: 'asc' }],
+      query: { bool: { filter, must } },
+      // The sealed original is for reveals only. `data` (the stored event, kept for the
+      // digest) repeats a masked event's input, which can be megabytes: it is sent once,
+      // as the top-level `maskedInput`.
+      _source: { excludes: ['original', 'data.maskedInput'] },
+      ...(q.cursor ? { search_after: q.cursor } : {}),
     });
     const hits = res.body.hits.hits as { _source: Record<string, unknown>; sort: CursorValues }[];
     const page = hits.slice(0, q.size);
