@@ -1,26 +1,5 @@
 import { compilePolicy, type CompiledPolicy, type PolicyError } from '@embargo/policy';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-
-/** Same selection as the policy service: YAML files, minus case files and tests/ folders. */
-export function readPolicyFiles(dir: string): { path: string; content: string }[] {
-  const out: { path: string; content: string }[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      if (name.startsWith('.')) continue;
-      const full = join(d, name);
-      if (statSync(full).isDirectory()) {
-        if (name !== 'tests') walk(full);
-        continue;
-      }
-      const rel = relative(dir, full).split(sep).join('/');
-      if (!/\.ya?ml$/i.test(rel) || /(^|\/|\.)cases\.ya?ml$/i.test(rel)) continue;
-      out.push({ path: rel, content: readFileSync(full, 'utf8') });
-    }
-  };
-  walk(dir);
-  return out;
-}
+import { readPolicyDir } from '@embargo/policy-files';
 
 export function formatError(e: PolicyError): string {
   const where = `${e.file}${e.line ? `:${e.line}:${e.col ?? 1}` : ''}`;
@@ -29,7 +8,7 @@ export function formatError(e: PolicyError): string {
 
 /** Compiles a policy directory or exits 1 printing every error with its position. */
 export function compileDirOrExit(dir: string): CompiledPolicy {
-  const files = readPolicyFiles(dir);
+  const files = readPolicyDir(dir);
   if (files.length === 0) {
     process.stderr.write(`no policy files in ${dir}\n`);
     process.exit(1);

@@ -18,11 +18,11 @@ import {
   type PolicyError,
   type PolicyFile,
 } from '@embargo/policy';
+import { readPolicyDir } from '@embargo/policy-files';
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
 import type { PolicyConfig } from '../config';
 import { lineDiff } from './line-diff';
-import { readPolicyDir } from './policy-dir';
 
 /** Version numbers above this in the history are not counted (a forged key must not use them up). */
 const MAX_VERSION = 2 ** 31 - 1;
@@ -230,7 +230,7 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
     const dir = this.config.POLICY_DIR;
     if (!dir) return;
     try {
-      const files = await readPolicyDir(dir, this.config.MAX_POLICY_BYTES);
+      const files = readPolicyDir(dir, this.config.MAX_POLICY_BYTES);
       if (files.length === 0) {
         this.logger.warn({ dir }, 'policy directory has no policy files');
         return;
