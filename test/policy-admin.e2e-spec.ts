@@ -323,4 +323,19 @@ describe('policy admin API', () => {
       '+    when: request.input_count > 4096',
     ]);
   });
+
+  it('versions an upload over 1 MiB, the default Kafka record limit', async () => {
+    const { files } = await bundle(1);
+    // Two files: the API takes up to 1 MiB per file; the set is ~1.3 MiB.
+    const padding = `version: 1\n${'# a comment that pads the policy set past 1 MiB\n'.repeat(14_000)}`;
+    const large = [
+      ...files,
+      { path: 'padding-a.yaml', content: padding },
+      { path: 'padding-b.yaml', content: padding },
+    ];
+    const created = await api('POST', '/v1/policy/versions', { files: large });
+    expect(created.status).toBe(201);
+    const stored = await bundle(created.body.version);
+    expect(stored.files.map((f) => f.path)).toEqual(large.map((f) => f.path).sort());
+  });
 });

@@ -1,5 +1,6 @@
 import { baseConfigSchema, keyringSetting, loadConfigOrExit, portSetting } from '@embargo/config';
 import { z } from 'zod';
+import { MAX_POLICY_BYTES_CEILING } from '@embargo/contracts';
 
 export const policyConfigSchema = baseConfigSchema.extend({
   PORT: portSetting(8082),
@@ -22,7 +23,7 @@ export const policyConfigSchema = baseConfigSchema.extend({
     .number()
     .int()
     .min(1024)
-    .max(16 * 1024 * 1024)
+    .max(MAX_POLICY_BYTES_CEILING)
     .default(2 * 1024 * 1024),
 });
 export type PolicyConfig = z.infer<typeof policyConfigSchema>;

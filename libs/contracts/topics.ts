@@ -44,6 +44,15 @@ export interface TopicSpec<S extends z.ZodType> {
   readonly schema: S;
 }
 
+/** The largest policy set the policy service may be configured to accept (MAX_POLICY_BYTES). */
+export const MAX_POLICY_BYTES_CEILING = 16 * 1024 * 1024;
+/**
+ * Record limit of the policy topics. A bundle carries the sources as JSON strings, and JSON
+ * escaping at most doubles YAML text (newline, tab, quote, backslash → two bytes each), so the
+ * largest allowed set fits with room for the envelope and the publisher's framing margin.
+ */
+const POLICY_RECORD_BYTES = 2 * MAX_POLICY_BYTES_CEILING + 4 * 1024 * 1024;
+
 function topic<S extends z.ZodType>(spec: TopicSpec<S>): TopicSpec<S> {
   return spec;
 }
@@ -74,6 +83,7 @@ export const TOPICS = {
   }),
   policyBundles: topic({
     name: 'embargo.policy-bundles.v1',
+    maxMessageBytes: POLICY_RECORD_BYTES,
     description:
       'Compiled policy bundles. Compacted: the newest bundle per policy set is kept forever.',
     key: 'policy set name',
@@ -84,6 +94,7 @@ export const TOPICS = {
   }),
   policyVersions: topic({
     name: 'embargo.policy-versions.v1',
+    maxMessageBytes: POLICY_RECORD_BYTES,
     description:
       'Every accepted policy version, for history, diff and rollback. Compacted per version.',
     key: 'policy set name:version',

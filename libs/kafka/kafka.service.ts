@@ -1,10 +1,19 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ALL_TOPICS } from '@embargo/contracts';
 import { APP_IDENTITY, type AppIdentity, LOGGER, Metrics, Readiness } from '@embargo/observability';
-import { Admin, Kafka, logLevel, Partitioners, Producer, type SASLOptions } from 'kafkajs';
+import {
+  Admin,
+  ConfigResourceTypes,
+  Kafka,
+  logLevel,
+  Partitioners,
+  Producer,
+  type SASLOptions,
+} from 'kafkajs';
 import type { KafkaSecurity } from '@embargo/config';
 import type { Logger } from 'pino';
 import { EventPublisher } from './kafka.producer';
+import { limitsToRaise } from './topic-limits';
 import './request-queue-fix';
 
 export const KAFKA_OPTIONS = Symbol('KAFKA_OPTIONS');
@@ -90,10 +99,17 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  /** Creates every declared topic that does not exist yet, as the registry says. */
+  /**
+   * Creates every declared topic that does not exist yet, as the registry says, and raises the
+   * record limit of existing ones that were created before the registry raised it.
+   */
   async ensureTopics(): Promise<void> {
     const admin = this.admin ?? this.kafka.admin();
     const existing = new Set(await admin.listTopics());
+    await this.raiseLimits(
+      admin,
+      ALL_TOPICS.filter((t) => existing.has(t.name) && t.maxMessageBytes !== undefined),
+    );
     const missing = ALL_TOPICS.filter((t) => !existing.has(t.name));
     if (missing.length === 0) return;
     await admin
@@ -119,6 +135,30 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
         if (err.type !== 'TOPIC_ALREADY_EXISTS' && !/already exists/i.test(err.message)) throw err;
       });
     this.logger.info({ topics: missing.map((t) => t.name) }, 'created topics');
+  }
+
+  private async raiseLimits(admin: Admin, topics: typeof ALL_TOPICS): Promise<void> {
+    if (topics.length === 0) return;
+    try {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: topics.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.name })),
+      });
+      const resources = limitsToRaise(topics, described);
+      if (resources.length === 0) return;
+      await admin.alterConfigs({ validateOnly: false, resources });
+      this.logger.info({ topics: resources.map((r) => r.name) }, 'raised topic record limits');
+    } catch (err) {
+      // Without the AlterConfigs right the service still runs; only records over the old
+      // limit fail, and this line says which setting to change by hand.
+      this.logger.warn(
+        {
+          err: { message: (err as Error).message },
+          topics: topics.map((t) => ({ topic: t.name, 'max.message.bytes': t.maxMessageBytes })),
+        },
+        'could not check or raise topic record limits',
+      );
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
