@@ -194,6 +194,54 @@ rules:
     ]);
   });
 
+  it('reports duplicate keys, the later one, with its position', () => {
+    expect(
+      errorsOf('version: 1\nrules:\n  - id: a\n    id: b\n    allow: true\nversion: 2\n'),
+    ).toEqual([
+      { file: 'p0.yaml', line: 4, col: 5, message: 'YAML: Map keys must be unique' },
+      { file: 'p0.yaml', line: 6, col: 1, message: 'YAML: Map keys must be unique' },
+    ]);
+    // Equal by value, as YAML compares them; a flow map is checked too.
+    expect(errorsOf('version: 1\n1: a\n0x1: b\nx: { a: 1, a: 2 }\n')).toEqual([
+      { file: 'p0.yaml', line: 3, col: 1, message: 'YAML: Map keys must be unique' },
+      { file: 'p0.yaml', line: 4, col: 12, message: 'YAML: Map keys must be unique' },
+    ]);
+  });
+
+  it('refuses a file of 50 000 keys before parsing it, naming the file and the limit', () => {
+    const keys = Array.from({ length: 50_000 }, (_, i) => `k${i % 40_000}: 1`).join('\n');
+    expect(errorsOf(`version: 1\n${keys}\n`)).toEqual([
+      {
+        file: 'p0.yaml',
+        line: 50_001,
+        col: 1,
+        message: 'YAML: more than 50000 lines in one file; split the policy across files',
+      },
+    ]);
+  });
+
+  it('refuses a mapping of more than 2 000 keys, at the mapping', () => {
+    const keys = Array.from({ length: 2_001 }, (_, i) => `  k${i}: 1`).join('\n');
+    expect(errorsOf(`version: 1\nroles:\n${keys}\n`)).toEqual([
+      {
+        file: 'p0.yaml',
+        line: 3,
+        col: 3,
+        message: 'YAML: a mapping with 2001 keys, more than 2000',
+      },
+    ]);
+  });
+
+  it('returns at most 100 errors, the last saying how many more there were', () => {
+    const rules = Array.from({ length: 500 }, (_, i) => `  - id: r${i}\n    oops: 1`).join('\n');
+    const errors = errorsOf(`version: 1\nrules:\n${rules}\n`);
+    expect(errors).toHaveLength(100);
+    expect(errors[99]).toEqual({
+      file: '<set>',
+      message: expect.stringMatching(/^\d+ more errors not shown$/),
+    });
+  });
+
   it('points into block scalars by CEL line and column', () => {
     const errors = errorsOf(
       'version: 1\nrules:\n  - id: r\n    when: |-\n      request.model == "m1" &&\n      request.sise > 3\n    allow: true\n',

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import { isMap, isNode, isScalar, LineCounter, parseDocument, Scalar, type Document } from 'yaml';
+import {
+  isMap,
+  isNode,
+  isScalar,
+  LineCounter,
+  parseDocument,
+  Scalar,
+  visit,
+  type Document,
+} from 'yaml';
 import { analyze, lineCol, splitCondition } from './cel';
 import { unknownEntityType } from './entities';
 import { globMatch } from './glob';
@@ -27,6 +36,23 @@ addFormats(ajv);
 const validateFile = ajv.compile(policySchema);
 
 const DEFAULT_KEEP_LAST = 4;
+/**
+ * A file with more YAML nodes is refused before validation: the schema check, toJS and the
+ * error positions all grow with it. Ten times a large real policy (5 000 rules is ~50 000 nodes).
+ */
+export const MAX_YAML_NODES = 500_000;
+/**
+ * Counted before parsing, so an oversized file costs a scan rather than a parse (~2 s for
+ * 50 000 lines on a busy CI machine). A large set is split across files.
+ */
+export const MAX_YAML_LINES = 50_000;
+/**
+ * Far above any policy mapping (roles of one file, entity maps); also bounds the cost of
+ * placing schema errors, which looks each key up in its mapping.
+ */
+export const MAX_MAP_KEYS = 2_000;
+/** Errors returned at most; a generated file can otherwise produce one per line. */
+export const MAX_ERRORS = 100;
 
 // ---------------------------------------------------------------------------
 // Hashing and bundles
@@ -137,11 +163,60 @@ class FileContext {
   readonly lines = new LineCounter();
   readonly doc: Document;
   constructor(readonly file: PolicyFile) {
+    // yaml's own uniqueKeys check compares each key with every earlier one of its map: 40 000
+    // keys took minutes. Duplicates are found with a set per map in yamlErrors() instead.
     this.doc = parseDocument(file.content, {
       lineCounter: this.lines,
       prettyErrors: false,
-      uniqueKeys: true,
+      uniqueKeys: false,
     });
+  }
+
+  /**
+   * The parser's errors, duplicate keys (as yaml's uniqueKeys reports them: the later key, by
+   * scalar value) and a file over MAX_YAML_NODES, in document order.
+   */
+  yamlErrors(): PolicyError[] {
+    const found: { pos: number; message: string }[] = this.doc.errors.map((e) => ({
+      pos: e.pos[0],
+      message: e.message.split('\n')[0],
+    }));
+    let nodes = 0;
+    visit(this.doc, (_key, node) => {
+      if (++nodes > MAX_YAML_NODES) {
+        found.push({ pos: 0, message: `more than ${MAX_YAML_NODES} YAML nodes; split the file` });
+        return visit.BREAK;
+      }
+      if (!isMap(node)) return undefined;
+      if (node.items.length > MAX_MAP_KEYS) {
+        found.push({
+          pos: node.range?.[0] ?? 0,
+          message: `a mapping with ${node.items.length} keys, more than ${MAX_MAP_KEYS}`,
+        });
+        return visit.BREAK;
+      }
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        // Like uniqueKeys: scalar keys are equal by value, other keys never are.
+        const key: unknown = pair.key;
+        if (key !== null && !isScalar(key)) continue;
+        const value = isScalar(key) ? key.value : null;
+        if (!seen.has(value)) {
+          seen.add(value);
+          continue;
+        }
+        const at = isNode(key) && key.range ? key.range[0] : (node.range?.[0] ?? 0);
+        found.push({ pos: at, message: 'Map keys must be unique' });
+        if (found.length >= MAX_ERRORS) return visit.BREAK;
+      }
+      return undefined;
+    });
+    return found
+      .sort((a, b) => a.pos - b.pos)
+      .map(({ pos, message }) => {
+        const { line, col } = this.lines.linePos(pos);
+        return { file: this.file.path, line, col, message: `YAML: ${message}` };
+      });
   }
 
   /** Position of the node at path, or of its nearest existing ancestor. */
@@ -192,6 +267,35 @@ export interface CompileOptions {
   nativeAtoms?: boolean;
 }
 
+/** The first line past MAX_YAML_LINES, if the file has one. */
+function lineLimitError(file: PolicyFile): PolicyError | undefined {
+  let lines = 1;
+  for (let i = file.content.indexOf('\n'); i !== -1; i = file.content.indexOf('\n', i + 1)) {
+    if (i === file.content.length - 1) break;
+    if (++lines > MAX_YAML_LINES)
+      return {
+        file: file.path,
+        line: lines,
+        col: 1,
+        message: `YAML: more than ${MAX_YAML_LINES} lines in one file; split the policy across files`,
+      };
+  }
+  return undefined;
+}
+
+/** At most MAX_ERRORS errors, the last saying how many more there were. */
+function failed(errors: PolicyError[]): CompileResult {
+  if (errors.length <= MAX_ERRORS) return { ok: false, errors };
+  const more = errors.length - (MAX_ERRORS - 1);
+  return {
+    ok: false,
+    errors: [
+      ...errors.slice(0, MAX_ERRORS - 1),
+      { file: '<set>', message: `${more} more errors not shown` },
+    ],
+  };
+}
+
 export function compilePolicy(
   files: readonly PolicyFile[],
   options: CompileOptions = {},
@@ -211,12 +315,15 @@ export function compilePolicy(
       continue;
     }
     seenPaths.add(file.path);
+    const tooLong = lineLimitError(file);
+    if (tooLong) {
+      errors.push(tooLong);
+      continue;
+    }
     const ctx = new FileContext(file);
-    if (ctx.doc.errors.length > 0) {
-      for (const e of ctx.doc.errors) {
-        const { line, col } = ctx.lines.linePos(e.pos[0]);
-        errors.push({ file: file.path, line, col, message: `YAML: ${e.message.split('\n')[0]}` });
-      }
+    const yamlErrors = ctx.yamlErrors();
+    if (yamlErrors.length > 0) {
+      errors.push(...yamlErrors);
       continue;
     }
     let data: unknown;
@@ -233,7 +340,7 @@ export function compilePolicy(
     }
     parsed.push({ ctx, raw: data as unknown as RawFile });
   }
-  if (errors.length > 0) return { ok: false, errors };
+  if (errors.length > 0) return failed(errors);
 
   const roles: CompiledRole[] = [];
   const roleFiles = new Map<string, string>();
@@ -385,7 +492,7 @@ export function compilePolicy(
       rules.push(compiled);
     }
   }
-  if (errors.length > 0) return { ok: false, errors };
+  if (errors.length > 0) return failed(errors);
 
   rules.sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : 1));
   const byModel = new Map<string, CompiledRule[]>();
