@@ -267,6 +267,16 @@ export interface CompileOptions {
   nativeAtoms?: boolean;
 }
 
+/** The rules at positions `a` and `b` (each ascending), in one list in position order. */
+function mergeInOrder(a: number[], b: number[], rules: CompiledRule[]): CompiledRule[] {
+  const out: CompiledRule[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length)
+    out.push(rules[j >= b.length || (i < a.length && a[i] < b[j]) ? a[i++] : b[j++]]);
+  return out;
+}
+
 /** The first line past MAX_YAML_LINES, if the file has one. */
 function lineLimitError(file: PolicyFile): PolicyError | undefined {
   let lines = 1;
@@ -495,14 +505,24 @@ export function compilePolicy(
   if (errors.length > 0) return failed(errors);
 
   rules.sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : 1));
+  // One pass over the rules (filtering them once per model grew with models × rules): each
+  // model's own rules and the unrestricted ones, as positions in priority order, then merged.
+  const own = new Map<string, number[]>();
+  const unrestricted: number[] = [];
+  rules.forEach((r, i) => {
+    if (!r.modelKeys) {
+      unrestricted.push(i);
+      return;
+    }
+    for (const m of new Set(r.modelKeys)) {
+      const list = own.get(m);
+      if (list) list.push(i);
+      else own.set(m, [i]);
+    }
+  });
+  const unindexed = unrestricted.map((i) => rules[i]);
   const byModel = new Map<string, CompiledRule[]>();
-  const unindexed = rules.filter((r) => !r.modelKeys);
-  const models = new Set(rules.flatMap((r) => r.modelKeys ?? []));
-  for (const m of models)
-    byModel.set(
-      m,
-      rules.filter((r) => !r.modelKeys || r.modelKeys.includes(m)),
-    );
+  for (const [m, mine] of own) byModel.set(m, mergeInOrder(mine, unrestricted, rules));
 
   const internal: PolicyInternals = {
     rules,

@@ -291,6 +291,32 @@ rules:
   });
 });
 
+describe('evaluate: rules indexed by model', () => {
+  // Model-restricted rules interleaved in priority with unrestricted ones: the per-model
+  // candidate list must keep priority order, which simulate (every rule, no index) shows.
+  const indexed = compileOrThrow(`
+version: 1
+roles:
+  svc: { match: { subject: svc-a }, models: ['*'] }
+rules:
+  - { id: deny-banned, priority: 9, when: '"banned" in principal.groups', deny: { reason: banned } }
+  - { id: m1-small, priority: 7, allow: { models: [m1], maxBatchSize: 8 } }
+  - { id: mask-all, priority: 5, mask: { entities: { EMAIL_ADDRESS: redact } } }
+  - { id: m1-m2, priority: 3, allow: { models: [m1, m2, m1], maxBatchSize: 64 } }
+  - { id: m2-hash, priority: 1, when: 'request.model == "m2"', mask: { entities: { EMAIL_ADDRESS: hash } } }
+  - { id: all-late, priority: 0, allow: { models: ['m*'] } }
+`);
+  test.each(
+    ['m1', 'm2', 'm3', 'other'].flatMap((model) => [
+      [model, []],
+      [model, ['banned']],
+    ]),
+  )('model %s, groups %j: the same decision as evaluating every rule', (model, groups) => {
+    const i = input({ groups }, { model }, { EMAIL_ADDRESS: 1 });
+    expect(evaluate(indexed, i)).toEqual(simulate(indexed, i).decision);
+  });
+});
+
 describe('simulate', () => {
   it('explains each rule and role', () => {
     const s = simulate(policy, input({}, {}, { CREDIT_CARD: 6 }));
