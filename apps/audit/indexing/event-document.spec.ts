@@ -1,5 +1,11 @@
-import { auditEventTypeOf, type AuditActionEvent, type Envelope } from '@embargo/contracts';
-import { toAuditActionDocument } from './event-document';
+import {
+  auditEventTypeOf,
+  type AuditActionEvent,
+  type Envelope,
+  eventTypeOf,
+  type LifecycleEvent,
+} from '@embargo/contracts';
+import { digestOf, storedEvent, toAuditActionDocument, toEventDocument } from './event-document';
 import { EVENTS_INDEX_MAPPING } from './mappings';
 
 describe('toAuditActionDocument', () => {
@@ -35,5 +41,39 @@ describe('toAuditActionDocument', () => {
     // The strict mapping takes every field of the document.
     for (const field of Object.keys(doc))
       expect(EVENTS_INDEX_MAPPING.properties).toHaveProperty(field);
+  });
+});
+
+describe('toEventDocument', () => {
+  const maskedInput = ['Name: <PERSON>, card ****-****-****-1111'];
+  const envelope: Envelope<LifecycleEvent> = {
+    id: 'e2',
+    type: eventTypeOf('masked'),
+    source: '/embargo/ingress',
+    time: '2026-11-23T10:00:00.000Z',
+    data: {
+      requestId: 'r-2',
+      stage: 'masked',
+      instance: 'ingress-1',
+      model: 'text-embedding-3-small',
+      counts: { PERSON: 1, CREDIT_CARD: 1 },
+      maskedInput,
+      original: { alg: 'A256GCM', kid: 's1', iv: 'aXY', ciphertext: 'Y3Q', tag: 'dGFn' },
+    },
+  };
+
+  it('stores a masked event’s input and sealed original once, and can still prove its digest', () => {
+    const doc = toEventDocument(envelope, new Date('2026-11-23T10:00:01Z'));
+    // Searchable at the top level; the `data` copy holds neither (it can be megabytes).
+    expect(doc.maskedInput).toEqual(maskedInput);
+    expect(JSON.stringify(doc.data)).not.toContain('card');
+    expect(doc.data).toMatchObject({ original: { alg: 'A256GCM', kid: 's1' } });
+    expect(JSON.stringify(doc.data)).not.toContain('Y3Q');
+    // The document, read back as OpenSearch returns it, still gives the event's digest.
+    const readBack = JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
+    expect(digestOf(storedEvent(readBack))).toBe(doc.digest);
+    expect(digestOf(envelope)).toBe(doc.digest);
+    const changed = { ...readBack, maskedInput: ['Name: <PERSON>'] };
+    expect(digestOf(storedEvent(changed))).not.toBe(doc.digest);
   });
 });

@@ -24,11 +24,15 @@ export function toEventDocument(envelope: Envelope<LifecycleEvent>, indexedAt: D
         findings: e.findings,
       });
       break;
-    case 'masked':
+    case 'masked': {
       Object.assign(doc, { counts: e.counts, maskedInput: e.maskedInput, original: e.original });
-      // The sealed original must not also sit in the stored `data` copy.
-      doc.data = { ...e, original: { alg: e.original.alg, kid: e.original.kid } };
+      // Each is stored once, at the top level: the sealed original must not sit in the
+      // searchable `data` copy, and the masked input can be megabytes. `storedEvent` puts
+      // the event back together for its digest.
+      const { maskedInput: _input, original, ...rest } = e;
+      doc.data = { ...rest, original: { alg: original.alg, kid: original.kid } };
       break;
+    }
     case 'rejected':
     case 'failed':
       Object.assign(doc, { status: e.status, code: e.code, message: e.message });
@@ -89,8 +93,27 @@ function envelopeFields(envelope: Envelope<unknown>, requestId: string, indexedA
   };
 }
 
+/**
+ * The event a stored document was made from, as its digest covers it: `data`, with a
+ * masked event's input and sealed original put back from the top-level fields.
+ */
+export function storedEvent(doc: Record<string, unknown>): Envelope<unknown> {
+  const data = doc.data as Record<string, unknown>;
+  const event =
+    data.stage === 'masked'
+      ? { ...data, maskedInput: doc.maskedInput, original: doc.original }
+      : data;
+  return {
+    id: doc.eventId as string,
+    type: doc.type as string,
+    source: doc.source as string,
+    time: doc.time as string,
+    data: event,
+  };
+}
+
 /** SHA-256 of the canonical event, for tamper evidence. */
-function digestOf(envelope: Envelope<unknown>): string {
+export function digestOf(envelope: Envelope<unknown>): string {
   return createHash('sha256')
     .update(
       canonicalJson({

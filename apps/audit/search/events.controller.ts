@@ -43,9 +43,9 @@ export class EventsController {
       size: q.size + 1,
       sort: [{ time: 'desc' }, { eventId: 'asc' }],
       query: { bool: { filter, must } },
-      // The sealed original is for reveals only. `data` (the stored event, kept for the
-      // digest) repeats a masked event's input, which can be megabytes: it is sent once,
-      // as the top-level `maskedInput`.
+      // The sealed original is for reveals only. In documents indexed by earlier versions,
+      // `data` (the stored event, kept for the digest) repeats a masked event's input, which
+      // can be megabytes: it is sent once, as the top-level `maskedInput`.
       _source: { excludes: ['original', 'data.maskedInput'] },
       ...(q.cursor ? { search_after: q.cursor } : {}),
     });
