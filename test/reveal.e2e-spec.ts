@@ -229,6 +229,30 @@ describe('reveal: an auditor reads a request’s original input, and the trail s
     });
   });
 
+  it('refuses a masked event changed in the index after it was written', async () => {
+    const res = await embed({ model: 'stand-in-embedding', input }, indexerToken);
+    expect(res.status).toBe(200);
+    const changedId = res.headers.get('x-request-id') ?? '';
+    const event = await indexed(changedId, 'masked');
+    // Someone with write access to the index swaps the two masked texts.
+    const update = await fetch(
+      `${TESTING_ENV.OPENSEARCH_URL}/${stack.auditIndex}/_update/${String(event.eventId)}?refresh=true`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          doc: { maskedInput: [...(event.maskedInput as string[])].reverse() },
+        }),
+      },
+    );
+    expect(update.status).toBe(200);
+    const refused = await reveal({ requestId: changedId, reason }, stack.revealToken);
+    expect(refused.status).toBe(500);
+    const body = JSON.stringify(await refused.json());
+    expect(body).toMatch(/does not match its digest: it was changed after it was indexed/);
+    for (const s of secrets) expect(body).not.toContain(s);
+  });
+
   it('requires a reason', async () => {
     const res = await reveal({ requestId }, stack.revealToken);
     expect(res.status).toBe(400);

@@ -1,11 +1,12 @@
 import { keyringSetting } from '@embargo/config';
-import { type AuditActionEvent, EmbargoError, TOPICS } from '@embargo/contracts';
+import { type AuditActionEvent, EmbargoError, eventTypeOf, TOPICS } from '@embargo/contracts';
 import { seal } from '@embargo/crypto';
 import type { KafkaService } from '@embargo/kafka';
 import { mask } from '@embargo/masking';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import type { AuditConfig } from '../config';
+import { toEventDocument } from '../indexing/event-document';
 import type { OpenSearchService } from '../indexing/opensearch.service';
 import { RevealService } from './reveal.service';
 
@@ -64,12 +65,36 @@ function fakeKafka(outcome: 'ok' | 'fail' | 'hold' = 'ok') {
   return { kafka: kafka as unknown as KafkaService, published, release: () => release() };
 }
 
-const maskedDoc = (sealed = seal(JSON.stringify(original), sealingKeys, REQUEST_ID)) => ({
-  requestId: REQUEST_ID,
-  stage: 'masked',
-  maskedInput: masked,
-  original: sealed,
-});
+/** A masked event's document, as the indexer writes it. */
+const maskedDoc = (
+  sealed = seal(JSON.stringify(original), sealingKeys, REQUEST_ID),
+  maskedInput = masked,
+): Record<string, unknown> =>
+  toEventDocument(
+    {
+      id: 'ev-masked-1',
+      type: eventTypeOf('masked'),
+      source: '/embargo/ingress',
+      time: '2026-11-23T10:00:00.000Z',
+      data: {
+        requestId: REQUEST_ID,
+        stage: 'masked',
+        instance: 'ingress-1',
+        principal: {
+          id: 'svc-indexer',
+          issuer: 'https://idp.example',
+          subject: 'indexer',
+          roles: ['indexer'],
+          groups: [],
+        },
+        model: 'text-embedding-3-small',
+        counts: { PERSON: 1 },
+        maskedInput,
+        original: sealed,
+      },
+    },
+    new Date('2026-11-23T10:00:01Z'),
+  );
 
 function service(docs: Record<string, unknown>[], kafkaOutcome?: 'ok' | 'fail' | 'hold') {
   const { os, searches } = fakeIndex(docs);
@@ -196,13 +221,29 @@ describe('RevealService', () => {
     expect([...moved.published, ...altered.published]).toEqual([]);
   });
 
+  it('refuses a document changed in the index since it was written, recording nothing', async () => {
+    // Another request's sealed original put in its place, or its masked input rewritten so
+    // that other tokens are reversed: the document no longer matches its digest.
+    const otherBox = seal(JSON.stringify(['something else']), sealingKeys, REQUEST_ID);
+    const tampered = [
+      { ...maskedDoc(), original: otherBox },
+      { ...maskedDoc(), maskedInput: [masked[1], masked[0]] },
+    ];
+    for (const doc of tampered) {
+      const { svc, published } = service([doc]);
+      const err = await errorOf(svc.reveal(ask, actor));
+      expect(err.code).toBe('internal_error');
+      expect(err.message).toMatch(/does not match its digest: it was changed after it was indexed/);
+      expect(published).toEqual([]);
+    }
+  });
+
   it('leaves out the detokenized input when the masked input holds no tokens', async () => {
     const text = 'card 4111 1111 1111 1111';
     const { svc, published } = service([
-      {
-        ...maskedDoc(seal(JSON.stringify([text]), sealingKeys, REQUEST_ID)),
-        maskedInput: ['card ****-****-****-1111'],
-      },
+      maskedDoc(seal(JSON.stringify([text]), sealingKeys, REQUEST_ID), [
+        'card ****-****-****-1111',
+      ]),
     ]);
     const r = await svc.reveal(ask, actor);
     expect(r.original).toEqual([text]);

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AuditConfig } from '../config';
+import { digestOf, storedEvent } from '../indexing/event-document';
 import { OpenSearchService } from '../indexing/opensearch.service';
 import type { Revelation, RevealRequest } from './reveal.dto';
 
@@ -26,11 +27,18 @@ export interface RevealActor {
   userAgent?: string;
 }
 
-/** The parts of a `masked` event's document a reveal reads. */
+/** The parts of a `masked` event's document a reveal reads, and what its digest covers. */
 const maskedDocumentSchema = z.object({
+  eventId: z.string(),
+  type: z.string(),
+  source: z.string(),
+  time: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  digest: z.string(),
   maskedInput: z.array(z.string()),
   original: sealedSchema,
 });
+const MASKED_DOCUMENT_FIELDS = Object.keys(maskedDocumentSchema.shape);
 const originalSchema = z.array(z.string());
 
 /**
@@ -116,7 +124,7 @@ export class RevealService {
             filter: [{ term: { requestId } }, ...(stage ? [{ term: { stage } }] : [])],
           },
         },
-        _source: stage ? ['maskedInput', 'original'] : ['stage'],
+        _source: stage ? MASKED_DOCUMENT_FIELDS : ['stage'],
       });
     const hits = (await search('masked')).body.hits.hits as { _source?: unknown }[];
     if (hits.length > 0) {
@@ -126,6 +134,18 @@ export class RevealService {
           'internal_error',
           `The masked event of request ${requestId} holds no readable sealed original`,
         );
+      // What is revealed must be what the ingress wrote: a document changed in the index
+      // since (its masked input or its sealed original swapped) is refused, not revealed.
+      if (digestOf(storedEvent(parsed.data)) !== parsed.data.digest) {
+        this.logger.error(
+          { requestId, eventId: parsed.data.eventId },
+          'masked event does not match its digest',
+        );
+        throw new EmbargoError(
+          'internal_error',
+          `The masked event of request ${requestId} does not match its digest: it was changed after it was indexed, so nothing was revealed`,
+        );
+      }
       return parsed.data;
     }
     const any = (await search()).body.hits.hits;
