@@ -121,27 +121,7 @@ function scanUrlCredentials(input: ScanInput, wantUrl: boolean, wantPassword: bo
   let k = text.indexOf('://');
   while (k !== -1) {
     let next = k + 3;
-    let s = k;
-    while (s > 0 && k - s < SCHEME_MAX && isSchemeChar(text.charCodeAt(s - 1))) s--;
-    while (s < k && !isAsciiLetter(text.charCodeAt(s))) s++;
-    const a = k + 3;
-    let e = a;
-    let colon = -1;
-    let at = -1;
-    while (e < n && e - a < URL_MAX) {
-      const c = text.charCodeAt(e);
-      if (c === 47 || c === 63 || c === 35 || endsUrl(c)) break;
-      if (c === 64) at = e;
-      else if (c === 58 && colon === -1) colon = e;
-      e++;
-    }
-    // A password holding '/', '?', '#' or '@' unencoded (RFC 3986 forbids them; people
-    // paste them anyway) would be cut there, leaving the rest in the clear: it runs instead
-    // to the last '@' of the URL that a host follows.
-    if (s < k && colon !== -1 && text.charCodeAt(a) !== 91 && !isPort(text, colon + 1, e)) {
-      const later = lastAtBeforeHost(text, at === -1 ? e : at + 1, Math.min(n, a + URL_MAX));
-      if (later !== -1) at = later;
-    }
+    const { s, colon, at } = readAuthority(text, k);
     if (s < k && colon !== -1 && colon < at) {
       if (wantPassword && at > colon + 1 && !isPlaceholder(text.slice(colon + 1, at)))
         input.emit('PASSWORD', colon + 1, at, 0.9, 'url-credentials');
@@ -155,6 +135,46 @@ function scanUrlCredentials(input: ScanInput, wantUrl: boolean, wantPassword: bo
     }
     k = text.indexOf('://', next);
   }
+}
+
+interface Authority {
+  /** Start of the scheme; equal to the "://" position when there is none. */
+  readonly s: number;
+  /** The first ':' of the authority, or -1. */
+  readonly colon: number;
+  /** The '@' that ends the userinfo, or -1 when there is no userinfo. */
+  readonly at: number;
+}
+
+/**
+ * Reads the scheme backwards (at most 32 characters) and the authority forwards from the "://"
+ * at k, up to the first "/", "?" or "#", which the next "://" holds, so no character is read
+ * by two authority scans.
+ */
+function readAuthority(text: string, k: number): Authority {
+  const n = text.length;
+  let s = k;
+  while (s > 0 && k - s < SCHEME_MAX && isSchemeChar(text.charCodeAt(s - 1))) s--;
+  while (s < k && !isAsciiLetter(text.charCodeAt(s))) s++;
+  const a = k + 3;
+  let e = a;
+  let colon = -1;
+  let at = -1;
+  while (e < n && e - a < URL_MAX) {
+    const c = text.charCodeAt(e);
+    if (c === 47 || c === 63 || c === 35 || endsUrl(c)) break;
+    if (c === 64) at = e;
+    else if (c === 58 && colon === -1) colon = e;
+    e++;
+  }
+  // A password holding '/', '?', '#' or '@' unencoded (RFC 3986 forbids them; people
+  // paste them anyway) would be cut there, leaving the rest in the clear: it runs instead
+  // to the last '@' of the URL that a host follows.
+  if (s < k && colon !== -1 && text.charCodeAt(a) !== 91 && !isPort(text, colon + 1, e)) {
+    const later = lastAtBeforeHost(text, at === -1 ? e : at + 1, Math.min(n, a + URL_MAX));
+    if (later !== -1) at = later;
+  }
+  return { s, colon, at };
 }
 
 /** True when [from, to) is a port number: 1 to 5 digits. */
