@@ -111,3 +111,90 @@ describe('credentials in URLs of any scheme and host', () => {
     }
   });
 });
+
+describe('git remotes and other logins are not e-mail addresses', () => {
+  const emails = (text: string): string[] =>
+    detect(text, { entities: ['EMAIL_ADDRESS'] }).map((f) => text.slice(f.start, f.end));
+
+  it.each([
+    'git clone git@github.com:acme/api.git',
+    'remote: git@bitbucket.org:team/repo.git (fetch)',
+    'origin\tgit@gitlab.com:group/sub/repo.git',
+    'rsync -a deploy@build.example.com:/srv/app ./app',
+    'scp notes.txt alice@corp.com:~/notes.txt',
+    'scp alice@corp.com:.ssh/config .',
+    'url = "git@github.com:acme/api.git"',
+  ])('scp-like remote: %s', (text) => {
+    expect(emails(text)).toEqual([]);
+    expect(masked(text)).toBe(text);
+  });
+
+  it.each([
+    'clone ssh://git@gitlab.example.com:2222/group/repo.git',
+    'git+ssh://git@github.com/acme/api.git',
+    'ssh://deploy@bastion.example.com',
+    'sftp://bob@files.example.com/pub/report.csv',
+    'https://alice@github.com/acme/api.git',
+    'see http://a@b@example.com/x',
+  ])('userinfo of a URL: %s', (text) => {
+    expect(emails(text)).toEqual([]);
+  });
+
+  it('leaves ssh and git URLs without a password alone, and masks http(s) URLs whole', () => {
+    const ssh = 'clone ssh://git@gitlab.example.com:2222/group/repo.git now';
+    expect(masked(ssh)).toBe(ssh);
+    expect(masked('clone https://alice@github.com/acme/api.git now')).toBe('clone <URL> now');
+  });
+
+  it('still finds a password in the userinfo, but no address in it', () => {
+    const text = 'ssh://deploy:Zx9Qw7Er5Ty3@host.example.com/srv and https://u:p4ss@example.com/x';
+    expect(emails(text)).toEqual([]);
+    expect(maskedOnly(text, 'PASSWORD')).toBe(
+      'ssh://deploy:<PASSWORD>@host.example.com/srv and https://u:<PASSWORD>@example.com/x',
+    );
+    expect(masked(text)).toBe('<URL> and <URL>');
+  });
+
+  it.each<[string, string[]]>([
+    ['Contact: alice@example.com: she owns it', ['alice@example.com']],
+    ['Owner alice@example.com:', ['alice@example.com']],
+    [
+      'Owner alice@example.com:\nBackup bob@example.org:\r\n',
+      ['alice@example.com', 'bob@example.org'],
+    ],
+    ['(alice@example.com:) and "bob@example.org:"', ['alice@example.com', 'bob@example.org']],
+    [
+      'write to alice@example.com:, bob@example.org:; or carol@example.net:!',
+      ['alice@example.com', 'bob@example.org', 'carol@example.net'],
+    ],
+    ['mailto:alice@example.com', ['alice@example.com']],
+    [
+      'https://example.com/users/john@example.org?cc=jane@example.net',
+      ['john@example.org', 'jane@example.net'],
+    ],
+    ['ssh://git@gitlab.example.com/x alice@example.com', ['alice@example.com']],
+    ['git@github.com:acme/api.git by alice@example.com: thanks', ['alice@example.com']],
+  ])('still an address: %s', (text, expected) => {
+    expect(emails(text)).toEqual(expected);
+  });
+
+  it('reads many "@" and "://" in linear time', () => {
+    const gen = (s: string, n: number) => s.repeat(Math.ceil(n / s.length)).slice(0, n);
+    for (const unit of ['a@b.io:x', 'a://b@c.io/', 'a://b:c@d@e.io@', 'x@example.com ://']) {
+      const small = gen(unit, 100_000);
+      const large = gen(unit, 1_000_000);
+      detect(small);
+      let tSmall = Infinity;
+      let tLarge = Infinity;
+      for (let i = 0; i < 2; i++) {
+        let t = process.hrtime.bigint();
+        detect(small);
+        tSmall = Math.min(tSmall, Number(process.hrtime.bigint() - t) / 1e6);
+        t = process.hrtime.bigint();
+        detect(large);
+        tLarge = Math.min(tLarge, Number(process.hrtime.bigint() - t) / 1e6);
+      }
+      expect(tLarge / Math.max(tSmall, 1)).toBeLessThan(30);
+    }
+  });
+});

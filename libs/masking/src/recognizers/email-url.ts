@@ -37,12 +37,55 @@ export function emailDomainValid(domain: string): boolean {
 }
 
 /**
+ * A character that can begin the path of an scp-like remote (`git@github.com:acme/api.git`,
+ * `deploy@host:/srv/app`, `me@host:~/notes`): an ASCII letter or digit, `/`, `~`, `.`, `_`, `-`.
+ * Prose puts a blank, a line end or punctuation after a colon, never one of these.
+ */
+function isScpPathStart(c: number): boolean {
+  return (
+    isAsciiLetter(c) || isDigit(c) || c === 47 || c === 126 || c === 46 || c === 95 || c === 45
+  );
+}
+
+/**
  * Anchored on '@' (indexOf), scanning out at most 64 chars left and 253 right; neither scan
  * crosses another '@', so every character is visited a bounded number of times.
+ *
+ * Two shapes of `user@host` are logins, not mailboxes, and are not reported:
+ * - the userinfo of a `scheme://` URL (`ssh://git@host/…`, `https://alice@host/…`, and any
+ *   '@' inside `user:password@`): it belongs to the URL, which the URL recognizer reports,
+ *   together with a password. The authority is read as that recognizer reads it
+ *   (`readAuthority`), from each "://" in turn, once per text and only when a candidate needs it;
+ * - an scp-like remote: the domain followed at once by ':' and a path character
+ *   (`isScpPathStart`), as in `git@github.com:acme/api.git`. Whatever the user name: the
+ *   text names a place to copy from, and the person, if any, is the user name, which a mailbox
+ *   rule would mask only by accident. A colon followed by a blank, punctuation or the end of
+ *   the text is prose (`Contact alice@example.com: she owns it`) and the address is reported.
  */
 export function scanEmails(input: ScanInput): void {
   if (!input.want.has('EMAIL_ADDRESS')) return;
   const text = input.text;
+  const n = text.length;
+  // The '@'s of the current URL's userinfo lie in [infoFrom, infoTo]; the next "://" is
+  // searched from infoK + 3. -2: not read yet.
+  let infoK = -2;
+  let infoFrom = -1;
+  let infoTo = -1;
+  const inUserinfo = (pos: number): boolean => {
+    while (infoTo < pos) {
+      infoK = text.indexOf('://', infoK === -2 ? 0 : infoK + 3);
+      if (infoK === -1) {
+        infoFrom = infoTo = n;
+        break;
+      }
+      const { s, at } = readAuthority(text, infoK);
+      if (s < infoK && at !== -1) {
+        infoFrom = infoK + 3;
+        infoTo = at;
+      }
+    }
+    return pos >= infoFrom && pos <= infoTo;
+  };
   let at = text.indexOf('@');
   let lastEnd = 0;
   while (at !== -1) {
@@ -50,11 +93,12 @@ export function scanEmails(input: ScanInput): void {
     while (s > lastEnd && at - s < LOCAL_MAX && isLocalChar(text.charCodeAt(s - 1))) s--;
     while (s < at && (text.charCodeAt(s) === 46 || text.charCodeAt(s) === 39)) s++;
     let e = at + 1;
-    while (e < text.length && e - at <= DOMAIN_MAX && isDomainChar(text.charCodeAt(e))) e++;
+    while (e < n && e - at <= DOMAIN_MAX && isDomainChar(text.charCodeAt(e))) e++;
     while (e > at + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
-    if (s < at && e > at + 1) {
+    const scp = text.charCodeAt(e) === 58 && isScpPathStart(text.charCodeAt(e + 1));
+    if (s < at && e > at + 1 && !scp) {
       const domain = text.slice(at + 1, e);
-      if (emailDomainValid(domain)) {
+      if (emailDomainValid(domain) && !inUserinfo(at)) {
         input.emit('EMAIL_ADDRESS', s, e, 0.9, 'public-suffix');
         lastEnd = e;
       }
