@@ -373,7 +373,28 @@ const NEGATIVES: (() => string)[] = [
   () => `sha256 ${createHash('sha256').update(faker.string.uuid()).digest('hex')}`,
   () => `coordinates ${faker.location.latitude()}, ${faker.location.longitude()}`,
   () => `${faker.company.catchPhrase()} — ${faker.lorem.words(5)}.`,
+  gitRemote,
 ];
+
+/**
+ * A git remote, scp-like (`git@github.com:acme/api.git`) or an ssh URL: `user@host` shaped like
+ * an e-mail address, with a host that has a public suffix, and no password.
+ */
+function gitRemote(): string {
+  const host = pick(['github.com', 'gitlab.com', 'bitbucket.org', faker.internet.domainName()]);
+  const user = pick(['git', 'git', 'deploy', faker.internet.username()]);
+  const repo = `${faker.helpers.slugify(faker.word.noun())}/${faker.helpers.slugify(faker.word.noun())}`;
+  const port = faker.number.int({ min: 1024, max: 65535 });
+  const forms = [
+    () => `git clone ${user}@${host}:${repo}.git`,
+    () => `origin\t${user}@${host}:${repo}.git (fetch)`,
+    () => `rsync -az dist/ ${user}@${host}:/srv/${faker.word.noun()}/`,
+    () => `git remote add upstream ssh://${user}@${host}:${port}/${repo}.git`,
+    () => `"repository": "git+ssh://${user}@${host}/${repo}.git"`,
+    () => `pushed to ssh://${user}@${host}/${repo}`,
+  ];
+  return pick(forms)();
+}
 
 // ---- evasion transforms: map over the value only, so gold offsets stay exact ----
 const FULLWIDTH = (s: string): string =>
