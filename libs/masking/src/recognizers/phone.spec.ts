@@ -145,3 +145,12 @@ describe('decimals in a row', () => {
     expect(detect('Tel: +1 415.555.2671').map((f) => f.type)).toEqual(['PHONE_NUMBER']);
   });
 });
+
+describe('digits glued to a word by a hyphen', () => {
+  it('are a part number, not a phone number, even next to a phone context word', () => {
+    expect(detect('fax part no. 096-110-6296-F')).toEqual([]);
+    expect(detect('fax SKU-415-555-2671 shipped')).toEqual([]);
+    expect(detect('fax: 415-555-2671 - ask for Sam').map((f) => f.type)).toEqual(['PHONE_NUMBER']);
+    expect(detect('fax 415-555-2671-').map((f) => f.type)).toEqual(['PHONE_NUMBER']);
+  });
+});

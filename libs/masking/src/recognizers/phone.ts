@@ -108,7 +108,11 @@ export function scanPhones(input: ScanInput): void {
           prev === 46 ||
           prev === 47 ||
           prev === 36)) ||
-      (next !== 0 && (isWordChar(next) || next === 64))
+      (next !== 0 && (isWordChar(next) || next === 64)) ||
+      // Glued by a hyphen to a word on either side, the digits are part of a longer code
+      // (a part number "096-110-6296-F", "SKU-415-555-2671"), not a number to dial.
+      (next === 45 && isWordChar(text.charCodeAt(end + 1))) ||
+      (prev === 45 && start > 1 && isWordChar(text.charCodeAt(start - 2)))
     )
       continue;
     const score = shapeScore(text, start, end);
