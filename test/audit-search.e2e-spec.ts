@@ -191,6 +191,33 @@ describe('audit search: every matching event, a page at a time', () => {
     expect(onePage).toMatchObject({ has_more: true, next_cursor: expect.any(String) });
   });
 
+  it('refuses a cursor on a search other than the one that returned it', async () => {
+    const first = (await (await search(`requestId=${requestId}&size=2`)).json()) as Page;
+    const cursor = encodeURIComponent(first.next_cursor ?? '');
+    // The same search at another page size continues where the first page ended.
+    const next = (await (
+      await search(`requestId=${requestId}&size=3&cursor=${cursor}`)
+    ).json()) as Page;
+    expect(next.data.map((e) => e.eventId)).toEqual(expectedOrder.slice(2, 5));
+
+    for (const other of [
+      `requestId=${requestId}&stage=masked`,
+      `requestId=${requestId}&q=received`,
+      `requestId=${requestId}&from=2026-11-23T10:00:03Z`,
+      `stage=received`,
+    ]) {
+      const res = await search(`${other}&cursor=${cursor}`);
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: Record<string, unknown> };
+      expect(body.error).toMatchObject({
+        type: 'invalid_request_error',
+        code: 'invalid_request',
+        param: 'cursor',
+        message: expect.stringContaining('this cursor belongs to another query'),
+      });
+    }
+  });
+
   // Last: it closes the index.
   it('answers an OpenSearch refusal with an error id, not OpenSearch’s message', async () => {
     expect((await os(`${index}/_close`, { method: 'POST' })).status).toBe(200);

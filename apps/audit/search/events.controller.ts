@@ -2,7 +2,7 @@ import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { EmbargoError } from '@embargo/contracts';
 import { OpenSearchService } from '../indexing/opensearch.service';
 import { StaticTokenGuard } from '@embargo/auth';
-import { type CursorValues, encodeCursor, searchQuerySchema } from './search.dto';
+import { type CursorValues, encodeCursor, searchKey, searchQuerySchema } from './search.dto';
 
 @Controller('v1/audit')
 @UseGuards(StaticTokenGuard('AUDIT_API_TOKEN', 'auditor'))
@@ -56,7 +56,7 @@ export class EventsController {
       object: 'list',
       data: page.map((h) => h._source),
       has_more: hasMore,
-      next_cursor: hasMore ? encodeCursor(page[page.length - 1].sort) : null,
+      next_cursor: hasMore ? encodeCursor(page[page.length - 1].sort, searchKey(q)) : null,
     };
   }
 }

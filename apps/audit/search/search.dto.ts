@@ -1,23 +1,57 @@
 import { AUDIT_ACTIONS, IDENTITY_LIMITS, LIFECYCLE_STAGES } from '@embargo/contracts';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
  * Where a page of search results ends: the sort values of its last event (its time in
- * epoch milliseconds, then its event id), as OpenSearch's `search_after` takes them. The
- * caller gets it as an opaque base64url string and hands it back unchanged.
+ * epoch milliseconds, then its event id), as OpenSearch's `search_after` takes them, and
+ * the key of the search that returned it. The caller gets it as an opaque base64url string
+ * and hands it back unchanged; the key lets a cursor continue only the search it came from.
  */
-const cursorValuesSchema = z.tuple([z.number().int().safe(), z.string().min(1).max(200)]);
-export type CursorValues = z.infer<typeof cursorValuesSchema>;
+const cursorSchema = z.tuple([
+  z.number().int().safe(),
+  z.string().min(1).max(200),
+  z.string().regex(/^[A-Za-z0-9_-]{16}$/),
+]);
+export type CursorValues = [time: number, eventId: string];
 
-/** Longer than any cursor this service issues (a 200-character event id and a time). */
+/**
+ * Longer than any cursor this service issues (a time, a 200-character event id and a
+ * 16-character key: about 330 characters).
+ */
 const MAX_CURSOR_CHARS = 400;
 
-export function encodeCursor(values: CursorValues): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
+/** What a search's pages depend on: every filter and `q`, not the page size. */
+export type SearchFilters = Pick<
+  SearchQuery,
+  'requestId' | 'principal' | 'stage' | 'tokenId' | 'model' | 'q' | 'from' | 'to'
+>;
+
+/**
+ * A short digest of the filters. Empty filters count as absent (they filter nothing) and
+ * times count by the instant they name, so the same search always gets the same key.
+ */
+export function searchKey(f: SearchFilters): string {
+  const instant = (t: string | undefined) => (t ? new Date(t).toISOString() : undefined);
+  const canonical = [
+    f.requestId,
+    f.principal,
+    f.stage,
+    f.tokenId,
+    f.model,
+    f.q,
+    instant(f.from),
+    instant(f.to),
+  ].map((v) => (v === '' ? undefined : v) ?? null);
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url').slice(0, 16);
 }
 
-/** The cursor's sort values, or undefined when it is not one this service issued. */
-export function decodeCursor(cursor: string): CursorValues | undefined {
+export function encodeCursor(values: CursorValues, key: string): string {
+  return Buffer.from(JSON.stringify([...values, key])).toString('base64url');
+}
+
+/** The cursor's sort values and search key, or undefined when it is not one this service issued. */
+export function decodeCursor(cursor: string): { values: CursorValues; key: string } | undefined {
   // Strict base64url: Node's decoder skips characters outside the alphabet instead of failing.
   if (!/^[A-Za-z0-9_-]+$/.test(cursor) || cursor.length > MAX_CURSOR_CHARS) return undefined;
   let json: unknown;
@@ -26,8 +60,10 @@ export function decodeCursor(cursor: string): CursorValues | undefined {
   } catch {
     return undefined;
   }
-  const parsed = cursorValuesSchema.safeParse(json);
-  return parsed.success ? parsed.data : undefined;
+  const parsed = cursorSchema.safeParse(json);
+  if (!parsed.success) return undefined;
+  const [time, eventId, key] = parsed.data;
+  return { values: [time, eventId], key };
 }
 
 export const searchQuerySchema = z
@@ -44,12 +80,15 @@ export const searchQuerySchema = z
     from: z.iso.datetime().optional(),
     to: z.iso.datetime().optional(),
     size: z.coerce.number().int().min(1).max(1000).default(100),
-    /** The previous page's `next_cursor`: this page starts after its last event. */
+    /**
+     * The previous page's `next_cursor`: this page starts after its last event. It continues
+     * only the search that returned it (the same filters and `q`; the size may change).
+     */
     cursor: z
       .string()
       .transform((s, ctx) => {
-        const values = decodeCursor(s);
-        if (values) return values;
+        const cursor = decodeCursor(s);
+        if (cursor) return cursor;
         ctx.issues.push({
           code: 'custom',
           input: s,
@@ -59,5 +98,20 @@ export const searchQuerySchema = z
       })
       .optional(),
   })
-  .strict();
+  .strict()
+  .transform(({ cursor, ...query }, ctx) => {
+    if (!cursor) return { ...query, cursor: undefined };
+    // search_after on other filters would start at an unrelated place and look like a page.
+    if (cursor.key !== searchKey(query)) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['cursor'],
+        input: cursor,
+        message:
+          'this cursor belongs to another query (pass it with the filters and q of the search that returned it)',
+      });
+      return z.NEVER;
+    }
+    return { ...query, cursor: cursor.values };
+  });
 export type SearchQuery = z.infer<typeof searchQuerySchema>;

@@ -86,7 +86,10 @@ export function auditCommand(): Command {
     .option('--from <time>', 'events at or after this ISO 8601 time')
     .option('--to <time>', 'events at or before this ISO 8601 time')
     .option('--size <n>', 'events per page (the service default: 100; at most 1000)', positiveInt)
-    .option('--cursor <cursor>', 'continue after the page whose next_cursor this is')
+    .option(
+      '--cursor <cursor>',
+      'continue after the page whose next_cursor this is (same filters and --query)',
+    )
     .option('--all', 'follow next_cursor and print every matching event, one JSON line each')
     .option(
       '--max <n>',
