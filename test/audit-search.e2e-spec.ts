@@ -218,6 +218,49 @@ describe('audit search: every matching event, a page at a time', () => {
     }
   });
 
+  it('takes and, or, not and phrases in q, and no fuzzy, slop or prefix operators', async () => {
+    const textRequest = `${requestId}-text`;
+    const texts = {
+      fox: 'the quick brown fox jumps over the lazy dog',
+      alphabet: 'alphabet soup for lunch',
+    };
+    const body = Object.entries(texts)
+      .map(([name, message], i) => {
+        const doc = {
+          ...events[0],
+          eventId: `ev-${runId}-text-${name}`,
+          time: new Date(Date.UTC(2026, 10, 23, 11, 0, i)).toISOString(),
+          requestId: textRequest,
+          stage: 'failed',
+          message,
+          data: { requestId: textRequest, stage: 'failed', message },
+        };
+        return `${JSON.stringify({ index: { _index: index, _id: doc.eventId } })}\n${JSON.stringify(doc)}\n`;
+      })
+      .join('');
+    const put = await os('_bulk?refresh=true', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body,
+    });
+    expect(((await put.json()) as { errors: boolean }).errors).toBe(false);
+    const found = async (q: string) => {
+      const res = await search(`requestId=${textRequest}&q=${encodeURIComponent(q)}`);
+      expect(res.status).toBe(200);
+      return ((await res.json()) as Page).data.map((e) => (e.eventId as string).split('-').pop());
+    };
+
+    expect(await found('fox')).toEqual(['fox']);
+    expect(await found('alphabet | fox')).toEqual(['alphabet', 'fox']);
+    expect(await found('(lunch | fox) + -soup')).toEqual(['fox']);
+    expect(await found('"brown fox"')).toEqual(['fox']);
+    expect(await found('"quick fox"')).toEqual([]);
+    // Each of these would match: a prefix, a fuzzy term and a phrase with slop.
+    expect(await found('alpha*')).toEqual([]);
+    expect(await found('alphabte~2')).toEqual([]);
+    expect(await found('"quick fox"~3')).toEqual([]);
+  });
+
   // Last: it closes the index.
   it('answers an OpenSearch refusal with an error id, not OpenSearch’s message', async () => {
     expect((await os(`${index}/_close`, { method: 'POST' })).status).toBe(200);

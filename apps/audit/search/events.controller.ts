@@ -4,6 +4,14 @@ import { OpenSearchService } from '../indexing/opensearch.service';
 import { StaticTokenGuard } from '@embargo/auth';
 import { type CursorValues, encodeCursor, searchKey, searchQuerySchema } from './search.dto';
 
+/**
+ * The `q` operators an auditor may use: and/or/not, phrases, grouping and escapes. Fuzzy
+ * terms (`~2`), phrase slop (`"a b"~9`) and prefixes (`a*`) are off: over the masked input
+ * they expand to every term within reach and can hold OpenSearch for minutes. Their
+ * symbols are then taken as text, and the analyzer drops them.
+ */
+const QUERY_FLAGS = 'AND|OR|NOT|PHRASE|PRECEDENCE|ESCAPE|WHITESPACE';
+
 @Controller('v1/audit')
 @UseGuards(StaticTokenGuard('AUDIT_API_TOKEN', 'auditor'))
 export class EventsController {
@@ -36,7 +44,15 @@ export class EventsController {
     if (q.tokenId) filter.push({ term: { tokenId: q.tokenId } });
     if (q.from || q.to) filter.push({ range: { time: { gte: q.from, lte: q.to } } });
     const must = q.q
-      ? [{ simple_query_string: { query: q.q, fields: ['maskedInput', 'message', 'reason'] } }]
+      ? [
+          {
+            simple_query_string: {
+              query: q.q,
+              fields: ['maskedInput', 'message', 'reason'],
+              flags: QUERY_FLAGS,
+            },
+          },
+        ]
       : [];
     // One more than asked for, to tell whether another page follows.
     const res = await this.os.searchEvents({
