@@ -27,6 +27,18 @@ describe('audit config', () => {
     expect(c.SEALING_KEYS).toBeUndefined();
   });
 
+  it('gives a search ten seconds unless told otherwise, and stops on a timeout out of range', () => {
+    expect(parseConfig(auditConfigSchema, base).AUDIT_SEARCH_TIMEOUT_MS).toBe(10_000);
+    expect(
+      parseConfig(auditConfigSchema, { ...base, AUDIT_SEARCH_TIMEOUT_MS: '2500' })
+        .AUDIT_SEARCH_TIMEOUT_MS,
+    ).toBe(2500);
+    for (const bad of ['0', '50', '120001', '1.5', 'ten'])
+      expect(failure({ ...base, AUDIT_SEARCH_TIMEOUT_MS: bad })).toMatch(
+        /^Invalid setting AUDIT_SEARCH_TIMEOUT_MS: /,
+      );
+  });
+
   it('takes a reveal token with both key rings', () => {
     const c = parseConfig(auditConfigSchema, reveal);
     expect(c.SEALING_KEYS?.activeKeyId).toBe('s1');

@@ -12,6 +12,11 @@ export const auditConfigSchema = baseConfigSchema
       .regex(/^[a-z0-9][a-z0-9._-]*$/)
       .default('embargo-events-v1'),
     /**
+     * How long OpenSearch may spend on one audit search. A search that runs out is refused
+     * (504 search_timeout), never answered with the partial page it collected.
+     */
+    AUDIT_SEARCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    /**
      * Bearer token for revealing a request's sealed original (POST /v1/audit/reveal), kept
      * apart from the search token: reading the trail does not entitle anyone to the input.
      * Unset, revealing is off.

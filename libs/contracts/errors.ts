@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   // The upstream model refused for load (its 429) past the gateway's retries.
   upstream_rate_limited: { status: 503, type: 'server_error' },
   upstream_timeout: { status: 504, type: 'server_error' },
+  // An audit search ran past AUDIT_SEARCH_TIMEOUT_MS; its partial results are not sent.
+  search_timeout: { status: 504, type: 'server_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
 import { EmbargoError } from '@embargo/contracts';
 import { LOGGER, Readiness } from '@embargo/observability';
-import { Client } from '@opensearch-project/opensearch';
+import { Client, errors } from '@opensearch-project/opensearch';
 import type { Bulk_RequestBody } from '@opensearch-project/opensearch/api/index.js';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -21,12 +21,27 @@ const MAX_BULK_BYTES = 16 * 1024 * 1024;
 /** A single document may take a bulk request of its own up to this size. */
 const MAX_DOCUMENT_BYTES = 90 * 1024 * 1024;
 
+/**
+ * How long the client waits for a search beyond its own timeout: OpenSearch checks the
+ * timeout as it goes and answers `timed_out` a little after it has passed.
+ */
+const SEARCH_ANSWER_GRACE_MS = 5000;
+
+/** The answer to an audit search that ran past AUDIT_SEARCH_TIMEOUT_MS. */
+export function searchTimeout(timeoutMs: number): EmbargoError {
+  return new EmbargoError(
+    'search_timeout',
+    `The search took longer than ${timeoutMs / 1000} s; narrow it with filters (requestId, principal, stage, from and to) or a more specific q`,
+  );
+}
+
 /** The OpenSearch client and the index set-up the audit trail needs. */
 @Injectable()
 export class OpenSearchService implements OnModuleInit {
   readonly client: Client;
   readonly eventsIndex: string;
   readonly deadLettersIndex: string;
+  private readonly searchTimeoutMs: number;
 
   constructor(
     @Inject(APP_CONFIG) config: AuditConfig,
@@ -36,6 +51,7 @@ export class OpenSearchService implements OnModuleInit {
     this.client = new Client({ node: config.OPENSEARCH_URL, requestTimeout: 10000, maxRetries: 2 });
     this.eventsIndex = config.AUDIT_INDEX;
     this.deadLettersIndex = `${config.AUDIT_INDEX}-dead-letters`;
+    this.searchTimeoutMs = config.AUDIT_SEARCH_TIMEOUT_MS;
   }
 
   async onModuleInit(): Promise<void> {
@@ -51,11 +67,18 @@ export class OpenSearchService implements OnModuleInit {
    * Searches the events index. OpenSearch's refusals (4xx) name indices, fields and query
    * internals: the caller gets a generic message with an error id, the log gets the detail.
    * Other failures (5xx, no connection) reach the error filter, which does the same.
+   * The client waits longer than the search's own timeout (its default, 10 s, is the
+   * timeout's default too) and does not retry: a search it gave up on would run twice more,
+   * and an auditor can ask again.
    */
   async searchEvents(body: Record<string, unknown>) {
     try {
-      return await this.client.search({ index: this.eventsIndex, body });
+      return await this.client.search(
+        { index: this.eventsIndex, body },
+        { requestTimeout: this.searchTimeoutMs + SEARCH_ANSWER_GRACE_MS, maxRetries: 0 },
+      );
     } catch (err) {
+      if (err instanceof errors.TimeoutError) throw searchTimeout(this.searchTimeoutMs);
       const status = (err as { meta?: { statusCode?: unknown } }).meta?.statusCode;
       if (typeof status !== 'number' || status < 400 || status >= 500) throw err;
       const errorId = randomUUID();

@@ -1,6 +1,8 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
+import { APP_CONFIG } from '@embargo/config';
 import { EmbargoError } from '@embargo/contracts';
-import { OpenSearchService } from '../indexing/opensearch.service';
+import type { AuditConfig } from '../config';
+import { OpenSearchService, searchTimeout } from '../indexing/opensearch.service';
 import { StaticTokenGuard } from '@embargo/auth';
 import { type CursorValues, encodeCursor, searchKey, searchQuerySchema } from './search.dto';
 
@@ -15,7 +17,10 @@ const QUERY_FLAGS = 'AND|OR|NOT|PHRASE|PRECEDENCE|ESCAPE|WHITESPACE';
 @Controller('v1/audit')
 @UseGuards(StaticTokenGuard('AUDIT_API_TOKEN', 'auditor'))
 export class EventsController {
-  constructor(private readonly os: OpenSearchService) {}
+  constructor(
+    @Inject(OpenSearchService) private readonly os: Pick<OpenSearchService, 'searchEvents'>,
+    @Inject(APP_CONFIG) private readonly config: Pick<AuditConfig, 'AUDIT_SEARCH_TIMEOUT_MS'>,
+  ) {}
 
   /**
    * Searches the audit trail; results are the indexed events, newest first, a page at a
@@ -54,17 +59,23 @@ export class EventsController {
           },
         ]
       : [];
+    const timeoutMs = this.config.AUDIT_SEARCH_TIMEOUT_MS;
     // One more than asked for, to tell whether another page follows.
     const res = await this.os.searchEvents({
       size: q.size + 1,
       sort: [{ time: 'desc' }, { eventId: 'asc' }],
       query: { bool: { filter, must } },
+      // Not terminate_after: it cuts the matches short, so paging would skip events.
+      timeout: `${timeoutMs}ms`,
       // The sealed original is for reveals only. In documents indexed by earlier versions,
       // `data` (the stored event, kept for the digest) repeats a masked event's input, which
       // can be megabytes: it is sent once, as the top-level `maskedInput`.
       _source: { excludes: ['original', 'data.maskedInput'] },
       ...(q.cursor ? { search_after: q.cursor } : {}),
     });
+    // A timed-out search answers with what it collected so far: sent on, its cursor would
+    // page past events it never looked at.
+    if (res.body.timed_out) throw searchTimeout(timeoutMs);
     const hits = res.body.hits.hits as { _source: Record<string, unknown>; sort: CursorValues }[];
     const page = hits.slice(0, q.size);
     const hasMore = hits.length > q.size;

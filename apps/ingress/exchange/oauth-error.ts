@@ -92,6 +92,8 @@ const OAUTH_ERRORS: Record<ErrorCode, { error: OAuthErrorCode; status: number }>
   unavailable: UNAVAILABLE,
   upstream_rate_limited: UNAVAILABLE,
   upstream_timeout: { error: 'server_error', status: 504 },
+  // Only the audit app answers it; listed because every code needs an answer here.
+  search_timeout: { error: 'server_error', status: 504 },
 };
 
 /** What a client of RFC 8693 should read for a media type this endpoint does not take. */
