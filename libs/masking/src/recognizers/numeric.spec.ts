@@ -90,6 +90,25 @@ describe('odd separators between groups', () => {
       expect([text, replaced(text)]).toEqual([text, text]);
   });
 
+  it('takes a list of numbers for a card only in a card issuer’s groups', () => {
+    // Each of these lists passes Luhn and starts like a card; none is written like one.
+    for (const text of [
+      'scores: 40 10 11 17 28 33 45 12',
+      'rows 41 11 11 11 11 11 11 11',
+      'numbers 4111 11111 11111 11',
+      'IDs 411111 111111 1111',
+      'qty 4 111111111111111',
+      'The product SKU 400000000000000 2',
+    ])
+      expect([text, replaced(text)]).toEqual([text, text]);
+    for (const [text, expected] of [
+      ['card 4111 1111 1111 1111', 'card <CREDIT_CARD>'],
+      ['amex 3782 822463 10005', 'amex <CREDIT_CARD>'],
+      ['card 4111111111111111 2', 'card <CREDIT_CARD> 2'],
+    ])
+      expect(replaced(text)).toBe(expected);
+  });
+
   it('reads long lists in linear time', () => {
     const time = (text: string): number => {
       const t = process.hrtime.bigint();

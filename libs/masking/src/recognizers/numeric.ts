@@ -414,8 +414,9 @@ function scanCards(input: ScanInput, r: DigitRun): void {
     r.digits.length >= 12 &&
     r.digits.length <= 19 &&
     (sides & (ADJACENT | TIGHT)) === 0 &&
-    // A number after a space is no part of a card written whole or in its usual groups.
-    ((sides & LOOSE) === 0 || r.groups.length === 1 || isCardGrouping(r.groups)) &&
+    // A card is written whole or in its issuer's groups: other groupings are lists of
+    // numbers ("scores: 40 10 11 17 28 33 45 12"), which pass Luhn one time in ten.
+    (r.groups.length === 1 || isCardGrouping(r.groups)) &&
     cardValid(r.digits)
   ) {
     input.emit('CREDIT_CARD', r.start, r.end, 0.9, 'luhn+issuer');
