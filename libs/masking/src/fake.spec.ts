@@ -87,6 +87,8 @@ const SAMPLES: Record<EntityType, [template: string, value: string][]> = {
   IP_ADDRESS: [
     ['from {} port', '203.0.113.7'],
     ['host {} up', '2001:db8::8a2e:370:7334'],
+    ['ip {} seen', '::ffff:192.0.2.128'],
+    ['via {} seen', '64:ff9b::192.0.2.33'],
   ],
   MAC_ADDRESS: [['nic {}', '00:1a:2b:3c:4d:5e']],
   URL: [['see {} now', 'https://example.com/a/b']],

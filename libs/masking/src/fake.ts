@@ -316,9 +316,14 @@ export function fakeValue(type: EntityType, value: string, rng: Rng): string {
       return reformat(value, out);
     }
     case 'IP_ADDRESS': {
-      if (value.includes(':'))
-        return shapeFake(rng, value.toLowerCase()).replace(/[g-z]/g, () => rng.pick('abcdef'));
-      return [10, 1 + rng.int(254), rng.int(256), 1 + rng.int(254)].join('.');
+      const v4 = (): string => [10, 1 + rng.int(254), rng.int(256), 1 + rng.int(254)].join('.');
+      if (!value.includes(':')) return v4();
+      // An IPv6 address may end in a dotted quad (::ffff:192.0.2.128, 64:ff9b::192.0.2.33):
+      // its hex groups get hex digits, the quad a valid IPv4 address of its own.
+      const tail = value.lastIndexOf(':') + 1;
+      const quad = value.includes('.', tail);
+      const hex = shapeFake(rng, value.slice(0, quad ? tail : value.length).toLowerCase());
+      return hex.replace(/[g-z]/g, () => rng.pick('abcdef')) + (quad ? v4() : '');
     }
     case 'MAC_ADDRESS':
       return shapeFake(rng, value)
