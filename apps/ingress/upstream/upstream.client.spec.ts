@@ -339,6 +339,28 @@ describe('UpstreamClient errors as the caller sees them', () => {
     expect(limited.requests).toBe(1);
   });
 
+  it('refuses dimensions past the model’s native size without calling the upstream', async () => {
+    const upstream = await serve(status(500));
+    const c = client([
+      connection('native', 'openai', `${upstream.url}/v1`, {
+        // No maxDimensions configured: the native size is the limit.
+        models: new Map([
+          ['embed', { upstreamModel: 'm', dimensions: 4, supportsDimensions: true }],
+        ]),
+      }),
+    ]);
+    const err = await failure(
+      c.embed('native', 'embed', { input: 'x', dimensions: 5 }, { requestId: 'r-dim' }),
+    );
+    expect(err).toMatchObject({
+      code: 'invalid_request',
+      status: 400,
+      message: "dimensions must be at most 4 for 'embed'.",
+      details: { param: 'dimensions' },
+    });
+    expect(upstream.requests).toBe(0);
+  });
+
   it('passes a short Retry-After on as whole seconds, and sets one when the upstream gave none', async () => {
     const short = await serve(status(429, { 'retry-after-ms': '1' }));
     const bare = await serve(status(429));

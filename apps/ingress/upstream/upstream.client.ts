@@ -546,10 +546,11 @@ function prepareRequest(
         );
       }
       dimensions = undefined; // the native size: nothing to ask the upstream for
-    } else if (model.maxDimensions !== undefined && dimensions > model.maxDimensions) {
+    } else if (dimensions > (model.maxDimensions ?? model.dimensions ?? Infinity)) {
+      // A model shortens its vectors; it never lengthens them past its native size.
       throw new EmbargoError(
         'invalid_request',
-        `dimensions must be at most ${model.maxDimensions} for '${publicModel}'.`,
+        `dimensions must be at most ${model.maxDimensions ?? model.dimensions} for '${publicModel}'.`,
         {
           param: 'dimensions',
         },
