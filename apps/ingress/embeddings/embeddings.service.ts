@@ -62,6 +62,7 @@ export class EmbeddingsService {
     const req = parseEmbeddingsRequest(body, this.config.MAX_BATCH_INPUTS);
     const { normalized } = req;
     this.tokens.checkModel(principal, req.model);
+    this.upstream.checkRequest(req.model, req);
     const policy = this.bundles.current();
     const tokenCount = countTokens(req.model, normalized.texts, normalized.tokens);
     // What the policy's findings and masking read: the texts, or the text token ids encode.

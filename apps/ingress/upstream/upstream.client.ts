@@ -289,6 +289,16 @@ export class UpstreamClient implements OnApplicationShutdown {
     return connection && model ? { connection, upstreamModel: model.upstreamModel } : undefined;
   }
 
+  /**
+   * Refuses, before the request costs anything, what the model's first route would refuse:
+   * a `dimensions` it does not take. A fall-back route checks its own model again.
+   */
+  checkRequest(publicModel: string, request: { dimensions?: number }): void {
+    const connection = this.connectionFor(publicModel);
+    const model = connection && this.routes.get(connection)?.connection.models.get(publicModel);
+    if (model) upstreamDimensions(publicModel, model, request.dimensions);
+  }
+
   /** The first of the given connections (all when omitted) that serves a public model. */
   connectionFor(publicModel: string, connectionNames?: readonly string[]): string | undefined {
     for (const name of connectionNames ?? this.routes.keys()) {
@@ -533,30 +543,7 @@ function prepareRequest(
   model: ModelRoute,
   request: EmbedRequest,
 ): { upstream: EmbeddingsRequest; expect: Expectation } {
-  let dimensions = request.dimensions;
-  if (dimensions !== undefined) {
-    if (!model.supportsDimensions) {
-      if (dimensions !== model.dimensions) {
-        throw new EmbargoError(
-          'invalid_request',
-          `The model '${publicModel}' does not support the dimensions parameter.`,
-          {
-            param: 'dimensions',
-          },
-        );
-      }
-      dimensions = undefined; // the native size: nothing to ask the upstream for
-    } else if (dimensions > (model.maxDimensions ?? model.dimensions ?? Infinity)) {
-      // A model shortens its vectors; it never lengthens them past its native size.
-      throw new EmbargoError(
-        'invalid_request',
-        `dimensions must be at most ${model.maxDimensions ?? model.dimensions} for '${publicModel}'.`,
-        {
-          param: 'dimensions',
-        },
-      );
-    }
-  }
+  const dimensions = upstreamDimensions(publicModel, model, request.dimensions);
   return {
     upstream: { model: model.upstreamModel, input: request.input, dimensions, user: request.user },
     expect: {
@@ -566,6 +553,33 @@ function prepareRequest(
       model: publicModel,
     },
   };
+}
+
+/** The `dimensions` to ask the upstream for, or a 400 when the model does not take them. */
+function upstreamDimensions(
+  publicModel: string,
+  model: ModelRoute,
+  dimensions: number | undefined,
+): number | undefined {
+  if (dimensions === undefined) return undefined;
+  if (!model.supportsDimensions) {
+    if (dimensions !== model.dimensions)
+      throw new EmbargoError(
+        'invalid_request',
+        `The model '${publicModel}' does not support the dimensions parameter.`,
+        { param: 'dimensions' },
+      );
+    return undefined; // the native size: nothing to ask the upstream for
+  }
+  // A model shortens its vectors; it never lengthens them past its native size.
+  const limit = model.maxDimensions ?? model.dimensions;
+  if (limit !== undefined && dimensions > limit)
+    throw new EmbargoError(
+      'invalid_request',
+      `dimensions must be at most ${limit} for '${publicModel}'.`,
+      { param: 'dimensions' },
+    );
+  return dimensions;
 }
 
 /** Whole seconds, at least 1 and at most MAX_RETRY_AFTER_SECONDS. */
