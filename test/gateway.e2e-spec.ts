@@ -139,6 +139,21 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(res.data.map((d) => d.embedding.length)).toEqual([256, 256]);
   });
 
+  it('refuses dimensions past the model’s native size before anything reaches the upstream', async () => {
+    await stack.standIn.clearReceived();
+    const err = (await client.embeddings
+      .create({ model: 'text-embedding-3-small', input: `wide ${randomUUID()}`, dimensions: 3000 })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({
+      code: 'invalid_request',
+      param: 'dimensions',
+      message: "dimensions must be at most 1536 for 'text-embedding-3-small'.",
+    });
+    expect(await stack.standIn.received()).toEqual([]);
+  });
+
   it('reads token-id input as its text, so masking covers it too', async () => {
     await stack.standIn.clearReceived();
     const cl100k = getEncoding('cl100k_base');
@@ -320,15 +335,25 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       { ready: 'healthz' },
     );
     try {
-      const res = await fetch(`${bare.url}/v1/embeddings`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${indexerToken}` },
-        body: JSON.stringify({ model: 'stand-in-embedding', input: 'x' }),
-      });
-      expect(res.status).toBe(503);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
-        'no_policy_bundle',
+      // Until it has read the revocation list, a gateway admits no one (503 `unavailable`);
+      // after that, without a bundle, it still forwards nothing.
+      const refusal = await eventually(
+        async () => {
+          const res = await fetch(`${bare.url}/v1/embeddings`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${indexerToken}`,
+            },
+            body: JSON.stringify({ model: 'stand-in-embedding', input: 'x' }),
+          });
+          const body = (await res.json()) as { error: { code: string } };
+          return body.error.code === 'unavailable' ? undefined : { status: res.status, body };
+        },
+        60_000,
+        'the revocation list to load',
       );
+      expect(refusal).toMatchObject({ status: 503, body: { error: { code: 'no_policy_bundle' } } });
       expect((await fetch(`${bare.url}/readyz`)).status).toBe(503);
     } finally {
       await bare.stop();
