@@ -73,6 +73,23 @@ describe('parseExchangeRequest', () => {
     });
   });
 
+  it('refuses what it would not honour, rather than issue less than was asked (RFC 8693 §2.2.2)', () => {
+    expect(
+      parseExchangeRequest({
+        ...valid,
+        requested_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      }).models,
+    ).toEqual(['a', 'b']);
+    expect(
+      refusal({ ...valid, requested_token_type: 'urn:ietf:params:oauth:token-type:saml2' }),
+    ).toMatchObject({ code: 'invalid_request', message: /^Invalid requested_token_type/ });
+    for (const name of ['actor_token', 'actor_token_type', 'resource', 'audience'])
+      expect(refusal({ ...valid, [name]: 'x' })).toMatchObject({
+        code: 'invalid_request',
+        message: /not supported/,
+      });
+  });
+
   it('keeps a __proto__ parameter a parameter', () => {
     const body = JSON.parse(`{"__proto__": {"grant_type": "x"}, "scope": "model:a"}`) as object;
     expect(refusal(body)).toEqual({ code: 'invalid_request', message: 'Missing grant_type' });

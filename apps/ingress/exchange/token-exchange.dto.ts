@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+const ISSUED_TYPES = [JWT_TYPE, 'urn:ietf:params:oauth:token-type:access_token'] as const;
 const SUBJECT_TYPES = [
   JWT_TYPE,
   'urn:ietf:params:oauth:token-type:access_token',
@@ -24,7 +25,23 @@ const exchangeSchema = z.object({
   expires_in: z.coerce.number().int().min(1).max(86400).optional(),
   /** `true` makes a token good for exactly one request. */
   single_use: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
+  /** What the gateway issues is a JWT access token; asking for another type is refused. */
+  requested_token_type: z
+    .enum(ISSUED_TYPES, { message: `must be one of ${ISSUED_TYPES.join(', ')}` })
+    .optional(),
 });
+
+/**
+ * Parameters of RFC 8693 this endpoint does not honour. Ignoring them would hand out a
+ * token that means less than the caller asked for (no delegation, no other audience), so
+ * a request naming one is refused (RFC 8693 §2.2.2).
+ */
+const UNHONOURED: Record<string, string> = {
+  actor_token: 'Delegation (actor_token) is not supported: exchange the subject token alone',
+  actor_token_type: 'Delegation (actor_token) is not supported: exchange the subject token alone',
+  resource: 'Tokens are issued for this gateway only: resource is not supported',
+  audience: 'Tokens are issued for this gateway only: audience is not supported',
+};
 
 export interface ExchangeRequest {
   subjectToken: string;
@@ -48,6 +65,8 @@ export function parseExchangeRequest(body: unknown): ExchangeRequest {
       { param: 'grant_type' },
     );
   }
+  for (const name of Object.keys(UNHONOURED))
+    if (Object.hasOwn(params, name)) throw invalidRequest(UNHONOURED[name], name);
   const parsed = exchangeSchema.safeParse(params);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
