@@ -336,7 +336,7 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
     findings[k] = {
       type: c.type,
       start: originalStart(norm, c.s),
-      end: originalEnd(norm, c.e - 1),
+      end: pastMarks(text, originalEnd(norm, c.e - 1)),
       score: Math.round(c.score * 100) / 100,
       validator: c.validator,
     };
@@ -392,4 +392,17 @@ export function countFindings(texts: readonly string[]): Record<string, number> 
   const counts: Record<string, number> = {};
   for (const t of texts) for (const f of detect(t)) counts[f.type] = (counts[f.type] ?? 0) + 1;
   return counts;
+}
+
+const MARK_RE = /^\p{M}/u;
+
+/**
+ * The end of a finding moved past the combining marks written on its last character (an
+ * accent, a variation selector), so masking leaves none hanging on what replaces it.
+ */
+function pastMarks(text: string, end: number): number {
+  let e = end;
+  while (e < text.length && text.charCodeAt(e) >= 0x300 && MARK_RE.test(text.slice(e, e + 2)))
+    e += text.codePointAt(e)! > 0xffff ? 2 : 1;
+  return e;
 }

@@ -163,3 +163,21 @@ describe('rules schema and batch', () => {
     expect(out.map((r) => r.text)).toEqual(['<EMAIL_ADDRESS>', 'none', '<EMAIL_ADDRESS>']);
   });
 });
+
+describe('combining marks after a value', () => {
+  it('are masked with it, so none hangs on the replacement', () => {
+    const entities = {
+      EMAIL_ADDRESS: { strategy: 'replace' as const },
+      CREDIT_CARD: { strategy: 'replace' as const },
+    };
+    expect(mask('mail joe@example.com\u0301 x', { entities }).text).toBe('mail <EMAIL_ADDRESS> x');
+    expect(mask('card 4111111111111111\uFE0F x', { entities }).text).toBe('card <CREDIT_CARD> x');
+    expect(mask('card 4111111111111111\u{E0101}\u0301 x', { entities }).text).toBe(
+      'card <CREDIT_CARD> x',
+    );
+    // A mark on the next word stays with it.
+    expect(mask('card 4111111111111111 e\u0301', { entities }).text).toBe(
+      'card <CREDIT_CARD> e\u0301',
+    );
+  });
+});
