@@ -188,6 +188,77 @@ describe('values that are not secrets', () => {
   });
 });
 
+describe('AWS secret access keys', () => {
+  const ID = 'AKIAIOSFODNN7EXAMPLE';
+  const KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+  const AWS = ['AWS_ACCESS_KEY', 'AWS_SECRET_KEY'] as const;
+
+  it.each([
+    // The credentials file the console offers for download, and the pair as people paste it.
+    [`${ID},${KEY}`, '<AWS_ACCESS_KEY>,<AWS_SECRET_KEY>'],
+    [`${ID}:${KEY}`, '<AWS_ACCESS_KEY>:<AWS_SECRET_KEY>'],
+    [`${ID} ${KEY}`, '<AWS_ACCESS_KEY> <AWS_SECRET_KEY>'],
+    [`key ${ID} secret ${KEY}`, 'key <AWS_ACCESS_KEY> secret <AWS_SECRET_KEY>'],
+    [
+      `Access key ID,Secret access key\n${ID},${KEY}\n`,
+      'Access key ID,Secret access key\n<AWS_ACCESS_KEY>,<AWS_SECRET_KEY>\n',
+    ],
+    [
+      `User name,Password,Access key ID,Secret access key\nci-bot,,${ID},${KEY}`,
+      'User name,Password,Access key ID,Secret access key\nci-bot,,<AWS_ACCESS_KEY>,<AWS_SECRET_KEY>',
+    ],
+    [`"${ID}\\n${KEY}"`, '"<AWS_ACCESS_KEY>\\n<AWS_SECRET_KEY>"'],
+    [
+      `AWS Access Key ID [None]: ${ID}\nAWS Secret Access Key [None]: ${KEY}`,
+      'AWS Access Key ID [None]: <AWS_ACCESS_KEY>\nAWS Secret Access Key [None]: <AWS_SECRET_KEY>',
+    ],
+    // aws sts get-session-token and aws iam create-access-key print JSON.
+    [
+      `{"AccessKeyId":"ASIAY34FZKBOKMUTVV7A","SecretAccessKey":"${KEY}"}`,
+      '{"AccessKeyId":"<AWS_ACCESS_KEY>","SecretAccessKey":"<AWS_SECRET_KEY>"}',
+    ],
+    // camelCase keys name the AWS secret without the id next to it.
+    [`{"SecretAccessKey": "${KEY}"}`, '{"SecretAccessKey": "<AWS_SECRET_KEY>"}'],
+    [`secretAccessKey: ${KEY}`, 'secretAccessKey: <AWS_SECRET_KEY>'],
+    [`aws_secret_access_key = ${KEY}`, 'aws_secret_access_key = <AWS_SECRET_KEY>'],
+    [`AWS_SECRET_ACCESS_KEY=${KEY}`, 'AWS_SECRET_ACCESS_KEY=<AWS_SECRET_KEY>'],
+  ])('%s', (text, out) => {
+    expect(maskedOnly(text, ...AWS)).toBe(out);
+    expect(masked(text)).toBe(out);
+  });
+
+  it('masks the secret of a pair for a policy that lists only SECRET', () => {
+    expect(maskedOnly(`${ID},${KEY}`, 'SECRET')).toBe(`${ID},<SECRET>`);
+  });
+
+  it('masks every credential of aws sts get-session-token output', () => {
+    const text = `{"Credentials": {"AccessKeyId": "ASIAY34FZKBOKMUTVV7A", "SecretAccessKey": "${KEY}", "SessionToken": "${AWS_SESSION}", "Expiration": "2026-11-24T01:00:00Z"}}`;
+    expect(masked(text)).toBe(
+      '{"Credentials": {"AccessKeyId": "<AWS_ACCESS_KEY>", "SecretAccessKey": "<AWS_SECRET_KEY>", "SessionToken": "<SECRET>", "Expiration": "2026-11-24T01:00:00Z"}}',
+    );
+  });
+
+  it.each([
+    // A git SHA-1 is 40 hex digits.
+    `${ID},0123456789abcdef0123456789abcdef01234567`,
+    `${ID} commit 0123456789ABCDEF0123456789ABCDEF01234567`,
+    // Longer or shorter runs, and runs glued to other tokens, are something else.
+    `${ID},${KEY}x`,
+    `${ID},${KEY}==`,
+    `${ID},${KEY.slice(1)}`,
+    `${ID} sk_${KEY.replace(/[/+]/g, 'A')}`,
+    `${ID} ${KEY.replace(/[/+]/g, 'A')}.${KEY.replace(/[/+]/g, 'A')}`,
+    // Letters only: a word run, not a key.
+    `${ID} ${'AbCdEfGhIj'.repeat(4)}`,
+    // Too far from the id.
+    `${ID} ${'word '.repeat(13)}${KEY}`,
+  ])('leaves the value in %s alone', (text) => {
+    const out = maskedOnly(text, ...AWS);
+    expect(out.startsWith('<AWS_ACCESS_KEY>')).toBe(true);
+    expect(out).toBe(text.replace(ID, '<AWS_ACCESS_KEY>'));
+  });
+});
+
 describe('linear time on the new scans', () => {
   const repeat = (s: string) => (n: number) => s.repeat(Math.ceil(n / s.length)).slice(0, n);
   it.each<[string, (n: number) => string]>([
@@ -199,6 +270,8 @@ describe('linear time on the new scans', () => {
     ['pass phrases', repeat('password: a b c d ')],
     ['quoted values', repeat('password: "abc\\"')],
     ['escaped quoted values', repeat('\\"password\\": \\"abc')],
+    ['AWS key ids', repeat('AKIAIOSFODNN7EXAMPLE,')],
+    ['AWS key ids and base64 runs', repeat(`AKIAIOSFODNN7EXAMPLE ${'aB3/'.repeat(11)} `)],
   ])('%s: 1 MB takes under 30× the time of 100 KB', (_, gen) => {
     const small = gen(100_000);
     const large = gen(1_000_000);

@@ -19,11 +19,13 @@ interface SecretRule {
   readonly check?: (token: string) => boolean;
 }
 
+const AWS_KEY_ID_RE = /(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/y;
+
 const RULES: Readonly<Record<string, readonly SecretRule[]>> = {
   A: [
     {
       type: 'AWS_ACCESS_KEY',
-      re: /(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/y,
+      re: AWS_KEY_ID_RE,
       score: 0.95,
       validator: 'aws-key-id-format',
     },
@@ -140,6 +142,8 @@ function jwtHeaderValid(token: string): boolean {
 
 const SECRET_PREFIX_TYPES: readonly EntityType[] = [
   'AWS_ACCESS_KEY',
+  'AWS_SECRET_KEY',
+  'SECRET',
   'GOOGLE_API_KEY',
   'GITHUB_TOKEN',
   'GITLAB_TOKEN',
@@ -231,6 +235,77 @@ function skipBreaksBack(text: string, p: number, floor: number): number {
   }
 }
 
+// ---- AWS secret access keys next to their key id ----
+// The id and the secret travel together (the console's credentials CSV "id,secret", `aws
+// configure`, `aws iam create-access-key` JSON): a secret this close after an id is its pair.
+// Bounded, so each id costs a fixed read whatever follows it.
+const AWS_PAIR_GAP = 60;
+// 30 random bytes in base64: exactly 40 characters, never padded.
+const AWS_SECRET_LEN = 40;
+
+function isAwsSecretChar(c: number): boolean {
+  return isAsciiLetter(c) || isDigit(c) || c === 43 || c === 47;
+}
+
+/**
+ * Whether a run [s, e) stands alone: not part of a longer token such as `sk_…`, `glpat-…`,
+ * base64 with padding (`…==`) or dotted parts (a JWT). A full stop that ends a sentence is fine.
+ */
+function standsAlone(text: string, s: number, e: number): boolean {
+  const b = s > 0 ? text.charCodeAt(s - 1) : 32;
+  if (b === 95 || b === 45 || b === 46) return false;
+  if (e >= text.length) return true;
+  const a = text.charCodeAt(e);
+  if (a === 95 || a === 45 || a === 61) return false;
+  return !(a === 46 && e + 1 < text.length && isAwsSecretChar(text.charCodeAt(e + 1)));
+}
+
+/**
+ * Whether [s, s + 40) looks like a generated key rather than a word or a digest: upper and lower
+ * case letters and a digit, `/` or `+`. A git SHA-1 (hex, one case) or a run of words is not;
+ * 40 random base64 characters lack one of these about once in 4,000 keys.
+ */
+function awsSecretShape(text: string, s: number): boolean {
+  let up = false;
+  let low = false;
+  let other = false;
+  for (let k = s; k < s + AWS_SECRET_LEN; k++) {
+    const c = text.charCodeAt(k);
+    if (isUpper(c)) up = true;
+    else if (isLower(c)) low = true;
+    else other = true;
+  }
+  return up && low && other;
+}
+
+/**
+ * Start of a 40-character secret within AWS_PAIR_GAP characters after an id ending at `from`, or
+ * -1. Anything may sit between (separators, quotes, JSON keys, a prompt on the next line); the
+ * first run that is a whole token of exactly 40 characters counts. A `\n`/`\t`/`\r` escape or a
+ * `%XX` right before the run is a boundary, as before a prefix.
+ */
+function awsSecretAfter(text: string, from: number): number {
+  const n = text.length;
+  const limit = Math.min(n, from + AWS_PAIR_GAP);
+  let k = from;
+  while (k < limit) {
+    if (!isAwsSecretChar(text.charCodeAt(k))) {
+      k++;
+      continue;
+    }
+    let e = k;
+    while (e < n && e - k <= AWS_SECRET_LEN + 2 && isAwsSecretChar(text.charCodeAt(e))) e++;
+    let s = k;
+    if (e - k === AWS_SECRET_LEN + 1 && afterEscape(text, k + 1)) s = k + 1;
+    else if (e - k === AWS_SECRET_LEN + 2 && afterEscape(text, k + 2)) s = k + 2;
+    if (e - s === AWS_SECRET_LEN && standsAlone(text, k, e) && awsSecretShape(text, s)) return s;
+    // Longer runs are skipped, up to the end of the gap: no id reads further than that.
+    while (e < limit && isAwsSecretChar(text.charCodeAt(e))) e++;
+    k = e;
+  }
+  return -1;
+}
+
 /**
  * Start of the key body that ends at a footer at `end`, for text cut after the header (document
  * chunks): base64 lines read backwards, separated by line breaks or blanks. The line next to the
@@ -312,6 +387,21 @@ export function scanSecrets(input: ScanInput): void {
     }
     if (i > 0 && isTokenChar(text.charCodeAt(i - 1)) && first !== 'h' && !afterEscape(text, i))
       continue;
+    if (first === 'A' && (want.has('AWS_SECRET_KEY') || want.has('SECRET'))) {
+      AWS_KEY_ID_RE.lastIndex = i;
+      if (AWS_KEY_ID_RE.test(text)) {
+        const s = awsSecretAfter(text, AWS_KEY_ID_RE.lastIndex);
+        // A policy that masks secrets but not AWS types still removes it, as with a keyword.
+        if (s !== -1)
+          emit(
+            want.has('AWS_SECRET_KEY') ? 'AWS_SECRET_KEY' : 'SECRET',
+            s,
+            s + AWS_SECRET_LEN,
+            0.9,
+            'aws-key-pair',
+          );
+      }
+    }
     const rules = RULES[first];
     if (rules === undefined) continue;
     for (const rule of rules) {
@@ -635,7 +725,11 @@ export function scanCredentialValues(input: ScanInput): void {
       if (
         want.has('AWS_SECRET_KEY') &&
         /^[A-Za-z0-9/+]{40}$/.test(value) &&
-        /aws|secret_access/.test((text.slice(Math.max(0, i - 12), i) + m[0] + a[0]).toLowerCase())
+        // "aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", and the camelCase of AWS's own JSON
+        // and SDKs: "SecretAccessKey", "secretAccessKey".
+        /aws|secret[_-]?access/.test(
+          (text.slice(Math.max(0, i - 12), i) + m[0] + a[0]).toLowerCase(),
+        )
       ) {
         emit('AWS_SECRET_KEY', valueStart, valueEnd, 0.9, 'aws-secret-context');
       } else if (want.has('SECRET')) {
