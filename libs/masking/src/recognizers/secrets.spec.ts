@@ -238,6 +238,18 @@ describe('AWS secret access keys', () => {
     );
   });
 
+  it('masks a whole STS session token, however long', () => {
+    // Session tokens run to several hundred characters, past where other values are cut.
+    const part = 'IQoJb3JpZ2luX2VjEHQaCXVzLWVhc3QtMSJHMEUCIQD6Fz7k+9aB/Lq1xW2pR0sT';
+    const token = `${part}${[...part].reverse().join('')}`.repeat(4);
+    expect(masked(`{"SessionToken": "${token}", "Expiration": "soon"}`)).toBe(
+      '{"SessionToken": "<SECRET>", "Expiration": "soon"}',
+    );
+    expect(masked(`aws_session_token = ${token}\nregion = us-east-1`)).toBe(
+      'aws_session_token = <SECRET>\nregion = us-east-1',
+    );
+  });
+
   it.each([
     // A git SHA-1 is 40 hex digits.
     `${ID},0123456789abcdef0123456789abcdef01234567`,
@@ -271,6 +283,8 @@ describe('linear time on the new scans', () => {
     ['quoted values', repeat('password: "abc\\"')],
     ['escaped quoted values', repeat('\\"password\\": \\"abc')],
     ['AWS key ids', repeat('AKIAIOSFODNN7EXAMPLE,')],
+    ['long token values', repeat(`token: ${'aB3/'.repeat(80)} `)],
+    ['one long token value', (n) => 'token: ' + repeat('aB3/Xy9+')(n)],
     ['AWS key ids and base64 runs', repeat(`AKIAIOSFODNN7EXAMPLE ${'aB3/'.repeat(11)} `)],
   ])('%s: 1 MB takes under 30× the time of 100 KB', (_, gen) => {
     const small = gen(100_000);

@@ -569,10 +569,12 @@ function keywordEndOk(text: string, e: number, short: boolean): boolean {
   return KEYWORD_SUFFIX_RE.test(text);
 }
 
-// The value read by readValue: [valueStart, valueEnd), and whether it was quoted.
+// The value read by readValue: [valueStart, valueEnd), whether it was quoted, and whether it was
+// cut at VALUE_MAX inside a longer token.
 let valueStart = 0;
 let valueEnd = 0;
 let valueQuoted = false;
+let valueCut = false;
 
 /** Where a bare value stops: blanks, quotes, separators, and escapes of a JSON string. */
 function bareStop(text: string, k: number): boolean {
@@ -640,6 +642,7 @@ function readValue(text: string, from: number, phrase: boolean): boolean {
       valueStart = from + 1;
       valueEnd = k;
       valueQuoted = true;
+      valueCut = false;
       return true;
     }
     from++;
@@ -656,6 +659,7 @@ function readValue(text: string, from: number, phrase: boolean): boolean {
       valueStart = from + 2;
       valueEnd = k;
       valueQuoted = true;
+      valueCut = false;
       return true;
     }
     return false;
@@ -667,6 +671,7 @@ function readValue(text: string, from: number, phrase: boolean): boolean {
   valueStart = from;
   valueEnd = k;
   valueQuoted = false;
+  valueCut = k < n && !bareStop(text, k);
   if (phrase) extendPhrase(text);
   return true;
 }
@@ -733,6 +738,13 @@ export function scanCredentialValues(input: ScanInput): void {
       ) {
         emit('AWS_SECRET_KEY', valueStart, valueEnd, 0.9, 'aws-secret-context');
       } else if (want.has('SECRET')) {
+        // A token longer than VALUE_MAX (an STS session token runs to a kilobyte or more) is
+        // masked whole, not its first part; the scan goes on after it, so nothing is read twice.
+        if (valueCut) {
+          while (valueEnd < text.length && !bareStop(text, valueEnd)) valueEnd++;
+          while (valueEnd > valueStart && isTrailingPunct(text.charCodeAt(valueEnd - 1)))
+            valueEnd--;
+        }
         emit(
           'SECRET',
           valueStart,
