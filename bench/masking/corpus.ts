@@ -1,7 +1,8 @@
 /**
  * Labeled corpus for the masking quality and throughput benchmarks, generated from a fixed
  * faker seed so every run sees the same documents. Three kinds of document:
- * - clean: one entity in a realistic sentence (with the context a human would write);
+ * - clean: one entity in a realistic sentence (with the context a human would write), or AWS
+ *   credentials as a whole: key id, secret and session token together;
  * - evasion: the same entity disguised (zero-width characters, fullwidth or Arabic-Indic digits,
  *   Cyrillic look-alikes, odd separators);
  * - negative: hard negatives that look like entities and are not.
@@ -351,6 +352,58 @@ const POSITIVES: Record<EntityType, Gen[]> = {
   ],
 };
 
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+';
+
+/**
+ * AWS credentials as the console, the CLI and people write them: the key id and its secret
+ * together, so the secret has no `aws_secret_access_key =` before it. {id}, {secret} and {token}
+ * (an STS session token, a SECRET) are filled in and labeled.
+ */
+const AWS_CREDENTIALS: readonly string[] = [
+  '{id},{secret}',
+  'Access key ID,Secret access key\n{id},{secret}',
+  'User name,Password,Access key ID,Secret access key\n{user},,{id},{secret}',
+  '{id}:{secret}',
+  'use key {id} secret {secret} for the backup job',
+  'AWS Access Key ID [None]: {id}\nAWS Secret Access Key [None]: {secret}',
+  '{"Credentials": {"AccessKeyId": "{id}", "SecretAccessKey": "{secret}", "SessionToken": "{token}"}}',
+  '{"AccessKey": {"UserName": "{user}", "AccessKeyId": "{id}", "Status": "Active", "SecretAccessKey": "{secret}"}}',
+  "new S3Client({ credentials: { accessKeyId: '{id}', secretAccessKey: '{secret}' } })",
+];
+const AWS_LABELS = { id: 'AWS_ACCESS_KEY', secret: 'AWS_SECRET_KEY', token: 'SECRET' } as const;
+
+/** One AWS credentials document, and the same with its secret disguised (when one applies). */
+function awsCredentialDocs(): Doc[] {
+  const template = pick(AWS_CREDENTIALS);
+  const temporary = template.includes('{token}');
+  const values = {
+    id: (temporary ? 'ASIA' : 'AKIA') + randomSecret(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'),
+    secret: randomSecret(40, BASE64),
+    token: 'IQoJb3JpZ2luX2Vj' + randomSecret(faker.number.int({ min: 300, max: 700 }), BASE64),
+    user: pick(['ci-deploy', 'backup-bot', 'terraform', 'billing-export']),
+  };
+  const fill = (secret: string): Doc => {
+    let text = '';
+    const spans: GoldSpan[] = [];
+    let from = 0;
+    for (const m of template.matchAll(/\{(id|secret|token|user)\}/g)) {
+      text += template.slice(from, m.index);
+      const key = m[1] as keyof typeof values;
+      const value = key === 'secret' ? secret : values[key];
+      if (key !== 'user')
+        spans.push({ type: AWS_LABELS[key], start: text.length, end: text.length + value.length });
+      text += value;
+      from = m.index + m[0].length;
+    }
+    text += template.slice(from);
+    return { kind: secret === values.secret ? 'clean' : 'evasion', text, spans };
+  };
+  const docs = [fill(values.secret)];
+  const ev = evasionsFor(values.secret);
+  if (ev.length > 0) docs.push(fill(pick(ev)(values.secret)));
+  return docs;
+}
+
 const NEGATIVES: (() => string)[] = [
   () => `Build finished at ${faker.date.recent().toISOString()} in ${faker.number.int(900)}ms`,
   () => `ts=${faker.date.recent().getTime()} level=info msg="ok"`,
@@ -483,6 +536,8 @@ export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc
   }
   for (let i = 0; i < negatives; i++)
     docs.push({ kind: 'negative', text: pick(NEGATIVES)(), spans: [] });
+  // Last, so the documents above keep their faker draws.
+  for (let i = 0; i < perType; i++) docs.push(...awsCredentialDocs());
   return docs;
 }
 
