@@ -17,6 +17,7 @@ import OpenAI from 'openai';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 /** The gateway as a workload sees it: the official openai SDK, pointed at Embargo. */
@@ -260,6 +261,33 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       req.end(body);
     });
 
+  /**
+   * Sends a request over a plain socket, its head at once and then its body one byte at a
+   * time every `everyMs`, and returns all the server wrote until it closed the connection.
+   */
+  const trickle = (url: string, head: string, body: string, everyMs: number): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const { hostname, port } = new URL(url);
+      const socket = connect(Number(port), hostname);
+      let answer = '';
+      let sent = 0;
+      const giveUp = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`no answer, the server kept the connection open: ${answer}`));
+      }, 40_000);
+      const timer = setInterval(() => {
+        if (sent < body.length && socket.writable) socket.write(body[sent++]);
+      }, everyMs);
+      socket.on('data', (d: Buffer) => (answer += d.toString()));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearInterval(timer);
+        clearTimeout(giveUp);
+        resolve(answer);
+      });
+      socket.once('connect', () => socket.write(head));
+    });
+
   it('refuses bodies over the size limit with 413, and batches over the input limit with 400', async () => {
     const big = await postOversized(
       JSON.stringify({ model: 'stand-in-embedding', input: 'x'.repeat(9 * 1024 * 1024) }),
@@ -325,6 +353,44 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       });
       expect(other.status).toBe(431);
       expect(await other.json()).toEqual(tooLarge);
+    }
+  });
+
+  it('answers a body that arrives too slowly with an OpenAI-shaped 408, audited, and closes', async () => {
+    const strict = await startApp('ingress', {
+      ...stack.ingressEnv,
+      HTTP_REQUEST_TIMEOUT_MS: '1000',
+    });
+    try {
+      const body = JSON.stringify({ model: 'stand-in-embedding', input: 'x'.repeat(80) });
+      const answer = await trickle(
+        strict.url,
+        'POST /v1/embeddings HTTP/1.1\r\nHost: embargo\r\n' +
+          `Authorization: Bearer ${indexerToken}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${body.length}\r\n\r\n`,
+        body,
+        200,
+      );
+      const [head, json] = answer.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 408 /);
+      expect(head).toMatch(/\r\nconnection: close/i);
+      expect(JSON.parse(json)).toEqual({
+        error: {
+          message: expect.stringMatching(/did not arrive/) as unknown,
+          type: 'invalid_request_error',
+          code: 'request_timeout',
+          param: null,
+        },
+      });
+      const requestId = /\r\nx-request-id: ([\w-]+)/i.exec(head)?.[1] ?? '';
+      const rejected = await eventually(
+        async () => (await auditEvents(stack, requestId)).find((e) => e.stage === 'rejected'),
+        30_000,
+        'the rejected event',
+      );
+      expect(rejected.data).toMatchObject({ status: 408, code: 'request_timeout' });
+    } finally {
+      await strict.stop();
     }
   });
 

@@ -28,6 +28,8 @@ export const baseConfigSchema = z.object({
   KAFKA_SASL_PASSWORD_FILE: z.string().min(1).optional(),
   INSTANCE_ID: z.string().min(1).max(100).optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** Longest an HTTP request may take to arrive whole, headers and body (slow senders). */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
 });
 
 export class ConfigError extends Error {}

@@ -1,4 +1,4 @@
-import { clientErrorResponse } from './http-app';
+import { clientErrorResponse, connectionsCheckingInterval } from './http-app';
 
 describe('clientErrorResponse', () => {
   const parse = (raw: string) => {
@@ -29,5 +29,14 @@ describe('clientErrorResponse', () => {
     const slow = parse(clientErrorResponse({ code: 'ERR_HTTP_REQUEST_TIMEOUT' }));
     expect(slow.statusLine).toBe('HTTP/1.1 408 Request Timeout');
     expect(slow.body).toMatchObject({ error: { code: 'request_timeout' } });
+  });
+});
+
+describe('connectionsCheckingInterval', () => {
+  it('looks for late requests often enough that none runs much past its time', () => {
+    expect(connectionsCheckingInterval(30_000)).toBe(3_000);
+    expect(connectionsCheckingInterval(1_000)).toBe(100);
+    expect(connectionsCheckingInterval(100)).toBe(100);
+    expect(connectionsCheckingInterval(600_000)).toBe(5_000);
   });
 });

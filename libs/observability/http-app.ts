@@ -1,9 +1,9 @@
 import type { ExceptionFilter, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ERROR_CODES, toOpenAiError, type ErrorCode } from '@embargo/contracts';
+import { EmbargoError, ERROR_CODES, toOpenAiError, type ErrorCode } from '@embargo/contracts';
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { OpenAiErrorFilter } from './error.filter';
@@ -19,6 +19,8 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   /** Largest accepted request line and headers together, in bytes (Node's default: 16 KiB). */
   maxHeaderBytes?: number;
+  /** Longest a request may take to arrive whole, headers and body, in ms (default 30 s). */
+  requestTimeoutMs?: number;
   shutdownGraceMs: number;
   /** Replaces the default OpenAI-shaped error filter (e.g. to audit rejections too). */
   errorFilter?: (app: NestFastifyApplication, logger: Logger) => ExceptionFilter;
@@ -66,11 +68,49 @@ export function clientErrorResponse(err: { code?: string }): string {
   );
 }
 
-function onClientError(err: Error & { code?: string }, socket: Socket): void {
-  // A reset connection has nobody left to answer.
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  if (socket.writable) socket.write(clientErrorResponse(err));
-  socket.destroy(err);
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * How often Node looks for requests past their time. Its default (30 s) would let a request
+ * run up to twice its time; a tenth of it keeps the overrun small at a negligible cost.
+ */
+export function connectionsCheckingInterval(requestTimeoutMs: number): number {
+  return Math.min(5_000, Math.max(100, Math.round(requestTimeoutMs / 10)));
+}
+
+/**
+ * Answers what the HTTP parser refused. A request whose body stops arriving in time already
+ * exists in the app, so it is failed there instead (while its body is being read): it is then
+ * answered like any refused body, with its request id, and audited.
+ */
+function clientErrorHandler(requestTimeoutMs: number) {
+  const timedOut = new WeakSet<Socket>();
+  return (err: Error & { code?: string }, socket: Socket): void => {
+    // A reset connection has nobody left to answer.
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT' &&
+      !timedOut.has(socket) &&
+      inFlight &&
+      !inFlight.headersSent &&
+      inFlight.req.listenerCount('error') > 0
+    ) {
+      // Node reports the same request again at its next check: the socket is closed then.
+      timedOut.add(socket);
+      inFlight.req.emit(
+        'error',
+        new EmbargoError(
+          'request_timeout',
+          `The request body did not arrive within ${requestTimeoutMs / 1000} s`,
+        ),
+      );
+      return;
+    }
+    if (socket.writable && !timedOut.has(socket) && !inFlight?.headersSent)
+      socket.write(clientErrorResponse(err));
+    socket.destroy(err);
+  };
 }
 
 /**
@@ -81,10 +121,19 @@ export async function startHttpApp(
   module: unknown,
   opts: HttpAppOptions,
 ): Promise<NestFastifyApplication> {
+  const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const adapter = new FastifyAdapter({
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
-    http: { maxHeaderSize: opts.maxHeaderBytes },
-    clientErrorHandler: onClientError,
+    // Without a bound, a body sent a byte at a time holds its connection open for ever.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      maxHeaderSize: opts.maxHeaderBytes,
+      // Node swaps the two when the headers' time is the longer (its default is 60 s), and
+      // would then give the body that longer time.
+      headersTimeout: Math.min(requestTimeoutMs, 60_000),
+      connectionsCheckingInterval: connectionsCheckingInterval(requestTimeoutMs),
+    },
+    clientErrorHandler: clientErrorHandler(requestTimeoutMs),
     logger: false,
     trustProxy: false,
     // Every request gets an id of the server's own (see clientRequestId).

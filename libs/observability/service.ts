@@ -11,7 +11,13 @@ export function instanceId(app: string, configured?: string): string {
  * build the root module, start HTTP with health, metrics and graceful shutdown.
  */
 export function runService<
-  C extends { PORT: number; HOST: string; SHUTDOWN_GRACE_MS: number; INSTANCE_ID?: string },
+  C extends {
+    PORT: number;
+    HOST: string;
+    SHUTDOWN_GRACE_MS: number;
+    HTTP_REQUEST_TIMEOUT_MS?: number;
+    INSTANCE_ID?: string;
+  },
 >(
   name: string,
   loadConfig: () => C,
@@ -28,6 +34,7 @@ export function runService<
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
     bodyLimit: options.bodyLimit?.(config),
     maxHeaderBytes: options.maxHeaderBytes,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
     errorFilter: options.errorFilter,
   }).catch((err: unknown) => {
     process.stderr.write(`${name} failed to start: ${(err as Error).message}\n`);
