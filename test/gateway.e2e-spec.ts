@@ -513,6 +513,30 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     }
   });
 
+  it("tells the gateway's own time on every answer, errors included", async () => {
+    const gatewayOnly = /^gateway;dur=\d+(\.\d+)?$/;
+    const models = await fetch(`${stack.apps.ingress.url}/v1/models`, {
+      headers: { authorization: `Bearer ${indexerToken}` },
+    });
+    expect(models.status).toBe(200);
+    expect(models.headers.get('server-timing')).toMatch(gatewayOnly);
+    const unauthenticated = await post({ model: 'stand-in-embedding', input: 'x' }, 'a.b.c');
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers.get('server-timing')).toMatch(gatewayOnly);
+    const unknown = await fetch(`${stack.apps.ingress.url}/v1/nothing-here`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('server-timing')).toMatch(gatewayOnly);
+    const invalid = await post({ model: 'stand-in-embedding' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get('server-timing')).toMatch(gatewayOnly);
+    // An embedding keeps its own, which splits the gateway's time from the model's.
+    const embedded = await post({ model: 'stand-in-embedding', input: `timing ${randomUUID()}` });
+    expect(embedded.status).toBe(200);
+    expect(embedded.headers.get('server-timing')).toMatch(
+      /^gateway;dur=[\d.]+, upstream;dur=[\d.]+$/,
+    );
+  });
+
   it('gives every request an id of its own, whatever id the caller sends', async () => {
     // A caller-chosen id would let one request overwrite another's audit events.
     const chosen = `chosen-${randomUUID()}`;

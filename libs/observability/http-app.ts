@@ -157,11 +157,15 @@ export async function startHttpApp(
     if (typeof given === 'string' && CLIENT_REQUEST_ID.test(given))
       void reply.header('x-client-request-id', given);
   });
-  // Fastify closes the connection after refusing a body, while the rest of that body is
-  // still arriving: the kernel then resets the connection and the client can lose the 413
-  // it was sent (seen as EPIPE). Up to a bound, keep the connection instead, so Node reads
-  // and discards the rest and the answer reaches the client.
   fastify.addHook('onSend', async (req, reply, payload) => {
+    // The gateway's own time on every answer, errors included; a route that can tell more
+    // (the embeddings route splits gateway and upstream time) sets its own.
+    if (!reply.hasHeader('server-timing'))
+      void reply.header('server-timing', `gateway;dur=${reply.elapsedTime.toFixed(2)}`);
+    // Fastify closes the connection after refusing a body, while the rest of that body is
+    // still arriving: the kernel then resets the connection and the client can lose the 413
+    // it was sent (seen as EPIPE). Up to a bound, keep the connection instead, so Node reads
+    // and discards the rest and the answer reaches the client.
     if (reply.statusCode === 413 && Number(req.headers['content-length']) <= MAX_DRAINED_BYTES)
       reply.removeHeader('connection');
     return payload;
