@@ -19,6 +19,7 @@ import { writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 /** The gateway as a workload sees it: the official openai SDK, pointed at Embargo. */
 describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
@@ -320,6 +321,80 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       'the rejected event',
     );
     expect(rejected.data).toMatchObject({ status: 400, code: 'invalid_json' });
+  });
+
+  it('takes only uncompressed UTF-8 JSON on /v1/embeddings, refusing the rest with 415, audited', async () => {
+    const send = (body: string | Uint8Array, headers: Record<string, string>) =>
+      fetch(`${stack.apps.ingress.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${indexerToken}`, ...headers },
+        body,
+      });
+    const refused = async (res: Response, message: RegExp) => {
+      expect(res.status).toBe(415);
+      expect(await res.json()).toEqual({
+        error: {
+          message: expect.stringMatching(message) as unknown,
+          type: 'invalid_request_error',
+          code: 'unsupported_media_type',
+          param: null,
+        },
+      });
+    };
+    // curl's default content type, and a form that would otherwise read as a request.
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const formed = await send('model=stand-in-embedding&input=hello&input=world', form);
+    await refused(formed, /application\/json/);
+    expect(await rejectedEvent(formed)).toMatchObject({
+      status: 415,
+      code: 'unsupported_media_type',
+    });
+    await refused(
+      await send('{"model":"stand-in-embedding","input":"x"}', form),
+      /application\/json/,
+    );
+    await refused(await send('hello', { 'content-type': 'text/plain' }), /application\/json/);
+    const json = JSON.stringify({ model: 'stand-in-embedding', input: 'x' });
+    await refused(
+      await send(gzipSync(json), {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      }),
+      /content-encoding gzip is not supported; send the body uncompressed/,
+    );
+    await refused(
+      await send(Buffer.from(json, 'utf16le'), {
+        'content-type': 'application/json; charset=utf-16',
+      }),
+      /charset utf-16/,
+    );
+    const utf8 = await send(json, { 'content-type': 'application/json; charset=UTF-8' });
+    expect(utf8.status).toBe(200);
+  });
+
+  it('says why a JSON body was refused: empty, or holding a key that is not accepted', async () => {
+    const send = (body: string) =>
+      fetch(`${stack.apps.ingress.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${indexerToken}` },
+        body,
+      });
+    const empty = await send('');
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toMatchObject({
+      error: { code: 'invalid_json', message: 'The request body is empty; send a JSON object' },
+    });
+    expect(await rejectedEvent(empty)).toMatchObject({ status: 400, code: 'invalid_json' });
+    for (const body of [
+      '{"model":"stand-in-embedding","input":"x","__proto__":{"admin":true}}',
+      '{"model":"stand-in-embedding","input":"x","constructor":{"prototype":{"admin":true}}}',
+    ]) {
+      const poisoned = await send(body);
+      expect(poisoned.status).toBe(400);
+      const { error } = (await poisoned.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe('invalid_json');
+      expect(error.message).toMatch(/holds a key that is not accepted/);
+    }
   });
 
   it('refuses a token over 16 KiB with 401 and an audit event, and larger headers with an OpenAI-shaped 431', async () => {

@@ -4,14 +4,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 
-const FASTIFY_CODES: Record<string, ErrorCode> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
-};
-
 function statusToCode(status: number): ErrorCode {
   switch (status) {
     case 400:
@@ -82,13 +74,13 @@ export class OpenAiErrorFilter implements ExceptionFilter {
         message = 'Request body is not valid JSON';
       }
     } else if (isClientError(exception)) {
-      code = FASTIFY_CODES[exception.code ?? ''] ?? statusToCode(exception.statusCode);
+      // Fastify's own errors never get here: Nest turns them into HttpExceptions, without
+      // their code, so the body parsers (request-body.ts) throw EmbargoErrors instead.
+      code = statusToCode(exception.statusCode);
       message =
-        exception.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? 'Request body is larger than this gateway accepts'
-          : exception instanceof SyntaxError || /JSON/i.test(exception.message)
-            ? 'Request body is not valid JSON'
-            : exception.message;
+        exception instanceof SyntaxError || /JSON/i.test(exception.message)
+          ? 'Request body is not valid JSON'
+          : exception.message;
       if (
         code === 'invalid_request' &&
         (exception instanceof SyntaxError || /JSON/i.test(exception.message))

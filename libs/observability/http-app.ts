@@ -5,11 +5,13 @@ import { EmbargoError, ERROR_CODES, toOpenAiError, type ErrorCode } from '@embar
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from 'pino';
 import { OpenAiErrorFilter } from './error.filter';
 import { PinoNestLogger } from './logger';
 import { Metrics } from './metrics';
 import { Readiness } from './readiness';
+import { bodyRefusal, refusedJson } from './request-body';
 import { LOGGER } from './observability.module';
 
 export interface HttpAppOptions {
@@ -144,12 +146,15 @@ export async function startHttpApp(
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
     bufferLogs: true,
     abortOnError: false,
+    // Nest's parsers would take form bodies on every route; see useBodyParsers.
+    bodyParser: false,
   });
   const logger = app.get<Logger>(LOGGER);
   app.useLogger(new PinoNestLogger(logger));
   app.useGlobalFilters(opts.errorFilter?.(app, logger) ?? new OpenAiErrorFilter(logger));
   const metrics = app.get(Metrics);
   const fastify = app.getHttpAdapter().getInstance();
+  useBodyParsers(app);
 
   fastify.addHook('onRequest', async (req, reply) => {
     void reply.header('x-request-id', req.id);
@@ -193,6 +198,34 @@ export async function startHttpApp(
   await app.listen(opts.port, opts.host);
   logger.info({ port: opts.port, host: opts.host }, 'listening');
   return app;
+}
+
+/**
+ * JSON bodies on every route, form bodies only where the route says so (FORM_BODY), both in
+ * UTF-8 and uncompressed; anything else is refused with 415 before the body is read. Parser
+ * refusals are EmbargoErrors: Nest turns Fastify's own errors into bare HTTP exceptions,
+ * which lose the reason.
+ */
+function useBodyParsers(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  // Fastify's parser, which refuses prototype poisoning ("__proto__", "constructor").
+  const secureJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser('application/json', {}, (req, body, done) => {
+    // A callback parser: it returns nothing (the typings also allow a promise).
+    void secureJson(req as never, body as never, (err, value) => {
+      if (err) done(refusedJson(body), undefined);
+      else done(null, value);
+    });
+  });
+  app.useBodyParser('application/x-www-form-urlencoded', {}, (_req, body, done) => {
+    done(null, parseQuery(body.toString('utf8')));
+  });
+  fastify.addHook('preParsing', async (req, _reply, payload) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.is404) return payload;
+    const refusal = bodyRefusal(req.headers, req.routeOptions.config?.formBody === true);
+    if (refusal) throw refusal;
+    return payload;
+  });
 }
 
 /** Starts a Nest app without HTTP routes of its own besides health (workers). */

@@ -4,5 +4,6 @@ export * from './readiness';
 export * from './observability.module';
 export * from './error.filter';
 export * from './http-app';
+export * from './request-body';
 export * from './health.controller';
 export * from './service';

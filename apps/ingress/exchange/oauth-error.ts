@@ -1,5 +1,5 @@
 import type { ErrorCode } from '@embargo/contracts';
-import type { DescribedError } from '@embargo/observability';
+import { type DescribedError, FORM_BODY } from '@embargo/observability';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -16,7 +16,7 @@ declare module 'fastify' {
  * to RFC 6749 §5.2), never cached. A route option rather than a controller filter, because
  * body-parser errors reach only the global filter.
  */
-export const OAuthErrors = () => RouteConfig({ oauthErrors: true });
+export const OAuthErrors = () => RouteConfig({ oauthErrors: true, ...FORM_BODY });
 
 export function usesOAuthErrors(request: FastifyRequest): boolean {
   return request.routeOptions.config?.oauthErrors === true;
