@@ -431,6 +431,57 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     }
   });
 
+  it('refuses a request with two Authorization headers with 401, audited, whichever comes first', async () => {
+    // fetch folds repeated headers into one; Node's client sends raw headers as given.
+    const twice = (authorization: string[]) =>
+      new Promise<{ status: number; requestId: string; json: unknown }>((resolve, reject) => {
+        const req = httpRequest(`${stack.apps.ingress.url}/v1/embeddings`, {
+          method: 'POST',
+          headers: [
+            'host',
+            `127.0.0.1:${stack.apps.ingress.port}`,
+            'content-type',
+            'application/json',
+            ...authorization.flatMap((value) => ['authorization', value]),
+          ],
+        });
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              requestId: String(res.headers['x-request-id']),
+              json: JSON.parse(text),
+            }),
+          );
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ model: 'stand-in-embedding', input: 'x' }));
+      });
+    for (const order of [
+      [`Bearer ${indexerToken}`, 'Bearer a.b.c'],
+      ['Bearer a.b.c', `Bearer ${indexerToken}`],
+    ]) {
+      const res = await twice(order);
+      expect(res.status).toBe(401);
+      expect(res.json).toEqual({
+        error: {
+          message: expect.stringMatching(/More than one Authorization header/) as unknown,
+          type: 'invalid_request_error',
+          code: 'invalid_token',
+          param: null,
+        },
+      });
+      const rejected = await eventually(
+        async () => (await auditEvents(stack, res.requestId)).find((e) => e.stage === 'rejected'),
+        30_000,
+        'the rejected event',
+      );
+      expect(rejected.data).toMatchObject({ status: 401, code: 'invalid_token' });
+    }
+  });
+
   it('answers a body that arrives too slowly with an OpenAI-shaped 408, audited, and closes', async () => {
     const strict = await startApp('ingress', {
       ...stack.ingressEnv,

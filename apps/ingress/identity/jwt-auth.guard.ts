@@ -21,7 +21,16 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<{ headers?: Record<string, unknown> }>();
+    const request = context.switchToHttp().getRequest<{
+      headers?: Record<string, unknown>;
+      raw?: { rawHeaders?: string[] };
+    }>();
+    // Node keeps only the first of several Authorization headers, so a proxy or a caller
+    // could have sent a token other than the one checked here: refuse rather than guess.
+    if (authorizationHeaders(request.raw?.rawHeaders ?? []) > 1)
+      return Promise.reject(
+        new EmbargoError('invalid_token', 'More than one Authorization header; send exactly one'),
+      );
     const token = bearerFromRequest(request);
     const known = token ? this.identity.verifiedBefore(token) : undefined;
     if (known) {
@@ -42,6 +51,14 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     if (user) return user as TUser;
     throw toEmbargoError(info, context);
   }
+}
+
+/** How many Authorization headers a request carries (raw headers are name, value pairs). */
+export function authorizationHeaders(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2)
+    if (rawHeaders[i].toLowerCase() === 'authorization') count++;
+  return count;
 }
 
 function toEmbargoError(reason: unknown, context: ExecutionContext): EmbargoError {
