@@ -28,6 +28,18 @@ describe('audit search: every matching event, a page at a time', () => {
     next_cursor: string | null;
   }
 
+  /** A 400 naming the cursor, in the OpenAI error shape. */
+  const expectCursorRefused = async (answer: Promise<Response>, message = '') => {
+    const res = await answer;
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: unknown }).error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'invalid_request',
+      param: 'cursor',
+      message: expect.stringContaining(message) as unknown,
+    });
+  };
+
   /** Seven events of one request; three share a millisecond, so only the event id orders them. */
   const events = Array.from({ length: 7 }, (_, i) => ({
     eventId: `ev-${runId}-${String(i).padStart(2, '0')}`,
@@ -110,14 +122,9 @@ describe('audit search: every matching event, a page at a time', () => {
       forged([1.5, 'ev']),
       'A'.repeat(5000),
     ]) {
-      const res = await search(`requestId=${requestId}&cursor=${encodeURIComponent(cursor)}`);
-      expect(res.status).toBe(400);
-      const body = (await res.json()) as { error: Record<string, unknown> };
-      expect(body.error).toMatchObject({
-        type: 'invalid_request_error',
-        code: 'invalid_request',
-        param: 'cursor',
-      });
+      await expectCursorRefused(
+        search(`requestId=${requestId}&cursor=${encodeURIComponent(cursor)}`),
+      );
     }
   });
 
@@ -206,15 +213,10 @@ describe('audit search: every matching event, a page at a time', () => {
       `requestId=${requestId}&from=2026-11-23T10:00:03Z`,
       `stage=received`,
     ]) {
-      const res = await search(`${other}&cursor=${cursor}`);
-      expect(res.status).toBe(400);
-      const body = (await res.json()) as { error: Record<string, unknown> };
-      expect(body.error).toMatchObject({
-        type: 'invalid_request_error',
-        code: 'invalid_request',
-        param: 'cursor',
-        message: expect.stringContaining('this cursor belongs to another query'),
-      });
+      await expectCursorRefused(
+        search(`${other}&cursor=${cursor}`),
+        'this cursor belongs to another query',
+      );
     }
   });
 
