@@ -432,33 +432,13 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
   });
 
   it('refuses a request with two Authorization headers with 401, audited, whichever comes first', async () => {
-    // fetch folds repeated headers into one; Node's client sends raw headers as given.
     const twice = (authorization: string[]) =>
-      new Promise<{ status: number; requestId: string; json: unknown }>((resolve, reject) => {
-        const req = httpRequest(`${stack.apps.ingress.url}/v1/embeddings`, {
-          method: 'POST',
-          headers: [
-            'host',
-            `127.0.0.1:${stack.apps.ingress.port}`,
-            'content-type',
-            'application/json',
-            ...authorization.flatMap((value) => ['authorization', value]),
-          ],
-        });
-        req.on('response', (res) => {
-          let text = '';
-          res.on('data', (d: Buffer) => (text += d.toString()));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              requestId: String(res.headers['x-request-id']),
-              json: JSON.parse(text),
-            }),
-          );
-        });
-        req.on('error', reject);
-        req.end(JSON.stringify({ model: 'stand-in-embedding', input: 'x' }));
-      });
+      withAuthorizations(
+        `${stack.apps.ingress.url}/v1/embeddings`,
+        'POST',
+        authorization,
+        JSON.stringify({ model: 'stand-in-embedding', input: 'x' }),
+      );
     for (const order of [
       [`Bearer ${indexerToken}`, 'Bearer a.b.c'],
       ['Bearer a.b.c', `Bearer ${indexerToken}`],
@@ -479,6 +459,31 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
         'the rejected event',
       );
       expect(rejected.data).toMatchObject({ status: 401, code: 'invalid_token' });
+    }
+  });
+
+  it('refuses two Authorization headers on the policy and audit admin APIs, even with the right token', async () => {
+    for (const [url, token] of [
+      [`${stack.apps.policy.url}/v1/policy/versions`, stack.adminToken],
+      [`${stack.apps.audit.url}/v1/audit/events`, stack.auditToken],
+    ]) {
+      // One request with the right token alone, to show the refusal is the second header's doing.
+      expect((await withAuthorizations(url, 'GET', [`Bearer ${token}`])).status).toBe(200);
+      for (const order of [
+        [`Bearer ${token}`, 'Bearer wrong-token-0123456789abcdef'],
+        ['Bearer wrong-token-0123456789abcdef', `Bearer ${token}`],
+      ]) {
+        const res = await withAuthorizations(url, 'GET', order);
+        expect(res.status).toBe(401);
+        expect(res.json).toEqual({
+          error: {
+            message: expect.stringMatching(/More than one Authorization header/) as unknown,
+            type: 'invalid_request_error',
+            code: 'invalid_token',
+            param: null,
+          },
+        });
+      }
     }
   });
 
@@ -1267,3 +1272,39 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(await rejectedEvent(again)).toMatchObject({ status: 400, code: 'token_revoked' });
   });
 });
+
+/**
+ * Sends one request with the Authorization headers given, each as its own header line:
+ * fetch folds repeated headers into one, Node's client sends raw headers as given.
+ */
+function withAuthorizations(
+  url: string,
+  method: string,
+  authorization: readonly string[],
+  body?: string,
+): Promise<{ status: number; requestId: string; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, {
+      method,
+      headers: [
+        'host',
+        new URL(url).host,
+        ...(body === undefined ? [] : ['content-type', 'application/json']),
+        ...authorization.flatMap((value) => ['authorization', value]),
+      ],
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          requestId: String(res.headers['x-request-id']),
+          json: JSON.parse(text),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}

@@ -1,1 +1,2 @@
+export * from './authorization-headers';
 export * from './static-token.guard';

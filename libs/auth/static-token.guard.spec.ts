@@ -3,9 +3,11 @@ import type { ExecutionContext } from '@nestjs/common';
 import { StaticTokenGuard } from './static-token.guard';
 
 const TOKEN = 'reveal-token-0123456789abcdef';
-const ctx = (authorization?: string) =>
+const ctx = (authorization?: string, rawHeaders?: string[]) =>
   ({
-    switchToHttp: () => ({ getRequest: () => ({ headers: { authorization } }) }),
+    switchToHttp: () => ({
+      getRequest: () => ({ headers: { authorization }, raw: { rawHeaders } }),
+    }),
   }) as unknown as ExecutionContext;
 
 function codeOf(run: () => unknown): string | undefined {
@@ -33,6 +35,12 @@ describe('StaticTokenGuard', () => {
     expect(codeOf(() => guard.canActivate(ctx(`Bearer ${TOKEN}x`)))).toBe('invalid_token');
     expect(codeOf(() => guard.canActivate(ctx()))).toBe('unauthenticated');
     expect(codeOf(() => guard.canActivate(ctx(TOKEN)))).toBe('unauthenticated');
+  });
+
+  it('refuses two Authorization headers even when the first holds the right token', () => {
+    const guard = new Guard({ AUDIT_REVEAL_TOKEN: TOKEN });
+    const raw = ['Authorization', `Bearer ${TOKEN}`, 'authorization', 'Bearer other'];
+    expect(codeOf(() => guard.canActivate(ctx(`Bearer ${TOKEN}`, raw)))).toBe('invalid_token');
   });
 
   it('turns its routes off with a 404 naming the setting when an optional token is unset', () => {

@@ -10,6 +10,7 @@ import { APP_CONFIG } from '@embargo/config';
 import { EmbargoError } from '@embargo/contracts';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { authorizationHeaders } from './authorization-headers';
 
 export interface StaticTokenGuardOptions {
   /**
@@ -46,6 +47,13 @@ export function StaticTokenGuard(
           `The ${label} routes are not enabled on this service (${setting} is not set)`,
         );
       const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+      // Node keeps only the first of several Authorization headers: refuse rather than guess
+      // which one a proxy in front of this service checked.
+      if (authorizationHeaders(req.raw?.rawHeaders ?? []) > 1)
+        throw new EmbargoError(
+          'invalid_token',
+          `More than one Authorization header; send exactly one ${label} bearer token`,
+        );
       const match = /^Bearer ([\x21-\x7e]{1,4096})$/.exec(req.headers.authorization ?? '');
       if (!match) throw new EmbargoError('unauthenticated', `Missing ${label} bearer token`);
       const given = createHash('sha256').update(match[1]).digest();

@@ -1,5 +1,6 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
+import { authorizationHeaders } from '@embargo/auth';
 import { EmbargoError } from '@embargo/contracts';
 import { IdentityService } from './identity.service';
 import { bearerFromRequest } from './jwt.strategy';
@@ -51,14 +52,6 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     if (user) return user as TUser;
     throw toEmbargoError(info, context);
   }
-}
-
-/** How many Authorization headers a request carries (raw headers are name, value pairs). */
-export function authorizationHeaders(rawHeaders: readonly string[]): number {
-  let count = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2)
-    if (rawHeaders[i].toLowerCase() === 'authorization') count++;
-  return count;
 }
 
 function toEmbargoError(reason: unknown, context: ExecutionContext): EmbargoError {

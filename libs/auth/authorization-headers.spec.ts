@@ -1,4 +1,4 @@
-import { authorizationHeaders } from './jwt-auth.guard';
+import { authorizationHeaders } from './authorization-headers';
 
 describe('authorizationHeaders', () => {
   it('counts every Authorization header, whatever its case, and only names', () => {
