@@ -83,6 +83,26 @@ issuers:
     ).toThrow(/allowedJwksOrigins: applies only to a discoveryUrl/);
   });
 
+  it('refuses plain-http key and discovery URLs off loopback unless allowPlainHttp is set', () => {
+    const discovery = { ...base, jwksUri: undefined, issuer: 'http://sso.internal' };
+    for (const issuer of [
+      { ...base, jwksUri: 'http://sso.example.com/jwks' },
+      { ...discovery, discoveryUrl: 'http://sso.internal/.well-known/openid-configuration' },
+    ])
+      expect(() => parseIssuers(JSON.stringify([issuer]))).toThrow(
+        /must be https: keys fetched over plain http can be swapped/,
+      );
+    const [allowed] = parseIssuers(
+      JSON.stringify([{ ...base, jwksUri: 'http://sso.example.com/jwks', allowPlainHttp: true }]),
+    );
+    expect(allowed.jwksUri).toBe('http://sso.example.com/jwks');
+    // The local test IdP and the quick start: plain http on loopback needs no setting.
+    const [local] = parseIssuers(
+      JSON.stringify([{ ...base, jwksUri: 'http://127.0.0.1:4444/jwks' }]),
+    );
+    expect(local.allowPlainHttp).toBe(false);
+  });
+
   it('refuses duplicates, empty lists and unparsable text', () => {
     expect(() => parseIssuers(JSON.stringify([base, { ...base, name: 'ci2' }]))).toThrow(
       /issuers\[1\]\.issuer: duplicate issuer/,

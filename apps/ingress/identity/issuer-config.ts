@@ -70,6 +70,7 @@ export const IssuerConfigSchema = z
       ),
     /** The exact `iss` value the tokens carry. */
     issuer: nonEmpty,
+    /** https, or plain http on loopback or with `allowPlainHttp` (see the superRefine below). */
     jwksUri: httpUrl.optional(),
     /**
      * Fetched once; its `jwks_uri` is then used, if https on the issuer's origin (plain http
@@ -81,6 +82,11 @@ export const IssuerConfigSchema = z
      * elsewhere (Google: issuer https://accounts.google.com, keys on https://www.googleapis.com).
      */
     allowedJwksOrigins: z.array(origin).min(1).max(10).optional(),
+    /**
+     * Lets `jwksUri` or `discoveryUrl` be plain http off loopback (an IdP on a private
+     * network without TLS). Off by default: whoever is on the path could swap the keys.
+     */
+    allowPlainHttp: z.boolean().default(false),
     /** Inline public keys (JWKS `keys`), for issuers whose keys are configured, not fetched. */
     keys: z.array(z.record(z.string(), z.unknown())).min(1).max(50).optional(),
     audience: z.union([nonEmpty, z.array(nonEmpty).min(1)]),
@@ -118,6 +124,18 @@ export const IssuerConfigSchema = z
         path: ['jwksUri'],
         message: 'set exactly one of jwksUri, discoveryUrl or keys',
       });
+    }
+    for (const field of ['jwksUri', 'discoveryUrl'] as const) {
+      const value = c[field];
+      if (value === undefined || c.allowPlainHttp) continue;
+      const url = new URL(value);
+      if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message:
+            'must be https: keys fetched over plain http can be swapped by anyone on the path (set allowPlainHttp: true only for an IdP on a private network)',
+        });
     }
     if (c.allowedJwksOrigins && !c.discoveryUrl) {
       ctx.addIssue({

@@ -148,6 +148,7 @@ describe('JwksClient', () => {
       issuer: string,
       jwksUri: string,
       allowedJwksOrigins?: string[],
+      allowPlainHttp?: boolean,
     ): { client: JwksClient; fetched: string[] } {
       const fetched: string[] = [];
       const fetcher = (url: string) => {
@@ -164,6 +165,7 @@ describe('JwksClient', () => {
           issuer,
           discoveryUrl: `${issuer}/.well-known/openid-configuration`,
           allowedJwksOrigins,
+          allowPlainHttp,
         },
         { cooldownSeconds: 30, maxAgeSeconds: 600, timeoutMs: 1000 },
         fetcher,
@@ -209,6 +211,17 @@ describe('JwksClient', () => {
       expect(err).toBeInstanceOf(KeySourceError);
       expect((err as Error).message).toMatch(why);
       expect(fetched).toHaveLength(1); // the keys were never fetched from there
+    });
+
+    it('may be plain http off loopback only when the issuer config allows plain http', async () => {
+      const { client, fetched } = discovering(
+        'http://sso.internal',
+        'http://sso.internal/jwks',
+        undefined,
+        true,
+      );
+      await expect(client.getKey('a', 'RS256')).resolves.toBeDefined();
+      expect(fetched[1]).toBe('http://sso.internal/jwks');
     });
 
     it('may be on another origin the issuer config allows (Google serves its keys from googleapis.com)', async () => {

@@ -95,7 +95,8 @@ function parseUrl(value: string): URL | undefined {
 
 /**
  * Throws unless a `jwks_uri` read from a discovery document may be trusted: https (plain
- * http only when the issuer itself is http on loopback, as a local test IdP is), on the
+ * http only when the issuer itself is http on loopback, as a local test IdP is, or its
+ * config sets allowPlainHttp), on the
  * issuer's own origin or one the issuer's config allows. Whoever controls the discovery
  * answer would otherwise choose the keys every token of the issuer is checked with.
  */
@@ -103,12 +104,14 @@ export function checkDiscoveredJwksUri(
   jwksUri: string,
   issuer: string,
   allowedOrigins: readonly string[] = [],
+  allowPlainHttp = false,
 ): void {
   const url = parseUrl(jwksUri);
   if (!url) throw new Error('discovery document jwks_uri is not a URL');
   const issuerUrl = parseUrl(issuer);
-  const localIssuer = issuerUrl?.protocol === 'http:' && isLoopbackHost(issuerUrl.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && localIssuer)) {
+  const plainIssuer =
+    issuerUrl?.protocol === 'http:' && (allowPlainHttp || isLoopbackHost(issuerUrl.hostname));
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && plainIssuer)) {
     throw new Error(`discovery document jwks_uri ${quote(jwksUri)} is not https`);
   }
   if (url.origin !== issuerUrl?.origin && !allowedOrigins.includes(url.origin)) {
@@ -147,6 +150,8 @@ export class JwksClient {
       discoveryUrl?: string;
       /** Origins besides the issuer's that a discovered jwks_uri may be on. */
       allowedJwksOrigins?: readonly string[];
+      /** Plain http allowed off loopback too: an IdP on a private network. */
+      allowPlainHttp?: boolean;
     },
     private readonly opts: JwksOptions = DEFAULT_JWKS_OPTIONS,
     private readonly fetcher: FetchJson = fetchJson,
@@ -279,7 +284,12 @@ export class JwksClient {
     if (doc?.issuer !== this.source.issuer)
       throw new Error('discovery document names a different issuer');
     if (typeof doc.jwks_uri !== 'string') throw new Error('discovery document has no jwks_uri');
-    checkDiscoveredJwksUri(doc.jwks_uri, this.source.issuer, this.source.allowedJwksOrigins);
+    checkDiscoveredJwksUri(
+      doc.jwks_uri,
+      this.source.issuer,
+      this.source.allowedJwksOrigins,
+      this.source.allowPlainHttp,
+    );
     return doc.jwks_uri;
   }
 }

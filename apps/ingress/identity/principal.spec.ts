@@ -42,6 +42,34 @@ describe('buildPrincipal', () => {
     expect(Object.isFrozen(p)).toBe(true);
   });
 
+  it('refuses a token that holds a claim named like the roles path and the path itself', () => {
+    const claims = {
+      sub: 'u1',
+      realm_access: { roles: ['user'] },
+      'realm_access.roles': ['admin'],
+    };
+    expect(() => buildPrincipal(github, claims, 2000)).toThrow(
+      /both a claim named "realm_access.roles" and that path/,
+    );
+    // Either one alone is read as before.
+    const { 'realm_access.roles': named, ...nested } = claims;
+    expect(buildPrincipal(github, nested, 2000).roles).toEqual(['user']);
+    expect(buildPrincipal(github, { sub: 'u1', 'realm_access.roles': named }, 2000).roles).toEqual([
+      'admin',
+    ]);
+  });
+
+  it('refuses a numeric principal id past 2^53, which JSON parsing has already rounded', () => {
+    const [numeric] = validateIssuers([{ ...github, claims: { principalId: 'uid' } }]);
+    expect(buildPrincipal(numeric, { uid: 9007199254740991 }, 2000).subject).toBe(
+      '9007199254740991',
+    );
+    expect(() => buildPrincipal(numeric, { uid: 2 ** 53 + 2 }, 2000)).toThrow(
+      /"uid" claim is not an exact integer/,
+    );
+    expect(() => buildPrincipal(numeric, { uid: 1.5 }, 2000)).toThrow(/not an exact integer/);
+  });
+
   it('refuses a token without the principal claim', () => {
     expect(() => buildPrincipal(github, { roles: [] }, 1)).toThrow(/no "sub" claim/);
   });

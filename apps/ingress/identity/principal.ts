@@ -24,12 +24,27 @@ export interface Principal {
   tokenKind: 'identity' | 'exchanged';
 }
 
-/** A claim by exact name, else by dotted path ("realm_access.roles" in Keycloak tokens). */
+/**
+ * A claim by exact name, else by dotted path ("realm_access.roles" in Keycloak tokens). A
+ * token holding both a claim named "a.b" and a path a.b is refused: an identity provider that
+ * lets users add claims of their own would otherwise let one of them choose their roles.
+ */
 export function readClaim(claims: Record<string, unknown>, name: string): unknown {
-  if (name in claims) return claims[name];
+  const nested = name.includes('.') ? claimAtPath(claims, name.split('.')) : undefined;
+  if (!Object.hasOwn(claims, name)) return nested;
+  if (nested !== undefined)
+    throw new TokenError(
+      'malformed',
+      `Bearer token has both a claim named ${JSON.stringify(name)} and that path through its claims`,
+    );
+  return claims[name];
+}
+
+function claimAtPath(claims: Record<string, unknown>, path: readonly string[]): unknown {
   let value: unknown = claims;
-  for (const part of name.split('.')) {
+  for (const part of path) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    if (!Object.hasOwn(value, part)) return undefined;
     value = (value as Record<string, unknown>)[part];
   }
   return value;
@@ -50,6 +65,12 @@ export function buildPrincipal(
   expiresAt: number,
 ): Principal {
   const raw = readClaim(claims, issuer.claims.principalId);
+  // A number past 2^53 has lost digits in JSON parsing: two callers would share one id.
+  if (typeof raw === 'number' && !Number.isSafeInteger(raw))
+    throw new TokenError(
+      'malformed',
+      `Bearer token's ${JSON.stringify(issuer.claims.principalId)} claim is not an exact integer; identify the caller with a string`,
+    );
   const subject = typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : '';
   if (!subject) {
     throw new TokenError(
