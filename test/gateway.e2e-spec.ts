@@ -1010,6 +1010,30 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     await expectOAuthError(chained, 400, 'invalid_request', /cannot be exchanged again/);
   });
 
+  it("applies rules on the subject token's claims to the tokens exchanged for it", async () => {
+    // A rule on a claim the exchanged token does not carry as its own (client_id), narrow
+    // enough to leave every other test's requests alone: seven inputs from the indexer.
+    writeFileSync(
+      join(stack.policyDir, 'zz-client-seven.yaml'),
+      'version: 1\nrules:\n  - id: indexer-client-seven\n    priority: 900\n    when: has(principal.claims.client_id) && principal.claims.client_id == "indexer" && request.input_count == 7\n    deny:\n      reason: seven inputs from the indexer client are refused\n',
+    );
+    const seven = { model: 'stand-in-embedding', input: Array.from({ length: 7 }, () => 'x') };
+    await eventually(
+      async () => ((await post(seven)).status === 403 ? true : undefined),
+      20_000,
+      'the client_id rule to apply',
+    );
+    const issued = (await (
+      await exchangeToken(stack, indexerToken, 'model:stand-in-embedding')
+    ).json()) as { access_token: string };
+    const denied = await post(seven, issued.access_token);
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as { error: { message: string } }).error.message).toMatch(
+      /seven inputs from the indexer client/,
+    );
+    expect((await post({ ...seven, input: ['x'] }, issued.access_token)).status).toBe(200);
+  });
+
   it('exchanges a large identity token for one the gateway accepts, and refuses with 400 one it could not', async () => {
     const crowded = await stack.idp.token('crowded');
     expect(crowded.length).toBeGreaterThan(4500);

@@ -22,7 +22,8 @@ export function exchangeIssuer(
     keys: [signer.publicJwk],
     audience: config.EXCHANGE_AUDIENCE,
     algorithms: ['ES256'],
-    claims: { principalId: 'sub', roles: 'roles', groups: 'groups', scopes: 'scope' },
+    // Scopes are the subject token's, for policies; `scope` names the models it was issued for.
+    claims: { principalId: 'sub', roles: 'roles', groups: 'groups', scopes: 'emb_scopes' },
     tokenKind: 'exchanged',
     // Minted on this fleet's own (synchronised) clocks: no IdP skew to absorb, and every
     // second of tolerance is a second longer that a single-use token's id must be kept.

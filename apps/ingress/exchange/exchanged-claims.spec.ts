@@ -1,6 +1,6 @@
 import { buildPrincipal, validateIssuers } from '../identity';
 import { toPolicyPrincipal } from '../policy/policy-principal';
-import { withoutCarried } from './exchanged-claims';
+import { subjectClaims } from './exchanged-claims';
 
 const [keycloak, embargo] = validateIssuers([
   {
@@ -9,7 +9,12 @@ const [keycloak, embargo] = validateIssuers([
     jwksUri: 'https://sso.example.com/realms/workloads/protocol/openid-connect/certs',
     audience: 'embargo',
     algorithms: ['RS256'],
-    claims: { principalId: 'preferred_username', roles: 'realm_access.roles', groups: 'groups' },
+    claims: {
+      principalId: 'preferred_username',
+      roles: 'realm_access.roles',
+      groups: 'groups',
+      scopes: 'scope',
+    },
   },
   {
     name: 'embargo',
@@ -17,34 +22,20 @@ const [keycloak, embargo] = validateIssuers([
     keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }],
     audience: 'embargo',
     algorithms: ['ES256'],
-    claims: { principalId: 'sub', roles: 'roles', groups: 'groups', scopes: 'scope' },
+    claims: { principalId: 'sub', roles: 'roles', groups: 'groups', scopes: 'emb_scopes' },
     tokenKind: 'exchanged',
   },
 ]);
 
 /** What the exchange does with a subject token's claims, and what policies then see. */
-function exchange(subjectClaims: Record<string, unknown>) {
-  const subject = buildPrincipal(keycloak, subjectClaims, 2000);
-  const { claims, sources } = withoutCarried(
-    { ...subjectClaims },
-    { sub: subject.subject, roles: subject.roles, groups: subject.groups },
-    {
-      sub: keycloak.claims.principalId,
-      roles: keycloak.claims.roles,
-      groups: keycloak.claims.groups,
-    },
-  );
+function exchange(claims: Record<string, unknown>) {
+  const subject = buildPrincipal(keycloak, claims, 2000);
   const token = {
+    ...subjectClaims(subject, keycloak.claims),
     iss: embargo.issuer,
     aud: 'embargo',
-    sub: subject.subject,
     exp: 2000,
-    emb_pid: subject.id,
-    emb_claims: claims,
-    emb_moved: sources,
     emb_models: ['m'],
-    roles: subject.roles,
-    groups: subject.groups,
     scope: 'model:m',
   };
   const exchanged = buildPrincipal(embargo, token, 2000);
@@ -59,6 +50,12 @@ describe('claims of exchanged tokens', () => {
     realm_access: { roles: ['embedder', 'reader'], other: true },
     groups,
     department: 'search',
+    azp: 'search-api-client',
+    client_id: 'search-api-client',
+    scope: 'embeddings:readonly profile',
+    aud: ['embargo', 'account'],
+    iat: 1000,
+    jti: 'subject-jti',
   };
 
   it('carries roles and groups once, and policies still see every original claim', () => {
@@ -68,10 +65,23 @@ describe('claims of exchanged tokens', () => {
       sub: '4e1f0c2a',
       realm_access: { other: true },
       department: 'search',
+      azp: 'search-api-client',
+      client_id: 'search-api-client',
+      scope: 'embeddings:readonly profile',
+      aud: ['embargo', 'account'],
+      iat: 1000,
+      jti: 'subject-jti',
     });
     expect(exchanged).toMatchObject({ id: 'corp:search-api', roles: ['embedder', 'reader'] });
     expect(policy.claims).toEqual(original);
     expect(policy).toMatchObject({ roles: ['embedder', 'reader'], groups });
+  });
+
+  it("shows policies the subject token's scopes, not the models the token was issued for", () => {
+    const { token, exchanged, policy } = exchange(original);
+    expect(token.scope).toBe('model:m');
+    expect(exchanged.scopes).toEqual(['embeddings:readonly', 'profile']);
+    expect(policy.scopes).toEqual(['embeddings:readonly', 'profile']);
   });
 
   it('keeps in emb_claims what could not be put back exactly', () => {

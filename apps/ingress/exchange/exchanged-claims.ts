@@ -1,3 +1,5 @@
+import type { IssuerConfig, Principal } from '../identity';
+
 /** What an exchanged token carries as claims of its own: its sub, roles and groups. */
 export interface CarriedClaims {
   sub: string;
@@ -14,6 +16,47 @@ type Carried = keyof CarriedClaims;
 export type ClaimSources = Partial<Record<Carried, string[]>>;
 
 const CARRIED: readonly Carried[] = ['sub', 'roles', 'groups'];
+
+/**
+ * What an exchanged token says of the principal it was issued to: everything policies read
+ * of the subject token, so a rule matching its claims or scopes applies to the exchanged
+ * token as it did to the original. The subject's scopes travel as `emb_scopes`, apart from
+ * the token's own OAuth `scope` (the models it was issued for).
+ */
+export interface SubjectClaims {
+  sub: string;
+  emb_pid: string;
+  emb_sjti: string | undefined;
+  emb_iss: string;
+  emb_claims: Record<string, unknown>;
+  emb_moved: ClaimSources;
+  emb_scopes: readonly string[];
+  roles: readonly string[];
+  groups: readonly string[];
+}
+
+export function subjectClaims(
+  subject: Principal,
+  names: IssuerConfig['claims'] | undefined,
+): SubjectClaims {
+  const { claims, sources } = withoutCarried(
+    { ...subject.claims },
+    { sub: subject.subject, roles: subject.roles, groups: subject.groups },
+    { sub: names?.principalId, roles: names?.roles, groups: names?.groups },
+  );
+  return {
+    sub: subject.subject,
+    emb_pid: subject.id,
+    // Revoking the subject token's id revokes this token too.
+    emb_sjti: subject.tokenId,
+    emb_iss: typeof subject.claims.iss === 'string' ? subject.claims.iss : subject.issuer,
+    emb_claims: claims,
+    emb_moved: sources,
+    emb_scopes: subject.scopes,
+    roles: subject.roles,
+    groups: subject.groups,
+  };
+}
 
 /**
  * The subject token's claims for `emb_claims`, less the values the exchanged token already

@@ -23,12 +23,10 @@ import { grantMatcher } from '../policy/model-grants';
 import { summarize, toPolicyPrincipal } from '../policy/policy-principal';
 import { EXCHANGED_TOKEN_MAX_BYTES } from './exchange-issuer';
 import { ExchangeSigner } from './exchange-signer';
-import { withoutCarried } from './exchanged-claims';
+import { subjectClaims } from './exchanged-claims';
 import { NO_STORE_HEADERS, OAuthErrors } from './oauth-error';
 import { JWT_TYPE, parseExchangeRequest } from './token-exchange.dto';
 
-/** Registered claims not copied from the original token into `emb_claims`. */
-const NOT_COPIED = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'azp', 'client_id']);
 /** What the identity service refuses a token with: at this endpoint, a bad parameter. */
 const SUBJECT_REFUSALS = new Set<ErrorCode>(['unauthenticated', 'invalid_token', 'token_revoked']);
 
@@ -102,31 +100,15 @@ export class TokenExchangeController {
       throw new EmbargoError('invalid_request', 'The subject token expires too soon to exchange', {
         param: 'subject_token',
       });
-    // Policies see the subject token's claims; its sub, roles and groups travel once, as the
-    // new token's own claims, and are put back for policies from there.
-    const names = this.identity.claimNames(subject.issuer);
-    const { claims, sources } = withoutCarried(
-      Object.fromEntries(Object.entries(subject.claims).filter(([k]) => !NOT_COPIED.has(k))),
-      { sub: subject.subject, roles: subject.roles, groups: subject.groups },
-      { sub: names?.principalId, roles: names?.roles, groups: names?.groups },
-    );
     const { singleUse } = req;
     const { token, jti } = this.signer.sign({
+      ...subjectClaims(subject, this.identity.claimNames(subject.issuer)),
       iss: this.config.EXCHANGE_ISSUER,
       aud: this.config.EXCHANGE_AUDIENCE,
-      sub: subject.subject,
       iat: now,
       exp,
-      emb_pid: subject.id,
-      // Revoking the subject token's id revokes this token too.
-      emb_sjti: subject.tokenId,
-      emb_iss: typeof subject.claims.iss === 'string' ? subject.claims.iss : subject.issuer,
-      emb_claims: claims,
-      emb_moved: sources,
       emb_models: models,
       emb_single_use: singleUse,
-      roles: subject.roles,
-      groups: subject.groups,
       scope: models.map((m) => `model:${m}`).join(' '),
     });
     if (token.length > EXCHANGED_TOKEN_MAX_BYTES) {
