@@ -1034,6 +1034,26 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect((await post({ ...seven, input: ['x'] }, issued.access_token)).status).toBe(200);
   });
 
+  it('evaluates rules on request.connection against the connection the request goes to', async () => {
+    writeFileSync(
+      join(stack.policyDir, 'zz-connection-six.yaml'),
+      'version: 1\nrules:\n  - id: stand-in-connection-six\n    priority: 900\n    when: request.connection == "stand-in" && request.input_count == 6\n    deny:\n      reason: six inputs through the stand-in connection are refused\n',
+    );
+    const six = { model: 'stand-in-embedding', input: Array.from({ length: 6 }, () => 'x') };
+    const denied = await eventually(
+      async () => {
+        const res = await post(six);
+        return res.status === 403 ? res : undefined;
+      },
+      20_000,
+      'the connection rule to apply',
+    );
+    expect(((await denied.json()) as { error: { message: string } }).error.message).toMatch(
+      /six inputs through the stand-in connection/,
+    );
+    expect((await post({ ...six, input: ['x'] })).status).toBe(200);
+  });
+
   it('exchanges a large identity token for one the gateway accepts, and refuses with 400 one it could not', async () => {
     const crowded = await stack.idp.token('crowded');
     expect(crowded.length).toBeGreaterThan(4500);

@@ -73,10 +73,13 @@ export class EmbeddingsService {
     // (kept an hour, never copied elsewhere) before the request's events are written.
     const detectAll = texts && needsFindings(policy);
     const findings = detectAll ? await this.masking.countFindings(requestId, texts) : {};
+    const route = this.upstream.routeFor(req.model);
     const decision = evaluate(policy, {
       principal: toPolicyPrincipal(principal),
       request: {
         model: req.model,
+        // Rules and roles naming connections see the one the request goes to first.
+        connection: route?.connection,
         inputCount: normalized.count,
         tokenCount,
         byteSize: normalized.byteSize,
@@ -155,7 +158,6 @@ export class EmbeddingsService {
     const rateCheck = forwardable
       ? settled(this.limiter.take(principal.id, tokenCount, decision.limits?.rateLimit))
       : undefined;
-    const route = this.upstream.routeFor(req.model);
     const cacheKeyFor = (input: unknown): string | undefined =>
       decision.cache && this.cache.enabled && route
         ? embeddingCacheKey({
