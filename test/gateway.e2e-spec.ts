@@ -51,8 +51,13 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     return ((await res.json()) as { data: Record<string, unknown>[] }).data;
   };
 
-  const post = (body: unknown, token = indexerToken, headers: Record<string, string> = {}) =>
-    fetch(`${stack.apps.ingress.url}/v1/embeddings`, {
+  const post = (
+    body: unknown,
+    token = indexerToken,
+    headers: Record<string, string> = {},
+    ingressUrl = stack.apps.ingress.url,
+  ) =>
+    fetch(`${ingressUrl}/v1/embeddings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
       body: JSON.stringify(body),
@@ -877,6 +882,41 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       'the cached completion',
     );
     expect((completed.data as { cached: boolean }).cached).toBe(true);
+  });
+
+  it('caches no answer over CACHE_MAX_ENTRY_BYTES, and nothing while Redis is over its memory budget', async () => {
+    /** What the cache header says for the same request sent twice to the ingress at url. */
+    const twice = async (url: string, body: Record<string, unknown>) => {
+      const input = `cache me ${randomUUID()}`;
+      const answers: (string | null)[] = [];
+      for (let i = 0; i < 2; i++) {
+        const res = await post({ ...body, input }, indexerToken, {}, url);
+        expect(res.status).toBe(200);
+        answers.push(res.headers.get('x-embargo-cache'));
+      }
+      return answers;
+    };
+    const small = { model: 'stand-in-embedding', dimensions: 8 }; // 44 bytes of base64
+    const large = { model: 'stand-in-embedding' }; // 1536 values: 8 KiB of base64
+    const capped = await startApp('ingress', {
+      ...stack.ingressEnv,
+      CACHE_MAX_ENTRY_BYTES: '2048',
+    });
+    try {
+      expect(await twice(capped.url, small)).toEqual(['miss', 'hit']);
+      expect(await twice(capped.url, large)).toEqual(['miss', 'miss']);
+    } finally {
+      await capped.stop();
+    }
+    const full = await startApp('ingress', {
+      ...stack.ingressEnv,
+      CACHE_MAX_REDIS_MEMORY_BYTES: '0',
+    });
+    try {
+      expect(await twice(full.url, small)).toEqual(['miss', 'miss']);
+    } finally {
+      await full.stop();
+    }
   });
 
   it('limits token exchanges per principal with 429, Retry-After and an OAuth error', async () => {

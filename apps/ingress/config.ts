@@ -93,6 +93,22 @@ export const ingressConfigSchema = baseConfigSchema.extend({
     .min(0)
     .max(30 * 86400)
     .default(3600),
+  /** An answer larger than this (base64 vectors and usage, as stored) is not cached. */
+  CACHE_MAX_ENTRY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * 1024 * 1024)
+    .default(4 * 1024 * 1024),
+  /**
+   * The cache stops writing while Redis uses more memory than this. Redis also holds rate
+   * limits and single-use token ids, which must never be evicted: the cache must not fill it.
+   */
+  CACHE_MAX_REDIS_MEMORY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(512 * 1024 * 1024),
   MASK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
 });
 export type IngressConfig = z.infer<typeof ingressConfigSchema>;

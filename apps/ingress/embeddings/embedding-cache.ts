@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
 import { LOGGER } from '@embargo/observability';
 import { createHash } from 'node:crypto';
@@ -41,19 +41,35 @@ export function embeddingCacheKey(scope: CacheScope): string {
   return `embargo:cache:v3:${digest}`;
 }
 
+/** How long a reading of Redis's memory use stands before the next write asks again. */
+const MEMORY_CHECK_MS = 5000;
+
 /**
  * Exact-match embedding cache in Redis, keyed per principal by connection, upstream model,
  * model, dimensions and the hash of the input as forwarded (so masked inputs are cached masked).
  * Only the hash of the input is stored. A cache failure never fails a request: it is only
  * a cache.
+ *
+ * Bounded: answers over CACHE_MAX_ENTRY_BYTES are not stored, and nothing is stored while
+ * Redis uses more than CACHE_MAX_REDIS_MEMORY_BYTES (read from INFO at most every 5 s), so
+ * cached vectors cannot crowd out the rate limits and single-use ids that share Redis.
  */
 @Injectable()
-export class EmbeddingCache {
+export class EmbeddingCache implements OnApplicationBootstrap {
+  private usedMemory = 0;
+  private memoryCheckedAt = -Infinity;
+  private memoryCheck: Promise<void> | undefined;
+
   constructor(
     private readonly redis: IngressRedis,
     @Inject(APP_CONFIG) private readonly config: IngressConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /** Reads Redis's memory use before the first answer can be stored. */
+  onApplicationBootstrap(): void {
+    if (this.enabled) this.refreshUsedMemory();
+  }
 
   get enabled(): boolean {
     return this.config.CACHE_TTL_SECONDS > 0;
@@ -71,10 +87,31 @@ export class EmbeddingCache {
     }
   }
 
+  /** Stores the answer unless it is too large or Redis is too full; never waits for Redis. */
   set(key: string, value: CachedEmbeddings): void {
+    this.refreshUsedMemory();
+    if (this.usedMemory > this.config.CACHE_MAX_REDIS_MEMORY_BYTES) return;
     const raw = JSON.stringify({ v: value.vectors.map(encodeBase64), u: value.usage });
+    if (raw.length > this.config.CACHE_MAX_ENTRY_BYTES) return;
     this.redis.client.set(key, raw, 'EX', this.config.CACHE_TTL_SECONDS).catch((err: Error) => {
       this.logger.warn({ err: { message: err.message } }, 'embedding cache write failed');
     });
+  }
+
+  /** Starts a new reading of Redis's memory use when the last one is old; one at a time. */
+  private refreshUsedMemory(): void {
+    const now = performance.now();
+    if (this.memoryCheck || now - this.memoryCheckedAt < MEMORY_CHECK_MS) return;
+    this.memoryCheckedAt = now;
+    this.memoryCheck = this.redis.client
+      .info('memory')
+      .then((info) => {
+        const used = /^used_memory:(\d+)/m.exec(info);
+        if (used) this.usedMemory = Number(used[1]);
+      })
+      .catch((err: Error) => {
+        this.logger.warn({ err: { message: err.message } }, 'embedding cache memory check failed');
+      })
+      .finally(() => (this.memoryCheck = undefined));
   }
 }
