@@ -65,6 +65,23 @@ describe('JwksClient', () => {
     });
   });
 
+  it('picks, among keys sharing a kid, the one that fits the token alg', async () => {
+    const ec = await generateKeyPair('ES256', { kid: 'a' });
+    // An RSA and an EC key under one kid, in either order.
+    for (const keys of [
+      [a.publicJwk, ec.publicJwk],
+      [ec.publicJwk, a.publicJwk],
+    ]) {
+      const { client } = setup(() => keys);
+      expect((await client.getKey('a', 'RS256')).asymmetricKeyType).toBe('rsa');
+      expect((await client.getKey('a', 'ES256')).asymmetricKeyType).toBe('ec');
+    }
+    const { client } = setup(() => [ec.publicJwk]);
+    await expect(client.getKey('a', 'RS256')).rejects.toMatchObject({
+      reason: 'algorithm_not_allowed',
+    });
+  });
+
   it('picks the single fitting key when the token has no kid', async () => {
     const { client } = setup(() => [a.publicJwk]);
     await expect(client.getKey(undefined, 'RS256')).resolves.toBeDefined();

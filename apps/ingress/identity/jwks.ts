@@ -133,7 +133,8 @@ const MAX_BACKOFF_SECONDS = 60;
  * keys are served meanwhile. Concurrent refreshes share one fetch.
  */
 export class JwksClient {
-  private byKid = new Map<string, CachedKey>();
+  /** Keys by kid: a JWKS may list one kid for keys of several types (an RSA and an EC key). */
+  private byKid = new Map<string, CachedKey[]>();
   private withoutKid: CachedKey[] = [];
   private loadedAt: number | undefined;
   private lastAttempt = Number.NEGATIVE_INFINITY;
@@ -196,10 +197,14 @@ export class JwksClient {
   }
 
   private find(kid: string | undefined, alg: string): CachedKey | undefined {
-    if (kid !== undefined) return this.byKid.get(kid);
-    const fitting = [...this.withoutKid, ...this.byKid.values()].filter(
-      (k) => (k.alg === undefined || k.alg === alg) && keyFitsAlgorithm(k.key, alg),
-    );
+    const fits = (k: CachedKey) =>
+      (k.alg === undefined || k.alg === alg) && keyFitsAlgorithm(k.key, alg);
+    if (kid !== undefined) {
+      const named = this.byKid.get(kid);
+      // The one that fits the token's alg; else any, so the refusal says the alg is wrong.
+      return named?.find(fits) ?? named?.[0];
+    }
+    const fitting = [...this.withoutKid, ...[...this.byKid.values()].flat()].filter(fits);
     return fitting.length === 1 ? fitting[0] : undefined;
   }
 
@@ -260,13 +265,13 @@ export class JwksClient {
     const doc = await this.fetcher(this.jwksUri, this.opts.timeoutMs);
     const keys = (doc as { keys?: unknown } | null)?.keys;
     if (!Array.isArray(keys)) throw new Error('JWKS document has no keys array');
-    const byKid = new Map<string, CachedKey>();
+    const byKid = new Map<string, CachedKey[]>();
     const withoutKid: CachedKey[] = [];
     for (const jwk of keys as unknown[]) {
       const parsed = toVerificationKey(jwk);
       if (!parsed) continue;
       const kid = (jwk as { kid?: unknown }).kid;
-      if (typeof kid === 'string') byKid.set(kid, parsed);
+      if (typeof kid === 'string') byKid.set(kid, [...(byKid.get(kid) ?? []), parsed]);
       else withoutKid.push(parsed);
     }
     this.byKid = byKid;
