@@ -5,10 +5,22 @@ describe('revocationBodySchema', () => {
   it('takes every principal id the ingress accepts, e.g. a CI job on a long branch', () => {
     const value = `ci:repo:org/app:ref:refs/heads/${'b'.repeat(250)}`;
     expect(parseBody(revocationBodySchema, { kind: 'principal', value }).value).toBe(value);
-    const longest = 'p'.repeat(IDENTITY_LIMITS.principalId);
+    const longest = `ci:${'p'.repeat(IDENTITY_LIMITS.principalId - 3)}`;
     expect(parseBody(revocationBodySchema, { kind: 'principal', value: longest }).value).toBe(
       longest,
     );
+  });
+
+  it('refuses values that could match no id, saying what an id looks like', () => {
+    for (const value of ['alice', ':alice', 'corp:', 'bad name:alice'])
+      expect(() => parseBody(revocationBodySchema, { kind: 'principal', value })).toThrow(
+        /a principal id is "<issuer name>:<subject>"/,
+      );
+    for (const kind of ['principal', 'token'])
+      expect(() => parseBody(revocationBodySchema, { kind, value: 'corp:alice ' })).toThrow(
+        /has blanks at its start or end/,
+      );
+    expect(parseBody(revocationBodySchema, { kind: 'token', value: 'jti-7' }).value).toBe('jti-7');
   });
 
   it('refuses ids no token can carry, naming the limit', () => {

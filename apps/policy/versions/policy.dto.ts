@@ -44,6 +44,9 @@ export const simulateSchema = z
   })
   .strict();
 
+/** `<issuer name>:<subject>`: the issuer name as the ingress's issuer config allows it. */
+const PRINCIPAL_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}:./s;
+
 export const revocationBodySchema = z
   .object({
     kind: z.enum(['principal', 'token']),
@@ -60,6 +63,20 @@ export const revocationBodySchema = z
         code: 'custom',
         path: ['value'],
         message: `a ${body.kind} id is at most ${limit} characters`,
+      });
+    // Ids are matched exactly: a revocation that can match nothing must not look accepted.
+    if (body.value.trim() !== body.value)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: 'has blanks at its start or end, and would match no id',
+      });
+    if (body.kind === 'principal' && !PRINCIPAL_ID.test(body.value))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message:
+          'a principal id is "<issuer name>:<subject>", as the ingress names principals (e.g. "corp:alice")',
       });
   });
 
