@@ -115,6 +115,8 @@ describe('EmbeddingsService cache with a fallback connection', () => {
     const config = {
       MAX_BATCH_INPUTS: 16,
       CACHE_TTL_SECONDS: 60,
+      CACHE_MAX_ENTRY_BYTES: 4 * 1024 * 1024,
+      CACHE_MAX_REDIS_MEMORY_BYTES: 512 * 1024 * 1024,
       MASKING_KEYS: { activeKeyId: 'k', keys: { k: Buffer.alloc(32) } },
       SEALING_KEYS: {},
     } as unknown as IngressConfig;
@@ -123,6 +125,7 @@ describe('EmbeddingsService cache with a fallback connection', () => {
       client: {
         get: (k: string) => Promise.resolve(store.get(k) ?? null),
         set: (k: string, v: string) => Promise.resolve(void store.set(k, v)),
+        info: () => Promise.resolve('# Memory\r\nused_memory:1048576\r\n'),
       },
     } as unknown as IngressRedis;
     const logger = { warn: () => undefined } as unknown as Logger;
