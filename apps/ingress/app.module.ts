@@ -66,7 +66,9 @@ export class IngressModule {
           publishTimeoutMs: config.AUDIT_TIMEOUT_MS,
         }),
         IdentityModule.forRoot({ issuers, revocation: revocations }),
-        UpstreamModule.forRoot(config.INGRESS_CONNECTIONS),
+        UpstreamModule.forRoot(config.INGRESS_CONNECTIONS, {
+          deadlineMs: config.UPSTREAM_DEADLINE_MS,
+        }),
       ],
       controllers: [EmbeddingsController, ModelsController, TokenExchangeController],
       providers: [

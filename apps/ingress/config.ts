@@ -110,6 +110,12 @@ export const ingressConfigSchema = baseConfigSchema.extend({
     .min(0)
     .default(512 * 1024 * 1024),
   MASK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
+  /**
+   * The most a request may spend upstream: every attempt, backoff and fallback together.
+   * A connection's timeoutMs bounds one attempt; without this, retries and fallbacks could
+   * keep a caller waiting for their sum (and SDK clients give up at 60 s anyway).
+   */
+  UPSTREAM_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
 });
 export type IngressConfig = z.infer<typeof ingressConfigSchema>;
 export const loadIngressConfig = () => loadConfigOrExit(ingressConfigSchema);

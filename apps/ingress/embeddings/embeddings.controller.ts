@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/c
 import { clientRequestId } from '@embargo/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, JwtAuthGuard, type Principal } from '../identity';
+import { callerGone } from './caller-gone';
 import { EmbeddingsService } from './embeddings.service';
 
 @Controller('v1')
@@ -19,13 +20,18 @@ export class EmbeddingsController {
     @Body() body: unknown,
   ) {
     const startedAt = performance.now() - reply.elapsedTime;
-    const result = await this.embeddings.embed(
-      { id: req.id, clientId: clientRequestId(req) },
-      principal,
-      body,
-      startedAt,
-    );
-    void reply.headers(result.headers);
-    return result.body;
+    const gone = callerGone(req, reply);
+    try {
+      const result = await this.embeddings.embed(
+        { id: req.id, clientId: clientRequestId(req), signal: gone.signal },
+        principal,
+        body,
+        startedAt,
+      );
+      void reply.headers(result.headers);
+      return result.body;
+    } finally {
+      gone.dispose();
+    }
   }
 }

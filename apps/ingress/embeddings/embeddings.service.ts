@@ -52,7 +52,8 @@ export class EmbeddingsService {
   ) {}
 
   async embed(
-    request: { id: string; clientId?: string },
+    /** `signal` aborts the upstream call when the caller has gone away. */
+    request: { id: string; clientId?: string; signal?: AbortSignal },
     principal: Principal,
     body: unknown,
     startedAt: number,
@@ -211,7 +212,7 @@ export class EmbeddingsService {
             // The cheapest form for the client to build: the caller's body is written below.
             encoding_format: 'base64',
           },
-          { requestId },
+          { requestId, signal: request.signal },
         );
     // The key names the first route; a fail-over's answer came from another upstream model
     // and, stored under that key, would be served as the first route's after it recovers.

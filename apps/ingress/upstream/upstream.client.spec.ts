@@ -418,3 +418,67 @@ describe('UpstreamClient errors as the caller sees them', () => {
     expect(String(failed?.reason)).toMatch(/openai-last.*malformed/);
   });
 });
+
+describe('UpstreamClient deadline for the whole request', () => {
+  const { serve, clients } = upstreamsAndClients();
+  /** An upstream that takes the request and never answers. */
+  const hang = () => serve(() => undefined);
+
+  it('ends attempts, backoff and fallbacks at the deadline with a 504', async () => {
+    const [a, b, c] = [await hang(), await hang(), await hang()];
+    const slow = { timeoutMs: 300, retries: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5 } };
+    const client = new UpstreamClient(
+      [
+        connection('a', 'openai', `${a.url}/v1`, { ...slow, fallback: 'b' }),
+        connection('b', 'openai', `${b.url}/v1`, { ...slow, fallback: 'c' }),
+        connection('c', 'openai', `${c.url}/v1`, slow),
+      ],
+      { random: () => 0, deadlineMs: 1_000 },
+    );
+    clients.push(client);
+    const started = performance.now();
+    const err = await failure(client.embed('a', 'embed', { input: 'x' }, { requestId: 'r-dl' }));
+    const waited = performance.now() - started;
+    expect(err).toMatchObject({ code: 'upstream_timeout', status: 504 });
+    expect(err.message).toContain('r-dl');
+    // Nine attempts of 300 ms each (2.8 s) without the deadline.
+    expect(waited).toBeGreaterThanOrEqual(950);
+    expect(waited).toBeLessThan(1_300);
+    expect(a.requests + b.requests + c.requests).toBeLessThanOrEqual(4);
+  });
+
+  it('does not start a retry whose backoff would outlast the deadline', async () => {
+    const busy = await serve(status(503, { 'retry-after-ms': '400' }));
+    const client = new UpstreamClient(
+      [
+        connection('busy', 'openai', `${busy.url}/v1`, {
+          retries: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1_000 },
+        }),
+      ],
+      { deadlineMs: 300 },
+    );
+    clients.push(client);
+    const started = performance.now();
+    const err = await failure(client.embed('busy', 'embed', { input: 'x' }, { requestId: 'r' }));
+    expect(err).toMatchObject({ code: 'upstream_error', status: 502 });
+    expect(busy.requests).toBe(1);
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
+  it('cuts the upstream call when the caller goes away', async () => {
+    let closed = false;
+    const slow = await serve((req) => req.socket.on('close', () => (closed = true)));
+    const client = new UpstreamClient([connection('slow', 'openai', `${slow.url}/v1`)]);
+    clients.push(client);
+    const caller = new AbortController();
+    setTimeout(() => caller.abort(new Error('caller left')), 100);
+    const started = performance.now();
+    await expect(
+      client.embed('slow', 'embed', { input: 'x' }, { requestId: 'r', signal: caller.signal }),
+    ).rejects.toThrow('caller left');
+    expect(performance.now() - started).toBeLessThan(1_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closed).toBe(true);
+    expect(slow.requests).toBe(1);
+  });
+});

@@ -51,7 +51,20 @@ export interface UpstreamClientOptions {
   logger?: { warn(obj: Record<string, unknown>, msg: string): void };
   /** For tests: replaces Math.random in backoff jitter. */
   random?: () => number;
+  /**
+   * The most one request may spend upstream, every attempt, backoff and fallback together
+   * (UPSTREAM_DEADLINE_MS); past it the caller gets 504 upstream_timeout.
+   */
+  deadlineMs?: number;
 }
+
+export const DEFAULT_UPSTREAM_DEADLINE_MS = 60_000;
+
+/**
+ * The least time worth starting an attempt with (the shortest timeoutMs a connection may
+ * have): a retry or a fallback that could not get this much before the deadline is not tried.
+ */
+const MIN_ATTEMPT_MS = 50;
 
 interface Route {
   connection: Connection;
@@ -119,10 +132,12 @@ export class UpstreamClient implements OnApplicationShutdown {
   private readonly routes = new Map<string, Route>();
   private readonly logger?: UpstreamClientOptions['logger'];
   private readonly random: () => number;
+  private readonly deadlineMs: number;
 
   constructor(connections: readonly Connection[], options: UpstreamClientOptions = {}) {
     this.logger = options.logger;
     this.random = options.random ?? Math.random;
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_UPSTREAM_DEADLINE_MS;
     for (const connection of connections) {
       const adapter = adapterFor(connection.provider);
       const pool = new Pool(new URL(connection.baseUrl).origin, {
@@ -190,7 +205,7 @@ export class UpstreamClient implements OnApplicationShutdown {
     }
 
     const started = performance.now();
-    const counter = { attempts: 0 };
+    const budget: Budget = { attempts: 0, deadlineAt: started + this.deadlineMs };
     let route: Route | undefined = first;
     let model: ModelRoute | undefined = firstModel;
     let lastFailure: AttemptFailure | undefined;
@@ -211,13 +226,13 @@ export class UpstreamClient implements OnApplicationShutdown {
       }
       if (prepared) {
         try {
-          const { response, vectors } = await this.tryConnection(route, prepared, options, counter);
+          const { response, vectors } = await this.tryConnection(route, prepared, options, budget);
           return {
             response,
             vectors,
             connection: route.connection.name,
             upstreamModel: model.upstreamModel,
-            attempts: counter.attempts,
+            attempts: budget.attempts,
             upstreamMs: performance.now() - started,
           };
         } catch (err) {
@@ -230,6 +245,13 @@ export class UpstreamClient implements OnApplicationShutdown {
       const fallback: string | undefined = route.connection.fallback;
       route = fallback ? this.routes.get(fallback) : undefined;
       model = route?.connection.models.get(publicModel);
+      if (route && model && timeLeft(budget) < MIN_ATTEMPT_MS) {
+        this.logger?.warn(
+          { requestId: options.requestId, from: tried, to: route.connection.name },
+          'upstream fail-over skipped: deadline reached',
+        );
+        break;
+      }
       if (route && model) {
         this.logger?.warn(
           { requestId: options.requestId, from: tried, to: route.connection.name },
@@ -237,7 +259,9 @@ export class UpstreamClient implements OnApplicationShutdown {
         );
       }
     }
-    const failure = lastFailure as AttemptFailure;
+    // Every fallback skipped (none could take the request) and nothing tried: cannot be, as
+    // the first connection's refusal is thrown above; the deadline alone leaves none too.
+    const failure = lastFailure ?? deadlineFailure(this.deadlineMs);
     // The connections tried and the upstream's words stay here; the caller gets the kind
     // of failure and the request id that finds this line.
     this.logger?.warn(
@@ -324,16 +348,18 @@ export class UpstreamClient implements OnApplicationShutdown {
     route: Route,
     prepared: PreparedCall,
     options: EmbedOptions,
-    counter: { attempts: number },
+    budget: Budget,
   ): Promise<{ response: EmbeddingsResponse; vectors: Float32Array[] }> {
     const { call } = prepared;
     const headers = { ...call.headers, 'x-request-id': options.requestId };
     const { retries } = route.connection;
     for (let attempt = 0; ; attempt++) {
-      counter.attempts++;
+      budget.attempts++;
       let failure: AttemptFailure;
       try {
-        return await this.attempt(route, call, headers, prepared, options.signal);
+        const left = Math.max(1, Math.ceil(timeLeft(budget)));
+        const timeoutMs = Math.min(route.connection.timeoutMs, left);
+        return await this.attempt(route, call, headers, prepared, options.signal, timeoutMs);
       } catch (err) {
         if (!(err instanceof AttemptFailure)) throw err;
         failure = err;
@@ -341,6 +367,8 @@ export class UpstreamClient implements OnApplicationShutdown {
       if (!failure.retryable || attempt >= retries.attempts) throw failure;
       const wait = this.backoff(route, attempt, failure.retryAfterMs);
       if (wait === undefined) throw failure;
+      // A retry that could not get a useful attempt in before the deadline is not started.
+      if (wait + MIN_ATTEMPT_MS > timeLeft(budget)) throw failure;
       this.logger?.warn(
         {
           requestId: options.requestId,
@@ -365,9 +393,12 @@ export class UpstreamClient implements OnApplicationShutdown {
     headers: Record<string, string>,
     { expect, responseLimit }: PreparedCall,
     callerSignal: AbortSignal | undefined,
+    timeoutMs: number,
   ): Promise<{ response: EmbeddingsResponse; vectors: Float32Array[] }> {
     const { connection } = route;
-    const deadline = AbortSignal.timeout(connection.timeoutMs);
+    if (callerSignal?.aborted) throw cancelled(callerSignal);
+    // The connection's timeout, or what is left of the request's deadline when that is less.
+    const deadline = AbortSignal.timeout(timeoutMs);
     const signal = callerSignal ? AbortSignal.any([callerSignal, deadline]) : deadline;
     let status: number;
     let responseHeaders: Record<string, string | string[] | undefined>;
@@ -394,7 +425,7 @@ export class UpstreamClient implements OnApplicationShutdown {
             failover: true,
           },
         );
-      throw this.transportFailure(connection, err, deadline.aborted);
+      throw this.transportFailure(connection, err, deadline.aborted, timeoutMs);
     }
 
     if (status < 200 || status >= 300)
@@ -423,6 +454,7 @@ export class UpstreamClient implements OnApplicationShutdown {
     connection: Connection,
     err: unknown,
     deadlinePassed: boolean,
+    timeoutMs: number,
   ): AttemptFailure {
     const code = (err as { code?: unknown }).code;
     const timedOut =
@@ -432,7 +464,7 @@ export class UpstreamClient implements OnApplicationShutdown {
       code === 'UND_ERR_CONNECT_TIMEOUT';
     if (timedOut) {
       return new AttemptFailure(
-        `Upstream '${connection.name}' did not answer within ${connection.timeoutMs} ms.`,
+        `Upstream '${connection.name}' did not answer within ${timeoutMs} ms.`,
         {
           code: 'upstream_timeout',
           publicMessage: 'The upstream model did not answer in time',
@@ -510,6 +542,26 @@ export class UpstreamClient implements OnApplicationShutdown {
     const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
+}
+
+/** What one request has spent upstream: attempts made, and when its deadline passes. */
+interface Budget {
+  attempts: number;
+  /** performance.now() at the deadline. */
+  deadlineAt: number;
+}
+
+function timeLeft(budget: Budget): number {
+  return budget.deadlineAt - performance.now();
+}
+
+function deadlineFailure(deadlineMs: number): AttemptFailure {
+  return new AttemptFailure(`The upstream deadline of ${deadlineMs} ms passed.`, {
+    code: 'upstream_timeout',
+    publicMessage: 'The upstream model did not answer in time',
+    retryable: false,
+    failover: false,
+  });
 }
 
 /** One connection's provider call, built once and reused across its retries. */
