@@ -482,3 +482,69 @@ describe('UpstreamClient deadline for the whole request', () => {
     expect(slow.requests).toBe(1);
   });
 });
+
+describe('UpstreamClient refusals by the model', () => {
+  const { serve, client } = upstreamsAndClients();
+  const INTERNAL = /contoso|emb-3-small-prod|10\.2\.3\.4|azure|openai|cohere|127\.0\.0\.1/i;
+  /** A refusal in a provider's words, naming what callers must not learn. */
+  const refuse = (code: number) => (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(code, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        error: {
+          message:
+            'Deployment emb-3-small-prod at contoso-east (10.2.3.4): input exceeds 8192 tokens',
+        },
+      }),
+    );
+  };
+
+  it.each([
+    [400, 'The model rejected the input'],
+    [422, 'The model rejected the input'],
+    [413, 'The input is too large for the model'],
+  ])(
+    "answers the first connection's %i as the caller's 400 in generic words",
+    async (code, words) => {
+      const upstream = await serve(refuse(code));
+      const lines: Array<Record<string, unknown>> = [];
+      const c = client([connection('azure-east', 'azure_openai', upstream.url)], lines);
+      const err = await failure(c.embed('azure-east', 'embed', { input: 'x' }, { requestId: 'r' }));
+      expect(err).toMatchObject({ code: 'invalid_request', status: 400 });
+      expect(err.message).toBe(`${words} (request id r)`);
+      expect(upstream.requests).toBe(1);
+      // The upstream's words are for the operator, in the log.
+      const failed = lines.find((l) => l.msg === 'upstream failed');
+      expect(String(failed?.reason)).toContain('input exceeds 8192 tokens');
+    },
+  );
+
+  it("answers a fallback's refusal as an upstream failure, naming no provider or host", async () => {
+    const down = await serve(status(503));
+    const fallback = await serve(refuse(400));
+    const c = client([
+      connection('openai', 'openai', `${down.url}/v1`, { fallback: 'azure-east' }),
+      connection('azure-east', 'azure_openai', fallback.url, {
+        azure: { apiVersion: '2024-10-21' },
+      }),
+    ]);
+    const err = await failure(c.embed('openai', 'embed', { input: 'x' }, { requestId: 'r' }));
+    expect(err).toMatchObject({ code: 'upstream_error', status: 502 });
+    expect(err.message).toBe('The upstream model failed to answer (request id r)');
+    expect(err.message).not.toMatch(INTERNAL);
+    expect(fallback.requests).toBe(1);
+  });
+
+  it("tries the next fallback after a fallback's refusal", async () => {
+    const down = await serve(status(503));
+    const refusing = await serve(refuse(422));
+    const last = await serve((_req, res) => openAiAnswer(res, 1));
+    const c = client([
+      connection('a', 'openai', `${down.url}/v1`, { fallback: 'b' }),
+      connection('b', 'openai', `${refusing.url}/v1`, { fallback: 'c' }),
+      connection('c', 'openai', `${last.url}/v1`),
+    ]);
+    const ok = await c.embed('a', 'embed', { input: 'x' }, { requestId: 'r' });
+    expect(ok.connection).toBe('c');
+  });
+});

@@ -103,6 +103,21 @@ class AttemptFailure extends Error {
     this.status = init.status;
   }
 
+  /**
+   * A fallback's refusal is not the caller's to fix: the first connection took the request,
+   * so the fallback's limits or settings are the gateway's problem, told as an outage.
+   */
+  asFallbackFailure(): AttemptFailure {
+    if (this.code !== 'invalid_request') return this;
+    return new AttemptFailure(this.message, {
+      code: 'upstream_error',
+      publicMessage: 'The upstream model failed to answer',
+      retryable: false,
+      failover: true,
+      status: this.status,
+    });
+  }
+
   toCallerError(requestId: string): EmbargoError {
     const details =
       this.retryAfterSeconds === undefined
@@ -237,9 +252,10 @@ export class UpstreamClient implements OnApplicationShutdown {
           };
         } catch (err) {
           if (!(err instanceof AttemptFailure)) throw err;
-          lastFailure = err;
+          const failure = lastFailure ? err.asFallbackFailure() : err;
+          lastFailure = failure;
           tried = tried ? `${tried}, ${route.connection.name}` : route.connection.name;
-          if (!err.failover) break;
+          if (!failure.failover) break;
         }
       }
       const fallback: string | undefined = route.connection.fallback;
@@ -492,10 +508,12 @@ export class UpstreamClient implements OnApplicationShutdown {
     const excerpt = safeExcerpt(text, connection);
     const reason = `Upstream '${connection.name}' answered ${status}${excerpt ? `: ${excerpt}` : '.'}`;
     if (CALLER_FAULT_STATUSES.has(status)) {
-      // The model's own words are the caller's to act on (e.g. the input is too long).
+      // The caller's to fix (e.g. an input too long), but the model's own words stay in the
+      // log: they can name deployments, internal hosts and the provider behind the gateway.
       return new AttemptFailure(reason, {
         code: 'invalid_request',
-        publicMessage: `The model rejected the request${excerpt ? `: ${excerpt}` : ''}`,
+        publicMessage:
+          status === 413 ? 'The input is too large for the model' : 'The model rejected the input',
         retryable: false,
         failover: false,
         status,
