@@ -147,6 +147,16 @@ describe('parseConnections', () => {
     );
   });
 
+  it('refuses a fallback that serves a model at another vector size', () => {
+    const text = YAML_CONFIG.replace(
+      '{ upstreamModel: emb-small-deployment, dimensions: 1536 }',
+      '{ upstreamModel: emb-small-deployment, dimensions: 1024 }',
+    );
+    expect(failure(text)).toBe(
+      "connection 'openai-main' field fallback: model 'text-embedding-3-small' has 1536 dimensions on 'openai-main' but 1024 on fallback 'azure-east'",
+    );
+  });
+
   it('rejects extra headers that would override auth', () => {
     const text = YAML_CONFIG.replace(
       'fallback: azure-east',

@@ -241,7 +241,22 @@ function checkGraph(configs: ConnectionConfig[]): void {
         );
       }
       seen.push(next.name);
+      checkFallbackDimensions(c, next);
     }
+  }
+}
+
+/**
+ * A fallback must return vectors of the size the first connection does: callers store them
+ * side by side, and an index of another width refuses them (or, worse, takes them).
+ */
+function checkFallbackDimensions(first: ConnectionConfig, fallback: ConnectionConfig): void {
+  for (const [model, m] of Object.entries(first.models)) {
+    const other = fallback.models[model]?.dimensions;
+    if (m.dimensions === undefined || other === undefined || other === m.dimensions) continue;
+    throw new ConnectionsError(
+      `connection '${first.name}' field fallback: model '${model}' has ${m.dimensions} dimensions on '${first.name}' but ${other} on fallback '${fallback.name}'`,
+    );
   }
 }
 

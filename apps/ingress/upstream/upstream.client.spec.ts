@@ -201,6 +201,21 @@ describe('UpstreamClient fail-over to a fallback that cannot take the request', 
     expect(tei.requests).toBe(0);
   });
 
+  it("refuses a fallback's vectors at another size than the first connection's", async () => {
+    const down = await serve(status(503));
+    const wide = await serve((_req, res) => openAiAnswer(res, 1, 8));
+    const c = client([
+      connection('primary', 'openai', `${down.url}/v1`, { fallback: 'wide' }),
+      // Its size not configured: the first connection's 4 is what callers were promised.
+      connection('wide', 'openai', `${wide.url}/v1`, {
+        models: new Map([['embed', { upstreamModel: 'm', supportsDimensions: false }]]),
+      }),
+    ]);
+    const err = await failure(c.embed('primary', 'embed', { input: 'x' }, { requestId: 'r5' }));
+    expect(err).toMatchObject({ code: 'upstream_error', status: 502 });
+    expect(wide.requests).toBe(1);
+  });
+
   it('still answers 400 when the first connection cannot take the request', async () => {
     const tei = await serve((_req, res) => openAiAnswer(res, 1));
     const c = client([connection('tei', 'tei', tei.url)]);

@@ -231,7 +231,7 @@ export class UpstreamClient implements OnApplicationShutdown {
       // connection; a fallback that cannot serve it is skipped and the failure before stands.
       let prepared: PreparedCall | undefined;
       try {
-        prepared = prepareCall(route, publicModel, model, request);
+        prepared = prepareCall(route, publicModel, model, request, firstModel);
       } catch (err) {
         if (!lastFailure || !(err instanceof EmbargoError)) throw err;
         this.logger?.warn(
@@ -596,8 +596,9 @@ function prepareCall(
   publicModel: string,
   model: ModelRoute,
   request: EmbedRequest,
+  firstModel: ModelRoute,
 ): PreparedCall {
-  const { upstream, expect } = prepareRequest(publicModel, model, request);
+  const { upstream, expect } = prepareRequest(publicModel, model, request, firstModel);
   // The size vectors come back at: the caller's (checked against the model's maximum), else
   // the model's native size, else its configured maximum; unknown, the widest plausible.
   const dimensions = expect.dimensions ?? model.maxDimensions;
@@ -612,13 +613,16 @@ function prepareRequest(
   publicModel: string,
   model: ModelRoute,
   request: EmbedRequest,
+  firstModel: ModelRoute,
 ): { upstream: EmbeddingsRequest; expect: Expectation } {
   const dimensions = upstreamDimensions(publicModel, model, request.dimensions);
   return {
     upstream: { model: model.upstreamModel, input: request.input, dimensions, user: request.user },
     expect: {
       count: inputCount(request.input),
-      dimensions: request.dimensions ?? model.dimensions,
+      // A fallback whose size is not configured must still answer at the first route's size
+      // (start-up refuses one configured at another), so callers never get mixed widths.
+      dimensions: request.dimensions ?? model.dimensions ?? firstModel.dimensions,
       encoding: request.encoding_format ?? 'float',
       model: publicModel,
     },
