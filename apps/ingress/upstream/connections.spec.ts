@@ -147,6 +147,28 @@ describe('parseConnections', () => {
     );
   });
 
+  it('takes a Cohere input type per model, and only for Cohere', () => {
+    const cohere = (inputType: string, provider = 'cohere') => `
+connections:
+  - name: co
+    provider: ${provider}
+    baseUrl: https://api.cohere.com
+    credential: { env: OPENAI_KEY }
+    models:
+      embed-query: { upstreamModel: embed-v4.0, inputType: ${inputType} }
+      embed-docs: { upstreamModel: embed-v4.0 }
+`;
+    const [co] = parseConnections(cohere('search_query'), { env });
+    expect(co.models.get('embed-query')?.inputType).toBe('search_query');
+    expect(co.models.get('embed-docs')?.inputType).toBeUndefined();
+    expect(failure(cohere('image'))).toMatch(
+      /^connection 'co' field models\.embed-query\.inputType: /,
+    );
+    expect(failure(cohere('search_query', 'openai'))).toBe(
+      "connection 'co' field models.embed-query.inputType: only applies to cohere",
+    );
+  });
+
   it('refuses a fallback that serves a model at another vector size', () => {
     const text = YAML_CONFIG.replace(
       '{ upstreamModel: emb-small-deployment, dimensions: 1536 }',

@@ -30,9 +30,20 @@ const nameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/i, 'must be 1-63 letters, digits, _ . -');
 
+/** Cohere v2's `input_type`s for embedding text (images are not forwarded). */
+export const COHERE_INPUT_TYPES = [
+  'search_document',
+  'search_query',
+  'classification',
+  'clustering',
+] as const;
+export type CohereInputType = (typeof COHERE_INPUT_TYPES)[number];
+
 const modelSchema = z
   .object({
     upstreamModel: z.string().min(1).max(256),
+    /** Cohere only: what the vectors are for (default search_document). */
+    inputType: z.enum(COHERE_INPUT_TYPES).optional(),
     dimensions: z.number().int().positive().max(65536).optional(),
     maxDimensions: z.number().int().positive().max(65536).optional(),
     supportsDimensions: z.boolean().optional(),
@@ -123,6 +134,13 @@ const connectionSchema = z
       });
     }
     for (const [model, m] of Object.entries(c.models)) {
+      if (m.inputType !== undefined && c.provider !== 'cohere') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', model, 'inputType'],
+          message: 'only applies to cohere',
+        });
+      }
       if (m.maxDimensions && m.dimensions && m.maxDimensions > m.dimensions) {
         ctx.addIssue({
           code: 'custom',
@@ -142,6 +160,8 @@ export interface ModelRoute {
   dimensions?: number;
   maxDimensions?: number;
   supportsDimensions: boolean;
+  /** Cohere's input_type for this model (cohere connections only). */
+  inputType?: CohereInputType;
 }
 
 /** A validated connection with its credential resolved into memory. */
@@ -268,6 +288,7 @@ function resolveConnection(c: ConnectionConfig, options: LoadOptions): Connectio
       dimensions: m.dimensions,
       maxDimensions: m.maxDimensions,
       supportsDimensions: m.supportsDimensions ?? m.maxDimensions !== undefined,
+      ...(m.inputType ? { inputType: m.inputType } : {}),
     });
   }
   return {

@@ -563,3 +563,42 @@ describe('UpstreamClient refusals by the model', () => {
     expect(ok.connection).toBe('c');
   });
 });
+
+describe('UpstreamClient provider settings per model', () => {
+  const { servers, client } = upstreamsAndClients();
+
+  it("asks Cohere for the model's configured input type", async () => {
+    const bodies: Array<Record<string, unknown>> = [];
+    const server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        bodies.push(JSON.parse(text) as Record<string, unknown>);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ embeddings: { float: [[0.1, 0.2, 0.3, 0.4]] } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push({
+      url: '',
+      requests: 0,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const c = client([
+      connection('co', 'cohere', url, {
+        models: new Map([
+          [
+            'query',
+            { upstreamModel: 'embed-v4.0', supportsDimensions: false, inputType: 'search_query' },
+          ],
+          ['docs', { upstreamModel: 'embed-v4.0', supportsDimensions: false }],
+        ]),
+      }),
+    ]);
+    await c.embed('co', 'query', { input: 'what is a vector?' }, { requestId: 'r1' });
+    await c.embed('co', 'docs', { input: 'A vector is…' }, { requestId: 'r2' });
+    expect(bodies.map((b) => b.input_type)).toEqual(['search_query', 'search_document']);
+    expect(bodies.map((b) => b.truncate)).toEqual(['NONE', 'NONE']);
+  });
+});

@@ -603,7 +603,7 @@ function prepareCall(
   // the model's native size, else its configured maximum; unknown, the widest plausible.
   const dimensions = expect.dimensions ?? model.maxDimensions;
   return {
-    call: route.adapter.buildRequest(upstream, route.target),
+    call: route.adapter.buildRequest(upstream, route.target, model),
     expect,
     responseLimit: responseLimit({ count: expect.count, dimensions }),
   };

@@ -1,6 +1,6 @@
 import { endianness } from 'node:os';
 import { EmbargoError, encodeBase64 } from '@embargo/contracts';
-import type { Connection, Provider } from '../connections';
+import type { Connection, ModelRoute, Provider } from '../connections';
 import type { Secret } from '../secret';
 import type {
   EmbeddingItem,
@@ -44,7 +44,12 @@ export interface UpstreamAdapter {
   /** Whether token-id inputs (number[] / number[][]) may be forwarded as they are. */
   readonly acceptsTokenIds: boolean;
   authHeaders(credential: Secret | undefined): Record<string, string>;
-  buildRequest(request: EmbeddingsRequest, target: AdapterTarget): ProviderRequest;
+  /** `model` carries the route's provider-specific settings (Cohere's input type). */
+  buildRequest(
+    request: EmbeddingsRequest,
+    target: AdapterTarget,
+    model?: Pick<ModelRoute, 'inputType'>,
+  ): ProviderRequest;
   /** Throws MalformedUpstreamResponse when the body is not the provider's documented shape. */
   parseResponse(
     body: unknown,

@@ -11,7 +11,7 @@ describe('cohere adapter (Embed v2)', () => {
     testConnection('cohere', 'https://api.cohere.com', 'co-key'),
   );
 
-  it('posts /v2/embed with texts, search_document and float embeddings', () => {
+  it('posts /v2/embed with texts, search_document, float embeddings and no truncation', () => {
     const req = adapter.buildRequest(
       {
         model: 'embed-v4.0',
@@ -28,11 +28,19 @@ describe('cohere adapter (Embed v2)', () => {
       texts: ['hello', 'goodbye'],
       input_type: 'search_document',
       embedding_types: ['float'],
+      truncate: 'NONE',
       output_dimension: 512,
     });
     expect(
       JSON.parse(adapter.buildRequest({ model: 'm', input: 'one' }, target).body).texts,
     ).toEqual(['one']);
+  });
+
+  it("sends the model's configured input type", () => {
+    const req = adapter.buildRequest({ model: 'm', input: 'what is a vector?' }, target, {
+      inputType: 'search_query',
+    });
+    expect(JSON.parse(req.body)).toMatchObject({ input_type: 'search_query' });
   });
 
   it('refuses token-id input with a clear 400', () => {

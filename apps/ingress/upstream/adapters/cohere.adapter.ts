@@ -1,5 +1,6 @@
 import { EmbargoError } from '@embargo/contracts';
 import { z } from 'zod';
+import type { ModelRoute } from '../connections';
 import type { EmbeddingsRequest } from '../types';
 import {
   bearer,
@@ -27,8 +28,10 @@ const cohereResponseSchema = z.object({
 
 /**
  * Cohere Embed v2: POST {baseUrl}/v2/embed (baseUrl https://api.cohere.com). Inputs are
- * embedded as `search_document` (what a gateway in front of an indexing or RAG pipeline
- * mostly sees); only float vectors are requested.
+ * embedded with the model's configured `inputType`, `search_document` by default (what a
+ * gateway in front of an indexing or RAG pipeline mostly sees); only float vectors are
+ * requested. `truncate: NONE`: Cohere's default cuts an over-long input and embeds the rest
+ * silently, where OpenAI and TEI refuse it; the caller should know.
  */
 export class CohereAdapter implements UpstreamAdapter {
   readonly provider = 'cohere' as const;
@@ -36,7 +39,11 @@ export class CohereAdapter implements UpstreamAdapter {
 
   authHeaders = bearer;
 
-  buildRequest(request: EmbeddingsRequest, target: AdapterTarget): ProviderRequest {
+  buildRequest(
+    request: EmbeddingsRequest,
+    target: AdapterTarget,
+    model?: Pick<ModelRoute, 'inputType'>,
+  ): ProviderRequest {
     const texts = textInputs(request);
     if (texts.length > COHERE_MAX_TEXTS) {
       throw new EmbargoError(
@@ -48,8 +55,9 @@ export class CohereAdapter implements UpstreamAdapter {
     const body: Record<string, unknown> = {
       model: request.model,
       texts,
-      input_type: 'search_document',
+      input_type: model?.inputType ?? 'search_document',
       embedding_types: ['float'],
+      truncate: 'NONE',
     };
     if (request.dimensions !== undefined) body.output_dimension = request.dimensions;
     return postJson(target, '/v2/embed', body);

@@ -7,7 +7,7 @@ describe('ollama adapter (/api/embed)', () => {
   const adapter = adapterFor('ollama');
   const target = prepareTarget(adapter, testConnection('ollama', 'http://localhost:11434'));
 
-  it('posts {model, input} to /api/embed', () => {
+  it('posts {model, input} to /api/embed, refusing over-long input rather than cutting it', () => {
     const req = adapter.buildRequest(
       { model: 'all-minilm', input: ['Why is the sky blue?', 'Why is the grass green?'] },
       target,
@@ -16,12 +16,14 @@ describe('ollama adapter (/api/embed)', () => {
     expect(JSON.parse(req.body)).toEqual({
       model: 'all-minilm',
       input: ['Why is the sky blue?', 'Why is the grass green?'],
+      truncate: false,
     });
     expect(
       JSON.parse(adapter.buildRequest({ model: 'm', input: 'x', dimensions: 256 }, target).body),
     ).toEqual({
       model: 'm',
       input: ['x'],
+      truncate: false,
       dimensions: 256,
     });
   });

@@ -33,6 +33,9 @@ export class OllamaAdapter implements UpstreamAdapter {
     const body: Record<string, unknown> = {
       model: request.model,
       input: textInputs(request),
+      // Ollama's default cuts an over-long input to the context and embeds the rest
+      // silently; refused instead, as OpenAI and TEI refuse it, the caller gets a 400.
+      truncate: false,
     };
     if (request.dimensions !== undefined) body.dimensions = request.dimensions;
     return postJson(target, '/api/embed', body);

@@ -7,14 +7,18 @@ describe('tei adapter (Text Embeddings Inference /embed)', () => {
   const adapter = adapterFor('tei');
   const target = prepareTarget(adapter, testConnection('tei', 'http://tei.internal:8080'));
 
-  it('posts {inputs, normalize: true} to /embed without auth when none is configured', () => {
+  it('posts {inputs, normalize: true, truncate: false} to /embed without auth when none is configured', () => {
     const req = adapter.buildRequest(
       { model: 'BAAI/bge-large-en-v1.5', input: 'What is Deep Learning?' },
       target,
     );
     expect(req.path).toBe('/embed');
     expect(req.headers.authorization).toBeUndefined();
-    expect(JSON.parse(req.body)).toEqual({ inputs: ['What is Deep Learning?'], normalize: true });
+    expect(JSON.parse(req.body)).toEqual({
+      inputs: ['What is Deep Learning?'],
+      normalize: true,
+      truncate: false,
+    });
   });
 
   it('sends a bearer token when the connection has one (e.g. HF Inference Endpoints)', () => {

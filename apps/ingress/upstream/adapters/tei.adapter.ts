@@ -31,6 +31,8 @@ export class TeiAdapter implements UpstreamAdapter {
     const body: Record<string, unknown> = {
       inputs: textInputs(request),
       normalize: true,
+      // TEI's default, spelt out: an over-long input is refused (413), not cut.
+      truncate: false,
     };
     if (request.dimensions !== undefined) body.dimensions = request.dimensions;
     return postJson(target, '/embed', body);
