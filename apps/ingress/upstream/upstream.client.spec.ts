@@ -1,9 +1,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { constants } from 'node:buffer';
 import { EmbargoError } from '@embargo/contracts';
 import type { Connection, Provider } from './connections';
 import { Secret } from './secret';
-import { parseRetryAfter, safeExcerpt, UpstreamClient } from './upstream.client';
+import {
+  MAX_RESPONSE_BYTES,
+  parseRetryAfter,
+  responseLimit,
+  safeExcerpt,
+  UpstreamClient,
+} from './upstream.client';
 
 describe('parseRetryAfter', () => {
   it('reads retry-after-ms, delta seconds and HTTP dates', () => {
@@ -601,4 +608,33 @@ describe('UpstreamClient provider settings per model', () => {
     expect(bodies.map((b) => b.input_type)).toEqual(['search_query', 'search_document']);
     expect(bodies.map((b) => b.truncate)).toEqual(['NONE', 'NONE']);
   });
+});
+
+describe('UpstreamClient answer size limit', () => {
+  const { serve, client } = upstreamsAndClients();
+
+  it('stays well below the longest string Node can make, whatever the batch', () => {
+    const limit = responseLimit({ count: 2048 });
+    expect(limit).toBe(MAX_RESPONSE_BYTES);
+    expect(limit).toBeLessThan(constants.MAX_STRING_LENGTH * 0.6);
+  });
+
+  it('drops an answer past the limit with a 502 and does not retry it', async () => {
+    const input = Array.from({ length: 2048 }, (_, i) => `text ${i}`);
+    const huge = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const row = '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0';
+      streamBody(res, row, ',', MAX_RESPONSE_BYTES + 8 * 1024 * 1024, ']}]}');
+    });
+    const c = client([
+      connection('big', 'openai', `${huge.url}/v1`, {
+        models: new Map([['embed', { upstreamModel: 'm', supportsDimensions: true }]]),
+        timeoutMs: 30_000,
+      }),
+    ]);
+    const err = await failure(c.embed('big', 'embed', { input }, { requestId: 'r-big' }));
+    expect(err).toMatchObject({ code: 'upstream_error', status: 502 });
+    expect(err.message).toMatch(/larger than a well-formed one could be/);
+    expect(huge.requests).toBe(1);
+  }, 30_000);
 });

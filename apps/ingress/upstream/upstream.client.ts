@@ -698,13 +698,22 @@ export function parseRetryAfter(
 const MAX_DIMENSIONS = 16_384;
 
 /**
+ * The most any answer may take, whatever the batch: about half of V8's longest string
+ * (512 MiB less a little on 64-bit), since the body is read into one. 2,048 inputs at an unknown size
+ * came to 806 MB, which could not be turned into a string and failed as if the upstream
+ * could not be reached, retried. 256 MiB still holds 2,048 vectors of 4,096 floats as JSON.
+ */
+export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+
+/**
  * The most a well-formed answer can take: every vector at the requested (or the widest
- * plausible) size, as float JSON at about 24 bytes a value, plus 1 MiB for the rest. A
- * broken upstream that streams without end is cut off there, not buffered until memory
- * runs out.
+ * plausible) size, as float JSON at about 24 bytes a value, plus 1 MiB for the rest, and
+ * never more than MAX_RESPONSE_BYTES. A broken upstream that streams without end is cut off
+ * there, not buffered until memory runs out.
  */
 export function responseLimit(expect: Pick<Expectation, 'count' | 'dimensions'>): number {
-  return expect.count * (expect.dimensions ?? MAX_DIMENSIONS) * 24 + 1024 * 1024;
+  const wellFormed = expect.count * (expect.dimensions ?? MAX_DIMENSIONS) * 24 + 1024 * 1024;
+  return Math.min(wellFormed, MAX_RESPONSE_BYTES);
 }
 
 /**
@@ -740,7 +749,12 @@ async function readAtMost(
       break;
     }
   }
-  return Buffer.concat(chunks, size).subarray(0, limit).toString('utf8');
+  try {
+    return Buffer.concat(chunks, size).subarray(0, limit).toString('utf8');
+  } catch {
+    // Past V8's longest string: too large, not an unreachable upstream (and not retried).
+    throw new ResponseTooLarge(limit);
+  }
 }
 
 const KEY_LIKE = [/\b(?:sk|pk|rk)-[\w*.-]+/gi, /\bbearer\s+\S+/gi, /[A-Za-z0-9_\-*+/=]{32,}/g];
