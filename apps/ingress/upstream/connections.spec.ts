@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { ConnectionsError, parseConnections } from './connections';
+import { ConnectionsError, parseConnections, type LoadOptions } from './connections';
 
 const env = { OPENAI_KEY: 'sk-test-0123456789abcdef', AZURE_KEY: 'azure-key-value' };
 
@@ -84,7 +84,7 @@ describe('parseConnections', () => {
     expect(openai.credential?.reveal()).toBe('sk-from-file');
   });
 
-  const failure = (text: string, options: { env: NodeJS.ProcessEnv } = { env }) => {
+  const failure = (text: string, options: LoadOptions = { env }) => {
     try {
       parseConnections(text, options);
     } catch (err) {
@@ -184,7 +184,43 @@ connections:
       'fallback: azure-east',
       'fallback: azure-east\n    headers: { Authorization: x }',
     );
-    expect(failure(text)).toMatch(/^connection 'openai-main' field headers: may not set auth/);
+    expect(failure(text)).toMatch(
+      /^connection 'openai-main' field headers\.Authorization: may not set auth/,
+    );
+  });
+
+  it('refuses extra headers that would fail every request', () => {
+    const withHeaders = (headers: string) =>
+      failure(
+        YAML_CONFIG.replace(
+          'fallback: azure-east',
+          `fallback: azure-east\n    headers: ${headers}`,
+        ),
+      );
+    for (const name of ['Transfer-Encoding', 'Content-Length', 'Connection', 'Host']) {
+      expect(withHeaders(`{ ${name}: x }`)).toBe(
+        `connection 'openai-main' field headers.${name}: may not set auth, host, content, framing or hop-by-hop headers`,
+      );
+    }
+    for (const value of ['"a\\r\\nX-Injected: 1"', '"a\\nb"', '"a\\u0000b"']) {
+      const message = withHeaders(`{ X-Tenant: ${value} }`);
+      expect(message).toBe(
+        "connection 'openai-main' field headers.X-Tenant: must not contain line breaks or other control characters",
+      );
+    }
+  });
+
+  it('refuses a credential with a line break inside, naming where it came from, not its value', () => {
+    const inner = { ...env, OPENAI_KEY: 'sk-test-0123\n456789abcdef\n' };
+    expect(failure(YAML_CONFIG, { env: inner })).toBe(
+      "connection 'openai-main' field credential: environment variable OPENAI_KEY holds a line break or other control character inside the key",
+    );
+    const fromFile = YAML_CONFIG.replace('{ env: AZURE_KEY }', '{ file: azure.key }');
+    const message = failure(fromFile, { env, readFile: () => 'azure-key\u0007value\n' });
+    expect(message).toMatch(/^connection 'azure-east' field credential: file azure\.key holds/);
+    expect(message).not.toContain('azure-key');
+    // The trailing newline of a mounted secret is still fine.
+    expect(() => parseConnections(fromFile, { env, readFile: () => 'azure-key\n' })).not.toThrow();
   });
 
   it('reports unparsable text in one line', () => {

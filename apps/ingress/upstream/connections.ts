@@ -16,7 +16,11 @@ export type Provider = (typeof PROVIDERS)[number];
 /** Providers whose hosted APIs always need a key; the others may sit behind no auth. */
 const NEEDS_CREDENTIAL: ReadonlySet<Provider> = new Set(['openai', 'azure_openai', 'cohere']);
 
-/** Headers the adapters own; a connection's extra headers may not override them. */
+/**
+ * Headers a connection's extra headers may not set: the ones the adapters own, and the
+ * framing and hop-by-hop ones undici manages itself (it refuses a request carrying them, so
+ * every call would fail).
+ */
 const RESERVED_HEADERS = new Set([
   'authorization',
   'api-key',
@@ -24,7 +28,20 @@ const RESERVED_HEADERS = new Set([
   'content-type',
   'content-length',
   'x-request-id',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
 ]);
+
+/** What undici refuses in a header value (RFC 9110 field-value: no CR, LF or other controls). */
+const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** A credential is sent in a header, so the same, and no tab either. */
+const INVALID_CREDENTIAL = /[^\x20-\x7e\x80-\xff]/;
 
 const nameSchema = z
   .string()
@@ -88,11 +105,26 @@ const connectionSchema = z
       .strict()
       .optional(),
     headers: z
-      .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'), z.string().max(1024))
-      .refine(
-        (h) => Object.keys(h).every((k) => !RESERVED_HEADERS.has(k.toLowerCase())),
-        'may not set auth, host or content headers',
+      .record(
+        z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'),
+        z
+          .string()
+          .max(1024)
+          .refine(
+            (v) => !INVALID_HEADER_VALUE.test(v),
+            'must not contain line breaks or other control characters',
+          ),
       )
+      .superRefine((h, ctx) => {
+        for (const k of Object.keys(h)) {
+          if (RESERVED_HEADERS.has(k.toLowerCase()))
+            ctx.addIssue({
+              code: 'custom',
+              path: [k],
+              message: 'may not set auth, host, content, framing or hop-by-hop headers',
+            });
+        }
+      })
       .optional(),
     timeoutMs: z.number().int().min(50).max(600_000).default(30_000),
     retries: z
@@ -336,5 +368,14 @@ function readCredential(
       );
   }
   // Mounted secrets usually end with a newline that is not part of the key.
-  return new Secret(value.trim());
+  const credential = value.trim();
+  // Sent in a header, where undici refuses a line break or control character: every call
+  // would fail. Which variable or file it came from is named, never the value.
+  if (INVALID_CREDENTIAL.test(credential)) {
+    const from = 'env' in spec ? `environment variable ${spec.env}` : `file ${spec.file}`;
+    throw new ConnectionsError(
+      `connection '${connection}' field credential: ${from} holds a line break or other control character inside the key`,
+    );
+  }
+  return new Secret(credential);
 }
