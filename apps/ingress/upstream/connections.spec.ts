@@ -147,6 +147,24 @@ describe('parseConnections', () => {
     );
   });
 
+  it('refuses dimensions settings on TEI, which cannot shorten vectors', () => {
+    const tei = (settings: string) => `
+connections:
+  - name: tei-bge
+    provider: tei
+    baseUrl: http://tei:8080
+    models:
+      bge: { upstreamModel: BAAI/bge-large-en-v1.5, dimensions: 1024${settings} }
+`;
+    expect(parseConnections(tei(''), { env })[0].models.get('bge')?.supportsDimensions).toBe(false);
+    expect(failure(tei(', supportsDimensions: true'))).toBe(
+      "connection 'tei-bge' field models.bge.supportsDimensions: TEI cannot shorten vectors; set only dimensions",
+    );
+    expect(failure(tei(', maxDimensions: 512'))).toBe(
+      "connection 'tei-bge' field models.bge.maxDimensions: TEI cannot shorten vectors; set only dimensions",
+    );
+  });
+
   it('takes a Cohere input type per model, and only for Cohere', () => {
     const cohere = (inputType: string, provider = 'cohere') => `
 connections:

@@ -166,6 +166,15 @@ const connectionSchema = z
       });
     }
     for (const [model, m] of Object.entries(c.models)) {
+      // TEI's /embed has no dimensions parameter (it ignores one): a request asking for
+      // another size would get the native one back and fail as a malformed answer.
+      if (c.provider === 'tei' && (m.supportsDimensions || m.maxDimensions !== undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', model, m.supportsDimensions ? 'supportsDimensions' : 'maxDimensions'],
+          message: 'TEI cannot shorten vectors; set only dimensions',
+        });
+      }
       if (m.inputType !== undefined && c.provider !== 'cohere') {
         ctx.addIssue({
           code: 'custom',

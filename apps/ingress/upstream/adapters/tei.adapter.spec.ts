@@ -19,6 +19,9 @@ describe('tei adapter (Text Embeddings Inference /embed)', () => {
       normalize: true,
       truncate: false,
     });
+    // /embed has no dimensions: the native size needs no asking.
+    const sized = adapter.buildRequest({ model: 'm', input: 'x', dimensions: 1024 }, target);
+    expect(JSON.parse(sized.body)).not.toHaveProperty('dimensions');
   });
 
   it('sends a bearer token when the connection has one (e.g. HF Inference Endpoints)', () => {

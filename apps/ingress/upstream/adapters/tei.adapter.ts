@@ -28,13 +28,14 @@ export class TeiAdapter implements UpstreamAdapter {
   authHeaders = bearer;
 
   buildRequest(request: EmbeddingsRequest, target: AdapterTarget): ProviderRequest {
+    // No dimensions: /embed has none (start-up refuses supportsDimensions on TEI, so a
+    // request only names the native size, which needs no asking).
     const body: Record<string, unknown> = {
       inputs: textInputs(request),
       normalize: true,
       // TEI's default, spelt out: an over-long input is refused (413), not cut.
       truncate: false,
     };
-    if (request.dimensions !== undefined) body.dimensions = request.dimensions;
     return postJson(target, '/embed', body);
   }
 
