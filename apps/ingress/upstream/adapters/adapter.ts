@@ -129,7 +129,17 @@ export function headerNumber(value: string | string[] | undefined): number | und
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 
+/** Anything outside the standard base64 alphabet and its padding. */
+const NOT_BASE64 = /[^A-Za-z0-9+/=]/;
+
 export function decodeBase64(text: string): Float32Array {
+  // Buffer.from skips what it cannot read (and takes the URL-safe alphabet too), so a
+  // corrupted vector would decode to other numbers, or shifted ones, without a word.
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const firstPad = text.indexOf('=');
+  const padInside = firstPad !== -1 && firstPad < text.length - padding;
+  if (text.length % 4 !== 0 || padInside || NOT_BASE64.test(text))
+    throw new MalformedUpstreamResponse('a base64 embedding is not valid base64');
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length % 4 !== 0)
     throw new MalformedUpstreamResponse(
