@@ -5,7 +5,8 @@ export * from './stand-in';
 
 /**
  * The embedding-model stand-in as a process: `node dist/apps/stand-in-upstream/main`.
- * PORT (8090), HOST (127.0.0.1), STAND_IN_API_KEY (require this bearer token),
+ * PORT (8090), HOST (127.0.0.1), STAND_IN_API_KEY (require this bearer token on /v1 and on
+ * the /_stand_in record of what it received),
  * STAND_IN_FAULTS=1 (honour x-stand-in-* fault headers), STAND_IN_DIMENSIONS (1536).
  */
 async function main(): Promise<void> {

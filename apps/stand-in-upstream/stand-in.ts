@@ -13,7 +13,7 @@ import { embeddingsResponseBody } from '@embargo/contracts';
 export interface StandInOptions {
   port?: number;
   host?: string;
-  /** When set, every /v1 call must carry `Authorization: Bearer <apiKey>`. */
+  /** When set, every /v1 and /_stand_in call must carry `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
   /** Enables the x-stand-in-* fault headers. Off unless asked for. */
   faults?: boolean;
@@ -268,13 +268,15 @@ export function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
     const path = (req.url ?? '/').split('?', 1)[0];
     const route = `${req.method} ${path}`;
     if (route === 'GET /healthz') return send(res, 200, { status: 'ok', standIn: true });
+    // What it received is what callers sent through the gateway (masked, but still theirs):
+    // the record takes the same key as /v1, as the stand-in may listen beyond localhost.
+    if ((path.startsWith('/v1/') || path.startsWith('/_stand_in/')) && !authorized(req)) {
+      throw new HttpError(401, 'Incorrect API key provided.', 'invalid_api_key');
+    }
     if (route === 'GET /_stand_in/received') return send(res, 200, { received: received.list() });
     if (route === 'DELETE /_stand_in/received') {
       received.clear();
       return send(res, 200, { cleared: true });
-    }
-    if (path.startsWith('/v1/') && !authorized(req)) {
-      throw new HttpError(401, 'Incorrect API key provided.', 'invalid_api_key');
     }
     if (route === 'POST /v1/embeddings') return embeddings(req, res);
     if (route === 'GET /v1/models') {

@@ -30,11 +30,13 @@ async function startStandInProcess(apiKey: string): Promise<StandInProcess> {
     { STAND_IN_API_KEY: apiKey },
     { ready: 'healthz' },
   );
+  const headers = { authorization: `Bearer ${apiKey}` };
   return {
     app,
     baseUrl: `${app.url}/v1`,
     received: async () => {
-      const res = await fetch(`${app.url}/_stand_in/received`);
+      const res = await fetch(`${app.url}/_stand_in/received`, { headers });
+      if (!res.ok) throw new Error(`stand-in record: ${res.status}`);
       return (
         (await res.json()) as {
           received: ReceivedRequest[];
@@ -42,7 +44,8 @@ async function startStandInProcess(apiKey: string): Promise<StandInProcess> {
       ).received;
     },
     clearReceived: async () => {
-      await fetch(`${app.url}/_stand_in/received`, { method: 'DELETE' });
+      const res = await fetch(`${app.url}/_stand_in/received`, { method: 'DELETE', headers });
+      if (!res.ok) throw new Error(`stand-in record: ${res.status}`);
     },
   };
 }
