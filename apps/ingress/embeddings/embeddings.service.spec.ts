@@ -77,6 +77,10 @@ roles:
   caller: { match: { issuer: https://idp.example }, models: ['*'] }
 rules:
   - { id: all, when: 'size(principal.roles) > 0', allow: true }
+  - id: pairs-stay-off-backup
+    priority: 100
+    when: 'request.connection == "backup" && request.input_count == 2'
+    deny: { reason: pairs of inputs never go to the backup }
 `,
   },
 ]);
@@ -181,6 +185,27 @@ describe('EmbeddingsService cache with a fallback connection', () => {
     expect(after.cache).toBe('miss');
     expect(after.vector).toEqual([0.25, 0.25, 0.25, 0.25]);
     expect(after.completed).toMatchObject({ connection: 'primary', cached: false });
+  });
+
+  it('fails over only to a connection the policy allows the request through', async () => {
+    primary.state.down = true;
+    try {
+      const before = backup.state.requests;
+      const pair = service.embed(
+        { id: randomUUID() },
+        principal,
+        { model: 'embed', input: [`a ${randomUUID()}`, 'b'] },
+        performance.now(),
+      );
+      await expect(pair).rejects.toMatchObject({ code: 'upstream_error' });
+      expect(backup.state.requests).toBe(before);
+      // One input is allowed through the backup, and goes there.
+      expect((await embed(`one ${randomUUID()}`)).completed).toMatchObject({
+        connection: 'backup',
+      });
+    } finally {
+      primary.state.down = false;
+    }
   });
 
   it("caches the primary's answers and names the primary in the hit's event", async () => {

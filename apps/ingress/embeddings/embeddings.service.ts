@@ -75,7 +75,7 @@ export class EmbeddingsService {
     const detectAll = texts && needsFindings(policy);
     const findings = detectAll ? await this.masking.countFindings(requestId, texts) : {};
     const route = this.upstream.routeFor(req.model);
-    const decision = evaluate(policy, {
+    const facts = {
       principal: toPolicyPrincipal(principal),
       request: {
         model: req.model,
@@ -87,7 +87,16 @@ export class EmbeddingsService {
         time: new Date(),
       },
       findings,
-    });
+    };
+    const decision = evaluate(policy, facts);
+    // A fallback carries the request only where the policy decides the same through it.
+    const mayUse = (connection: string): boolean => {
+      const through = evaluate(policy, { ...facts, request: { ...facts.request, connection } });
+      return (
+        through.effect === decision.effect &&
+        JSON.stringify(through.mask) === JSON.stringify(decision.mask)
+      );
+    };
 
     // Small inputs are masked here and now, so their `masked` event joins the others in
     // one Kafka round trip; large ones go to the worker pool after the decision is durable.
@@ -212,7 +221,7 @@ export class EmbeddingsService {
             // The cheapest form for the client to build: the caller's body is written below.
             encoding_format: 'base64',
           },
-          { requestId, signal: request.signal },
+          { requestId, signal: request.signal, mayUse },
         );
     // The key names the first route; a fail-over's answer came from another upstream model
     // and, stored under that key, would be served as the first route's after it recovers.

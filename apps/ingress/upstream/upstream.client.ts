@@ -23,6 +23,12 @@ export interface EmbedOptions {
   requestId: string;
   /** Aborts the call (e.g. the caller went away); the abort reason is rethrown. */
   signal?: AbortSignal;
+  /**
+   * Whether a fallback connection may carry this request, as the policy decides through
+   * it; one that may not is skipped like one that cannot serve the request. The first
+   * connection is the caller's to decide before calling.
+   */
+  mayUse?: (connection: string) => boolean;
 }
 
 export interface EmbedResult {
@@ -230,14 +236,25 @@ export class UpstreamClient implements OnApplicationShutdown {
       // its limit, dimensions it lacks) is the caller's to fix when it is the first
       // connection; a fallback that cannot serve it is skipped and the failure before stands.
       let prepared: PreparedCall | undefined;
-      try {
-        prepared = prepareCall(route, publicModel, model, request, firstModel);
-      } catch (err) {
-        if (!lastFailure || !(err instanceof EmbargoError)) throw err;
+      if (lastFailure && options.mayUse && !options.mayUse(route.connection.name)) {
         this.logger?.warn(
-          { requestId: options.requestId, connection: route.connection.name, reason: err.message },
-          'upstream fallback skipped',
+          { requestId: options.requestId, connection: route.connection.name },
+          'upstream fallback skipped: the policy does not allow this connection here',
         );
+      } else {
+        try {
+          prepared = prepareCall(route, publicModel, model, request, firstModel);
+        } catch (err) {
+          if (!lastFailure || !(err instanceof EmbargoError)) throw err;
+          this.logger?.warn(
+            {
+              requestId: options.requestId,
+              connection: route.connection.name,
+              reason: err.message,
+            },
+            'upstream fallback skipped',
+          );
+        }
       }
       if (prepared) {
         try {
