@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   policy_invalid: { status: 422, type: 'invalid_request_error' },
   headers_too_large: { status: 431, type: 'invalid_request_error' },
+  // The caller closed its connection before the answer (nginx's 499): recorded, never sent.
+  client_closed: { status: 499, type: 'invalid_request_error' },
   // OpenAI's code; its type says which limit refused (`requests` or `tokens`).
   rate_limit_exceeded: { status: 429, type: 'requests' },
   internal_error: { status: 500, type: 'server_error' },

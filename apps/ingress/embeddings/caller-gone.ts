@@ -17,7 +17,7 @@ export function callerGone(
     if (!res.writableFinished)
       controller.abort(
         new EmbargoError(
-          'upstream_error',
+          'client_closed',
           `The caller closed the connection before the answer (request id ${req.id}).`,
         ),
       );

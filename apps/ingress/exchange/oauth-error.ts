@@ -80,6 +80,8 @@ const OAUTH_ERRORS: Record<ErrorCode, { error: OAuthErrorCode; status: number }>
   // Refused by the HTTP server before routing, so kept with their status.
   request_timeout: { error: 'invalid_request', status: 408 },
   headers_too_large: { error: 'invalid_request', status: 431 },
+  // Recorded when the caller left before the answer; nobody reads it.
+  client_closed: { error: 'invalid_request', status: 499 },
   unsupported_media_type: BAD_REQUEST,
   policy_invalid: BAD_REQUEST,
   rate_limit_exceeded: { error: 'temporarily_unavailable', status: 429 },
