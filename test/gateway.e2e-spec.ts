@@ -450,14 +450,7 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     ]) {
       const res = await twice(order);
       expect(res.status).toBe(401);
-      expect(res.json).toEqual({
-        error: {
-          message: expect.stringMatching(/More than one Authorization header/) as unknown,
-          type: 'invalid_request_error',
-          code: 'invalid_token',
-          param: null,
-        },
-      });
+      expect(res.json).toEqual(TWO_AUTHORIZATIONS);
       const rejected = await eventually(
         async () => (await auditEvents(stack, res.requestId)).find((e) => e.stage === 'rejected'),
         30_000,
@@ -480,14 +473,7 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       ]) {
         const res = await withAuthorizations(url, 'GET', order);
         expect(res.status).toBe(401);
-        expect(res.json).toEqual({
-          error: {
-            message: expect.stringMatching(/More than one Authorization header/) as unknown,
-            type: 'invalid_request_error',
-            code: 'invalid_token',
-            param: null,
-          },
-        });
+        expect(res.json).toEqual(TWO_AUTHORIZATIONS);
       }
     }
   });
@@ -1356,6 +1342,16 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(await rejectedEvent(again)).toMatchObject({ status: 400, code: 'token_revoked' });
   });
 });
+
+/** The answer to a request with more than one Authorization header, from any service. */
+const TWO_AUTHORIZATIONS = {
+  error: {
+    message: expect.stringMatching(/More than one Authorization header/) as unknown,
+    type: 'invalid_request_error',
+    code: 'invalid_token',
+    param: null,
+  },
+};
 
 /**
  * Sends one request with the Authorization headers given, each as its own header line:
