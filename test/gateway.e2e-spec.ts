@@ -999,6 +999,16 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(((await replay.json()) as { error: { message: string } }).error.message).toMatch(
       /already been used/,
     );
+    // Spent, it opens nothing else either: not even the model list.
+    const spent = new OpenAI({
+      baseURL: `${stack.apps.ingress.url}/v1`,
+      apiKey: once.access_token,
+      maxRetries: 0,
+    });
+    await expect(spent.models.list()).rejects.toMatchObject({
+      status: 401,
+      message: expect.stringMatching(/already been used/) as unknown,
+    });
 
     // The trail holds each issue, with the token's id and never the token; searching by that
     // id finds the exchange and the requests made with the token.

@@ -27,17 +27,36 @@ export class TokenUse {
   }
 
   /**
+   * Throws if a single-use token has been used: once spent, it opens nothing else either
+   * (listing models included), without spending it when it has not.
+   */
+  async checkUnused(principal: Principal): Promise<void> {
+    const jti = singleUseId(principal);
+    if (jti === undefined) return;
+    let used: number;
+    try {
+      used = await this.redis.client.exists(jtiKey(jti));
+    } catch {
+      throw new EmbargoError(
+        'unavailable',
+        'Single-use tokens cannot be checked right now; try again shortly',
+      );
+    }
+    if (used)
+      throw new EmbargoError('invalid_token', 'This single-use token has already been used');
+  }
+
+  /**
    * A single-use token's id is remembered in Redis for as long as the token can be accepted
    * (exp plus its issuer's clock tolerance, and a margin); a second use is refused.
    */
   async consume(principal: Principal): Promise<void> {
-    if (principal.tokenKind !== 'exchanged' || principal.claims.emb_single_use !== true) return;
-    const jti = principal.tokenId;
-    if (!jti) throw new EmbargoError('invalid_token', 'Single-use token has no id');
+    const jti = singleUseId(principal);
+    if (jti === undefined) return;
     const ttlMs = Math.max(0, principal.acceptedUntil * 1000 - Date.now()) + REMEMBER_MARGIN_MS;
     let first: string | null;
     try {
-      first = await this.redis.client.set(`embargo:jti:${jti}`, '1', 'PX', ttlMs, 'NX');
+      first = await this.redis.client.set(jtiKey(jti), '1', 'PX', ttlMs, 'NX');
     } catch {
       throw new EmbargoError(
         'unavailable',
@@ -47,6 +66,16 @@ export class TokenUse {
     if (first !== 'OK')
       throw new EmbargoError('invalid_token', 'This single-use token has already been used');
   }
+}
+
+const jtiKey = (jti: string) => `embargo:jti:${jti}`;
+
+/** A single-use token's id; undefined for any other token. Throws if it has none. */
+function singleUseId(principal: Principal): string | undefined {
+  if (principal.tokenKind !== 'exchanged' || principal.claims.emb_single_use !== true)
+    return undefined;
+  if (!principal.tokenId) throw new EmbargoError('invalid_token', 'Single-use token has no id');
+  return principal.tokenId;
 }
 
 /** The models an exchanged token is scoped to; undefined for identity tokens. */

@@ -5,7 +5,7 @@ import { CurrentPrincipal, JwtAuthGuard, type Principal } from '../identity';
 import { BundleStore } from '../policy/bundle.store';
 import { grantMatcher } from '../policy/model-grants';
 import { toPolicyPrincipal } from '../policy/policy-principal';
-import { scopedModels } from '../exchange/token-use';
+import { scopedModels, TokenUse } from '../exchange/token-use';
 import { UpstreamClient } from '../upstream';
 
 const CREATED = 1700000000;
@@ -17,9 +17,11 @@ export class ModelsController {
   constructor(
     private readonly bundles: BundleStore,
     private readonly upstream: UpstreamClient,
+    private readonly tokens: TokenUse,
   ) {}
 
-  private visible(principal: Principal): string[] {
+  private async visible(principal: Principal): Promise<string[]> {
+    await this.tokens.checkUnused(principal);
     const granted = grantMatcher(
       allowedModels(this.bundles.current(), toPolicyPrincipal(principal)),
     );
@@ -30,10 +32,10 @@ export class ModelsController {
   }
 
   @Get()
-  list(@CurrentPrincipal() principal: Principal) {
+  async list(@CurrentPrincipal() principal: Principal) {
     return {
       object: 'list',
-      data: this.visible(principal).map((id) => ({
+      data: (await this.visible(principal)).map((id) => ({
         id,
         object: 'model',
         created: CREATED,
@@ -43,8 +45,8 @@ export class ModelsController {
   }
 
   @Get(':model')
-  get(@CurrentPrincipal() principal: Principal, @Param('model') model: string) {
-    if (!this.visible(principal).includes(model)) {
+  async get(@CurrentPrincipal() principal: Principal, @Param('model') model: string) {
+    if (!(await this.visible(principal)).includes(model)) {
       throw new EmbargoError(
         'model_not_found',
         `The model '${model}' does not exist or you do not have access to it`,
