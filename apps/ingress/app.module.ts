@@ -54,7 +54,7 @@ export class IngressModule {
     const revocations = new RevocationSet();
     // Token exchange: the gateway's own issuer, verified with the configured key in process.
     const signer = config.EXCHANGE_SIGNING_KEY
-      ? new ExchangeSigner(config.EXCHANGE_SIGNING_KEY)
+      ? new ExchangeSigner(config.EXCHANGE_SIGNING_KEY, config.EXCHANGE_VERIFY_KEYS)
       : undefined;
     const issuers = signer
       ? [...config.INGRESS_ISSUERS, exchangeIssuer(config, signer)]

@@ -29,6 +29,21 @@ const fileOrInline = <T>(name: string, parse: (text: string, baseDir: string) =>
       }
     });
 
+/** PEM text, or the path of a file holding it; unset is undefined. */
+const pemOrFile = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v) return undefined;
+    if (v.includes('-----BEGIN')) return v;
+    try {
+      return readFileSync(v, 'utf8');
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `key file ${v} cannot be read` });
+      return z.NEVER;
+    }
+  });
+
 export const ingressConfigSchema = baseConfigSchema.extend({
   PORT: portSetting(8080),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
@@ -68,19 +83,14 @@ export const ingressConfigSchema = baseConfigSchema.extend({
     .min(0)
     .default(8 * 1024),
   /** EC P-256 private key (PEM, or a file path) signing exchanged tokens; unset turns exchange off. */
-  EXCHANGE_SIGNING_KEY: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (!v) return undefined;
-      if (v.includes('-----BEGIN')) return v;
-      try {
-        return readFileSync(v, 'utf8');
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `key file ${v} cannot be read` });
-        return z.NEVER;
-      }
-    }),
+  EXCHANGE_SIGNING_KEY: pemOrFile,
+  /**
+   * Public keys (PEM blocks, inline or in a file) that exchanged tokens are also verified
+   * with, never signed with: the next key before a rotation, the last one after it.
+   */
+  EXCHANGE_VERIFY_KEYS: pemOrFile.transform((v) =>
+    v === undefined ? [] : (v.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? []),
+  ),
   EXCHANGE_ISSUER: z.string().min(1).default('urn:embargo:token-exchange'),
   EXCHANGE_AUDIENCE: z.string().min(1).default('embargo'),
   EXCHANGE_MAX_TTL_SECONDS: z.coerce.number().int().min(10).max(86400).default(900),

@@ -19,7 +19,7 @@ export function exchangeIssuer(
   return {
     name: 'embargo',
     issuer: config.EXCHANGE_ISSUER,
-    keys: [signer.publicJwk],
+    keys: [...signer.verificationJwks],
     audience: config.EXCHANGE_AUDIENCE,
     algorithms: ['ES256'],
     // Scopes are the subject token's, for policies; `scope` names the models it was issued for.

@@ -46,10 +46,10 @@ export class TokenExchangeController {
     @Optional() @Inject(ExchangeSigner) private readonly signer?: ExchangeSigner,
   ) {}
 
-  /** The public key that verifies exchanged tokens, for other services. */
+  /** The public keys that verify exchanged tokens, for other services. */
   @Get('.well-known/jwks.json')
   jwks() {
-    return { keys: this.signer ? [this.signer.publicJwk] : [] };
+    return { keys: this.signer ? this.signer.verificationJwks : [] };
   }
 
   @Post('v1/token')
