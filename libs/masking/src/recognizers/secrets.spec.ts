@@ -297,3 +297,43 @@ describe('linear time on the new scans', () => {
     expect(timeMs(() => detect(large)) / tSmall).toBeLessThan(30);
   });
 });
+
+describe('credential values in query strings and form bodies', () => {
+  it.each([
+    [
+      'https://example.com/reset?token=Zq8Wx3Rt9LmP2sKd7FgH1jNc&email=jane.doe@example.com',
+      'https://example.com/reset?token=<SECRET>&email=<EMAIL_ADDRESS>',
+    ],
+    [
+      'GET /v1/data?api_key=4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c&format=json',
+      'GET /v1/data?api_key=<SECRET>&format=json',
+    ],
+    ['password=Adm1nPw!&email=jane@example.com', 'password=<PASSWORD>&email=<EMAIL_ADDRESS>'],
+    ['/cb?access_token=Zq8Wx3Rt9LmP2sKd7FgH1jNc#state=1', '/cb?access_token=<SECRET>#state=1'],
+    [
+      `s3.amazonaws.com/b/k?X-Amz-Credential=x&X-Amz-Signature=${'9f1c0e8d7b6a5f4e'.repeat(4)}&X-Amz-Date=1`,
+      's3.amazonaws.com/b/k?X-Amz-Credential=x&X-Amz-Signature=<SECRET>&X-Amz-Date=1',
+    ],
+    [
+      'blob?sv=2022-11-02&sr=b&sig=Xy7kL9mQ2pR4sT6vW8zA1bC3dE5fG7hJ%2BkL9%3D&se=2026',
+      'blob?sv=2022-11-02&sr=b&sig=<SECRET>&se=2026',
+    ],
+    // An `&` not followed by a parameter is part of the value.
+    ['POST /account newPassword=Tr0ub4dor&3', 'POST /account newPassword=<PASSWORD>'],
+    ['password=Tr0ub4dor&3 user=bob', 'password=<PASSWORD> user=bob'],
+    // Outside a query string a `#` belongs to the password.
+    ['password=abc#123xyz next', 'password=<PASSWORD> next'],
+  ])('%s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+
+  it.each([
+    'sigma=0.25 and signal=strong',
+    'design=final&sign=ok',
+    'the signature is required',
+    'sig: none',
+    'format=json&page=2&sort=desc',
+  ])('leaves %s alone', (text) => {
+    expect(masked(text)).toBe(text);
+  });
+});

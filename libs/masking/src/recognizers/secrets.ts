@@ -418,7 +418,7 @@ export function scanSecrets(input: ScanInput): void {
 
 // ---- values next to credential words ----
 const CRED_RE =
-  /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth(?:orization)?|credentials?|bearer/gi;
+  /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth(?:orization)?|credentials?|bearer|sig(?:nature)?/gi;
 // A key may close its quote with an escaped one: JSON logged inside a JSON string ({\"password\": …}).
 const ASSIGN_RE = /[A-Za-z0-9_.-]{0,30}\\?["']?[ \t]{0,3}(:=|=>|[:=]|[ \t]is[ \t])[ \t]{0,3}/y;
 const BEARER_RE = /(?:Bearer|Basic|Token)[ \t]{1,3}/iy;
@@ -576,14 +576,46 @@ let valueEnd = 0;
 let valueQuoted = false;
 let valueCut = false;
 
+// Whether the value being read is a URL query parameter or form field (the name follows `?` or
+// `&`): a `#` then starts the fragment.
+let valueInQuery = false;
+
+/**
+ * Whether `&` at `k` starts the next parameter of a query string or form body (`&email=`), not a
+ * character of the value (`Tr0ub4dor&3`). Read only at an `&`, so bounded by the name's length.
+ */
+function nextParamAt(text: string, k: number): boolean {
+  const limit = Math.min(text.length, k + 41);
+  let j = k + 1;
+  while (j < limit) {
+    const c = text.charCodeAt(j);
+    if (isAlnum(c) || c === 95 || c === 45 || c === 46 || c === 91 || c === 93 || c === 37) j++;
+    else break;
+  }
+  return j > k + 1 && j < text.length && text.charCodeAt(j) === 61;
+}
+
 /** Where a bare value stops: blanks, quotes, separators, and escapes of a JSON string. */
 function bareStop(text: string, k: number): boolean {
   const c = text.charCodeAt(k);
   if (c <= 32 || c === 34 || c === 39 || c === 96 || c === 44 || c === 59) return true;
   if (c === 0x85 || c === 0x2028 || c === 0x2029) return true;
+  if (c === 38) return nextParamAt(text, k);
+  if (c === 35) return valueInQuery;
   if (c === 92) {
     const d = text.charCodeAt(k + 1);
     return d === 110 || d === 114 || d === 116 || d === 34;
+  }
+  return false;
+}
+
+/** Whether the name that holds the keyword at `i` follows `?` or `&`: a query parameter. */
+function queryNameAt(text: string, i: number): boolean {
+  let k = i - 1;
+  while (k >= 0 && i - k <= 30) {
+    const c = text.charCodeAt(k);
+    if (isAlnum(c) || c === 95 || c === 45 || c === 46) k--;
+    else return c === 63 || c === 38;
   }
   return false;
 }
@@ -693,16 +725,19 @@ export function scanCredentialValues(input: ScanInput): void {
     const len = m[0].length;
     // Only "pass…" and "pwd" start with a p.
     const passwordWord = (m[0].charCodeAt(0) | 32) === 112;
-    // "pass" and "pwd" are short enough to sit inside other words.
-    const short = passwordWord && len <= 4;
+    // "sig" (a signature in a query string: `&sig=`, `X-Amz-Signature=`) is a word on its own only.
+    const sig = len === 3 && (m[0].charCodeAt(0) | 32) === 115;
+    // "pass", "pwd" and "sig" are short enough to sit inside other words.
+    const short = (passwordWord && len <= 4) || sig;
     if (i > 0 && isAsciiLetter(text.charCodeAt(i - 1)) && !keywordStartOk(text, i, len, short))
       continue;
-    if (!keywordEndOk(text, i + len, short && len === 4)) continue;
+    if (!keywordEndOk(text, i + len, short && (len === 4 || sig))) continue;
     ASSIGN_RE.lastIndex = i + len;
     const a = ASSIGN_RE.exec(text);
     if (a === null) continue;
     const prose = a[1].length > 2;
     let vStart = ASSIGN_RE.lastIndex;
+    valueInQuery = a[1] === '=' && i > 0 && queryNameAt(text, i);
     BEARER_RE.lastIndex = vStart;
     if (BEARER_RE.exec(text) !== null) vStart = BEARER_RE.lastIndex;
     if (!readValue(text, vStart, passwordWord && a[1] === ':')) continue;
