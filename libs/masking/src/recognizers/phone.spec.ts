@@ -154,3 +154,30 @@ describe('digits glued to a word by a hyphen', () => {
     expect(detect('fax 415-555-2671-').map((f) => f.type)).toEqual(['PHONE_NUMBER']);
   });
 });
+
+describe('decimals and fractions of a second', () => {
+  it.each([
+    '2024-03-14T09:21:07.123456+00:00',
+    '2024-03-14 09:21:07.123456 INFO started',
+    'took 0:00:07.123456',
+    'value 0.12345678',
+    'score=0.87654321',
+    'x=123.4567890',
+    'total=12345678.90',
+    'duration_ms=1523.456789',
+    'coords 37.7749295,-122.4194155',
+    'call me at 1523.456789',
+  ])('%s is not a phone number', (text) => {
+    expect(detect(text).filter((f) => f.type === 'PHONE_NUMBER')).toEqual([]);
+  });
+
+  it.each([
+    ['Tel: 555.123.4567', '555.123.4567'],
+    ['call +33 1.42.68.53.00', '+33 1.42.68.53.00'],
+    ['Tel: +1 415.555.2671', '+1 415.555.2671'],
+    ['at 10:30 call 415-555-2671', '415-555-2671'],
+  ])('%s still holds a phone number', (text, phone) => {
+    const found = detect(text).filter((f) => f.type === 'PHONE_NUMBER');
+    expect(found.map((f) => text.slice(f.start, f.end))).toEqual([phone]);
+  });
+});

@@ -115,11 +115,28 @@ export function scanPhones(input: ScanInput): void {
       (prev === 45 && start > 1 && isWordChar(text.charCodeAt(start - 2)))
     )
       continue;
+    // The seconds of a time ("09:21:07.123456", "0:00:07.123456") or a decimal number.
+    if (prev === 58 && start > 1 && isDigit(text.charCodeAt(start - 2))) continue;
+    if (oneDecimalPoint(text, start, end)) continue;
     const score = shapeScore(text, start, end);
     if (score === 0) continue;
     // Validation is deferred until the candidate clears its threshold and wins its span.
     input.emit('PHONE_NUMBER', start, end, score, 'libphonenumber', check);
   }
+}
+
+/**
+ * Whether text[s, e) is digits, one dot, digits ("0.12345678", "1523.456789", "37.7749295"): a
+ * decimal number. A phone number written with dots has at least two ("555.123.4567").
+ */
+function oneDecimalPoint(text: string, s: number, e: number): boolean {
+  let dots = 0;
+  for (let k = s; k < e; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 46) dots++;
+    else if (!isDigit(c)) return false;
+  }
+  return dots === 1;
 }
 
 function isTrailing(c: number): boolean {
