@@ -337,3 +337,55 @@ describe('credential values in query strings and form bodies', () => {
     expect(masked(text)).toBe(text);
   });
 });
+
+describe('key names beyond API keys', () => {
+  const AZURE_KEY =
+    'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+  it.each([
+    [
+      `DefaultEndpointsProtocol=https;AccountName=acmestore;AccountKey=${AZURE_KEY};EndpointSuffix=core.windows.net`,
+      'DefaultEndpointsProtocol=https;AccountName=acmestore;AccountKey=<SECRET>;EndpointSuffix=core.windows.net',
+    ],
+    ['ENCRYPTION_KEY=Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5', 'ENCRYPTION_KEY=<SECRET>'],
+    ['signing_key: 7d9f2b4c8e1a6d3f5b0c9e2a', 'signing_key: <SECRET>'],
+    ['encryption key = Xk9vPq2mL7zRT1zdp7dc', 'encryption key = <SECRET>'],
+    ['Private key = Xk9vPq2mL7zRT1zdp7dc', 'Private key = <SECRET>'],
+    ['Private Key: 5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3', 'Private Key: <SECRET>'],
+    ['master_key: q8Zk3Lp0Xw9Vb2Nm7Rt5', 'master_key: <SECRET>'],
+    ['SHARED_KEY="q8Zk3Lp0Xw9Vb2Nm7Rt5"', 'SHARED_KEY="<SECRET>"'],
+  ])('%s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+
+  it.each([
+    'the private key is stored in the vault',
+    'Rotate the encryption key every 90 days.',
+    'master key: see the runbook',
+    'primary key: id',
+    'account key: none',
+    'PRIVATE_KEY_PATH=keys',
+  ])('leaves %s alone', (text) => {
+    expect(masked(text)).toBe(text);
+  });
+});
+
+describe('generated keys with brackets in them', () => {
+  it.each([
+    ["SECRET_KEY = 'x7#k2(p9m!q4w8e&r1t5y3u6i0o-a2s4d6f8g0h'", "SECRET_KEY = '<SECRET>'"],
+    ['SECRET_KEY = "j8!u$3)z=w9%n2^b7*q(c5&x0@v4+e6-r1t#y8m"', 'SECRET_KEY = "<SECRET>"'],
+    [
+      "DJANGO_SECRET_KEY='django-insecure-8k#2@p!m$z^q3w&e*r(t)y_u+i'",
+      "DJANGO_SECRET_KEY='<SECRET>'",
+    ],
+  ])('%s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+
+  it.each([
+    'secret_key = settings.get_secret("DJANGO_KEY")',
+    'token = tokenizer.encode(text)',
+    'api_key = os.environ["API_KEY_VALUE"]',
+  ])('leaves the call in %s alone', (text) => {
+    expect(masked(text)).toBe(text);
+  });
+});

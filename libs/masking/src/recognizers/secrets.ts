@@ -418,7 +418,7 @@ export function scanSecrets(input: ScanInput): void {
 
 // ---- values next to credential words ----
 const CRED_RE =
-  /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth(?:orization)?|credentials?|bearer|sig(?:nature)?/gi;
+  /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|(?:account|encryption|signing|private|master|shared)[ _-]?key|auth(?:orization)?|credentials?|bearer|sig(?:nature)?/gi;
 // A key may close its quote with an escaped one: JSON logged inside a JSON string ({\"password\": …}).
 const ASSIGN_RE = /[A-Za-z0-9_.-]{0,30}\\?["']?[ \t]{0,3}(:=|=>|[:=]|[ \t]is[ \t])[ \t]{0,3}/y;
 const BEARER_RE = /(?:Bearer|Basic|Token)[ \t]{1,3}/iy;
@@ -723,8 +723,8 @@ export function scanCredentialValues(input: ScanInput): void {
   while ((m = CRED_RE.exec(text)) !== null) {
     const i = m.index;
     const len = m[0].length;
-    // Only "pass…" and "pwd" start with a p.
-    const passwordWord = (m[0].charCodeAt(0) | 32) === 112;
+    // "pass…" and "pwd" name a password ("private key" does not).
+    const passwordWord = (m[0].charCodeAt(0) | 32) === 112 && (m[0].charCodeAt(1) | 32) !== 114;
     // "sig" (a signature in a query string: `&sig=`, `X-Amz-Signature=`) is a word on its own only.
     const sig = len === 3 && (m[0].charCodeAt(0) | 32) === 115;
     // "pass", "pwd" and "sig" are short enough to sit inside other words.
@@ -758,8 +758,9 @@ export function scanCredentialValues(input: ScanInput): void {
     } else {
       if (value.length < 12) continue;
       // Identifiers and code name a secret, they are not one: "AutoTokenizer.from_pretrained(",
-      // "client_credentials", a URL.
-      if (value.includes('(') || SNAKE_WORDS_RE.test(value) || value.includes('://')) continue;
+      // "client_credentials", a URL. Only a call or an index is code: a "(" elsewhere is one of
+      // a generated key's symbols (Django's "x7#k2(p9m!…").
+      if (CODE_RE.test(value) || SNAKE_WORDS_RE.test(value) || value.includes('://')) continue;
       const entropy = shannonEntropy(value);
       if (entropy < 3) continue;
       if (
