@@ -389,3 +389,39 @@ describe('generated keys with brackets in them', () => {
     expect(masked(text)).toBe(text);
   });
 });
+
+describe('key labels written as words', () => {
+  const AWS_KEY = 'Hx9Kq2Lm7Np4Rs1Tv8Wx3Yz6Ab5Cd0Ef2Gh4Ij/+';
+  it.each([
+    ['API Key: 4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c', 'API Key: <SECRET>'],
+    ['API Key = 4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c', 'API Key = <SECRET>'],
+    [`Secret access key: ${AWS_KEY}`, 'Secret access key: <AWS_SECRET_KEY>'],
+    ['Client Secret - q8Zk3Lp0Xw9Vb2Nm7Rt5', 'Client Secret - <SECRET>'],
+    ['Password - Adm1nPw!', 'Password - <PASSWORD>'],
+    ['- Password - Adm1nPw!\n- Host - db', '- Password - <PASSWORD>\n- Host - db'],
+    ['| Password - Adm1nPw! |', '| Password - <PASSWORD> |'],
+    ['Your password is: Adm1nPw!', 'Your password is: <PASSWORD>'],
+    [
+      'machine api.example.com login deploy password Sup3rS3cret',
+      'machine api.example.com login deploy password <PASSWORD>',
+    ],
+    ['mysqladmin --password Adm1nPw! status', 'mysqladmin --password <PASSWORD> status'],
+    ['mysqladmin --password=Adm1nPw! status', 'mysqladmin --password=<PASSWORD> status'],
+  ])('%s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+
+  it.each([
+    'We use token - based auth for everything.',
+    'The password - if you have one - goes here.',
+    'switch to password - less login with q8Zk3Lp0Xw9Vb2Nm7Rt5',
+    'Password - reset',
+    'Enter your password and click login.',
+    'the password Sup3rS3cret was leaked',
+    'login deploy password',
+    'use --password to set it',
+    'the API key is required',
+  ])('leaves %s alone', (text) => {
+    expect(masked(text)).toBe(text);
+  });
+});

@@ -418,9 +418,13 @@ export function scanSecrets(input: ScanInput): void {
 
 // ---- values next to credential words ----
 const CRED_RE =
-  /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|(?:account|encryption|signing|private|master|shared)[ _-]?key|auth(?:orization)?|credentials?|bearer|sig(?:nature)?/gi;
+  /pass(?:word|wd|phrase)?|pwd|secret(?:[ _-]access[ _-]key)?|token|api[ _-]?key|apikey|access[_-]?key|(?:account|encryption|signing|private|master|shared)[ _-]?key|auth(?:orization)?|credentials?|bearer|sig(?:nature)?/gi;
 // A key may close its quote with an escaped one: JSON logged inside a JSON string ({\"password\": …}).
-const ASSIGN_RE = /[A-Za-z0-9_.-]{0,30}\\?["']?[ \t]{0,3}(:=|=>|[:=]|[ \t]is[ \t])[ \t]{0,3}/y;
+// " - " only for a label that starts its line (checked where it is used): "Password - Adm1nPw!".
+const ASSIGN_RE =
+  /[A-Za-z0-9_.-]{0,30}\\?["']?[ \t]{0,3}(:=|=>|[:=]|[ \t]is:?[ \t]|[ \t]-[ \t])[ \t]{0,3}/y;
+// `.netrc` ("machine h login deploy password Sup3rS3cret"): the password follows one blank.
+const NETRC_LOGIN_RE = /(?:^|\s)login[ \t]+\S+[ \t]+$/;
 const BEARER_RE = /(?:Bearer|Basic|Token)[ \t]{1,3}/iy;
 const PLACEHOLDER_RE =
   /^(?:\*+|x{3,}|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|null|none|true|false|undefined|redacted|changeme\b.{0,0}|\[redacted\]|\.\.\.|required|optional|string|example)$/i;
@@ -708,6 +712,28 @@ function readValue(text: string, from: number, phrase: boolean): boolean {
   return true;
 }
 
+/**
+ * Whether the label holding the keyword at `i` starts its line, after list or table markers
+ * ("- ", "* ", "| ", "1. "): the keyword with its name ("DB_PASSWORD") and at most one word before
+ * it ("Client Secret"). Read only after a " - " follows the label.
+ */
+function labelStartsLine(text: string, i: number): boolean {
+  const floor = Math.max(0, i - 40);
+  let k = i;
+  while (k > floor && (isAlnum(text.charCodeAt(k - 1)) || text.charCodeAt(k - 1) === 95)) k--;
+  if (k > floor && text.charCodeAt(k - 1) === 32 && isAsciiLetter(text.charCodeAt(k - 2))) {
+    k--;
+    while (k > floor && isAsciiLetter(text.charCodeAt(k - 1))) k--;
+  }
+  for (; k > floor; k--) {
+    const c = text.charCodeAt(k - 1);
+    if (c === 10 || c === 13) return true;
+    const marker = c === 45 || c === 42 || c === 124 || c === 0x2022 || c === 46 || c === 41;
+    if (!marker && c !== 32 && c !== 9 && !isDigit(c)) return false;
+  }
+  return k === 0;
+}
+
 function isTrailingPunct(c: number): boolean {
   // . , ; : ) ] } >
   return (
@@ -734,13 +760,29 @@ export function scanCredentialValues(input: ScanInput): void {
     if (!keywordEndOk(text, i + len, short && (len === 4 || sig))) continue;
     ASSIGN_RE.lastIndex = i + len;
     const a = ASSIGN_RE.exec(text);
-    if (a === null) continue;
-    const prose = a[1].length > 2;
-    let vStart = ASSIGN_RE.lastIndex;
-    valueInQuery = a[1] === '=' && i > 0 && queryNameAt(text, i);
+    let op: string;
+    let assign: string;
+    let vStart: number;
+    if (a !== null) {
+      op = a[1];
+      assign = a[0];
+      vStart = ASSIGN_RE.lastIndex;
+      // "token - based" is prose; "Client Secret - …" at the start of a line is a label.
+      if (op.length === 3 && op.charCodeAt(1) === 45 && !labelStartsLine(text, i)) continue;
+    } else {
+      // "--password X" and a .netrc line: one blank after the word "password" itself.
+      if (!passwordWord || len !== 8 || text.charCodeAt(i + len) !== 32) continue;
+      const flag = i >= 2 && text.charCodeAt(i - 1) === 45 && text.charCodeAt(i - 2) === 45;
+      if (!flag && !NETRC_LOGIN_RE.test(text.slice(Math.max(0, i - 80), i))) continue;
+      op = ' ';
+      assign = ' ';
+      vStart = i + len + 1;
+    }
+    const prose = op.length > 2 || a === null;
+    valueInQuery = op === '=' && i > 0 && queryNameAt(text, i);
     BEARER_RE.lastIndex = vStart;
     if (BEARER_RE.exec(text) !== null) vStart = BEARER_RE.lastIndex;
-    if (!readValue(text, vStart, passwordWord && a[1] === ':')) continue;
+    if (!readValue(text, vStart, passwordWord && op === ':')) continue;
     // Placeholders are checked before trimming: "<your-password>" must not lose its ">".
     if (isPlaceholder(text.slice(valueStart, valueEnd))) continue;
     if (!valueQuoted)
@@ -768,8 +810,8 @@ export function scanCredentialValues(input: ScanInput): void {
         /^[A-Za-z0-9/+]{40}$/.test(value) &&
         // "aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", and the camelCase of AWS's own JSON
         // and SDKs: "SecretAccessKey", "secretAccessKey".
-        /aws|secret[_-]?access/.test(
-          (text.slice(Math.max(0, i - 12), i) + m[0] + a[0]).toLowerCase(),
+        /aws|secret[ _-]?access/.test(
+          (text.slice(Math.max(0, i - 12), i) + m[0] + assign).toLowerCase(),
         )
       ) {
         emit('AWS_SECRET_KEY', valueStart, valueEnd, 0.9, 'aws-secret-context');
