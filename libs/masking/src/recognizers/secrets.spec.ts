@@ -425,3 +425,49 @@ describe('key labels written as words', () => {
     expect(masked(text)).toBe(text);
   });
 });
+
+describe('names and references that are not credentials', () => {
+  it.each([
+    'const password = process.env.DB_PASSWORD;',
+    'pass: process.env.SMTP_PASS',
+    'const apiKey = config.apiKey || ""',
+    'AUTH_HEADER = "Authorization"',
+    '"secretName": "my-app-tls-secret-name-2024"',
+    "credentialsId: 'jenkins-deploy-creds-prod'",
+    'SECRET_NAME=prod-db-credentials-v2',
+    'auth_method: oauth2_client_credentials',
+    'api_key_header_name: x-api-key-header',
+    'Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey',
+    '"authorization_endpoint": "/oauth2/v2.0/authorize"',
+    'tokenUrl: /realms/master/protocol/openid-connect/token',
+    'auth_backend: django.contrib.auth.backends.ModelBackend',
+    'passwordResetTemplate: emails/reset-password-v2.html',
+    'passwordPolicy: "min8-upper-lower-digit"',
+    'password: !vault |',
+    'token_type: Bearer',
+  ])('%s', (text) => {
+    expect(masked(text)).toBe(text);
+  });
+
+  it.each([
+    // Environment suffixes and value suffixes still name the credential.
+    ['DB_PASSWORD_PROD=Xk9vPq2mL7zR', 'DB_PASSWORD_PROD=<PASSWORD>'],
+    ['API_KEY_STAGING=q8Zk3Lp0Xw9Vb2Nm7Rt5', 'API_KEY_STAGING=<SECRET>'],
+    ['password_confirm: Xk9vPq2mL7zR!', 'password_confirm: <PASSWORD>'],
+    ['PASSWORD_HASH=$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9', 'PASSWORD_HASH=<PASSWORD>'],
+    // Vault's AppRole secret_id is a credential.
+    ['secret_id: 6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', 'secret_id: <SECRET>'],
+    // Random tokens, UUID API keys (Heroku) and passwords with symbols are values.
+    ['HEROKU_API_KEY=01234567-89ab-4cde-8f01-23456789abcd', 'HEROKU_API_KEY=<SECRET>'],
+    ['api_key: Zq8Wx3Rt9LmP2sKd7FgH1jNc', 'api_key: <SECRET>'],
+    ['auth_token=abc-def_Xk9vPq2mL7zR', 'auth_token=<SECRET>'],
+    ['password: correct-horse-battery-staple', 'password: <PASSWORD>'],
+    ['password: Sunshine!', 'password: <PASSWORD>'],
+    [
+      'SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=Xk9vPq2mL7zRT1zdp7dc+q8Zk3Lp0Xw9=',
+      'SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=<SECRET>',
+    ],
+  ])('still masks %s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+});

@@ -434,6 +434,116 @@ const KEYWORD_SUFFIX_RE = /(?:key|keys|hash|value)(?![A-Za-z0-9])/iy;
 const CODE_RE = /^[A-Za-z_$][A-Za-z_$.]*[([]/;
 // snake_case words ("client_credentials") name something; they are not secrets.
 const SNAKE_WORDS_RE = /^(?:[a-z]+(?:_[a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$/;
+// A word right after the keyword that makes the name about something else: "tokenUrl",
+// "SECRET_NAME", "passwordPolicy", "api_key_header". Suffixes of environments (DB_PASSWORD_PROD)
+// and of the value itself (key, hash, confirm) are not in it.
+const NAME_WORDS = new Set([
+  'url',
+  'uri',
+  'urls',
+  'endpoint',
+  'name',
+  'names',
+  'id',
+  'ids',
+  'policy',
+  'method',
+  'backend',
+  'header',
+  'template',
+  'length',
+  'type',
+  'format',
+  'path',
+  'file',
+  'expiry',
+  'expires',
+  'expiration',
+  'ttl',
+  'count',
+  'reset',
+  'field',
+  'label',
+  'mode',
+  'enabled',
+  'disabled',
+  'pattern',
+  'provider',
+  'location',
+  'dir',
+  'version',
+  'prefix',
+  'hint',
+  'rotation',
+  'timeout',
+  'scope',
+  'strategy',
+  'source',
+  'ref',
+  'arn',
+  'limit',
+  'size',
+  'algorithm',
+  'kind',
+  'class',
+  'manager',
+  'handler',
+  'validator',
+  'schema',
+  'regex',
+  'placeholder',
+  'description',
+  'message',
+  'status',
+  'lifetime',
+  'duration',
+  'storage',
+  'required',
+  'strength',
+  'history',
+  'complexity',
+  'prompt',
+  'input',
+  'form',
+  'page',
+  'route',
+  'mapping',
+  'column',
+]);
+// Where a dotted chain of identifiers is code, not a value: "process.env.X", "config.apiKey".
+const CODE_ROOTS = new Set([
+  'process',
+  'config',
+  'settings',
+  'env',
+  'os',
+  'self',
+  'this',
+  'secrets',
+  'vars',
+  'values',
+  'props',
+  'options',
+  'opts',
+  'ctx',
+  'context',
+  'app',
+  'cfg',
+  'conf',
+  'params',
+  'args',
+  'window',
+  'req',
+  'request',
+  'data',
+]);
+const DOTTED_NAMES_RE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
+// A part of a name made of words: "tls", "oauth2", "TLS", "v2", "2024".
+const NAME_PART_RE = /^(?:[A-Za-z][a-z]+\d*|[A-Z]{2,}\d*|v\d{1,3}|\d{1,4})$/;
+// "RootManageSharedAccessKey", "Authorization": words in PascalCase, no digits.
+const PASCAL_WORDS_RE = /^(?:[A-Z][a-z]{2,})+$/;
+// A YAML tag where the value will be (`password: !vault |`, `!Ref DbPassword`).
+const YAML_TAG_RE = /^![A-Za-z][\w.:-]*$/;
 const VALUE_MAX = 200;
 // "password: correct horse battery staple": up to this many words, only when they end the line.
 const PHRASE_WORDS_MAX = 6;
@@ -734,6 +844,51 @@ function labelStartsLine(text: string, i: number): boolean {
   return k === 0;
 }
 
+/**
+ * Whether the word right after the keyword (ending at `e`), joined by `_`, `-`, `.` or a camelCase
+ * hump, makes the name about something else ("tokenUrl", "SECRET_NAME"). An id names a secret
+ * only after "secret" (Vault's secret_id is one).
+ */
+function namesSomethingElse(text: string, e: number, secretWord: boolean): boolean {
+  let s = e;
+  const sep = text.charCodeAt(s);
+  if (sep === 95 || sep === 45 || sep === 46) s++;
+  let k = s;
+  const first = text.charCodeAt(k);
+  if (isUpper(first)) {
+    k++;
+    if (isLower(text.charCodeAt(k))) while (isLower(text.charCodeAt(k))) k++;
+    else while (isUpper(text.charCodeAt(k))) k++;
+  } else if (isLower(first) && s > e) {
+    while (isLower(text.charCodeAt(k))) k++;
+  } else return false;
+  if (k - s < 2 || k - s > 11) return false;
+  const word = text.slice(s, k).toLowerCase();
+  return NAME_WORDS.has(word) && !(secretWord && (word === 'id' || word === 'ids'));
+}
+
+/** Whether every part of `value` between the separators is a word, a short number or a version. */
+function wordParts(value: string, sep: RegExp, min: number): boolean {
+  const parts = value.split(sep);
+  if (parts.length < min) return false;
+  for (const p of parts) if (!NAME_PART_RE.test(p)) return false;
+  return true;
+}
+
+/**
+ * Values that name or point to a credential instead of being one, whatever the key: code
+ * (`process.env.DB_PASSWORD`, `config.apiKey`, a dotted path of three names or more), a path of
+ * words (`/oauth2/v2.0/authorize`) and a YAML tag (`!vault`).
+ */
+function notAValue(value: string): boolean {
+  const c = value.charCodeAt(0);
+  if (c === 33) return YAML_TAG_RE.test(value);
+  if (c === 47) return wordParts(value.slice(1), /[/._-]/, 1);
+  if (!DOTTED_NAMES_RE.test(value)) return false;
+  const dot = value.indexOf('.');
+  return value.indexOf('.', dot + 1) !== -1 || CODE_ROOTS.has(value.slice(0, dot));
+}
+
 function isTrailingPunct(c: number): boolean {
   // . , ; : ) ] } >
   return (
@@ -769,6 +924,8 @@ export function scanCredentialValues(input: ScanInput): void {
       vStart = ASSIGN_RE.lastIndex;
       // "token - based" is prose; "Client Secret - …" at the start of a line is a label.
       if (op.length === 3 && op.charCodeAt(1) === 45 && !labelStartsLine(text, i)) continue;
+      if (namesSomethingElse(text, i + len, (m[0].charCodeAt(0) | 32) === 115 && len === 6))
+        continue;
     } else {
       // "--password X" and a .netrc line: one blank after the word "password" itself.
       if (!passwordWord || len !== 8 || text.charCodeAt(i + len) !== 32) continue;
@@ -789,6 +946,7 @@ export function scanCredentialValues(input: ScanInput): void {
       while (valueEnd > valueStart && isTrailingPunct(text.charCodeAt(valueEnd - 1))) valueEnd--;
     const value = text.slice(valueStart, valueEnd);
     if (value.length < 3 || PLACEHOLDER_RE.test(value)) continue;
+    if (!valueQuoted && notAValue(value)) continue;
     if (passwordWord) {
       if (!want.has('PASSWORD')) continue;
       if (prose && (PROSE_WORDS.has(value.toLowerCase()) || !/[\d\W_]|[a-z][A-Z]/.test(value)))
@@ -803,6 +961,9 @@ export function scanCredentialValues(input: ScanInput): void {
       // "client_credentials", a URL. Only a call or an index is code: a "(" elsewhere is one of
       // a generated key's symbols (Django's "x7#k2(p9m!…").
       if (CODE_RE.test(value) || SNAKE_WORDS_RE.test(value) || value.includes('://')) continue;
+      // Names made of words: "my-app-tls-secret-name-2024", "oauth2_client_credentials",
+      // "RootManageSharedAccessKey", "Authorization". A random token or a UUID is not one.
+      if (wordParts(value, /[-_]/, 2) || PASCAL_WORDS_RE.test(value)) continue;
       const entropy = shannonEntropy(value);
       if (entropy < 3) continue;
       if (
