@@ -471,3 +471,41 @@ describe('names and references that are not credentials', () => {
     expect(masked(text)).toBe(out);
   });
 });
+
+describe('session cookies', () => {
+  it.each([
+    [
+      'Cookie: sessionid=3n1k9x7q2m4p8r6t0v5w; csrftoken=abc',
+      'Cookie: sessionid=<SECRET>; csrftoken=abc',
+    ],
+    ['Cookie: JSESSIONID=9A8B7C6D5E4F3A2B1C0D9E8F7A6B5C4D', 'Cookie: JSESSIONID=<SECRET>'],
+    ['Cookie: PHPSESSID=k2j3h4g5f6d7s8a9q0w1e2r3t4', 'Cookie: PHPSESSID=<SECRET>'],
+    [
+      'Set-Cookie: session=eyJ1c2VyX2lkIjo0Mn0.ZfLq3w.Xk9vPq2mL7zRT1zdp7dc; HttpOnly; Path=/',
+      'Set-Cookie: session=<SECRET>; HttpOnly; Path=/',
+    ],
+    [
+      'Cookie: connect.sid=s%3AXk9vPq2mL7zR.T1zdp7dcq8Zk3Lp0Xw9Vb2Nm7Rt5',
+      'Cookie: connect.sid=<SECRET>',
+    ],
+    [
+      'Cookie: laravel_session=eyJpdiI6Ik1qQ2xYOHZ3eDlq; XSRF-TOKEN=x',
+      'Cookie: laravel_session=<SECRET>; XSRF-TOKEN=x',
+    ],
+    ['session_id: 6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', 'session_id: <SECRET>'],
+  ])('%s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+
+  it.each([
+    'session = requests.Session()',
+    'session: 12',
+    'SESSION_TIMEOUT=3600',
+    'sessionStorage.setItem("k", v)',
+    'session_cookie_name: my-app-session-cookie',
+    'The session is expired, please log in again.',
+    'with tf.Session() as session: run(step)',
+  ])('leaves %s alone', (text) => {
+    expect(masked(text)).toBe(text);
+  });
+});

@@ -418,7 +418,7 @@ export function scanSecrets(input: ScanInput): void {
 
 // ---- values next to credential words ----
 const CRED_RE =
-  /pass(?:word|wd|phrase)?|pwd|secret(?:[ _-]access[ _-]key)?|token|api[ _-]?key|apikey|access[_-]?key|(?:account|encryption|signing|private|master|shared)[ _-]?key|auth(?:orization)?|credentials?|bearer|sig(?:nature)?/gi;
+  /pass(?:word|wd|phrase)?|pwd|secret(?:[ _-]access[ _-]key)?|token|api[ _-]?key|apikey|access[_-]?key|(?:account|encryption|signing|private|master|shared)[ _-]?key|auth(?:orization)?|credentials?|bearer|sig(?:nature)?|session(?:[_-]?id)?|sessid|connect\.sid/gi;
 // A key may close its quote with an escaped one: JSON logged inside a JSON string ({\"password\": …}).
 // " - " only for a label that starts its line (checked where it is used): "Password - Adm1nPw!".
 const ASSIGN_RE =
@@ -886,7 +886,9 @@ function notAValue(value: string): boolean {
   if (c === 47) return wordParts(value.slice(1), /[/._-]/, 1);
   if (!DOTTED_NAMES_RE.test(value)) return false;
   const dot = value.indexOf('.');
-  return value.indexOf('.', dot + 1) !== -1 || CODE_ROOTS.has(value.slice(0, dot));
+  if (CODE_ROOTS.has(value.slice(0, dot))) return true;
+  // Without a known root, only names without digits: a signed cookie ("eyJ1c2Vy.ZfLq3w.…") has them.
+  return value.indexOf('.', dot + 1) !== -1 && !/\d/.test(value);
 }
 
 function isTrailingPunct(c: number): boolean {
