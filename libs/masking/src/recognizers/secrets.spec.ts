@@ -509,3 +509,39 @@ describe('session cookies', () => {
     expect(masked(text)).toBe(text);
   });
 });
+
+describe('passwords on command lines', () => {
+  it.each([
+    ['curl -u admin:Adm1nPw! https://api.example.com/v1', 'curl -u admin:<PASSWORD> <URL>'],
+    ['curl --user deploy:D3pl0yPw -X POST', 'curl --user deploy:<PASSWORD> -X POST'],
+    ['curl -s \\\n  -u "deploy:D3pl0y Pw" -X GET', 'curl -s \\\n  -u "deploy:<PASSWORD>" -X GET'],
+    ['mysql -h db -u root -pR00tPw! orders', 'mysql -h db -u root -p<PASSWORD> orders'],
+    ["mysqldump -uroot -p'R00t Pw!' shop", "mysqldump -uroot -p'<PASSWORD>' shop"],
+    [
+      'docker login -u deploy -p D3pl0yPw! registry.example.com',
+      'docker login -u deploy -p <PASSWORD> registry.example.com',
+    ],
+    [
+      'helm registry login -u ci -p D3pl0yPw! ghcr.io',
+      'helm registry login -u ci -p <PASSWORD> ghcr.io',
+    ],
+    ["sshpass -p 'Sup3rS3cret' ssh deploy@host", "sshpass -p '<PASSWORD>' ssh deploy@host"],
+    ['sshpass -pSup3rS3cret ssh deploy@host', 'sshpass -p<PASSWORD> ssh deploy@host'],
+  ])('%s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+
+  it.each([
+    'psql -h db -p 5432 -U app',
+    'ssh -p 2222 deploy@host',
+    'curl -u admin localhost:8080/v1',
+    'curl -u "$USER:$PASS" localhost:8080/v1',
+    'mysql -u root -p orders',
+    'mysql -u root -p$MYSQL_PWD orders',
+    'docker login -u deploy --password-stdin < token.txt',
+    'docker run -p 8080:80 nginx',
+    'We curl the endpoint; mysql runs on port 3306.',
+  ])('leaves %s alone', (text) => {
+    expect(masked(text)).toBe(text);
+  });
+});

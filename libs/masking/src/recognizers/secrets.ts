@@ -418,7 +418,7 @@ export function scanSecrets(input: ScanInput): void {
 
 // ---- values next to credential words ----
 const CRED_RE =
-  /pass(?:word|wd|phrase)?|pwd|secret(?:[ _-]access[ _-]key)?|token|api[ _-]?key|apikey|access[_-]?key|(?:account|encryption|signing|private|master|shared)[ _-]?key|auth(?:orization)?|credentials?|bearer|sig(?:nature)?|session(?:[_-]?id)?|sessid|connect\.sid/gi;
+  /pass(?:word|wd|phrase)?|pwd|secret(?:[ _-]access[ _-]key)?|token|api[ _-]?key|apikey|access[_-]?key|(?:account|encryption|signing|private|master|shared)[ _-]?key|auth(?:orization)?|credentials?|bearer|sig(?:nature)?|session(?:[_-]?id)?|sessid|connect\.sid|curl[ \t]|mysql(?:dump|admin)?[ \t]|mariadb[ \t]|sshpass[ \t]|(?:docker|podman)[ \t]+login[ \t]|registry[ \t]+login[ \t]/gi;
 // A key may close its quote with an escaped one: JSON logged inside a JSON string ({\"password\": …}).
 // " - " only for a label that starts its line (checked where it is used): "Password - Adm1nPw!".
 const ASSIGN_RE =
@@ -891,6 +891,92 @@ function notAValue(value: string): boolean {
   return value.indexOf('.', dot + 1) !== -1 && !/\d/.test(value);
 }
 
+// Command lines that carry a password as an option. `-p` is a port for psql and ssh, so it
+// counts only after the commands that take a password with it.
+const CURL = 1;
+const MYSQL = 2;
+const LOGIN = 3;
+
+function commandKind(word: string): number {
+  const c = word.charCodeAt(0) | 32;
+  if (c === 99 && (word.charCodeAt(1) | 32) === 117) return CURL;
+  if (c === 109) return MYSQL;
+  if (c === 100 || c === 112 || c === 114 || (c === 115 && (word.charCodeAt(1) | 32) === 115))
+    return LOGIN;
+  return 0;
+}
+
+function optionIs(text: string, s: number, e: number, option: string): boolean {
+  return e - s === option.length && text.startsWith(option, s);
+}
+
+/**
+ * Reads the options of a command from `from` to the end of its line (or a pipe, `;`, `&`) and
+ * reports the password among them: `curl -u user:pass`, `--user user:pass`, `mysql -pPASS`,
+ * `docker login -p PASS`, `sshpass -p 'PASS'`. Variables (`$PASS`) are not passwords.
+ */
+function scanCommand(text: string, from: number, kind: number, emit: ScanInput['emit']): void {
+  const limit = Math.min(text.length, from + 400);
+  let k = from;
+  let prevS = 0;
+  let prevE = 0;
+  while (k < limit) {
+    const c = text.charCodeAt(k);
+    if (c === 32 || c === 9) {
+      k++;
+      continue;
+    }
+    if (c === 92 && (text.charCodeAt(k + 1) === 10 || text.charCodeAt(k + 1) === 13)) {
+      k += 2; // a command continued on the next line
+      continue;
+    }
+    if (c === 10 || c === 13 || c === 124 || c === 59 || c === 38 || c === 92) return;
+    let s = k;
+    let e: number;
+    if (c === 34 || c === 39) {
+      const close = text.indexOf(text[k], k + 1);
+      if (close === -1 || close >= limit) return;
+      s = k + 1;
+      e = close;
+      k = close + 1;
+    } else {
+      // A quoted part inside an option keeps its blanks: -p'R00t Pw!'.
+      while (k < limit && !isSpace(text.charCodeAt(k)) && text.charCodeAt(k) !== 59) {
+        const q = text.charCodeAt(k);
+        const close = q === 34 || q === 39 ? text.indexOf(text[k], k + 1) : -1;
+        k = close !== -1 && close < limit ? close + 1 : k + 1;
+      }
+      e = k;
+    }
+    let vs = -1;
+    if (kind === CURL) {
+      if (optionIs(text, prevS, prevE, '-u') || optionIs(text, prevS, prevE, '--user')) vs = s;
+      else if (text.startsWith('--user=', s)) vs = s + 7;
+      if (vs !== -1) {
+        const colon = text.indexOf(':', vs);
+        vs = colon === -1 || colon >= e ? -1 : colon + 1;
+      }
+    } else if (kind === MYSQL) {
+      if (e - s > 2 && text.startsWith('-p', s)) vs = s + 2;
+    } else if (optionIs(text, prevS, prevE, '-p')) vs = s;
+    else if (e - s > 2 && text.startsWith('-p', s) && (text.charCodeAt(from - 2) | 32) === 115)
+      vs = s + 2; // sshpass -pPASS
+    if (vs !== -1 && vs < e) {
+      const q = text.charCodeAt(vs);
+      let ve = e;
+      if ((q === 39 || q === 34) && text.charCodeAt(e - 1) === q && e - vs > 2) {
+        vs++;
+        ve--;
+      }
+      const value = text.slice(vs, ve);
+      if (value.charCodeAt(0) !== 36 && !isPlaceholder(value))
+        emit('PASSWORD', vs, ve, 0.85, 'command-line');
+    }
+    prevS = s;
+    prevE = e;
+  }
+}
+
 function isTrailingPunct(c: number): boolean {
   // . , ; : ) ] } >
   return (
@@ -906,6 +992,13 @@ export function scanCredentialValues(input: ScanInput): void {
   while ((m = CRED_RE.exec(text)) !== null) {
     const i = m.index;
     const len = m[0].length;
+    const last = m[0].charCodeAt(len - 1);
+    if (last === 32 || last === 9) {
+      // A command ("curl ", "docker login "), read as a whole word.
+      if (want.has('PASSWORD') && (i === 0 || !isTokenChar(text.charCodeAt(i - 1))))
+        scanCommand(text, i + len, commandKind(m[0]), emit);
+      continue;
+    }
     // "pass…" and "pwd" name a password ("private key" does not).
     const passwordWord = (m[0].charCodeAt(0) | 32) === 112 && (m[0].charCodeAt(1) | 32) !== 114;
     // "sig" (a signature in a query string: `&sig=`, `X-Amz-Signature=`) is a word on its own only.
