@@ -545,3 +545,34 @@ describe('passwords on command lines', () => {
     expect(masked(text)).toBe(text);
   });
 });
+
+describe('vendor tokens without a key name', () => {
+  it.each([
+    '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',
+    'npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8',
+    'pypi-AgEIcHlwaS5vcmcCJDU3OTM5NjM1LWUzZjAtNDUzZi1hZTY3LTY5YTI0NmRkMTY4YgACKlsz',
+    'hf_aBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgH',
+    'dapi0123456789abcdef0123456789abcdef',
+    'shpat_0123456789abcdef0123456789abcdef',
+    'shpss_0123456789ABCDEF0123456789abcdef',
+    'key-3ax6xnjp29jd6fds4gc373sgvjxteol0',
+  ])('%s', (token) => {
+    expect(maskedOnly(`it was ${token} today`, 'SECRET')).toBe('it was <SECRET> today');
+    expect(masked(`"${token}"`)).toBe('"<SECRET>"');
+  });
+
+  it.each([
+    'SG.ngeVfQFYQlKU0ufo8x5d1A',
+    'npm_config_registry=https',
+    'npm_package_version',
+    'pypi-simple-index',
+    'hf_hub_download(repo_id)',
+    'dapi0123456789abcdef',
+    'shpat_notahexvalue',
+    'key-value-store-for-sessions-x',
+    'key-abcdefghijklmnopqrstuvwxyzabcdef',
+    'monkey-3ax6xnjp29jd6fds4gc373sgvjxteol0',
+  ])('leaves %s alone', (text) => {
+    expect(masked(text)).toBe(text);
+  });
+});

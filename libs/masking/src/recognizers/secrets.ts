@@ -9,7 +9,7 @@ import { type ScanInput, isAsciiLetter, isDigit } from './types';
  * `\r` in JSON strings, `%3D` in URLs) is a boundary, not glue.
  */
 const PREFIX_RE =
-  /AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9]|gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas)-|xox[abprse]-|xoxe\.xox[bp]-|xapp-|hooks\.slack\.com\/services\/|(?:sk|rk)_(?:live|test)_|whsec_|sk-|AIza|eyJ|-----(?:BEGIN|END) /g;
+  /AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9]|gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas)-|xox[abprse]-|xoxe\.xox[bp]-|xapp-|hooks\.slack\.com\/services\/|(?:sk|rk)_(?:live|test)_|whsec_|sk-|AIza|eyJ|-----(?:BEGIN|END) |SG\.|npm_|pypi-|hf_|dapi|shp(?:at|ca|pa|ss)_|key-/g;
 
 interface SecretRule {
   readonly type: EntityType;
@@ -75,6 +75,13 @@ const RULES: Readonly<Record<string, readonly SecretRule[]>> = {
   ],
   h: [
     {
+      type: 'SECRET',
+      re: /hf_[A-Za-z]{34}(?![A-Za-z0-9_])/y,
+      score: 0.95,
+      validator: 'huggingface-token-format',
+      check: (t) => /[a-z]/.test(t.slice(3)) && /[A-Z]/.test(t),
+    },
+    {
       type: 'SLACK_TOKEN',
       re: /hooks\.slack\.com\/services\/T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{20,32}/y,
       score: 0.97,
@@ -82,6 +89,12 @@ const RULES: Readonly<Record<string, readonly SecretRule[]>> = {
     },
   ],
   s: [
+    {
+      type: 'SECRET',
+      re: /shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}(?![A-Za-z0-9_])/y,
+      score: 0.95,
+      validator: 'shopify-token-format',
+    },
     {
       type: 'ANTHROPIC_API_KEY',
       re: /sk-ant-(?:api|admin|oat|sid)\d{2}-[A-Za-z0-9_-]{20,200}(?![A-Za-z0-9_-])/y,
@@ -118,6 +131,52 @@ const RULES: Readonly<Record<string, readonly SecretRule[]>> = {
       validator: 'stripe-key-format',
     },
   ],
+  // Vendor tokens with a documented shape and no keyword before them: SendGrid, npm, PyPI,
+  // Hugging Face, Databricks, Shopify, Mailgun.
+  S: [
+    {
+      type: 'SECRET',
+      re: /SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/y,
+      score: 0.95,
+      validator: 'sendgrid-key-format',
+    },
+  ],
+  n: [
+    {
+      type: 'SECRET',
+      re: /npm_[A-Za-z0-9]{36}(?![A-Za-z0-9_])/y,
+      score: 0.95,
+      validator: 'npm-token-format',
+      check: hasDigitAndLetter,
+    },
+  ],
+  p: [
+    {
+      // A macaroon whose first caveat names the index: "pypi.org" or "test.pypi.org".
+      type: 'SECRET',
+      re: /pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,1000}(?![A-Za-z0-9_-])/y,
+      score: 0.95,
+      validator: 'pypi-token-format',
+    },
+  ],
+  d: [
+    {
+      type: 'SECRET',
+      re: /dapi[a-f0-9]{32}(?:-\d)?(?![A-Za-z0-9_-])/y,
+      score: 0.95,
+      validator: 'databricks-token-format',
+      check: hasDigitAndLetter,
+    },
+  ],
+  k: [
+    {
+      type: 'SECRET',
+      re: /key-[0-9a-z]{32}(?![A-Za-z0-9_-])/y,
+      score: 0.9,
+      validator: 'mailgun-key-format',
+      check: (t) => hasDigitAndLetter(t.slice(4)),
+    },
+  ],
   e: [
     {
       type: 'JWT',
@@ -128,6 +187,10 @@ const RULES: Readonly<Record<string, readonly SecretRule[]>> = {
     },
   ],
 };
+
+function hasDigitAndLetter(t: string): boolean {
+  return /\d/.test(t) && /[A-Za-z]/.test(t);
+}
 
 function jwtHeaderValid(token: string): boolean {
   try {
