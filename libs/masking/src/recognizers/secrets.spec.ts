@@ -576,3 +576,22 @@ describe('vendor tokens without a key name', () => {
     expect(masked(text)).toBe(text);
   });
 });
+
+describe('private keys in base64', () => {
+  const pem = `-----BEGIN PRIVATE KEY-----\n${PEM_BODY.join('\n')}\n-----END PRIVATE KEY-----\n`;
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+  it('masks a Kubernetes Secret that holds a key', () => {
+    expect(masked(`data:\n  tls.key: ${b64(pem)}\n  tls.crt: x`)).toBe(
+      'data:\n  tls.key: <PRIVATE_KEY>\n  tls.crt: x',
+    );
+    const rsa = pem.replace(/PRIVATE KEY/g, 'RSA PRIVATE KEY');
+    expect(masked(`"tls.key": "${b64(rsa)}"`)).toBe('"tls.key": "<PRIVATE_KEY>"');
+  });
+
+  it('leaves a certificate and short runs alone', () => {
+    const cert = b64(pem.replace(/PRIVATE KEY/g, 'CERTIFICATE'));
+    expect(masked(`tls.crt: ${cert}`)).toBe(`tls.crt: ${cert}`);
+    expect(masked('LS0tLS1CRUdJTiBQUklW')).toBe('LS0tLS1CRUdJTiBQUklW');
+  });
+});

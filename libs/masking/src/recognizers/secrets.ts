@@ -9,7 +9,7 @@ import { type ScanInput, isAsciiLetter, isDigit } from './types';
  * `\r` in JSON strings, `%3D` in URLs) is a boundary, not glue.
  */
 const PREFIX_RE =
-  /AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9]|gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas)-|xox[abprse]-|xoxe\.xox[bp]-|xapp-|hooks\.slack\.com\/services\/|(?:sk|rk)_(?:live|test)_|whsec_|sk-|AIza|eyJ|-----(?:BEGIN|END) |SG\.|npm_|pypi-|hf_|dapi|shp(?:at|ca|pa|ss)_|key-/g;
+  /AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9]|gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas)-|xox[abprse]-|xoxe\.xox[bp]-|xapp-|hooks\.slack\.com\/services\/|(?:sk|rk)_(?:live|test)_|whsec_|sk-|AIza|eyJ|-----(?:BEGIN|END) |SG\.|npm_|pypi-|hf_|dapi|shp(?:at|ca|pa|ss)_|key-|LS0tLS1CRUdJTi/g;
 
 interface SecretRule {
   readonly type: EntityType;
@@ -298,6 +298,20 @@ function skipBreaksBack(text: string, p: number, floor: number): number {
   }
 }
 
+/**
+ * End of a base64 run at `i` whose text is a PEM private key ("-----BEGIN … PRIVATE KEY-----"),
+ * or -1 (a certificate, or something else). Only the start is decoded.
+ */
+function base64PrivateKeyEnd(text: string, i: number): number {
+  const limit = Math.min(text.length, i + PEM_MAX);
+  let end = i;
+  while (end < limit && isBase64Char(text.charCodeAt(end))) end++;
+  if (end - i < 64) return -1;
+  const head = Buffer.from(text.slice(i, i + 64), 'base64').toString('latin1');
+  PEM_BEGIN_RE.lastIndex = 0;
+  return PEM_BEGIN_RE.test(head) ? end : -1;
+}
+
 // ---- AWS secret access keys next to their key id ----
 // The id and the secret travel together (the console's credentials CSV "id,secret", `aws
 // configure`, `aws iam create-access-key` JSON): a secret this close after an id is its pair.
@@ -450,6 +464,16 @@ export function scanSecrets(input: ScanInput): void {
     }
     if (i > 0 && isTokenChar(text.charCodeAt(i - 1)) && first !== 'h' && !afterEscape(text, i))
       continue;
+    if (first === 'L') {
+      // "-----BEGIN" in base64, as a Kubernetes Secret holds a key (tls.key: LS0tLS1CRUdJTi…).
+      if (!want.has('PRIVATE_KEY')) continue;
+      const end = base64PrivateKeyEnd(text, i);
+      if (end !== -1) {
+        emit('PRIVATE_KEY', i, end, 1, 'pem-armor-base64');
+        PREFIX_RE.lastIndex = end;
+      }
+      continue;
+    }
     if (first === 'A' && (want.has('AWS_SECRET_KEY') || want.has('SECRET'))) {
       AWS_KEY_ID_RE.lastIndex = i;
       if (AWS_KEY_ID_RE.test(text)) {
