@@ -315,6 +315,10 @@ describe('credential values in query strings and form bodies', () => {
       's3.amazonaws.com/b/k?X-Amz-Credential=x&X-Amz-Signature=<SECRET>&X-Amz-Date=1',
     ],
     [
+      'SharedAccessSignature=sv=2021-06-08&sig=Zq8Wx3Rt9LmP2sKd7FgH1jNcQ4vB6yU0eA5oI3rT2wE%3D',
+      'SharedAccessSignature=sv=2021-06-08&sig=<SECRET>',
+    ],
+    [
       'blob?sv=2022-11-02&sr=b&sig=Xy7kL9mQ2pR4sT6vW8zA1bC3dE5fG7hJ%2BkL9%3D&se=2026',
       'blob?sv=2022-11-02&sr=b&sig=<SECRET>&se=2026',
     ],
@@ -552,6 +556,7 @@ describe('vendor tokens without a key name', () => {
     'npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8',
     'pypi-AgEIcHlwaS5vcmcCJDU3OTM5NjM1LWUzZjAtNDUzZi1hZTY3LTY5YTI0NmRkMTY4YgACKlsz',
     'hf_aBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgH',
+    'hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567',
     'dapi0123456789abcdef0123456789abcdef',
     'shpat_0123456789abcdef0123456789abcdef',
     'shpss_0123456789ABCDEF0123456789abcdef',

@@ -76,7 +76,7 @@ const RULES: Readonly<Record<string, readonly SecretRule[]>> = {
   h: [
     {
       type: 'SECRET',
-      re: /hf_[A-Za-z]{34}(?![A-Za-z0-9_])/y,
+      re: /hf_[A-Za-z0-9]{34}(?![A-Za-z0-9_])/y,
       score: 0.95,
       validator: 'huggingface-token-format',
       check: (t) => /[a-z]/.test(t.slice(3)) && /[A-Z]/.test(t),
@@ -631,6 +631,7 @@ const NAME_PART_RE = /^(?:[A-Za-z][a-z]+\d*|[A-Z]{2,}\d*|v\d{1,3}|\d{1,4})$/;
 const PASCAL_WORDS_RE = /^(?:[A-Z][a-z]{2,})+$/;
 // A YAML tag where the value will be (`password: !vault |`, `!Ref DbPassword`).
 const YAML_TAG_RE = /^![A-Za-z][\w.:-]*$/;
+const NESTED_PARAM_RE = /^[A-Za-z][A-Za-z0-9_-]{0,30}=[^=]/;
 const VALUE_MAX = 200;
 // "password: correct horse battery staple": up to this many words, only when they end the line.
 const PHRASE_WORDS_MAX = 6;
@@ -1146,6 +1147,9 @@ export function scanCredentialValues(input: ScanInput): void {
       // Names made of words: "my-app-tls-secret-name-2024", "oauth2_client_credentials",
       // "RootManageSharedAccessKey", "Authorization". A random token or a UUID is not one.
       if (wordParts(value, /[-_]/, 2) || PASCAL_WORDS_RE.test(value)) continue;
+      // A parameter nested in the value (an Azure SharedAccessSignature=sv=…&sig=…) is read on
+      // its own; base64 padding ("…==") is not one.
+      if (NESTED_PARAM_RE.test(value)) continue;
       const entropy = shannonEntropy(value);
       if (entropy < 3) continue;
       if (
