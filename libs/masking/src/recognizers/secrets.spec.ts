@@ -286,6 +286,17 @@ describe('linear time on the new scans', () => {
     ['long token values', repeat(`token: ${'aB3/'.repeat(80)} `)],
     ['one long token value', (n) => 'token: ' + repeat('aB3/Xy9+')(n)],
     ['AWS key ids and base64 runs', repeat(`AKIAIOSFODNN7EXAMPLE ${'aB3/'.repeat(11)} `)],
+    ['commands', repeat('curl -u a:b mysql -pX docker login -p Y sshpass ')],
+    ['query parameters', repeat('?token=Zq8Wx3Rt9LmP2sKd7FgH1jNc&a&b&c&d=')],
+    ['netrc words', repeat('password password login x ')],
+    ['base64 certificate prefixes', repeat('LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t')],
+    [
+      'one base64 private key',
+      (n) =>
+        'LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2UUlCQURBTkJna3Foa2lHOXcwQkFRRUZBQVND' +
+        repeat('QUFB')(n),
+    ],
+    ['labels with dashes', repeat('\n- Client Secret - x Password - y token - based')],
   ])('%s: 1 MB takes under 30× the time of 100 KB', (_, gen) => {
     const small = gen(100_000);
     const large = gen(1_000_000);

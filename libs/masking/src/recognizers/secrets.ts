@@ -303,13 +303,16 @@ function skipBreaksBack(text: string, p: number, floor: number): number {
  * or -1 (a certificate, or something else). Only the start is decoded.
  */
 function base64PrivateKeyEnd(text: string, i: number): number {
-  const limit = Math.min(text.length, i + PEM_MAX);
-  let end = i;
-  while (end < limit && isBase64Char(text.charCodeAt(end))) end++;
-  if (end - i < 64) return -1;
+  // The head first, so a run that is not a key is not read to its end (once per prefix in it).
+  if (i + 64 > text.length) return -1;
+  for (let k = i; k < i + 64; k++) if (!isBase64Char(text.charCodeAt(k))) return -1;
   const head = Buffer.from(text.slice(i, i + 64), 'base64').toString('latin1');
   PEM_BEGIN_RE.lastIndex = 0;
-  return PEM_BEGIN_RE.test(head) ? end : -1;
+  if (!PEM_BEGIN_RE.test(head)) return -1;
+  const limit = Math.min(text.length, i + PEM_MAX);
+  let end = i + 64;
+  while (end < limit && isBase64Char(text.charCodeAt(end))) end++;
+  return end;
 }
 
 // ---- AWS secret access keys next to their key id ----
