@@ -460,6 +460,9 @@ describe('names and references that are not credentials', () => {
     'passwordPolicy: "min8-upper-lower-digit"',
     'password: !vault |',
     'token_type: Bearer',
+    'session_start: 2024-03-14T09:21:07Z',
+    'token: 2024-03-14T09:21:07.123Z',
+    'auth_time=2024-03-14T09:21:07+00:00',
   ])('%s', (text) => {
     expect(masked(text)).toBe(text);
   });

@@ -599,6 +599,13 @@ const NAME_WORDS = new Set([
   'route',
   'mapping',
   'column',
+  'start',
+  'end',
+  'time',
+  'date',
+  'timestamp',
+  'created',
+  'updated',
 ]);
 // Where a dotted chain of identifiers is code, not a value: "process.env.X", "config.apiKey".
 const CODE_ROOTS = new Set([
@@ -635,6 +642,9 @@ const PASCAL_WORDS_RE = /^(?:[A-Z][a-z]{2,})+$/;
 // A YAML tag where the value will be (`password: !vault |`, `!Ref DbPassword`).
 const YAML_TAG_RE = /^![A-Za-z][\w.:-]*$/;
 const NESTED_PARAM_RE = /^[A-Za-z][A-Za-z0-9_-]{0,30}=[^=]/;
+// A date or a timestamp ("2024-03-14T09:21:07.123Z") where a token would be.
+const TIMESTAMP_RE =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
 const VALUE_MAX = 200;
 // "password: correct horse battery staple": up to this many words, only when they end the line.
 const PHRASE_WORDS_MAX = 6;
@@ -1152,7 +1162,7 @@ export function scanCredentialValues(input: ScanInput): void {
       if (wordParts(value, /[-_]/, 2) || PASCAL_WORDS_RE.test(value)) continue;
       // A parameter nested in the value (an Azure SharedAccessSignature=sv=…&sig=…) is read on
       // its own; base64 padding ("…==") is not one.
-      if (NESTED_PARAM_RE.test(value)) continue;
+      if (NESTED_PARAM_RE.test(value) || TIMESTAMP_RE.test(value)) continue;
       const entropy = shannonEntropy(value);
       if (entropy < 3) continue;
       if (
