@@ -387,6 +387,7 @@ describe('key names beyond API keys', () => {
 describe('generated keys with brackets in them', () => {
   it.each([
     ["SECRET_KEY = 'x7#k2(p9m!q4w8e&r1t5y3u6i0o-a2s4d6f8g0h'", "SECRET_KEY = '<SECRET>'"],
+    ["SECRET_KEY = 'nxy=$=v-ou_0et#izuck%z-%t!ll^vrh^2n!u-+1'", "SECRET_KEY = '<SECRET>'"],
     ['SECRET_KEY = "j8!u$3)z=w9%n2^b7*q(c5&x0@v4+e6-r1t#y8m"', 'SECRET_KEY = "<SECRET>"'],
     [
       "DJANGO_SECRET_KEY='django-insecure-8k#2@p!m$z^q3w&e*r(t)y_u+i'",

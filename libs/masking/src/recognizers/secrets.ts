@@ -1160,9 +1160,10 @@ export function scanCredentialValues(input: ScanInput): void {
       // Names made of words: "my-app-tls-secret-name-2024", "oauth2_client_credentials",
       // "RootManageSharedAccessKey", "Authorization". A random token or a UUID is not one.
       if (wordParts(value, /[-_]/, 2) || PASCAL_WORDS_RE.test(value)) continue;
-      // A parameter nested in the value (an Azure SharedAccessSignature=sv=…&sig=…) is read on
-      // its own; base64 padding ("…==") is not one.
-      if (NESTED_PARAM_RE.test(value) || TIMESTAMP_RE.test(value)) continue;
+      // A parameter nested in the value, up to the next one (an Azure SharedAccessSignature=
+      // sv=…&sig=…), is read on its own; base64 padding ("…==") is not one.
+      if (TIMESTAMP_RE.test(value)) continue;
+      if (!valueQuoted && text.charCodeAt(valueEnd) === 38 && NESTED_PARAM_RE.test(value)) continue;
       const entropy = shannonEntropy(value);
       if (entropy < 3) continue;
       if (
