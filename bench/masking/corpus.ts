@@ -513,6 +513,56 @@ function evasionsFor(value: string): ((s: string) => string)[] {
   return [...EVASIONS, ...SEPARATORS].filter((f) => f(value) !== value);
 }
 
+/**
+ * Credentials as configuration, logs and shells write them: query strings, cookies, connection
+ * strings, labels, command lines, vendor tokens with no name, a key in base64. Drawn after the
+ * other documents, so those keep their faker draws.
+ */
+const CREDENTIAL_SHAPES: readonly (() => [EntityType, string, string])[] = [
+  () => ['SECRET', 'GET /reset?token={}&lang=en', randomSecret(24)],
+  () => ['SECRET', 'Cookie: sessionid={}; theme=dark', randomSecret(32, LOWER_DIGITS)],
+  () => [
+    'SECRET',
+    'DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={};EndpointSuffix=core.windows.net',
+    randomSecret(86, BASE64) + '==',
+  ],
+  () => ['SECRET', "SECRET_KEY = '{}'", randomSecret(40, `${LOWER_DIGITS}!@#$%^&*(-_=+)`)],
+  () => ['SECRET', 'API Key: {}', randomSecret(32, 'abcdef0123456789')],
+  () => ['SECRET', 'publish with {}', 'npm_' + randomSecret(36)],
+  () => ['SECRET', 'databricks {}', 'dapi' + randomSecret(32, 'abcdef0123456789')],
+  () => ['PASSWORD', 'password={}&remember=1', faker.internet.password({ length: 12 })],
+  () => ['PASSWORD', 'curl -u admin:{} -X POST', faker.internet.password({ length: 12 })],
+  () => ['PASSWORD', 'mysql -u root -p{} orders', faker.internet.password({ length: 12 })],
+  () => ['PASSWORD', 'Your password is: {}', `${faker.internet.password({ length: 10 })}7!`],
+  () => [
+    'PRIVATE_KEY',
+    'data:\n  tls.key: {}\n  tls.crt: none',
+    Buffer.from(
+      `-----BEGIN ${pick(['RSA ', 'EC ', ''])}PRIVATE KEY-----\n${randomSecret(64)}\n-----END PRIVATE KEY-----\n`,
+    ).toString('base64'),
+  ],
+];
+
+/** Names, references and numbers next to credential words that are not credentials. */
+const CREDENTIAL_NEGATIVES: readonly (() => string)[] = [
+  () => `duration_ms=${faker.number.float({ min: 1, max: 9999, fractionDigits: 6 })}`,
+  () => `${faker.date.recent().toISOString().replace('Z', '')}456+00:00 worker ready`,
+  () => `const password = process.env.${upper(4)}_PASSWORD;`,
+  () => `tokenUrl: /realms/${faker.word.noun()}/protocol/openid-connect/token`,
+  () => `secretName: ${faker.helpers.slugify(faker.word.noun())}-tls-secret-name-2024`,
+  () => `psql -h db -p ${faker.number.int({ min: 1024, max: 65535 })} -U app`,
+];
+const LOWER_DIGITS = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+function labeled(type: EntityType, template: string, value: string, kind: Doc['kind']): Doc {
+  const at = template.indexOf('{}');
+  return {
+    kind,
+    text: template.replace('{}', value),
+    spans: [{ type, start: at, end: at + value.length }],
+  };
+}
+
 export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc[] {
   faker.seed(seed);
   const docs: Doc[] = [];
@@ -538,6 +588,14 @@ export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc
     docs.push({ kind: 'negative', text: pick(NEGATIVES)(), spans: [] });
   // Last, so the documents above keep their faker draws.
   for (let i = 0; i < perType; i++) docs.push(...awsCredentialDocs());
+  for (let i = 0; i < perType; i++) {
+    const [type, template, value] = pick(CREDENTIAL_SHAPES)();
+    docs.push(labeled(type, template, value, 'clean'));
+    const ev = type === 'PRIVATE_KEY' ? [] : evasionsFor(value);
+    if (ev.length > 0) docs.push(labeled(type, template, pick(ev)(value), 'evasion'));
+  }
+  for (let i = 0; i < perType; i++)
+    docs.push({ kind: 'negative', text: pick(CREDENTIAL_NEGATIVES)(), spans: [] });
   return docs;
 }
 
