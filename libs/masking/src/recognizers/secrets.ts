@@ -994,6 +994,9 @@ function notAValue(value: string): boolean {
 
 // Command lines that carry a password as an option. `-p` is a port for psql and ssh, so it
 // counts only after the commands that take a password with it.
+// What documentation writes in place of the password: `curl -u username:password`.
+const COMMAND_PLACEHOLDER_RE =
+  /^(?:pass(?:word)?|passwd|pwd|secret|token|(?:your|my)[_-]?password)$/i;
 const CURL = 1;
 const MYSQL = 2;
 const LOGIN = 3;
@@ -1070,7 +1073,11 @@ function scanCommand(text: string, from: number, kind: number, emit: ScanInput['
         ve--;
       }
       const value = text.slice(vs, ve);
-      if (value.charCodeAt(0) !== 36 && !isPlaceholder(value))
+      if (
+        value.charCodeAt(0) !== 36 &&
+        !isPlaceholder(value) &&
+        !COMMAND_PLACEHOLDER_RE.test(value)
+      )
         emit('PASSWORD', vs, ve, 0.85, 'command-line');
     }
     prevS = s;
