@@ -460,6 +460,8 @@ describe('names and references that are not credentials', () => {
     'passwordResetTemplate: emails/reset-password-v2.html',
     'passwordPolicy: "min8-upper-lower-digit"',
     'password: !vault |',
+    'Password: ${{ secrets.DB_PASSWORD }}',
+    'password: {{ .Values.db.password }}',
     'token_type: Bearer',
     'session_start: 2024-03-14T09:21:07Z',
     'token: 2024-03-14T09:21:07.123Z',

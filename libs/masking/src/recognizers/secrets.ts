@@ -979,11 +979,13 @@ function wordParts(value: string, sep: RegExp, min: number): boolean {
 /**
  * Values that name or point to a credential instead of being one, whatever the key: code
  * (`process.env.DB_PASSWORD`, `config.apiKey`, a dotted path of three names or more), a path of
- * words (`/oauth2/v2.0/authorize`) and a YAML tag (`!vault`).
+ * words (`/oauth2/v2.0/authorize`), a YAML tag (`!vault`) and a template expression.
  */
 function notAValue(value: string): boolean {
   const c = value.charCodeAt(0);
   if (c === 33) return YAML_TAG_RE.test(value);
+  // A template expression cut at its first blank: GitHub Actions' "${{ secrets.X }}", Helm's "{{ .Values.x }}".
+  if (c === 36 || c === 123) return value.startsWith('${{') || value.startsWith('{{');
   if (c === 47) return wordParts(value.slice(1), /[/._-]/, 1);
   if (!DOTTED_NAMES_RE.test(value)) return false;
   const dot = value.indexOf('.');
