@@ -521,7 +521,7 @@ const PLACEHOLDER_RE =
 // Letters after a keyword that still make a credential name: "secretkey", "passwordHash".
 const KEYWORD_SUFFIX_RE = /(?:key|keys|hash|value)(?![A-Za-z0-9])/iy;
 // Code, not a value: a call or an index ("getpass(", "os.environ[").
-const CODE_RE = /^[A-Za-z_$][A-Za-z_$.]*[([]/;
+const CODE_RE = /^[A-Za-z_$][A-Za-z_$.?]*[([]/;
 // snake_case words ("client_credentials") name something; they are not secrets.
 const SNAKE_WORDS_RE = /^(?:[a-z]+(?:_[a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$/;
 // A word right after the keyword that makes the name about something else: "tokenUrl",
@@ -637,8 +637,11 @@ const CODE_ROOTS = new Set([
 const DOTTED_NAMES_RE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
 // A part of a name made of words: "tls", "oauth2", "TLS", "v2", "2024".
 const NAME_PART_RE = /^(?:[A-Za-z][a-z]+\d*|[A-Z]{2,}\d*|v\d{1,3}|\d{1,4})$/;
-// "RootManageSharedAccessKey", "Authorization": words in PascalCase, no digits.
-const PASCAL_WORDS_RE = /^(?:[A-Z][a-z]{2,})+$/;
+// "RootManageSharedAccessKey", "Authorization", "keyringSetting": words in PascalCase or
+// camelCase, no digits.
+const CASED_WORDS_RE = /^(?:[A-Z][a-z]{2,})+$|^[a-z]{2,}(?:[A-Z][a-z]{2,})+$/;
+// A regular expression literal: "/(?:Bearer|Basic)[ \t]/". Base64 has none of these characters.
+const REGEX_CHARS_RE = /[\\()[\]|?*^${}]/;
 // A YAML tag where the value will be (`password: !vault |`, `!Ref DbPassword`).
 const YAML_TAG_RE = /^![A-Za-z][\w.:-]*$/;
 const NESTED_PARAM_RE = /^[A-Za-z][A-Za-z0-9_-]{0,30}=[^=]/;
@@ -968,6 +971,12 @@ function namesSomethingElse(text: string, e: number, secretWord: boolean): boole
   return NAME_WORDS.has(word) && !(secretWord && (word === 'id' || word === 'ids'));
 }
 
+function blankCount(value: string): number {
+  let n = 0;
+  for (let k = 0; k < value.length; k++) if (value.charCodeAt(k) === 32) n++;
+  return n;
+}
+
 /** Whether every part of `value` between the separators is a word, a short number or a version. */
 function wordParts(value: string, sep: RegExp, min: number): boolean {
   const parts = value.split(sep);
@@ -986,12 +995,16 @@ function notAValue(value: string): boolean {
   if (c === 33) return YAML_TAG_RE.test(value);
   // A template expression cut at its first blank: GitHub Actions' "${{ secrets.X }}", Helm's "{{ .Values.x }}".
   if (c === 36 || c === 123) return value.startsWith('${{') || value.startsWith('{{');
-  if (c === 47) return wordParts(value.slice(1), /[/._-]/, 1);
+  if (c === 47) return wordParts(value.slice(1), /[/._-]/, 1) || REGEX_CHARS_RE.test(value);
   if (!DOTTED_NAMES_RE.test(value)) return false;
   const dot = value.indexOf('.');
   if (CODE_ROOTS.has(value.slice(0, dot))) return true;
-  // Without a known root, only names without digits: a signed cookie ("eyJ1c2Vy.ZfLq3w.…") has them.
-  return value.indexOf('.', dot + 1) !== -1 && !/\d/.test(value);
+  // Without a known root, only names without digits (a signed cookie "eyJ1c2Vy.ZfLq3w.…" has
+  // them): three or more, or two where the last is a property ("pair.privateKey").
+  if (/\d/.test(value)) return false;
+  return (
+    value.indexOf('.', dot + 1) !== -1 || isLower(value.charCodeAt(value.lastIndexOf('.') + 1))
+  );
 }
 
 // Command lines that carry a password as an option. `-p` is a port for psql and ssh, so it
@@ -1117,6 +1130,8 @@ export function scanCredentialValues(input: ScanInput): void {
     const short = (passwordWord && len <= 4) || sig;
     if (i > 0 && isAsciiLetter(text.charCodeAt(i - 1)) && !keywordStartOk(text, i, len, short))
       continue;
+    // "oauth:" names a protocol ("urn:ietf:params:oauth:token-type:jwt"); its tokens have names.
+    if ((text.charCodeAt(i - 1) | 32) === 111 && (m[0].charCodeAt(0) | 32) === 97) continue;
     if (!keywordEndOk(text, i + len, short && (len === 4 || sig))) continue;
     ASSIGN_RE.lastIndex = i + len;
     const a = ASSIGN_RE.exec(text);
@@ -1151,7 +1166,8 @@ export function scanCredentialValues(input: ScanInput): void {
       while (valueEnd > valueStart && isTrailingPunct(text.charCodeAt(valueEnd - 1))) valueEnd--;
     const value = text.slice(valueStart, valueEnd);
     if (value.length < 3 || PLACEHOLDER_RE.test(value)) continue;
-    if (!valueQuoted && notAValue(value)) continue;
+    // A template literal's interpolation (`Bearer ${token}`) is code, quoted or not.
+    if ((!valueQuoted && notAValue(value)) || value.includes('${')) continue;
     if (passwordWord) {
       if (!want.has('PASSWORD')) continue;
       if (prose && (PROSE_WORDS.has(value.toLowerCase()) || !/[\d\W_]|[a-z][A-Z]/.test(value)))
@@ -1168,7 +1184,9 @@ export function scanCredentialValues(input: ScanInput): void {
       if (CODE_RE.test(value) || SNAKE_WORDS_RE.test(value) || value.includes('://')) continue;
       // Names made of words: "my-app-tls-secret-name-2024", "oauth2_client_credentials",
       // "RootManageSharedAccessKey", "Authorization". A random token or a UUID is not one.
-      if (wordParts(value, /[-_]/, 2) || PASCAL_WORDS_RE.test(value)) continue;
+      if (wordParts(value, /[-_]/, 2) || CASED_WORDS_RE.test(value)) continue;
+      // A sentence in a string ("Delegation (actor_token) is not supported: …"); "Bearer x" is not one.
+      if (valueQuoted && blankCount(value) >= 2) continue;
       // A parameter nested in the value, up to the next one (an Azure SharedAccessSignature=
       // sv=…&sig=…), is read on its own; base64 padding ("…==") is not one.
       if (TIMESTAMP_RE.test(value)) continue;
