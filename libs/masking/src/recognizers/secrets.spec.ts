@@ -463,6 +463,9 @@ describe('names and references that are not credentials', () => {
     'signature: documentSignatureSchema,',
     'POLICY_SIGNING_KEYS: keyringSetting,',
     'const sig = document.signature;',
+    'var tokens = [...acorn.tokenizer(str)]',
+    'var signature = ED25519.sign({',
+    'var privateKey = pki.privateKeyFromAsn1(rsaPrivateKey);',
     'privateKey: pair.privateKey,',
     'const secret = connection.credential?.reveal();',
     'const SPECIAL_TOKENS = /<\\|(?:endoftext|fim_prefix)\\|>/g;',
@@ -495,6 +498,10 @@ describe('names and references that are not credentials', () => {
     ['auth_token=abc-def_Xk9vPq2mL7zR', 'auth_token=<SECRET>'],
     ['"Authorization": "Bearer Zq8Wx3Rt9LmP2sKd7FgH1jNc"', '"Authorization": "<SECRET>"'],
     ['oauth_token: Zq8Wx3Rt9LmP2sKd7FgH1jNc', 'oauth_token: <SECRET>'],
+    [
+      "Authorization: 'AWS4-HMAC-SHA256 Credential=x/20130524/us-east-1/s3/aws4_request, Signature=fe5f80f77d5fa3beca038a248ff027d0'",
+      "Authorization: '<SECRET>'",
+    ],
     ['JWT_SECRET=mysupersecretjwtkey', 'JWT_SECRET=<SECRET>'],
     [
       'POLICY_SIGNING_KEYS: dev1:ZGV2LW9ubHktcG9saWN5LXNpZ25pbmctc2VlZCEhISE=',

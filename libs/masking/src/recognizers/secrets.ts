@@ -521,7 +521,9 @@ const PLACEHOLDER_RE =
 // Letters after a keyword that still make a credential name: "secretkey", "passwordHash".
 const KEYWORD_SUFFIX_RE = /(?:key|keys|hash|value)(?![A-Za-z0-9])/iy;
 // Code, not a value: a call or an index ("getpass(", "os.environ[").
-const CODE_RE = /^[A-Za-z_$][A-Za-z_$.?]*[([]/;
+// Also after a spread or a negation, through optional chaining and names with digits
+// ("[...acorn.tokenizer(", "ED25519.sign(", "pki.privateKeyFromAsn1(").
+const CODE_RE = /^(?:\[?\.\.\.|!)?[A-Za-z_$][\w$.?]*[([]/;
 // snake_case words ("client_credentials") name something; they are not secrets.
 const SNAKE_WORDS_RE = /^(?:[a-z]+(?:_[a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$/;
 // A word right after the keyword that makes the name about something else: "tokenUrl",
@@ -1186,7 +1188,8 @@ export function scanCredentialValues(input: ScanInput): void {
       // "RootManageSharedAccessKey", "Authorization". A random token or a UUID is not one.
       if (wordParts(value, /[-_]/, 2) || CASED_WORDS_RE.test(value)) continue;
       // A sentence in a string ("Delegation (actor_token) is not supported: …"); "Bearer x" is not one.
-      if (valueQuoted && blankCount(value) >= 2) continue;
+      // An Authorization header's value has blanks ("AWS4-HMAC-SHA256 Credential=…, …").
+      if (valueQuoted && blankCount(value) >= 2 && (m[0].charCodeAt(0) | 32) !== 97) continue;
       // A parameter nested in the value, up to the next one (an Azure SharedAccessSignature=
       // sv=…&sig=…), is read on its own; base64 padding ("…==") is not one.
       if (TIMESTAMP_RE.test(value)) continue;
