@@ -507,8 +507,11 @@ export function scanSecrets(input: ScanInput): void {
 }
 
 // ---- values next to credential words ----
+// Credential names, session cookies and the commands that take a password as an option. Grouped
+// by first letter: the same alternatives listed flat made this whole-text pass about 70% slower.
+// Where two share a start, the longer comes first ("signing key" before "sig").
 const CRED_RE =
-  /pass(?:word|wd|phrase)?|pwd|secret(?:[ _-]access[ _-]key)?|token|api[ _-]?key|apikey|access[_-]?key|(?:account|encryption|signing|private|master|shared)[ _-]?key|auth(?:orization)?|credentials?|bearer|sig(?:nature)?|session(?:[_-]?id)?|sessid|connect\.sid|curl[ \t]|mysql(?:dump|admin)?[ \t]|mariadb[ \t]|sshpass[ \t]|(?:docker|podman)[ \t]+login[ \t]|registry[ \t]+login[ \t]/gi;
+  /p(?:ass(?:word|wd|phrase)?|wd|rivate[ _-]?key|odman[ \t]+login[ \t])|s(?:ecret(?:[ _-]access[ _-]key)?|igning[ _-]?key|ig(?:nature)?|ession(?:[_-]?id)?|essid|hared[ _-]?key|shpass[ \t])|token|a(?:pi[ _-]?key|pikey|ccess[_-]?key|ccount[ _-]?key|uth(?:orization)?)|c(?:redentials?|onnect\.sid|url[ \t])|bearer|encryption[ _-]?key|m(?:aster[ _-]?key|ysql(?:dump|admin)?[ \t]|ariadb[ \t])|docker[ \t]+login[ \t]|registry[ \t]+login[ \t]/gi;
 // A key may close its quote with an escaped one: JSON logged inside a JSON string ({\"password\": …}).
 // " - " only for a label that starts its line (checked where it is used): "Password - Adm1nPw!".
 const ASSIGN_RE =
