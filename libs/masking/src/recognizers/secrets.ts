@@ -639,6 +639,8 @@ const CODE_ROOTS = new Set([
   'request',
   'data',
 ]);
+// A camelCase property name: "privateKey", "apiKey".
+const CAMEL_PROPERTY_RE = /^[a-z]+[A-Z][A-Za-z]*$/;
 const DOTTED_NAMES_RE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
 // A part of a name made of words: "tls", "oauth2", "TLS", "v2", "2024".
 const NAME_PART_RE = /^(?:[A-Za-z][a-z]+\d*|[A-Z]{2,}\d*|v\d{1,3}|\d{1,4})$/;
@@ -995,7 +997,7 @@ function wordParts(value: string, sep: RegExp, min: number): boolean {
  * (`process.env.DB_PASSWORD`, `config.apiKey`, a dotted path of three names or more), a path of
  * words (`/oauth2/v2.0/authorize`), a YAML tag (`!vault`) and a template expression.
  */
-function notAValue(value: string): boolean {
+function notAValue(value: string, password: boolean): boolean {
   const c = value.charCodeAt(0);
   if (c === 33) return YAML_TAG_RE.test(value);
   // A template expression cut at its first blank: GitHub Actions' "${{ secrets.X }}", Helm's "{{ .Values.x }}".
@@ -1005,11 +1007,13 @@ function notAValue(value: string): boolean {
   const dot = value.indexOf('.');
   if (CODE_ROOTS.has(value.slice(0, dot))) return true;
   // Without a known root, only names without digits (a signed cookie "eyJ1c2Vy.ZfLq3w.…" has
-  // them): three or more, or two where the last is a property ("pair.privateKey").
+  // them): three or more, or two where the last is a property ("document.signature"). Two plain
+  // words are also what a person picks as a password ("john.smith"): there, only a camelCase
+  // property ("pair.privateKey") makes them code.
   if (/\d/.test(value)) return false;
-  return (
-    value.indexOf('.', dot + 1) !== -1 || isLower(value.charCodeAt(value.lastIndexOf('.') + 1))
-  );
+  if (value.indexOf('.', dot + 1) !== -1) return true;
+  const last = value.slice(dot + 1);
+  return password ? CAMEL_PROPERTY_RE.test(last) : isLower(last.charCodeAt(0));
 }
 
 // Command lines that carry a password as an option. `-p` is a port for psql and ssh, so it
@@ -1172,7 +1176,7 @@ export function scanCredentialValues(input: ScanInput): void {
     const value = text.slice(valueStart, valueEnd);
     if (value.length < 3 || PLACEHOLDER_RE.test(value)) continue;
     // A template literal's interpolation (`Bearer ${token}`) is code, quoted or not.
-    if ((!valueQuoted && notAValue(value)) || value.includes('${')) continue;
+    if ((!valueQuoted && notAValue(value, passwordWord)) || value.includes('${')) continue;
     if (passwordWord) {
       if (!want.has('PASSWORD')) continue;
       if (prose && (PROSE_WORDS.has(value.toLowerCase()) || !/[\d\W_]|[a-z][A-Z]/.test(value)))
@@ -1189,7 +1193,7 @@ export function scanCredentialValues(input: ScanInput): void {
       if (CODE_RE.test(value) || SNAKE_WORDS_RE.test(value) || value.includes('://')) continue;
       // Names made of words: "my-app-tls-secret-name-2024", "oauth2_client_credentials",
       // "RootManageSharedAccessKey", "Authorization". A random token or a UUID is not one.
-      if (wordParts(value, /[-_]/, 2) || CASED_WORDS_RE.test(value)) continue;
+      if (CASED_WORDS_RE.test(value)) continue;
       // A sentence in a string ("Delegation (actor_token) is not supported: …"); "Bearer x" is not one.
       // An Authorization header's value has blanks ("AWS4-HMAC-SHA256 Credential=…, …").
       if (valueQuoted && blankCount(value) >= 2 && (m[0].charCodeAt(0) | 32) !== 97) continue;
