@@ -39,6 +39,12 @@ export interface TopicSpec<S extends z.ZodType> {
    * never copied elsewhere (a dead letter from this topic names the record, without it).
    */
   readonly rawInput?: boolean;
+  /**
+   * Security state (revocations, bundles): when a record its consumer refuses cannot be
+   * dead-lettered, the partition waits and the app reports not ready, instead of skipping
+   * the record with only a log line to show an operator that a revocation was refused.
+   */
+  readonly failClosed?: boolean;
   /** CloudEvent `type` values carried on this topic. */
   readonly eventTypes: readonly string[];
   readonly schema: S;
@@ -89,6 +95,7 @@ export const TOPICS = {
     key: 'policy set name',
     partitions: 1,
     cleanupPolicy: 'compact',
+    failClosed: true,
     eventTypes: ['dev.embargo.policy.bundle.v1'],
     schema: bundleMessageSchema,
   }),
@@ -109,6 +116,7 @@ export const TOPICS = {
     key: 'kind:value (principal:<id> or token:<jti>)',
     partitions: 1,
     cleanupPolicy: 'compact',
+    failClosed: true,
     eventTypes: ['dev.embargo.revocation.v1'],
     schema: revocationSchema,
   }),
@@ -161,7 +169,7 @@ export const TOPICS = {
     name: 'embargo.dead-letters.v1',
     description:
       'Messages a consumer could not accept, with the reason; kept for inspection and replay.',
-    key: 'original key',
+    key: 'original key (sha256:<hex> of it when over 256 bytes)',
     partitions: 1,
     cleanupPolicy: 'delete',
     retentionMs: 30 * 24 * 3600 * 1000,

@@ -1,4 +1,10 @@
-import { validateBindings } from './kafka.consumer';
+import type { Metrics, Readiness } from '@embargo/observability';
+import type { TopicMessages } from 'kafkajs';
+import { createHash } from 'node:crypto';
+import pino from 'pino';
+import { bind, ConsumerHost, deadLetterKey, validateBindings } from './kafka.consumer';
+import { EventPublisher, recordBytes } from './kafka.producer';
+import type { KafkaService } from './kafka.service';
 
 class A {
   async handle() {}
@@ -33,5 +39,159 @@ describe('validateBindings', () => {
     expect(() => validateBindings([{ topic: 'nope' as never, group: 'g', handler: A }])).toThrow(
       /unknown topic/,
     );
+  });
+});
+
+/** A broker stand-in: refuses a record over its topic's max.message.bytes, as Kafka does. */
+function fakeBroker(limits: Record<string, number>) {
+  const sent: { topic: string; key: string; bytes: number }[] = [];
+  const state = { down: false };
+  const producer = {
+    sendBatch: async ({ topicMessages }: { topicMessages: TopicMessages[] }) => {
+      if (state.down) throw new Error('Connection error: ECONNREFUSED');
+      for (const { topic, messages } of topicMessages)
+        for (const m of messages) {
+          const bytes = recordBytes(
+            m as { key: string; value: Buffer; headers: Record<string, string> },
+          );
+          if (bytes > (limits[topic] ?? 32 * 1024 * 1024))
+            throw new Error('The request included a message larger than the max message size');
+          sent.push({ topic, key: String(m.key), bytes });
+        }
+    },
+  };
+  return { producer, sent, state };
+}
+
+type EachBatch = (payload: {
+  batch: unknown;
+  heartbeat: () => Promise<void>;
+  isRunning: () => boolean;
+  isStale: () => boolean;
+  resolveOffset: (offset: string) => void;
+}) => Promise<void>;
+
+function harness(topic: 'requestEvents' | 'revocations', handle: () => Promise<void>) {
+  const broker = fakeBroker({ 'embargo.dead-letters.v1': 1048588 });
+  let eachBatch: EachBatch | undefined;
+  const commits: unknown[] = [];
+  let check: (() => Promise<void>) | undefined;
+  const consumer = {
+    events: { GROUP_JOIN: 'join', CRASH: 'crash', END_BATCH_PROCESS: 'end' },
+    on: (event: string, fn: () => void) => {
+      if (event === 'join') fn();
+    },
+    connect: async () => undefined,
+    subscribe: async () => undefined,
+    run: async (o: { eachBatch: EachBatch }) => {
+      eachBatch = o.eachBatch;
+    },
+    commitOffsets: async (o: unknown) => {
+      commits.push(o);
+    },
+  };
+  const logger = pino({ enabled: false });
+  const kafka = {
+    options: {},
+    kafka: { consumer: () => consumer },
+    publisher: new EventPublisher(broker.producer as never, 'test', logger),
+    endOffsets: async () => new Map<number, bigint>(),
+  } as unknown as KafkaService;
+  const metrics = { kafkaConsumed: { inc: () => undefined } } as unknown as Metrics;
+  const readiness = {
+    register: (_: string, fn: () => Promise<void>) => (check = fn),
+  } as unknown as Readiness;
+  class Handler {
+    handle = handle;
+  }
+  const host = new ConsumerHost(
+    [bind({ topic, group: 'g', handler: Handler })],
+    { get: () => new Handler() } as never,
+    kafka,
+    logger,
+    { name: 'test', instance: 'test-1' },
+    readiness,
+    metrics,
+  );
+  const ready = async () =>
+    check!().then(
+      () => 'ready',
+      (err: Error) => err.message,
+    );
+  return {
+    host,
+    broker,
+    commits,
+    ready,
+    run: (batch: unknown) =>
+      eachBatch!({
+        batch,
+        heartbeat: async () => undefined,
+        isRunning: () => true,
+        isStale: () => false,
+        resolveOffset: () => undefined,
+      }),
+  };
+}
+
+const malformed = (offset: string, key: Buffer) => ({
+  offset,
+  key,
+  value: Buffer.from('not json'),
+  headers: { ce_specversion: '1.0', ce_id: 'x', ce_type: 't', ce_source: '/s' },
+  timestamp: '0',
+});
+
+describe('ConsumerHost dead letters', () => {
+  it('dead-letters a malformed record with a 600 KiB key and moves on', async () => {
+    const { host, broker, commits, run } = harness('requestEvents', async () => undefined);
+    await host.onApplicationBootstrap();
+    const bigKey = Buffer.from('k'.repeat(600 * 1024));
+    await run({
+      topic: 'embargo.request-events.v1',
+      partition: 0,
+      messages: [malformed('7', bigKey)],
+    });
+    const letters = broker.sent.filter((s) => s.topic === 'embargo.dead-letters.v1');
+    expect(letters).toHaveLength(1);
+    expect(letters[0].key).toBe(`sha256:${createHash('sha256').update(bigKey).digest('hex')}`);
+    expect(letters[0].bytes).toBeLessThan(128 * 1024);
+    expect(commits).toEqual([[{ topic: 'embargo.request-events.v1', partition: 0, offset: '8' }]]);
+  });
+
+  it('keeps a short key as it is', () => {
+    expect(deadLetterKey(Buffer.from('req-1'))).toBe('req-1');
+    expect(deadLetterKey(null)).toBeUndefined();
+  });
+
+  it('skips a record whose dead letter Kafka will not take, after a few tries', async () => {
+    const { host, broker, commits, run, ready } = harness('requestEvents', async () => undefined);
+    await host.onApplicationBootstrap();
+    broker.state.down = true;
+    await run({
+      topic: 'embargo.request-events.v1',
+      partition: 0,
+      messages: [malformed('3', Buffer.from('r1'))],
+    });
+    expect(commits).toHaveLength(1);
+    expect(await ready()).toBe('ready');
+  });
+
+  it('holds a revocations partition, not ready, until its dead letter is written', async () => {
+    const { host, broker, commits, run, ready } = harness('revocations', async () => undefined);
+    await host.onApplicationBootstrap();
+    broker.state.down = true;
+    const done = run({
+      topic: 'embargo.revocations.v1',
+      partition: 0,
+      messages: [malformed('5', Buffer.from('principal:p1'))],
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(commits).toHaveLength(0);
+    expect(await ready()).toMatch(/dead letter not written: embargo.revocations.v1/);
+    broker.state.down = false;
+    await done;
+    expect(commits).toHaveLength(1);
+    expect(await ready()).toBe('ready');
   });
 });

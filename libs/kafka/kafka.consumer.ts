@@ -10,12 +10,13 @@ import {
   type Envelope,
   fromKafkaMessage,
   TOPICS,
+  topicByName,
   type TopicKey,
   type TopicPayload,
 } from '@embargo/contracts';
 import { APP_IDENTITY, type AppIdentity, LOGGER, Metrics, Readiness } from '@embargo/observability';
 import type { Batch, Consumer, KafkaMessage } from 'kafkajs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { NotRetryable } from './kafka.producer';
 import type { Logger } from 'pino';
 import { KafkaService } from './kafka.service';
@@ -88,6 +89,14 @@ interface DeliveryContext {
   readonly isStale: () => boolean;
 }
 const MAX_DLQ_VALUE = 64 * 1024;
+/**
+ * A dead letter keeps the original key up to this size, else `sha256:<hex>` of it: a key is
+ * copied into the ce_partitionkey header too, so a record with a key near the source topic's
+ * limit would make a dead letter the dead-letter topic (1 MiB) refuses.
+ */
+export const MAX_DLQ_KEY_BYTES = 256;
+/** Tries to write one dead letter before a topic's refused record is skipped (or held). */
+const DEAD_LETTER_ATTEMPTS = 3;
 const IDLE_FETCH_WAIT_MS = 500;
 
 /** Checks the app's one list of topic handlers and runs a consumer per binding. */
@@ -101,6 +110,8 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly bootId = randomBytes(4).toString('hex');
   /** Consumer group id → the binding's own group, which names its dead letters. */
   private readonly letterGroups = new Map<string, string>();
+  /** failClosed topics whose partition waits on a dead letter Kafka will not take. */
+  private readonly blocked = new Set<string>();
 
   constructor(
     @Inject(CONSUMER_BINDINGS) private readonly bindings: ConsumerBinding[],
@@ -125,6 +136,8 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
         const waiting = this.bindings.filter((b) => !this.joined.has(this.groupOf(b)));
         if (waiting.length) throw new Error(`not joined: ${waiting.map((b) => b.topic).join(',')}`);
         if (this.replaying.size) throw new Error(`replaying: ${[...this.replaying].join(',')}`);
+        if (this.blocked.size)
+          throw new Error(`dead letter not written: ${[...this.blocked].join(',')}`);
       });
     }
   }
@@ -199,8 +212,9 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
             invalid.push({ message, reason: (err as Error).message });
           }
         }
+        const context = { batch, groupId, heartbeat, isRunning, isStale };
         for (const bad of invalid) {
-          await this.deadLetter(spec.name, batch.partition, groupId, bad.message, bad.reason);
+          await this.deadLetter(spec.name, context, bad.message, bad.reason);
         }
         if (invalid.length)
           this.metrics.kafkaConsumed.inc(
@@ -208,7 +222,6 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
             invalid.length,
           );
 
-        const context = { batch, groupId, heartbeat, isRunning, isStale };
         if (valid.length) await this.deliver(spec.name, handler, valid, context);
         if (!isRunning() || isStale()) return;
         // Offsets are committed only after the side effect (at-least-once).
@@ -280,7 +293,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
         const result = await handler.handle(messages as never);
         for (const r of result?.rejected ?? []) {
           const message = raw(r.offset);
-          if (message) await this.deadLetter(topic, batch.partition, groupId, message, r.reason);
+          if (message) await this.deadLetter(topic, context, message, r.reason);
         }
         this.metrics.kafkaConsumed.inc({ topic, outcome: 'ok' }, messages.length);
         return;
@@ -292,13 +305,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
           }
           const message = raw(messages[0].offset);
           if (message)
-            await this.deadLetter(
-              topic,
-              batch.partition,
-              groupId,
-              message,
-              `not retryable: ${err.message}`,
-            );
+            await this.deadLetter(topic, context, message, `not retryable: ${err.message}`);
           this.metrics.kafkaConsumed.inc({ topic, outcome: 'dead_lettered' });
           return;
         }
@@ -324,7 +331,56 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     await consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
   }
 
+  /**
+   * Writes a refused record to the dead-letter topic, so the partition can move past it. A
+   * write that keeps failing must not stop the partition for good: after a few tries the
+   * record is skipped with an error in the log and a `dead_letter_failed` count, except on
+   * a `failClosed` topic (revocations, bundles), where the partition waits, retrying, and
+   * the app reports not ready until the dead letter is written.
+   */
   private async deadLetter(
+    topic: string,
+    context: DeliveryContext,
+    message: KafkaMessage,
+    reason: string,
+  ): Promise<void> {
+    const { batch, groupId, heartbeat, isRunning, isStale } = context;
+    const failClosed = topicByName(topic)?.failClosed ?? false;
+    this.logger.warn(
+      { topic, partition: batch.partition, offset: message.offset, reason },
+      'message dead-lettered',
+    );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.writeDeadLetter(topic, batch.partition, groupId, message, reason);
+        this.blocked.delete(topic);
+        return;
+      } catch (err) {
+        const hopeless = err instanceof NotRetryable;
+        const failure = {
+          topic,
+          partition: batch.partition,
+          offset: message.offset,
+          attempt,
+          err: { message: (err as Error).message },
+        };
+        if (!isRunning() || isStale()) throw err;
+        if (!failClosed && (hopeless || attempt >= DEAD_LETTER_ATTEMPTS)) {
+          this.logger.error(failure, 'dead letter could not be written; record skipped');
+          this.metrics.kafkaConsumed.inc({ topic, outcome: 'dead_letter_failed' });
+          return;
+        }
+        if (failClosed && attempt === DEAD_LETTER_ATTEMPTS) {
+          this.blocked.add(topic);
+          this.logger.error(failure, 'dead letter could not be written; partition held');
+        }
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+        await heartbeat().catch(() => undefined);
+      }
+    }
+  }
+
+  private async writeDeadLetter(
     topic: string,
     partition: number,
     groupId: string,
@@ -335,7 +391,6 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     const withheld = Object.values(TOPICS).some((t) => t.name === topic && t.rawInput);
     const value = withheld ? Buffer.alloc(0) : (message.value ?? Buffer.alloc(0));
     const truncated = value.length > MAX_DLQ_VALUE;
-    this.logger.warn({ topic, partition, offset: message.offset, reason }, 'message dead-lettered');
     await this.kafka.publisher.publish(
       'deadLetters',
       {
@@ -350,7 +405,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
         receivedAt: new Date().toISOString(),
       },
       {
-        key: message.key?.toString('utf8') ?? `${topic}:${partition}:${message.offset}`,
+        key: deadLetterKey(message.key) ?? `${topic}:${partition}:${message.offset}`,
         // Named by the binding's group, not by the instance or boot reading it: a record every
         // start reads again (replayed state topics) is one dead letter, not one per start.
         idParts: [
@@ -368,6 +423,13 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     // disconnect() waits for the batch in hand to finish: in-flight work drains.
     await Promise.all(this.consumers.map((c) => c.disconnect().catch(() => undefined)));
   }
+}
+
+/** The original key when short enough, else its digest; undefined when the record had none. */
+export function deadLetterKey(key: Buffer | null): string | undefined {
+  if (!key) return undefined;
+  if (key.length <= MAX_DLQ_KEY_BYTES) return key.toString('utf8');
+  return `sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
 
 /** An app refuses to start when a topic has two handlers or a handler is missing. */

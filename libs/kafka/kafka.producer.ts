@@ -30,8 +30,20 @@ export interface PublishOptions {
 
 /** A topic's record limit when it declares none (Kafka's default max.message.bytes). */
 const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
-/** Room left under the limit for the key, the CloudEvent headers and the batch framing. */
+/** Room left under the limit for the record and batch framing the broker also counts. */
 const RECORD_OVERHEAD_BYTES = 64 * 1024;
+
+/** What a record weighs against max.message.bytes: its key, its headers and its value. */
+export function recordBytes(message: {
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}): number {
+  let bytes = Buffer.byteLength(message.key) + message.value.length;
+  for (const [name, value] of Object.entries(message.headers))
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return bytes;
+}
 
 /**
  * A failure the same input meets every time (a record over its topic's limit, a payload
@@ -127,8 +139,10 @@ export class EventPublisher {
       opts.key,
     );
     const limit = (spec.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES) - RECORD_OVERHEAD_BYTES;
-    if (message.value.length > limit)
-      return Promise.reject(new RecordTooLarge(spec.name, message.value.length, limit));
+    // The key and headers count: a long key is carried twice (as the key and as the
+    // ce_partitionkey header), and the broker refuses the record for their bytes too.
+    const bytes = recordBytes(message);
+    if (bytes > limit) return Promise.reject(new RecordTooLarge(spec.name, bytes, limit));
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(() => {

@@ -19,7 +19,7 @@ export class Metrics {
     });
     this.kafkaConsumed = new Counter({
       name: 'embargo_kafka_messages_consumed_total',
-      help: 'Kafka messages consumed, by outcome (ok, dead_lettered, retried)',
+      help: 'Kafka messages consumed, by outcome (ok, dead_lettered, retried, dead_letter_failed)',
       labelNames: ['topic', 'outcome'],
       registers: [this.registry],
     });
