@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { TOPICS, type TopicKey, type TopicSpec } from './topics';
+import { EVENT_ID_PATTERN } from './cloudevent';
 
 /**
  * The AsyncAPI 3.0.0 description of Embargo's Kafka traffic, generated from the topic
@@ -114,8 +115,9 @@ function headersSchema(spec: TopicSpec<z.ZodType>): JsonObject {
     properties: {
       ce_id: {
         type: 'string',
+        pattern: EVENT_ID_PATTERN.source,
         description:
-          'Event id. Deterministic per request transition, so re-deliveries are idempotent.',
+          'Event id. Deterministic per request transition, so re-deliveries are idempotent. It is the OpenSearch document id; a record with another id is dead-lettered.',
       },
       ce_type: { type: 'string', enum: [...spec.eventTypes] },
       ce_source: { type: 'string', description: 'URI reference /embargo/<app>.' },

@@ -73,4 +73,14 @@ describe('CloudEvents Kafka binding (binary mode)', () => {
       }),
     ).toThrow(/specversion/);
   });
+
+  it('refuses an event id that OpenSearch could not take as a document id', () => {
+    const ours = toKafkaMessage(envelope, 'req-1');
+    const withId = (id: string) => () =>
+      fromKafkaMessage({ key: null, value: ours.value, headers: { ...ours.headers, ce_id: id } });
+    expect(withId('b'.repeat(600))).toThrow(/ce_id is not 1 to 256 characters/);
+    expect(withId('a/b')).toThrow(/ce_id/);
+    expect(withId('c'.repeat(256))).not.toThrow();
+    expect(withId('0f0e4c5e-8e0b-4a39-9d0e-1f8f8b7a6c55')).not.toThrow();
+  });
 });

@@ -3,6 +3,14 @@ import { createHash } from 'node:crypto';
 
 export const EVENT_SOURCE_PREFIX = '/embargo/';
 
+/**
+ * What an event id may be. The id is the OpenSearch `_id` of the event (which OpenSearch caps
+ * at 512 bytes, refusing the whole bulk request over one that is longer) and names dead
+ * letters, so a record with any other id is refused as malformed where it is read. Our own
+ * ids are 32 hex digits or UUIDs.
+ */
+export const EVENT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,256}$/;
+
 export interface Envelope<T> {
   id: string;
   type: string;
@@ -82,6 +90,8 @@ export function fromKafkaMessage(message: {
   const ceKeys = ['ce_id', 'ce_type', 'ce_source', 'ce_specversion'];
   for (const k of ceKeys) if (!headers[k]) throw new Error(`missing CloudEvents header ${k}`);
   if (headers.ce_specversion !== '1.0') throw new Error('unsupported CloudEvents specversion');
+  if (!EVENT_ID_PATTERN.test(headers.ce_id))
+    throw new Error('ce_id is not 1 to 256 characters of A-Z, a-z, 0-9, ".", "_", ":", "-"');
   let data: unknown;
   try {
     data = JSON.parse(message.value.toString('utf8'));

@@ -39,3 +39,64 @@ describe('OpenSearchService.searchEvents when OpenSearch does not answer', () =>
     expect(searches).toHaveLength(1);
   }, 15_000);
 });
+
+describe('OpenSearchService.bulkIndex when OpenSearch refuses a whole bulk request', () => {
+  let server: Server;
+  const indexed: string[] = [];
+
+  beforeAll(async () => {
+    // Answers as OpenSearch does: a request holding any `_id` over 512 bytes is refused
+    // whole (400, action_request_validation_exception) before anything is indexed.
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const lines = Buffer.concat(chunks).toString().split('\n').filter(Boolean);
+        const ids = lines
+          .filter((_, i) => i % 2 === 0)
+          .map((l) => (JSON.parse(l) as { index: { _id: string } }).index._id);
+        res.setHeader('content-type', 'application/json');
+        if (ids.some((id) => Buffer.byteLength(id) > 512)) {
+          res.statusCode = 400;
+          res.end(
+            JSON.stringify({
+              error: {
+                type: 'action_request_validation_exception',
+                reason: 'Validation Failed: 1: id is too long, must be no longer than 512 bytes',
+              },
+              status: 400,
+            }),
+          );
+          return;
+        }
+        indexed.push(...ids);
+        res.end(JSON.stringify({ errors: false }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('indexes the others and refuses only the document that made it invalid', async () => {
+    const { port } = server.address() as AddressInfo;
+    const config = {
+      OPENSEARCH_URL: `http://127.0.0.1:${port}`,
+      AUDIT_INDEX: 'embargo-events-test',
+      AUDIT_SEARCH_TIMEOUT_MS: 1000,
+    } as AuditConfig;
+    const os = new OpenSearchService(config, {} as Readiness, {} as Logger);
+    const docs = ['a', 'b', 'x'.repeat(600), 'c', 'd'].map((id) => ({ id, doc: { id } }));
+    const refused = await os.bulkIndex('embargo-events-test', docs);
+    expect(refused).toEqual([
+      {
+        position: 2,
+        type: 'action_request_validation_exception',
+        reason: expect.stringMatching(/id is too long/) as string,
+      },
+    ]);
+    expect(indexed.sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+});

@@ -22,6 +22,19 @@ const MAX_BULK_BYTES = 16 * 1024 * 1024;
 const MAX_DOCUMENT_BYTES = 90 * 1024 * 1024;
 
 /**
+ * The type and reason of a bulk request OpenSearch refused whole as invalid (400), which the
+ * same request meets again; undefined for anything worth retrying (busy, down, 5xx).
+ */
+function requestRefusal(err: unknown): { type: string; reason: string } | undefined {
+  if (!(err instanceof errors.ResponseError) || err.meta.statusCode !== 400) return undefined;
+  const body = err.meta.body as { error?: { type?: string; reason?: string } } | undefined;
+  return {
+    type: body?.error?.type ?? 'bad_request',
+    reason: (body?.error?.reason ?? err.message).slice(0, 300),
+  };
+}
+
+/**
  * How long the client waits for a search beyond its own timeout: OpenSearch checks the
  * timeout as it goes and answers `timed_out` a little after it has passed.
  */
@@ -114,7 +127,7 @@ export class OpenSearchService implements OnModuleInit {
     let bytes = 0;
     const send = async () => {
       if (positions.length === 0) return;
-      refused.push(...(await this.sendBulk(lines.join(''), positions)));
+      refused.push(...(await this.sendBulkSplitting(lines, positions)));
       lines = [];
       positions = [];
       bytes = 0;
@@ -133,6 +146,27 @@ export class OpenSearchService implements OnModuleInit {
     }
     await send();
     return refused;
+  }
+
+  /**
+   * OpenSearch refuses a whole bulk request (400) for one item it finds invalid before
+   * indexing (an `_id` over 512 bytes, say). Retrying the same request cannot help, and
+   * would stop the partition for good: the request is halved until the refused item stands
+   * alone, and that one is refused, with OpenSearch's reason, while the others are indexed.
+   */
+  private async sendBulkSplitting(lines: string[], positions: number[]): Promise<BulkRefusal[]> {
+    try {
+      return await this.sendBulk(lines.join(''), positions);
+    } catch (err) {
+      const refusal = requestRefusal(err);
+      if (!refusal) throw err;
+      if (lines.length === 1) return [{ position: positions[0], ...refusal }];
+      const half = Math.ceil(lines.length / 2);
+      return [
+        ...(await this.sendBulkSplitting(lines.slice(0, half), positions.slice(0, half))),
+        ...(await this.sendBulkSplitting(lines.slice(half), positions.slice(half))),
+      ];
+    }
   }
 
   /** One bulk request; `positions` maps its items back to the caller's documents. */
