@@ -247,6 +247,71 @@ describe('audit: dead letters OpenSearch refuses', () => {
 });
 
 /**
+ * One event's findings must not decide the mapping every later event is held to: a key that
+ * is no entity type is refused, and genuine events keep being indexed.
+ */
+describe('audit: findings and counts per entity type', () => {
+  const index = `embargo-findings-test-${randomUUID()}`;
+  const service = (name: string) =>
+    new OpenSearchService(
+      { OPENSEARCH_URL: LOCAL_INFRA.OPENSEARCH_URL, AUDIT_INDEX: name } as AuditConfig,
+      new Readiness(),
+      pino({ enabled: false }),
+    );
+
+  afterAll(async () => {
+    await service(index).client.indices.delete({ index: `${index}*` }, { ignore: [404] });
+  });
+
+  it('refuses a finding under another key, and indexes the genuine events after it', async () => {
+    const os = service(index);
+    await os.onModuleInit();
+    const refused = await os.bulkIndex(index, [
+      { id: 'bad', doc: { eventId: 'bad', findings: { 'EMAIL_ADDRESS.x': 1 } } },
+      { id: 'odd', doc: { eventId: 'odd', counts: { NOT_A_TYPE: 1 } } },
+      {
+        id: 'good',
+        doc: { eventId: 'good', findings: { EMAIL_ADDRESS: 3 }, counts: { PERSON: 1 } },
+      },
+    ]);
+    expect(refused.map((r) => r.position)).toEqual([0, 1]);
+    await os.client.indices.refresh({ index });
+    const found = await os.client.search({
+      index,
+      body: { query: { range: { 'findings.EMAIL_ADDRESS': { gte: 3 } } } },
+    });
+    expect(found.body.hits.hits.map((h) => h._id)).toEqual(['good']);
+  });
+
+  it("takes over an earlier release's index whose findings were mapped as they came", async () => {
+    const earlier = `${index}-earlier`;
+    const os = service(earlier);
+    await os.client.indices.create({
+      index: earlier,
+      body: {
+        mappings: {
+          dynamic: 'strict',
+          properties: {
+            ...EVENTS_INDEX_MAPPING.properties,
+            findings: { type: 'object', dynamic: true },
+            counts: { type: 'object', dynamic: true },
+          },
+        },
+      },
+    });
+    expect(
+      await os.bulkIndex(earlier, [{ id: 'old', doc: { eventId: 'old', findings: { URL: 2 } } }]),
+    ).toEqual([]);
+    await os.onModuleInit();
+    const refused = await os.bulkIndex(earlier, [
+      { id: 'bad', doc: { eventId: 'bad', findings: { X: 1 } } },
+      { id: 'new', doc: { eventId: 'new', findings: { URL: 1, EMAIL_ADDRESS: 1 } } },
+    ]);
+    expect(refused.map((r) => r.position)).toEqual([0]);
+  });
+});
+
+/**
  * An events index written by an earlier release lacks the fields added since; the audit
  * service adds them when it starts, or every event carrying one would be refused by the
  * strict mapping.

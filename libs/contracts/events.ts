@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IDENTITY_LIMITS, principalSummarySchema } from './messages';
+import { ENTITY_TYPES } from '@embargo/masking';
 
 /**
  * Lifecycle events of one embedding request, in order:
@@ -50,7 +51,11 @@ export const sealedSchema = z.object({
 });
 export type Sealed = z.infer<typeof sealedSchema>;
 
-const counts = z.record(z.string(), z.number().int().min(0));
+/**
+ * Findings per entity type. Only the engine's type names: each is a field of the audit index
+ * (findings.<TYPE>, counts.<TYPE>), and any other key would widen or break its mapping.
+ */
+const counts = z.partialRecord(z.enum(ENTITY_TYPES), z.number().int().min(0));
 
 export const fingerprintSchema = z.object({
   index: z.number().int().min(0),

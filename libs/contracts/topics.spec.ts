@@ -37,3 +37,26 @@ describe('policy topics', () => {
       expect(record.value.length).toBeLessThan((spec.maxMessageBytes ?? 0) - PUBLISHER_MARGIN);
   });
 });
+
+describe('request events', () => {
+  const decided = (findings: Record<string, number>) => ({
+    requestId: 'r1',
+    instance: 'i1',
+    stage: 'decided',
+    effect: 'allow',
+    ruleIds: [],
+    bundleVersion: 1,
+    bundleHash: 'sha256:0',
+    findings,
+    inputCount: 1,
+    tokenCount: 1,
+  });
+
+  it('carry findings only under entity type names, so they cannot reshape the audit index', () => {
+    const schema = TOPICS.requestEvents.schema;
+    expect(schema.safeParse(decided({ EMAIL_ADDRESS: 3, PERSON: 1 })).success).toBe(true);
+    expect(schema.safeParse(decided({ 'EMAIL_ADDRESS.x': 1 })).success).toBe(false);
+    expect(schema.safeParse(decided({ NOT_A_TYPE: 1 })).success).toBe(false);
+    expect(schema.safeParse(decided({ EMAIL_ADDRESS: 1.5 })).success).toBe(false);
+  });
+});

@@ -1,3 +1,16 @@
+import { ENTITY_TYPES } from '@embargo/masking';
+
+/**
+ * Findings per entity type, one field each and nothing else: a key the schema does not name
+ * (`EMAIL_ADDRESS.x`) would turn `findings.EMAIL_ADDRESS` into an object and every genuine
+ * event would be refused after it. `long`, as the dynamic mapping of earlier releases made
+ * these fields, so an existing index takes this mapping in place.
+ */
+const PER_ENTITY_TYPE = {
+  dynamic: 'strict',
+  properties: Object.fromEntries(ENTITY_TYPES.map((t) => [t, { type: 'long' as const }])),
+} as const;
+
 /**
  * Index mappings. Field names are stored values: add fields, never rename them (the audit
  * service adds new ones to an existing index when it starts).
@@ -45,8 +58,8 @@ export const EVENTS_INDEX_MAPPING = {
     },
     reason: { type: 'text' },
     maskedInput: { type: 'text' },
-    findings: { type: 'object', dynamic: true },
-    counts: { type: 'object', dynamic: true },
+    findings: PER_ENTITY_TYPE,
+    counts: PER_ENTITY_TYPE,
     fingerprints: {
       properties: {
         index: { type: 'integer' },
