@@ -125,7 +125,7 @@ export const TOPICS = {
     maxMessageBytes: 32 * 1024 * 1024,
     description:
       'Texts the ingress asks the masking worker pool to mask, or only to count findings in (request/reply).',
-    key: 'request id',
+    key: 'request id:offset of the chunk (a large request is spread over the partitions)',
     partitions: 6,
     cleanupPolicy: 'delete',
     retentionMs: 3600 * 1000,

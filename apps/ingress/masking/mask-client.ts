@@ -148,7 +148,10 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
       });
       this.kafka.publisher
         .publish('maskRequests', request, {
-          key: requestId,
+          // Keyed per chunk, not per request: a request's chunks hash to different partitions,
+          // so several workers share a large input. Replies are matched by request id and
+          // offset, never by key, and a chunk's answer needs no order with its siblings.
+          key: `${requestId}:${offset}`,
           type,
           idParts: [kind, requestId, String(offset)],
           requestId,

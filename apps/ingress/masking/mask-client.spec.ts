@@ -1,0 +1,55 @@
+import { keyringSetting } from '@embargo/config';
+import type { KafkaService } from '@embargo/kafka';
+import type { AppIdentity } from '@embargo/observability';
+import type { MaskPlan } from '@embargo/policy';
+import { Partitioners, type PartitionMetadata } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import type { IngressConfig } from '../config';
+import { MaskClient } from './mask-client';
+
+describe('MaskClient: a large input on the worker pool', () => {
+  it("spreads one request's chunks over the mask-requests partitions, so several workers share it", async () => {
+    const keys: string[] = [];
+    const kafka = {
+      publisher: {
+        publish: (_topic: string, _payload: unknown, opts: { key: string }) => {
+          keys.push(opts.key);
+          return Promise.resolve();
+        },
+      },
+    } as unknown as KafkaService;
+    const config = {
+      MASKING_KEYS: keyringSetting.parse(`k1:${randomBytes(32).toString('base64')}`),
+      MASK_TIMEOUT_MS: 50,
+    } as unknown as IngressConfig;
+    const client = new MaskClient(
+      kafka,
+      { instance: 'ingress-1' } as AppIdentity,
+      config,
+      pino({ enabled: false }),
+    );
+    // An 8 MiB body: 64 texts of 128 Ki characters, one 256 KiB chunk each.
+    const texts = Array.from({ length: 64 }, () => 'x'.repeat(128 * 1024));
+    const plan = { entities: {} } as unknown as MaskPlan;
+    await client.mask('req-1', texts, plan).catch(() => undefined);
+
+    // The producer's partitioner, over the topic's six partitions.
+    const partitioner = Partitioners.DefaultPartitioner();
+    const partitionMetadata = Array.from(
+      { length: 6 },
+      (_, partitionId) => ({ partitionId, leader: 1 }) as PartitionMetadata,
+    );
+    const partitions = new Set(
+      keys.map((key) =>
+        partitioner({
+          topic: 'embargo.mask-requests.v1',
+          partitionMetadata,
+          message: { key, value: null },
+        }),
+      ),
+    );
+    expect(keys).toHaveLength(64);
+    expect(partitions.size).toBe(6);
+  });
+});
