@@ -1,4 +1,5 @@
 import { baseConfigSchema, keyringSetting, loadConfigOrExit, portSetting } from '@embargo/config';
+import { MAX_MASK_WAIT_MS } from '@embargo/contracts';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseIssuers } from './identity/issuer-config';
@@ -119,7 +120,7 @@ export const ingressConfigSchema = baseConfigSchema.extend({
     .int()
     .min(0)
     .default(512 * 1024 * 1024),
-  MASK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
+  MASK_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_MASK_WAIT_MS).default(10000),
   /**
    * The most a request may spend upstream: every attempt, backoff and fallback together.
    * A connection's timeoutMs bounds one attempt; without this, retries and fallbacks could

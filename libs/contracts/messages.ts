@@ -86,6 +86,13 @@ export const maskStrategySchema = z.object({
 /** The longest single text the gateway accepts (and the masking workers take), in UTF-16 units. */
 export const MAX_TEXT_CHARS = 4_000_000;
 
+/**
+ * The longest a mask request may be worked on after it was sent (the ingress's largest
+ * MASK_TIMEOUT_MS). Workers hold a request's `deadline` to at most this past the record's
+ * timestamp, so a far-off deadline cannot make them mask what nobody waits for any more.
+ */
+export const MAX_MASK_WAIT_MS = 60_000;
+
 export const maskRequestSchema = z.object({
   requestId: id,
   /** The ingress instance that waits for the reply. */
@@ -98,6 +105,7 @@ export const maskRequestSchema = z.object({
   allowList: z.array(z.string().max(1000)).max(10_000).optional(),
   /** Entity type → values always masked as that type. */
   denyList: z.record(z.string(), z.array(z.string().max(1000)).max(10_000)).optional(),
+  /** Epoch ms after which the answer is of no use; workers cap it (MAX_MASK_WAIT_MS). */
   deadline: z.number().int().positive(),
 });
 export type MaskRequest = z.infer<typeof maskRequestSchema>;

@@ -2,7 +2,13 @@ import type { Metrics, Readiness } from '@embargo/observability';
 import type { TopicMessages } from 'kafkajs';
 import { createHash } from 'node:crypto';
 import pino from 'pino';
-import { bind, ConsumerHost, deadLetterKey, validateBindings } from './kafka.consumer';
+import {
+  bind,
+  ConsumerHost,
+  deadLetterKey,
+  type HandlerContext,
+  validateBindings,
+} from './kafka.consumer';
 import { EventPublisher, recordBytes } from './kafka.producer';
 import type { KafkaService } from './kafka.service';
 
@@ -71,7 +77,10 @@ type EachBatch = (payload: {
   resolveOffset: (offset: string) => void;
 }) => Promise<void>;
 
-function harness(topic: 'requestEvents' | 'revocations', handle: () => Promise<void>) {
+function harness(
+  topic: 'requestEvents' | 'revocations',
+  handle: (messages: unknown, context: HandlerContext) => Promise<void>,
+) {
   const broker = fakeBroker({ 'embargo.dead-letters.v1': 1048588 });
   let eachBatch: EachBatch | undefined;
   const commits: unknown[] = [];
@@ -123,10 +132,10 @@ function harness(topic: 'requestEvents' | 'revocations', handle: () => Promise<v
     broker,
     commits,
     ready,
-    run: (batch: unknown) =>
+    run: (batch: unknown, heartbeat = async () => undefined) =>
       eachBatch!({
         batch,
-        heartbeat: async () => undefined,
+        heartbeat,
         isRunning: () => true,
         isStale: () => false,
         resolveOffset: () => undefined,
@@ -157,6 +166,43 @@ describe('ConsumerHost dead letters', () => {
     expect(letters[0].key).toBe(`sha256:${createHash('sha256').update(bigKey).digest('hex')}`);
     expect(letters[0].bytes).toBeLessThan(128 * 1024);
     expect(commits).toEqual([[{ topic: 'embargo.request-events.v1', partition: 0, offset: '8' }]]);
+  });
+
+  it("hands the batch's heartbeat to the handler, for work that takes long", async () => {
+    let beats = 0;
+    const seen: unknown[] = [];
+    const { host, run } = harness('requestEvents', async (_, context) => {
+      seen.push(context);
+      await context.heartbeat();
+    });
+    await host.onApplicationBootstrap();
+    const valid = {
+      offset: '1',
+      key: Buffer.from('r1'),
+      value: Buffer.from(
+        JSON.stringify({
+          requestId: 'r1',
+          instance: 'i1',
+          stage: 'received',
+          method: 'POST',
+          path: '/v1/embeddings',
+          byteSize: 1,
+        }),
+      ),
+      headers: {
+        ce_specversion: '1.0',
+        ce_id: 'e1',
+        ce_type: 'dev.embargo.request.received.v1',
+        ce_source: '/embargo/ingress',
+      },
+      timestamp: '0',
+    };
+    await run({ topic: 'embargo.request-events.v1', partition: 0, messages: [valid] }, async () => {
+      beats++;
+    });
+    expect(seen).toHaveLength(1);
+    // The handler's own, and the one after the batch is committed.
+    expect(beats).toBe(2);
   });
 
   it('keeps a short key as it is', () => {

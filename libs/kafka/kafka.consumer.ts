@@ -35,6 +35,17 @@ export interface HandlerResult {
   rejected?: { offset: string; reason: string }[];
 }
 
+/** What a handler may call while it works on a batch. */
+export interface HandlerContext {
+  /**
+   * Tells the group this consumer is alive (sent at most once per heartbeat interval, so it
+   * is cheap to call often). A handler that works long on one batch calls it between steps,
+   * or the group takes its partitions away and hands the batch to another member. Throws
+   * when the group is rebalancing: the work in hand is no longer this member's.
+   */
+  heartbeat(): Promise<void>;
+}
+
 /**
  * A handler receives the valid messages of one partition batch. Throwing means "try
  * again": nothing is committed and the batch is retried with backoff, so side effects
@@ -42,7 +53,10 @@ export interface HandlerResult {
  * fail again: the message that causes it is found and dead-lettered.
  */
 export interface TopicHandler<K extends TopicKey> {
-  handle(messages: ConsumedMessage<TopicPayload<K>>[]): Promise<HandlerResult | void>;
+  handle(
+    messages: ConsumedMessage<TopicPayload<K>>[],
+    context: HandlerContext,
+  ): Promise<HandlerResult | void>;
   /**
    * Replay bindings only: every record that was in the topic when this process started has
    * been handled, so the state built from it is complete. Called once.
@@ -290,7 +304,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     let attempt = 0;
     while (isRunning() && !isStale()) {
       try {
-        const result = await handler.handle(messages as never);
+        const result = await handler.handle(messages as never, { heartbeat });
         for (const r of result?.rejected ?? []) {
           const message = raw(r.offset);
           if (message) await this.deadLetter(topic, context, message, r.reason);

@@ -1,5 +1,5 @@
 import { keyringSetting } from '@embargo/config';
-import type { MaskRequest } from '@embargo/contracts';
+import { MAX_MASK_WAIT_MS, type MaskRequest } from '@embargo/contracts';
 import type { ConsumedMessage, KafkaService } from '@embargo/kafka';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
@@ -81,5 +81,69 @@ describe('MaskRequestsConsumer.handle', () => {
       }) as unknown as ConsumedMessage<MaskRequest>;
     await recording.handle([message('r1'), message('r2')]);
     expect(order).toEqual(['masking r1', 'sent r1', 'masking r2', 'sent r2']);
+  });
+});
+
+describe('MaskRequestsConsumer.handle: bounded work', () => {
+  const sent: { ok: boolean; error?: string; texts?: string[] }[] = [];
+  const recording = new MaskRequestsConsumer(
+    {
+      MASKING_KEYS: keyringSetting.parse(`k1:${randomBytes(32).toString('base64')}`),
+    } as MaskingConfig,
+    {
+      publisher: {
+        publish: (_topic: string, reply: (typeof sent)[number]) => {
+          sent.push(reply);
+          return Promise.resolve();
+        },
+      },
+    } as unknown as KafkaService,
+    pino({ enabled: false }),
+  );
+  const message = (payload: MaskRequest, timestamp = String(Date.now())) =>
+    ({
+      payload,
+      envelope: { type: 'dev.embargo.mask.request.v1' },
+      timestamp,
+    }) as unknown as ConsumedMessage<MaskRequest>;
+  const heartbeat = jest.fn(() => Promise.resolve());
+
+  beforeEach(() => {
+    sent.length = 0;
+    heartbeat.mockClear();
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('heartbeats between the parts of a large request, and masks all of it', async () => {
+    const part = 'mail a@b.io '.repeat(20_000); // 240 000 characters
+    await recording.handle([message(request([part, part, part, part]))], { heartbeat });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ ok: true });
+    expect(sent[0].texts).toHaveLength(4);
+    expect(sent[0].texts?.join('')).not.toContain('a@b.io');
+    // Between the four parts and after the request.
+    expect(heartbeat.mock.calls.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('drops the rest of a request once its deadline passes while it is masked', async () => {
+    const now = Date.now();
+    let later = 0;
+    jest.spyOn(Date, 'now').mockImplementation(() => now + later);
+    // Each heartbeat finds the clock 20 s on: the second part starts past the deadline.
+    heartbeat.mockImplementation(() => {
+      later += 20_000;
+      return Promise.resolve();
+    });
+    const part = 'x'.repeat(200_000);
+    const req = { ...request([part, part, part]), deadline: now + 10_000 };
+    await recording.handle([message(req, String(now))], { heartbeat });
+    expect(sent).toEqual([expect.objectContaining({ ok: false, error: 'deadline passed' })]);
+  });
+
+  it('does not work for a requester that asked to be answered after the longest wait', async () => {
+    const now = Date.now();
+    const req = { ...request(['mail a@b.io']), deadline: now + 3600_000 };
+    await recording.handle([message(req, String(now - MAX_MASK_WAIT_MS - 1000))], { heartbeat });
+    expect(sent).toEqual([expect.objectContaining({ ok: false, error: 'deadline passed' })]);
   });
 });

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
 import {
   MASK_EVENT_TYPES,
+  MAX_MASK_WAIT_MS,
   maskRequestDigest,
   SIGNED_PURPOSES,
   type MaskAnswer,
@@ -12,12 +13,20 @@ import {
   KafkaService,
   RecordTooLarge,
   type ConsumedMessage,
+  type HandlerContext,
   type TopicHandler,
 } from '@embargo/kafka';
 import { LOGGER } from '@embargo/observability';
 import { countFindings, engineOptions, mask } from '@embargo/masking';
 import type { Logger } from 'pino';
 import type { MaskingConfig } from '../config';
+
+/**
+ * Characters masked between two yields of one request (about 30 ms at the engine's measured
+ * 8 MB/s): the worker heartbeats, sends finished replies and checks the deadline that often.
+ * A single text is never cut, so one step is at most one text (MAX_TEXT_CHARS).
+ */
+const STEP_CHARS = 256 * 1024;
 
 /**
  * One worker of the masking pool: masks each request's texts and replies to the
@@ -38,19 +47,54 @@ export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
   }
 
   /**
-   * Each reply leaves as soon as its request is masked: the work between is yielded, so the
-   * reply is sent (and heartbeats go on) before the next request of the batch is started,
-   * and a backlog does not hold finished replies past the ingress's deadline.
+   * Each reply leaves as soon as its request is masked, and a request is masked in steps of
+   * at most STEP_CHARS: between steps the work yields, so finished replies are sent and the
+   * group hears a heartbeat, and the deadline is checked again, so work nobody waits for is
+   * dropped. A request's deadline counts at most MAX_MASK_WAIT_MS past its sending.
    */
-  async handle(messages: ConsumedMessage<MaskRequest>[]): Promise<void> {
+  async handle(messages: ConsumedMessage<MaskRequest>[], context?: HandlerContext): Promise<void> {
+    const between = async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      await context?.heartbeat();
+    };
     const replies: Promise<void>[] = [];
     for (const m of messages) {
       const kind = m.envelope.type === MASK_EVENT_TYPES.count ? 'count' : 'mask';
       const digest = maskRequestDigest(m.envelope.type, m.payload);
-      replies.push(this.reply(m.payload, kind, digest, this.process(m.payload, kind)));
-      await new Promise((resolve) => setImmediate(resolve));
+      const sentAt = Number(m.timestamp);
+      const latest = (Number.isFinite(sentAt) ? sentAt : Date.now()) + MAX_MASK_WAIT_MS;
+      const req = { ...m.payload, deadline: Math.min(m.payload.deadline, latest) };
+      const answer = await this.processInSteps(req, kind, between);
+      // Named as the ingress sent it: the reply carries the request's own ids.
+      replies.push(this.reply(m.payload, kind, digest, answer));
+      await between();
     }
     await Promise.all(replies);
+  }
+
+  /** `process` over bounded slices of the texts, calling `between` from one to the next. */
+  private async processInSteps(
+    req: MaskRequest,
+    kind: 'mask' | 'count',
+    between: () => Promise<void>,
+  ): Promise<MaskAnswer> {
+    const texts: string[] = [];
+    const counts: Record<string, number> = {};
+    let start = 0;
+    while (start < req.texts.length) {
+      let end = start + 1;
+      let chars = req.texts[start].length;
+      while (end < req.texts.length && chars + req.texts[end].length <= STEP_CHARS)
+        chars += req.texts[end++].length;
+      if (start > 0) await between();
+      const part = this.process({ ...req, texts: req.texts.slice(start, end) }, kind);
+      if (!part.ok) return part;
+      texts.push(...(part.texts ?? []));
+      for (const [k, v] of Object.entries(part.counts ?? {})) counts[k] = (counts[k] ?? 0) + v;
+      start = end;
+    }
+    const base = { requestId: req.requestId, replyTo: req.replyTo, offset: req.offset };
+    return kind === 'count' ? { ...base, ok: true, counts } : { ...base, ok: true, texts, counts };
   }
 
   /** A mask request's masked texts and counts, or a count request's counts alone. */
