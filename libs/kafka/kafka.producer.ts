@@ -33,6 +33,20 @@ const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Room left under the limit for the record and batch framing the broker also counts. */
 const RECORD_OVERHEAD_BYTES = 64 * 1024;
 
+/**
+ * Bytes of records per sendBatch. One produce request carries a whole sendBatch, and the
+ * broker closes the connection on a request over socket.request.max.bytes (100 MiB by
+ * default): under load the queue could gather more than that. A record larger than this
+ * (policy bundles reach 36 MiB) goes in a request of its own.
+ */
+const MAX_SEND_BYTES = 8 * 1024 * 1024;
+/**
+ * Bytes of records waiting for Kafka, queued or in flight. While Kafka is slow or away the
+ * queue would otherwise grow with every request; past this a publish fails at once, and the
+ * caller fails closed as it does when Kafka does not acknowledge in time.
+ */
+const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+
 /** What a record weighs against max.message.bytes: its key, its headers and its value. */
 export function recordBytes(message: {
   key: string;
@@ -75,6 +89,7 @@ export class RecordTooLarge extends NotRetryable {
 interface Pending {
   topic: string;
   urgent: boolean;
+  bytes: number;
   message: { key: string; value: Buffer; headers: Record<string, string> };
   resolve: () => void;
   reject: (err: Error) => void;
@@ -90,6 +105,8 @@ interface Pending {
  */
 export class EventPublisher {
   private queue: Pending[] = [];
+  /** Bytes queued or in flight (MAX_QUEUED_BYTES). */
+  private waitingBytes = 0;
   private inFlight = false;
   private urgentQueued = 0;
   private lingerTimer?: NodeJS.Timeout;
@@ -143,6 +160,13 @@ export class EventPublisher {
     // ce_partitionkey header), and the broker refuses the record for their bytes too.
     const bytes = recordBytes(message);
     if (bytes > limit) return Promise.reject(new RecordTooLarge(spec.name, bytes, limit));
+    if (this.waitingBytes + bytes > MAX_QUEUED_BYTES)
+      return Promise.reject(
+        new Error(
+          `Kafka publish queue is full (${this.waitingBytes} bytes waiting); ${spec.name} not sent`,
+        ),
+      );
+    this.waitingBytes += bytes;
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(() => {
@@ -155,6 +179,7 @@ export class EventPublisher {
       this.queue.push({
         topic: spec.name,
         urgent,
+        bytes,
         message,
         resolve: () => {
           if (settled) return;
@@ -205,9 +230,18 @@ export class EventPublisher {
   private pump(): void {
     if (this.inFlight || this.queue.length === 0) return;
     if (this.urgentQueued === 0) return this.linger();
-    const batch = this.queue;
-    this.queue = [];
-    this.urgentQueued = 0;
+    // The oldest records, up to MAX_SEND_BYTES (at least one); the rest go next, at once.
+    let take = 0;
+    let bytes = 0;
+    while (
+      take < this.queue.length &&
+      (take === 0 || bytes + this.queue[take].bytes <= MAX_SEND_BYTES)
+    )
+      bytes += this.queue[take++].bytes;
+    const batch = this.queue.slice(0, take);
+    this.queue = this.queue.slice(take);
+    // What is left was due with this batch: it goes as soon as this one is answered.
+    this.urgentQueued = this.queue.length;
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     this.inFlight = true;
@@ -232,6 +266,7 @@ export class EventPublisher {
         for (const p of batch) p.reject(err);
       })
       .finally(() => {
+        this.waitingBytes -= bytes;
         this.inFlight = false;
         this.pump();
       });
