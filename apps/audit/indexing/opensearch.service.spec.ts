@@ -56,6 +56,11 @@ describe('OpenSearchService.bulkIndex when OpenSearch refuses a whole bulk reque
           .filter((_, i) => i % 2 === 0)
           .map((l) => (JSON.parse(l) as { index: { _id: string } }).index._id);
         res.setHeader('content-type', 'application/json');
+        if (ids.includes('closed')) {
+          res.statusCode = 400;
+          res.end(JSON.stringify({ error: { type: 'index_closed_exception', reason: 'closed' } }));
+          return;
+        }
         if (ids.some((id) => Buffer.byteLength(id) > 512)) {
           res.statusCode = 400;
           res.end(
@@ -98,5 +103,18 @@ describe('OpenSearchService.bulkIndex when OpenSearch refuses a whole bulk reque
       },
     ]);
     expect(indexed.sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('retries, dead-lettering nothing, when the refusal is about the index', async () => {
+    const { port } = server.address() as AddressInfo;
+    const config = {
+      OPENSEARCH_URL: `http://127.0.0.1:${port}`,
+      AUDIT_INDEX: 'embargo-events-test',
+      AUDIT_SEARCH_TIMEOUT_MS: 1000,
+    } as AuditConfig;
+    const os = new OpenSearchService(config, {} as Readiness, {} as Logger);
+    await expect(
+      os.bulkIndex('embargo-events-test', [{ id: 'closed', doc: {} }]),
+    ).rejects.toThrow();
   });
 });

@@ -21,6 +21,13 @@ const MAX_BULK_BYTES = 16 * 1024 * 1024;
 /** A single document may take a bulk request of its own up to this size. */
 const MAX_DOCUMENT_BYTES = 90 * 1024 * 1024;
 
+/** 400s that say the index cannot take writes (closed, missing, misnamed): retried. */
+const INDEX_PROBLEMS = new Set([
+  'index_closed_exception',
+  'index_not_found_exception',
+  'invalid_index_name_exception',
+]);
+
 /**
  * The type and reason of a bulk request OpenSearch refused whole as invalid (400), which the
  * same request meets again; undefined for anything worth retrying (busy, down, 5xx).
@@ -28,6 +35,8 @@ const MAX_DOCUMENT_BYTES = 90 * 1024 * 1024;
 function requestRefusal(err: unknown): { type: string; reason: string } | undefined {
   if (!(err instanceof errors.ResponseError) || err.meta.statusCode !== 400) return undefined;
   const body = err.meta.body as { error?: { type?: string; reason?: string } } | undefined;
+  // About the index, not a document: every event would be dead-lettered, so wait instead.
+  if (INDEX_PROBLEMS.has(body?.error?.type ?? '')) return undefined;
   return {
     type: body?.error?.type ?? 'bad_request',
     reason: (body?.error?.reason ?? err.message).slice(0, 300),
