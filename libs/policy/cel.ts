@@ -26,6 +26,37 @@ export const MAX_EXPRESSION_LENGTH = 4096;
 const MAX_COMPREHENSION_NESTING = 1;
 
 /**
+ * Brackets and ternaries open at once, counted on the text before parsing: the parser recurses
+ * on each (about 30 stack frames a level), so an unbounded count let acceptance depend on how
+ * much stack the compiling process had left. Operator chains (`1+1+...`) are parsed in a loop.
+ */
+export const MAX_NESTING = 32;
+/**
+ * Depth and size of the parsed expression, checked without recursion before anything
+ * recursive (our checker, cel-es planning and evaluation) walks it, so a condition the policy
+ * service accepts compiles and evaluates on every ingress whatever its stack.
+ */
+export const MAX_DEPTH = 64;
+export const MAX_NODES = 1000;
+
+/**
+ * Evaluation cost budgets, in steps (one step is roughly one node of the expression evaluated
+ * once, 0.1-0.4 µs in cel-es). A request visits every rule of its model, so the bundle's
+ * budget bounds a request's worst case and a rule's stops one condition taking most of it.
+ */
+export const MAX_RULE_COST = 50_000;
+export const MAX_BUNDLE_COST = 200_000;
+/**
+ * Elements assumed for a list the policy does not write itself (principal.groups, roles,
+ * scopes, claim arrays) and for a claims map. The engine holds inputs to it: a principal with
+ * more groups, roles or scopes is invalid input, and a longer claim array reads as null.
+ */
+export const MAX_LIST = 1000;
+/** Extra steps of `matches` (a compiled RE2 run) and of a string scan over a claim. */
+const MATCHES_COST = 20;
+const CLAIM_SCAN_COST = 100;
+
+/**
  * Functions a condition may not call: each call can multiply a string's length (a chain of
  * six `replace` calls on one letter ran for over a minute), and an access rule has no use
  * for building strings.
@@ -39,7 +70,29 @@ const GROWING_FUNCTIONS = new Set(['replace', 'format', 'join', 'strings.quote']
 const MAX_PATTERN_LENGTH = 200;
 const MAX_PATTERN_REPEAT = 50;
 
-export const celEnvironment: CelEnv = celEnv({ funcs: strings });
+/**
+ * Patterns compiled by the checker, reused by every evaluation: cel-es would otherwise
+ * compile the pattern each time `matches` runs (0.3 ms; 500 groups took 3.6 ms a request).
+ * Only literal patterns the checker accepted are kept, so the map grows with the policies a
+ * process compiles; it is cleared if it ever gets large.
+ */
+const compiledPatterns = new Map<string, RE2JS>();
+const MAX_COMPILED_PATTERNS = 10_000;
+
+function compilePattern(pattern: string): RE2JS {
+  let re = compiledPatterns.get(pattern);
+  if (!re) {
+    re = RE2JS.compile(pattern);
+    if (compiledPatterns.size >= MAX_COMPILED_PATTERNS) compiledPatterns.clear();
+    compiledPatterns.set(pattern, re);
+  }
+  return re;
+}
+
+export const celEnvironment: CelEnv = celEnv({
+  funcs: strings,
+  re2: { compile: (pattern: string) => compilePattern(pattern) },
+});
 
 const knownFunctions = new Set<string>();
 for (const fn of celEnvironment.funcs) knownFunctions.add(fn.name);
@@ -107,6 +160,8 @@ export interface CelUsage {
 
 export interface Analysis {
   expr?: Expr;
+  /** Steps one evaluation may take at most (see costOf). */
+  cost?: number;
   issues: CelIssue[];
   usage: CelUsage;
   positions: Record<string, number>;
@@ -125,6 +180,17 @@ export function analyze(source: string): Analysis {
       positions: {},
     };
   }
+  const nesting = nestingOf(source);
+  if (nesting > MAX_NESTING)
+    return {
+      issues: [
+        {
+          message: `expression nests ${nesting} brackets and ternaries; the limit is ${MAX_NESTING}`,
+        },
+      ],
+      usage,
+      positions: {},
+    };
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(source);
@@ -142,13 +208,28 @@ export function analyze(source: string): Analysis {
         usage,
         positions: {},
       };
-    // Deep nesting overflows the recursive parser's stack; report it rather than crash.
+    // MAX_NESTING keeps the parser far from the stack's end; should it get there anyway (a
+    // caller already deep in its stack), report it rather than crash.
     if (err instanceof RangeError)
       return { issues: [{ message: 'expression is nested too deeply' }], usage, positions: {} };
     return { issues: [{ message: `syntax error: ${text}` }], usage, positions: {} };
   }
   const positions: Record<string, number> = {};
   for (const [id, pos] of Object.entries(parsed.sourceInfo?.positions ?? {})) positions[id] = pos;
+  const shape = shapeOf(parsed.expr);
+  if (shape.depth > MAX_DEPTH || shape.nodes > MAX_NODES)
+    return {
+      issues: [
+        {
+          message:
+            shape.depth > MAX_DEPTH
+              ? `expression is nested more than ${MAX_DEPTH} levels deep (split a long chain of + or - with parentheses, or across rules)`
+              : `expression has more than ${MAX_NODES} parts; split it across rules`,
+        },
+      ],
+      usage,
+      positions,
+    };
   const checker = new Checker(positions, usage);
   let ty: Ty;
   try {
@@ -161,7 +242,249 @@ export function analyze(source: string): Analysis {
   if (checker.issues.length === 0 && ty !== 'bool' && ty !== 'dyn') {
     checker.issues.push({ message: `condition must evaluate to a bool, not ${ty}`, offset: 0 });
   }
-  return { expr: parsed.expr, issues: checker.issues, usage, positions };
+  const cost = costOf(parsed.expr, new Map()).cost;
+  if (checker.issues.length === 0 && cost > MAX_RULE_COST)
+    checker.issues.push({
+      message: `condition may take ${cost} steps per evaluation; the limit is ${MAX_RULE_COST} (a list from the token counts as ${MAX_LIST} elements, so work inside exists/all/map/filter, 'in' a list and matches() multiply)`,
+      offset: 0,
+    });
+  return { expr: parsed.expr, issues: checker.issues, usage, positions, cost };
+}
+
+/**
+ * The most brackets and ternaries open at any point of the text, outside string literals
+ * and comments. Conservative: every `?` counts as still open to the end.
+ */
+function nestingOf(source: string): number {
+  let open = 0;
+  let ternaries = 0;
+  let max = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '"' || c === "'") {
+      i = stringEnd(source, i);
+    } else if (c === '/' && source[i + 1] === '/') {
+      const nl = source.indexOf('\n', i);
+      i = nl < 0 ? source.length : nl;
+    } else if (c === '(' || c === '[' || c === '{') {
+      max = Math.max(max, ++open + ternaries);
+    } else if (c === ')' || c === ']' || c === '}') {
+      if (open > 0) open--;
+    } else if (c === '?') {
+      max = Math.max(max, open + ++ternaries);
+    }
+  }
+  return max;
+}
+
+/** Index of the closing quote of the string literal opening at `start` (or the text's end). */
+function stringEnd(source: string, start: number): number {
+  const q = source[start];
+  // r"..." and rb"..." take backslashes literally.
+  let p = start - 1;
+  let raw = false;
+  while (p >= 0 && p >= start - 2 && /[rRbB]/.test(source[p])) {
+    if (source[p] === 'r' || source[p] === 'R') raw = true;
+    p--;
+  }
+  if (p >= 0 && /[\w]/.test(source[p])) raw = false;
+  const triple = source[start + 1] === q && source[start + 2] === q;
+  const close = triple ? q.repeat(3) : q;
+  let i = start + close.length;
+  while (i < source.length) {
+    if (!raw && source[i] === '\\') {
+      i += 2;
+      continue;
+    }
+    if (source.startsWith(close, i)) return i + close.length - 1;
+    if (!triple && source[i] === '\n') return i;
+    i++;
+  }
+  return source.length;
+}
+
+function childrenOf(e: Expr): (Expr | undefined)[] {
+  const k = e.exprKind;
+  switch (k.case) {
+    case 'selectExpr':
+      return [k.value.operand];
+    case 'callExpr':
+      return [k.value.target, ...k.value.args];
+    case 'listExpr':
+      return k.value.elements;
+    case 'structExpr':
+      return k.value.entries.flatMap((en) => [
+        en.keyKind.case === 'mapKey' ? en.keyKind.value : undefined,
+        en.value,
+      ]);
+    case 'comprehensionExpr': {
+      const c = k.value;
+      return [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result];
+    }
+    default:
+      return [];
+  }
+}
+
+/** Depth and node count of a parsed expression, without recursion (it may be arbitrarily deep). */
+function shapeOf(root: Expr): { depth: number; nodes: number } {
+  let depth = 0;
+  let nodes = 0;
+  const stack: [Expr, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [e, d] = stack.pop() as [Expr, number];
+    nodes++;
+    if (d > depth) depth = d;
+    if (depth > MAX_DEPTH || nodes > MAX_NODES) break;
+    for (const child of childrenOf(e)) if (child) stack.push([child, d + 1]);
+  }
+  return { depth, nodes };
+}
+
+// ---------------------------------------------------------------------------
+// Static cost: an upper bound on the steps one evaluation of a condition takes.
+
+interface Cost {
+  cost: number;
+  /** Most elements, when the value may be a list (or a map to iterate); 0 otherwise. */
+  bound: number;
+  /** A string known to be short (a name, a group), so scanning it is one step. */
+  short?: boolean;
+}
+
+interface Local {
+  bound: number;
+  short: boolean;
+  /** A comprehension's accumulator: appending to it is one step, not a copy. */
+  accu?: boolean;
+}
+
+const SHORT_STRINGS = new Set([
+  'principal.id',
+  'principal.issuer',
+  'principal.subject',
+  'request.model',
+  'request.connection',
+]);
+const TOKEN_LISTS = new Set(['principal.groups', 'principal.roles', 'principal.scopes']);
+const STRING_SCANS = new Set([
+  'contains',
+  'startsWith',
+  'endsWith',
+  'lowerAscii',
+  'upperAscii',
+  'trim',
+  'indexOf',
+  'lastIndexOf',
+  'substring',
+  'split',
+]);
+
+/**
+ * Steps of one evaluation, every node counted once except: a comprehension's body once per
+ * element of its range, `in` a list once per element, `+` of lists once per element, matches()
+ * and a scan of a claim string a fixed extra. Lists the policy does not write count as MAX_LIST
+ * elements. Called after shapeOf, so the recursion is at most MAX_DEPTH deep.
+ */
+function costOf(e: Expr | undefined, locals: Map<string, Local>): Cost {
+  if (!e) return { cost: 0, bound: 0 };
+  const k = e.exprKind;
+  switch (k.case) {
+    case 'identExpr': {
+      const local = locals.get(k.value.name);
+      if (local) return { cost: 1, bound: local.bound, short: local.short };
+      // findings is a map looked up by key; principal and request are records.
+      return { cost: 1, bound: 0 };
+    }
+    case 'selectExpr': {
+      const operand = costOf(k.value.operand, locals);
+      const path = pathOf(e);
+      if (k.value.testOnly) return { cost: operand.cost + 1, bound: 0 };
+      if (path && SHORT_STRINGS.has(path)) return { cost: operand.cost + 1, bound: 0, short: true };
+      if (path && (TOKEN_LISTS.has(path) || path === 'principal.claims'))
+        return { cost: operand.cost + 1, bound: MAX_LIST };
+      const root = k.value.operand;
+      if (
+        root?.exprKind.case === 'identExpr' &&
+        !locals.has(root.exprKind.value.name) &&
+        ['request', 'findings'].includes(root.exprKind.value.name)
+      )
+        return { cost: operand.cost + 1, bound: 0, short: true };
+      // A claim or a field of one: any JSON value, a list or map as long as the token allows.
+      return { cost: operand.cost + 1, bound: MAX_LIST };
+    }
+    case 'constExpr':
+      return { cost: 1, bound: 0, short: true };
+    case 'listExpr': {
+      let cost = 1;
+      for (const el of k.value.elements) cost += costOf(el, locals).cost;
+      return { cost, bound: k.value.elements.length };
+    }
+    case 'structExpr': {
+      let cost = 1;
+      for (const en of k.value.entries) {
+        if (en.keyKind.case === 'mapKey') cost += costOf(en.keyKind.value, locals).cost;
+        cost += costOf(en.value, locals).cost;
+      }
+      return { cost, bound: k.value.entries.length };
+    }
+    case 'callExpr': {
+      const { function: fn, target, args } = k.value;
+      const t = costOf(target, locals);
+      const a = args.map((x) => costOf(x, locals));
+      let cost = 1 + t.cost + a.reduce((sum, x) => sum + x.cost, 0);
+      let bound = 0;
+      if (fn === '@in' && a[1]) {
+        // A map (findings, the claims map, a map literal) is a lookup; a list is a scan.
+        const right = args[1];
+        const isMap =
+          right?.exprKind.case === 'structExpr' ||
+          (right?.exprKind.case === 'identExpr' && right.exprKind.value.name === 'findings') ||
+          (right !== undefined && pathOf(right) === 'principal.claims');
+        if (!isMap) cost += a[1].bound;
+      } else if (fn === '_+_' && a[0] && a[1]) {
+        bound = a[0].bound + a[1].bound;
+        const appending = args.some(
+          (x) => x.exprKind.case === 'identExpr' && locals.get(x.exprKind.value.name)?.accu,
+        );
+        if (!appending) cost += bound;
+      } else if (fn === 'matches') {
+        cost += MATCHES_COST + ((target ? t : a[0])?.short ? 0 : CLAIM_SCAN_COST);
+      } else if (STRING_SCANS.has(fn) && target && !t.short) {
+        cost += CLAIM_SCAN_COST;
+      }
+      return { cost, bound };
+    }
+    case 'comprehensionExpr': {
+      const c = k.value;
+      const range = costOf(c.iterRange, locals);
+      const n = range.bound > 0 ? range.bound : MAX_LIST;
+      const init = costOf(c.accuInit, locals);
+      const inner = new Map(locals);
+      // Elements of a principal list are names; of a claim, any JSON value, but together no
+      // longer than the token, so scanning each is counted as one step.
+      const rangePath = c.iterRange ? pathOf(c.iterRange) : undefined;
+      const named = rangePath !== undefined && TOKEN_LISTS.has(rangePath);
+      const constants =
+        c.iterRange?.exprKind.case === 'listExpr' &&
+        c.iterRange.exprKind.value.elements.every((x) => x.exprKind.case === 'constExpr');
+      const element: Local =
+        named || constants ? { bound: 0, short: true } : { bound: MAX_LIST, short: true };
+      inner.set(c.iterVar, element);
+      if (c.iterVar2) inner.set(c.iterVar2, element);
+      const accuIsList = c.accuInit?.exprKind.case === 'listExpr';
+      inner.set(c.accuVar, { bound: accuIsList ? n : 0, short: false, accu: true });
+      const cond = costOf(c.loopCondition, inner);
+      const step = costOf(c.loopStep, inner);
+      const result = costOf(c.result, inner);
+      return {
+        cost: range.cost + init.cost + n * (cond.cost + step.cost) + result.cost,
+        bound: accuIsList ? n : 0,
+      };
+    }
+    default:
+      return { cost: 1, bound: 0 };
+  }
 }
 
 function offsetOf(source: string, line: number, col: number): number {
@@ -443,7 +766,7 @@ class Checker {
       }
     }
     try {
-      RE2JS.compile(literal);
+      compilePattern(literal);
     } catch (err) {
       this.issue(
         call,
@@ -482,6 +805,17 @@ export interface SplitCondition {
   atoms: Atom[];
   residual: CelProgram[];
   modelKeys?: string[];
+  /** Principal lists the CEL programs read (native atoms scan them cheaply in JS). */
+  lists: Set<'roles' | 'groups' | 'scopes'>;
+}
+
+function listsRead(e: Expr | undefined, out: Set<'roles' | 'groups' | 'scopes'>): void {
+  if (!e) return;
+  const path = pathOf(e);
+  if (path === 'principal.roles') out.add('roles');
+  else if (path === 'principal.groups') out.add('groups');
+  else if (path === 'principal.scopes') out.add('scopes');
+  for (const child of childrenOf(e)) listsRead(child, out);
 }
 
 // Readers with static property names keep the property loads monomorphic (a keyed
@@ -507,7 +841,7 @@ const LIST_FACTS: Record<string, (f: Facts) => string[]> = {
 };
 
 export function splitCondition(expr: Expr | undefined, native = true): SplitCondition {
-  const out: SplitCondition = { atoms: [], residual: [] };
+  const out: SplitCondition = { atoms: [], residual: [], lists: new Set() };
   if (!expr) return out;
   const conjuncts: Expr[] = [];
   const flatten = (e: Expr): void => {
@@ -528,6 +862,7 @@ export function splitCondition(expr: Expr | undefined, native = true): SplitCond
       out.atoms.push(atom.test);
       if (atom.modelKeys && !out.modelKeys) out.modelKeys = atom.modelKeys;
     } else {
+      listsRead(c, out.lists);
       const program = plan(celEnvironment, c);
       out.residual.push(program as unknown as CelProgram);
     }

@@ -11,7 +11,7 @@ import {
   visit,
   type Document,
 } from 'yaml';
-import { analyze, lineCol, splitCondition } from './cel';
+import { analyze, lineCol, MAX_BUNDLE_COST, splitCondition } from './cel';
 import { unknownEntityType } from './entities';
 import { globMatch } from './glob';
 import type { CompiledRole, CompiledRule, Glob, Matcher, PolicyInternals } from './model';
@@ -363,6 +363,9 @@ export function compilePolicy(
   let defaultsFile: string | undefined;
   let defaultCache = true;
   let defaultMask: MaskPlan | undefined;
+  const boundedLists = new Set<'roles' | 'groups' | 'scopes'>();
+  let totalCost = 0;
+  let costliest: { cost: number; error: PolicyError } | undefined;
 
   for (const { ctx, raw } of parsed) {
     const path = ctx.file.path;
@@ -442,6 +445,10 @@ export function compilePolicy(
           errors.push(celError(ctx, index, rule.id, source, issue.offset, issue.message));
         continue;
       }
+      const cost = analysis.cost ?? 0;
+      totalCost += cost;
+      if (!costliest || cost > costliest.cost)
+        costliest = { cost, error: ctx.error(['rules', index, 'when'], '', rule.id) };
       usesFindings ||= analysis.usage.findings;
       usesClaims ||= analysis.usage.claims;
       usesTime ||= analysis.usage.time;
@@ -460,6 +467,7 @@ export function compilePolicy(
         );
         continue;
       }
+      for (const list of split.lists) boundedLists.add(list);
       const compiled: CompiledRule = {
         id: rule.id,
         ...(rule.description ? { description: rule.description } : {}),
@@ -502,6 +510,11 @@ export function compilePolicy(
       rules.push(compiled);
     }
   }
+  if (errors.length === 0 && costliest && totalCost > MAX_BUNDLE_COST)
+    errors.push({
+      ...costliest.error,
+      message: `the conditions of the set may take ${totalCost} steps per request; the limit is ${MAX_BUNDLE_COST} (the costliest, this one, takes ${costliest.cost})`,
+    });
   if (errors.length > 0) return failed(errors);
 
   rules.sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : 1));
@@ -533,6 +546,7 @@ export function compilePolicy(
     usesFindings,
     usesClaims,
     usesTime,
+    boundedLists: [...boundedLists].sort(),
     defaultCache,
     ...(defaultMask ? { defaultMask } : {}),
     maskPlans: new Map(),

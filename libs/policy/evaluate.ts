@@ -1,5 +1,6 @@
 import { celList, celMap, isCelError } from '@bufbuild/cel';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { MAX_LIST } from './cel';
 import type {
   Bindings,
   CompiledRole,
@@ -165,7 +166,10 @@ function toCel(v: unknown, depth: number): unknown {
       return v;
     case 'object': {
       if (v === null) return null;
-      if (Array.isArray(v)) return celList(v.map((x) => toCel(x, depth + 1)) as never[]);
+      // Longer than conditions were costed for: null, so reading it errors (fails closed).
+      if (Array.isArray(v))
+        return v.length > MAX_LIST ? null : celList(v.map((x) => toCel(x, depth + 1)) as never[]);
+      if (Object.keys(v).length > MAX_LIST) return null;
       const m = new Map<string, unknown>();
       for (const [k, x] of Object.entries(v)) if (x !== undefined) m.set(k, toCel(x, depth + 1));
       return celMap(m as Map<string, never>);
@@ -351,6 +355,18 @@ function run(
   }
   const model = req.model;
   const connection = req.connection ?? '';
+  // CEL conditions over these lists were admitted on a cost that assumes at most MAX_LIST.
+  for (const key of internal.boundedLists) {
+    if (principal[key].length > MAX_LIST) {
+      const base = {
+        bundleVersion: policy.version,
+        bundleHash: policy.hash,
+        roles: principal.roles,
+      };
+      const reason = `invalid request: principal has more than ${MAX_LIST} ${key}`;
+      return { decision: deny(base, 'invalid_input', reason, [], noErrors) };
+    }
+  }
 
   // --- roles
   const matched: CompiledRole[] = [];

@@ -23,7 +23,15 @@ export {
   DEFAULT_CASE_TIME,
   type PolicyCase,
 } from './cases';
-export { MAX_EXPRESSION_LENGTH } from './cel';
+export {
+  MAX_BUNDLE_COST,
+  MAX_DEPTH,
+  MAX_EXPRESSION_LENGTH,
+  MAX_LIST,
+  MAX_NESTING,
+  MAX_NODES,
+  MAX_RULE_COST,
+} from './cel';
 export { globMatch } from './glob';
 export type {
   ApprovalSpec,

@@ -94,6 +94,11 @@ export interface PolicyInternals {
   usesFindings: boolean;
   usesClaims: boolean;
   usesTime: boolean;
+  /**
+   * Principal lists some CEL condition reads: a principal with more than MAX_LIST entries in
+   * one is invalid input, since the conditions' cost was bounded assuming at most that.
+   */
+  boundedLists: ('roles' | 'groups' | 'scopes')[];
   defaultCache: boolean;
   defaultMask?: MaskPlan;
   /**

@@ -1,4 +1,14 @@
-import { compilePolicy, evaluate, type EvaluationInput } from '@embargo/policy';
+import {
+  compilePolicy,
+  evaluate,
+  MAX_BUNDLE_COST,
+  MAX_DEPTH,
+  MAX_LIST,
+  MAX_NESTING,
+  MAX_NODES,
+  MAX_RULE_COST,
+  type EvaluationInput,
+} from '@embargo/policy';
 import { compileOrThrow, input } from './testing';
 
 const ROLES = `
@@ -130,9 +140,37 @@ describe('hostile or malformed input', () => {
     const long = 'x'.repeat(1_000_000);
     expect(evaluate(policy, input({ claims: { note: long } })).effect).toBe('allow');
     expect(evaluate(policy, input({ claims: { note: `${long}forbidden` } })).effect).toBe('deny');
-    const groups = Array.from({ length: 10_000 }, (_, i) => `group-${i}`);
+    const groups = Array.from({ length: MAX_LIST - 1 }, (_, i) => `group-${i}`);
     expect(evaluate(policy, input({ groups })).effect).toBe('allow');
     expect(evaluate(policy, input({ groups: [...groups, 'banned-x'] })).effect).toBe('deny');
+  });
+
+  it('refuses a principal with more groups than a condition iterating them was costed for', () => {
+    const groups = Array.from({ length: MAX_LIST + 1 }, (_, i) => `group-${i}`);
+    expect(evaluate(policy, input({ groups }))).toMatchObject({
+      effect: 'deny',
+      denyCode: 'invalid_input',
+      reason: `invalid request: principal has more than ${MAX_LIST} groups`,
+    });
+    // A policy that only tests membership natively has no such bound.
+    const plain = policyWith(`
+  - { id: allow, allow: true }
+  - { id: banned, when: '"banned" in principal.groups', deny: { reason: banned } }
+`);
+    expect(evaluate(plain, input({ groups: [...groups, 'banned'] })).ruleIds).toEqual(['banned']);
+    expect(evaluate(plain, input({ groups })).effect).toBe('allow');
+  });
+
+  it('reads a claim array longer than the bound as null, which fails closed', () => {
+    const p = policyWith(`
+  - { id: allow, allow: true }
+  - id: banned
+    when: has(principal.claims.teams) && principal.claims.teams.exists(t, t == "banned")
+    deny: { reason: banned team }
+`);
+    const teams = Array.from({ length: MAX_LIST + 1 }, (_, i) => `team-${i}`);
+    expect(evaluate(p, input({ claims: { teams: teams.slice(1) } })).effect).toBe('allow');
+    expect(evaluate(p, input({ claims: { teams } })).ruleIds).toEqual(['banned']);
   });
 
   it('survives deeply nested claims', () => {
@@ -181,7 +219,143 @@ rules: [{ id: allow, allow: true }]
     ]);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.errors).toEqual([
-      expect.objectContaining({ ruleId: 'deep', message: 'expression is nested too deeply' }),
+      expect.objectContaining({
+        ruleId: 'deep',
+        message: `expression nests 1500 brackets and ternaries; the limit is ${MAX_NESTING}`,
+      }),
+    ]);
+  });
+});
+
+/** Runs f with `frames` extra frames on the stack, as a caller deep in its own work would. */
+function withFrames<T>(frames: number, f: () => T): T {
+  return frames === 0 ? f() : withFrames(frames - 1, f);
+}
+
+describe('expression limits do not depend on the stack', () => {
+  // Acceptance used to be whatever fitted the stack: a 1377-term sum compiled in a warm
+  // process and failed in a cold one, and an ingress that cannot compile the newest bundle
+  // refuses every request.
+  const sum = (terms: number) => `${Array.from({ length: terms }, () => '1').join('+')} > 0`;
+  const compileWhen = (when: string) =>
+    compilePolicy([
+      {
+        path: 'p.yaml',
+        content: `${ROLES}rules:\n  - id: r\n    when: '${when}'\n    allow: true\n`,
+      },
+    ]);
+
+  it.each([0, 1000, 5000])('refuses a 1377-term sum alike with %i frames in use', (frames) => {
+    const result = withFrames(frames, () => compileWhen(sum(1377)));
+    expect(!result.ok && result.errors).toEqual([
+      expect.objectContaining({
+        file: 'p.yaml',
+        line: 7,
+        ruleId: 'r',
+        message: expect.stringContaining(`nested more than ${MAX_DEPTH} levels deep`),
+      }),
+    ]);
+  });
+
+  it('compiles and evaluates expressions at every limit with most of the stack in use', () => {
+    const atLimits = [
+      sum(MAX_DEPTH - 3),
+      `${'('.repeat(MAX_NESTING)}true${')'.repeat(MAX_NESTING)}`,
+      `${'['.repeat(MAX_NESTING - 1)}1${']'.repeat(MAX_NESTING - 1)} != []`,
+      `${'string(size('.repeat(MAX_NESTING / 2)}"a"${'))'.repeat(MAX_NESTING / 2)} != ""`,
+      `${'false ? false : '.repeat(MAX_NESTING)}true`,
+      Array.from({ length: 150 }, (_, i) => `request.model == "m${i}"`).join(' || '),
+    ];
+    for (const when of atLimits) {
+      expect(compileWhen(when).ok).toBe(true);
+      const result = withFrames(5000, () => compileWhen(when));
+      if (!result.ok) throw new Error(`${when.slice(0, 40)}: ${result.errors[0].message}`);
+      const d = withFrames(5000, () => evaluate(result.policy, input()));
+      expect(d.errors).toBeUndefined();
+    }
+  });
+
+  it('counts brackets inside strings and comments as text', () => {
+    expect(compileWhen(`principal.subject != "${'('.repeat(100)}"`).ok).toBe(true);
+  });
+
+  it('refuses an expression with more than the node limit', () => {
+    const result = compileWhen(`[${Array(MAX_NODES).fill('1').join(',')}] != []`);
+    expect(!result.ok && result.errors[0].message).toBe(
+      `expression has more than ${MAX_NODES} parts; split it across rules`,
+    );
+  });
+});
+
+describe('evaluation cost is bounded at compile time', () => {
+  const compileWhen = (...whens: string[]) =>
+    compilePolicy([
+      {
+        path: 'p.yaml',
+        content: `${ROLES}rules:\n${whens
+          .map((w, i) => `  - id: r${i}\n    when: '${w}'\n    deny: { reason: x }\n`)
+          .join('')}`,
+      },
+    ]);
+  const groups = Array.from({ length: MAX_LIST }, (_, i) => `group-${i}`);
+
+  it('accepts a pattern match over every group and runs it without recompiling the pattern', () => {
+    const result = compileWhen('principal.groups.exists(g, g.matches("^admin-[0-9]+$"))');
+    if (!result.ok) throw new Error(result.errors[0].message);
+    const i = input({ groups });
+    evaluate(result.policy, i);
+    const started = performance.now();
+    for (let n = 0; n < 5; n++) expect(evaluate(result.policy, i).effect).toBe('deny');
+    // Compiling the pattern for each of the 1000 groups took several milliseconds.
+    expect((performance.now() - started) / 5).toBeLessThan(50);
+  });
+
+  it.each([
+    [
+      '20 pattern matches over the groups',
+      Array.from(
+        { length: 20 },
+        (_, i) => `principal.groups.exists(g, g.matches("^adm${i}$"))`,
+      ).join(' || '),
+    ],
+    ['a map over a claim array', 'size(principal.claims.list.map(x, x + x)) > 0'],
+    ['in a list inside exists', 'principal.groups.exists(g, g + "x" in principal.groups)'],
+    ['in a list inside all', 'principal.claims.list.all(x, !(x in principal.groups))'],
+    [
+      'contains on a claim inside exists',
+      'principal.groups.exists(g, principal.claims.s.contains(g))',
+    ],
+  ])('refuses %s with the cost and the limit', (_name, when) => {
+    const result = compileWhen(when);
+    expect(!result.ok && result.errors).toEqual([
+      expect.objectContaining({
+        ruleId: 'r0',
+        message: expect.stringMatching(
+          new RegExp(
+            `^condition may take \\d+ steps per evaluation; the limit is ${MAX_RULE_COST} `,
+          ),
+        ),
+      }),
+    ]);
+  });
+
+  it('refuses a set whose rules together exceed the bundle budget, naming the costliest', () => {
+    const cheap = 'principal.groups.exists(g, g == "x")';
+    const costly = 'principal.groups.exists(g, g.startsWith("a") || g.endsWith("b") || g == "c")';
+    const result = compileWhen(
+      ...Array<string>(20).fill(cheap),
+      costly,
+      ...Array<string>(20).fill(cheap),
+    );
+    expect(!result.ok && result.errors).toEqual([
+      expect.objectContaining({
+        ruleId: 'r20',
+        message: expect.stringMatching(
+          new RegExp(
+            `^the conditions of the set may take \\d+ steps per request; the limit is ${MAX_BUNDLE_COST} `,
+          ),
+        ),
+      }),
     ]);
   });
 });
