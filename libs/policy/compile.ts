@@ -439,7 +439,7 @@ function compile(files: readonly PolicyFile[], options: CompileOptions): Compile
       if (invalid.incomplete) errors.incomplete = true;
       continue;
     }
-    parsed.push({ ctx, raw: data as unknown as RawFile });
+    parsed.push({ ctx, raw: data as RawFile });
   }
   if (errors.length > 0) return errors.failed();
 
