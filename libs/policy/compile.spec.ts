@@ -208,6 +208,27 @@ rules:
     ]);
   });
 
+  it('reports keys that become the same property, such as role "1" and role 1', () => {
+    // The later role replaced the earlier one without a word: here, a narrow role for alice
+    // by one granting every model to everyone.
+    const src = [
+      'version: 1',
+      'roles:',
+      '  "1": { match: { subject: alice }, models: [small], limits: { maxBatchSize: 1 } }',
+      '  1: { match: { subject: "*" }, models: ["*"] }',
+      '  r: { match: { claims: { "1": a, 1: b } }, models: [m] }',
+      '  "null": { match: { subject: x }, models: [m] }',
+      '  ~: { match: { subject: y }, models: [m] }',
+      '  "": { match: { subject: z }, models: [m] }',
+      'rules: [{ id: a, allow: true }]',
+    ].join('\n');
+    expect(errorsOf(src)).toEqual([
+      { file: 'p0.yaml', line: 4, col: 3, message: 'YAML: Map keys must be unique' },
+      { file: 'p0.yaml', line: 5, col: 35, message: 'YAML: Map keys must be unique' },
+      { file: 'p0.yaml', line: 8, col: 3, message: 'YAML: Map keys must be unique' },
+    ]);
+  });
+
   it('refuses a file of 50 000 keys before parsing it, naming the file and the limit', () => {
     const keys = Array.from({ length: 50_000 }, (_, i) => `k${i % 40_000}: 1`).join('\n');
     expect(errorsOf(`version: 1\n${keys}\n`)).toEqual([

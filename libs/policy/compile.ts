@@ -205,14 +205,16 @@ class FileContext {
         });
         return visit.BREAK;
       }
-      const seen = new Set<unknown>();
+      const seen = new Set<string>();
       for (const pair of node.items) {
-        // Like uniqueKeys: scalar keys are equal by value, other keys never are.
+        // Scalar keys are equal when they become the same property (toJS makes 1 and "1" both
+        // "1", and null ""), or the later one silently replaces the earlier. Other keys never are.
         const key: unknown = pair.key;
         if (key !== null && !isScalar(key)) continue;
-        const value = isScalar(key) ? key.value : null;
-        if (!seen.has(value)) {
-          seen.add(value);
+        const value: unknown = isScalar(key) ? key.value : null;
+        const text = keyText(value);
+        if (!seen.has(text)) {
+          seen.add(text);
           continue;
         }
         const at = isNode(key) && key.range ? key.range[0] : (node.range?.[0] ?? 0);
@@ -268,6 +270,15 @@ class FileContext {
     }
     return out;
   }
+}
+
+/** The property name yaml's toJS gives a scalar key. */
+function keyText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  return value instanceof Date ? value.toISOString() : JSON.stringify(value);
 }
 
 export interface CompileOptions {
