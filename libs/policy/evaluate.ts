@@ -1,4 +1,4 @@
-import { celList, celMap, isCelError } from '@bufbuild/cel';
+import { celList, celMap, isCelError, type CelMap } from '@bufbuild/cel';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { MAX_LIST } from './cel';
 import type {
@@ -172,13 +172,26 @@ function toCel(v: unknown, depth: number): unknown {
       if (Object.keys(v).length > MAX_LIST) return null;
       const m = new Map<string, unknown>();
       for (const [k, x] of Object.entries(v)) if (x !== undefined) m.set(k, toCel(x, depth + 1));
-      return celMap(m as Map<string, never>);
+      return presentIfNull(celMap(m as Map<string, never>));
     }
     case 'function':
     case 'symbol':
     case 'undefined':
       return null;
   }
+}
+
+/**
+ * cel-es answers has() and `in` on a map as `get(key) != undefined`, so a claim whose value
+ * is null read as absent through CEL but present in the native conjuncts: a deny rule on
+ * `has(principal.claims.x)` held natively and was escaped with `"x": null` inside `||`. A key
+ * is present when the token carries it, null or not, as CEL specifies and JSON means.
+ */
+function presentIfNull(map: CelMap): CelMap {
+  Object.defineProperty(map, 'has', {
+    value: (key: unknown) => map.get(key as string) !== undefined,
+  });
+  return map;
 }
 
 interface Context {

@@ -227,6 +227,38 @@ rules: [{ id: allow, allow: true }]
   });
 });
 
+describe('a claim whose value is null', () => {
+  // Natively a null claim was present, through CEL absent: a deny on has() held alone and
+  // was escaped by sending the claim as null once the condition needed CEL.
+  const deny = (when: string) =>
+    policyWith(`
+  - { id: allow, allow: true }
+  - { id: no-act, when: '${when}', deny: { reason: delegated tokens are refused } }
+`);
+  it.each([
+    'has(principal.claims.act)',
+    'has(principal.claims.act) || request.token_count > 1000000',
+    '!(!has(principal.claims.act))',
+    '"act" in principal.claims',
+    'principal.claims.act == null',
+  ])('is present to %s, natively and through CEL alike', (when) => {
+    const d = evaluate(deny(when), input({ claims: { act: null } }));
+    expect(d).toMatchObject({ effect: 'deny', ruleIds: ['no-act'] });
+    expect(d.errors).toBeUndefined();
+    expect(evaluate(deny(when), input({ claims: {} })).effect).toBe(
+      when.endsWith('== null') ? 'deny' : 'allow',
+    );
+  });
+
+  it('is present in a nested claim too', () => {
+    const d = evaluate(
+      deny('has(principal.claims.ctx.act)'),
+      input({ claims: { ctx: { act: null } } }),
+    );
+    expect(d.ruleIds).toEqual(['no-act']);
+  });
+});
+
 /** Runs f with `frames` extra frames on the stack, as a caller deep in its own work would. */
 function withFrames<T>(frames: number, f: () => T): T {
   return frames === 0 ? f() : withFrames(frames - 1, f);
@@ -410,6 +442,8 @@ describe('native fast path', () => {
     { team: 'core' },
     { team: 'x', env: 'prod' },
     { env: undefined, team: ['core'] },
+    { env: null },
+    { team: null, env: 'dev' },
   ];
   const files = [
     { path: 'roles.yaml', content: ROLES },
