@@ -208,6 +208,57 @@ rules:
     ]);
   });
 
+  it('refuses an unresolved custom tag at its position rather than dropping it', () => {
+    expect(
+      errorsOf(
+        'version: 1\nroles:\n  r: { match: { subject: !secret s }, models: [m] }\nrules: !include rules.yaml\n',
+      ),
+    ).toEqual([
+      { file: 'p0.yaml', line: 3, col: 26, message: 'YAML: Unresolved tag: !secret' },
+      { file: 'p0.yaml', line: 4, col: 8, message: 'YAML: Unresolved tag: !include' },
+    ]);
+  });
+
+  it('bounds glob patterns and limits', () => {
+    const role = (match: string, extra = '') =>
+      `version: 1\nroles:\n  r: { match: { ${match} }, models: [m]${extra} }\n`;
+    expect(
+      compilePolicy([{ path: 'p.yaml', content: role(`subject: "${'a'.repeat(1024)}"`) }]).ok,
+    ).toBe(true);
+    expect(errorsOf(role(`subject: "${'a'.repeat(1025)}"`))).toContainEqual(
+      expect.objectContaining({
+        line: 3,
+        // stringOrList is a oneOf, so the error names the field rather than the length.
+        message: expect.stringMatching(/^roles\.r\.match\.subject: /) as string,
+      }),
+    );
+    expect(errorsOf(role('subject: s', `, connections: ["${'*a'.repeat(129)}"]`))).toEqual([
+      expect.objectContaining({
+        message: 'roles.r.connections.0: must NOT have more than 256 characters',
+      }),
+    ]);
+    // 1e20 inputs or 1e300 requests a minute reached the rate limiter's Redis counters.
+    expect(
+      errorsOf(role('subject: s', ', limits: { maxBatchSize: 100000000000000000000 }')),
+    ).toEqual([
+      expect.objectContaining({
+        message: 'roles.r.limits.maxBatchSize: must be <= 1000000000',
+      }),
+    ]);
+    expect(
+      errorsOf(role('subject: s', ', limits: { rateLimit: { requestsPerMinute: 1e300 } }')),
+    ).toEqual([
+      expect.objectContaining({
+        message: 'roles.r.limits.rateLimit.requestsPerMinute: must be <= 1000000000',
+      }),
+    ]);
+    expect(
+      compilePolicy([
+        { path: 'p.yaml', content: role('subject: s', ', limits: { maxTokens: 1000000000 }') },
+      ]).ok,
+    ).toBe(true);
+  });
+
   it('reports keys that become the same property, such as role "1" and role 1', () => {
     // The later role replaced the earlier one without a word: here, a narrow role for alice
     // by one granting every model to everyone.

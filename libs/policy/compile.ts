@@ -183,14 +183,19 @@ class FileContext {
   }
 
   /**
-   * The parser's errors, duplicate keys (as yaml's uniqueKeys reports them: the later key, by
-   * scalar value) and a file over MAX_YAML_NODES, in document order.
+   * The parser's errors, unresolved tags, duplicate keys (as yaml's uniqueKeys reports them:
+   * the later key) and a file over MAX_YAML_NODES, in document order.
    */
   yamlErrors(): PolicyError[] {
     const found: { pos: number; message: string }[] = this.doc.errors.map((e) => ({
       pos: e.pos[0],
       message: e.message.split('\n')[0],
     }));
+    // An unknown tag (`!include`, `!secret`) is only a warning to yaml, which then reads the
+    // value as if untagged: whatever the author meant the tag to do silently does not happen.
+    for (const w of this.doc.warnings)
+      if (w.code === 'TAG_RESOLVE_FAILED')
+        found.push({ pos: w.pos[0], message: w.message.split('\n')[0] });
     let nodes = 0;
     visit(this.doc, (_key, node) => {
       if (++nodes > MAX_YAML_NODES) {
