@@ -54,6 +54,8 @@ export const MAX_BUNDLE_COST = 200_000;
 export const MAX_LIST = 1000;
 /** Extra steps of `matches` (a compiled RE2 run) and of a string scan over a claim. */
 const MATCHES_COST = 20;
+/** Elements `split` may return from a claim: one per character of a 64 KiB token. */
+const MAX_SPLIT = 65_536;
 const CLAIM_SCAN_COST = 100;
 
 /**
@@ -377,7 +379,6 @@ const STRING_SCANS = new Set([
   'indexOf',
   'lastIndexOf',
   'substring',
-  'split',
 ]);
 
 /**
@@ -448,6 +449,11 @@ function costOf(e: Expr | undefined, locals: Map<string, Local>): Cost {
           (x) => x.exprKind.case === 'identExpr' && locals.get(x.exprKind.value.name)?.accu,
         );
         if (!appending) cost += bound;
+      } else if (fn === 'split') {
+        // One element per separator: a claim string (up to the token's 64 KiB) splits into
+        // far more than MAX_LIST elements, a name into at most about a thousand.
+        bound = t.short ? MAX_LIST : MAX_SPLIT;
+        cost += bound;
       } else if (fn === 'matches') {
         cost += MATCHES_COST + ((target ? t : a[0])?.short ? 0 : CLAIM_SCAN_COST);
       } else if (STRING_SCANS.has(fn) && target && !t.short) {

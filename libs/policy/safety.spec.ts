@@ -357,6 +357,7 @@ describe('evaluation cost is bounded at compile time', () => {
       'contains on a claim inside exists',
       'principal.groups.exists(g, principal.claims.s.contains(g))',
     ],
+    ['exists over a claim split into a list', 'principal.claims.s.split(",").exists(x, x == "a")'],
   ])('refuses %s with the cost and the limit', (_name, when) => {
     const result = compileWhen(when);
     expect(!result.ok && result.errors).toEqual([
