@@ -368,18 +368,6 @@ function run(
   }
   const model = req.model;
   const connection = req.connection ?? '';
-  // CEL conditions over these lists were admitted on a cost that assumes at most MAX_LIST.
-  for (const key of internal.boundedLists) {
-    if (principal[key].length > MAX_LIST) {
-      const base = {
-        bundleVersion: policy.version,
-        bundleHash: policy.hash,
-        roles: principal.roles,
-      };
-      const reason = `invalid request: principal has more than ${MAX_LIST} ${key}`;
-      return { decision: deny(base, 'invalid_input', reason, [], noErrors) };
-    }
-  }
 
   // --- roles
   const matched: CompiledRole[] = [];
@@ -407,6 +395,14 @@ function run(
     bundleHash: policy.hash,
     roles: roleNames,
   };
+  // CEL conditions over these lists were admitted on a cost that assumes at most MAX_LIST
+  // (principal.roles is the token's roles plus the policy roles matched).
+  for (const key of internal.boundedLists) {
+    if ((key === 'roles' ? roleNames : principal[key]).length > MAX_LIST) {
+      const reason = `invalid request: principal has more than ${MAX_LIST} ${key}`;
+      return { decision: deny(base, 'invalid_input', reason, [], noErrors) };
+    }
+  }
 
   const facts: Facts = {
     model,

@@ -161,6 +161,20 @@ describe('hostile or malformed input', () => {
     expect(evaluate(plain, input({ groups })).effect).toBe('allow');
   });
 
+  it('counts the policy roles a principal matches with the roles of its token', () => {
+    const p = policyWith(`
+  - { id: allow, allow: true }
+  - { id: ops, when: 'principal.roles.exists(r, r.startsWith("ops-"))', deny: { reason: ops } }
+`);
+    const roles = Array.from({ length: MAX_LIST }, (_, i) => `role-${i}`);
+    // The token's 1 000 roles plus the policy role svc.
+    expect(evaluate(p, input({ roles }))).toMatchObject({
+      denyCode: 'invalid_input',
+      reason: `invalid request: principal has more than ${MAX_LIST} roles`,
+    });
+    expect(evaluate(p, input({ roles: roles.slice(1) })).effect).toBe('allow');
+  });
+
   it('reads a claim array longer than the bound as null, which fails closed', () => {
     const p = policyWith(`
   - { id: allow, allow: true }
