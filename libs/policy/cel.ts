@@ -6,7 +6,8 @@
 // selects). So conditions are checked here with a small checker of our own over the
 // parsed AST: undeclared variables, unknown fields of principal/request, unknown
 // functions, comparisons between incompatible known types, non-bool results, and
-// nested comprehensions.
+// nested comprehensions; then the expression's size, depth and evaluation cost are bounded
+// (see MAX_NESTING, MAX_DEPTH, MAX_RULE_COST).
 //
 // Evaluating one CEL program costs 1-5 µs in cel-es, too slow for 200 rules inside a
 // 50 µs budget, so each `when` is split into its top-level && conjuncts; simple ones
@@ -49,7 +50,8 @@ export const MAX_BUNDLE_COST = 200_000;
 /**
  * Elements assumed for a list the policy does not write itself (principal.groups, roles,
  * scopes, claim arrays) and for a claims map. The engine holds inputs to it: a principal with
- * more groups, roles or scopes is invalid input, and a longer claim array reads as null.
+ * more groups, roles or scopes is invalid input when a CEL condition reads that list, and a
+ * longer claim array or object reads as null.
  */
 export const MAX_LIST = 1000;
 /**
