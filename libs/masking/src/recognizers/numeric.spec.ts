@@ -119,7 +119,9 @@ describe('odd separators between groups', () => {
       const small = unit.repeat(Math.ceil(100_000 / unit.length));
       const large = unit.repeat(Math.ceil(1_000_000 / unit.length));
       time(small);
-      const ratio = time(large) / Math.max(Math.min(time(small), time(small)), 1);
+      // Best of two each, so a pause of the machine does not decide it.
+      const ratio =
+        Math.min(time(large), time(large)) / Math.max(Math.min(time(small), time(small)), 1);
       expect([unit, ratio < 30]).toEqual([unit, true]);
     }
   });
