@@ -312,6 +312,52 @@ describe('audit: findings and counts per entity type', () => {
 });
 
 /**
+ * OpenSearch refuses a whole bulk request for one `_id` over 512 bytes: the others must be
+ * indexed and only that one refused, or the partition would be retried for ever. A refusal
+ * about the index itself (closed) is retried instead, refusing no event.
+ */
+describe('audit: a bulk request OpenSearch refuses whole', () => {
+  const index = `embargo-bulk-test-${randomUUID()}`;
+  const os = new OpenSearchService(
+    { OPENSEARCH_URL: LOCAL_INFRA.OPENSEARCH_URL, AUDIT_INDEX: index } as AuditConfig,
+    new Readiness(),
+    pino({ enabled: false }),
+  );
+
+  beforeAll(() => os.onModuleInit());
+  afterAll(async () => {
+    await os.client.indices.delete({ index }, { ignore: [404] });
+  });
+
+  it('indexes the others and refuses only the document that made it invalid', async () => {
+    const ids = ['a', 'b', 'x'.repeat(600), 'c', 'd'];
+    const refused = await os.bulkIndex(
+      index,
+      ids.map((id) => ({ id, doc: { eventId: id.slice(0, 8) } })),
+    );
+    expect(refused).toEqual([
+      {
+        position: 2,
+        type: 'action_request_validation_exception',
+        reason: expect.stringMatching(/^Validation Failed: 1: id \[x+/) as string,
+      },
+    ]);
+    await os.client.indices.refresh({ index });
+    const found = await os.client.search({ index, body: { query: { match_all: {} } } });
+    expect(found.body.hits.hits.map((h) => h._id).sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('retries, refusing nothing, when the refusal is about the index', async () => {
+    await os.client.indices.close({ index });
+    try {
+      await expect(os.bulkIndex(index, [{ id: 'e', doc: { eventId: 'e' } }])).rejects.toThrow();
+    } finally {
+      await os.client.indices.open({ index });
+    }
+  });
+});
+
+/**
  * An events index written by an earlier release lacks the fields added since; the audit
  * service adds them when it starts, or every event carrying one would be refused by the
  * strict mapping.

@@ -21,11 +21,16 @@ const MAX_BULK_BYTES = 16 * 1024 * 1024;
 /** A single document may take a bulk request of its own up to this size. */
 const MAX_DOCUMENT_BYTES = 90 * 1024 * 1024;
 
-/** 400s that say the index cannot take writes (closed, missing, misnamed): retried. */
+/**
+ * Refusals that say the index cannot take writes (closed, missing, misnamed, blocked as the
+ * disk fills up), for a whole request or item by item: retried, since dead-lettering would
+ * take every event out of the trail until the index is back.
+ */
 const INDEX_PROBLEMS = new Set([
   'index_closed_exception',
   'index_not_found_exception',
   'invalid_index_name_exception',
+  'cluster_block_exception',
 ]);
 
 /**
@@ -193,7 +198,8 @@ export class OpenSearchService implements OnModuleInit {
       const r = item.index;
       if (!r?.error) return;
       const status = r.status ?? 0;
-      if (status === 429 || status >= 500) throw new Error(`opensearch ${status}: ${r.error.type}`);
+      if (status === 429 || status >= 500 || INDEX_PROBLEMS.has(r.error.type))
+        throw new Error(`opensearch ${status}: ${r.error.type}`);
       refused.push({ position: positions[k], type: r.error.type, reason: r.error.reason ?? '' });
     });
     return refused;
