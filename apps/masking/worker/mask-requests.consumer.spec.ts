@@ -82,6 +82,42 @@ describe('MaskRequestsConsumer.handle', () => {
     await recording.handle([message('r1'), message('r2')]);
     expect(order).toEqual(['masking r1', 'sent r1', 'masking r2', 'sent r2']);
   });
+
+  it('fails the batch, leaving no reply unobserved, when a heartbeat throws while one fails', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const failing = new MaskRequestsConsumer(
+        {
+          MASKING_KEYS: keyringSetting.parse(`k1:${randomBytes(32).toString('base64')}`),
+        } as MaskingConfig,
+        {
+          publisher: {
+            // Kafka fails the reply a moment later.
+            publish: () =>
+              new Promise<void>((_, reject) =>
+                setTimeout(() => reject(new Error('Kafka publish queue is full')), 20),
+              ),
+          },
+        } as unknown as KafkaService,
+        pino({ enabled: false }),
+      );
+      const message = {
+        payload: request(['mail a@b.io']),
+        envelope: { type: 'dev.embargo.mask.request.v1' },
+      } as unknown as ConsumedMessage<MaskRequest>;
+      // The group rebalances: the heartbeat after the first request throws.
+      const heartbeat = () => Promise.reject(new Error('The group is rebalancing'));
+      await expect(failing.handle([message, message], { heartbeat })).rejects.toThrow(
+        'Kafka publish queue is full',
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
 
 describe('MaskRequestsConsumer.handle: bounded work', () => {

@@ -58,18 +58,28 @@ export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
       await context?.heartbeat();
     };
     const replies: Promise<void>[] = [];
-    for (const m of messages) {
-      const kind = m.envelope.type === MASK_EVENT_TYPES.count ? 'count' : 'mask';
-      const digest = maskRequestDigest(m.envelope.type, m.payload);
-      const sentAt = Number(m.timestamp);
-      const latest = (Number.isFinite(sentAt) ? sentAt : Date.now()) + MAX_MASK_WAIT_MS;
-      const req = { ...m.payload, deadline: Math.min(m.payload.deadline, latest) };
-      const answer = await this.processInSteps(req, kind, between);
-      // Named as the ingress sent it: the reply carries the request's own ids.
-      replies.push(this.reply(m.payload, kind, digest, answer));
-      await between();
+    let stopped: Error | undefined;
+    try {
+      for (const m of messages) {
+        const kind = m.envelope.type === MASK_EVENT_TYPES.count ? 'count' : 'mask';
+        const digest = maskRequestDigest(m.envelope.type, m.payload);
+        const sentAt = Number(m.timestamp);
+        const latest = (Number.isFinite(sentAt) ? sentAt : Date.now()) + MAX_MASK_WAIT_MS;
+        const req = { ...m.payload, deadline: Math.min(m.payload.deadline, latest) };
+        const answer = await this.processInSteps(req, kind, between);
+        // Named as the ingress sent it: the reply carries the request's own ids.
+        replies.push(this.reply(m.payload, kind, digest, answer));
+        await between();
+      }
+    } catch (err) {
+      stopped = err instanceof Error ? err : new Error(String(err));
     }
-    await Promise.all(replies);
+    // Every reply is waited for, even when a heartbeat threw (the group is rebalancing): a
+    // reply left unobserved and failing would end the process as an unhandled rejection.
+    const failed = (await Promise.allSettled(replies)).find((r) => r.status === 'rejected');
+    if (failed)
+      throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
+    if (stopped) throw stopped;
   }
 
   /** `process` over bounded slices of the texts, calling `between` from one to the next. */
