@@ -378,7 +378,11 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
           attempt,
           err: { message: (err as Error).message },
         };
-        if (!isRunning() || isStale()) throw err;
+        if (!isRunning() || isStale()) {
+          // The partition is no longer this consumer's to hold: nothing is held here any more.
+          this.blocked.delete(topic);
+          throw err;
+        }
         if (!failClosed && (hopeless || attempt >= DEAD_LETTER_ATTEMPTS)) {
           this.logger.error(failure, 'dead letter could not be written; record skipped');
           this.metrics.kafkaConsumed.inc({ topic, outcome: 'dead_letter_failed' });
@@ -402,7 +406,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     reason: string,
   ): Promise<void> {
     // Unmasked input is never copied onto a topic kept for 30 days.
-    const withheld = Object.values(TOPICS).some((t) => t.name === topic && t.rawInput);
+    const withheld = topicByName(topic)?.rawInput ?? false;
     const value = withheld ? Buffer.alloc(0) : (message.value ?? Buffer.alloc(0));
     const truncated = value.length > MAX_DLQ_VALUE;
     await this.kafka.publisher.publish(
