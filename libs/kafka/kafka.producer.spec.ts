@@ -54,6 +54,8 @@ describe('EventPublisher', () => {
       pino({ enabled: false }),
       undefined,
       60_000,
+      20,
+      64 * 1024 * 1024,
     );
     const sends = Array.from({ length: 70 }, (_, i) =>
       publisher.publish('requestEvents', masked(`r${i}`, 1024 * 1024), { key: `r${i}` }).then(

@@ -43,9 +43,12 @@ const MAX_SEND_BYTES = 8 * 1024 * 1024;
 /**
  * Bytes of records waiting for Kafka, queued or in flight. While Kafka is slow or away the
  * queue would otherwise grow with every request; past this a publish fails at once, and the
- * caller fails closed as it does when Kafka does not acknowledge in time.
+ * caller fails closed as it does when Kafka does not acknowledge in time. One large request
+ * puts about three times its body on Kafka (its mask-request chunks, then its `masked`
+ * event with the masked text and the sealed original): 256 MiB holds several of the largest
+ * (`MAX_BODY_BYTES` is at most 64 MiB) in flight at once.
  */
-const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+const MAX_QUEUED_BYTES = 256 * 1024 * 1024;
 
 /** What a record weighs against max.message.bytes: its key, its headers and its value. */
 export function recordBytes(message: {
@@ -105,7 +108,7 @@ interface Pending {
  */
 export class EventPublisher {
   private queue: Pending[] = [];
-  /** Bytes queued or in flight (MAX_QUEUED_BYTES). */
+  /** Bytes queued or in flight (at most maxQueuedBytes). */
   private waitingBytes = 0;
   private inFlight = false;
   private urgentQueued = 0;
@@ -119,6 +122,7 @@ export class EventPublisher {
     private readonly metrics?: Metrics,
     private readonly timeoutMs = 5000,
     private readonly lingerMs = 20,
+    private readonly maxQueuedBytes = MAX_QUEUED_BYTES,
   ) {}
 
   publish<K extends TopicKey>(
@@ -160,7 +164,7 @@ export class EventPublisher {
     // ce_partitionkey header), and the broker refuses the record for their bytes too.
     const bytes = recordBytes(message);
     if (bytes > limit) return Promise.reject(new RecordTooLarge(spec.name, bytes, limit));
-    if (this.waitingBytes + bytes > MAX_QUEUED_BYTES)
+    if (this.waitingBytes + bytes > this.maxQueuedBytes)
       return Promise.reject(
         new Error(
           `Kafka publish queue is full (${this.waitingBytes} bytes waiting); ${spec.name} not sent`,
