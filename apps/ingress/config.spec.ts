@@ -14,3 +14,19 @@ describe('UPSTREAM_DEADLINE_MS', () => {
     }
   });
 });
+
+describe('EXCHANGE_VERIFY_KEYS', () => {
+  const setting = ingressConfigSchema.shape.EXCHANGE_VERIFY_KEYS;
+  const pem = (n: number) => `-----BEGIN PUBLIC KEY-----\nkey${n}\n-----END PUBLIC KEY-----`;
+
+  it('takes every PEM block of the value, and none when unset', () => {
+    expect(setting.parse(undefined)).toEqual([]);
+    expect(setting.parse(`${pem(1)}\n\n${pem(2)}\n`)).toEqual([pem(1), pem(2)]);
+  });
+
+  it('refuses a value holding no PEM block, rather than verifying with nothing', () => {
+    const result = setting.safeParse('-----BEGIN PUBLIC KEY----- cut short');
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0].message).toBe('holds no PEM public key');
+  });
+});

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseIssuers } from './identity/issuer-config';
 import { parseConnections } from './upstream/connections';
+import { DEFAULT_UPSTREAM_DEADLINE_MS } from './upstream/upstream.client';
 import { z } from 'zod';
 
 /** A YAML/JSON file path or inline JSON, parsed at start-up so a bad one stops the app. */
@@ -89,9 +90,14 @@ export const ingressConfigSchema = baseConfigSchema.extend({
    * Public keys (PEM blocks, inline or in a file) that exchanged tokens are also verified
    * with, never signed with: the next key before a rotation, the last one after it.
    */
-  EXCHANGE_VERIFY_KEYS: pemOrFile.transform((v) =>
-    v === undefined ? [] : (v.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? []),
-  ),
+  EXCHANGE_VERIFY_KEYS: pemOrFile.transform((v, ctx) => {
+    if (v === undefined) return [];
+    const keys = v.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g);
+    if (keys) return keys;
+    // A rotation with a key that silently went missing would only show as refused tokens.
+    ctx.addIssue({ code: 'custom', message: 'holds no PEM public key' });
+    return z.NEVER;
+  }),
   EXCHANGE_ISSUER: z.string().min(1).default('urn:embargo:token-exchange'),
   EXCHANGE_AUDIENCE: z.string().min(1).default('embargo'),
   EXCHANGE_MAX_TTL_SECONDS: z.coerce.number().int().min(10).max(86400).default(900),
@@ -126,7 +132,12 @@ export const ingressConfigSchema = baseConfigSchema.extend({
    * A connection's timeoutMs bounds one attempt; without this, retries and fallbacks could
    * keep a caller waiting for their sum (and SDK clients give up at 60 s anyway).
    */
-  UPSTREAM_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  UPSTREAM_DEADLINE_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(DEFAULT_UPSTREAM_DEADLINE_MS),
 });
 export type IngressConfig = z.infer<typeof ingressConfigSchema>;
 export const loadIngressConfig = () => loadConfigOrExit(ingressConfigSchema);

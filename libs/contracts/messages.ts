@@ -20,6 +20,13 @@ export const IDENTITY_LIMITS = {
   tokenId: 300,
 } as const;
 
+/**
+ * An issuer's configured name, the prefix of its principals' ids ("ci" in "ci:<sub>"): no
+ * ":", so an id splits unambiguously. The ingress's issuer config and the policy service's
+ * revocations both hold to it.
+ */
+export const ISSUER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
 export const policyFileSchema = z.object({
   path: z.string().min(1).max(500),
   content: z.string().max(2_000_000),

@@ -107,10 +107,15 @@ export class EmbeddingCache implements OnApplicationBootstrap {
       .info('memory')
       .then((info) => {
         const used = /^used_memory:(\d+)/m.exec(info);
-        if (used) this.usedMemory = Number(used[1]);
+        // Unknown is full: the bound protects what else lives in Redis.
+        this.usedMemory = used ? Number(used[1]) : Infinity;
       })
       .catch((err: Error) => {
-        this.logger.warn({ err: { message: err.message } }, 'embedding cache memory check failed');
+        this.usedMemory = Infinity;
+        this.logger.warn(
+          { err: { message: err.message } },
+          'embedding cache memory check failed; nothing is stored until it succeeds',
+        );
       })
       .finally(() => (this.memoryCheck = undefined));
   }

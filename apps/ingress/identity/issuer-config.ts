@@ -1,3 +1,4 @@
+import { ISSUER_NAME } from '@embargo/contracts';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -62,12 +63,7 @@ const origin = z.string().transform((value, ctx) => {
 export const IssuerConfigSchema = z
   .object({
     /** Short name, the prefix of every principal id from this issuer ("ci" → "ci:<sub>"). */
-    name: z
-      .string()
-      .regex(
-        /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/,
-        'must be 1-63 letters, digits, "_", "." or "-" (no ":")',
-      ),
+    name: z.string().regex(ISSUER_NAME, 'must be 1-63 letters, digits, "_", "." or "-" (no ":")'),
     /** The exact `iss` value the tokens carry. */
     issuer: nonEmpty,
     /** https, or plain http on loopback or with `allowPlainHttp` (see the superRefine below). */

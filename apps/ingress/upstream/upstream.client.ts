@@ -59,7 +59,8 @@ export interface UpstreamClientOptions {
   random?: () => number;
   /**
    * The most one request may spend upstream, every attempt, backoff and fallback together
-   * (UPSTREAM_DEADLINE_MS); past it the caller gets 504 upstream_timeout.
+   * (UPSTREAM_DEADLINE_MS): an attempt it cuts off is a 504 upstream_timeout; a retry or a
+   * fallback it leaves no time for is not started, and the failure before stands.
    */
   deadlineMs?: number;
 }
@@ -292,9 +293,9 @@ export class UpstreamClient implements OnApplicationShutdown {
         );
       }
     }
-    // Every fallback skipped (none could take the request) and nothing tried: cannot be, as
-    // the first connection's refusal is thrown above; the deadline alone leaves none too.
-    const failure = lastFailure ?? deadlineFailure(this.deadlineMs);
+    // The first connection is always tried, so a failure is known here.
+    if (!lastFailure) throw new Error('no upstream connection was tried');
+    const failure = lastFailure;
     // The connections tried and the upstream's words stay here; the caller gets the kind
     // of failure and the request id that finds this line.
     this.logger?.warn(
@@ -588,15 +589,6 @@ interface Budget {
 
 function timeLeft(budget: Budget): number {
   return budget.deadlineAt - performance.now();
-}
-
-function deadlineFailure(deadlineMs: number): AttemptFailure {
-  return new AttemptFailure(`The upstream deadline of ${deadlineMs} ms passed.`, {
-    code: 'upstream_timeout',
-    publicMessage: 'The upstream model did not answer in time',
-    retryable: false,
-    failover: false,
-  });
 }
 
 /** One connection's provider call, built once and reused across its retries. */

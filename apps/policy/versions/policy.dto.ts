@@ -1,4 +1,4 @@
-import { EmbargoError, IDENTITY_LIMITS } from '@embargo/contracts';
+import { EmbargoError, IDENTITY_LIMITS, ISSUER_NAME } from '@embargo/contracts';
 import { z } from 'zod';
 
 export const uploadSchema = z
@@ -44,8 +44,11 @@ export const simulateSchema = z
   })
   .strict();
 
-/** `<issuer name>:<subject>`: the issuer name as the ingress's issuer config allows it. */
-const PRINCIPAL_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}:./s;
+/** `<issuer name>:<subject>`, as the ingress names principals. */
+function isPrincipalId(value: string): boolean {
+  const colon = value.indexOf(':');
+  return colon > 0 && colon < value.length - 1 && ISSUER_NAME.test(value.slice(0, colon));
+}
 
 export const revocationBodySchema = z
   .object({
@@ -71,7 +74,7 @@ export const revocationBodySchema = z
         path: ['value'],
         message: 'has blanks at its start or end, and would match no id',
       });
-    if (body.kind === 'principal' && !PRINCIPAL_ID.test(body.value))
+    if (body.kind === 'principal' && !isPrincipalId(body.value))
       ctx.addIssue({
         code: 'custom',
         path: ['value'],
