@@ -185,6 +185,15 @@ describe('spine: ingress → Kafka → audit → OpenSearch', () => {
   });
 });
 
+/** The audit service's OpenSearch access on the real OpenSearch, for an index of a test's own. */
+function openSearchFor(index: string): OpenSearchService {
+  return new OpenSearchService(
+    { OPENSEARCH_URL: LOCAL_INFRA.OPENSEARCH_URL, AUDIT_INDEX: index } as AuditConfig,
+    new Readiness(),
+    pino({ enabled: false }),
+  );
+}
+
 /**
  * The dead-letter indexer against the real OpenSearch, with an index whose mapping refuses
  * one of two letters (as an index changed by hand would): the refused one is logged and
@@ -192,11 +201,7 @@ describe('spine: ingress → Kafka → audit → OpenSearch', () => {
  */
 describe('audit: dead letters OpenSearch refuses', () => {
   const index = `embargo-dlq-test-${randomUUID()}`;
-  const os = new OpenSearchService(
-    { OPENSEARCH_URL: LOCAL_INFRA.OPENSEARCH_URL, AUDIT_INDEX: index } as AuditConfig,
-    new Readiness(),
-    pino({ enabled: false }),
-  );
+  const os = openSearchFor(index);
   const letter = (consumerGroup: string): ConsumedMessage<DeadLetter> => {
     const id = randomUUID().replace(/-/g, '');
     const payload: DeadLetter = {
@@ -252,19 +257,13 @@ describe('audit: dead letters OpenSearch refuses', () => {
  */
 describe('audit: findings and counts per entity type', () => {
   const index = `embargo-findings-test-${randomUUID()}`;
-  const service = (name: string) =>
-    new OpenSearchService(
-      { OPENSEARCH_URL: LOCAL_INFRA.OPENSEARCH_URL, AUDIT_INDEX: name } as AuditConfig,
-      new Readiness(),
-      pino({ enabled: false }),
-    );
 
   afterAll(async () => {
-    await service(index).client.indices.delete({ index: `${index}*` }, { ignore: [404] });
+    await openSearchFor(index).client.indices.delete({ index: `${index}*` }, { ignore: [404] });
   });
 
   it('refuses a finding under another key, and indexes the genuine events after it', async () => {
-    const os = service(index);
+    const os = openSearchFor(index);
     await os.onModuleInit();
     const refused = await os.bulkIndex(index, [
       { id: 'bad', doc: { eventId: 'bad', findings: { 'EMAIL_ADDRESS.x': 1 } } },
@@ -285,7 +284,7 @@ describe('audit: findings and counts per entity type', () => {
 
   it("takes over an earlier release's index whose findings were mapped as they came", async () => {
     const earlier = `${index}-earlier`;
-    const os = service(earlier);
+    const os = openSearchFor(earlier);
     await os.client.indices.create({
       index: earlier,
       body: {
@@ -318,11 +317,7 @@ describe('audit: findings and counts per entity type', () => {
  */
 describe('audit: a bulk request OpenSearch refuses whole', () => {
   const index = `embargo-bulk-test-${randomUUID()}`;
-  const os = new OpenSearchService(
-    { OPENSEARCH_URL: LOCAL_INFRA.OPENSEARCH_URL, AUDIT_INDEX: index } as AuditConfig,
-    new Readiness(),
-    pino({ enabled: false }),
-  );
+  const os = openSearchFor(index);
 
   beforeAll(() => os.onModuleInit());
   afterAll(async () => {
@@ -364,11 +359,7 @@ describe('audit: a bulk request OpenSearch refuses whole', () => {
  */
 describe('audit: an index from an earlier release', () => {
   const index = `embargo-upgrade-test-${randomUUID()}`;
-  const os = new OpenSearchService(
-    { OPENSEARCH_URL: LOCAL_INFRA.OPENSEARCH_URL, AUDIT_INDEX: index } as AuditConfig,
-    new Readiness(),
-    pino({ enabled: false }),
-  );
+  const os = openSearchFor(index);
 
   afterAll(async () => {
     await os.client.indices.delete({ index: `${index}*` }, { ignore: [404] });
