@@ -190,3 +190,39 @@ describe('git remotes and other logins are not e-mail addresses', () => {
     expectLinear(['a@b.io:x', 'a://b@c.io/', 'a://b:c@d@e.io@', 'x@example.com ://']);
   });
 });
+
+describe('URL-encoded addresses', () => {
+  const emails = (text: string): string[] =>
+    detect(text, { entities: ['EMAIL_ADDRESS'] }).map((f) => text.slice(f.start, f.end));
+
+  it.each<[string, string[]]>([
+    ['GET /signup?email=jane.doe%40example.com&plan=pro', ['jane.doe%40example.com']],
+    ['user=jane%40example.co.uk', ['jane%40example.co.uk']],
+    [
+      'to=first%2Blast%40example.org&cc=bob@example.net',
+      ['first%2Blast%40example.org', 'bob@example.net'],
+    ],
+    ['a@example.com then b%40example.com', ['a@example.com', 'b%40example.com']],
+  ])('%s', (text, expected) => {
+    expect(emails(text)).toEqual(expected);
+  });
+
+  it('masks them in a log line that has no scheme', () => {
+    expect(masked('10.0.0.7 "GET /reset?email=jane.doe%40example.com HTTP/1.1" 200')).toBe(
+      '<IP_ADDRESS> "GET /reset?email=<EMAIL_ADDRESS> HTTP/1.1" 200',
+    );
+  });
+
+  it.each([
+    'progress 100%40 done',
+    'ratio=25%40x',
+    'discount%40off',
+    'https://user%40example.com:Zx9Qw7Er5Ty3@db.example.com/x',
+  ])('is not an address: %s', (text) => {
+    expect(emails(text)).toEqual([]);
+  });
+
+  it('reads many "%40" in linear time', () => {
+    expectLinear(['a%40b.io ', 'a%40%40%40', '%40example.com@x.io ']);
+  });
+});

@@ -49,7 +49,9 @@ function isScpPathStart(c: number): boolean {
 
 /**
  * Anchored on '@' (indexOf), scanning out at most 64 chars left and 253 right; neither scan
- * crosses another '@', so every character is visited a bounded number of times.
+ * crosses another '@', so every character is visited a bounded number of times. An '@' written
+ * `%40`, as a query string or a form body carries it (`?email=jane.doe%40example.com`), is one
+ * too: URL-encoded addresses fill access logs.
  *
  * Two shapes of `user@host` are logins, not mailboxes, and are not reported:
  * - the userinfo of a `scheme://` URL (`ssh://git@host/…`, `https://alice@host/…`, and any
@@ -86,24 +88,36 @@ export function scanEmails(input: ScanInput): void {
     }
     return pos >= infoFrom && pos <= infoTo;
   };
-  let at = text.indexOf('@');
+  // The next '@' and the next "%40", each searched again only once passed.
+  let plain = text.indexOf('@');
+  let encoded = text.indexOf('%40');
   let lastEnd = 0;
-  while (at !== -1) {
+  while (plain !== -1 || encoded !== -1) {
+    const isEncoded = plain === -1 || (encoded !== -1 && encoded < plain);
+    const at = isEncoded ? encoded : plain;
+    const domainStart = at + (isEncoded ? 3 : 1);
+    if (isEncoded) encoded = text.indexOf('%40', at + 3);
+    else plain = text.indexOf('@', at + 1);
     let s = at;
     while (s > lastEnd && at - s < LOCAL_MAX && isLocalChar(text.charCodeAt(s - 1))) s--;
     while (s < at && (text.charCodeAt(s) === 46 || text.charCodeAt(s) === 39)) s++;
-    let e = at + 1;
+    let e = domainStart;
     while (e < n && e - at <= DOMAIN_MAX && isDomainChar(text.charCodeAt(e))) e++;
-    while (e > at + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
+    while (e > domainStart && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
     const scp = text.charCodeAt(e) === 58 && isScpPathStart(text.charCodeAt(e + 1));
-    if (s < at && e > at + 1 && !scp) {
-      const domain = text.slice(at + 1, e);
+    if (s < at && e > domainStart && !scp) {
+      const domain = text.slice(domainStart, e);
       if (emailDomainValid(domain) && !inUserinfo(at)) {
-        input.emit('EMAIL_ADDRESS', s, e, 0.9, 'public-suffix');
+        input.emit(
+          'EMAIL_ADDRESS',
+          s,
+          e,
+          0.9,
+          isEncoded ? 'public-suffix+url-encoded' : 'public-suffix',
+        );
         lastEnd = e;
       }
     }
-    at = text.indexOf('@', at + 1);
   }
 }
 
