@@ -655,3 +655,40 @@ describe('private keys in base64', () => {
     expect(masked('LS0tLS1CRUdJTiBQUklW')).toBe('LS0tLS1CRUdJTiBQUklW');
   });
 });
+
+describe('passwords labelled in other languages', () => {
+  it.each([
+    ['Passwort: Sommer2024!Geheim', 'Passwort: <PASSWORD>'],
+    ['Kennwort = hunter2xyzzy', 'Kennwort = <PASSWORD>'],
+    ['mot de passe : Azerty!2024Paris', 'mot de passe : <PASSWORD>'],
+    ['Mot de passe: Lune#42bleue', 'Mot de passe: <PASSWORD>'],
+    ['contraseña: MiClave#2024', 'contraseña: <PASSWORD>'],
+    ['Contrasena: MiClave#2024', 'Contrasena: <PASSWORD>'],
+    ['senha: Br@sil2024', 'senha: <PASSWORD>'],
+    ['wachtwoord: Fiets!2024', 'wachtwoord: <PASSWORD>'],
+    ['hasło: Zaq1@wsx', 'hasło: <PASSWORD>'],
+    ['lösenord: Sommar2024!', 'lösenord: <PASSWORD>'],
+    ['passord: Fjell2024!', 'passord: <PASSWORD>'],
+    ['salasana: Kesä2024!', 'salasana: <PASSWORD>'],
+    ['adgangskode: Hygge2024!', 'adgangskode: <PASSWORD>'],
+    ['{"kennwort": "Sommer2024!Geheim"}', '{"kennwort": "<PASSWORD>"}'],
+  ])('%s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+
+  it.each([
+    'Passwort vergessen?',
+    'Haben Sie Ihr Kennwort vergessen?',
+    'Réinitialiser le mot de passe',
+    '¿Olvidaste tu contraseña?',
+    'Esqueceu a senha?',
+    'Wachtwoord wijzigen',
+    'Mot de passe : ******',
+    'Kennwort: <Ihr Kennwort>',
+    'Password: <your password>',
+    'token: <paste the token here> then run it',
+    'the Haslon family and the Losenordic case',
+  ])('leaves %s alone', (text) => {
+    expect(masked(text)).toBe(text);
+  });
+});

@@ -509,9 +509,23 @@ export function scanSecrets(input: ScanInput): void {
 // ---- values next to credential words ----
 // Credential names, session cookies and the commands that take a password as an option. Grouped
 // by first letter: the same alternatives listed flat made this whole-text pass about 70% slower.
-// Where two share a start, the longer comes first ("signing key" before "sig").
+// Where two share a start, the longer comes first ("signing key" before "sig"). The word for a
+// password in other languages is one too (FOREIGN_PASSWORD_RE); detection reads the normalized
+// text, where "contraseña" and "lösenord" have lost their diacritics.
 const CRED_RE =
-  /p(?:ass(?:word|wd|phrase)?|wd|rivate[ _-]?key|odman[ \t]+login[ \t])|s(?:ecret(?:[ _-]access[ _-]key)?|igning[ _-]?key|ig(?:nature)?|ession(?:[_-]?id)?|essid|hared[ _-]?key|shpass[ \t])|token|a(?:pi[ _-]?key|pikey|ccess[_-]?key|ccount[ _-]?key|uth(?:orization)?)|c(?:redentials?|onnect\.sid|url[ \t])|bearer|encryption[ _-]?key|m(?:aster[ _-]?key|ysql(?:dump|admin)?[ \t]|ariadb[ \t])|docker[ \t]+login[ \t]|registry[ \t]+login[ \t]/gi;
+  /p(?:ass(?:word|wd|wort|ord|phrase)?|wd|rivate[ _-]?key|odman[ \t]+login[ \t])|s(?:ecret(?:[ _-]access[ _-]key)?|igning[ _-]?key|ig(?:nature)?|ession(?:[_-]?id)?|essid|hared[ _-]?key|shpass[ \t]|enha|alasana)|token|a(?:pi[ _-]?key|pikey|ccess[_-]?key|ccount[ _-]?key|uth(?:orization)?|dgangskode)|c(?:redentials?|onnect\.sid|url[ \t]|ontrasena)|bearer|encryption[ _-]?key|m(?:aster[ _-]?key|ysql(?:dump|admin)?[ \t]|ariadb[ \t]|ot[ \t]de[ \t]passe)|docker[ \t]+login[ \t]|registry[ \t]+login[ \t]|kennwort|wachtwoord|has[lł]o|losenord/gi;
+// Kennwort (de), mot de passe (fr), contraseña (es), senha (pt), wachtwoord (nl), hasło (pl),
+// lösenord (sv), salasana (fi), adgangskode (da); Passwort and passord are "pass…" words.
+const FOREIGN_PASSWORD_RE =
+  /^(?:kennwort|mot[ \t]de[ \t]passe|contrasena|senha|wachtwoord|has[lł]o|losenord|salasana|adgangskode)$/i;
+
+/** Whether a credential word names a password: "pass…", "pwd", or another language's word. */
+function namesPassword(word: string): boolean {
+  const c0 = word.charCodeAt(0) | 32;
+  // "private key" and "podman login" are not passwords.
+  if (c0 === 112) return (word.charCodeAt(1) | 32) !== 114 && (word.charCodeAt(1) | 32) !== 111;
+  return FOREIGN_PASSWORD_RE.test(word);
+}
 // A key may close its quote with an escaped one: JSON logged inside a JSON string ({\"password\": …}).
 // " - " only for a label that starts its line (checked where it is used): "Password - Adm1nPw!".
 const ASSIGN_RE =
@@ -884,6 +898,9 @@ function extendPhrase(text: string): void {
  * ends at the first unescaped quote, and an apostrophe inside it is part of it. A quote left open
  * (text cut short) is read as a bare value.
  */
+// The longest angle-bracket placeholder read with its blanks ("<the password of the admin user>").
+const PLACEHOLDER_MAX = 64;
+
 function readValue(text: string, from: number, phrase: boolean): boolean {
   const n = text.length;
   const q = text.charCodeAt(from);
@@ -920,6 +937,30 @@ function readValue(text: string, from: number, phrase: boolean): boolean {
       return true;
     }
     return false;
+  } else if (q === 60) {
+    // A placeholder in angle brackets keeps its blanks: "Password: <your password>".
+    const close = text.indexOf('>', from + 1);
+    if (
+      close !== -1 &&
+      close - from <= PLACEHOLDER_MAX &&
+      (close + 1 === n || bareStop(text, close + 1))
+    ) {
+      let k = from + 1;
+      while (
+        k < close &&
+        text.charCodeAt(k) !== 10 &&
+        text.charCodeAt(k) !== 13 &&
+        text.charCodeAt(k) !== 60
+      )
+        k++;
+      if (k === close) {
+        valueStart = from;
+        valueEnd = close + 1;
+        valueQuoted = false;
+        valueCut = false;
+        return true;
+      }
+    }
   }
   const limit = Math.min(n, from + VALUE_MAX);
   let k = from;
@@ -1132,7 +1173,7 @@ export function scanCredentialValues(input: ScanInput): void {
       continue;
     }
     // "pass…" and "pwd" name a password ("private key" does not).
-    const passwordWord = (m[0].charCodeAt(0) | 32) === 112 && (m[0].charCodeAt(1) | 32) !== 114;
+    const passwordWord = namesPassword(m[0]);
     // "sig" (a signature in a query string: `&sig=`, `X-Amz-Signature=`) is a word on its own only.
     const sig = len === 3 && (m[0].charCodeAt(0) | 32) === 115;
     // "pass", "pwd" and "sig" are short enough to sit inside other words.
