@@ -554,6 +554,49 @@ const CREDENTIAL_NEGATIVES: readonly (() => string)[] = [
 ];
 const LOWER_DIGITS = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
+/** Passwords labelled in other languages, and addresses URL-encoded in query strings and forms. */
+const LOCALIZED_SHAPES: readonly (() => [EntityType, string, string])[] = [
+  () => [
+    'PASSWORD',
+    pick([
+      'Passwort: {}',
+      'Kennwort = {}',
+      'mot de passe : {}',
+      'Contraseña: {}',
+      'senha: {}',
+      'wachtwoord: {}',
+      'hasło: {}',
+      'lösenord: {}',
+      '{"kennwort": "{}"}',
+    ]),
+    `${faker.internet.password({ length: 10 })}4!`,
+  ],
+  () => [
+    'EMAIL_ADDRESS',
+    pick([
+      'GET /signup?email={}&plan=pro HTTP/1.1',
+      'user={}&remember=1',
+      '"GET /reset?login={} HTTP/1.1" 302',
+    ]),
+    faker.internet.email().replace('@', '%40'),
+  ],
+];
+
+/** The same languages' words in interface text and placeholders, with nothing to mask. */
+const LOCALIZED_NEGATIVES: readonly (() => string)[] = [
+  () =>
+    pick([
+      'Passwort vergessen?',
+      'Haben Sie Ihr Kennwort vergessen?',
+      'Réinitialiser le mot de passe',
+      '¿Olvidaste tu contraseña?',
+      'Wachtwoord wijzigen',
+      'Kennwort: <Ihr Kennwort>',
+      'Password: <your password>',
+    ]),
+  () => `progress ${faker.number.int({ min: 1, max: 99 })}%40 done`,
+];
+
 function labeled(type: EntityType, template: string, value: string, kind: Doc['kind']): Doc {
   const at = template.indexOf('{}');
   return {
@@ -596,6 +639,14 @@ export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc
   }
   for (let i = 0; i < perType; i++)
     docs.push({ kind: 'negative', text: pick(CREDENTIAL_NEGATIVES)(), spans: [] });
+  for (let i = 0; i < perType; i++) {
+    const [type, template, value] = pick(LOCALIZED_SHAPES)();
+    docs.push(labeled(type, template, value, 'clean'));
+    const ev = evasionsFor(value);
+    if (ev.length > 0) docs.push(labeled(type, template, pick(ev)(value), 'evasion'));
+  }
+  for (let i = 0; i < perType / 2; i++)
+    docs.push({ kind: 'negative', text: pick(LOCALIZED_NEGATIVES)(), spans: [] });
   return docs;
 }
 
