@@ -1090,6 +1090,38 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect((await post({ ...six, input: ['x'] })).status).toBe(200);
   });
 
+  it('neither lists nor scopes a token to a model a role grants only through another connection', async () => {
+    // The caller without a role gets text-embedding-3-small, but only through azure-east; the
+    // stand-in connection serves it here, so every request for it would be refused.
+    writeFileSync(
+      join(stack.policyDir, 'zz-elsewhere.yaml'),
+      `version: 1\nroles:\n  elsewhere:\n    match: { claims: { kind: nobody } }\n    models: [text-embedding-3-small]\n    connections: [azure-east]\nrules:\n  - id: eleven-inputs\n    priority: 900\n    when: request.input_count == 11\n    deny:\n      reason: eleven inputs mark this policy version\n`,
+    );
+    await eventually(
+      async () => {
+        const res = await post({ model: 'stand-in-embedding', input: Array(11).fill('x') });
+        return res.status === 403 ? res : undefined;
+      },
+      20_000,
+      'the new roles to apply',
+    );
+    const strangerToken = await stack.idp.token('stranger');
+    const stranger = new OpenAI({
+      baseURL: `${stack.apps.ingress.url}/v1`,
+      apiKey: strangerToken,
+      maxRetries: 0,
+    });
+    expect((await stranger.models.list()).data).toEqual([]);
+    await expect(stranger.models.retrieve('text-embedding-3-small')).rejects.toMatchObject({
+      status: 404,
+    });
+    await expect(
+      stranger.embeddings.create({ model: 'text-embedding-3-small', input: 'x' }),
+    ).rejects.toMatchObject({ status: 404 });
+    const exchanged = await exchangeToken(stack, strangerToken, 'model:text-embedding-3-small');
+    await expectOAuthError(exchanged, 400, 'invalid_scope', /text-embedding-3-small/);
+  });
+
   it('exchanges a large identity token for one the gateway accepts, and refuses with 400 one it could not', async () => {
     const crowded = await stack.idp.token('crowded');
     expect(crowded.length).toBeGreaterThan(4500);

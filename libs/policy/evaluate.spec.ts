@@ -1,5 +1,5 @@
 import {
-  allowedModels,
+  modelGrants,
   defaultMaskPlan,
   evaluate,
   needsFindings,
@@ -361,11 +361,24 @@ describe('defaultMaskPlan', () => {
   });
 });
 
-describe('allowedModels and needsFindings', () => {
-  it('lists the models granted by the roles the principal holds', () => {
-    expect(allowedModels(policy, input().principal)).toEqual(['m1', 'm2']);
-    expect(allowedModels(policy, input(analyst).principal)).toEqual(['m1']);
-    expect(allowedModels(policy, input({ subject: 'nobody' }).principal)).toEqual([]);
+describe('modelGrants and needsFindings', () => {
+  const granted = (p: Parameters<typeof input>[0], connection?: string) => {
+    const grants = modelGrants(policy, input(p).principal);
+    return ['m1', 'm2', 'm3'].filter((m) => grants(m, connection));
+  };
+
+  it('grants the models of the roles the principal holds', () => {
+    expect(granted(undefined, 'primary')).toEqual(['m1', 'm2']);
+    expect(granted(undefined, undefined)).toEqual(['m1', 'm2']);
+    expect(granted({ subject: 'nobody' }, 'primary')).toEqual([]);
+  });
+
+  it("grants a role's models only through the connections it names, as a request's decision does", () => {
+    expect(granted(analyst, 'primary')).toEqual(['m1']);
+    expect(granted(analyst, 'backup')).toEqual([]);
+    // No route serves the model: the connection is unknown, and the limited role grants nothing.
+    expect(granted(analyst, undefined)).toEqual([]);
+    expect(evaluate(policy, input(analyst, { connection: 'backup' })).effect).toBe('deny');
   });
 
   it('reports whether detection is needed', () => {

@@ -71,16 +71,27 @@ export function defaultMaskPlan(policy: CompiledPolicy): MaskPlan | undefined {
   return d ? { ...d, entities: { ...d.entities } } : undefined;
 }
 
-/** Model names (or globs) the principal's roles grant, for GET /v1/models. */
-export function allowedModels(policy: CompiledPolicy, principal: PrincipalInput): string[] {
+/**
+ * Which models the principal's roles grant, for GET /v1/models and the token exchange: the
+ * same role test a request's decision makes. A role limited to connections grants its models
+ * only through them, so a model whose connection is unknown (no route serves it) is granted
+ * only by a role without that limit.
+ */
+export function modelGrants(
+  policy: CompiledPolicy,
+  principal: PrincipalInput,
+): (model: string, connection: string | undefined) => boolean {
   const p = normalizePrincipal(principal);
-  if (typeof p === 'string') return [];
-  const out = new Set<string>();
-  for (const role of policy.internal.roles) {
-    if (role.matchers.some((m) => matcherMatches(m, p)))
-      for (const model of role.models.patterns) out.add(model);
-  }
-  return [...out].sort();
+  if (typeof p === 'string') return () => false;
+  const roles = policy.internal.roles.filter((role) =>
+    role.matchers.some((m) => matcherMatches(m, p)),
+  );
+  return (model, connection) =>
+    roles.some(
+      (role) =>
+        role.models.test(model) &&
+        (!role.connections || (connection !== undefined && role.connections.test(connection))),
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ export {
   evaluate,
   simulate,
   needsFindings,
-  allowedModels,
+  modelGrants,
   STRATEGY_ORDER,
 } from './evaluate';
 export {

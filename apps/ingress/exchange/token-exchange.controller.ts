@@ -12,7 +12,6 @@ import {
 import { APP_CONFIG } from '@embargo/config';
 import { EmbargoError, type ErrorCode } from '@embargo/contracts';
 import { clientRequestId } from '@embargo/observability';
-import { allowedModels } from '@embargo/policy';
 import type { FastifyRequest } from 'fastify';
 import type { IngressConfig } from '../config';
 import { AuditTrail } from '../events/audit-trail.service';
@@ -26,6 +25,7 @@ import { ExchangeSigner } from './exchange-signer';
 import { subjectClaims } from './exchanged-claims';
 import { NO_STORE_HEADERS, OAuthErrors } from './oauth-error';
 import { JWT_TYPE, parseExchangeRequest } from './token-exchange.dto';
+import { UpstreamClient } from '../upstream';
 
 /** What the identity service refuses a token with: at this endpoint, a bad parameter. */
 const SUBJECT_REFUSALS = new Set<ErrorCode>(['unauthenticated', 'invalid_token', 'token_revoked']);
@@ -42,6 +42,7 @@ export class TokenExchangeController {
     private readonly bundles: BundleStore,
     private readonly trail: AuditTrail,
     private readonly limiter: RateLimiter,
+    private readonly upstream: UpstreamClient,
     @Inject(APP_CONFIG) private readonly config: IngressConfig,
     @Optional() @Inject(ExchangeSigner) private readonly signer?: ExchangeSigner,
   ) {}
@@ -80,7 +81,11 @@ export class TokenExchangeController {
       });
     }
     const { models } = req;
-    const granted = grantMatcher(allowedModels(this.bundles.current(), toPolicyPrincipal(subject)));
+    const granted = grantMatcher(
+      this.bundles.current(),
+      toPolicyPrincipal(subject),
+      (m) => this.upstream.routeFor(m)?.connection,
+    );
     const refused = models.filter((m) => !granted(m));
     if (refused.length) {
       // All or nothing: the token is never narrower than asked, so the answer needs no scope.

@@ -1,6 +1,5 @@
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
 import { EmbargoError } from '@embargo/contracts';
-import { allowedModels } from '@embargo/policy';
 import { CurrentPrincipal, JwtAuthGuard, type Principal } from '../identity';
 import { BundleStore } from '../policy/bundle.store';
 import { grantMatcher } from '../policy/model-grants';
@@ -23,7 +22,9 @@ export class ModelsController {
   private async visible(principal: Principal): Promise<string[]> {
     await this.tokens.checkUnused(principal);
     const granted = grantMatcher(
-      allowedModels(this.bundles.current(), toPolicyPrincipal(principal)),
+      this.bundles.current(),
+      toPolicyPrincipal(principal),
+      (m) => this.upstream.routeFor(m)?.connection,
     );
     const scoped = scopedModels(principal);
     return [...new Set(this.upstream.models())]

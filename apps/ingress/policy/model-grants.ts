@@ -1,4 +1,4 @@
-import { globMatch } from '@embargo/policy';
+import { type CompiledPolicy, modelGrants, type PrincipalInput } from '@embargo/policy';
 
 /**
  * A grant's `*` has never spanned a line break here, unlike in policy evaluation; no model
@@ -6,9 +6,16 @@ import { globMatch } from '@embargo/policy';
  */
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
-/** Roles grant model names or patterns such as `text-embedding-*`. */
-export function grantMatcher(granted: readonly string[]): (model: string) => boolean {
-  return (model) =>
-    granted.includes(model) ||
-    (!LINE_BREAK.test(model) && granted.some((g) => globMatch(g, model)));
+/**
+ * Which public model names the principal's roles grant, each through the connection the
+ * request would go to first (`connectionOf`), as the request's own decision sees it: a role
+ * limited to other connections does not list, or scope a token to, a model it would refuse.
+ */
+export function grantMatcher(
+  policy: CompiledPolicy,
+  principal: PrincipalInput,
+  connectionOf: (model: string) => string | undefined,
+): (model: string) => boolean {
+  const grants = modelGrants(policy, principal);
+  return (model) => !LINE_BREAK.test(model) && grants(model, connectionOf(model));
 }
