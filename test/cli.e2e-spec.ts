@@ -16,7 +16,7 @@ interface Run {
 
 function embargo(
   args: string[],
-  opts: { input?: string; env?: Record<string, string>; cwd?: string } = {},
+  opts: { input?: string | Buffer; env?: Record<string, string>; cwd?: string } = {},
 ) {
   return new Promise<Run>((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC', ...opts.env };
@@ -229,6 +229,24 @@ describe('embargo mask', () => {
       expect.objectContaining({ text: 'fourth <EMAIL_ADDRESS>' }),
     ]);
     expect(run.stderr).toBe('');
+  });
+
+  it('answers a line that is not valid UTF-8 with an error in its place, not a changed text', async () => {
+    const input = Buffer.concat([
+      Buffer.from(`${JSON.stringify({ text: 'first a@example.org' })}\n{"text":"bad `),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(` b@example.org"}\n${JSON.stringify({ text: 'third c@example.org' })}\n`),
+    ]);
+    const run = await embargo(['mask', '--entities', 'EMAIL_ADDRESS'], { input });
+
+    expect(run.code).toBe(1);
+    expect(jsonLines(run.stdout)).toEqual([
+      expect.objectContaining({ text: 'first <EMAIL_ADDRESS>' }),
+      { error: 'line 2: not valid UTF-8' },
+      expect.objectContaining({ text: 'third <EMAIL_ADDRESS>' }),
+    ]);
+    expect(run.stdout).not.toContain('\uFFFD');
+    expect(run.stderr).toContain('1 line(s) could not be masked');
   });
 
   it('ignores a byte-order mark at the start of a line', async () => {

@@ -25,19 +25,36 @@ interface MaskFlags {
   maxLineBytes: string;
 }
 
+/** A line that cannot be masked as it came in, and why. */
+interface BadLine {
+  readonly problem: string;
+}
+
+// Invalid UTF-8 is an error, not U+FFFD: the line's bytes would be lost without a word.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
  * The lines of `input` (LF or CRLF), each at most `maxBytes` of UTF-8; a longer one is
- * skipped as it streams past and yielded as null, so memory stays bounded whatever comes in.
+ * skipped as it streams past, so memory stays bounded whatever comes in. A line too long or
+ * not valid UTF-8 is yielded as a BadLine.
  */
 async function* boundedLines(
   input: AsyncIterable<Buffer>,
   maxBytes: number,
-): AsyncGenerator<string | null> {
+): AsyncGenerator<string | BadLine> {
   let parts: Buffer[] = [];
   let size = 0;
   let tooLong = false;
-  const take = (): string | null => {
-    const line = tooLong ? null : Buffer.concat(parts, size).toString('utf8').replace(/\r$/, '');
+  const decode = (): string | BadLine => {
+    if (tooLong) return { problem: `longer than --max-line-bytes (${maxBytes})` };
+    try {
+      return utf8.decode(Buffer.concat(parts, size)).replace(/\r$/, '');
+    } catch {
+      return { problem: 'not valid UTF-8' };
+    }
+  };
+  const take = (): string | BadLine => {
+    const line = decode();
     parts = [];
     size = 0;
     tooLong = false;
@@ -172,7 +189,7 @@ export function maskCommand(): Command {
         lineNo += 1;
         let out: unknown;
         try {
-          if (line === null) throw new Error(`longer than --max-line-bytes (${maxLineBytes})`);
+          if (typeof line !== 'string') throw new Error(line.problem);
           // A byte-order mark (files saved by some Windows editors) is not part of the JSON.
           const json = line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
           // A blank line has nothing to mask, but still gets its line out, so lines stay aligned.
