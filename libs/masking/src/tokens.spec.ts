@@ -57,3 +57,28 @@ describe('tokenize gives back what the caller wrote', () => {
     expect(detokenizeText(masked.text, keyring)).toBe(line);
   });
 });
+
+describe('a token followed by base64url characters', () => {
+  const ssnRules: MaskOptions = {
+    entities: { US_SSN: { strategy: 'tokenize' }, EMAIL_ADDRESS: { strategy: 'tokenize' } },
+    keyring,
+  };
+
+  it.each([
+    'SSN 123-45-6789-- ok',
+    'mail alice@example.com_ bye',
+    'mail alice@example.com-- bye',
+    'mail alice@example.com_-_ bye',
+  ])('%j reverses to the original text, the glued characters kept', (input) => {
+    const masked = mask(input, ssnRules);
+    expect(masked.findings).toHaveLength(1);
+    expect(detokenizeText(masked.text, keyring)).toBe(input);
+  });
+
+  it('a non-canonical body does not open, so a stray character is never taken as part of it', () => {
+    const [token] = tokensOf(mask('mail alice@example.com here', ssnRules).text);
+    expect(detokenize(token, keyring)).toBe('alice@example.com');
+    expect(() => detokenize(`${token}_`, keyring)).toThrow(/does not verify/);
+    expect(() => detokenize(`${token}A`, keyring)).toThrow(/does not verify/);
+  });
+});

@@ -23,15 +23,25 @@ export function tokenize(value: string, keyring: Keyring): string {
   return `tok_${keyId}_${sivEncrypt(key, Buffer.from(value, 'utf8'), AD).toString('base64url')}`;
 }
 
-/** Inverse of tokenize with whichever key the token names (so rotated-out keys still open old tokens). */
+/**
+ * Inverse of tokenize with whichever key the token names (so rotated-out keys still open old
+ * tokens). Only the canonical base64url of a sealed value opens: a token with a stray character
+ * after it (which lenient base64url decoding would drop) is not that token.
+ */
 export function detokenize(token: string, keyring: Keyring): string {
   const m = TOKEN_EXACT_RE.exec(token);
   if (m === null) throw new MaskingError('INVALID_TOKEN', 'not a token');
-  const { key } = subKey(keyring, 'tokenize', m[1]);
-  const plain = sivDecrypt(key, Buffer.from(m[2], 'base64url'), AD);
-  if (plain === null)
+  const plain = open(m[1], m[2], keyring);
+  if (plain === undefined)
     throw new MaskingError('INVALID_TOKEN', `token does not verify under key "${m[1]}"`);
-  return plain.toString('utf8');
+  return plain;
+}
+
+function open(keyId: string, body: string, keyring: Keyring): string | undefined {
+  const sealed = Buffer.from(body, 'base64url');
+  if (sealed.toString('base64url') !== body) return undefined;
+  const { key } = subKey(keyring, 'tokenize', keyId);
+  return sivDecrypt(key, sealed, AD)?.toString('utf8');
 }
 
 /** Replaces every token in `text` that verifies; others are left as they are. */
@@ -39,17 +49,32 @@ export function detokenizeText(text: string, keyring: Keyring): string {
   return reverseTokens(text, keyring).text;
 }
 
-/** detokenizeText, and how many tokens it reversed. */
+// A token's body ends where its sealed value does, but '-' and '_' are base64url characters
+// too: a token followed by "--" or "_" reads as one longer run. That many are taken back.
+const GLUED_MAX = 8;
+
+/**
+ * detokenizeText, and how many tokens it reversed. A run that does not verify is tried again
+ * without up to GLUED_MAX trailing '-' or '_', which then stay in the text after the value.
+ */
 export function reverseTokens(text: string, keyring: Keyring): { text: string; reversed: number } {
   let reversed = 0;
-  const out = text.replace(TOKEN_RE, (tok) => {
+  const out = text.replace(TOKEN_RE, (tok: string, keyId: string, body: string) => {
     try {
-      const value = detokenize(tok, keyring);
-      reversed++;
-      return value;
+      for (let end = body.length, glued = 0; end >= 22 && glued <= GLUED_MAX; glued++) {
+        const plain = open(keyId, body.slice(0, end), keyring);
+        if (plain !== undefined) {
+          reversed++;
+          return plain + body.slice(end);
+        }
+        const last = body.charCodeAt(end - 1);
+        if (last !== 45 && last !== 95) break;
+        end--;
+      }
     } catch {
-      return tok;
+      // A key id the ring does not hold: not a token this gateway made.
     }
+    return tok;
   });
   return { text: out, reversed };
 }
