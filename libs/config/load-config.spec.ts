@@ -16,6 +16,30 @@ describe('parseConfig', () => {
     expect(cfg.KAFKA_BROKERS).toEqual(['a:1', 'b:2']);
   });
 
+  it("refuses the repository's published placeholders in production, and only there", () => {
+    const keyed = baseConfigSchema.extend({ KEYS: keyringSetting, TOKEN: z.string().min(8) });
+    const devKey = Buffer.from('dev-only-sealing-key-not-secret!').toString('base64');
+    const realKey = Buffer.alloc(32, 7).toString('base64');
+    const env = { KEYS: `dev1:${devKey}`, TOKEN: 'a-real-token-value' };
+    expect(() => parseConfig(keyed, { ...env, NODE_ENV: 'production' })).toThrow(
+      /^Invalid setting KEYS: is invalid \(a published development placeholder/,
+    );
+    expect(() =>
+      parseConfig(keyed, { ...env, KEYS: `k2:${realKey},dev1:${devKey}`, NODE_ENV: 'production' }),
+    ).toThrow(/Invalid setting KEYS/);
+    expect(() =>
+      parseConfig(keyed, {
+        KEYS: `k1:${realKey}`,
+        TOKEN: 'dev-only-audit-api-token-change-me',
+        NODE_ENV: 'production',
+      }),
+    ).toThrow(/Invalid setting TOKEN/);
+    expect(parseConfig(keyed, env).NODE_ENV).toBe('development');
+    expect(
+      parseConfig(keyed, { ...env, KEYS: `k1:${realKey}`, NODE_ENV: 'production' }).TOKEN,
+    ).toBe('a-real-token-value');
+  });
+
   it('names a missing setting on one line', () => {
     expect(() => parseConfig(schema, {})).toThrow(ConfigError);
     expect(() => parseConfig(schema, {})).toThrow(/^Invalid setting MASTER_KEY: is missing/);

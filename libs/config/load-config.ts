@@ -95,6 +95,26 @@ function checkKafkaSecurity(config: Partial<BaseConfig>): void {
   if ('KAFKA_BROKERS' in config) kafkaSecurity(config);
 }
 
+// What docker-compose.yml and the docs write in place of real secrets ("dev-only-…"), as
+// text or as the bytes of a base64 key ("ZGV2LW9ubHkt" is "dev-only-" in base64).
+const PLACEHOLDER_MARK = 'dev-only-';
+const PLACEHOLDER_KEY_RE = /(?:^|[:,])\s*ZGV2LW9ubHkt/;
+
+/**
+ * A production deployment never runs on the repository's published placeholders: their keys
+ * would let anyone open sealed originals, reverse tokens or sign policy bundles.
+ */
+function checkNoPlaceholders(config: object, env: NodeJS.ProcessEnv): void {
+  if ((config as Partial<BaseConfig>).NODE_ENV !== 'production') return;
+  for (const setting of Object.keys(config)) {
+    const raw = env[setting];
+    if (raw !== undefined && (raw.includes(PLACEHOLDER_MARK) || PLACEHOLDER_KEY_RE.test(raw)))
+      throw new ConfigError(
+        `Invalid setting ${setting}: is invalid (a published development placeholder; NODE_ENV=production needs a real secret)`,
+      );
+  }
+}
+
 /**
  * Reads `process.env` once, validates it, and returns a typed object. A bad or missing
  * setting throws a ConfigError whose message names the setting on one line.
@@ -103,6 +123,7 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessE
   const result = schema.safeParse(env);
   if (result.success) {
     checkKafkaSecurity(result.data as Partial<BaseConfig>);
+    checkNoPlaceholders(result.data as object, env);
     return result.data;
   }
   const issue = result.error.issues[0];
