@@ -44,6 +44,14 @@ describe('safeExcerpt', () => {
     expect(excerpt).toBe('bad credential [redacted]');
   });
 
+  it('replaces personal data the provider quotes from the refused input', () => {
+    const body = JSON.stringify({
+      error: { message: "Invalid input 'call jane.doe@example.com or 4111 1111 1111 1111'" },
+    });
+    const excerpt = safeExcerpt(body, connection);
+    expect(excerpt).toBe("Invalid input 'call <EMAIL_ADDRESS> or <CREDIT_CARD>'");
+  });
+
   it('redacts key-like strings it was not told about, and stays short and on one line', () => {
     const excerpt = safeExcerpt(`oops\n\nBearer abc.def api_key=hunter2 ${'x'.repeat(500)}`, {
       credential: undefined,

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { EmbargoError, type ErrorCode } from '@embargo/contracts';
+import { mask } from '@embargo/masking';
 import { Pool } from 'undici';
 import {
   adapterFor,
@@ -766,6 +767,7 @@ async function readAtMost(
   }
 }
 
+const ALL_TYPES_REPLACED = { entities: {}, defaultRule: { strategy: 'replace' } } as const;
 const KEY_LIKE = [/\b(?:sk|pk|rk)-[\w*.-]+/gi, /\bbearer\s+\S+/gi, /[A-Za-z0-9_\-*+/=]{32,}/g];
 const LABELLED_SECRET = /\b(api[-_ ]?key|token|secret|password)(["']?\s*[:=]\s*["']?)[^\s"',}]+/gi;
 
@@ -792,6 +794,8 @@ export function safeExcerpt(text: string, connection: Pick<Connection, 'credenti
   }
   message = message.slice(0, 4 * EXCERPT_LENGTH).replace(LABELLED_SECRET, '$1$2[redacted]');
   for (const pattern of KEY_LIKE) message = message.replace(pattern, '[redacted]');
-  message = message.replace(/\s+/g, ' ').trim();
+  // A provider may quote the input it refused ("Invalid input: 'card 4111…'"): what the
+  // engine finds in the excerpt is replaced by its type, as it would be in an event.
+  message = mask(message.replace(/\s+/g, ' ').trim(), ALL_TYPES_REPLACED).text;
   return message.length > EXCERPT_LENGTH ? `${message.slice(0, EXCERPT_LENGTH)}…` : message;
 }
