@@ -67,3 +67,11 @@ export function isEntityType(value: string): value is EntityType {
 }
 
 export const SECRET_TYPES: ReadonlySet<EntityType> = new Set(SECRET_ENTITY_TYPES);
+
+/**
+ * Characters that only format an identifier: blanks and the punctuation between the groups of a
+ * card, phone number, IBAN or SSN, the parts of an e-mail or IP address. keep_last shows them and
+ * a shape-preserving fake keeps them in place. In a password, secret or key they are content, and
+ * neither strategy treats them as separators there.
+ */
+export const FORMAT_SEPARATORS = ' \t\n\r\u00a0\u202f-./:@()+_';

@@ -64,7 +64,10 @@ const omocodia = ((): string => {
 
 /** Per type: inputs written the ways the recognizers take them, each in a sentence with its context. */
 const SAMPLES: Record<EntityType, [template: string, value: string][]> = {
-  EMAIL_ADDRESS: [['mail {} today', 'joe.doe@example.co.uk']],
+  EMAIL_ADDRESS: [
+    ['mail {} today', 'joe.doe@example.co.uk'],
+    ['mail {} today', 'иван.петров@example.com'],
+  ],
   PHONE_NUMBER: [
     ['call {} now', '+44 20 7946 0958'],
     ['phone: {}', '(415) 555-2671'],
@@ -163,8 +166,18 @@ const SAMPLES: Record<EntityType, [template: string, value: string][]> = {
       '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nabc+/=\n-----END RSA PRIVATE KEY-----',
     ],
   ],
-  PASSWORD: [['password: {}', 'Tr0ub4dor&3']],
-  SECRET: [['"client_secret": "{}"', 'q8Zr3XvP9mT2wLk7Yb4N']],
+  PASSWORD: [
+    ['password: {}', 'Tr0ub4dor&3'],
+    ['my password is "{}"', 'tiger-lily-9'],
+    ['password: {}', 'correct-horse-battery'],
+    ['password: {}', '密码密码密码'],
+    ['my password is "{}"', '+-*/=?^~'],
+    ['password: {}', 'Xy!@#$%^&*()_+Zq'],
+  ],
+  SECRET: [
+    ['"client_secret": "{}"', 'q8Zr3XvP9mT2wLk7Yb4N'],
+    ['client_secret={}', 'acme_prod_Xy7Qz9'],
+  ],
 };
 
 const RUNS = 60;
@@ -202,4 +215,30 @@ describe('fake values, property', () => {
       expect(failures).toEqual([]);
     },
   );
+});
+
+describe('fake values of passwords, secrets and keys', () => {
+  const keyFor = (i: number): Buffer => createHash('sha256').update(`key ${i}`).digest();
+  const fakeOf = (type: EntityType, value: string, i = 0): string =>
+    fakeValue(type, value, new Rng(keyFor(i), `${type}\0${value}`));
+
+  it('a one-character password is never its own fake', () => {
+    for (const value of ['7', 'a', 'Z', '+', '密'])
+      for (let i = 0; i < 50; i++) expect(fakeOf('PASSWORD', value, i)).not.toBe(value);
+  });
+
+  it('keeps the literal vendor prefix of a key and nothing of a secret written like one', () => {
+    const github = 'ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+    expect(fakeOf('GITHUB_TOKEN', github)).toMatch(/^ghp_[A-Za-z0-9]{36}$/);
+    expect(fakeOf('STRIPE_KEY', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc')).toMatch(/^sk_live_/);
+    for (const type of ['PASSWORD', 'SECRET'] as const) {
+      expect(fakeOf(type, 'acme_prod_Xy7Qz9')).not.toMatch(/^acme/);
+      expect(fakeOf(type, 'ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8')).not.toMatch(/^ghp_/);
+    }
+  });
+
+  it('is the same for the same key and value, and different under another key', () => {
+    expect(fakeOf('PASSWORD', 'tiger-lily-9')).toBe(fakeOf('PASSWORD', 'tiger-lily-9'));
+    expect(fakeOf('PASSWORD', 'tiger-lily-9', 1)).not.toBe(fakeOf('PASSWORD', 'tiger-lily-9'));
+  });
 });

@@ -23,7 +23,7 @@ import {
   tfnValid,
   verhoeffCheckDigit,
 } from './checksums';
-import type { EntityType } from './entities';
+import { type EntityType, FORMAT_SEPARATORS, type SECRET_ENTITY_TYPES } from './entities';
 import { cardNetwork } from './recognizers/numeric';
 
 /** Deterministic byte stream: HMAC-SHA-256(key, seed || counter). */
@@ -63,15 +63,37 @@ const DIGITS = '0123456789';
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 
-/** Same shape: digit→digit, upper→upper, lower→lower; everything else kept. Skips the first `keep` chars. */
-export function shapeFake(rng: Rng, s: string, keep = 0): string {
-  let out = s.slice(0, keep);
-  for (let i = keep; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+// Drawn for the symbols of a password or secret. None ends a value, quotes it, starts a
+// placeholder (`****`, `${…}`, `<…>`) or is trailing punctuation, so the fake reads as a value.
+const SYMBOLS = '+-=@_~';
+const NUMBER_RE = /\p{N}/u;
+const UPPER_CASE_RE = /[\p{Lu}\p{Lt}]/u;
+const LETTER_RE = /\p{L}/u;
+
+/**
+ * Same shape, nothing else: a digit of any script becomes an ASCII digit, an upper-case letter
+ * A–Z, any other letter (lower case, or a script without case: CJK, Arabic…) a–z, and every other
+ * code point a symbol drawn from `symbols`, unless it is one of `kept`. Only `kept` is copied, so
+ * a value in Cyrillic or one made of symbols is replaced as fully as an ASCII one.
+ */
+export function shapeFake(
+  rng: Rng,
+  s: string,
+  kept: string = FORMAT_SEPARATORS,
+  symbols: string = SYMBOLS,
+): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
     if (c >= 48 && c <= 57) out += rng.pick(DIGITS);
     else if (c >= 65 && c <= 90) out += rng.pick(UPPER);
     else if (c >= 97 && c <= 122) out += rng.pick(LOWER);
-    else out += s[i];
+    else if (kept.includes(ch)) out += ch;
+    else if (c < 128) out += rng.pick(symbols);
+    else if (NUMBER_RE.test(ch)) out += rng.pick(DIGITS);
+    else if (UPPER_CASE_RE.test(ch)) out += rng.pick(UPPER);
+    else if (LETTER_RE.test(ch)) out += rng.pick(LOWER);
+    else out += rng.pick(symbols);
   }
   return out;
 }
@@ -293,7 +315,7 @@ export function fakeValue(type: EntityType, value: string, rng: Rng): string {
       const suffix = parseDomain(domain).publicSuffix ?? '';
       const label = domain.slice(0, Math.max(0, domain.length - suffix.length - 1));
       return (
-        shapeFake(rng, value.slice(0, at).toLowerCase()) +
+        shapeFake(rng, value.slice(0, at).toLowerCase(), EMAIL_LOCAL_SEPARATORS) +
         '@' +
         shapeFake(rng, label.toLowerCase()) +
         '.' +
@@ -358,29 +380,81 @@ export function fakeValue(type: EntityType, value: string, rng: Rng): string {
       // The header (algorithm and type, nothing about the subject) is kept so the token still reads
       // as a JWT; the claims and the signature are replaced, the claims still starting "eyJ".
       const dot = value.indexOf('.');
-      return value.slice(0, dot + 4) + shapeFake(rng, value.slice(dot + 4));
+      return value.slice(0, dot + 4) + shapeFake(rng, value.slice(dot + 4), '.', '-_');
     }
     case 'PRIVATE_KEY': {
       const begin = /^-----BEGIN [A-Z0-9 ]{0,80}-----/.exec(value)?.[0] ?? '';
       const end = /-----END [A-Z0-9 ]{0,80}-----$/.exec(value)?.[0] ?? '';
-      return begin + shapeFake(rng, value.slice(begin.length, value.length - end.length)) + end;
-    }
-    case 'ANTHROPIC_API_KEY': {
-      const prefix = /^sk-ant-[a-z]{1,8}\d\d-/.exec(value)?.[0] ?? '';
-      return prefix + shapeFake(rng, value.slice(prefix.length));
+      const body = value.slice(begin.length, value.length - end.length);
+      // Line breaks and '=' padding are the armour's layout; '+' and '/' are base64 digits.
+      return begin + shapeFake(rng, body, ' \t\r\n=', '+/') + end;
     }
     case 'AWS_ACCESS_KEY':
+    case 'AWS_SECRET_KEY':
     case 'GOOGLE_API_KEY':
-      return shapeFake(rng, value, 4);
+    case 'GITHUB_TOKEN':
+    case 'GITLAB_TOKEN':
+    case 'SLACK_TOKEN':
+    case 'STRIPE_KEY':
+    case 'OPENAI_API_KEY':
+    case 'ANTHROPIC_API_KEY':
+    case 'PASSWORD':
+    case 'SECRET': {
+      const { prefix, kept = '', symbols = SYMBOLS } = SECRET_SHAPES[type];
+      const keep = prefix?.exec(value)?.[0] ?? '';
+      const rest = value.slice(keep.length);
+      // A one-character password has 10 to 26 fakes; drawn again until it is not one of them.
+      return (
+        keep +
+        until(
+          rng,
+          () => shapeFake(rng, rest, kept, symbols),
+          (s) => s !== rest,
+        )
+      );
+    }
     case 'SWIFT_BIC':
       return shapeFake(rng, value.slice(0, 4)) + value.slice(4, 6) + shapeFake(rng, value.slice(6));
-    default: {
-      // Keys: keep the well-known prefix ("ghp_", "sk-proj-", "xoxb-") so the shape stays recognisable.
-      const m = /^[A-Za-z]{2,10}(?:[_-][A-Za-z0-9]{2,6})?[_-]/.exec(value);
-      return shapeFake(rng, value, m !== null && m[0].length < value.length ? m[0].length : 0);
-    }
   }
 }
+
+/** The types whose fake is drawn by SECRET_SHAPES: the secrets without an armour to keep. */
+type KeyType = Exclude<(typeof SECRET_ENTITY_TYPES)[number], 'JWT' | 'PRIVATE_KEY'>;
+
+interface SecretShape {
+  /** The vendor's literal prefix, kept so the key still reads as the vendor's. */
+  readonly prefix?: RegExp;
+  /** Characters copied in place: the separators between a key's fixed groups. */
+  readonly kept?: string;
+  /** Drawn for every other symbol: the symbols of the key's own alphabet. */
+  readonly symbols?: string;
+}
+
+/**
+ * How a fake of each key type is drawn. Only a vendor's literal prefix is kept (the recognizer's,
+ * in secrets.ts): a password, a generic secret or a private key has none, and a prefix guessed from
+ * the value ("acme_prod_", "correct-horse-") is the user's own content.
+ */
+const SECRET_SHAPES: Readonly<Record<KeyType, SecretShape>> = {
+  AWS_ACCESS_KEY: { prefix: /^(?:AKIA|ASIA|ABIA|ACCA|A3T)/ },
+  AWS_SECRET_KEY: { symbols: '/+' },
+  GOOGLE_API_KEY: { prefix: /^AIza/, symbols: '-_' },
+  GITHUB_TOKEN: { prefix: /^(?:gh[pousr]_|github_pat_)/, symbols: '_' },
+  GITLAB_TOKEN: { prefix: /^gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas)-/, symbols: '-_' },
+  // Slack tokens and webhook URLs are groups joined by '-' or '/'.
+  SLACK_TOKEN: {
+    prefix: /^(?:(?:xoxe\.)?xox[abprse]-|xapp-|hooks\.slack\.com\/services\/)/,
+    kept: '-/',
+  },
+  STRIPE_KEY: { prefix: /^(?:[rs]k_(?:live|test)_|whsec_)/ },
+  OPENAI_API_KEY: { prefix: /^sk-(?:proj-|svcacct-|admin-)?/, symbols: '-_' },
+  ANTHROPIC_API_KEY: { prefix: /^sk-ant-(?:api|admin|oat|sid)\d{2}-/, symbols: '-_' },
+  PASSWORD: {},
+  SECRET: {},
+};
+
+// '%' (a relay's user%host) and the apostrophe (o'brien) are the local part's own separators.
+const EMAIL_LOCAL_SEPARATORS = FORMAT_SEPARATORS + "%'";
 
 const OMOCODIA = 'LMNPQRSTUV';
 
@@ -450,6 +524,9 @@ function fakeDate(value: string, rng: Rng): string {
     });
 }
 
+// The punctuation that lays out a path and query ("/a?b=c&d=e#f"), kept so the fake stays a URL.
+const URL_PATH_SEPARATORS = FORMAT_SEPARATORS + '?=&#%~';
+
 /**
  * Scheme, port and the host's public suffix are kept (a host under an unknown suffix is not a URL
  * to the recognizer); the rest of the host, the credentials and the path are replaced.
@@ -482,7 +559,7 @@ function fakeUrl(value: string, rng: Rng): string {
     shapeFake(rng, value.slice(from, hostStart)) +
     fakeHost +
     value.slice(nameEnd, hostEnd) +
-    shapeFake(rng, value.slice(hostEnd))
+    shapeFake(rng, value.slice(hostEnd), URL_PATH_SEPARATORS)
   );
 }
 

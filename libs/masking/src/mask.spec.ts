@@ -117,6 +117,41 @@ describe('fake strategy', () => {
     expect(email).not.toBe('joe.doe@acme.co.uk');
   });
 
+  it('passwords, secrets and non-Latin mailboxes share no run of three characters with the fake', () => {
+    const entities = {
+      PASSWORD: { strategy: 'fake' },
+      SECRET: { strategy: 'fake' },
+      EMAIL_ADDRESS: { strategy: 'fake' },
+    } as const;
+    // [text, the value in it, what follows the value]
+    const cases: [string, string, string][] = [
+      ['my password is "tiger-lily-9"', 'tiger-lily-9', '"'],
+      ['password: correct-horse-battery', 'correct-horse-battery', ''],
+      ['password: 密码密码密码', '密码密码密码', ''],
+      ['my password is "+-*/=?^~"', '+-*/=?^~', '"'],
+      ['password: Xy!@#$%^&*()_+Zq', 'Xy!@#$%^&*()_+Zq', ''],
+      ['client_secret=acme_prod_Xy7Qz9', 'acme_prod_Xy7Qz9', ''],
+      // The domain keeps its public suffix; the mailbox must go.
+      ['mail иван.петров@example.com', 'иван.петров', '@'],
+    ];
+    const runsOf = (s: string): string[] => {
+      const points = Array.from(s);
+      return points.slice(0, -2).map((_, i) => points.slice(i, i + 3).join(''));
+    };
+    for (const [text, value, after] of cases) {
+      const out = mask(text, { entities, keyring }).text;
+      const at = text.indexOf(value);
+      expect(out.slice(0, at)).toBe(text.slice(0, at));
+      const fake = out.slice(at, after === '' ? out.length : out.indexOf(after, at));
+      expect(fake.length).toBeGreaterThan(0);
+      expect({ text, shared: runsOf(fake).filter((run) => value.includes(run)) }).toEqual({
+        text,
+        shared: [],
+      });
+      expect(mask(text, { entities, keyring }).text).toBe(out);
+    }
+  });
+
   it('fakes of checksummed IDs are detected again as the same type', () => {
     const samples: [string, string][] = [
       ['SSN 123-45-6789', 'US_SSN'],

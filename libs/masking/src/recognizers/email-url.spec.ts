@@ -226,3 +226,18 @@ describe('URL-encoded addresses', () => {
     expectLinear(['a%40b.io ', 'a%40%40%40', '%40example.com@x.io ']);
   });
 });
+
+describe('e-mail addresses with a local part in another script', () => {
+  it('are masked whole, not from the first letter that looks Latin', () => {
+    expect(maskedOnly('mail иван.петров@example.com', 'EMAIL_ADDRESS')).toBe(
+      'mail <EMAIL_ADDRESS>',
+    );
+    expect(maskedOnly('γράψε στο ελένη@example.gr', 'EMAIL_ADDRESS')).toBe(
+      'γράψε στο <EMAIL_ADDRESS>',
+    );
+  });
+
+  it('do not take the words before them in a script written without blanks', () => {
+    expect(maskedOnly('请联系joe@example.com', 'EMAIL_ADDRESS')).toBe('请联系<EMAIL_ADDRESS>');
+  });
+});

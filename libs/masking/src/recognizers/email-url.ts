@@ -5,7 +5,18 @@ import { type ScanInput, isAsciiLetter, isDigit } from './types';
 const LOCAL_MAX = 64;
 const DOMAIN_MAX = 253;
 
+// A local part may be written in any script (RFC 6531: иван.петров@, ελένη@), but not in one
+// written without blanks between words (Han, kana, Thai…): there the scan would take the words
+// before the address for its local part.
+const LOCAL_LETTER_RE = /[\p{L}\p{N}]/u;
+const UNSPACED_SCRIPT_RE =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+
 function isLocalChar(c: number): boolean {
+  if (c >= 128) {
+    const ch = String.fromCharCode(c);
+    return LOCAL_LETTER_RE.test(ch) && !UNSPACED_SCRIPT_RE.test(ch);
+  }
   return (
     (c >= 97 && c <= 122) ||
     (c >= 65 && c <= 90) ||
