@@ -9,7 +9,27 @@ describe('keep_last', () => {
     const keepLast4: MaskOptions = { entities: { PASSWORD: { strategy: 'keep_last', n: 4 } } };
     expect(mask('password=abcd', keepLast4).text).toBe('password=**cd');
     expect(mask('password=abc', keepLast4).text).toBe('password=**c');
-    expect(mask('password=s3cr3t-v4lue', keepLast4).text).toBe('password=******-*4lue');
+    // The dash is one of the password's characters: counted, and masked.
+    expect(mask('password=s3cr3t-v4lue', keepLast4).text).toBe('password=********4lue');
+  });
+
+  it('shows no symbol of a password or secret but the last ones it keeps', () => {
+    const rules: MaskOptions = {
+      entities: { PASSWORD: { strategy: 'keep_last' }, SECRET: { strategy: 'keep_last' } },
+    };
+    expect(mask('my password is "+-*/=?^~"', rules).text).toBe('my password is "****=?^~"');
+    expect(mask('password: Xy!@#$%^&*()_+Zq', rules).text).toBe('password: ************_+Zq');
+    expect(mask('password: tiger-lily-9', rules).text).toBe('password: ********ly-9');
+    expect(mask('client_secret=acme_prod_Xy7Qz9', rules).text).toBe(
+      'client_secret=************7Qz9',
+    );
+  });
+
+  it('masks emoji and combining marks as characters of the value', () => {
+    const rules: MaskOptions = { entities: { PASSWORD: { strategy: 'keep_last', n: 2 } } };
+    const out = mask('password: a\u{1F600}b\u{1F600}c\u{1F600}d\u{1F600}', rules).text;
+    expect(out).toBe('password: ******d\u{1F600}');
+    expect(mask('password: ne\u0301e\u0301s\u0301', rules).text).toBe('password: *****s\u0301');
   });
 
   it('keeps n of a long value, separators included', () => {
@@ -20,6 +40,20 @@ describe('keep_last', () => {
       mask('card 4111 1111 1111 1111', { entities: { CREDIT_CARD: { strategy: 'keep_last' } } })
         .text,
     ).toBe('card **** **** **** 1111');
+  });
+
+  it('shows only the separators that format an identifier', () => {
+    // '·' is not one of them: it counts like a digit, and is shown only among the last four.
+    expect(
+      mask('IBAN DE89·3704·0044·0532·0130·00', {
+        entities: { IBAN_CODE: { strategy: 'keep_last' } },
+      }).text,
+    ).toBe('IBAN ***********************0·00');
+    expect(
+      mask('mail jane.doe@example.org', {
+        entities: { EMAIL_ADDRESS: { strategy: 'keep_last' } },
+      }).text,
+    ).toBe('mail ****.***@******e.org');
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { type DetectOptions, type Finding, detectInternal } from './detect';
-import { ENTITY_TYPES, type EntityType } from './entities';
+import { ENTITY_TYPES, type EntityType, FORMAT_SEPARATORS, SECRET_TYPES } from './entities';
 import { Rng, fakeValue } from './fake';
 import { type Keyring, MaskingError, subKey } from './keyring';
 import { type MaskingRule, type MaskingStrategy, maskingRuleSchema } from './schema';
@@ -26,7 +26,6 @@ export interface MaskResult {
 }
 
 const FORMAT_CHARS_RE = /\p{Cf}/u;
-const MASKABLE_RE = /[\p{L}\p{N}]/u;
 
 /** Canonical value for hash and fake: the same entity written differently gets the same pseudonym. */
 function canonical(type: EntityType, normValue: string): string {
@@ -47,18 +46,20 @@ function canonical(type: EntityType, normValue: string): string {
 }
 
 /**
- * Keeps the last `n` letters and digits, but never more than half of them: `n: 4` on a
- * four-character password would otherwise hand the whole value back.
+ * Keeps the last `n` characters that count, but never more than half of them: `n: 4` on a
+ * four-character password would otherwise hand the whole value back. Every code point counts but
+ * the `separators`, which are shown where they stand; a symbol, an emoji or a combining mark is
+ * part of the value, so it is masked like a letter.
  */
-function keepLast(original: string, n: number, maskChar: string): string {
+function keepLast(original: string, n: number, maskChar: string, separators: string): string {
   const chars = Array.from(original).filter((c) => !FORMAT_CHARS_RE.test(c));
-  let maskable = 0;
-  for (const c of chars) if (MASKABLE_RE.test(c)) maskable++;
-  let keep = Math.min(n, Math.floor(maskable / 2));
+  let counted = 0;
+  for (const c of chars) if (!separators.includes(c)) counted++;
+  let keep = Math.min(n, Math.floor(counted / 2));
   const out: string[] = new Array<string>(chars.length);
   for (let i = chars.length - 1; i >= 0; i--) {
     const c = chars[i];
-    if (!MASKABLE_RE.test(c)) out[i] = c;
+    if (separators.includes(c)) out[i] = c;
     else if (keep > 0) {
       out[i] = c;
       keep--;
@@ -155,7 +156,14 @@ function apply(
     case 'replace':
       return rule.label ?? `<${type}>`;
     case 'keep_last':
-      return keepLast(original, rule.n ?? 4, rule.maskChar ?? '*');
+      // A password's dashes and symbols are its own characters, not separators: shown, they
+      // would give it away ("+-*/=?^~" came back whole).
+      return keepLast(
+        original,
+        rule.n ?? 4,
+        rule.maskChar ?? '*',
+        SECRET_TYPES.has(type) ? '' : FORMAT_SEPARATORS,
+      );
     case 'hash': {
       const { key } = subKey(keyring, 'hash');
       const hex = createHmac('sha256', key)
