@@ -1,5 +1,6 @@
 import { CONTEXT_WORDS, NEGATIVE_WORDS, anyWord, anyWordIn, sentenceEnds } from './context';
 import { detect } from './detect';
+import { masked } from './testing';
 
 describe('context words', () => {
   it('anyWordIn on a window agrees with anyWord on the sliced window', () => {
@@ -63,5 +64,39 @@ describe('context words', () => {
       'Done! next? Yes.',
       'Done! next? Yes. Mr. Lee. no. ok.',
     ]);
+  });
+});
+
+describe('context words in other languages and in names', () => {
+  it.each([
+    ['Client : Jean Martin, né le 12/03/1985', 'Client : Jean Martin, né le <DATE_OF_BIRTH>'],
+    ['Kundin Sabine Müller, geb. 12.03.1985', 'Kundin Sabine Müller, geb. <DATE_OF_BIRTH>'],
+    ['Geburtsdatum: 12.03.1985', 'Geburtsdatum: <DATE_OF_BIRTH>'],
+    ['nato il 12/03/1985 a Roma', 'nato il <DATE_OF_BIRTH> a Roma'],
+    ['data de nascimento: 12/03/1985', 'data de nascimento: <DATE_OF_BIRTH>'],
+    ['nacido el 12/03/1985', 'nacido el <DATE_OF_BIRTH>'],
+    ['geboortedatum: 12-03-1985', 'geboortedatum: <DATE_OF_BIRTH>'],
+    ['{"dateOfBirth":"1987-06-21"}', '{"dateOfBirth":"<DATE_OF_BIRTH>"}'],
+    ['<DateOfBirth>1987-06-21</DateOfBirth>', '<DateOfBirth><DATE_OF_BIRTH></DateOfBirth>'],
+    ['téléphone : 612 345 678', 'téléphone : <PHONE_NUMBER>'],
+  ])('%s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+
+  it('words written with accents match the text they are read in, accents folded', () => {
+    for (const words of Object.values(CONTEXT_WORDS))
+      for (const w of words ?? [])
+        expect(w).toBe(w.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase());
+  });
+
+  it.each([
+    'the NATO summit on 2023-05-12',
+    'See section 4.2.1.3 of the spec.',
+    'clause 12.3.1.2 applies',
+    'Google Chrome 122.0.6261.94 is up to date',
+    'La population est de 67 390 000 habitants.',
+    'Revenue: 1 234 567 890 USD',
+  ])('leaves %s alone', (text) => {
+    expect(masked(text)).toBe(text);
   });
 });

@@ -1,7 +1,16 @@
 import type { EntityType } from './entities';
+import { normalizeMap } from './normalize';
+
+/**
+ * A word as detection reads the text: normalized (accents folded: "né le" is "ne le" there,
+ * "téléphone" is "telephone") and lower-cased. Written as people write them below.
+ */
+function asDetected(words: readonly string[]): readonly string[] {
+  return [...new Set(words.map((w) => normalizeMap(w).text.toLowerCase()))];
+}
 
 /** Words that, near a candidate, make it more likely to be the entity (lower-case, whole words). */
-export const CONTEXT_WORDS: Partial<Record<EntityType, readonly string[]>> = {
+const WRITTEN_CONTEXT_WORDS: Partial<Record<EntityType, readonly string[]>> = {
   CREDIT_CARD: [
     'card',
     'credit',
@@ -73,18 +82,43 @@ export const CONTEXT_WORDS: Partial<Record<EntityType, readonly string[]>> = {
     'd.o.b.',
     'birthday',
     'birthdate',
+    // dateOfBirth, DateOfBirth: a camelCase name is one word to the whole-word test.
+    'dateofbirth',
     'geboren',
+    'geburtsdatum',
+    'geburtstag',
+    'geb',
     'né le',
     'née le',
     'nacimiento',
+    'nacido el',
+    'nacida el',
     'naissance',
     'nascita',
+    'nato il',
+    'nata il',
+    'nascimento',
+    'nascido em',
+    'nascida em',
+    'geboortedatum',
+    'data urodzenia',
+    'urodzony',
+    'urodzona',
+    'födelsedatum',
+    'född',
+    'fødselsdato',
+    'født',
+    'syntymäaika',
   ],
   IP_ADDRESS: ['ip', 'ipv4', 'ipv6', 'host', 'server', 'client', 'addr'],
   CRYPTO: ['wallet', 'btc', 'bitcoin', 'eth', 'ethereum', 'crypto', 'send to', 'address'],
   MAC_ADDRESS: ['mac', 'ethernet', 'wifi', 'hardware address', 'bssid'],
   PERSON: ['name', 'patient', 'customer', 'employee'],
 };
+
+export const CONTEXT_WORDS: Partial<Record<EntityType, readonly string[]>> = Object.fromEntries(
+  Object.entries(WRITTEN_CONTEXT_WORDS).map(([type, words]) => [type, asDetected(words)]),
+);
 
 /** Boost added when a context word is near; DATE_OF_BIRTH is only meaningful with one. */
 export const CONTEXT_BOOST: Partial<Record<EntityType, number>> = { DATE_OF_BIRTH: 0.65 };
@@ -144,6 +178,16 @@ export const NEGATIVE_TYPES: ReadonlySet<EntityType> = new Set<EntityType>([
 /** Words that, right before an address-shaped number, name it a version or a thing's id. */
 export const VERSION_LABELS: ReadonlySet<string> = new Set([
   ...NEGATIVE_WORDS.filter((w) => !w.includes(' ')),
+  // The numbered parts of a document: "section 4.2.1.3", "clause 12.3.1.2".
+  'section',
+  'clause',
+  'chapter',
+  'paragraph',
+  'requirement',
+  'article',
+  'appendix',
+  'figure',
+  'step',
   'v',
   'ver',
   'rev',
