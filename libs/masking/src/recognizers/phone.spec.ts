@@ -91,6 +91,8 @@ function referenceShape(raw: string): number {
     return 0;
   if (/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(raw)) return 0;
   if (/\..* .*\./.test(raw)) return 0;
+  if (/^\d+(?:\.\d+){3,}$/.test(raw) && /(?:^|\.)0(?:\.|$)/.test(raw)) return 0;
+  if (/^\d{1,2}(?: \d{3}){2,}$/.test(raw)) return 0;
   const international = raw.charCodeAt(0) === 43 || raw.startsWith('00');
   return international ? 0.85 : /[ ().-]/.test(raw) ? 0.7 : 0.3;
 }
@@ -127,6 +129,10 @@ describe('phone candidate shapes', () => {
       '0.25 0.21 0.19 0.18 0.17',
       '36.6 37.2 38.1 36.9',
       '+1 415.555 2671.5',
+      '122.0.6261.94',
+      '8.0.2.24',
+      '67 390 000',
+      '2 147 483 647',
     ])
       expect(shapeScore(raw, 0, raw.length)).toBe(0);
     expect(shapeScore('+44 20 7946 0164', 0, 16)).toBe(0.85);
@@ -135,6 +141,8 @@ describe('phone candidate shapes', () => {
     expect(shapeScore('2125550147', 0, 10)).toBe(0.3);
     expect(shapeScore('+1 415.555.2671', 0, 15)).toBe(0.85);
     expect(shapeScore('01.42.68.53.00', 0, 14)).toBe(0.7);
+    expect(shapeScore('612 345 678', 0, 11)).toBe(0.7);
+    expect(shapeScore('06 123 456 78', 0, 13)).toBe(0.7);
   });
 });
 

@@ -60,9 +60,50 @@ export function shapeScore(text: string, s: number, e: number): number {
       if (s + a < e && d >= 1 && d <= 3 && dot3 + 1 + d === e) return 0;
     }
   }
+  if (dottedVersion(text, s, e) || thousands(text, s, e)) return 0;
   const international =
     text.charCodeAt(s) === 43 || (text.charCodeAt(s) === 48 && text.charCodeAt(s + 1) === 48);
   return international ? 0.85 : formatted ? 0.7 : 0.3;
+}
+
+/**
+ * Four or more groups joined by dots with a lone "0" among them (/^\d+(?:\.\d+){3,}$/ and
+ * /(?:^|\.)0(?:\.|$)/): a build number such as Chrome's "122.0.6261.94". No numbering plan
+ * writes a group of one zero.
+ */
+function dottedVersion(text: string, s: number, e: number): boolean {
+  let dots = 0;
+  let loneZero = false;
+  let groupStart = s;
+  for (let k = s; k <= e; k++) {
+    const c = k < e ? text.charCodeAt(k) : 46;
+    if (c === 46) {
+      if (k === groupStart) return false;
+      if (k - groupStart === 1 && text.charCodeAt(groupStart) === 48) loneZero = true;
+      if (k < e) dots++;
+      groupStart = k + 1;
+    } else if (!isDigit(c)) return false;
+  }
+  return dots >= 3 && loneZero;
+}
+
+/**
+ * One or two digits, then two or more groups of three, each after one blank
+ * (/^\d{1,2}(?: \d{3}){2,}$/): a quantity with its thousands apart, as French, Nordic and
+ * Polish write them ("67 390 000", "2 147 483 647"). Phone numbers grouped by threes start
+ * with a group of three ("612 345 678").
+ */
+function thousands(text: string, s: number, e: number): boolean {
+  const lead = digitsAt(text, s, e);
+  if (lead < 1 || lead > 2) return false;
+  let k = s + lead;
+  let groups = 0;
+  while (k < e) {
+    if (text.charCodeAt(k) !== 32 || digitsAt(text, k + 1, e) !== 3) return false;
+    k += 4;
+    groups++;
+  }
+  return groups >= 2;
 }
 
 /** Number of digits from k on, stopping at e. */
