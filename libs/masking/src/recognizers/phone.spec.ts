@@ -1,6 +1,7 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { DEFAULT_PHONE_REGIONS, detect } from '../detect';
 import { phoneValid, shapeScore } from './phone';
+import { maskedOnly } from '../testing';
 
 // The verdict before the metadata shortcuts: libphonenumber tried region by region.
 const TRUNK_ZERO_ONLY = new Set(['GB', 'DE', 'FR', 'AU', 'NL', 'BE', 'AT', 'CH']);
@@ -188,4 +189,23 @@ describe('decimals and fractions of a second', () => {
     const found = detect(text).filter((f) => f.type === 'PHONE_NUMBER');
     expect(found.map((f) => text.slice(f.start, f.end))).toEqual([phone]);
   });
+});
+
+describe('numbers in query strings', () => {
+  it.each([
+    [
+      'GET /api/v1/users?phone=%2B14155552671 HTTP/1.1',
+      'GET /api/v1/users?phone=<PHONE_NUMBER> HTTP/1.1',
+    ],
+    ['tel=%2b442079460958&x=1', 'tel=<PHONE_NUMBER>&x=1'],
+  ])('%s: the "+" written %%2B', (text, out) => {
+    expect(maskedOnly(text, 'PHONE_NUMBER')).toBe(out);
+  });
+
+  it.each(['a%2B14155552671', 'x=%2B1234', 'color=%2B999999999999999'])(
+    'leaves %s alone',
+    (text) => {
+      expect(maskedOnly(text, 'PHONE_NUMBER')).toBe(text);
+    },
+  );
 });

@@ -121,7 +121,10 @@ export function scanPhones(input: ScanInput): void {
   const seen = new Map<string, boolean>();
   const regions = input.phoneRegions;
   const check = (start: number, end: number): boolean => {
-    const raw = text.slice(start, end);
+    // "%2B" is how a query string writes the "+" of an international number.
+    const raw = encodedPlus(text, start)
+      ? `+${text.slice(start + 3, end)}`
+      : text.slice(start, end);
     let ok = seen.get(raw);
     if (ok === undefined) {
       ok = phoneValid(raw, regions);
@@ -139,8 +142,15 @@ export function scanPhones(input: ScanInput): void {
     for (let k = start; k < end; k++) if (isDigit(text.charCodeAt(k))) digitCount++;
     while (end > start && isTrailing(text.charCodeAt(end - 1))) end--;
     if (digitCount < 7 || digitCount > 15) continue;
-    const prev = start > 0 ? text.charCodeAt(start - 1) : 0;
     const next = end < text.length ? text.charCodeAt(end) : 0;
+    if (start >= 3 && encodedPlus(text, start - 3) && isDigit(text.charCodeAt(start))) {
+      // ?phone=%2B14155552671: the number, its "+" URL-encoded.
+      const before = start > 3 ? text.charCodeAt(start - 4) : 0;
+      if (!isWordChar(before) && !(next !== 0 && (isWordChar(next) || next === 64)))
+        input.emit('PHONE_NUMBER', start - 3, end, 0.85, 'libphonenumber', check);
+      continue;
+    }
+    const prev = start > 0 ? text.charCodeAt(start - 1) : 0;
     if (
       (prev !== 0 &&
         (isWordChar(prev) ||
@@ -164,6 +174,15 @@ export function scanPhones(input: ScanInput): void {
     // Validation is deferred until the candidate clears its threshold and wins its span.
     input.emit('PHONE_NUMBER', start, end, score, 'libphonenumber', check);
   }
+}
+
+/** Whether text holds "%2B" (either case) at k. */
+function encodedPlus(text: string, k: number): boolean {
+  return (
+    text.charCodeAt(k) === 37 &&
+    text.charCodeAt(k + 1) === 50 &&
+    (text.charCodeAt(k + 2) | 32) === 98
+  );
 }
 
 /**
