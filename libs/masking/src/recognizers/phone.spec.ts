@@ -209,3 +209,20 @@ describe('numbers in query strings', () => {
     },
   );
 });
+
+describe('German numbers with a slash after the area code', () => {
+  it.each([
+    ['Tel.: 030/12345678', 'Tel.: <PHONE_NUMBER>'],
+    ['Handy: 0171/2345678', 'Handy: <PHONE_NUMBER>'],
+    ['Tel. 0171 / 234 56 78', 'Tel. <PHONE_NUMBER>'],
+  ])('%s', (text, out) => {
+    expect(maskedOnly(text, 'PHONE_NUMBER')).toBe(out);
+  });
+
+  it.each(['see /api/030/12345678', 'x0301/12345678', 'date 01/12345678', 'page 10/12345678'])(
+    'leaves %s alone',
+    (text) => {
+      expect(maskedOnly(text, 'PHONE_NUMBER')).toBe(text);
+    },
+  );
+});

@@ -121,10 +121,11 @@ export function scanPhones(input: ScanInput): void {
   const seen = new Map<string, boolean>();
   const regions = input.phoneRegions;
   const check = (start: number, end: number): boolean => {
-    // "%2B" is how a query string writes the "+" of an international number.
+    // "%2B" is how a query string writes the "+" of an international number; a German area
+    // code ends with a slash ("030/12345678").
     const raw = encodedPlus(text, start)
       ? `+${text.slice(start + 3, end)}`
-      : text.slice(start, end);
+      : text.slice(start, end).replace('/', ' ');
     let ok = seen.get(raw);
     if (ok === undefined) {
       ok = phoneValid(raw, regions);
@@ -151,6 +152,12 @@ export function scanPhones(input: ScanInput): void {
       continue;
     }
     const prev = start > 0 ? text.charCodeAt(start - 1) : 0;
+    const area = areaCodeBefore(text, start);
+    if (area !== -1) {
+      if (!(next !== 0 && (isWordChar(next) || next === 64)))
+        input.emit('PHONE_NUMBER', area, end, 0.7, 'libphonenumber', check);
+      continue;
+    }
     if (
       (prev !== 0 &&
         (isWordChar(prev) ||
@@ -174,6 +181,25 @@ export function scanPhones(input: ScanInput): void {
     // Validation is deferred until the candidate clears its threshold and wins its span.
     input.emit('PHONE_NUMBER', start, end, score, 'libphonenumber', check);
   }
+}
+
+/**
+ * Where the area code starts when the number at k follows one and a slash, as German numbers
+ * are written ("030/12345678", "0171 / 234 56 78"): a trunk 0 and 2 to 5 more digits, standing
+ * alone before it. -1 otherwise.
+ */
+function areaCodeBefore(text: string, k: number): number {
+  let j = k - 1;
+  if (text.charCodeAt(j) === 32) j--;
+  if (text.charCodeAt(j) !== 47) return -1;
+  j--;
+  if (text.charCodeAt(j) === 32) j--;
+  const end = j + 1;
+  while (j >= 0 && end - j <= 6 && isDigit(text.charCodeAt(j))) j--;
+  const s = j + 1;
+  const length = end - s;
+  if (length < 3 || length > 6 || text.charCodeAt(s) !== 48) return -1;
+  return j >= 0 && (isWordChar(text.charCodeAt(j)) || text.charCodeAt(j) === 47) ? -1 : s;
 }
 
 /** Whether text holds "%2B" (either case) at k. */
