@@ -16,6 +16,7 @@ import {
   sentenceStop,
 } from './context';
 import { ENTITY_TYPES, type EntityType } from './entities';
+import { columnName, type TableHeader, tableHeaders } from './columns';
 import { type NormalizedMap, normalizeMap, originalEnd, originalStart } from './normalize';
 import { scanEmails, scanUrls } from './recognizers/email-url';
 import { scanIpv6, scanMacs } from './recognizers/patterns';
@@ -244,6 +245,18 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
   const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
   let lower: string | null = null;
   let ends: number[] = [];
+  let headers: TableHeader[] | null = null;
+  // A value in a table: its column's header names it ("email,phone,dob,ssn"), not its sentence.
+  // Read once per candidate, and only for one no word in its sentence has decided.
+  let columnAt = -1;
+  let column: string | undefined;
+  const columnOf = (at: number): string | undefined => {
+    if (at !== columnAt) {
+      columnAt = at;
+      column = columnName(nt, (headers ??= tableHeaders(nt)), at);
+    }
+    return column;
+  };
   for (const c of candidates) {
     const ctx = TYPE_CONTEXT.get(c.type);
     if (ctx === undefined) continue;
@@ -271,7 +284,7 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
               nt.slice(lo, c.s).toLowerCase() + ' | ' + nt.slice(c.e, hi).toLowerCase(),
               ctx.words,
             );
-      if (hit) {
+      if (hit || anyWordOf(columnOf(c.s), ctx.words)) {
         positive = true;
         c.score = boosted;
       }
@@ -282,7 +295,8 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
         lower.length > 0
           ? anyWordIn(lower, lo, c.s, NEGATIVE_WORDS)
           : anyWord(nt.slice(lo, c.s).toLowerCase(), NEGATIVE_WORDS);
-      if (hit) c.score = Math.max(0, c.score - NEGATIVE_PENALTY);
+      if (hit || anyWordOf(columnOf(c.s), NEGATIVE_WORDS))
+        c.score = Math.max(0, c.score - NEGATIVE_PENALTY);
     }
   }
 
@@ -344,6 +358,10 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
     normSpans[2 * k + 1] = c.e;
   }
   return { norm, findings, normSpans };
+}
+
+function anyWordOf(name: string | undefined, words: readonly string[]): boolean {
+  return name !== undefined && anyWord(name, words);
 }
 
 function isWordCode(c: number): boolean {
