@@ -764,6 +764,48 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     );
   });
 
+  it("refuses a spent single-use token's replays with 401, leaving the principal's limit alone", async () => {
+    const token = await stack.idp.token('limited');
+    const redis = new Redis(LOCAL_INFRA.REDIS_URL);
+    await redis.del('embargo:gcra:{test:limited}:r', 'embargo:gcra:{test:limited}:t');
+    redis.disconnect();
+    const issued = await exchangeToken(stack, token, 'model:stand-in-embedding', {
+      single_use: 'true',
+    });
+    expect(issued.status).toBe(200);
+    const once = ((await issued.json()) as { access_token: string }).access_token;
+    const first = await post({ model: 'stand-in-embedding', input: 'tick' }, once);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('2');
+
+    // More replays than the 3 requests a minute: each is a 401, none is a 429.
+    const replays: Response[] = [];
+    for (let i = 0; i < 5; i++)
+      replays.push(await post({ model: 'stand-in-embedding', input: 'tick' }, once));
+    expect(replays.map((r) => r.status)).toEqual([401, 401, 401, 401, 401]);
+    for (const replay of replays)
+      expect(await replay.json()).toEqual({
+        error: {
+          type: 'invalid_request_error',
+          code: 'invalid_token',
+          param: null,
+          message: 'This single-use token has already been used',
+        },
+      });
+    // The principal's own token still has what the one real use left.
+    const own = await post({ model: 'stand-in-embedding', input: 'tick' }, token);
+    expect(own.status).toBe(200);
+    expect(own.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+
+    // A replay leaves what any refused authentication leaves: its `rejected` event, and no
+    // decision, masking or sealed input.
+    for (const replay of replays) {
+      expect(await rejectedEvent(replay)).toMatchObject({ status: 401, code: 'invalid_token' });
+      const events = await auditEvents(stack, replay.headers.get('x-request-id') ?? '');
+      expect(events.map((e) => e.stage)).toEqual(['rejected']);
+    }
+  });
+
   it('masks large inputs in the masking worker pool, not in the gateway', async () => {
     await stack.standIn.clearReceived();
     const email = 'big.batch.owner@example.org';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { encodeBase64 } from '@embargo/contracts';
+import { EmbargoError, encodeBase64 } from '@embargo/contracts';
 import { compilePolicy } from '@embargo/policy';
 import type { Logger } from 'pino';
 import type { IngressConfig } from '../config';
@@ -144,7 +144,11 @@ describe('EmbeddingsService cache with a fallback connection', () => {
       { take: () => Promise.resolve() } as unknown as RateLimiter,
       {} as MaskingService,
       client,
-      { checkModel: () => undefined, consume: () => Promise.resolve() } as unknown as TokenUse,
+      {
+        checkModel: () => undefined,
+        checkUnused: () => Promise.resolve(),
+        consume: () => Promise.resolve(),
+      } as unknown as TokenUse,
       new EmbeddingCache(redis, config, logger),
     );
   });
@@ -217,5 +221,36 @@ describe('EmbeddingsService cache with a fallback connection', () => {
     expect(primary.state.requests).toBe(before);
     expect(hit.vector).toEqual([0.25, 0.25, 0.25, 0.25]);
     expect(hit.completed).toMatchObject({ connection: 'primary', cached: true });
+  });
+});
+
+describe('EmbeddingsService with a spent single-use token', () => {
+  it('refuses it before any event, policy decision, masking or rate limit', async () => {
+    const events: Event[] = [];
+    let taken = 0;
+    const spent = new EmbargoError('invalid_token', 'This single-use token has already been used');
+    const service = new EmbeddingsService(
+      { MAX_BATCH_INPUTS: 16 } as unknown as IngressConfig,
+      {
+        record: (e: Event) => Promise.resolve(void events.push(e)),
+        recordLater: (e: Event) => void events.push(e),
+      } as unknown as AuditTrail,
+      { current: () => (POLICY.ok ? POLICY.policy : undefined) } as unknown as BundleStore,
+      { take: () => Promise.resolve(void taken++) } as unknown as RateLimiter,
+      {} as MaskingService,
+      new UpstreamClient([]),
+      {
+        checkModel: () => undefined,
+        checkUnused: () => Promise.reject(spent),
+        consume: () => Promise.reject(spent),
+      } as unknown as TokenUse,
+      {} as EmbeddingCache,
+    );
+    for (let i = 0; i < 3; i++)
+      await expect(
+        service.embed({ id: randomUUID() }, principal, { model: 'embed', input: 'x' }, 0),
+      ).rejects.toBe(spent);
+    expect(events).toEqual([]);
+    expect(taken).toBe(0);
   });
 });

@@ -58,6 +58,10 @@ export class EmbeddingsService {
     body: unknown,
     startedAt: number,
   ): Promise<EmbeddingsResult> {
+    // A spent single-use token is refused as a failed authentication is, before it can
+    // write events, spend the principal's rate limit or have its input masked and sealed.
+    // `consume` below still settles two concurrent first uses to one.
+    await this.tokens.checkUnused(principal);
     const requestId = request.id;
     const who = summarize(principal);
     const req = parseEmbeddingsRequest(body, this.config.MAX_BATCH_INPUTS);
