@@ -582,6 +582,38 @@ const LOCALIZED_SHAPES: readonly (() => [EntityType, string, string])[] = [
   ],
 ];
 
+/**
+ * A customer table exported as CSV or TSV: bare phone numbers, dates of birth and SSNs that only
+ * their column's header names, in every row.
+ */
+function tableDoc(): Doc {
+  const tab = faker.datatype.boolean();
+  const d = tab ? '\t' : ',';
+  const header = tab
+    ? ['id', 'email', 'phone_number', 'date_of_birth', 'ssn']
+    : ['id', 'email', 'phone', 'dob', 'ssn'];
+  let text = header.join(d);
+  const spans: GoldSpan[] = [];
+  for (let row = 0, rows = faker.number.int({ min: 3, max: 6 }); row < rows; row++) {
+    text += '\n' + String(faker.number.int({ min: 1, max: 99999 }));
+    const values: [EntityType, string][] = [
+      ['EMAIL_ADDRESS', faker.internet.email()],
+      [
+        'PHONE_NUMBER',
+        `${pick(['212', '415', '646', '312', '617'])}${faker.number.int({ min: 200, max: 999 })}${digits(4)}`,
+      ],
+      ['DATE_OF_BIRTH', faker.date.birthdate().toISOString().slice(0, 10)],
+      ['US_SSN', ssn().replace(/-/g, '')],
+    ];
+    for (const [type, value] of values) {
+      text += d;
+      spans.push({ type, start: text.length, end: text.length + value.length });
+      text += value;
+    }
+  }
+  return { kind: 'clean', text, spans };
+}
+
 /** The same languages' words in interface text and placeholders, with nothing to mask. */
 const LOCALIZED_NEGATIVES: readonly (() => string)[] = [
   () =>
@@ -647,6 +679,7 @@ export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc
   }
   for (let i = 0; i < perType / 2; i++)
     docs.push({ kind: 'negative', text: pick(LOCALIZED_NEGATIVES)(), spans: [] });
+  for (let i = 0; i < perType / 3; i++) docs.push(tableDoc());
   return docs;
 }
 
@@ -675,9 +708,13 @@ export function proseDoc(docs: readonly Doc[], sentencesPerDoc = 4, seed = 20240
   const spans: GoldSpan[] = [];
   for (const d of docs) {
     for (let k = 0; k < sentencesPerDoc; k++) text += sentence() + ' ';
+    // A document of several lines (a table, a key file) starts on a line of its own ...
+    if (d.text.includes('\n')) text = `${text.trimEnd()}\n`;
     for (const s of d.spans)
       spans.push({ type: s.type, start: text.length + s.start, end: text.length + s.end });
-    text += d.text + (faker.number.int(4) === 0 ? '\n' : ' ');
+    const after = faker.number.int(4) === 0 ? '\n' : ' ';
+    // ... and ends one.
+    text += d.text + (d.text.includes('\n') ? '\n' : after);
   }
   return { kind: 'clean', text, spans };
 }
