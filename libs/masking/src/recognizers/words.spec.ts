@@ -11,7 +11,7 @@ import {
 } from '../checksums';
 import { validDate } from './numeric';
 import type { ScanInput } from './types';
-import { GREETING_NOT_NAMES, ibanAt, scanRuns, scanWordShapes } from './words';
+import { type NameRule, ibanAt, personEnd, scanRuns, scanWordShapes } from './words';
 import { scanDigitRuns } from './numeric';
 
 // Every pattern here is a fixed sequence of bounded classes (no nested or overlapping
@@ -188,58 +188,20 @@ const LABEL_RE = new RegExp(
   'gud',
 );
 const GREETING_RE = new RegExp(`\\b(?:Dear|Hi|Hello) (${NAME})`, 'gud');
-const NOT_NAMES = new Set([
-  'Mr',
-  'Mrs',
-  'Ms',
-  'Miss',
-  'Mx',
-  'Dr',
-  'Prof',
-  'Team',
-  'All',
-  'Sir',
-  'Madam',
-  'Customer',
-  'There',
-  'Everyone',
-  'Support',
-  'Friend',
-  'Friends',
-  'Colleagues',
-  'Hiring',
-  'Manager',
-  'Admin',
-  'User',
-  'Valued',
-  'N/A',
-  'Unknown',
-  'None',
-]);
 
+// Where the rules fire is what this pass checks; which candidates are names is personEnd's.
 function scanPersons(input: ScanInput): void {
   if (!input.want.has('PERSON')) return;
   const text = input.text;
-  const take = (m: RegExpExecArray, score: number, greeting = false): void => {
+  const take = (m: RegExpExecArray, score: number, rule: NameRule): void => {
     const span = m.indices?.[1];
     if (span === undefined) return;
-    const s = span[0];
-    let e = span[1];
-    const words = text.slice(s, e).split(' ');
-    if (NOT_NAMES.has(words[0])) return;
-    if (greeting && GREETING_NOT_NAMES.has(words[0])) return;
-    // Drop a trailing capitalised word that starts the next sentence part ("Dr. Smith Said" is rare; "Mr. Lee And" is not a name).
-    while (
-      words.length > 1 &&
-      /^(And|Or|The|In|On|At|Is|Was|Will|From|To|For|With)$/.test(words[words.length - 1])
-    ) {
-      e -= words.pop()!.length + 1;
-    }
-    if (s < e) input.emit('PERSON', s, e, score, 'context-rule');
+    const e = personEnd(text, rule, span[0], span[1]);
+    if (e !== -1) input.emit('PERSON', span[0], e, score, 'context-rule');
   };
-  each(TITLE_RE, text, (m) => take(m, 0.8));
-  each(LABEL_RE, text, (m) => take(m, 0.75));
-  each(GREETING_RE, text, (m) => take(m, 0.6, true));
+  each(TITLE_RE, text, (m) => take(m, 0.8, 'title'));
+  each(LABEL_RE, text, (m) => take(m, 0.75, 'label'));
+  each(GREETING_RE, text, (m) => take(m, 0.6, 'greeting'));
 }
 
 // The separate global-regex passes scanWordShapes replaced, as they were: the one-pass scanner must

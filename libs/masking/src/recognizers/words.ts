@@ -296,7 +296,7 @@ const NOT_NAMES = new Set([
  * punctuation after the name would lose "Hi Anna how are you", and a greeting at a line start
  * "Thanks again. Hi Anna,".
  */
-export const GREETING_NOT_NAMES: ReadonlySet<string> = new Set([
+const GREETING_NOT_NAMES: ReadonlySet<string> = new Set([
   'World',
   'Everybody',
   'Folks',
@@ -331,6 +331,28 @@ export const GREETING_NOT_NAMES: ReadonlySet<string> = new Set([
   'Dear',
 ]);
 const SENTENCE_WORD_RE = /^(And|Or|The|In|On|At|Is|Was|Will|From|To|For|With)$/;
+/** Splits a candidate into words and the separators between them: word, separator, word… */
+const NAME_SEP_RE = /( )/;
+
+/** Which context rule found a candidate name. */
+export type NameRule = 'title' | 'label' | 'greeting';
+
+/**
+ * End of the name a context rule found at [s, e) of text, or -1 when the candidate is not a
+ * name. Shared by the scanner and the regex passes words.spec.ts compares it with, so those
+ * compare where the rules fire and this decides, once, what is a name.
+ */
+export function personEnd(text: string, rule: NameRule, s: number, e: number): number {
+  const parts = text.slice(s, e).split(NAME_SEP_RE);
+  const first = parts[0];
+  if (NOT_NAMES.has(first)) return -1;
+  if (rule === 'greeting' && GREETING_NOT_NAMES.has(first)) return -1;
+  // Drop a trailing capitalised word that starts the next sentence part ("Mr. Lee And" is not a name).
+  while (parts.length > 1 && SENTENCE_WORD_RE.test(parts[parts.length - 1])) {
+    e -= parts.pop()!.length + parts.pop()!.length;
+  }
+  return e;
+}
 
 /*
  * The first run of a title, label or greeting match is one of these words: each is followed by
@@ -427,15 +449,9 @@ export function scanRuns(input: ScanInput, digits = true): () => void {
     const span = m.indices?.[1];
     if (span === undefined) return;
     const s = span[0];
-    let e = span[1];
-    const words = text.slice(s, e).split(' ');
-    if (NOT_NAMES.has(words[0])) return;
-    if (pattern === GREETING && GREETING_NOT_NAMES.has(words[0])) return;
-    // Drop a trailing capitalised word that starts the next sentence part ("Mr. Lee And" is not a name).
-    while (words.length > 1 && SENTENCE_WORD_RE.test(words[words.length - 1])) {
-      e -= words.pop()!.length + 1;
-    }
-    if (s < e) hit(pattern, { type: 'PERSON', s, e, score, validator: 'context-rule' });
+    const rule = pattern === TITLE ? 'title' : pattern === LABEL ? 'label' : 'greeting';
+    const e = personEnd(text, rule, s, span[1]);
+    if (e !== -1) hit(pattern, { type: 'PERSON', s, e, score, validator: 'context-rule' });
   };
 
   let i = 0;
