@@ -1,4 +1,5 @@
 import { detect } from '../detect';
+import { mask } from '../mask';
 import { ENTITY_TYPES } from '../entities';
 import {
   base58CheckValid,
@@ -286,6 +287,9 @@ const SHAPES = [
   'Hello World',
   'Hi Folks',
   'Mrs Lee',
+  'NAME: JOHN SMITH',
+  'customer: Maria Garcia',
+  '- name: Checkout code',
 ];
 const NOISE = [' ', '  ', '-', '.', ',', ':', '=', '_', 'x', 'Z', '1', '0', '\n', 'é', '(', ')'];
 
@@ -334,6 +338,39 @@ describe('word-shape scanner', () => {
     expect(names('Mr. World')).toEqual(['World']);
   });
 
+  const maskPersons = (text: string): string =>
+    mask(text, { entities: { PERSON: { strategy: 'replace' } } }).text;
+
+  it('does not take a CI or Ansible step name for a person', () => {
+    for (const text of [
+      '      - name: Checkout code',
+      '- name: API_TOKEN',
+      'name: CI',
+      'Name: Build Pipeline',
+      '- name: Set up Node.js',
+      'name: Node.js CI',
+      '- name: Run Tests',
+      'Hi ALL',
+      'Customer: Please help me',
+    ])
+      expect(maskPersons(text)).toBe(text);
+  });
+
+  it('still takes names after labels, titles and greetings', () => {
+    expect(maskPersons('Name: John Smith')).toBe('Name: <PERSON>');
+    expect(maskPersons('name: Jane Doe')).toBe('name: <PERSON>');
+    expect(maskPersons('customer: Maria Garcia')).toBe('customer: <PERSON>');
+    expect(maskPersons('Dear Ms. Smith')).toBe('Dear Ms. <PERSON>');
+    expect(maskPersons('Patient: John Smith was seen today')).toBe(
+      'Patient: <PERSON> was seen today',
+    );
+    expect(maskPersons('Name: Anna\nAge: 4')).toBe('Name: <PERSON>\nAge: 4');
+    expect(maskPersons('Hi Anna how are you')).toBe('Hi <PERSON> how are you');
+    // A form in capitals writes the whole name in capitals; after a title any surname is one.
+    expect(maskPersons('NAME: JOHN SMITH')).toBe('NAME: <PERSON>');
+    expect(maskPersons('Mr. SMITH, Dr. Gold')).toBe('Mr. <PERSON>, Dr. <PERSON>');
+  });
+
   it('takes IBANs in lower case or with odd separators when grouped in fours', () => {
     const found = (text: string): [string, string][] =>
       detect(text).map((f) => [f.type, text.slice(f.start, f.end)]);
@@ -377,7 +414,8 @@ describe('word-shape scanner', () => {
       found += expected.length;
       expect(scanned(text)).toEqual(expected);
     }
-    expect(found).toBeGreaterThan(2000);
+    // Fewer than the shapes joined: a name glued to the next shape is rightly not one.
+    expect(found).toBeGreaterThan(1800);
   });
 
   it('reads the same digit runs as the separate digit-run pass', () => {

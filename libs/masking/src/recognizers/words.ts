@@ -334,6 +334,53 @@ const SENTENCE_WORD_RE = /^(And|Or|The|In|On|At|Is|Was|Will|From|To|For|With)$/;
 /** Splits a candidate into words and the separators between them: word, separator, word… */
 const NAME_SEP_RE = /( )/;
 
+/**
+ * After a label, first words that name a step, not a person: CI and Ansible files are full of
+ * "- name: Run Tests". Imperative verbs only, and none that is also a first name (Bill, Mark).
+ */
+const LABEL_NOT_NAMES: ReadonlySet<string> = new Set([
+  'Checkout',
+  'Setup',
+  'Set',
+  'Install',
+  'Run',
+  'Build',
+  'Deploy',
+  'Test',
+  'Lint',
+  'Publish',
+  'Upload',
+  'Download',
+  'Cache',
+  'Configure',
+  'Create',
+  'Update',
+  'Release',
+  'Generate',
+  'Verify',
+  'Check',
+  'Push',
+  'Ensure',
+]);
+/** After a label or greeting, last words of a group or a thing rather than a person. */
+const LAST_NOT_NAMES: ReadonlySet<string> = new Set(['Pipeline', 'Workflow', 'Job', 'Step']);
+/** A single word after a label followed by a lower-case word: "name: Checkout code". */
+const PHRASE_NEXT_RE = / \p{Ll}/uy;
+
+/**
+ * A candidate glued to what follows is part of an identifier, not a name: "API_TOKEN",
+ * "Node.js", "Build2", "Docker/Compose".
+ */
+function gluedAt(text: string, e: number): boolean {
+  const c = text.charCodeAt(e);
+  if (isWordChar(c)) return true;
+  return (c === 46 || c === 47) && isWordChar(text.charCodeAt(e + 1));
+}
+
+function allCaps(word: string): boolean {
+  return word === word.toUpperCase();
+}
+
 /** Which context rule found a candidate name. */
 export type NameRule = 'title' | 'label' | 'greeting';
 
@@ -347,9 +394,24 @@ export function personEnd(text: string, rule: NameRule, s: number, e: number): n
   const first = parts[0];
   if (NOT_NAMES.has(first)) return -1;
   if (rule === 'greeting' && GREETING_NOT_NAMES.has(first)) return -1;
+  if (gluedAt(text, e)) return -1;
   // Drop a trailing capitalised word that starts the next sentence part ("Mr. Lee And" is not a name).
   while (parts.length > 1 && SENTENCE_WORD_RE.test(parts[parts.length - 1])) {
     e -= parts.pop()!.length + parts.pop()!.length;
+  }
+  // A title is followed by a surname, whatever it looks like ("Dr. Gold", "Mr. SMITH").
+  if (rule === 'title') return e;
+  if (LABEL_NOT_NAMES.has(first) || LAST_NOT_NAMES.has(parts[parts.length - 1])) return -1;
+  const single = parts.length === 1;
+  // "name: CI", "Hi ALL" are acronyms or shouting; a form in capitals writes the whole name in
+  // capitals ("NAME: JOHN SMITH"), so that is still taken. A lone capitalised surname is lost.
+  if (allCaps(first) && (single || !parts.every((w, k) => k % 2 === 1 || allCaps(w)))) return -1;
+  if (single && rule === 'label') {
+    // After a label a field value ends the line or meets punctuation; a lower-case word after
+    // one capitalised word makes it a phrase ("Checkout code", "Customer: Please help"). This
+    // loses a lone first name that starts a sentence ("Patient: John presented…").
+    PHRASE_NEXT_RE.lastIndex = e;
+    if (PHRASE_NEXT_RE.test(text)) return -1;
   }
   return e;
 }
