@@ -356,6 +356,22 @@ describe('word-shape scanner', () => {
       expect(maskPersons(text)).toBe(text);
   });
 
+  it('does not take a sex, tier or team in a name slot for a person', () => {
+    for (const text of [
+      'Patient: Male, 45 years',
+      'Patient: Female',
+      'Customer: Enterprise tier',
+      'Customer: Premium Plan',
+      'Name: Frontend Team',
+      'Hello Sales Team,',
+    ])
+      expect(maskPersons(text)).toBe(text);
+    expect(maskPersons('Patient: Maria Garcia, 45 years')).toBe('Patient: <PERSON>, 45 years');
+    expect(maskPersons('Customer: Jane Doe (Enterprise tier)')).toBe(
+      'Customer: <PERSON> (Enterprise tier)',
+    );
+  });
+
   it('still takes names after labels, titles and greetings', () => {
     expect(maskPersons('Name: John Smith')).toBe('Name: <PERSON>');
     expect(maskPersons('name: Jane Doe')).toBe('name: <PERSON>');

@@ -335,10 +335,36 @@ const SENTENCE_WORD_RE = /^(And|Or|The|In|On|At|Is|Was|Will|From|To|For|With)$/;
 const NAME_SEP_RE = /( )/;
 
 /**
- * After a label, first words that name a step, not a person: CI and Ansible files are full of
- * "- name: Run Tests". Imperative verbs only, and none that is also a first name (Bill, Mark).
+ * After a label or greeting, first words that are never a first name there: the step verbs CI
+ * and Ansible files are full of ("- name: Run Tests"; none that is also a name, like Bill or
+ * Mark), and the sex, tier or team a record puts in the slot ("Patient: Male, 45 years",
+ * "Customer: Enterprise tier", "Name: Frontend Team"). Not after a title, which takes a surname.
  */
 const LABEL_NOT_NAMES: ReadonlySet<string> = new Set([
+  'Male',
+  'Female',
+  'Man',
+  'Woman',
+  'Other',
+  'Enterprise',
+  'Premium',
+  'Business',
+  'Standard',
+  'Basic',
+  'Free',
+  'Trial',
+  'Frontend',
+  'Backend',
+  'Engineering',
+  'Sales',
+  'Marketing',
+  'Finance',
+  'Legal',
+  'Operations',
+  'Security',
+  'Platform',
+  'Infrastructure',
+  'Product',
   'Checkout',
   'Setup',
   'Set',
@@ -363,7 +389,17 @@ const LABEL_NOT_NAMES: ReadonlySet<string> = new Set([
   'Ensure',
 ]);
 /** After a label or greeting, last words of a group or a thing rather than a person. */
-const LAST_NOT_NAMES: ReadonlySet<string> = new Set(['Pipeline', 'Workflow', 'Job', 'Step']);
+const LAST_NOT_NAMES: ReadonlySet<string> = new Set([
+  'Team',
+  'Department',
+  'Group',
+  'Tier',
+  'Plan',
+  'Pipeline',
+  'Workflow',
+  'Job',
+  'Step',
+]);
 /** A single word after a label followed by a lower-case word: "name: Checkout code". */
 const PHRASE_NEXT_RE = / \p{Ll}/uy;
 
