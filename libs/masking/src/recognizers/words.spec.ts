@@ -180,12 +180,14 @@ function scanTextDates(input: ScanInput): void {
 
 // ---- PERSON (partial): only names a context rule introduces ----
 const NAME = "\\p{Lu}[\\p{L}'’-]{1,30}(?: \\p{Lu}\\.)?(?: \\p{Lu}[\\p{L}'’-]{1,30}){0,2}";
+const LABEL_NAME =
+  "\\p{Lu}[\\p{L}'’-]{1,30}(?:(?: |\\+|%20)\\p{Lu}\\.)?(?:(?: |\\+|%20)\\p{Lu}[\\p{L}'’-]{1,30}){0,2}";
 const TITLE_RE = new RegExp(
   `\\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Sra?)\\.? {1,2}(${NAME})`,
   'gud',
 );
 const LABEL_RE = new RegExp(
-  `\\b(?:[Nn]ame|NAME|[Ff]ull [Nn]ame|[Pp]atient(?: [Nn]ame)?|[Cc]ustomer(?: [Nn]ame)?|[Ee]mployee(?: [Nn]ame)?|[Cc]ardholder(?: [Nn]ame)?|[Aa]ccount [Hh]older|[Ss]igned by|[Aa]ttn\\.?|[Cc]ontact(?: [Pp]erson)?) {0,2}[:=] {0,3}(${NAME})`,
+  `\\b(?:[Nn]ame|NAME|[Ff]ull [Nn]ame|[Pp]atient(?: [Nn]ame)?|[Cc]ustomer(?: [Nn]ame)?|[Ee]mployee(?: [Nn]ame)?|[Cc]ardholder(?: [Nn]ame)?|[Aa]ccount [Hh]older|[Ss]igned by|[Aa]ttn\\.?|[Cc]ontact(?: [Pp]erson)?) {0,2}[:=] {0,3}(${LABEL_NAME})`,
   'gud',
 );
 const GREETING_RE = new RegExp(`\\b(?:Dear|Hi|Hello) (${NAME})`, 'gud');
@@ -290,6 +292,8 @@ const SHAPES = [
   'NAME: JOHN SMITH',
   'customer: Maria Garcia',
   '- name: Checkout code',
+  '?name=Jane+Doe&city=Berlin',
+  'Customer: Jane%20Q.%20Public',
 ];
 const NOISE = [' ', '  ', '-', '.', ',', ':', '=', '_', 'x', 'Z', '1', '0', '\n', 'é', '(', ')'];
 
@@ -370,6 +374,13 @@ describe('word-shape scanner', () => {
     expect(maskPersons('Customer: Jane Doe (Enterprise tier)')).toBe(
       'Customer: <PERSON> (Enterprise tier)',
     );
+  });
+
+  it('takes a name written with + or %20 for its blanks whole', () => {
+    expect(maskPersons('?name=Jane+Doe&city=Berlin')).toBe('?name=<PERSON>&city=Berlin');
+    expect(maskPersons('name=Jane%20Doe')).toBe('name=<PERSON>');
+    expect(maskPersons('Customer: Jane%20Doe')).toBe('Customer: <PERSON>');
+    expect(maskPersons('?name=Checkout+code')).toBe('?name=Checkout+code');
   });
 
   it('still takes names after labels, titles and greetings', () => {

@@ -252,13 +252,19 @@ function dateOk(y: number, m: number, d: number): boolean {
 }
 
 // ---- PERSON (partial): only names a context rule introduces ----
-const NAME = "\\p{Lu}[\\p{L}'’-]{1,30}(?: \\p{Lu}\\.)?(?: \\p{Lu}[\\p{L}'’-]{1,30}){0,2}";
+const WORD = "\\p{Lu}[\\p{L}'’-]{1,30}";
+const nameWith = (sep: string): string => `${WORD}(?:${sep}\\p{Lu}\\.)?(?:${sep}${WORD}){0,2}`;
+const NAME = nameWith(' ');
+// Query strings and form bodies write a blank as '+' or '%20' ("?name=Jane+Doe"): after a
+// label, the name is taken whole, not up to the first of them.
+const BLANK = '(?: |\\+|%20)';
+const LABEL_NAME = nameWith(BLANK);
 const TITLE_RE = new RegExp(
   `\\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Sra?)\\.? {1,2}(${NAME})`,
   'yud',
 );
 const LABEL_RE = new RegExp(
-  `\\b(?:[Nn]ame|NAME|[Ff]ull [Nn]ame|[Pp]atient(?: [Nn]ame)?|[Cc]ustomer(?: [Nn]ame)?|[Ee]mployee(?: [Nn]ame)?|[Cc]ardholder(?: [Nn]ame)?|[Aa]ccount [Hh]older|[Ss]igned by|[Aa]ttn\\.?|[Cc]ontact(?: [Pp]erson)?) {0,2}[:=] {0,3}(${NAME})`,
+  `\\b(?:[Nn]ame|NAME|[Ff]ull [Nn]ame|[Pp]atient(?: [Nn]ame)?|[Cc]ustomer(?: [Nn]ame)?|[Ee]mployee(?: [Nn]ame)?|[Cc]ardholder(?: [Nn]ame)?|[Aa]ccount [Hh]older|[Ss]igned by|[Aa]ttn\\.?|[Cc]ontact(?: [Pp]erson)?) {0,2}[:=] {0,3}(${LABEL_NAME})`,
   'yud',
 );
 const GREETING_RE = new RegExp(`\\b(?:Dear|Hi|Hello) (${NAME})`, 'yud');
@@ -331,8 +337,8 @@ const GREETING_NOT_NAMES: ReadonlySet<string> = new Set([
   'Dear',
 ]);
 const SENTENCE_WORD_RE = /^(And|Or|The|In|On|At|Is|Was|Will|From|To|For|With)$/;
-/** Splits a candidate into words and the separators between them: word, separator, word… */
-const NAME_SEP_RE = /( )/;
+/** Splits a candidate into words and the blanks between them: word, blank, word… */
+const NAME_SEP_RE = new RegExp(`(${BLANK})`);
 
 /**
  * After a label or greeting, first words that are never a first name there: the step verbs CI
@@ -401,7 +407,7 @@ const LAST_NOT_NAMES: ReadonlySet<string> = new Set([
   'Step',
 ]);
 /** A single word after a label followed by a lower-case word: "name: Checkout code". */
-const PHRASE_NEXT_RE = / \p{Ll}/uy;
+const PHRASE_NEXT_RE = new RegExp(`${BLANK}\\p{Ll}`, 'uy');
 
 /**
  * A candidate glued to what follows is part of an identifier, not a name: "API_TOKEN",
