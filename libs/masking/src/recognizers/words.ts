@@ -446,7 +446,7 @@ export function personEnd(text: string, rule: NameRule, s: number, e: number): n
   if (LABEL_NOT_NAMES.has(first) || LAST_NOT_NAMES.has(parts[parts.length - 1])) return -1;
   const single = parts.length === 1;
   // "name: CI", "Hi ALL" are acronyms or shouting; a form in capitals writes the whole name in
-  // capitals ("NAME: JOHN SMITH"), so that is still taken. A lone capitalised surname is lost.
+  // capitals ("NAME: JOHN SMITH"), so that is still taken. A lone one ("NAME: SMITH") is lost.
   if (allCaps(first) && (single || !parts.every((w, k) => k % 2 === 1 || allCaps(w)))) return -1;
   if (single && rule === 'label') {
     // After a label a field value ends the line or meets punctuation; a lower-case word after
