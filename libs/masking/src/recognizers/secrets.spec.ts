@@ -692,3 +692,54 @@ describe('passwords labelled in other languages', () => {
     expect(masked(text)).toBe(text);
   });
 });
+
+describe('variables and types in code where a password would be', () => {
+  it.each([
+    'self.password = password',
+    'client.login(username=username, password=password)',
+    'def login(username: str, password: str):',
+    'user.password = hashed_password',
+    'return {"password": password}',
+    'user.password = newPassword',
+    'const password: string = req.body.password;',
+    'password: SecretStr',
+  ])('leaves %s alone', (text) => {
+    expect(masked(text)).toBe(text);
+  });
+
+  it.each([
+    // In a config file the bare word is the (weak) password itself.
+    ['POSTGRES_PASSWORD: password', 'POSTGRES_PASSWORD: <PASSWORD>'],
+    ['DB_PASSWORD=password', 'DB_PASSWORD=<PASSWORD>'],
+    ['password: password_2024', 'password: <PASSWORD>'],
+    ['password: MySecret', 'password: <PASSWORD>'],
+    ['password: strong', 'password: <PASSWORD>'],
+  ])('still masks %s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+});
+
+describe("MySQL's words after a password", () => {
+  it('leaves "using password: YES" alone', () => {
+    const text =
+      "ERROR 1045 (28000): Access denied for user 'root'@'localhost' (using password: YES)";
+    expect(maskedOnly(text, 'PASSWORD')).toBe(text);
+  });
+
+  it('still masks a password that is YES elsewhere', () => {
+    expect(masked('password: YES')).toBe('password: <PASSWORD>');
+  });
+});
+
+describe('Go conversions where a secret would be', () => {
+  it.each(['secret := []byte(os.Getenv("JWT_SECRET"))', 'jwtSecret := []byte(cfg.JWTSecret)'])(
+    'leaves %s alone',
+    (text) => {
+      expect(masked(text)).toBe(text);
+    },
+  );
+
+  it('still masks a literal secret', () => {
+    expect(masked('secret := "x7#k2(p9m!Zq8Wx3"')).toBe('secret := "<SECRET>"');
+  });
+});

@@ -540,7 +540,15 @@ const KEYWORD_SUFFIX_RE = /(?:key|keys|hash|value)(?![A-Za-z0-9])/iy;
 // Code, not a value: a call or an index ("getpass(", "os.environ[").
 // Also after a spread or a negation, through optional chaining and names with digits
 // ("[...acorn.tokenizer(", "ED25519.sign(", "pki.privateKeyFromAsn1(").
-const CODE_RE = /^(?:\[?\.\.\.|!)?[A-Za-z_$][\w$.?]*[([]/;
+// A Go conversion ("[]byte(os.Getenv(", "[]byte(cfg.JWTSecret)") is one too.
+const CODE_RE = /^(?:\[?\.\.\.|!|\[\])?[A-Za-z_$][\w$.?]*[([]/;
+// A variable named after a credential, in snake_case or camelCase, holds one; it is not one:
+// "hashed_password", "newPassword", "DB_PASSWORD". Letters only: "password_2024" is a password.
+const NAME_PARTS_RE = /^(?:[a-z]+(?:_[a-z]+)+|[A-Z]+(?:_[A-Z]+)+|[a-z]+(?:[A-Z][a-z]+)+)$/;
+const CRED_PART_RE = /(?:^|_)(?:password|passwd|pwd|secret|token)(?:_|$)/i;
+const CRED_WORD_RE = /^(?:password|passwd|pwd|secret|token)$/;
+// A type annotation where the value would be: "def login(password: str)", "password: SecretStr".
+const TYPE_NAME_RE = /^(?:str|bytes|int|bool|SecretStr|&str)$/;
 // snake_case words ("client_credentials") name something; they are not secrets.
 const SNAKE_WORDS_RE = /^(?:[a-z]+(?:_[a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$/;
 // A word right after the keyword that makes the name about something else: "tokenUrl",
@@ -1157,6 +1165,29 @@ function isTrailingPunct(c: number): boolean {
   );
 }
 
+/**
+ * Whether an unquoted value under a password key at `i` names a variable instead of being the
+ * password: a snake_case or camelCase name with a credential word as one of its parts
+ * (`user.password = hashed_password`, `newPassword`). The bare word itself (`password`) is a
+ * variable only where code puts it: after an attribute key (`self.password = password`), in a
+ * call or a literal (`password=password)`, `{"password": password}`); in a config file
+ * (`POSTGRES_PASSWORD: password`) it is the password.
+ */
+function namesVariable(text: string, i: number, value: string, assign: string): boolean {
+  if (NAME_PARTS_RE.test(value)) {
+    const words = value.replace(/([a-z])(?=[A-Z])/g, '$1_');
+    return CRED_PART_RE.test(words);
+  }
+  if (!CRED_WORD_RE.test(value)) return false;
+  const after = text.charCodeAt(valueEnd);
+  if (after === 41 || after === 44 || after === 125) return true;
+  if (assign.includes('"') || assign.includes("'")) return true;
+  let k = i;
+  while (k > 0 && i - k < 40 && (isAlnum(text.charCodeAt(k - 1)) || text.charCodeAt(k - 1) === 95))
+    k--;
+  return k > 0 && text.charCodeAt(k - 1) === 46;
+}
+
 export function scanCredentialValues(input: ScanInput): void {
   const { text, want, emit } = input;
   if (!want.has('PASSWORD') && !want.has('SECRET') && !want.has('AWS_SECRET_KEY')) return;
@@ -1223,6 +1254,11 @@ export function scanCredentialValues(input: ScanInput): void {
       if (prose && (PROSE_WORDS.has(value.toLowerCase()) || !/[\d\W_]|[a-z][A-Z]/.test(value)))
         continue;
       if (!valueQuoted && CODE_RE.test(value)) continue;
+      if (!valueQuoted && namesVariable(text, i, value, assign)) continue;
+      if (!valueQuoted && op === ':' && TYPE_NAME_RE.test(value)) continue;
+      // MySQL's "Access denied for user 'root'@'localhost' (using password: YES)".
+      if (value === 'YES' && text.slice(Math.max(0, i - 7), i).toLowerCase() === '(using ')
+        continue;
       // $PWD and $OLDPWD hold the working directory.
       if (len === 3 && (value[0] === '/' || value[0] === '~')) continue;
       emit('PASSWORD', valueStart, valueEnd, 0.85, 'credential-context');
