@@ -308,6 +308,12 @@ describe('linear time on the new scans', () => {
         repeat('QUFB')(n),
     ],
     ['labels with dashes', repeat('\n- Client Secret - x Password - y token - based')],
+    [
+      'name and value fields',
+      repeat('- name: DB_PASSWORD \n,, name="xPassword"\n\n key: <password '),
+    ],
+    ['XML elements', repeat('<password><DbPassword>x<')],
+    ['other languages\' "is"', repeat('Passwort ist a senha e b mot de passe est c ')],
   ])('%s: 1 MB takes under 30× the time of 100 KB', (_, gen) => {
     const small = gen(100_000);
     const large = gen(1_000_000);
@@ -741,5 +747,71 @@ describe('Go conversions where a secret would be', () => {
 
   it('still masks a literal secret', () => {
     expect(masked('secret := "x7#k2(p9m!Zq8Wx3"')).toBe('secret := "<SECRET>"');
+  });
+});
+
+describe('credential names held as data, with their value beside them', () => {
+  const creds = (text: string) => maskedOnly(text, 'PASSWORD', 'SECRET', 'AWS_SECRET_KEY');
+  it.each([
+    [
+      'env:\n  - name: DB_PASSWORD\n    value: "Pr0dDbP@ss2024"\n',
+      'env:\n  - name: DB_PASSWORD\n    value: "<PASSWORD>"\n',
+    ],
+    [
+      'env:\n  - name: DB_PASSWORD\n    value: Pr0dDbP@ss2024\n',
+      'env:\n  - name: DB_PASSWORD\n    value: <PASSWORD>\n',
+    ],
+    [
+      '{"name":"DB_PASSWORD","value":"Pr0dDbP@ss2024"}',
+      '{"name":"DB_PASSWORD","value":"<PASSWORD>"}',
+    ],
+    [
+      '{ "name": "DB_PASSWORD", "value": "Pr0dDbP@ss2024" }',
+      '{ "name": "DB_PASSWORD", "value": "<PASSWORD>" }',
+    ],
+    [
+      '{"name": "API_TOKEN", "value": "q8Zk3Lp0Xw9Vb2Nm7Rt5"}',
+      '{"name": "API_TOKEN", "value": "<SECRET>"}',
+    ],
+    [
+      '- name: AWS_SECRET_ACCESS_KEY\n  value: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      '- name: AWS_SECRET_ACCESS_KEY\n  value: <AWS_SECRET_KEY>',
+    ],
+    ['<password>Summer2024!</password>', '<password><PASSWORD></password>'],
+    ['<add key="DbPassword" value="Summer2024!" />', '<add key="DbPassword" value="<PASSWORD>" />'],
+  ])('%s', (text, out) => {
+    expect(creds(text)).toBe(out);
+  });
+
+  it.each([
+    '- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef: {name: db, key: password}',
+    '- name: SECRET_NAME\n  value: prod-db-creds-2024x',
+    '- name: DB_PASSWORD\n\n\n\n  value: Pr0dDbP@ss2024',
+    '{"name": "DB_PASSWORD", "type": "SecureString", "value": "x"}',
+    '<password>${DB_PASSWORD}</password>',
+    'username: DB_PASSWORD\nvalue: Pr0dDbP@ss2024',
+  ])('leaves %s alone', (text) => {
+    expect(creds(text)).toBe(text);
+  });
+});
+
+describe('"is" in other languages', () => {
+  it.each([
+    ['Das Passwort ist Summer2024!', 'Das Passwort ist <PASSWORD>'],
+    ['Das Passwort lautet Summer2024!', 'Das Passwort lautet <PASSWORD>'],
+    ['Le mot de passe est Summer2024!', 'Le mot de passe est <PASSWORD>'],
+    ['La contraseña es Summer2024!', 'La contraseña es <PASSWORD>'],
+    ['A senha é Summer2024!', 'A senha é <PASSWORD>'],
+  ])('%s', (text, out) => {
+    expect(maskedOnly(text, 'PASSWORD')).toBe(out);
+  });
+
+  it.each([
+    'Das Passwort ist falsch',
+    'Le mot de passe est incorrect',
+    'A senha e o usuario',
+    'the token es ABC-2024-x and the secret est Zq8Wx3Rt9LmP2sKd7FgH1jNc',
+  ])('leaves %s alone', (text) => {
+    expect(maskedOnly(text, 'PASSWORD', 'SECRET')).toBe(text);
   });
 });

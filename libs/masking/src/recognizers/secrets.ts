@@ -528,8 +528,12 @@ function namesPassword(word: string): boolean {
 }
 // A key may close its quote with an escaped one: JSON logged inside a JSON string ({\"password\": …}).
 // " - " only for a label that starts its line (checked where it is used): "Password - Adm1nPw!".
+// "is" also in German, French, Spanish and Portuguese ("Das Passwort ist", "lautet", "Le mot de
+// passe est", "La contraseña es", "A senha é", normalized to "e"): only after a password word.
+const ENGLISH_IS_RE = /^[ \t](?:is:?|-)[ \t]$/;
+const PORTUGUESE_IS_RE = /^[ \t]e:?[ \t]$/;
 const ASSIGN_RE =
-  /[A-Za-z0-9_.-]{0,30}\\?["']?[ \t]{0,3}(:=|=>|[:=]|[ \t]is:?[ \t]|[ \t]-[ \t])[ \t]{0,3}/y;
+  /[A-Za-z0-9_.-]{0,30}\\?["']?[ \t]{0,3}(:=|=>|[:=]|[ \t](?:is|ist|lautet|est|es|e):?[ \t]|[ \t]-[ \t])[ \t]{0,3}/y;
 // `.netrc` ("machine h login deploy password Sup3rS3cret"): the password follows one blank.
 const NETRC_LOGIN_RE = /(?:^|\s)login[ \t]+\S+[ \t]+$/;
 const BEARER_RE = /(?:Bearer|Basic|Token)[ \t]{1,3}/iy;
@@ -826,6 +830,8 @@ let valueCut = false;
 // Whether the value being read is a URL query parameter or form field (the name follows `?` or
 // `&`): a `#` then starts the fragment.
 let valueInQuery = false;
+// Whether the value is the text of an XML element (`<password>…</password>`): a `<` ends it.
+let valueInElement = false;
 
 /**
  * Whether `&` at `k` starts the next parameter of a query string or form body (`&email=`), not a
@@ -849,6 +855,7 @@ function bareStop(text: string, k: number): boolean {
   if (c === 0x85 || c === 0x2028 || c === 0x2029) return true;
   if (c === 38) return nextParamAt(text, k);
   if (c === 35) return valueInQuery;
+  if (c === 60) return valueInElement;
   if (c === 92) {
     const d = text.charCodeAt(k + 1);
     return d === 110 || d === 114 || d === 116 || d === 34;
@@ -1188,6 +1195,76 @@ function namesVariable(text: string, i: number, value: string, assign: string): 
   return k > 0 && text.charCodeAt(k - 1) === 46;
 }
 
+function isNameChar(c: number): boolean {
+  return isAlnum(c) || c === 95 || c === 45 || c === 46;
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/** Whether `word` (lower case) ends right before `k` as a word of its own, in any case. */
+function wordEndsAt(text: string, k: number, word: string): boolean {
+  const s = k - word.length;
+  return (
+    s >= 0 &&
+    text.slice(s, k).toLowerCase() === word &&
+    (s === 0 || !isAlnum(text.charCodeAt(s - 1)))
+  );
+}
+
+// How far after a name its value field may start: the rest of the object, or the next line or two.
+const PAIR_GAP = 80;
+// Whether the value found by pairedValueStart is the text of an XML element.
+let pairedElement = false;
+
+/**
+ * Start of the value that goes with a credential name held as data rather than as a key, or -1:
+ * a `name`/`key` field followed right away by a `value` field (Kubernetes and Helm's `- name:
+ * DB_PASSWORD` with `value:` on the next line, ECS's `{"name": "DB_PASSWORD", "value": …}`, .NET's
+ * `<add key="DbPassword" value="…" />`), or an XML element (`<password>…</password>`). The keyword
+ * is at `i`, its name runs on from `e`. Reads a bounded stretch either side.
+ */
+function pairedValueStart(text: string, i: number, e: number): number {
+  const n = text.length;
+  let s = i;
+  while (s > 0 && i - s < 40 && isNameChar(text.charCodeAt(s - 1))) s--;
+  let f = e;
+  while (f < n && f - e < 30 && isNameChar(text.charCodeAt(f))) f++;
+  pairedElement = s > 0 && text.charCodeAt(s - 1) === 60 && text.charCodeAt(f) === 62;
+  if (pairedElement) return f + 1;
+  let k = s;
+  const q = text.charCodeAt(k - 1);
+  if (q === 34 || q === 39) k--;
+  while (k > 0 && s - k < 8 && isBlank(text.charCodeAt(k - 1))) k--;
+  const sep = text.charCodeAt(k - 1);
+  if (sep !== 58 && sep !== 61) return -1;
+  k--;
+  while (k > 0 && s - k < 12 && isBlank(text.charCodeAt(k - 1))) k--;
+  if (text.charCodeAt(k - 1) === 34 || text.charCodeAt(k - 1) === 39) k--;
+  if (!wordEndsAt(text, k, 'name') && !wordEndsAt(text, k, 'key')) return -1;
+  if (f < n && (text.charCodeAt(f) === 34 || text.charCodeAt(f) === 39)) f++;
+  const limit = Math.min(n, f + PAIR_GAP);
+  let breaks = 0;
+  while (f < limit) {
+    const c = text.charCodeAt(f);
+    if (c === 10 && ++breaks > 2) return -1;
+    if (isBlank(c) || c === 44 || c === 10 || c === 13) f++;
+    else break;
+  }
+  if (f < n && (text.charCodeAt(f) === 34 || text.charCodeAt(f) === 39)) f++;
+  if (f + 5 > n || text.slice(f, f + 5).toLowerCase() !== 'value') return -1;
+  f += 5;
+  if (f < n && (text.charCodeAt(f) === 34 || text.charCodeAt(f) === 39)) f++;
+  const end = Math.min(n, f + 4);
+  while (f < end && isBlank(text.charCodeAt(f))) f++;
+  const c = text.charCodeAt(f);
+  if (c !== 58 && c !== 61) return -1;
+  f++;
+  while (f < end + 4 && isBlank(text.charCodeAt(f))) f++;
+  return f;
+}
+
 export function scanCredentialValues(input: ScanInput): void {
   const { text, want, emit } = input;
   if (!want.has('PASSWORD') && !want.has('SECRET') && !want.has('AWS_SECRET_KEY')) return;
@@ -1225,8 +1302,18 @@ export function scanCredentialValues(input: ScanInput): void {
       vStart = ASSIGN_RE.lastIndex;
       // "token - based" is prose; "Client Secret - …" at the start of a line is a label.
       if (op.length === 3 && op.charCodeAt(1) === 45 && !labelStartsLine(text, i)) continue;
+      // "is" in other languages: after a password word only; Portuguese "é" only after "senha".
+      if (op.length > 2 && !ENGLISH_IS_RE.test(op)) {
+        if (!passwordWord || (PORTUGUESE_IS_RE.test(op) && m[0].toLowerCase() !== 'senha'))
+          continue;
+      }
       if (namesSomethingElse(text, i + len, (m[0].charCodeAt(0) | 32) === 115 && len === 6))
         continue;
+    } else if ((vStart = pairedValueStart(text, i, i + len)) !== -1) {
+      if (namesSomethingElse(text, i + len, (m[0].charCodeAt(0) | 32) === 115 && len === 6))
+        continue;
+      op = pairedElement ? '>' : ':';
+      assign = '';
     } else {
       // "--password X" and a .netrc line: one blank after the word "password" itself.
       if (!passwordWord || len !== 8 || text.charCodeAt(i + len) !== 32) continue;
@@ -1238,6 +1325,7 @@ export function scanCredentialValues(input: ScanInput): void {
     }
     const prose = op.length > 2 || a === null;
     valueInQuery = op === '=' && i > 0 && queryNameAt(text, i);
+    valueInElement = op === '>';
     BEARER_RE.lastIndex = vStart;
     if (BEARER_RE.exec(text) !== null) vStart = BEARER_RE.lastIndex;
     if (!readValue(text, vStart, passwordWord && op === ':')) continue;
