@@ -313,6 +313,7 @@ describe('linear time on the new scans', () => {
       repeat('- name: DB_PASSWORD \n,, name="xPassword"\n\n key: <password '),
     ],
     ['XML elements', repeat('<password><DbPassword>x<')],
+    ['SQL and options', repeat(" -storepass x identified by 'a -Password WITH PASSWORD '")],
     ['other languages\' "is"', repeat('Passwort ist a senha e b mot de passe est c ')],
   ])('%s: 1 MB takes under 30× the time of 100 KB', (_, gen) => {
     const small = gen(100_000);
@@ -813,5 +814,50 @@ describe('"is" in other languages', () => {
     'the token es ABC-2024-x and the secret est Zq8Wx3Rt9LmP2sKd7FgH1jNc',
   ])('leaves %s alone', (text) => {
     expect(maskedOnly(text, 'PASSWORD', 'SECRET')).toBe(text);
+  });
+});
+
+describe('passwords in SQL', () => {
+  it.each([
+    ["CREATE USER app WITH PASSWORD 'Summer2024!';", "CREATE USER app WITH PASSWORD '<PASSWORD>';"],
+    ['ALTER USER app IDENTIFIED BY "Summer2024!";', 'ALTER USER app IDENTIFIED BY "<PASSWORD>";'],
+    [
+      "ALTER ROLE app WITH LOGIN PASSWORD 'secret';",
+      "ALTER ROLE app WITH LOGIN PASSWORD '<PASSWORD>';",
+    ],
+  ])('%s', (text, out) => {
+    expect(maskedOnly(text, 'PASSWORD')).toBe(out);
+  });
+
+  it.each([
+    "the user identified by 'jdoe' logged in",
+    'CREATE USER app WITH PASSWORD $1',
+    "Enter the password 'twice' to confirm",
+  ])('leaves %s alone', (text) => {
+    expect(maskedOnly(text, 'PASSWORD')).toBe(text);
+  });
+});
+
+describe('password options on command lines', () => {
+  it.each([
+    [
+      "Invoke-Sqlcmd -ServerInstance sql01 -Username sa -Password 'Summer2024!'",
+      "Invoke-Sqlcmd -ServerInstance sql01 -Username sa -Password '<PASSWORD>'",
+    ],
+    ['app --db-password Summer2024!', 'app --db-password <PASSWORD>'],
+    ['keytool -storepass Summer2024!', 'keytool -storepass <PASSWORD>'],
+    ['keytool -destkeypass Summer2024!', 'keytool -destkeypass <PASSWORD>'],
+  ])('%s', (text, out) => {
+    expect(maskedOnly(text, 'PASSWORD')).toBe(out);
+  });
+
+  it.each([
+    'app --db-password $DB_PASSWORD',
+    '-Password (ConvertTo-SecureString $pw -AsPlainText -Force)',
+    'use the -password option',
+    'compass Summer2024!',
+    'my-password Summer2024!',
+  ])('leaves %s alone', (text) => {
+    expect(maskedOnly(text, 'PASSWORD')).toBe(text);
   });
 });

@@ -513,7 +513,7 @@ export function scanSecrets(input: ScanInput): void {
 // password in other languages is one too (FOREIGN_PASSWORD_RE); detection reads the normalized
 // text, where "contraseña" and "lösenord" have lost their diacritics.
 const CRED_RE =
-  /p(?:ass(?:word|wd|wort|ord|phrase)?|wd|rivate[ _-]?key|odman[ \t]+login[ \t])|s(?:ecret(?:[ _-]access[ _-]key)?|igning[ _-]?key|ig(?:nature)?|ession(?:[_-]?id)?|essid|hared[ _-]?key|shpass[ \t]|enha|alasana)|token|a(?:pi[ _-]?key|pikey|ccess[_-]?key|ccount[ _-]?key|uth(?:orization)?|dgangskode)|c(?:redentials?|onnect\.sid|url[ \t]|ontrasena)|bearer|encryption[ _-]?key|m(?:aster[ _-]?key|ysql(?:dump|admin)?[ \t]|ariadb[ \t]|ot[ \t]de[ \t]passe)|docker[ \t]+login[ \t]|registry[ \t]+login[ \t]|kennwort|wachtwoord|has[lł]o|losenord/gi;
+  /p(?:ass(?:word|wd|wort|ord|phrase)?|wd|rivate[ _-]?key|odman[ \t]+login[ \t])|s(?:ecret(?:[ _-]access[ _-]key)?|igning[ _-]?key|ig(?:nature)?|ession(?:[_-]?id)?|essid|hared[ _-]?key|shpass[ \t]|enha|alasana)|token|a(?:pi[ _-]?key|pikey|ccess[_-]?key|ccount[ _-]?key|uth(?:orization)?|dgangskode)|c(?:redentials?|onnect\.sid|url[ \t]|ontrasena)|bearer|encryption[ _-]?key|m(?:aster[ _-]?key|ysql(?:dump|admin)?[ \t]|ariadb[ \t]|ot[ \t]de[ \t]passe)|docker[ \t]+login[ \t]|registry[ \t]+login[ \t]|identified[ \t]+by[ \t]|kennwort|wachtwoord|has[lł]o|losenord/gi;
 // Kennwort (de), mot de passe (fr), contraseña (es), senha (pt), wachtwoord (nl), hasło (pl),
 // lösenord (sv), salasana (fi), adgangskode (da); Passwort and passord are "pass…" words.
 const FOREIGN_PASSWORD_RE =
@@ -535,6 +535,10 @@ const PORTUGUESE_IS_RE = /^[ \t]e:?[ \t]$/;
 const ASSIGN_RE =
   /[A-Za-z0-9_.-]{0,30}\\?["']?[ \t]{0,3}(:=|=>|[:=]|[ \t](?:is|ist|lautet|est|es|e):?[ \t]|[ \t]-[ \t])[ \t]{0,3}/y;
 // `.netrc` ("machine h login deploy password Sup3rS3cret"): the password follows one blank.
+// SQL puts a quoted password after it too: "CREATE USER app WITH PASSWORD 'x'", "LOGIN PASSWORD".
+const SQL_BEFORE_RE = /(?:^|[^A-Za-z])(?:with|by|login|encrypted)[ \t]+$/i;
+// keytool's "-storepass", "-keypass", "-srcstorepass", "-destkeypass": "pass" ends the option.
+const STOREPASS_RE = /(?:^|\s)-(?:src|dest|new)?(?:store|key)$/i;
 const NETRC_LOGIN_RE = /(?:^|\s)login[ \t]+\S+[ \t]+$/;
 const BEARER_RE = /(?:Bearer|Basic|Token)[ \t]{1,3}/iy;
 const PLACEHOLDER_RE =
@@ -1265,6 +1269,43 @@ function pairedValueStart(text: string, i: number, e: number): number {
   return f;
 }
 
+/**
+ * Whether the keyword at `i` ends a command-line option that starts after a blank:
+ * `--password`, PowerShell's `-Password`, `--db-password`, keytool's `-storepass`.
+ */
+function optionAt(text: string, i: number): boolean {
+  let s = i;
+  while (s > 0 && i - s < 30) {
+    const c = text.charCodeAt(s - 1);
+    if (isAlnum(c) || c === 45) s--;
+    else break;
+  }
+  return s < i && text.charCodeAt(s) === 45 && (s === 0 || isSpace(text.charCodeAt(s - 1)));
+}
+
+/**
+ * SQL's `IDENTIFIED BY 'x'` (MySQL, Oracle): a quoted password after the words at `from`. Written
+ * in lower case, as prose may be ("identified by 'jdoe'"), the value needs a digit or a symbol.
+ */
+function scanIdentifiedBy(
+  text: string,
+  from: number,
+  upper: boolean,
+  emit: ScanInput['emit'],
+): void {
+  let k = from;
+  while (k < text.length && k - from < 4 && isBlank(text.charCodeAt(k))) k++;
+  const q = text.charCodeAt(k);
+  if (q !== 39 && q !== 34) return;
+  valueInQuery = false;
+  valueInElement = false;
+  if (!readValue(text, k, false) || !valueQuoted) return;
+  const value = text.slice(valueStart, valueEnd);
+  if (value.length < 3 || value.charCodeAt(0) === 36 || isPlaceholder(value)) return;
+  if (!upper && !/[\d\W_]/.test(value)) return;
+  emit('PASSWORD', valueStart, valueEnd, 0.85, 'credential-context');
+}
+
 export function scanCredentialValues(input: ScanInput): void {
   const { text, want, emit } = input;
   if (!want.has('PASSWORD') && !want.has('SECRET') && !want.has('AWS_SECRET_KEY')) return;
@@ -1276,8 +1317,10 @@ export function scanCredentialValues(input: ScanInput): void {
     const last = m[0].charCodeAt(len - 1);
     if (last === 32 || last === 9) {
       // A command ("curl ", "docker login "), read as a whole word.
-      if (want.has('PASSWORD') && (i === 0 || !isTokenChar(text.charCodeAt(i - 1))))
-        scanCommand(text, i + len, commandKind(m[0]), emit);
+      if (!want.has('PASSWORD') || (i > 0 && isTokenChar(text.charCodeAt(i - 1)))) continue;
+      if ((m[0].charCodeAt(0) | 32) === 105)
+        scanIdentifiedBy(text, i + len, m[0].charCodeAt(0) === 73, emit);
+      else scanCommand(text, i + len, commandKind(m[0]), emit);
       continue;
     }
     // "pass…" and "pwd" name a password ("private key" does not).
@@ -1286,7 +1329,12 @@ export function scanCredentialValues(input: ScanInput): void {
     const sig = len === 3 && (m[0].charCodeAt(0) | 32) === 115;
     // "pass", "pwd" and "sig" are short enough to sit inside other words.
     const short = (passwordWord && len <= 4) || sig;
-    if (i > 0 && isAsciiLetter(text.charCodeAt(i - 1)) && !keywordStartOk(text, i, len, short))
+    if (
+      i > 0 &&
+      isAsciiLetter(text.charCodeAt(i - 1)) &&
+      !keywordStartOk(text, i, len, short) &&
+      !(len === 4 && passwordWord && STOREPASS_RE.test(text.slice(Math.max(0, i - 12), i)))
+    )
       continue;
     // "oauth:" names a protocol ("urn:ietf:params:oauth:token-type:jwt"); its tokens have names.
     if ((text.charCodeAt(i - 1) | 32) === 111 && (m[0].charCodeAt(0) | 32) === 97) continue;
@@ -1296,6 +1344,7 @@ export function scanCredentialValues(input: ScanInput): void {
     let op: string;
     let assign: string;
     let vStart: number;
+    let sqlLiteral = false;
     if (a !== null) {
       op = a[1];
       assign = a[0];
@@ -1315,15 +1364,25 @@ export function scanCredentialValues(input: ScanInput): void {
       op = pairedElement ? '>' : ':';
       assign = '';
     } else {
-      // "--password X" and a .netrc line: one blank after the word "password" itself.
-      if (!passwordWord || len !== 8 || text.charCodeAt(i + len) !== 32) continue;
-      const flag = i >= 2 && text.charCodeAt(i - 1) === 45 && text.charCodeAt(i - 2) === 45;
-      if (!flag && !NETRC_LOGIN_RE.test(text.slice(Math.max(0, i - 80), i))) continue;
+      // A command-line option ("--password X", "-Password 'X'", "-storepass X"), a .netrc line
+      // and SQL ("WITH PASSWORD 'X'"): one blank after the word "password" itself.
+      if (!passwordWord || text.charCodeAt(i + len) !== 32) continue;
+      const q = text.charCodeAt(i + len + 1);
+      if (optionAt(text, i)) {
+        // A variable, an expression or the next option is not the password.
+        if (q === 36 || q === 40 || q === 45) continue;
+      } else if (len !== 8) continue;
+      else if (
+        (q === 39 || q === 34) &&
+        (text.startsWith('PASSWORD', i) || SQL_BEFORE_RE.test(text.slice(Math.max(0, i - 12), i)))
+      )
+        sqlLiteral = true;
+      else if (!NETRC_LOGIN_RE.test(text.slice(Math.max(0, i - 80), i))) continue;
       op = ' ';
       assign = ' ';
       vStart = i + len + 1;
     }
-    const prose = op.length > 2 || a === null;
+    const prose = op.length > 2 || (a === null && !sqlLiteral);
     valueInQuery = op === '=' && i > 0 && queryNameAt(text, i);
     valueInElement = op === '>';
     BEARER_RE.lastIndex = vStart;
