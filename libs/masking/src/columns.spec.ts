@@ -42,10 +42,12 @@ describe('column headers as context', () => {
     );
   });
 
-  it('lowers a number in an order or SKU column as the words in its sentence would', () => {
-    const headers = tableHeaders('sku,qty\n123456789,2');
-    expect(columnName('sku,qty\n123456789,2', headers, 8)).toBe('sku');
-    expect(detect('sku,qty\n078051120,2', { entities: ['US_SSN'] })).toEqual([]);
+  it('names the column a value stands in, quoted fields and all', () => {
+    const text = 'sku,"Date of Birth",qty\n"A-1, blue",1984-02-29,2\n';
+    const headers = tableHeaders(text);
+    expect(headers.map((h) => h.fields)).toEqual([['sku', 'date of birth', 'qty']]);
+    expect(columnName(text, headers, text.indexOf('1984'))).toBe('date of birth');
+    expect(columnName(text, headers, text.lastIndexOf('2'))).toBe('qty');
   });
 
   it('reads a long table and a long line in linear time', () => {

@@ -9,46 +9,66 @@ export interface TableHeader {
   /** Where the header line starts and ends (before its line break). */
   readonly start: number;
   readonly end: number;
+  /** Where its last row ends: the rows right below it with as many fields. */
+  readonly rowsEnd: number;
   readonly delimiter: number;
   /** The header's field names, lower-cased and trimmed of blanks and quotes. */
   readonly fields: readonly string[];
 }
 
-const DELIMITERS = [44, 9, 59, 124]; // , tab ; |
 /** Wider lines are not read as headers: a table's header names its columns in a few words each. */
 const HEADER_MAX = 2048;
 /** Longer rows are not read for their column. */
 const ROW_MAX = 4096;
-const FIELD_NAME_RE = /^[A-Za-z][\w .#/()-]{0,63}$/;
+const FIELD_NAME_RE = /^[A-Za-z][\w .#/()-]{0,31}$/;
+// A header line's first field and the delimiter after it (, tab ; |), read at each line start:
+// most lines fail here, within their first 64 characters.
+const FIRST_FIELD_RE = /[ \t]*"?[A-Za-z][\w .#/()-]{0,31}"?[ \t]*([,\t;|])/y;
 
-/** The header lines of a text, in order: one pass over its lines, run once per text when needed. */
+// Where a line may be a header, a delimiter must stand: only those lines are read.
+const DELIMITER_RE = /[,\t;|]/g;
+
+/**
+ * The header lines of a text, in order: the lines holding a delimiter, each read once, and only
+ * when a value needs it. A header is followed by a row of as many fields: one line of words and
+ * commas is prose.
+ */
 export function tableHeaders(text: string): TableHeader[] {
   const headers: TableHeader[] = [];
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
+  DELIMITER_RE.lastIndex = 0;
+  while (DELIMITER_RE.exec(text) !== null) {
+    const at = DELIMITER_RE.lastIndex - 1;
+    const start = text.lastIndexOf('\n', at) + 1;
+    let end = text.indexOf('\n', at);
     if (end === -1) end = text.length;
+    DELIMITER_RE.lastIndex = end + 1;
     const lineEnd = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    if (lineEnd - start <= HEADER_MAX) {
-      const header = readHeader(text, start, lineEnd);
-      if (header !== undefined) headers.push(header);
-    }
-    start = end + 1;
+    if (lineEnd - start > HEADER_MAX) continue;
+    FIRST_FIELD_RE.lastIndex = start;
+    const first = FIRST_FIELD_RE.exec(text);
+    if (first === null || FIRST_FIELD_RE.lastIndex > lineEnd) continue;
+    const fields = readFields(text, start, lineEnd, first[1].charCodeAt(0));
+    if (fields === undefined) continue;
+    // The table goes on while its rows have as many fields; they are not read for headers.
+    let rowsEnd = end;
+    for (
+      let next;
+      (next = rowEnd(text, rowsEnd + 1, first[1].charCodeAt(0), fields.length)) !== -1;
+    )
+      rowsEnd = next;
+    if (rowsEnd === end) continue;
+    headers.push({ start, end: lineEnd, rowsEnd, delimiter: first[1].charCodeAt(0), fields });
+    DELIMITER_RE.lastIndex = rowsEnd + 1;
   }
   return headers;
 }
 
-function readHeader(text: string, start: number, end: number): TableHeader | undefined {
-  let delimiter = 0;
-  let most = 0;
-  for (const d of DELIMITERS) {
-    const n = countOutsideQuotes(text, start, end, d);
-    if (n > most) {
-      most = n;
-      delimiter = d;
-    }
-  }
-  if (most === 0) return undefined;
+function readFields(
+  text: string,
+  start: number,
+  end: number,
+  delimiter: number,
+): string[] | undefined {
   const fields: string[] = [];
   for (const raw of text.slice(start, end).split(String.fromCharCode(delimiter))) {
     const name = raw
@@ -58,7 +78,17 @@ function readHeader(text: string, start: number, end: number): TableHeader | und
     if (!FIELD_NAME_RE.test(name)) return undefined;
     fields.push(name.toLowerCase());
   }
-  return { start, end, delimiter, fields };
+  return fields;
+}
+
+/** Where the line starting at `start` ends, if it is a row of `fields` fields; -1 otherwise. */
+function rowEnd(text: string, start: number, delimiter: number, fields: number): number {
+  let end = start;
+  while (end < text.length && text.charCodeAt(end) !== 10) {
+    if (end - start >= ROW_MAX) return -1;
+    end++;
+  }
+  return end > start && countOutsideQuotes(text, start, end, delimiter) + 1 === fields ? end : -1;
 }
 
 /** Delimiters in text[from, to) outside double quotes. */
@@ -82,31 +112,17 @@ export function columnName(
   headers: readonly TableHeader[],
   at: number,
 ): string | undefined {
-  // The last header ending before the value's line starts.
+  // The last header starting before the value.
   let lo = 0;
   let hi = headers.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (headers[mid].end < at) lo = mid + 1;
+    if (headers[mid].start < at) lo = mid + 1;
     else hi = mid;
   }
   const header = headers[lo - 1];
-  if (header === undefined) return undefined;
-  // Each value reads its line, so only lines up to ROW_MAX: a long line of many values must not
-  // be read once per value.
+  if (header === undefined || at <= header.end || at > header.rowsEnd) return undefined;
   let lineStart = at;
-  while (lineStart > 0 && text.charCodeAt(lineStart - 1) !== 10) {
-    if (at - lineStart >= ROW_MAX) return undefined;
-    lineStart--;
-  }
-  if (lineStart <= header.start) return undefined;
-  let lineEnd = at;
-  while (lineEnd < text.length && text.charCodeAt(lineEnd) !== 10) {
-    if (lineEnd - lineStart >= ROW_MAX) return undefined;
-    lineEnd++;
-  }
-  const d = header.delimiter;
-  const column = countOutsideQuotes(text, lineStart, at, d);
-  const fields = countOutsideQuotes(text, lineStart, lineEnd, d) + 1;
-  return fields === header.fields.length ? header.fields[column] : undefined;
+  while (lineStart > 0 && text.charCodeAt(lineStart - 1) !== 10) lineStart--;
+  return header.fields[countOutsideQuotes(text, lineStart, at, header.delimiter)];
 }

@@ -295,8 +295,7 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
         lower.length > 0
           ? anyWordIn(lower, lo, c.s, NEGATIVE_WORDS)
           : anyWord(nt.slice(lo, c.s).toLowerCase(), NEGATIVE_WORDS);
-      if (hit || anyWordOf(columnOf(c.s), NEGATIVE_WORDS))
-        c.score = Math.max(0, c.score - NEGATIVE_PENALTY);
+      if (hit) c.score = Math.max(0, c.score - NEGATIVE_PENALTY);
     }
   }
 
