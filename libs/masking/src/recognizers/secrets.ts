@@ -524,7 +524,8 @@ function namesPassword(word: string): boolean {
   const c0 = word.charCodeAt(0) | 32;
   // "private key" and "podman login" are not passwords.
   if (c0 === 112) return (word.charCodeAt(1) | 32) !== 114 && (word.charCodeAt(1) | 32) !== 111;
-  return FOREIGN_PASSWORD_RE.test(word);
+  // Most hits are "token", "secret", "key", "auth": only long words can be another language's.
+  return word.length >= 5 && FOREIGN_PASSWORD_RE.test(word);
 }
 // A key may close its quote with an escaped one: JSON logged inside a JSON string ({\"password\": …}).
 // " - " only for a label that starts its line (checked where it is used): "Password - Adm1nPw!".
@@ -1306,6 +1307,104 @@ function scanIdentifiedBy(
   emit('PASSWORD', valueStart, valueEnd, 0.85, 'credential-context');
 }
 
+// The checks on a value read after a credential word, apart from the loop above: V8 inlines the
+// loop's small helpers only while it stays under its size budget.
+
+// Whether the value blankValueAfter accepted is SQL's quoted literal.
+let afterSqlKeyword = false;
+
+/**
+ * Whether the password word at text[i, i + len) takes the value after one blank: a command-line
+ * option ("--password X", "-Password 'X'", "-storepass X"), a .netrc line and SQL ("WITH
+ * PASSWORD 'X'").
+ */
+function blankValueAfter(text: string, i: number, len: number): boolean {
+  afterSqlKeyword = false;
+  if (text.charCodeAt(i + len) !== 32) return false;
+  const q = text.charCodeAt(i + len + 1);
+  // A variable, an expression or the next option is not the password.
+  if (optionAt(text, i)) return q !== 36 && q !== 40 && q !== 45;
+  if (len !== 8) return false;
+  if (
+    (q === 39 || q === 34) &&
+    (text.startsWith('PASSWORD', i) || SQL_BEFORE_RE.test(text.slice(Math.max(0, i - 12), i)))
+  ) {
+    afterSqlKeyword = true;
+    return true;
+  }
+  return NETRC_LOGIN_RE.test(text.slice(Math.max(0, i - 80), i));
+}
+
+/** Whether `value`, read after the password word at text[i, i + len), is a password. */
+function isPassword(
+  text: string,
+  i: number,
+  len: number,
+  value: string,
+  prose: boolean,
+  op: string,
+  assign: string,
+): boolean {
+  if (prose && (PROSE_WORDS.has(value.toLowerCase()) || !/[\d\W_]|[a-z][A-Z]/.test(value)))
+    return false;
+  if (!valueQuoted && CODE_RE.test(value)) return false;
+  if (!valueQuoted && namesVariable(text, i, value, assign)) return false;
+  if (!valueQuoted && op === ':' && TYPE_NAME_RE.test(value)) return false;
+  // MySQL's "Access denied for user 'root'@'localhost' (using password: YES)".
+  if (value === 'YES' && text.slice(Math.max(0, i - 7), i).toLowerCase() === '(using ')
+    return false;
+  // $PWD and $OLDPWD hold the working directory.
+  return !(len === 3 && (value[0] === '/' || value[0] === '~'));
+}
+
+/** Reports `value`, read after the credential word `word` at i, as a secret if it is one. */
+function emitSecret(
+  text: string,
+  i: number,
+  word: string,
+  value: string,
+  assign: string,
+  want: ScanInput['want'],
+  emit: ScanInput['emit'],
+): void {
+  if (value.length < 12) return;
+  // Identifiers and code name a secret, they are not one: "AutoTokenizer.from_pretrained(",
+  // "client_credentials", a URL. Only a call or an index is code: a "(" elsewhere is one of
+  // a generated key's symbols (Django's "x7#k2(p9m!…").
+  if (CODE_RE.test(value) || SNAKE_WORDS_RE.test(value) || value.includes('://')) return;
+  // Names made of words: "my-app-tls-secret-name-2024", "oauth2_client_credentials",
+  // "RootManageSharedAccessKey", "Authorization". A random token or a UUID is not one.
+  if (CASED_WORDS_RE.test(value)) return;
+  // A sentence in a string ("Delegation (actor_token) is not supported: …"); "Bearer x" is not one.
+  // An Authorization header's value has blanks ("AWS4-HMAC-SHA256 Credential=…, …").
+  if (valueQuoted && blankCount(value) >= 2 && (word.charCodeAt(0) | 32) !== 97) return;
+  // A parameter nested in the value, up to the next one (an Azure SharedAccessSignature=
+  // sv=…&sig=…), is read on its own; base64 padding ("…==") is not one.
+  if (TIMESTAMP_RE.test(value)) return;
+  if (!valueQuoted && text.charCodeAt(valueEnd) === 38 && NESTED_PARAM_RE.test(value)) return;
+  const entropy = shannonEntropy(value);
+  if (entropy < 3) return;
+  if (
+    want.has('AWS_SECRET_KEY') &&
+    /^[A-Za-z0-9/+]{40}$/.test(value) &&
+    // "aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", and the camelCase of AWS's own JSON
+    // and SDKs: "SecretAccessKey", "secretAccessKey".
+    /aws|secret[ _-]?access/.test(
+      (text.slice(Math.max(0, i - 12), i) + word + assign).toLowerCase(),
+    )
+  ) {
+    emit('AWS_SECRET_KEY', valueStart, valueEnd, 0.9, 'aws-secret-context');
+  } else if (want.has('SECRET')) {
+    // A token longer than VALUE_MAX (an STS session token runs to a kilobyte or more) is
+    // masked whole, not its first part; the scan goes on after it, so nothing is read twice.
+    if (valueCut) {
+      while (valueEnd < text.length && !bareStop(text, valueEnd)) valueEnd++;
+      while (valueEnd > valueStart && isTrailingPunct(text.charCodeAt(valueEnd - 1))) valueEnd--;
+    }
+    emit('SECRET', valueStart, valueEnd, entropy >= 3.5 ? 0.8 : 0.6, 'entropy+credential-context');
+  }
+}
+
 export function scanCredentialValues(input: ScanInput): void {
   const { text, want, emit } = input;
   if (!want.has('PASSWORD') && !want.has('SECRET') && !want.has('AWS_SECRET_KEY')) return;
@@ -1364,20 +1463,8 @@ export function scanCredentialValues(input: ScanInput): void {
       op = pairedElement ? '>' : ':';
       assign = '';
     } else {
-      // A command-line option ("--password X", "-Password 'X'", "-storepass X"), a .netrc line
-      // and SQL ("WITH PASSWORD 'X'"): one blank after the word "password" itself.
-      if (!passwordWord || text.charCodeAt(i + len) !== 32) continue;
-      const q = text.charCodeAt(i + len + 1);
-      if (optionAt(text, i)) {
-        // A variable, an expression or the next option is not the password.
-        if (q === 36 || q === 40 || q === 45) continue;
-      } else if (len !== 8) continue;
-      else if (
-        (q === 39 || q === 34) &&
-        (text.startsWith('PASSWORD', i) || SQL_BEFORE_RE.test(text.slice(Math.max(0, i - 12), i)))
-      )
-        sqlLiteral = true;
-      else if (!NETRC_LOGIN_RE.test(text.slice(Math.max(0, i - 80), i))) continue;
+      if (!passwordWord || !blankValueAfter(text, i, len)) continue;
+      sqlLiteral = afterSqlKeyword;
       op = ' ';
       assign = ' ';
       vStart = i + len + 1;
@@ -1397,63 +1484,9 @@ export function scanCredentialValues(input: ScanInput): void {
     // A template literal's interpolation (`Bearer ${token}`) is code, quoted or not.
     if ((!valueQuoted && notAValue(value, passwordWord)) || value.includes('${')) continue;
     if (passwordWord) {
-      if (!want.has('PASSWORD')) continue;
-      if (prose && (PROSE_WORDS.has(value.toLowerCase()) || !/[\d\W_]|[a-z][A-Z]/.test(value)))
-        continue;
-      if (!valueQuoted && CODE_RE.test(value)) continue;
-      if (!valueQuoted && namesVariable(text, i, value, assign)) continue;
-      if (!valueQuoted && op === ':' && TYPE_NAME_RE.test(value)) continue;
-      // MySQL's "Access denied for user 'root'@'localhost' (using password: YES)".
-      if (value === 'YES' && text.slice(Math.max(0, i - 7), i).toLowerCase() === '(using ')
-        continue;
-      // $PWD and $OLDPWD hold the working directory.
-      if (len === 3 && (value[0] === '/' || value[0] === '~')) continue;
-      emit('PASSWORD', valueStart, valueEnd, 0.85, 'credential-context');
-    } else {
-      if (value.length < 12) continue;
-      // Identifiers and code name a secret, they are not one: "AutoTokenizer.from_pretrained(",
-      // "client_credentials", a URL. Only a call or an index is code: a "(" elsewhere is one of
-      // a generated key's symbols (Django's "x7#k2(p9m!…").
-      if (CODE_RE.test(value) || SNAKE_WORDS_RE.test(value) || value.includes('://')) continue;
-      // Names made of words: "my-app-tls-secret-name-2024", "oauth2_client_credentials",
-      // "RootManageSharedAccessKey", "Authorization". A random token or a UUID is not one.
-      if (CASED_WORDS_RE.test(value)) continue;
-      // A sentence in a string ("Delegation (actor_token) is not supported: …"); "Bearer x" is not one.
-      // An Authorization header's value has blanks ("AWS4-HMAC-SHA256 Credential=…, …").
-      if (valueQuoted && blankCount(value) >= 2 && (m[0].charCodeAt(0) | 32) !== 97) continue;
-      // A parameter nested in the value, up to the next one (an Azure SharedAccessSignature=
-      // sv=…&sig=…), is read on its own; base64 padding ("…==") is not one.
-      if (TIMESTAMP_RE.test(value)) continue;
-      if (!valueQuoted && text.charCodeAt(valueEnd) === 38 && NESTED_PARAM_RE.test(value)) continue;
-      const entropy = shannonEntropy(value);
-      if (entropy < 3) continue;
-      if (
-        want.has('AWS_SECRET_KEY') &&
-        /^[A-Za-z0-9/+]{40}$/.test(value) &&
-        // "aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", and the camelCase of AWS's own JSON
-        // and SDKs: "SecretAccessKey", "secretAccessKey".
-        /aws|secret[ _-]?access/.test(
-          (text.slice(Math.max(0, i - 12), i) + m[0] + assign).toLowerCase(),
-        )
-      ) {
-        emit('AWS_SECRET_KEY', valueStart, valueEnd, 0.9, 'aws-secret-context');
-      } else if (want.has('SECRET')) {
-        // A token longer than VALUE_MAX (an STS session token runs to a kilobyte or more) is
-        // masked whole, not its first part; the scan goes on after it, so nothing is read twice.
-        if (valueCut) {
-          while (valueEnd < text.length && !bareStop(text, valueEnd)) valueEnd++;
-          while (valueEnd > valueStart && isTrailingPunct(text.charCodeAt(valueEnd - 1)))
-            valueEnd--;
-        }
-        emit(
-          'SECRET',
-          valueStart,
-          valueEnd,
-          entropy >= 3.5 ? 0.8 : 0.6,
-          'entropy+credential-context',
-        );
-      }
-    }
+      if (want.has('PASSWORD') && isPassword(text, i, len, value, prose, op, assign))
+        emit('PASSWORD', valueStart, valueEnd, 0.85, 'credential-context');
+    } else emitSecret(text, i, m[0], value, assign, want, emit);
     CRED_RE.lastIndex = Math.max(CRED_RE.lastIndex, valueEnd);
   }
 }
