@@ -284,7 +284,8 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
               nt.slice(lo, c.s).toLowerCase() + ' | ' + nt.slice(c.e, hi).toLowerCase(),
               ctx.words,
             );
-      if (hit || anyWordOf(columnOf(c.s), ctx.words)) {
+      // The column is read only for a value that would be dropped without it.
+      if (hit || (c.score < threshold && anyWordOf(columnOf(c.s), ctx.words))) {
         positive = true;
         c.score = boosted;
       }
