@@ -861,3 +861,25 @@ describe('password options on command lines', () => {
     expect(maskedOnly(text, 'PASSWORD')).toBe(text);
   });
 });
+
+describe('AWS settings given their value after a blank', () => {
+  it.each([
+    [
+      'aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'aws configure set aws_secret_access_key <AWS_SECRET_KEY>',
+    ],
+    [
+      'aws configure set aws_session_token FwoGZXIvYXdzEBYaDHqa0AP1/oWvk1C3xSKsAZ9yP5y3rT0uQ2wLq9dM4nV8sK1',
+      'aws configure set aws_session_token <SECRET>',
+    ],
+  ])('%s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+
+  it.each([
+    'set aws_secret_access_key in your environment first',
+    'the secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY is not named for AWS here',
+  ])('leaves %s alone', (text) => {
+    expect(maskedOnly(text, 'AWS_SECRET_KEY', 'SECRET')).toBe(text);
+  });
+});

@@ -1335,6 +1335,19 @@ function blankValueAfter(text: string, i: number, len: number): boolean {
   return NETRC_LOGIN_RE.test(text.slice(Math.max(0, i - 80), i));
 }
 
+/**
+ * Whether the credential word at text[i, i + len) ends an AWS setting's name that takes its value
+ * after one blank, as `aws configure set aws_secret_access_key <key>` and `aws_session_token
+ * <token>` write them.
+ */
+function awsSettingAt(text: string, i: number, len: number): boolean {
+  if (text.charCodeAt(i + len) !== 32) return false;
+  let k = i;
+  while (k > 0 && i - k < 24 && (isAlnum(text.charCodeAt(k - 1)) || text.charCodeAt(k - 1) === 95))
+    k--;
+  return i - k >= 4 && text.slice(k, k + 4).toLowerCase() === 'aws_';
+}
+
 /** Whether `value`, read after the password word at text[i, i + len), is a password. */
 function isPassword(
   text: string,
@@ -1463,8 +1476,8 @@ export function scanCredentialValues(input: ScanInput): void {
       op = pairedElement ? '>' : ':';
       assign = '';
     } else {
-      if (!passwordWord || !blankValueAfter(text, i, len)) continue;
-      sqlLiteral = afterSqlKeyword;
+      if (passwordWord ? !blankValueAfter(text, i, len) : !awsSettingAt(text, i, len)) continue;
+      sqlLiteral = passwordWord && afterSqlKeyword;
       op = ' ';
       assign = ' ';
       vStart = i + len + 1;
