@@ -883,3 +883,21 @@ describe('AWS settings given their value after a blank', () => {
     expect(maskedOnly(text, 'AWS_SECRET_KEY', 'SECRET')).toBe(text);
   });
 });
+
+describe('"pw" for password', () => {
+  it.each([
+    ['my new pw is Tr0ub4dor&3', 'my new pw is <PASSWORD>'],
+    ['pw: Xk9#mP2v', 'pw: <PASSWORD>'],
+    ['PW=Xk9#mP2v', 'PW=<PASSWORD>'],
+    ['login: admin / pw: Hunter2!x', 'login: admin / pw: <PASSWORD>'],
+  ])('%s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+
+  it.each(['the pwn was fast', 'PWM: 128', 'a pw is needed', 'kpw: 12345678', 'upgrade pw:1'])(
+    'leaves %s alone',
+    (text) => {
+      expect(masked(text)).toBe(text);
+    },
+  );
+});

@@ -513,7 +513,7 @@ export function scanSecrets(input: ScanInput): void {
 // password in other languages is one too (FOREIGN_PASSWORD_RE); detection reads the normalized
 // text, where "contraseña" and "lösenord" have lost their diacritics.
 const CRED_RE =
-  /p(?:ass(?:word|wd|wort|ord|phrase)?|wd|rivate[ _-]?key|odman[ \t]+login[ \t])|s(?:ecret(?:[ _-]access[ _-]key)?|igning[ _-]?key|ig(?:nature)?|ession(?:[_-]?id)?|essid|hared[ _-]?key|shpass[ \t]|enha|alasana)|token|a(?:pi[ _-]?key|pikey|ccess[_-]?key|ccount[ _-]?key|uth(?:orization)?|dgangskode)|c(?:redentials?|onnect\.sid|url[ \t]|ontrasena)|bearer|encryption[ _-]?key|m(?:aster[ _-]?key|ysql(?:dump|admin)?[ \t]|ariadb[ \t]|ot[ \t]de[ \t]passe)|docker[ \t]+login[ \t]|registry[ \t]+login[ \t]|identified[ \t]+by[ \t]|kennwort|wachtwoord|has[lł]o|losenord/gi;
+  /p(?:ass(?:word|wd|wort|ord|phrase)?|wd|w|rivate[ _-]?key|odman[ \t]+login[ \t])|s(?:ecret(?:[ _-]access[ _-]key)?|igning[ _-]?key|ig(?:nature)?|ession(?:[_-]?id)?|essid|hared[ _-]?key|shpass[ \t]|enha|alasana)|token|a(?:pi[ _-]?key|pikey|ccess[_-]?key|ccount[ _-]?key|uth(?:orization)?|dgangskode)|c(?:redentials?|onnect\.sid|url[ \t]|ontrasena)|bearer|encryption[ _-]?key|m(?:aster[ _-]?key|ysql(?:dump|admin)?[ \t]|ariadb[ \t]|ot[ \t]de[ \t]passe)|docker[ \t]+login[ \t]|registry[ \t]+login[ \t]|identified[ \t]+by[ \t]|kennwort|wachtwoord|has[lł]o|losenord/gi;
 // Kennwort (de), mot de passe (fr), contraseña (es), senha (pt), wachtwoord (nl), hasło (pl),
 // lösenord (sv), salasana (fi), adgangskode (da); Passwort and passord are "pass…" words.
 const FOREIGN_PASSWORD_RE =
