@@ -901,3 +901,30 @@ describe('"pw" for password', () => {
     },
   );
 });
+
+describe('environment variables named …_KEY', () => {
+  it.each([
+    ['SENDGRID_KEY=9bX2kL7pQ4rT8vW1yZ3aC5dE7fG9hJ2k', 'SENDGRID_KEY=<SECRET>'],
+    [
+      'NEW_RELIC_LICENSE_KEY=eu01xx4c2b8e5f7a9d1c3e5f7a9b1d3f5NRAL',
+      'NEW_RELIC_LICENSE_KEY=<SECRET>',
+    ],
+    [
+      'MAPBOX_KEY: pk.eyJ1IjoiYWNtZSIsImEiOiJja2x4eXo5In0.Zx9Qw7Er5Ty3Ui1Op',
+      'MAPBOX_KEY: <SECRET>',
+    ],
+  ])('%s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+
+  it.each([
+    'S3_KEY=uploads/2024/report.png',
+    'sort_key: created_at_desc_2024',
+    'CACHE_KEY=user_profile_v2',
+    'REDIS_KEY_PREFIX=app',
+    'x_KEY=9bX2kL7pQ4rT8vW1yZ3aC5dE7fG9hJ2k',
+    'KEY_FILE=/etc/ssl/key.pem',
+  ])('leaves %s alone', (text) => {
+    expect(masked(text)).toBe(text);
+  });
+});

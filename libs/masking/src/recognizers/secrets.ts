@@ -513,7 +513,7 @@ export function scanSecrets(input: ScanInput): void {
 // password in other languages is one too (FOREIGN_PASSWORD_RE); detection reads the normalized
 // text, where "contraseña" and "lösenord" have lost their diacritics.
 const CRED_RE =
-  /p(?:ass(?:word|wd|wort|ord|phrase)?|wd|w|rivate[ _-]?key|odman[ \t]+login[ \t])|s(?:ecret(?:[ _-]access[ _-]key)?|igning[ _-]?key|ig(?:nature)?|ession(?:[_-]?id)?|essid|hared[ _-]?key|shpass[ \t]|enha|alasana)|token|a(?:pi[ _-]?key|pikey|ccess[_-]?key|ccount[ _-]?key|uth(?:orization)?|dgangskode)|c(?:redentials?|onnect\.sid|url[ \t]|ontrasena)|bearer|encryption[ _-]?key|m(?:aster[ _-]?key|ysql(?:dump|admin)?[ \t]|ariadb[ \t]|ot[ \t]de[ \t]passe)|docker[ \t]+login[ \t]|registry[ \t]+login[ \t]|identified[ \t]+by[ \t]|kennwort|wachtwoord|has[lł]o|losenord/gi;
+  /p(?:ass(?:word|wd|wort|ord|phrase)?|wd|w|rivate[ _-]?key|odman[ \t]+login[ \t])|s(?:ecret(?:[ _-]access[ _-]key)?|igning[ _-]?key|ig(?:nature)?|ession(?:[_-]?id)?|essid|hared[ _-]?key|shpass[ \t]|enha|alasana)|token|a(?:pi[ _-]?key|pikey|ccess[_-]?key|ccount[ _-]?key|uth(?:orization)?|dgangskode)|c(?:redentials?|onnect\.sid|url[ \t]|ontrasena)|bearer|encryption[ _-]?key|m(?:aster[ _-]?key|ysql(?:dump|admin)?[ \t]|ariadb[ \t]|ot[ \t]de[ \t]passe)|docker[ \t]+login[ \t]|registry[ \t]+login[ \t]|identified[ \t]+by[ \t]|kennwort|wachtwoord|has[lł]o|losenord|_key/gi;
 // Kennwort (de), mot de passe (fr), contraseña (es), senha (pt), wachtwoord (nl), hasło (pl),
 // lösenord (sv), salasana (fi), adgangskode (da); Passwort and passord are "pass…" words.
 const FOREIGN_PASSWORD_RE =
@@ -1370,6 +1370,24 @@ function isPassword(
   return !(len === 3 && (value[0] === '/' || value[0] === '~'));
 }
 
+/**
+ * Whether "_KEY" at i ends an environment variable's name in capitals ("SENDGRID_KEY=") that is
+ * set right after it with `=` or `:`.
+ */
+function envKeyAt(text: string, i: number): boolean {
+  if (!text.startsWith('_KEY', i)) return false;
+  let k = i;
+  while (k > 0 && i - k < 40) {
+    const c = text.charCodeAt(k - 1);
+    if (!isUpper(c) && !isDigit(c) && c !== 95) break;
+    k--;
+  }
+  if (k === i || (k > 0 && isAlnum(text.charCodeAt(k - 1)))) return false;
+  let e = i + 4;
+  while (text.charCodeAt(e) === 32) e++;
+  return text.charCodeAt(e) === 61 || text.charCodeAt(e) === 58;
+}
+
 /** Reports `value`, read after the credential word `word` at i, as a secret if it is one. */
 function emitSecret(
   text: string,
@@ -1385,6 +1403,8 @@ function emitSecret(
   // "client_credentials", a URL. Only a call or an index is code: a "(" elsewhere is one of
   // a generated key's symbols (Django's "x7#k2(p9m!…").
   if (CODE_RE.test(value) || SNAKE_WORDS_RE.test(value) || value.includes('://')) return;
+  // An environment key names a path or a file as often as a secret ("S3_KEY=uploads/2024/a.png").
+  if (word.charCodeAt(0) === 95 && wordParts(value, /[/._-]/, 2)) return;
   // Names made of words: "my-app-tls-secret-name-2024", "oauth2_client_credentials",
   // "RootManageSharedAccessKey", "Authorization". A random token or a UUID is not one.
   if (CASED_WORDS_RE.test(value)) return;
@@ -1435,6 +1455,9 @@ export function scanCredentialValues(input: ScanInput): void {
       else scanCommand(text, i + len, commandKind(m[0]), emit);
       continue;
     }
+    // "_KEY" ends an environment variable's name ("SENDGRID_KEY", "NEW_RELIC_LICENSE_KEY"), in
+    // capitals only: "sort_key" and "primary_key" name columns.
+    if (m[0].charCodeAt(0) === 95 && !envKeyAt(text, i)) continue;
     // "pass…" and "pwd" name a password ("private key" does not).
     const passwordWord = namesPassword(m[0]);
     // "sig" (a signature in a query string: `&sig=`, `X-Amz-Signature=`) is a word on its own only.
