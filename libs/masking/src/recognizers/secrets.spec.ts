@@ -928,3 +928,39 @@ describe('environment variables named …_KEY', () => {
     expect(masked(text)).toBe(text);
   });
 });
+
+describe('connection strings without a scheme', () => {
+  it.each([
+    [
+      'db, err := sql.Open("mysql", "root:G0l4ngR00t@tcp(127.0.0.1:3306)/app")',
+      'db, err := sql.Open("mysql", "root:<PASSWORD>@tcp(127.0.0.1:3306)/app")',
+    ],
+    [
+      'jdbc:oracle:thin:scott/tiger123@//ora.internal:1521/ORCL',
+      'jdbc:oracle:thin:scott/<PASSWORD>@//ora.internal:1521/ORCL',
+    ],
+    ['sqlplus system/Welcome1@ORCL', 'sqlplus system/<PASSWORD>@ORCL'],
+  ])('%s', (text, out) => {
+    expect(maskedOnly(text, 'PASSWORD')).toBe(out);
+  });
+
+  it.each([
+    'sqlplus / as sysdba',
+    'sqlplus scott/$PW@db',
+    'url := "@tcp(localhost:3306)/db"',
+    'jdbc:oracle:thin:@//host:1521/svc',
+  ])('leaves %s alone', (text) => {
+    expect(maskedOnly(text, 'PASSWORD')).toBe(text);
+  });
+
+  it('reads many anchors in linear time', () => {
+    const gen = (unit: string, n: number) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+    for (const unit of ['@tcp(', 'sqlplus ', 'jdbc:oracle:thin:', 'a@tcp(b']) {
+      const small = gen(unit, 100_000);
+      const large = gen(unit, 1_000_000);
+      const tSmall = timeMs(() => detect(small, { entities: ['PASSWORD'] }));
+      const tLarge = timeMs(() => detect(large, { entities: ['PASSWORD'] }));
+      expect(tLarge / Math.max(tSmall, 1)).toBeLessThan(30);
+    }
+  });
+});

@@ -1525,4 +1525,49 @@ export function scanCredentialValues(input: ScanInput): void {
     } else emitSecret(text, i, m[0], value, assign, want, emit);
     CRED_RE.lastIndex = Math.max(CRED_RE.lastIndex, valueEnd);
   }
+  if (want.has('PASSWORD')) scanDsnPasswords(text, emit);
+}
+
+// Connection strings without a scheme's "://": Go's MySQL driver ("root:pw@tcp(db:3306)/app")
+// and Oracle's "user/password@" after "jdbc:oracle:thin:" or "sqlplus ".
+const GO_DSN_ANCHORS = ['@tcp(', '@unix(', '@udp('];
+const ORACLE_ANCHORS = ['jdbc:oracle:thin:', 'sqlplus '];
+// The longest "user:password" or "user/password" read before its "@".
+const DSN_CREDENTIALS_MAX = 128;
+
+function isDsnChar(c: number): boolean {
+  return c > 32 && c !== 34 && c !== 39 && c !== 96 && c !== 64 && c !== 40 && c !== 44;
+}
+
+/** The first `code` in text[from, to), or -1: a search that never reads past `to`. */
+function indexWithin(text: string, code: number, from: number, to: number): number {
+  for (let k = from; k < to; k++) if (text.charCodeAt(k) === code) return k;
+  return -1;
+}
+
+function scanDsnPasswords(text: string, emit: ScanInput['emit']): void {
+  for (const anchor of GO_DSN_ANCHORS) {
+    for (let at = text.indexOf(anchor); at !== -1; at = text.indexOf(anchor, at + anchor.length)) {
+      let s = at;
+      while (s > 0 && at - s < DSN_CREDENTIALS_MAX && isDsnChar(text.charCodeAt(s - 1))) s--;
+      const colon = indexWithin(text, 58, s, at);
+      if (colon > s && colon + 1 < at && text.charCodeAt(colon + 1) !== 36)
+        emit('PASSWORD', colon + 1, at, 0.85, 'dsn');
+    }
+  }
+  for (const anchor of ORACLE_ANCHORS) {
+    for (let k = text.indexOf(anchor); k !== -1; k = text.indexOf(anchor, k + anchor.length)) {
+      let s = k + anchor.length;
+      while (text.charCodeAt(s) === 32) s++;
+      let e = s;
+      while (e < text.length && e - s < DSN_CREDENTIALS_MAX && isDsnChar(text.charCodeAt(e))) e++;
+      const slash = indexWithin(text, 47, s, e);
+      // "sqlplus / as sysdba" names no user; "user/$PASS" is a variable.
+      if (slash <= s || slash + 1 >= e || text.charCodeAt(slash + 1) === 36) continue;
+      const at = text.charCodeAt(e) === 64 ? e : -1;
+      const end = at === -1 ? e : at;
+      if (end > slash + 1 && text.charCodeAt(slash + 1) !== 47)
+        emit('PASSWORD', slash + 1, end, 0.85, 'dsn');
+    }
+  }
 }
