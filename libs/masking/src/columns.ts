@@ -2,8 +2,8 @@
  * Column headers as context: in a table written as text (CSV, TSV, a `|`-separated dump), the
  * words that say what a value is stand in the header line, often far above the value and never
  * in its sentence. A header line is a line of at least two delimited fields that all start with
- * a letter ("email,phone,dob,ssn"); a value's column is read by counting the delimiters before it
- * on its own line, which must have as many fields as the header.
+ * a letter ("email,phone,dob,ssn"), followed by rows of as many fields; a value's column is read
+ * by counting the delimiters before it on its row.
  */
 export interface TableHeader {
   /** Where the header line starts and ends (before its line break). */
@@ -22,7 +22,7 @@ const HEADER_MAX = 2048;
 const ROW_MAX = 4096;
 const FIELD_NAME_RE = /^[A-Za-z][\w .#/()-]{0,31}$/;
 // A header line's first field and the delimiter after it (, tab ; |), read at each line start:
-// most lines fail here, within their first 64 characters.
+// most lines fail here, within their first 32 characters.
 const FIRST_FIELD_RE = /[ \t]*"?[A-Za-z][\w .#/()-]{0,31}"?[ \t]*([,\t;|])/y;
 
 // Where a line may be a header, a delimiter must stand: only those lines are read.
@@ -47,17 +47,15 @@ export function tableHeaders(text: string): TableHeader[] {
     FIRST_FIELD_RE.lastIndex = start;
     const first = FIRST_FIELD_RE.exec(text);
     if (first === null || FIRST_FIELD_RE.lastIndex > lineEnd) continue;
-    const fields = readFields(text, start, lineEnd, first[1].charCodeAt(0));
+    const delimiter = first[1].charCodeAt(0);
+    const fields = readFields(text, start, lineEnd, delimiter);
     if (fields === undefined) continue;
     // The table goes on while its rows have as many fields; they are not read for headers.
     let rowsEnd = end;
-    for (
-      let next;
-      (next = rowEnd(text, rowsEnd + 1, first[1].charCodeAt(0), fields.length)) !== -1;
-    )
+    for (let next; (next = rowEnd(text, rowsEnd + 1, delimiter, fields.length)) !== -1;)
       rowsEnd = next;
     if (rowsEnd === end) continue;
-    headers.push({ start, end: lineEnd, rowsEnd, delimiter: first[1].charCodeAt(0), fields });
+    headers.push({ start, end: lineEnd, rowsEnd, delimiter, fields });
     DELIMITER_RE.lastIndex = rowsEnd + 1;
   }
   return headers;
@@ -104,8 +102,8 @@ function countOutsideQuotes(text: string, from: number, to: number, delimiter: n
 }
 
 /**
- * The header field naming the column the value at `at` stands in, or undefined: the nearest
- * header line above it whose field count its own line has.
+ * The header field naming the column the value at `at` stands in, or undefined: the header of
+ * the table whose rows hold it.
  */
 export function columnName(
   text: string,
