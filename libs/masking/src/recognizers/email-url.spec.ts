@@ -1,27 +1,16 @@
 import { detect } from '../detect';
-import { masked, maskedOnly } from '../testing';
+import { growthOverLinear, masked, maskedOnly } from '../testing';
 
 /**
- * Each unit repeated to 100 KB and to 1 MB: ten times the text must not take anywhere near
- * a hundred times as long (best of two, so a pause of the machine does not decide it).
+ * Each unit repeated to 100 KB and to 1 MB: ten times the text takes about ten times as long,
+ * not a hundred (growthOverLinear times the two back to back).
  */
 function expectLinear(units: readonly string[]): void {
   const gen = (s: string, n: number) => s.repeat(Math.ceil(n / s.length)).slice(0, n);
   for (const unit of units) {
     const small = gen(unit, 100_000);
     const large = gen(unit, 1_000_000);
-    detect(small);
-    let tSmall = Infinity;
-    let tLarge = Infinity;
-    for (let i = 0; i < 2; i++) {
-      let t = process.hrtime.bigint();
-      detect(small);
-      tSmall = Math.min(tSmall, Number(process.hrtime.bigint() - t) / 1e6);
-      t = process.hrtime.bigint();
-      detect(large);
-      tLarge = Math.min(tLarge, Number(process.hrtime.bigint() - t) / 1e6);
-    }
-    expect(tLarge / Math.max(tSmall, 1)).toBeLessThan(30);
+    expect(growthOverLinear((t) => detect(t), small, large)).toBeLessThan(3);
   }
 }
 
