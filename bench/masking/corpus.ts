@@ -614,6 +614,45 @@ function tableDoc(): Doc {
   return { kind: 'clean', text, spans };
 }
 
+/** Dates of birth as each language writes them, month names included, after its own label. */
+const LOCAL_BIRTH_DATES: readonly (readonly [locale: string, label: string])[] = [
+  ['de-DE', 'Geburtsdatum: {}'],
+  ['de-AT', 'geb. am {}'],
+  ['fr-FR', 'né le {}'],
+  ['fr-FR', 'Date de naissance : {}'],
+  ['es-ES', 'Fecha de nacimiento: {}'],
+  ['it-IT', 'nato il {}'],
+  ['pt-BR', 'Data de nascimento: {}'],
+  ['pt-PT', 'nascida em {}'],
+  ['nl-NL', 'geboortedatum {}'],
+  ['pl-PL', 'data urodzenia: {}'],
+  ['sv-SE', 'född {}'],
+  ['da-DK', 'født {}'],
+  ['nb-NO', 'fødselsdato: {}'],
+  ['fi-FI', 'syntymäaika {}'],
+  ['en-GB', 'Date of birth: {}'],
+];
+/** The same languages' dates where nobody was born: invoices, deliveries, meetings. */
+const LOCAL_OTHER_DATES: readonly (readonly [locale: string, label: string])[] = [
+  ['de-DE', 'Rechnung vom {}'],
+  ['fr-FR', 'livré le {}'],
+  ['es-ES', 'pedido del {}'],
+  ['it-IT', 'consegnato il {}'],
+  ['pt-BR', 'reunião em {}'],
+  ['nl-NL', 'factuurdatum {}'],
+  ['pl-PL', 'faktura z dnia {}'],
+];
+
+function localDate(locale: string, date: Date): string {
+  const month = pick(['long', 'short'] as const);
+  return new Intl.DateTimeFormat(locale, {
+    day: 'numeric',
+    month,
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(date);
+}
+
 /** The same languages' words in interface text and placeholders, with nothing to mask. */
 const LOCALIZED_NEGATIVES: readonly (() => string)[] = [
   () =>
@@ -680,6 +719,20 @@ export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc
   for (let i = 0; i < perType / 2; i++)
     docs.push({ kind: 'negative', text: pick(LOCALIZED_NEGATIVES)(), spans: [] });
   for (let i = 0; i < perType / 3; i++) docs.push(tableDoc());
+  for (let i = 0; i < perType; i++) {
+    const [locale, label] = pick(LOCAL_BIRTH_DATES);
+    const value = localDate(locale, faker.date.birthdate());
+    docs.push(labeled('DATE_OF_BIRTH', label, value, 'clean'));
+    const ev = evasionsFor(value);
+    if (ev.length > 0) docs.push(labeled('DATE_OF_BIRTH', label, pick(ev)(value), 'evasion'));
+    const [otherLocale, other] = pick(LOCAL_OTHER_DATES);
+    const recent = faker.date.between({ from: '2020-01-01', to: '2025-12-31' });
+    docs.push({
+      kind: 'negative',
+      text: other.replace('{}', localDate(otherLocale, recent)),
+      spans: [],
+    });
+  }
   return docs;
 }
 

@@ -33,6 +33,28 @@ describe('detect: global entities', () => {
     expect(found(text)).toContainEqual([type, value]);
   });
 
+  it.each<[string, string]>([
+    ['Geburtsdatum: 12. März 1985', '12. März 1985'],
+    ['geb. 3. Jänner 1990 in Wien', '3. Jänner 1990'],
+    ['né le 1er février 1985 à Lyon', '1er février 1985'],
+    ['fecha de nacimiento: 3 de marzo de 1990', '3 de marzo de 1990'],
+    ['data di nascita: 12 settembre 1985', '12 settembre 1985'],
+    ['nascido em 3 de março de 1990', '3 de março de 1990'],
+    ['geboortedatum 12 maart 1985', '12 maart 1985'],
+    ['data urodzenia: 12 października 1985 r.', '12 października 1985'],
+    ['född 12 augusti 1985', '12 augusti 1985'],
+    ['syntymäaika 12. maaliskuuta 1985', '12. maaliskuuta 1985'],
+    ['DOB: 12th of Sept. 1985', '12th of Sept. 1985'],
+  ])('reads month names in the languages of its context words: %s', (text, value) => {
+    expect(found(text)).toContainEqual(['DATE_OF_BIRTH', value]);
+  });
+
+  it('takes no other word for a month, and no month name without context', () => {
+    expect(found('Geburtsdatum: 12. Marc 1985')).toEqual([]);
+    expect(found('delivered 3 de marzo de 1990 to the depot')).toEqual([]);
+    expect(found('DOB: 31. Februar 1985')).toEqual([]);
+  });
+
   it('flags credentials inside a URL', () => {
     const [f] = detect('db at https://admin:s3cret@db.example.com:5432/app');
     expect(f.type).toBe('URL');

@@ -12,7 +12,15 @@ import {
 } from '../checksums';
 import { validDate } from './numeric';
 import type { ScanInput } from './types';
-import { type NameRule, ibanAt, personEnd, scanRuns, scanWordShapes } from './words';
+import {
+  DMY_SOURCE,
+  type NameRule,
+  ibanAt,
+  monthNumber,
+  personEnd,
+  scanRuns,
+  scanWordShapes,
+} from './words';
 import { scanDigitRuns } from './numeric';
 
 // Every pattern here is a fixed sequence of bounded classes (no nested or overlapping
@@ -152,7 +160,7 @@ const MONTHS = [
   'december',
 ];
 const MON = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)([a-z]{0,6})\\.?';
-const DMY_RE = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)? (?:of )?${MON},? (\\d{4})\\b`, 'gi');
+const DMY_RE = new RegExp(DMY_SOURCE, 'gi');
 const MDY_RE = new RegExp(`\\b${MON} (\\d{1,2})(?:st|nd|rd|th)?,? (\\d{4})\\b`, 'gi');
 
 function monthIndex(abbr: string, rest: string): number {
@@ -169,7 +177,7 @@ function dateOk(y: number, m: number, d: number): boolean {
 function scanTextDates(input: ScanInput): void {
   if (!input.want.has('DATE_OF_BIRTH')) return;
   each(DMY_RE, input.text, (m) => {
-    if (dateOk(Number(m[4]), monthIndex(m[2], m[3]), Number(m[1])))
+    if (dateOk(Number(m[3]), monthNumber(m[2]), Number(m[1])))
       input.emit('DATE_OF_BIRTH', m.index, m.index + m[0].length, 0.2, 'date');
   });
   each(MDY_RE, input.text, (m) => {

@@ -225,17 +225,55 @@ const MONTHS = [
   'december',
 ];
 const MON = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)([a-z]{0,6})\\.?';
-const DMY_RE = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)? (?:of )?${MON},? (\\d{4})\\b`, 'iy');
 const MDY_RE = new RegExp(`\\b${MON} (\\d{1,2})(?:st|nd|rd|th)?,? (\\d{4})\\b`, 'iy');
-/** After "12 " or "1st ", a day-month date goes on with a month or "of": these initials. */
+
+/*
+ * Day-month-year dates with the month's name or abbreviation, in the languages whose date-of-birth
+ * words context.ts knows: "12 March 1985", "12. März 1985", "1er janvier 1990", "3 de marzo de
+ * 1990", "12 marca 1985", "12. maaliskuuta 1985". Detection reads a copy with accents folded, so
+ * the names are written folded (März as marz). Polish and Finnish dates use these forms of the
+ * month (genitive, partitive).
+ */
+const MONTH_WORDS: readonly string[] = [
+  // English, French, German, Spanish, Italian, Portuguese, Dutch, Polish, Nordic, Finnish.
+  'january jan janvier janv januar janner enero ene gennaio gen janeiro januari stycznia tammikuuta',
+  'february feb fevrier fevr fev februar febrero febbraio fevereiro februari lutego helmikuuta',
+  'march mar mars marz maerz marzo marco maart mrt marca marts maaliskuuta',
+  'april apr avril avr abril abr aprile kwietnia huhtikuuta',
+  'may mai mayo maggio mag maio mei maja maj toukokuuta',
+  'june jun juin juni junio giugno giu junho czerwca kesakuuta',
+  'july jul juillet juil juli julio luglio lug julho lipca heinakuuta',
+  'august aug aout agosto ago augustus sierpnia augusti elokuuta',
+  'september sep sept septembre septiembre setiembre set settembre setembro wrzesnia syyskuuta',
+  'october oct octobre oktober okt octubre ottobre ott outubro out pazdziernika lokakuuta',
+  'november nov novembre noviembre novembro listopada marraskuuta',
+  'december dec decembre dezember dez diciembre dic dicembre dezembro grudnia desember joulukuuta',
+];
+const MONTH_NUMBERS = new Map<string, number>(
+  MONTH_WORDS.flatMap((words, month) => words.split(' ').map((w) => [w, month] as const)),
+);
+
+/** The month (0-11) a name or abbreviation names, in any of those languages, or -1. */
+export function monthNumber(word: string): number {
+  return MONTH_NUMBERS.get(word.toLowerCase()) ?? -1;
+}
+
+/**
+ * A day (with "st", "er" or "." after it as English, French or German write it), "of" or "de",
+ * a month word, and a year. The word is looked up in MONTH_NUMBERS.
+ */
+export const DMY_SOURCE =
+  '\\b(\\d{1,2})(?:st|nd|rd|th|er|\\.)? (?:of |de )?([a-z]{3,12})\\.?,? (?:de )?(\\d{4})\\b';
+const DMY_RE = new RegExp(DMY_SOURCE, 'iy');
+/** After "12 ", "12. " or "1st ", a day-month date goes on with a month word, "of" or "de". */
 const MONTH_INITIALS = new Uint8Array(128);
-for (const c of 'jfmasondo') MONTH_INITIALS[c.charCodeAt(0)] = 1;
+for (const word of [...MONTH_NUMBERS.keys(), 'of', 'de']) MONTH_INITIALS[word.charCodeAt(0)] = 1;
 /** `c` lower-cased is one of those letters (NaN past the end of the text is not). */
 function monthInitial(c: number): boolean {
   const l = c | 32;
   return l < 128 && MONTH_INITIALS[l] === 1;
 }
-/** First three letters of each month, lower-cased, as one number. */
+/** First three letters of each English month, lower-cased, as one number. */
 const MONTH_KEYS = new Set(
   MONTHS.map((m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2)),
 );
@@ -620,18 +658,20 @@ export function scanRuns(input: ScanInput, digits = true): () => void {
             hit(ETH, { type: 'CRYPTO', s: p, e: w, score: 1, validator: 'eip55' });
         }
       }
+      // "12 March", "12. März": the space after the day, or after its dot.
+      const sp = text.charCodeAt(w) === 46 ? w + 1 : w;
       if (
         dates &&
         len <= 4 &&
         p >= from[DMY] &&
-        text.charCodeAt(w) === 32 &&
-        monthInitial(text.charCodeAt(w + 1))
+        text.charCodeAt(sp) === 32 &&
+        monthInitial(text.charCodeAt(sp + 1))
       ) {
         DMY_RE.lastIndex = p;
         const m = DMY_RE.exec(text);
         if (m !== null) {
           from[DMY] = DMY_RE.lastIndex;
-          if (dateOk(Number(m[4]), monthIndex(m[2], m[3]), Number(m[1])))
+          if (dateOk(Number(m[3]), monthNumber(m[2]), Number(m[1])))
             hit(DMY, {
               type: 'DATE_OF_BIRTH',
               s: p,
