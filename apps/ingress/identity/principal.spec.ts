@@ -70,6 +70,25 @@ describe('buildPrincipal', () => {
     expect(() => buildPrincipal(numeric, { uid: 1.5 }, 2000)).toThrow(/not an exact integer/);
   });
 
+  it('refuses ids with blanks at their ends, which no revocation could name', () => {
+    // Git allows such branch names, so GitHub signs such subs: the policy service refuses
+    // to revoke an id whose ends trim away, so the gateway must not admit one.
+    for (const sub of [
+      'repo:org/app:ref:refs/heads/main\u3000',
+      'repo:org/app:ref:refs/heads/main\u00a0',
+      ' alice',
+      'alice\n',
+    ])
+      expect(() => buildPrincipal(github, { sub }, 2000)).toThrow(/blanks at its start or end/);
+    expect(() => buildPrincipal(github, { sub: 'alice', jti: 'j1 ' }, 2000)).toThrow(
+      /jti has blanks at its start or end/,
+    );
+    // Blanks inside an id can be named exactly, so they stay.
+    expect(buildPrincipal(github, { sub: 'Alice Smith', jti: 'a b' }, 2000).id).toBe(
+      'ci:Alice Smith',
+    );
+  });
+
   it('refuses a token without the principal claim', () => {
     expect(() => buildPrincipal(github, { roles: [] }, 1)).toThrow(/no "sub" claim/);
   });

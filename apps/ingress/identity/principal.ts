@@ -78,6 +78,13 @@ export function buildPrincipal(
       `Bearer token has no ${JSON.stringify(issuer.claims.principalId)} claim to identify the caller`,
     );
   }
+  // Revocations name ids exactly and the policy service refuses one with blanks at its ends
+  // (as a pasting mistake): a caller whose id had them could never be revoked.
+  if (subject.trim() !== subject)
+    throw new TokenError(
+      'malformed',
+      `Bearer token's ${JSON.stringify(issuer.claims.principalId)} claim has blanks at its start or end, so its principal could not be revoked`,
+    );
   const roles = issuer.claims.roles
     ? stringList(readClaim(claims, issuer.claims.roles), false)
     : [];
@@ -107,7 +114,14 @@ export function buildPrincipal(
     acceptedUntil: expiresAt + issuer.clockToleranceSeconds,
     tokenKind: issuer.tokenKind,
   };
-  if (typeof claims.jti === 'string' && claims.jti) principal.tokenId = claims.jti;
+  if (typeof claims.jti === 'string' && claims.jti) {
+    if (claims.jti.trim() !== claims.jti)
+      throw new TokenError(
+        'malformed',
+        "Bearer token's jti has blanks at its start or end, so the token could not be revoked",
+      );
+    principal.tokenId = claims.jti;
+  }
   checkLengths(principal);
   return Object.freeze(principal);
 }
