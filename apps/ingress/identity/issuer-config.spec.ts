@@ -55,6 +55,14 @@ issuers:
     expect(() => parseIssuers(JSON.stringify([{ ...base, ...change }]))).toThrow(message);
   });
 
+  it("refuses tokenKind exchanged, which only the gateway's own issuer may have", () => {
+    // Its tokens name their principal in emb_pid: any IdP given it could sign in as anyone.
+    expect(() => parseIssuers(JSON.stringify([{ ...base, tokenKind: 'exchanged' }]))).toThrow(
+      /issuers\[0\]\.tokenKind/,
+    );
+    expect(parseIssuers(JSON.stringify([{ ...base, tokenKind: 'identity' }]))).toHaveLength(1);
+  });
+
   it('takes other origins a discovered jwks_uri may be on, as origins', () => {
     const google = {
       ...base,

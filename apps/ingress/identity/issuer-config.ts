@@ -195,7 +195,15 @@ export function parseIssuers(text: string): IssuerConfig[] {
       `Invalid issuer config: not valid JSON or YAML (${(e as Error).message.split('\n')[0]})`,
     );
   }
-  return validateIssuers(value);
+  const issuers = validateIssuers(value);
+  // Exchanged tokens name their principal in emb_pid, trusted because only the gateway's own
+  // issuer (exchangeIssuer) signs them: an IdP configured so could sign in as anyone.
+  const exchanged = issuers.findIndex((c) => c.tokenKind !== 'identity');
+  if (exchanged >= 0)
+    throw new Error(
+      `Invalid issuer config at issuers[${exchanged}].tokenKind: only the gateway's own token-exchange issuer verifies exchanged tokens; leave tokenKind out`,
+    );
+  return issuers;
 }
 
 /** Reads `parseIssuers` input from a .json, .yaml or .yml file. */
