@@ -614,6 +614,83 @@ function tableDoc(): Doc {
   return { kind: 'clean', text, spans };
 }
 
+/** A person's name as faker writes it, letters, blanks, hyphens and apostrophes only. */
+function personName(): [first: string, last: string] {
+  const clean = (s: string): string => s.replace(/[^\p{L}'-]/gu, '');
+  return [clean(faker.person.firstName()), clean(faker.person.lastName())];
+}
+
+/**
+ * A customer table dumped as SQL: an INSERT whose column list alone says which value is a name,
+ * a date of birth or an SSN, in every tuple.
+ */
+function sqlDoc(): Doc {
+  const split = faker.datatype.boolean();
+  const columns = split
+    ? ['id', 'first_name', 'last_name', 'email', 'birth_date']
+    : ['id', 'name', 'email', 'dob', 'ssn'];
+  const table = pick(['customers', 'patients', '`users`', 'public.members']);
+  let text = `INSERT INTO ${table} (${columns.join(', ')}) VALUES`;
+  const spans: GoldSpan[] = [];
+  const quoted = (type: EntityType, value: string): void => {
+    const sql = value.replace(/'/g, "''");
+    text += `, '`;
+    spans.push({ type, start: text.length, end: text.length + sql.length });
+    text += `${sql}'`;
+  };
+  for (let row = 0, rows = faker.number.int({ min: 2, max: 5 }); row < rows; row++) {
+    text += `${row === 0 ? '' : ','}\n(${faker.number.int({ min: 1, max: 99999 })}`;
+    const [first, last] = personName();
+    if (split) {
+      quoted('PERSON', first);
+      quoted('PERSON', last);
+    } else quoted('PERSON', `${first} ${last}`);
+    quoted('EMAIL_ADDRESS', faker.internet.email());
+    quoted('DATE_OF_BIRTH', faker.date.birthdate().toISOString().slice(0, 10));
+    if (!split) quoted('US_SSN', ssn().replace(/-/g, ''));
+    text += ')';
+  }
+  return { kind: 'clean', text: text + ';', spans };
+}
+
+/** A contact list as CSV: names under "name" beside an e-mail, or under first and last name. */
+function peopleTableDoc(): Doc {
+  const split = faker.datatype.boolean();
+  let text = split ? 'first_name,last_name,city' : 'name,email,plan';
+  const spans: GoldSpan[] = [];
+  const field = (type: EntityType | null, value: string, first = false): void => {
+    text += first ? '\n' : ',';
+    if (type) spans.push({ type, start: text.length, end: text.length + value.length });
+    text += value;
+  };
+  for (let row = 0, rows = faker.number.int({ min: 2, max: 5 }); row < rows; row++) {
+    const [first, last] = personName();
+    if (split) {
+      field('PERSON', first, true);
+      field('PERSON', last);
+      field(null, faker.location.city().replace(/,/g, ''));
+    } else {
+      field('PERSON', `${first} ${last}`, true);
+      field('EMAIL_ADDRESS', faker.internet.email());
+      field(null, pick(['free', 'pro', 'team']));
+    }
+  }
+  return { kind: 'clean', text, spans };
+}
+
+/** Tables whose "name" column names things: products in CSV and in SQL. */
+function productTableNegative(): string {
+  const rows = Array.from({ length: faker.number.int({ min: 2, max: 4 }) }, () => [
+    faker.commerce.productName(),
+    faker.commerce.price(),
+    `SKU-${digits(5)}`,
+  ]);
+  if (faker.datatype.boolean())
+    return ['name,price,sku', ...rows.map((r) => r.join(','))].join('\n');
+  const values = rows.map((r) => `('${r[0]}', ${r[1]}, '${r[2]}')`).join(', ');
+  return `INSERT INTO products (name, price, sku) VALUES ${values};`;
+}
+
 /** Dates of birth as each language writes them, month names included, after its own label. */
 const LOCAL_BIRTH_DATES: readonly (readonly [locale: string, label: string])[] = [
   ['de-DE', 'Geburtsdatum: {}'],
@@ -732,6 +809,10 @@ export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc
       text: other.replace('{}', localDate(otherLocale, recent)),
       spans: [],
     });
+  }
+  for (let i = 0; i < perType / 3; i++) {
+    docs.push(sqlDoc(), peopleTableDoc());
+    docs.push({ kind: 'negative', text: productTableNegative(), spans: [] });
   }
   return docs;
 }

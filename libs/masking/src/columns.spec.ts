@@ -29,7 +29,7 @@ describe('column headers as context', () => {
     const semicolons =
       '"Name";"Geburtsdatum"\n"Müller, Anna";"12.03.1985"\n"Meier, Jan";"01.07.1990"';
     expect(masked(semicolons)).toBe(
-      '"Name";"Geburtsdatum"\n"Müller, Anna";"<DATE_OF_BIRTH>"\n"Meier, Jan";"<DATE_OF_BIRTH>"',
+      '"Name";"Geburtsdatum"\n"<PERSON>";"<DATE_OF_BIRTH>"\n"<PERSON>";"<DATE_OF_BIRTH>"',
     );
   });
 
@@ -48,6 +48,72 @@ describe('column headers as context', () => {
     expect(headers.map((h) => h.fields)).toEqual([['sku', 'date of birth', 'qty']]);
     expect(columnName(text, headers, text.indexOf('1984'))).toBe('date of birth');
     expect(columnName(text, headers, text.lastIndexOf('2'))).toBe('qty');
+  });
+
+  it('reads an SQL INSERT: its column list names the values of every row', () => {
+    const sql = [
+      'INSERT INTO patients (name, email, dob, ssn) VALUES',
+      "('Jane Doe', 'jane@example.com', '1985-03-12', '078051120'),",
+      "('Bob Roe', 'bob@example.org', '1990-07-04', '536904821');",
+    ].join('\n');
+    expect(masked(sql)).toBe(
+      [
+        'INSERT INTO patients (name, email, dob, ssn) VALUES',
+        "('<PERSON>', '<EMAIL_ADDRESS>', '<DATE_OF_BIRTH>', '<US_SSN>'),",
+        "('<PERSON>', '<EMAIL_ADDRESS>', '<DATE_OF_BIRTH>', '<US_SSN>');",
+      ].join('\n'),
+    );
+    const mysql =
+      'INSERT INTO `users` (`id`, `first_name`, `last_name`, `birth_date`, `created_at`) VALUES ' +
+      "(1, 'Anna', 'Müller', '1984-02-29', NOW()), " +
+      "(2, 'O\\'Brien', 'Seán', '1990-07-04', CAST('2024-01-02' AS date));";
+    expect(masked(mysql)).toBe(
+      'INSERT INTO `users` (`id`, `first_name`, `last_name`, `birth_date`, `created_at`) VALUES ' +
+        "(1, '<PERSON>', '<PERSON>', '<DATE_OF_BIRTH>', NOW()), " +
+        "(2, '<PERSON>', '<PERSON>', '<DATE_OF_BIRTH>', CAST('2024-01-02' AS date));",
+    );
+  });
+
+  it('counts an SQL value by its place in its tuple, strings and nested calls kept whole', () => {
+    const sql = "insert into t (note, dob, qty) values ('a, (b', '1984-02-29', 3), ('x', NOW(), 4)";
+    const headers = tableHeaders(sql);
+    expect(headers.map((h) => h.fields)).toEqual([['note', 'dob', 'qty']]);
+    expect(columnName(sql, headers, sql.indexOf('1984'))).toBe('dob');
+    expect(columnName(sql, headers, sql.indexOf('3)'))).toBe('qty');
+    expect(columnName(sql, headers, sql.indexOf('NOW'))).toBe('dob');
+    expect(columnName(sql, headers, sql.indexOf('4)'))).toBe('qty');
+    expect(columnName(sql, headers, sql.indexOf('values'))).toBeUndefined();
+  });
+
+  it('masks the names in a table of people, in other languages too', () => {
+    expect(masked('first_name,last_name,city\nAnna,Müller,Berlin\nJean-Luc,Picard,Lyon')).toBe(
+      'first_name,last_name,city\n<PERSON>,<PERSON>,Berlin\n<PERSON>,<PERSON>,Lyon',
+    );
+    expect(masked('nom;prénom;téléphone\nDupont;Marie;01 23 45 67 89')).toBe(
+      'nom;prénom;téléphone\n<PERSON>;<PERSON>;<PHONE_NUMBER>',
+    );
+  });
+
+  it('leaves a bare name column alone unless the table is one of people, and cells that are not names', () => {
+    const products = 'name,price,sku\nWidget Pro,19.99,SKU-1\nGadget Max,5.00,SKU-2';
+    expect(masked(products)).toBe(products);
+    const hosts = 'hostname,filename,ip\nWeb One,a.txt,x\nWeb Two,b.txt,y';
+    expect(masked(hosts)).toBe(hosts);
+    const people = 'name,email\nn/a,-\nTBD,-\nmary,-';
+    expect(masked(people)).toBe(people);
+  });
+
+  it("ends a table's names at a row whose name cell is prose", () => {
+    const text = [
+      'name,email,plan',
+      'Rashad Sipes,rs@example.com,pro',
+      'Try to index the interface, maybe it will calculate, we need the matrix!',
+      'name,price,sku',
+      'Soft Plastic Gloves,640.70,SKU-51458',
+    ].join('\n');
+    expect(masked(text)).toBe(
+      text.replace('Rashad Sipes,rs@example.com', '<PERSON>,<EMAIL_ADDRESS>'),
+    );
   });
 
   it('reads a long table and a long line in linear time', () => {

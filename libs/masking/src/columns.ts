@@ -1,9 +1,12 @@
+import type { ScanInput } from './recognizers/types';
+
 /**
- * Column headers as context: in a table written as text (CSV, TSV, a `|`-separated dump), the
- * words that say what a value is stand in the header line, often far above the value and never
- * in its sentence. A header line is a line of at least two delimited fields that all start with
- * a letter ("email,phone,dob,ssn"), followed by rows of as many fields; a value's column is read
- * by counting the delimiters before it on its row.
+ * Column headers as context: in a table written as text (CSV, TSV, a `|`-separated dump, an SQL
+ * INSERT), the words that say what a value is stand in the header, often far above the value and
+ * never in its sentence. A header line is a line of at least two delimited fields that all start
+ * with a letter ("email,phone,dob,ssn"), followed by rows of as many fields; a value's column is
+ * read by counting the delimiters before it on its row. An INSERT's header is its column list,
+ * and its rows are the tuples after VALUES.
  */
 export interface TableHeader {
   /** Where the header line starts and ends (before its line break). */
@@ -14,6 +17,8 @@ export interface TableHeader {
   readonly delimiter: number;
   /** The header's field names, lower-cased and trimmed of blanks and quotes. */
   readonly fields: readonly string[];
+  /** An INSERT's rows: where each tuple's '(' stands, in order. Undefined for a text table. */
+  readonly tuples?: readonly number[];
 }
 
 /** Wider lines are not read as headers: a table's header names its columns in a few words each. */
@@ -58,7 +63,103 @@ export function tableHeaders(text: string): TableHeader[] {
     headers.push({ start, end: lineEnd, rowsEnd, delimiter, fields });
     DELIMITER_RE.lastIndex = rowsEnd + 1;
   }
-  return headers;
+  const inserts = sqlInserts(text);
+  if (inserts.length === 0) return headers;
+  // An INSERT's lines are its own: a line of it is no text table's header.
+  const outside = headers.filter(
+    (h) => !inserts.some((i) => h.start <= i.rowsEnd && i.start <= h.rowsEnd),
+  );
+  return [...outside, ...inserts].sort((a, b) => a.start - b.start);
+}
+
+// The statement up to its first tuple: table, column list (no parentheses inside) and VALUES.
+const INSERT_RE =
+  /\binsert\s+(?:ignore\s+)?into\s+[\w.`"[\]]{1,128}\s*\(([^()]{1,2048})\)\s*values\s*\(/giu;
+const SQL_COLUMN_RE = /^[a-z_][\w $]{0,63}$/i;
+
+/** The INSERT statements of a text with their column lists and the tuples of their rows. */
+function sqlInserts(text: string): TableHeader[] {
+  const inserts: TableHeader[] = [];
+  INSERT_RE.lastIndex = 0;
+  for (let m; (m = INSERT_RE.exec(text)) !== null;) {
+    const fields: string[] = [];
+    for (const raw of m[1].split(',')) {
+      const name = raw.trim().replace(/^([`"[])(.*)[`"\]]$/, '$2');
+      if (!SQL_COLUMN_RE.test(name)) break;
+      fields.push(name.toLowerCase());
+    }
+    const first = INSERT_RE.lastIndex - 1;
+    if (fields.length < 2 || fields.length !== m[1].split(',').length) continue;
+    const tuples: number[] = [];
+    let end = first;
+    for (let open = first; ;) {
+      tuples.push(open);
+      const close = tupleEnd(text, open);
+      if (close === -1) {
+        end = text.length;
+        break;
+      }
+      end = close;
+      let k = skipBlanks(text, close);
+      if (text.charCodeAt(k) !== 44) break;
+      k = skipBlanks(text, k + 1);
+      if (text.charCodeAt(k) !== 40) break;
+      open = k;
+    }
+    inserts.push({
+      start: m.index,
+      end: first - 1,
+      rowsEnd: end,
+      delimiter: 44,
+      fields,
+      tuples,
+    });
+    INSERT_RE.lastIndex = end;
+  }
+  return inserts;
+}
+
+function skipBlanks(text: string, k: number): number {
+  while (k < text.length && /\s/.test(text[k])) k++;
+  return k;
+}
+
+/**
+ * Reads SQL values from `from` (inside a tuple, at depth 1) and calls `field` with each value's
+ * bounds until the tuple closes; returns the index past its ')' or -1 when the text ends first.
+ * Quoted strings ('…' or "…", backslash escapes, '' doubled) and nested parentheses (NOW(),
+ * CAST(… AS …)) stay inside one value.
+ */
+function readTuple(
+  text: string,
+  from: number,
+  field?: (index: number, s: number, e: number) => boolean,
+): number {
+  let depth = 1;
+  let quote = 0;
+  let index = 0;
+  let start = from;
+  for (let k = from; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (quote !== 0) {
+      if (c === 92) k++;
+      else if (c === quote) quote = 0;
+    } else if (c === 39 || c === 34) quote = c;
+    else if (c === 40) depth++;
+    else if (c === 41 || (c === 44 && depth === 1)) {
+      if (c === 41 && --depth > 0) continue;
+      if (field !== undefined && !field(index, start, k)) return k + 1;
+      if (c === 41) return k + 1;
+      index++;
+      start = k + 1;
+    }
+  }
+  return -1;
+}
+
+/** The index past the ')' closing the tuple whose '(' stands at `open`, or -1. */
+function tupleEnd(text: string, open: number): number {
+  return readTuple(text, open + 1);
 }
 
 function readFields(
@@ -120,7 +221,162 @@ export function columnName(
   }
   const header = headers[lo - 1];
   if (header === undefined || at <= header.end || at > header.rowsEnd) return undefined;
+  if (header.tuples !== undefined) return sqlColumn(text, header, at);
   let lineStart = at;
   while (lineStart > 0 && text.charCodeAt(lineStart - 1) !== 10) lineStart--;
   return header.fields[countOutsideQuotes(text, lineStart, at, header.delimiter)];
+}
+
+/** The column of the INSERT `header` whose value holds `at`: the value's place in its tuple. */
+function sqlColumn(text: string, header: TableHeader, at: number): string | undefined {
+  const tuples = header.tuples!;
+  let lo = 0;
+  let hi = tuples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tuples[mid] < at) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === 0) return undefined;
+  let column: string | undefined;
+  readTuple(text, tuples[lo - 1] + 1, (index, s, e) => {
+    if (at < s || at >= e) return true;
+    column = header.fields[index];
+    return false;
+  });
+  return column;
+}
+
+/**
+ * PERSON from a table's name column: the cells under "first_name", "surname", "customer name"
+ * and the like, and under a bare "name" when another column of the table is a person's (an
+ * e-mail, a phone number, a date of birth…), so a products table's "name" is left alone. Only
+ * cells shaped like a name are reported: up to four capitalized words, or "Last, First". A row
+ * whose name cell holds anything else (but a blank or a placeholder) ends the table's names: a
+ * line of prose with as many commas reads as one more row.
+ */
+const NAME_FIELDS = new Set(
+  (
+    'fullname firstname lastname givenname familyname surname middlename forename ' +
+    'customername patientname employeename contactname cardholdername cardholder nameoncard ' +
+    'accountholder accountholdername holdername personname membername clientname studentname ' +
+    'guestname recipientname sendername beneficiaryname payeename applicantname ' +
+    // German, French, Spanish, Italian, Dutch, Polish.
+    'vorname nachname familienname prenom nomdefamille apellido apellidos cognome ' +
+    'voornaam achternaam nazwisko'
+  ).split(' '),
+);
+/** "Name" itself in those languages: a name column only in a table of people. */
+const BARE_NAME_FIELDS = new Set(['name', 'nom', 'nombre', 'nome', 'naam', 'imie']);
+const PERSONAL_FIELD_RE =
+  /mail|phone|mobile|tel|birth|dob|ssn|addr|adres|passport|patient|employee|geburt|naissance|nacimiento|nascita|geboorte|urodzenia|fodelse|fodsel/;
+// A backslash escapes an apostrophe in an SQL string: 'O\\'Brien'.
+const CELL_NAME_RE = /^\p{Lu}[\p{L}'’.\\-]+(?:,? \p{Lu}[\p{L}'’.\\-]*){0,3}$/u;
+const CELL_NAME_MAX = 64;
+/** Placeholders a name column holds where nobody is named. */
+const NOT_NAMES = new Set(
+  'null none nil tbd tba unknown anonymous redacted test sample example default admin system'.split(
+    ' ',
+  ),
+);
+const NAME_SCORE = 0.75;
+
+function folded(field: string): string {
+  return field.replace(/[\s_.-]/g, '');
+}
+
+/** Which of a header's fields are name columns. */
+function nameColumns(fields: readonly string[]): boolean[] {
+  const people = fields.some((f) => PERSONAL_FIELD_RE.test(folded(f)));
+  return fields.map((f) => {
+    const name = folded(f);
+    return NAME_FIELDS.has(name) || (people && BARE_NAME_FIELDS.has(name));
+  });
+}
+
+// A field ending in one of these words between delimiters (or an INSERT's parentheses): only a
+// text holding one is searched for tables before any value needs a column.
+const NAME_WORD_RE = /name|holder|nom|naam|apellidos?|cognome|nazwisko|imie/gi;
+const FIELD_EDGE = new Set([9, 10, 13, 40, 41, 44, 59, 124]);
+
+/** The text may hold a table with a name column: a field ending in one of those words. */
+export function mayHaveNameColumn(text: string): boolean {
+  NAME_WORD_RE.lastIndex = 0;
+  for (let m; (m = NAME_WORD_RE.exec(text)) !== null;) {
+    let k = m.index - 1;
+    while (k >= 0 && m.index - k <= 24 && /[\w "'`[]/.test(text[k])) k--;
+    if (k >= 0 && !FIELD_EDGE.has(text.charCodeAt(k))) continue;
+    let e = NAME_WORD_RE.lastIndex;
+    while (e < text.length && /["'`\] ]/.test(text[e])) e++;
+    if (e === text.length || FIELD_EDGE.has(text.charCodeAt(e))) return true;
+  }
+  return false;
+}
+
+/** Reports the name-shaped cells of every name column of `headers`' tables as PERSON. */
+export function scanNameColumns(input: ScanInput, headers: readonly TableHeader[]): void {
+  const text = input.text;
+  // The names of the row being read, as start, end pairs; null once a name cell holds another
+  // thing (a sentence of prose the row count let in): the table's rows end there.
+  let names: number[] | null = [];
+  const field = (columns: readonly boolean[], index: number, s: number, e: number): boolean => {
+    if (!columns[index] || names === null) return true;
+    while (s < e && /[\s"']/.test(text[s])) s++;
+    while (e > s && /[\s"']/.test(text[e - 1])) e--;
+    const value = text.slice(s, e);
+    if (s === e || NOT_NAMES.has(value.toLowerCase())) return true;
+    if (e - s <= CELL_NAME_MAX && CELL_NAME_RE.test(value)) names.push(s, e);
+    else names = null;
+    return true;
+  };
+  /** Reports the row's names; false when the table ends at this row. */
+  const row = (): boolean => {
+    if (names === null) return false;
+    for (let k = 0; k < names.length; k += 2)
+      input.emit('PERSON', names[k], names[k + 1], NAME_SCORE, 'column-name');
+    names = [];
+    return true;
+  };
+  for (const h of headers) {
+    const columns = nameColumns(h.fields);
+    if (!columns.includes(true)) continue;
+    const cell = (index: number, s: number, e: number): boolean => field(columns, index, s, e);
+    names = [];
+    if (h.tuples !== undefined) {
+      for (const t of h.tuples) {
+        readTuple(text, t + 1, cell);
+        if (!row()) break;
+      }
+      continue;
+    }
+    for (let line = h.end + 1; line < h.rowsEnd;) {
+      let end = text.indexOf('\n', line);
+      if (end === -1 || end > h.rowsEnd) end = h.rowsEnd;
+      readRow(text, line, end, h.delimiter, cell);
+      if (!row()) break;
+      line = end + 1;
+    }
+  }
+}
+
+/** Calls `field` with the bounds of each delimited field of text[from, to), quotes respected. */
+function readRow(
+  text: string,
+  from: number,
+  to: number,
+  delimiter: number,
+  field: (index: number, s: number, e: number) => boolean,
+): void {
+  let quoted = false;
+  let index = 0;
+  let start = from;
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 34) quoted = !quoted;
+    else if (c === delimiter && !quoted) {
+      field(index++, start, k);
+      start = k + 1;
+    }
+  }
+  field(index, start, to);
 }

@@ -16,7 +16,13 @@ import {
   sentenceStop,
 } from './context';
 import { ENTITY_TYPES, type EntityType } from './entities';
-import { columnName, type TableHeader, tableHeaders } from './columns';
+import {
+  columnName,
+  mayHaveNameColumn,
+  scanNameColumns,
+  type TableHeader,
+  tableHeaders,
+} from './columns';
 import { type NormalizedMap, normalizeMap, originalEnd, originalStart } from './normalize';
 import { scanEmails, scanUrls } from './recognizers/email-url';
 import { scanIpv6, scanMacs } from './recognizers/patterns';
@@ -235,6 +241,10 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
     },
   };
   scanAll(input);
+  // Tables: read before any value needs a column only when one may have a name column.
+  let headers: TableHeader[] | null = null;
+  if (want.has('PERSON') && mayHaveNameColumn(nt))
+    scanNameColumns(input, (headers = tableHeaders(nt)));
 
   // Context: raise near a type's words, lower numbers that read as an order/version/ISBN.
   // One lower-cased copy per text; windows are searched in place (before: 48 chars, after: 24),
@@ -245,7 +255,6 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
   const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
   let lower: string | null = null;
   let ends: number[] = [];
-  let headers: TableHeader[] | null = null;
   // A value in a table: its column's header names it ("email,phone,dob,ssn"), not its sentence.
   // Read once per candidate, and only for one no word in its sentence has decided.
   let columnAt = -1;
