@@ -368,7 +368,7 @@ describe('word-shape scanner', () => {
       expect(maskPersons(text)).toBe(text);
   });
 
-  it('does not take a sex, tier or team in a name slot for a person', () => {
+  it('does not take a sex, tier, team or greeting in a name slot for a person', () => {
     for (const text of [
       'Patient: Male, 45 years',
       'Patient: Female',
@@ -379,6 +379,13 @@ describe('word-shape scanner', () => {
     ])
       expect(maskPersons(text)).toBe(text);
     expect(maskPersons('Patient: Maria Garcia, 45 years')).toBe('Patient: <PERSON>, 45 years');
+    expect(maskPersons('Customer: Hi, I cannot log in')).toBe('Customer: Hi, I cannot log in');
+    expect(maskPersons('Customer: Hello, my card was charged twice. Thanks, Jane')).toBe(
+      'Customer: Hello, my card was charged twice. Thanks, Jane',
+    );
+    expect(maskPersons('Customer: Hey! Dear Anna, thanks')).toBe(
+      'Customer: Hey! Dear <PERSON>, thanks',
+    );
     expect(maskPersons('Customer: Jane Doe (Enterprise tier)')).toBe(
       'Customer: <PERSON> (Enterprise tier)',
     );

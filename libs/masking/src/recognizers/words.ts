@@ -385,6 +385,20 @@ const NAME_SEP_RE = new RegExp(`(${BLANK})`);
  * "Customer: Enterprise tier", "Name: Frontend Team"). Not after a title, which takes a surname.
  */
 const LABEL_NOT_NAMES: ReadonlySet<string> = new Set([
+  // A message after "Customer:" opens with a greeting or a courtesy, not a name.
+  'Hi',
+  'Hello',
+  'Hey',
+  'Thanks',
+  'Thank',
+  'Sorry',
+  'Yes',
+  'Okay',
+  'Good',
+  'Bonjour',
+  'Hallo',
+  'Hola',
+  'Ciao',
   'Male',
   'Female',
   'Man',
