@@ -130,6 +130,16 @@ describe('column headers as context', () => {
       return best;
     };
     expect(growthOverLinear((t) => detect(t), small, large)).toBeLessThan(3);
+    // One tuple as long as the text, full of values that read their column.
+    const tuple = (n: number): string =>
+      "INSERT INTO t (note, ssn) VALUES ('a', '" + '078051120 '.repeat(n) + "')";
+    expect(growthOverLinear((t) => detect(t), tuple(10_000), tuple(100_000))).toBeLessThan(3);
+    const people = (n: number): string =>
+      'INSERT INTO t (name, email) VALUES ' + "('Jane Doe', 'x'), ".repeat(n) + "('A', 'b')";
+    expect(growthOverLinear((t) => detect(t), people(5_000), people(50_000))).toBeLessThan(3);
+    const mixed = (n: number): string =>
+      "name,email\nJo Do,x\nINSERT INTO t (name, email) VALUES ('Al Bo', 'y');\n".repeat(n);
+    expect(growthOverLinear((t) => detect(t), mixed(2_000), mixed(20_000))).toBeLessThan(3);
     const wide = 'a,b\n' + '1984-02-29,'.repeat(100_000);
     expect(time(wide)).toBeLessThan(10_000);
   });

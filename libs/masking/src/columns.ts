@@ -65,10 +65,13 @@ export function tableHeaders(text: string): TableHeader[] {
   }
   const inserts = sqlInserts(text);
   if (inserts.length === 0) return headers;
-  // An INSERT's lines are its own: a line of it is no text table's header.
-  const outside = headers.filter(
-    (h) => !inserts.some((i) => h.start <= i.rowsEnd && i.start <= h.rowsEnd),
-  );
+  // An INSERT's lines are its own: a line of it is no text table's header. Both lists run in
+  // order of start, and INSERTs do not overlap, so one pass pairs them.
+  let j = 0;
+  const outside = headers.filter((h) => {
+    while (j < inserts.length && inserts[j].rowsEnd < h.start) j++;
+    return j === inserts.length || inserts[j].start > h.rowsEnd;
+  });
   return [...outside, ...inserts].sort((a, b) => a.start - b.start);
 }
 
@@ -126,7 +129,8 @@ function skipBlanks(text: string, k: number): number {
 
 /**
  * Reads SQL values from `from` (inside a tuple, at depth 1) and calls `field` with each value's
- * bounds until the tuple closes; returns the index past its ')' or -1 when the text ends first.
+ * bounds until the tuple closes; returns the index past its ')' or -1 when the text (or text
+ * before `until`) ends first.
  * Quoted strings ('…' or "…", backslash escapes, '' doubled) and nested parentheses (NOW(),
  * CAST(… AS …)) stay inside one value.
  */
@@ -134,12 +138,13 @@ function readTuple(
   text: string,
   from: number,
   field?: (index: number, s: number, e: number) => boolean,
+  until = text.length,
 ): number {
   let depth = 1;
   let quote = 0;
   let index = 0;
   let start = from;
-  for (let k = from; k < text.length; k++) {
+  for (let k = from; k < until; k++) {
     const c = text.charCodeAt(k);
     if (quote !== 0) {
       if (c === 92) k++;
@@ -227,7 +232,10 @@ export function columnName(
   return header.fields[countOutsideQuotes(text, lineStart, at, header.delimiter)];
 }
 
-/** The column of the INSERT `header` whose value holds `at`: the value's place in its tuple. */
+/**
+ * The column of the INSERT `header` whose value holds `at`: the value's place in its tuple, for
+ * a value within ROW_MAX characters of its tuple's start (as a text table's rows are).
+ */
 function sqlColumn(text: string, header: TableHeader, at: number): string | undefined {
   const tuples = header.tuples!;
   let lo = 0;
@@ -237,14 +245,17 @@ function sqlColumn(text: string, header: TableHeader, at: number): string | unde
     if (tuples[mid] < at) lo = mid + 1;
     else hi = mid;
   }
-  if (lo === 0) return undefined;
-  let column: string | undefined;
-  readTuple(text, tuples[lo - 1] + 1, (index, s, e) => {
-    if (at < s || at >= e) return true;
-    column = header.fields[index];
-    return false;
-  });
-  return column;
+  if (lo === 0 || at - tuples[lo - 1] > ROW_MAX) return undefined;
+  // The values that end before `at`, and whether the tuple closes before it.
+  let index = 0;
+  let closed = false;
+  const before = (k: number, _: number, e: number): boolean => {
+    index = k + 1;
+    closed = text.charCodeAt(e) === 41;
+    return true;
+  };
+  readTuple(text, tuples[lo - 1] + 1, before, at);
+  return closed ? undefined : header.fields[index];
 }
 
 /**
