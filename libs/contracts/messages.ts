@@ -100,6 +100,14 @@ export const MAX_TEXT_CHARS = 4_000_000;
  */
 export const MAX_MASK_WAIT_MS = 60_000;
 
+/**
+ * The most a mask request's allow list and each deny list hold, and the longest value in them:
+ * they bound the workers' work (a deny list is searched for in every text). The policy schema
+ * refuses longer lists at upload, so no policy masks small inputs and fails every large one.
+ */
+export const MASK_LIST_LIMITS = { values: 10_000, chars: 1000 } as const;
+const maskList = z.array(z.string().max(MASK_LIST_LIMITS.chars)).max(MASK_LIST_LIMITS.values);
+
 export const maskRequestSchema = z.object({
   requestId: id,
   /** The ingress instance that waits for the reply. */
@@ -109,9 +117,9 @@ export const maskRequestSchema = z.object({
   texts: z.array(z.string().max(MAX_TEXT_CHARS)).min(1).max(4096),
   entities: z.record(z.string(), maskStrategySchema),
   thresholds: z.record(z.string(), z.number().min(0).max(1)).optional(),
-  allowList: z.array(z.string().max(1000)).max(10_000).optional(),
+  allowList: maskList.optional(),
   /** Entity type → values always masked as that type. */
-  denyList: z.record(z.string(), z.array(z.string().max(1000)).max(10_000)).optional(),
+  denyList: z.record(z.string(), maskList).optional(),
   /** Epoch ms after which the answer is of no use; workers cap it (MAX_MASK_WAIT_MS). */
   deadline: z.number().int().positive(),
 });

@@ -4,11 +4,13 @@ import {
   compileBundle,
   compilePolicy,
   createBundle,
+  defaultMaskPlan,
   evaluate,
   hashSources,
   policySchema,
   type PolicyError,
 } from '@embargo/policy';
+import { MASK_LIST_LIMITS, maskRequestSchema } from '@embargo/contracts';
 import { ENTITY_TYPES } from '@embargo/masking';
 import { input } from './testing';
 
@@ -485,6 +487,33 @@ rules:
       },
     ]);
     expect(result.ok ? [] : result.errors).toEqual([]);
+  });
+});
+
+describe('compilePolicy: masking lists the workers take', () => {
+  const { values, chars } = MASK_LIST_LIMITS;
+  const policy = (allow: string[], deny: string[]) =>
+    `version: 1\ndefaults:\n  mask:\n    entities: { EMAIL_ADDRESS: redact }\n` +
+    `    allowList: ${JSON.stringify(allow)}\n    denyList: { PERSON: ${JSON.stringify(deny)} }\n`;
+
+  it('refuses longer lists and values at upload, which would fail every large masked request', () => {
+    const long = 'a'.repeat(chars + 1);
+    const many = Array.from({ length: values + 1 }, (_, i) => `v${i}`);
+    expect(errorsOf(policy([long], ['x'])).map((e) => e.message)).toEqual([
+      expect.stringMatching(/^defaults\.mask\.allowList\.0: .*1000/),
+    ]);
+    expect(errorsOf(policy(['x'], many)).map((e) => e.message)).toEqual([
+      expect.stringMatching(/^defaults\.mask\.denyList\.PERSON: .*10000/),
+    ]);
+  });
+
+  it('passes lists at the limits on to a mask request the workers accept', () => {
+    const full = Array.from({ length: values }, (_, i) => (i ? `v${i}` : 'a'.repeat(chars)));
+    const result = compilePolicy([{ path: 'p0.yaml', content: policy(full, full) }]);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    const plan = defaultMaskPlan(result.policy)!;
+    const request = { requestId: 'r', replyTo: 'i', offset: 0, texts: ['t'], deadline: 1 };
+    expect(maskRequestSchema.safeParse({ ...request, ...plan }).success).toBe(true);
   });
 });
 
