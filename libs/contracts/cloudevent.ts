@@ -75,18 +75,26 @@ export function toKafkaMessageWithSdk<T>(
   return Kafka.binary(event);
 }
 
+type KafkaHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+
+/** A Kafka record's headers as text, the first value of a repeated one. */
+export function kafkaHeaders(headers: KafkaHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? String(v[0]) : String(v);
+  }
+  return out;
+}
+
 /** Parses a Kafka record into a CloudEvent; throws with a reason when it is not one. */
 export function fromKafkaMessage(message: {
   key: Buffer | null;
   value: Buffer | null;
-  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+  headers?: KafkaHeaders;
 }): Envelope<unknown> {
   if (!message.value) throw new Error('empty message value');
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(message.headers ?? {})) {
-    if (v === undefined) continue;
-    headers[k] = Array.isArray(v) ? String(v[0]) : String(v);
-  }
+  const headers = kafkaHeaders(message.headers);
   const ceKeys = ['ce_id', 'ce_type', 'ce_source', 'ce_specversion'];
   for (const k of ceKeys) if (!headers[k]) throw new Error(`missing CloudEvents header ${k}`);
   if (headers.ce_specversion !== '1.0') throw new Error('unsupported CloudEvents specversion');

@@ -78,8 +78,9 @@ type EachBatch = (payload: {
 }) => Promise<void>;
 
 function harness(
-  topic: 'requestEvents' | 'revocations',
+  topic: 'requestEvents' | 'revocations' | 'maskReplies',
   handle: (messages: unknown, context: HandlerContext) => Promise<void>,
+  accepts?: (headers: Record<string, string>) => boolean,
 ) {
   const broker = fakeBroker({ 'embargo.dead-letters.v1': 1048588 });
   let eachBatch: EachBatch | undefined;
@@ -112,6 +113,7 @@ function harness(
   } as unknown as Readiness;
   class Handler {
     handle = handle;
+    accepts = accepts;
   }
   const host = new ConsumerHost(
     [bind({ topic, group: 'g', handler: Handler })],
@@ -239,5 +241,27 @@ describe('ConsumerHost dead letters', () => {
     await done;
     expect(commits).toHaveLength(1);
     expect(await ready()).toBe('ready');
+  });
+});
+
+describe('ConsumerHost: records a handler has no use for', () => {
+  it('skips them by their headers, before their value is read, and moves on', async () => {
+    const handed: unknown[] = [];
+    const { host, broker, commits, run } = harness(
+      'maskReplies',
+      async (messages) => {
+        handed.push(messages);
+      },
+      (headers) => headers.ce_subject === 'ingress-1',
+    );
+    await host.onApplicationBootstrap();
+    // Another instance's reply: its value is never parsed, so even one that is not JSON
+    // costs nothing and is not dead-lettered here.
+    const elsewhere = malformed('4', Buffer.from('r1'));
+    elsewhere.headers = { ...elsewhere.headers, ce_subject: 'ingress-2' } as never;
+    await run({ topic: 'embargo.mask-replies.v1', partition: 0, messages: [elsewhere] });
+    expect(handed).toEqual([]);
+    expect(broker.sent).toEqual([]);
+    expect(commits).toEqual([[{ topic: 'embargo.mask-replies.v1', partition: 0, offset: '5' }]]);
   });
 });

@@ -9,6 +9,7 @@ import { ModuleRef } from '@nestjs/core';
 import {
   type Envelope,
   fromKafkaMessage,
+  kafkaHeaders,
   TOPICS,
   topicByName,
   type TopicKey,
@@ -57,6 +58,12 @@ export interface TopicHandler<K extends TopicKey> {
     messages: ConsumedMessage<TopicPayload<K>>[],
     context: HandlerContext,
   ): Promise<HandlerResult | void>;
+  /**
+   * Whether the handler wants a record, told from its headers alone. A record it does not
+   * want is passed over before its value is read (a broadcast topic's records addressed to
+   * other instances cost no parsing), and is neither handed over nor dead-lettered.
+   */
+  accepts?(headers: Record<string, string>): boolean;
   /**
    * Replay bindings only: every record that was in the topic when this process started has
    * been handled, so the state built from it is complete. Called once.
@@ -204,6 +211,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
         const valid: ConsumedMessage<unknown>[] = [];
         const invalid: { message: KafkaMessage; reason: string }[] = [];
         for (const message of batch.messages) {
+          if (handler.accepts && !handler.accepts(kafkaHeaders(message.headers))) continue;
           try {
             const envelope = fromKafkaMessage(message);
             if (!spec.eventTypes.includes(envelope.type)) {

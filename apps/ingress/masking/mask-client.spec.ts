@@ -53,3 +53,20 @@ describe('MaskClient: a large input on the worker pool', () => {
     expect(partitions.size).toBe(6);
   });
 });
+
+describe('MaskClient: replies addressed to other instances', () => {
+  it('passes over, unread, a reply whose subject names another instance', () => {
+    const client = new MaskClient(
+      {} as KafkaService,
+      { instance: 'ingress-1' } as AppIdentity,
+      {
+        MASKING_KEYS: keyringSetting.parse(`k1:${randomBytes(32).toString('base64')}`),
+      } as unknown as IngressConfig,
+      pino({ enabled: false }),
+    );
+    expect(client.accepts({ ce_subject: 'ingress-1' })).toBe(true);
+    expect(client.accepts({ ce_subject: 'ingress-2' })).toBe(false);
+    // A worker that names no subject (an older one, mid-upgrade): read, and checked as before.
+    expect(client.accepts({})).toBe(true);
+  });
+});

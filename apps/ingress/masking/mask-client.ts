@@ -166,6 +166,16 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
   }
 
   /**
+   * Every instance reads every reply: one the workers addressed to another instance is passed
+   * over before its value (up to 32 MiB of masked text) is parsed on this event loop. A reply
+   * without a subject (from a worker that names none) is read and checked as any other.
+   */
+  accepts(headers: Record<string, string>): boolean {
+    const to = headers.ce_subject;
+    return to === undefined || to === this.identity.instance;
+  }
+
+  /**
    * Replies for other instances are skipped; ours resolve the waiting request once their tag
    * holds and they name the request as it was sent. Anything else is logged and ignored, so
    * the workers' true reply can still arrive before the deadline: someone able to write the

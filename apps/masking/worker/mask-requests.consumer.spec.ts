@@ -120,6 +120,33 @@ describe('MaskRequestsConsumer.handle', () => {
   });
 });
 
+describe('MaskRequestsConsumer.handle: addressing', () => {
+  it("names the instance that asked as the reply's subject, so the others pass it over unread", async () => {
+    const subjects: (string | undefined)[] = [];
+    const addressing = new MaskRequestsConsumer(
+      {
+        MASKING_KEYS: keyringSetting.parse(`k1:${randomBytes(32).toString('base64')}`),
+      } as MaskingConfig,
+      {
+        publisher: {
+          publish: (_topic: string, _reply: unknown, opts: { subject?: string }) => {
+            subjects.push(opts.subject);
+            return Promise.resolve();
+          },
+        },
+      } as unknown as KafkaService,
+      pino({ enabled: false }),
+    );
+    const message = {
+      payload: { ...request(['mail a@b.io']), replyTo: 'ingress-7' },
+      envelope: { type: 'dev.embargo.mask.request.v1' },
+      timestamp: String(Date.now()),
+    } as unknown as ConsumedMessage<MaskRequest>;
+    await addressing.handle([message]);
+    expect(subjects).toEqual(['ingress-7']);
+  });
+});
+
 describe('MaskRequestsConsumer.handle: bounded work', () => {
   const sent: { ok: boolean; error?: string; texts?: string[] }[] = [];
   const recording = new MaskRequestsConsumer(

@@ -151,6 +151,9 @@ export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
         type: kind === 'count' ? MASK_EVENT_TYPES.counted : MASK_EVENT_TYPES.masked,
         idParts: [`${kind}-reply`, req.requestId, String(req.offset)],
         requestId: req.requestId,
+        // Every ingress instance reads the replies topic: the subject lets the others pass a
+        // reply over without parsing it (the tagged replyTo in the value still decides).
+        subject: req.replyTo,
       });
     try {
       await send(reply);
