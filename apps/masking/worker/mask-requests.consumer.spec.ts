@@ -203,6 +203,18 @@ describe('MaskRequestsConsumer.handle: bounded work', () => {
     expect(sent).toEqual([expect.objectContaining({ ok: false, error: 'deadline passed' })]);
   });
 
+  it("reads a request's rules once, not once a text, so a poisoned one cannot stall the group", async () => {
+    // 20 000 deny-list types no engine knows (240 KB) and 4096 one-character texts: read once
+    // a text, the rules took 36 s here with no heartbeat, past the group's 30 s session, and
+    // the request went to the next worker to stall it too.
+    const denyList = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`T${i}`, []]));
+    const texts = Array.from({ length: 4096 }, () => 'x');
+    const started = Date.now();
+    await recording.handle([message({ ...request(texts), denyList })], { heartbeat });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(sent).toEqual([expect.objectContaining({ ok: true, texts })]);
+  });
+
   it('does not work for a requester that asked to be answered after the longest wait', async () => {
     const now = Date.now();
     const req = { ...request(['mail a@b.io']), deadline: now + 3600_000 };

@@ -113,9 +113,12 @@ export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
     if (Date.now() > req.deadline) return { ...base, ok: false, error: 'deadline passed' };
     try {
       if (kind === 'count') return { ...base, ok: true, counts: countFindings(req.texts) };
+      // Once, not once a text: the rules come with the request, and reading them for each of
+      // up to 4096 texts let one request's long rule maps hold a worker past its session.
+      const options = { ...engineOptions(req), keyring: this.config.MASKING_KEYS };
       const counts: Record<string, number> = {};
       const texts = req.texts.map((t) => {
-        const r = mask(t, { ...engineOptions(req), keyring: this.config.MASKING_KEYS });
+        const r = mask(t, options);
         for (const [k, v] of Object.entries(r.counts)) counts[k] = (counts[k] ?? 0) + (v ?? 0);
         return r.text;
       });
