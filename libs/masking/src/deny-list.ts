@@ -1,0 +1,128 @@
+import type { EntityType } from './entities';
+
+/** A deny-list term found in a text: its type and span (lower-cased text offsets). */
+export interface DenyHit {
+  readonly type: EntityType;
+  readonly start: number;
+  readonly end: number;
+}
+
+type DenyList = Partial<Record<EntityType, readonly string[]>>;
+
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+/**
+ * Every term of a deny list in one automaton (Aho–Corasick), so a text is read once whatever the
+ * list's length: searching each term in each text cost terms × texts, and a request of 2,048
+ * one-character texts under a 10,000-term list blocked the event loop for half a second.
+ * Terms are lower-cased and matched whole-word where they begin or end with a word character.
+ */
+const NONE: readonly number[] = [];
+
+class DenyMatcher {
+  private readonly types: EntityType[] = [];
+  private readonly lengths: number[] = [];
+  /** Transitions, keyed state × 65536 + character: one map for the automaton, not one a state. */
+  private readonly edges = new Map<number, number>();
+  private readonly fail: number[] = [0];
+  /**
+   * Terms ending at each state, longest first, split by whether their last character is a word
+   * character: those need a boundary after them, so a whole list is skipped inside a word.
+   */
+  private readonly wordEnds: (readonly number[])[] = [NONE];
+  private readonly otherEnds: (readonly number[])[] = [NONE];
+
+  constructor(list: DenyList) {
+    // Each state's transitions while building, for the breadth-first pass below.
+    const children: [c: number, to: number][][] = [[]];
+    for (const [type, raw] of Object.entries(list) as [EntityType, readonly string[]][]) {
+      for (const r of raw ?? []) {
+        const term = r.trim().toLowerCase();
+        if (term.length === 0) continue;
+        const i = this.types.length;
+        this.types.push(type);
+        this.lengths.push(term.length);
+        let state = 0;
+        for (let k = 0; k < term.length; k++) {
+          const c = term.charCodeAt(k);
+          let to = this.edges.get(state * 0x10000 + c);
+          if (to === undefined) {
+            to = this.fail.length;
+            this.fail.push(0);
+            this.wordEnds.push(NONE);
+            this.otherEnds.push(NONE);
+            children.push([]);
+            this.edges.set(state * 0x10000 + c, to);
+            children[state].push([c, to]);
+          }
+          state = to;
+        }
+        const ends = isWordCode(term.charCodeAt(term.length - 1)) ? this.wordEnds : this.otherEnds;
+        ends[state] = [...ends[state], i];
+      }
+    }
+    // Breadth first: a state's failure link is the longest proper suffix that is also a state,
+    // and the terms ending there end here too (after this state's own, which are longer).
+    const queue = children[0].map(([, to]) => to);
+    for (let q = 0; q < queue.length; q++) {
+      const state = queue[q];
+      for (const [c, to] of children[state]) {
+        let f = this.fail[state];
+        while (f !== 0 && !this.edges.has(f * 0x10000 + c)) f = this.fail[f];
+        const link = this.edges.get(f * 0x10000 + c);
+        const back = link !== undefined && link !== to ? link : 0;
+        this.fail[to] = back;
+        if (this.wordEnds[back].length > 0)
+          this.wordEnds[to] = [...this.wordEnds[to], ...this.wordEnds[back]];
+        if (this.otherEnds[back].length > 0)
+          this.otherEnds[to] = [...this.otherEnds[to], ...this.otherEnds[back]];
+        queue.push(to);
+      }
+    }
+  }
+
+  /** Every whole-word occurrence of a term in `lower` (a lower-cased text). */
+  find(lower: string): DenyHit[] {
+    const hits: DenyHit[] = [];
+    const take = (ends: readonly number[], end: number): void => {
+      for (const i of ends) {
+        const start = end - this.lengths[i];
+        // A term starting with a word character needs no word character before it.
+        if (
+          start > 0 &&
+          isWordCode(lower.charCodeAt(start)) &&
+          isWordCode(lower.charCodeAt(start - 1))
+        )
+          continue;
+        hits.push({ type: this.types[i], start, end });
+      }
+    };
+    let state = 0;
+    for (let k = 0; k < lower.length; k++) {
+      const c = lower.charCodeAt(k);
+      while (state !== 0 && !this.edges.has(state * 0x10000 + c)) state = this.fail[state];
+      state = this.edges.get(state * 0x10000 + c) ?? 0;
+      if (state === 0) continue;
+      const end = k + 1;
+      if (this.otherEnds[state].length > 0) take(this.otherEnds[state], end);
+      if (this.wordEnds[state].length > 0 && !isWordCode(lower.charCodeAt(end)))
+        take(this.wordEnds[state], end);
+    }
+    return hits;
+  }
+}
+
+// Built once per list: policies hand the engine frozen lists, so a list is one object for its life.
+const matchers = new WeakMap<DenyList, DenyMatcher>();
+
+/** The deny list's terms found in `lower`, whole-word, overlapping ones included. */
+export function findDenied(list: DenyList, lower: string): DenyHit[] {
+  let matcher = matchers.get(list);
+  if (matcher === undefined) {
+    matcher = new DenyMatcher(list);
+    matchers.set(list, matcher);
+  }
+  return matcher.find(lower);
+}
