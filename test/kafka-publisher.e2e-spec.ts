@@ -165,6 +165,7 @@ describe('EventPublisher on the real broker', () => {
         replyTo: 'ingress-1',
         offset: 0,
         ok: false,
+        code: 'result_too_large',
         error: 'masked result too large to return',
         requestDigest: maskRequestDigest(MASK_EVENT_TYPES.mask, payload),
         signature: { alg: 'HS256', kid: 'k1', value: expect.stringMatching(/^[\w-]{43}$/) },

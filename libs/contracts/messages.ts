@@ -145,6 +145,11 @@ export const maskReplySchema = z.object({
   offset: z.number().int().min(0),
   ok: z.boolean(),
   error: z.string().max(500).optional(),
+  /**
+   * Why a reply is not ok, when retrying cannot help: `result_too_large`, the masked texts are
+   * more than the replies topic carries (a strategy such as tokenize makes text longer).
+   */
+  code: z.enum(['result_too_large']).optional(),
   texts: z.array(z.string()).optional(),
   counts: z.record(z.string(), z.number().int().min(0)).optional(),
   /**

@@ -59,6 +59,12 @@ export class MaskClient implements TopicHandler<'maskReplies'> {
     const out: string[] = new Array<string>(texts.length);
     const counts: Record<string, number> = {};
     for (const [i, r] of replies.entries()) {
+      // The same input would fail again: the caller is told to send less, not to retry.
+      if (!r.ok && r.code === 'result_too_large')
+        throw new EmbargoError(
+          'payload_too_large',
+          'The masked input is too large to return from the masking workers; send fewer or shorter inputs per request',
+        );
       // A reply for fewer or more texts than were sent would leave holes or overwrite.
       if (!r.ok || r.texts?.length !== chunks[i].texts.length)
         throw new EmbargoError(

@@ -168,6 +168,7 @@ export class MaskRequestsConsumer implements TopicHandler<'maskRequests'> {
         replyTo,
         offset,
         ok: false,
+        code: 'result_too_large',
         error: 'masked result too large to return',
       });
     }
