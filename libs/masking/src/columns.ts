@@ -77,7 +77,7 @@ export function tableHeaders(text: string): TableHeader[] {
 
 // The statement up to its first tuple: table, column list (no parentheses inside) and VALUES.
 const INSERT_RE =
-  /\binsert\s+(?:ignore\s+)?into\s+[\w.`"[\]]{1,128}\s*\(([^()]{1,2048})\)\s*values\s*\(/giu;
+  /\binsert\s+(?:ignore\s+)?into\s+[\w.`"[\]]{1,128}\s*\(([^()]{1,2048})\)\s*values\s*\(/gi;
 const SQL_COLUMN_RE = /^[a-z_][\w $]{0,63}$/i;
 
 /** The INSERT statements of a text with their column lists and the tuples of their rows. */
@@ -305,21 +305,33 @@ function nameColumns(fields: readonly string[]): boolean[] {
   });
 }
 
-// A field ending in one of these words between delimiters (or an INSERT's parentheses): only a
+// A field ending in one of these words, then a delimiter, a line end or an INSERT's ')': only a
 // text holding one is searched for tables before any value needs a column.
-const NAME_WORD_RE = /name|holder|nom|naam|apellidos?|cognome|nazwisko|imie/gi;
+const NAME_FIELD_END_RE =
+  /(?:name|holder|nom|naam|apellidos?|cognome|nazwisko|imie)["'`\] ]*(?:[\t\n\r),;|]|$)/gi;
 const FIELD_EDGE = new Set([9, 10, 13, 40, 41, 44, 59, 124]);
+/** What a field name holds before such a word: word characters, blanks, quotes, '['. */
+function fieldNameCode(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    c === 95 ||
+    c === 32 ||
+    c === 34 ||
+    c === 39 ||
+    c === 96 ||
+    c === 91
+  );
+}
 
 /** The text may hold a table with a name column: a field ending in one of those words. */
 export function mayHaveNameColumn(text: string): boolean {
-  NAME_WORD_RE.lastIndex = 0;
-  for (let m; (m = NAME_WORD_RE.exec(text)) !== null;) {
+  NAME_FIELD_END_RE.lastIndex = 0;
+  for (let m; (m = NAME_FIELD_END_RE.exec(text)) !== null;) {
     let k = m.index - 1;
-    while (k >= 0 && m.index - k <= 24 && /[\w "'`[]/.test(text[k])) k--;
-    if (k >= 0 && !FIELD_EDGE.has(text.charCodeAt(k))) continue;
-    let e = NAME_WORD_RE.lastIndex;
-    while (e < text.length && /["'`\] ]/.test(text[e])) e++;
-    if (e === text.length || FIELD_EDGE.has(text.charCodeAt(e))) return true;
+    while (k >= 0 && m.index - k <= 24 && fieldNameCode(text.charCodeAt(k))) k--;
+    if (k < 0 || FIELD_EDGE.has(text.charCodeAt(k))) return true;
   }
   return false;
 }

@@ -265,18 +265,37 @@ export function monthNumber(word: string): number {
 export const DMY_SOURCE =
   '\\b(\\d{1,2})(?:st|nd|rd|th|er|\\.)? (?:of |de )?([a-z]{3,12})\\.?,? (?:de )?(\\d{4})\\b';
 const DMY_RE = new RegExp(DMY_SOURCE, 'iy');
-/** After "12 ", "12. " or "1st ", a day-month date goes on with a month word, "of" or "de". */
-const MONTH_INITIALS = new Uint8Array(128);
-for (const word of [...MONTH_NUMBERS.keys(), 'of', 'de']) MONTH_INITIALS[word.charCodeAt(0)] = 1;
+/** Three letters from `at`, lower-cased, as one number (letters past the end read as blanks). */
+function key3(text: string, at: number): number {
+  return (
+    ((text.charCodeAt(at) | 32) << 16) |
+    ((text.charCodeAt(at + 1) | 32) << 8) |
+    (text.charCodeAt(at + 2) | 32)
+  );
+}
+/** The first three letters of every month word. */
+const MONTH_WORD_KEYS = new Set([...MONTH_NUMBERS.keys()].map((w) => key3(w, 0)));
+const OF = key3('of ', 0);
+const DE = key3('de ', 0);
+/**
+ * After "12 ", "12. " or "1st ", a day-month date goes on with a month word, after "of" or "de"
+ * perhaps: its first three letters are looked up before the pattern is tried, so "12 people"
+ * costs no attempt.
+ */
+function monthAhead(text: string, at: number): boolean {
+  const k = key3(text, at);
+  return MONTH_WORD_KEYS.has(k === OF || k === DE ? key3(text, at + 3) : k);
+}
+/** English months start with these letters, lower-cased. */
+const ENGLISH_INITIALS = new Uint8Array(128);
+for (const c of 'jfmasond') ENGLISH_INITIALS[c.charCodeAt(0)] = 1;
 /** `c` lower-cased is one of those letters (NaN past the end of the text is not). */
-function monthInitial(c: number): boolean {
+function englishMonthInitial(c: number): boolean {
   const l = c | 32;
-  return l < 128 && MONTH_INITIALS[l] === 1;
+  return l < 128 && ENGLISH_INITIALS[l] === 1;
 }
 /** First three letters of each English month, lower-cased, as one number. */
-const MONTH_KEYS = new Set(
-  MONTHS.map((m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2)),
-);
+const MONTH_KEYS = new Set(MONTHS.map((m) => key3(m, 0)));
 
 function monthIndex(abbr: string, rest: string): number {
   const word = (abbr + rest).toLowerCase();
@@ -679,7 +698,7 @@ export function scanRuns(input: ScanInput, digits = true): () => void {
         len <= 4 &&
         p >= from[DMY] &&
         text.charCodeAt(sp) === 32 &&
-        monthInitial(text.charCodeAt(sp + 1))
+        monthAhead(text, sp + 1)
       ) {
         DMY_RE.lastIndex = p;
         const m = DMY_RE.exec(text);
@@ -775,7 +794,7 @@ export function scanRuns(input: ScanInput, digits = true): () => void {
         if (v !== null) hit(BECH32, { type: 'CRYPTO', s: p, e: w, score: 1, validator: v });
       }
     }
-    if (dates && len >= 3 && len <= 9 && monthInitial(c0) && p >= from[MDY]) {
+    if (dates && len >= 3 && len <= 9 && englishMonthInitial(c0) && p >= from[MDY]) {
       const key = ((c0 | 32) << 16) | ((c1 | 32) << 8) | (text.charCodeAt(p + 2) | 32);
       if (MONTH_KEYS.has(key)) {
         MDY_RE.lastIndex = p;
