@@ -1,6 +1,6 @@
-import { encodeBase64 } from '@embargo/contracts';
-import { float32Sha256, referenceSimHash64 } from '@embargo/testing';
-import { decodeBase64 } from '../upstream';
+import { embeddingsResponseBody, encodeBase64 } from '@embargo/contracts';
+import { base64Sha256, float32Sha256, referenceSimHash64 } from '@embargo/testing';
+import { decodeBase64, toOpenAiResponse } from '../upstream';
 import { fingerprint, fingerprintInSlices, simHash64, vectorSha256 } from './fingerprint';
 
 function randomVector(dim: number, seed: number): Float32Array {
@@ -31,6 +31,25 @@ describe('fingerprints', () => {
     expect(simHash64(decoded)).toBe(simHash64(v));
     expect(vectorSha256(v)).toMatch(/^[0-9a-f]{64}$/);
     expect(simHash64(v)).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('can be recomputed from a float answer and a base64 one when the upstream sent -0', () => {
+    // A float answer writes -0 as "0", which reads back as +0: hashed as -0, the event's
+    // SHA-256 matched the caller's base64 answer but never its float one.
+    const negativeZero = encodeBase64(Float32Array.of(-0, 0.5));
+    const expectation = { count: 2, encoding: 'float' as const, model: 'm' };
+    const { vectors } = toOpenAiResponse({ rows: [[-0, 0.5], negativeZero] }, expectation);
+    const usage = { prompt_tokens: 1, total_tokens: 1 };
+    const asFloat = JSON.parse(embeddingsResponseBody(vectors, 'float', 'm', usage).toString()) as {
+      data: { embedding: number[] }[];
+    };
+    const asBase64 = JSON.parse(
+      embeddingsResponseBody(vectors, 'base64', 'm', usage).toString(),
+    ) as { data: { embedding: string }[] };
+    for (const [i, v] of vectors.entries()) {
+      expect(vectorSha256(v)).toBe(float32Sha256(asFloat.data[i].embedding));
+      expect(vectorSha256(v)).toBe(base64Sha256(asBase64.data[i].embedding));
+    }
   });
 
   it('hash the float32 little-endian bytes of the vector (known answer)', () => {

@@ -157,6 +157,8 @@ export function decodeBase64(text: string): Float32Array {
   for (let i = 0; i < out.length; i++) {
     if (!Number.isFinite(out[i]))
       throw new MalformedUpstreamResponse(`a base64 embedding has a non-finite value at ${i}`);
+    // -0 as +0, as for float rows (see toVector).
+    if (out[i] === 0) out[i] = 0;
   }
   return out;
 }
@@ -175,7 +177,9 @@ function toVector(row: unknown, index: number): Float32Array {
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       throw new MalformedUpstreamResponse(`embedding ${index} has a non-numeric value at ${i}`);
     }
-    out[i] = v;
+    // -0 as +0: a float answer writes it "0", which reads back as +0, so the fingerprint
+    // (over these bytes) could not be recomputed from it as from a base64 answer.
+    out[i] = v === 0 ? 0 : v;
     // Finite as a double, yet beyond float32 (e.g. 1e300): it would go out as null.
     if (!Number.isFinite(out[i]))
       throw new MalformedUpstreamResponse(`embedding ${index} has a value beyond float32 at ${i}`);
