@@ -348,6 +348,27 @@ describe('UpstreamClient reading upstream bodies', () => {
     expect(ok.vectors).toHaveLength(96);
     expect(ok.vectors[0]).toHaveLength(3072);
   });
+
+  it('refuses a vector wider than any model when the size is not configured', async () => {
+    // 600,000 zeros fit the byte bound of one input at an unknown size (16,384 floats as
+    // JSON, plus 1 MiB); fingerprinting such a vector drew 38 M random signs in one go (most
+    // of a second with the event loop stopped) and kept 38 MB of them for the next.
+    const row = new Array<string>(600_000).fill('0').join(',');
+    const upstream = await localUpstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`{"object":"list","data":[{"object":"embedding","index":0,"embedding":[${row}]}]}`);
+    });
+    servers.push(upstream);
+    const c = new UpstreamClient([
+      {
+        ...connection('unsized', 'openai', `${upstream.url}/v1`),
+        models: new Map([['embed', { upstreamModel: 'm', supportsDimensions: false }]]),
+      },
+    ]);
+    clients.push(c);
+    const err = await failure(c.embed('unsized', 'embed', { input: 'x' }, { requestId: 'r' }));
+    expect(err).toMatchObject({ code: 'upstream_error', status: 502 });
+  });
 });
 
 describe('UpstreamClient errors as the caller sees them', () => {

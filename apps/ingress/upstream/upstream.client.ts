@@ -7,6 +7,7 @@ import {
   adapterFor,
   inputCount,
   MalformedUpstreamResponse,
+  MAX_DIMENSIONS,
   prepareTarget,
   toOpenAiResponse,
   type AdapterTarget,
@@ -633,6 +634,7 @@ function prepareRequest(
       // A fallback whose size is not configured must still answer at the first route's size
       // (start-up refuses one configured at another), so callers never get mixed widths.
       dimensions: request.dimensions ?? model.dimensions ?? firstModel.dimensions,
+      maxDimensions: model.maxDimensions,
       encoding: request.encoding_format ?? 'float',
       model: publicModel,
     },
@@ -703,9 +705,6 @@ export function parseRetryAfter(
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
-
-/** Wider than any embedding model in use (the largest have 4,096 or 8,192 dimensions). */
-const MAX_DIMENSIONS = 16_384;
 
 /**
  * The most any answer may take, whatever the batch: about half of V8's longest string

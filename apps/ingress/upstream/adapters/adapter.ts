@@ -187,9 +187,14 @@ function toVector(row: unknown, index: number): Float32Array {
   return out;
 }
 
+/** Wider than any embedding model in use (the largest have 4,096 or 8,192 dimensions). */
+export const MAX_DIMENSIONS = 16_384;
+
 export interface Expectation {
   count: number;
   dimensions?: number;
+  /** The most a vector may have when `dimensions` is not known (see MAX_DIMENSIONS). */
+  maxDimensions?: number;
   encoding: EncodingFormat;
   /** The model name callers see. */
   model: string;
@@ -212,6 +217,13 @@ export function toOpenAiResponse(
     if (expect.dimensions !== undefined && vector.length !== expect.dimensions) {
       throw new MalformedUpstreamResponse(
         `embedding ${i} has ${vector.length} dimensions, expected ${expect.dimensions}`,
+      );
+    }
+    const widest = Math.max(expect.maxDimensions ?? 0, MAX_DIMENSIONS);
+    if (expect.dimensions === undefined && vector.length > widest) {
+      // Fingerprinting draws 64 random signs a dimension, all at once, and keeps them.
+      throw new MalformedUpstreamResponse(
+        `embedding ${i} has ${vector.length} dimensions, more than ${widest}`,
       );
     }
     if (i > 0 && vector.length !== vectors[0].length) {
