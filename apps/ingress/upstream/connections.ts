@@ -7,7 +7,8 @@ import { Secret } from './secret';
 /**
  * Upstream connections: where embeddings are forwarded and with which gateway-held
  * credential. Loaded once at start-up from YAML or JSON; any problem stops start-up with
- * one line naming the connection and the field (never a credential value).
+ * one line naming the connection and the field (never a credential value). A credential
+ * file alone is read again later, when its upstream refuses the key (see UpstreamClient).
  */
 
 export const PROVIDERS = ['openai', 'azure_openai', 'cohere', 'tei', 'ollama', 'stand_in'] as const;
@@ -212,6 +213,11 @@ export interface Connection {
   baseUrl: string;
   models: ReadonlyMap<string, ModelRoute>;
   credential?: Secret;
+  /**
+   * Where `credential` was read from, when a file: read again when the upstream refuses the
+   * key, since a mounted secret is rotated in place (see UpstreamClient).
+   */
+  credentialFile?: string;
   azure?: { apiVersion: string };
   headers: Readonly<Record<string, string>>;
   timeoutMs: number;
@@ -338,6 +344,9 @@ function resolveConnection(c: ConnectionConfig, options: LoadOptions): Connectio
     baseUrl: c.baseUrl.replace(/\/+$/, ''),
     models,
     credential: c.credential ? readCredential(c.name, c.credential, options) : undefined,
+    ...(c.credential && 'file' in c.credential
+      ? { credentialFile: resolve(options.baseDir ?? process.cwd(), c.credential.file) }
+      : {}),
     azure: c.azure,
     headers: c.headers ?? {},
     timeoutMs: c.timeoutMs,
@@ -376,12 +385,22 @@ function readCredential(
         `connection '${connection}' field credential: file ${path} is empty`,
       );
   }
-  // Mounted secrets usually end with a newline that is not part of the key.
+  const from = 'env' in spec ? `environment variable ${spec.env}` : `file ${spec.file}`;
+  return credentialFrom(connection, value, from);
+}
+
+/**
+ * The credential a file or variable holds, trimmed (mounted secrets usually end with a
+ * newline that is not part of the key). ConnectionsError names where it came from
+ * (`from`), never the value.
+ */
+export function credentialFrom(connection: string, value: string, from: string): Secret {
   const credential = value.trim();
+  if (!credential)
+    throw new ConnectionsError(`connection '${connection}' field credential: ${from} is empty`);
   // Sent in a header, where undici refuses a line break or control character: every call
-  // would fail. Which variable or file it came from is named, never the value.
+  // would fail.
   if (INVALID_CREDENTIAL.test(credential)) {
-    const from = 'env' in spec ? `environment variable ${spec.env}` : `file ${spec.file}`;
     throw new ConnectionsError(
       `connection '${connection}' field credential: ${from} holds a line break or other control character inside the key`,
     );

@@ -1,8 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { constants } from 'node:buffer';
 import { EmbargoError } from '@embargo/contracts';
-import type { Connection, Provider } from './connections';
+import { parseConnections, type Connection, type Provider } from './connections';
 import { Secret } from './secret';
 import {
   MAX_RESPONSE_BYTES,
@@ -666,4 +669,72 @@ describe('UpstreamClient answer size limit', () => {
     expect(err.message).toMatch(/larger than a well-formed one could be/);
     expect(huge.requests).toBe(1);
   }, 30_000);
+});
+
+describe('UpstreamClient credentials from a mounted secret file', () => {
+  const { serve, client } = upstreamsAndClients();
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'embargo-secret-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** An upstream that takes only the key currently in `accepted`. */
+  async function keyedUpstream(accepted: { key: string }, seen: string[]) {
+    return serve((req, res) => {
+      seen.push(req.headers.authorization ?? '');
+      if (req.headers.authorization === `Bearer ${accepted.key}`) return openAiAnswer(res, 1);
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'Incorrect API key provided.' } }));
+    });
+  }
+
+  it('reads the file again when the upstream refuses the key, and uses the rotated one', async () => {
+    const accepted = { key: 'sk-first-key' };
+    const seen: string[] = [];
+    const upstream = await keyedUpstream(accepted, seen);
+    writeFileSync(join(dir, 'openai.key'), 'sk-first-key\n');
+    const config = JSON.stringify([
+      {
+        name: 'openai',
+        provider: 'openai',
+        baseUrl: `${upstream.url}/v1`,
+        credential: { file: 'openai.key' },
+        retries: { attempts: 0 },
+        models: { embed: { upstreamModel: 'm', dimensions: 4 } },
+      },
+    ]);
+    const lines: Array<Record<string, unknown>> = [];
+    const c = client(parseConnections(config, { baseDir: dir }), lines);
+    await c.embed('embed', { input: 'x' }, { requestId: 'r1' });
+
+    // Kubernetes swaps the mounted file; the provider revokes the old key.
+    writeFileSync(join(dir, 'openai.key'), 'sk-second-key\n');
+    accepted.key = 'sk-second-key';
+    const ok = await c.embed('embed', { input: 'x' }, { requestId: 'r2' });
+    expect(ok.vectors).toHaveLength(1);
+    expect(seen).toEqual(['Bearer sk-first-key', 'Bearer sk-first-key', 'Bearer sk-second-key']);
+    // Later calls send the new key at once.
+    await c.embed('embed', { input: 'x' }, { requestId: 'r3' });
+    expect(seen[3]).toBe('Bearer sk-second-key');
+    expect(JSON.stringify(lines)).not.toMatch(/sk-(first|second)-key/);
+  });
+
+  it('answers the refusal as before when the file still holds the refused key', async () => {
+    const seen: string[] = [];
+    const upstream = await keyedUpstream({ key: 'sk-other' }, seen);
+    writeFileSync(join(dir, 'openai.key'), 'sk-revoked-key');
+    const config = JSON.stringify([
+      {
+        name: 'openai',
+        provider: 'openai',
+        baseUrl: `${upstream.url}/v1`,
+        credential: { file: 'openai.key' },
+        retries: { attempts: 0 },
+        models: { embed: { upstreamModel: 'm', dimensions: 4 } },
+      },
+    ]);
+    const c = client(parseConnections(config, { baseDir: dir }));
+    const err = await failure(c.embed('embed', { input: 'x' }, { requestId: 'r' }));
+    expect(err).toMatchObject({ code: 'upstream_error', status: 502 });
+    expect(seen).toHaveLength(1);
+  });
 });

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { EmbargoError, type ErrorCode } from '@embargo/contracts';
@@ -15,7 +16,14 @@ import {
   type ProviderRequest,
   type UpstreamAdapter,
 } from './adapters';
-import type { Connection, ModelRoute, Provider } from './connections';
+import {
+  ConnectionsError,
+  credentialFrom,
+  type Connection,
+  type ModelRoute,
+  type Provider,
+} from './connections';
+import type { Secret } from './secret';
 import type { EmbeddingsRequest, EmbeddingsResponse } from './types';
 
 /** What the ingress hands over: the caller's body; `model` is replaced by the route's. */
@@ -76,10 +84,14 @@ export const DEFAULT_UPSTREAM_DEADLINE_MS = 60_000;
 const MIN_ATTEMPT_MS = 50;
 
 interface Route {
+  /** Replaced, with `target`, when a rotated credential file is read again. */
   connection: Connection;
   adapter: UpstreamAdapter;
   target: AdapterTarget;
   pool: Pool;
+  /** When the credential file was last read again, and the reading under way. */
+  credentialReadAt: number;
+  credentialRead?: Promise<void>;
 }
 
 /** One failed attempt, classified for the retry and fail-over decisions. */
@@ -178,6 +190,7 @@ export class UpstreamClient implements OnApplicationShutdown {
         adapter,
         target: prepareTarget(adapter, connection),
         pool,
+        credentialReadAt: -Infinity,
       });
     }
   }
@@ -387,18 +400,35 @@ export class UpstreamClient implements OnApplicationShutdown {
     budget: Budget,
   ): Promise<{ response: EmbeddingsResponse; vectors: Float32Array[] }> {
     const { call } = prepared;
-    const headers = { ...call.headers, 'x-request-id': options.requestId };
+    let { credential } = prepared;
+    let headers = { ...call.headers, 'x-request-id': options.requestId };
     const { retries } = route.connection;
+    let renewed = false;
     for (let attempt = 0; ; attempt++) {
       budget.attempts++;
       let failure: AttemptFailure;
       try {
         const left = Math.max(1, Math.ceil(timeLeft(budget)));
         const timeoutMs = Math.min(route.connection.timeoutMs, left);
-        return await this.attempt(route, call, headers, prepared, options.signal, timeoutMs);
+        const sent = { headers, credential };
+        return await this.attempt(route, call, sent, prepared, options.signal, timeoutMs);
       } catch (err) {
         if (!(err instanceof AttemptFailure)) throw err;
         failure = err;
+      }
+      // A refused key may have been rotated in its mounted file: tried once more with the
+      // file's key, which is not one of the connection's retries.
+      if (
+        !renewed &&
+        (failure.status === 401 || failure.status === 403) &&
+        timeLeft(budget) >= MIN_ATTEMPT_MS &&
+        (await this.renewCredential(route, credential, options.requestId))
+      ) {
+        renewed = true;
+        credential = route.connection.credential;
+        headers = { ...headers, ...route.adapter.authHeaders(credential) };
+        attempt--;
+        continue;
       }
       if (!failure.retryable || attempt >= retries.attempts) throw failure;
       const wait = this.backoff(route, attempt, failure.retryAfterMs);
@@ -423,10 +453,57 @@ export class UpstreamClient implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Reads the connection's credential file again (at most once a second, one reading at a
+   * time) and says whether it now holds another key than `sent`.
+   */
+  private async renewCredential(
+    route: Route,
+    sent: Secret | undefined,
+    requestId: string,
+  ): Promise<boolean> {
+    const path = route.connection.credentialFile;
+    if (!path) return false;
+    if (!route.credentialRead && performance.now() - route.credentialReadAt >= 1_000) {
+      route.credentialReadAt = performance.now();
+      route.credentialRead = this.readCredentialFile(route, path, requestId).finally(
+        () => (route.credentialRead = undefined),
+      );
+    }
+    await route.credentialRead;
+    return route.connection.credential?.reveal() !== sent?.reveal();
+  }
+
+  private async readCredentialFile(route: Route, path: string, requestId: string): Promise<void> {
+    const { name } = route.connection;
+    let credential: Secret;
+    try {
+      credential = credentialFrom(name, await readFile(path, 'utf8'), `file ${path}`);
+    } catch (err) {
+      // The key in use stays: a file caught mid-rotation must not take the connection down.
+      const reason =
+        err instanceof ConnectionsError
+          ? err.message
+          : `file ${path} could not be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+      this.logger?.warn(
+        { requestId, connection: name, reason },
+        'upstream credential file not read again',
+      );
+      return;
+    }
+    if (credential.reveal() === route.connection.credential?.reveal()) return;
+    route.connection = { ...route.connection, credential };
+    route.target = prepareTarget(route.adapter, route.connection);
+    this.logger?.warn(
+      { requestId, connection: name },
+      'upstream credential read again from its file',
+    );
+  }
+
   private async attempt(
     route: Route,
     { path, body }: ProviderRequest,
-    headers: Record<string, string>,
+    sent: { headers: Record<string, string>; credential: Secret | undefined },
     { expect, responseLimit }: PreparedCall,
     callerSignal: AbortSignal | undefined,
     timeoutMs: number,
@@ -440,6 +517,7 @@ export class UpstreamClient implements OnApplicationShutdown {
     let responseHeaders: Record<string, string | string[] | undefined>;
     let text: string;
     try {
+      const { headers } = sent;
       const res = await route.pool.request({ method: 'POST', path, headers, body, signal });
       status = res.statusCode;
       responseHeaders = res.headers;
@@ -465,7 +543,14 @@ export class UpstreamClient implements OnApplicationShutdown {
     }
 
     if (status < 200 || status >= 300)
-      throw this.statusFailure(connection, status, responseHeaders, text);
+      // The key this attempt sent, which a rotation may since have replaced, is the one an
+      // upstream may echo.
+      throw this.statusFailure(
+        { ...connection, credential: sent.credential },
+        status,
+        responseHeaders,
+        text,
+      );
 
     try {
       const json: unknown = JSON.parse(text);
@@ -596,6 +681,8 @@ function timeLeft(budget: Budget): number {
 /** One connection's provider call, built once and reused across its retries. */
 interface PreparedCall {
   call: ProviderRequest;
+  /** The credential in `call`'s headers. */
+  credential: Secret | undefined;
   expect: Expectation;
   /** The most a well-formed answer can take, in bytes. */
   responseLimit: number;
@@ -615,6 +702,7 @@ function prepareCall(
   const dimensions = expect.dimensions ?? model.maxDimensions;
   return {
     call: route.adapter.buildRequest(upstream, route.target, model),
+    credential: route.connection.credential,
     expect,
     responseLimit: responseLimit({ count: expect.count, dimensions }),
   };
