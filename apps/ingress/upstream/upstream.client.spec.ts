@@ -219,6 +219,23 @@ describe('UpstreamClient fail-over to a fallback that cannot take the request', 
     expect(tei.requests).toBe(0);
   });
 
+  it('passes over a fallback that does not serve the model for the next one in the chain', async () => {
+    const down = await serve(status(503));
+    const other = await serve((_req, res) => openAiAnswer(res, 1));
+    const last = await serve((_req, res) => openAiAnswer(res, 1));
+    const c = client([
+      connection('primary', 'openai', `${down.url}/v1`, { fallback: 'other' }),
+      connection('other', 'openai', `${other.url}/v1`, {
+        fallback: 'last',
+        models: new Map([['other-model', { upstreamModel: 'o', supportsDimensions: false }]]),
+      }),
+      connection('last', 'openai', `${last.url}/v1`),
+    ]);
+    const result = await c.embed('primary', 'embed', { input: 'x' }, { requestId: 'r4' });
+    expect(result.connection).toBe('last');
+    expect(other.requests).toBe(0);
+  });
+
   it("refuses a fallback's vectors at another size than the first connection's", async () => {
     const down = await serve(status(503));
     const wide = await serve((_req, res) => openAiAnswer(res, 1, 8));

@@ -291,8 +291,10 @@ export class UpstreamClient implements OnApplicationShutdown {
           if (!failure.failover) break;
         }
       }
-      const fallback: string | undefined = route.connection.fallback;
-      route = fallback ? this.routes.get(fallback) : undefined;
+      route = this.fallbackOf(route);
+      // One that does not serve the model is passed over for its own fallback, as one that
+      // cannot serve the request is (start-up checks the sizes along the whole chain).
+      while (route && !route.connection.models.has(publicModel)) route = this.fallbackOf(route);
       model = route?.connection.models.get(publicModel);
       if (route && model && timeLeft(budget) < MIN_ATTEMPT_MS) {
         this.logger?.warn(
@@ -324,6 +326,12 @@ export class UpstreamClient implements OnApplicationShutdown {
       'upstream failed',
     );
     throw failure.toCallerError(options.requestId);
+  }
+
+  /** Start-up refuses cycles, so following fallbacks ends. */
+  private fallbackOf(route: Route): Route | undefined {
+    const { fallback } = route.connection;
+    return fallback === undefined ? undefined : this.routes.get(fallback);
   }
 
   /** Public model names served by the given connections (all when omitted), first route wins. */
