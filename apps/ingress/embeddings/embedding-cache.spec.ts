@@ -5,6 +5,7 @@ describe('embeddingCacheKey', () => {
     principal: 'k8s:system:serviceaccount:search:indexer',
     connection: 'openai',
     upstreamModel: 'text-embedding-3-small',
+    upstream: '["openai","https://api.openai.com/v1",null,null]',
     model: 'text-embedding-3-small',
     input: ['Jane Roe, SSN 078-05-1120'],
   };
@@ -19,12 +20,14 @@ describe('embeddingCacheKey', () => {
     );
   });
 
-  it('tells models, connections, upstream models, dimensions and inputs apart', () => {
+  it('tells models, connections, upstreams, upstream models, dimensions and inputs apart', () => {
     const base = embeddingCacheKey(scope);
     for (const other of [
       { model: 'text-embedding-3-large' },
       { connection: 'azure' },
       { upstreamModel: 'text-embedding-3-large' },
+      // The same connection name pointed at another deployment.
+      { upstream: '["openai","https://eu.api.example.com/v1",null,null]' },
       { dimensions: 256 },
       { input: ['Jane Roe'] },
     ])
@@ -32,6 +35,6 @@ describe('embeddingCacheKey', () => {
   });
 
   it('stores nothing readable in the key', () => {
-    expect(embeddingCacheKey(scope)).toMatch(/^embargo:cache:v3:[0-9a-f]{64}$/);
+    expect(embeddingCacheKey(scope)).toMatch(/^embargo:cache:v4:[0-9a-f]{64}$/);
   });
 });

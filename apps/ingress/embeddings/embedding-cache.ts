@@ -19,6 +19,11 @@ export interface CacheScope {
   /** The connection that answered, and the model it asked that upstream for. */
   connection: string;
   upstreamModel: string;
+  /**
+   * What the connection calls (provider, base URL, Cohere input type, fixed dimensions): a
+   * connection pointed elsewhere under the same name answers with other vectors.
+   */
+  upstream: string;
   model: string;
   dimensions?: number;
   input: unknown;
@@ -30,15 +35,24 @@ export interface CacheScope {
  * guessed text, e.g. a name with a social security number, within the TTL.
  */
 export function embeddingCacheKey(scope: CacheScope): string {
-  const { principal, connection, upstreamModel, model, dimensions, input } = scope;
+  const { principal, connection, upstreamModel, upstream, model, dimensions, input } = scope;
   const digest = createHash('sha256')
     .update(
-      JSON.stringify([principal, connection, upstreamModel, model, dimensions ?? null, input]),
+      JSON.stringify([
+        principal,
+        connection,
+        upstreamModel,
+        upstream,
+        model,
+        dimensions ?? null,
+        input,
+      ]),
     )
     .digest('hex');
-  // v3: v2 keys left out the upstream model, and under them a fallback's vectors could be
-  // stored as the primary's; v3 never reads them.
-  return `embargo:cache:v3:${digest}`;
+  // v4: v3 keys left out what the connection calls, so a connection repointed under its name
+  // served the old upstream's vectors until they expired; v4 never reads them. (v2 keys left
+  // out the upstream model.)
+  return `embargo:cache:v4:${digest}`;
 }
 
 /** How long a reading of Redis's memory use stands before the next write asks again. */

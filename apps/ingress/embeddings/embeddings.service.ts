@@ -178,6 +178,7 @@ export class EmbeddingsService {
             principal: principal.id,
             connection: route.connection,
             upstreamModel: route.upstreamModel,
+            upstream: route.upstream,
             model: req.model,
             dimensions: req.dimensions,
             input,

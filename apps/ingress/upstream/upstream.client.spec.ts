@@ -755,3 +755,20 @@ describe('UpstreamClient credentials from a mounted secret file', () => {
     expect(seen).toHaveLength(1);
   });
 });
+
+describe('UpstreamClient.routeFor', () => {
+  it('names what a connection calls, so a connection repointed under its name keys the cache afresh', () => {
+    const route = (c: Connection) => new UpstreamClient([c]).routeFor('embed');
+    const before = route(connection('openai', 'openai', 'https://api.openai.com/v1'));
+    const after = route(connection('openai', 'openai', 'https://eu.example.com/v1'));
+    expect(before).toMatchObject({ connection: 'openai', upstreamModel: 'm' });
+    expect(after?.upstream).not.toBe(before?.upstream);
+    const cohere = (inputType: 'search_query' | 'search_document') =>
+      route({
+        ...connection('co', 'cohere', 'https://api.cohere.com'),
+        models: new Map([['embed', { upstreamModel: 'm', supportsDimensions: false, inputType }]]),
+      });
+    expect(cohere('search_query')?.upstream).not.toBe(cohere('search_document')?.upstream);
+    expect(route(connection('openai', 'openai', 'https://api.openai.com/v1'))).toEqual(before);
+  });
+});

@@ -364,10 +364,21 @@ export class UpstreamClient implements OnApplicationShutdown {
   }
 
   /** The first connection that serves a public model, and the model it asks that upstream for. */
-  routeFor(publicModel: string): { connection: string; upstreamModel: string } | undefined {
+  routeFor(
+    publicModel: string,
+  ): { connection: string; upstreamModel: string; upstream: string } | undefined {
     const connection = this.connectionFor(publicModel);
-    const model = connection && this.routes.get(connection)?.connection.models.get(publicModel);
-    return connection && model ? { connection, upstreamModel: model.upstreamModel } : undefined;
+    const c = connection ? this.routes.get(connection)?.connection : undefined;
+    const model = c?.models.get(publicModel);
+    if (!connection || !c || !model) return undefined;
+    // What answers under this name: the cache keys on it, so a repointed connection starts afresh.
+    const upstream = JSON.stringify([
+      c.provider,
+      c.baseUrl,
+      model.inputType ?? null,
+      model.dimensions ?? null,
+    ]);
+    return { connection, upstreamModel: model.upstreamModel, upstream };
   }
 
   /**
