@@ -284,6 +284,14 @@ function isLetterCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c > 127;
 }
 
+/*
+ * A word that starts a field name about when the thing was last touched does not name the value
+ * beside it: `dob_updated_at: 2024-01-02` is a timestamp, not a date of birth. The suffixes,
+ * lower-case, right after the word.
+ */
+const TIMESTAMP_SUFFIX = '_(?:updated|created|modified|changed|verified|checked|at|ts)(?![a-z])';
+const TIMESTAMP_SUFFIX_RE = new RegExp(TIMESTAMP_SUFFIX, 'y');
+
 /** True when `word` occurs in `window` (lower-case) as a whole word. */
 export function hasWord(window: string, word: string): boolean {
   let from = 0;
@@ -292,7 +300,10 @@ export function hasWord(window: string, word: string): boolean {
     if (k === -1) return false;
     const before = k === 0 ? 32 : window.charCodeAt(k - 1);
     const after = k + word.length >= window.length ? 32 : window.charCodeAt(k + word.length);
-    if (!isLetterCode(before) && !isLetterCode(after)) return true;
+    if (!isLetterCode(before) && !isLetterCode(after)) {
+      TIMESTAMP_SUFFIX_RE.lastIndex = k + word.length;
+      if (!TIMESTAMP_SUFFIX_RE.test(window)) return true;
+    }
     from = k + 1;
   }
 }
@@ -302,13 +313,16 @@ export function anyWord(window: string, words: readonly string[]): boolean {
   return false;
 }
 
-// One pattern per word list, same rule as hasWord: no letter (ASCII or not) on either side.
+// One pattern per word list, same rule as hasWord: no letter (ASCII or not) on either side, and
+// no timestamp suffix after.
 const wordPatterns = new Map<readonly string[], RegExp>();
 function wordPattern(words: readonly string[]): RegExp {
   let re = wordPatterns.get(words);
   if (re === undefined) {
     const alts = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-    re = new RegExp(`(?<![A-Za-z\u0080-\uffff])(?:${alts})(?![A-Za-z\u0080-\uffff])`);
+    re = new RegExp(
+      `(?<![A-Za-z\u0080-\uffff])(?:${alts})(?![A-Za-z\u0080-\uffff]|${TIMESTAMP_SUFFIX})`,
+    );
     wordPatterns.set(words, re);
   }
   return re;

@@ -49,6 +49,13 @@ describe('detect: global entities', () => {
     expect(found(text)).toContainEqual(['DATE_OF_BIRTH', value]);
   });
 
+  it('takes no field about when a record changed for a date of birth', () => {
+    expect(found('dob_updated_at: 2024-01-02')).toEqual([]);
+    expect(found('date_of_birth_verified_at = 2023-05-06')).toEqual([]);
+    expect(found('user_dob: 1985-03-12')).toEqual([['DATE_OF_BIRTH', '1985-03-12']]);
+    expect(found('dob_on_file: 1985-03-12')).toEqual([['DATE_OF_BIRTH', '1985-03-12']]);
+  });
+
   it('takes no other word for a month, and no month name without context', () => {
     expect(found('Geburtsdatum: 12. Marc 1985')).toEqual([]);
     expect(found('delivered 3 de marzo de 1990 to the depot')).toEqual([]);
