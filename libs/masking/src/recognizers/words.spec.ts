@@ -14,6 +14,7 @@ import { validDate } from './numeric';
 import type { ScanInput } from './types';
 import {
   DMY_SOURCE,
+  LABEL_SOURCE,
   type NameRule,
   ibanAt,
   monthNumber,
@@ -188,16 +189,11 @@ function scanTextDates(input: ScanInput): void {
 
 // ---- PERSON (partial): only names a context rule introduces ----
 const NAME = "\\p{Lu}[\\p{L}'’-]{1,30}(?: \\p{Lu}\\.)?(?: \\p{Lu}[\\p{L}'’-]{1,30}){0,2}";
-const LABEL_NAME =
-  "\\p{Lu}[\\p{L}'’-]{1,30}(?:(?: |\\+|%20)\\p{Lu}\\.)?(?:(?: |\\+|%20)\\p{Lu}[\\p{L}'’-]{1,30}){0,2}";
 const TITLE_RE = new RegExp(
   `\\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Sra?)\\.? {1,2}(${NAME})`,
   'gud',
 );
-const LABEL_RE = new RegExp(
-  `\\b(?:[Nn]ame|NAME|[Ff]ull [Nn]ame|[Pp]atient(?: [Nn]ame)?|[Cc]ustomer(?: [Nn]ame)?|[Ee]mployee(?: [Nn]ame)?|[Cc]ardholder(?: [Nn]ame)?|[Aa]ccount [Hh]older|[Ss]igned by|[Aa]ttn\\.?|[Cc]ontact(?: [Pp]erson)?) {0,2}[:=] {0,3}(${LABEL_NAME})`,
-  'gud',
-);
+const LABEL_RE = new RegExp(LABEL_SOURCE, 'gud');
 const GREETING_RE = new RegExp(`\\b(?:Dear|Hi|Hello) (${NAME})`, 'gud');
 
 // Where the rules fire is what this pass checks; which candidates are names is personEnd's.
@@ -352,6 +348,20 @@ describe('word-shape scanner', () => {
 
   const maskPersons = (text: string): string =>
     mask(text, { entities: { PERSON: { strategy: 'replace' } } }).text;
+
+  it('reads the keys records name a person with, in JSON and query strings too', () => {
+    expect(maskPersons('first_name=Jane+Doe&plan=pro')).toBe('first_name=<PERSON>&plan=pro');
+    expect(maskPersons('{"first_name":"Jane","lastName": "O\'Brien"}')).toBe(
+      '{"first_name":"<PERSON>","lastName": "<PERSON>"}',
+    );
+    expect(maskPersons('Surname: Doe, First name: Anna')).toBe(
+      'Surname: <PERSON>, First name: <PERSON>',
+    );
+    expect(maskPersons('customer_name=Bob+Roe')).toBe('customer_name=<PERSON>');
+    // A bare "name" key in JSON names services and products as often as people.
+    for (const text of ['{"name": "Payments Api"}', 'last_name: str', 'The last name was Smith'])
+      expect(maskPersons(text)).toBe(text);
+  });
 
   it('does not take a CI or Ansible step name for a person', () => {
     for (const text of [

@@ -320,10 +320,18 @@ const TITLE_RE = new RegExp(
   `\\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Sra?)\\.? {1,2}(${NAME})`,
   'yud',
 );
-const LABEL_RE = new RegExp(
-  `\\b(?:[Nn]ame|NAME|[Ff]ull [Nn]ame|[Pp]atient(?: [Nn]ame)?|[Cc]ustomer(?: [Nn]ame)?|[Ee]mployee(?: [Nn]ame)?|[Cc]ardholder(?: [Nn]ame)?|[Aa]ccount [Hh]older|[Ss]igned by|[Aa]ttn\\.?|[Cc]ontact(?: [Pp]erson)?) {0,2}[:=] {0,3}(${LABEL_NAME})`,
-  'yud',
-);
+/*
+ * Labels of a person's name: words of a form ("Name:", "Patient:"), and the keys records name
+ * a person's name with, which may stand quoted in JSON or in a query string
+ * ("first_name=Jane+Doe", {"lastName": "Doe"}). A bare "name" key in JSON names services and
+ * products as often as people, so only a form's "Name:" is read.
+ */
+const FORM_LABELS =
+  '[Nn]ame|NAME|[Ff]ull [Nn]ame|[Pp]atient(?: [Nn]ame)?|[Cc]ustomer(?: [Nn]ame)?|[Ee]mployee(?: [Nn]ame)?|[Cc]ardholder(?: [Nn]ame)?|[Aa]ccount [Hh]older|[Ss]igned by|[Aa]ttn\\.?|[Cc]ontact(?: [Pp]erson)?';
+const NAME_KEYS =
+  '(?:[Ff]irst|[Ll]ast|[Ff]ull|[Gg]iven|[Ff]amily|[Mm]iddle|[Cc]ustomer|[Pp]atient|[Ee]mployee|[Cc]ardholder|[Cc]ontact)[_ ]?[Nn]ame|[Ss]urname';
+export const LABEL_SOURCE = `\\b(?:(?:${FORM_LABELS}) {0,2}[:=] {0,3}|(?:${NAME_KEYS})["']? {0,2}[:=] {0,3}["']?)(${LABEL_NAME})`;
+const LABEL_RE = new RegExp(LABEL_SOURCE, 'yud');
 const GREETING_RE = new RegExp(`\\b(?:Dear|Hi|Hello) (${NAME})`, 'yud');
 const NOT_NAMES = new Set([
   'Mr',
@@ -561,6 +569,16 @@ for (const w of LABEL_WORDS) {
   addKeyword(w[0].toUpperCase() + w.slice(1), LABEL);
 }
 addKeyword('NAME', LABEL);
+// The first word run of each name key: "first" of "First name", "first_name" whole, "lastName".
+for (const k of ['first', 'last', 'given', 'family', 'middle', 'surname']) {
+  for (const w of [k, k[0].toUpperCase() + k.slice(1)]) {
+    addKeyword(w, LABEL);
+    if (k !== 'surname') for (const tail of ['_name', 'name', 'Name']) addKeyword(w + tail, LABEL);
+  }
+}
+for (const k of ['full', 'customer', 'patient', 'employee', 'cardholder', 'contact'])
+  for (const w of [k, k[0].toUpperCase() + k.slice(1)])
+    for (const tail of ['_name', 'name', 'Name']) addKeyword(w + tail, LABEL);
 for (const g of ['Dear', 'Hi', 'Hello']) addKeyword(g, GREETING);
 
 export const WORD_TYPES: readonly EntityType[] = [
