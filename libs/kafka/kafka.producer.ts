@@ -114,6 +114,8 @@ export class EventPublisher {
   private urgentQueued = 0;
   private lingerTimer?: NodeJS.Timeout;
   private pumpScheduled = false;
+  /** Events still being prepared (see `track`). */
+  private preparing = new Set<Promise<void>>();
 
   constructor(
     private readonly producer: Producer,
@@ -213,10 +215,29 @@ export class EventPublisher {
     });
   }
 
-  /** Resolves once everything queued so far has been sent (or failed), or after `withinMs`. */
+  /**
+   * Work that ends by publishing (an event still being computed after the response went
+   * out): `flush` waits for it too, or shutdown would disconnect before it is queued.
+   */
+  track(work: Promise<unknown>): void {
+    const done = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.preparing.add(done);
+    void done.then(() => this.preparing.delete(done));
+  }
+
+  /**
+   * Resolves once everything queued or tracked so far has been sent (or failed), or after
+   * `withinMs`.
+   */
   async flush(withinMs = 3000): Promise<void> {
     const deadline = Date.now() + withinMs;
-    while ((this.queue.length > 0 || this.inFlight) && Date.now() < deadline) {
+    while (
+      (this.queue.length > 0 || this.inFlight || this.preparing.size > 0) &&
+      Date.now() < deadline
+    ) {
       if (this.queue.length > 0) this.urgentQueued = this.queue.length; // send what lingers now
       this.pump();
       await new Promise((r) => setTimeout(r, 5));

@@ -5,7 +5,11 @@ import { EmbargoError, encodeBase64 } from '@embargo/contracts';
 import { compilePolicy } from '@embargo/policy';
 import type { Logger } from 'pino';
 import type { IngressConfig } from '../config';
-import type { AuditTrail } from '../events/audit-trail.service';
+import { EventPublisher, type KafkaService } from '@embargo/kafka';
+import type { AppIdentity } from '@embargo/observability';
+import pino from 'pino';
+import type { Producer, TopicMessages } from 'kafkajs';
+import { AuditTrail } from '../events/audit-trail.service';
 import type { TokenUse } from '../exchange/token-use';
 import type { Principal } from '../identity';
 import type { IngressRedis } from '../limits/ingress-redis';
@@ -17,7 +21,7 @@ import { EmbeddingCache } from './embedding-cache';
 import { EmbeddingsService } from './embeddings.service';
 
 /** An upstream answering every input with the vector `fill` repeated, or 503 while down. */
-async function upstream(fill: number) {
+async function upstream(fill: number, dims = 4) {
   const state = { down: false, requests: 0 };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     state.requests++;
@@ -33,7 +37,7 @@ async function upstream(fill: number) {
       const data = (typeof input === 'string' ? [input] : input).map((_, index) => ({
         object: 'embedding',
         index,
-        embedding: encodeBase64(new Float32Array(4).fill(fill)),
+        embedding: encodeBase64(new Float32Array(dims).fill(fill)),
       }));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ object: 'list', data, model: 'm', usage: { prompt_tokens: 1 } }));
@@ -52,13 +56,22 @@ async function upstream(fill: number) {
   };
 }
 
-function connection(name: string, baseUrl: string, upstreamModel: string, fallback?: string) {
+function connection(
+  name: string,
+  baseUrl: string,
+  upstreamModel: string,
+  fallback?: string,
+  dims = 4,
+) {
   return {
     name,
     provider: 'openai',
     baseUrl,
     models: new Map([
-      ['embed', { upstreamModel, dimensions: 4, maxDimensions: 4, supportsDimensions: false }],
+      [
+        'embed',
+        { upstreamModel, dimensions: dims, maxDimensions: dims, supportsDimensions: false },
+      ],
     ]),
     headers: {},
     timeoutMs: 5_000,
@@ -135,7 +148,8 @@ describe('EmbeddingsService cache with a fallback connection', () => {
     const logger = { warn: () => undefined } as unknown as Logger;
     const trail = {
       record: (e: Event) => Promise.resolve(void events.push(e)),
-      recordLater: (e: Event) => void events.push(e),
+      recordLater: (e: Event | Promise<Event>) =>
+        void Promise.resolve(e).then((x) => events.push(x)),
     } as unknown as AuditTrail;
     service = new EmbeddingsService(
       config,
@@ -252,5 +266,72 @@ describe('EmbeddingsService with a spent single-use token', () => {
       ).rejects.toBe(spent);
     expect(events).toEqual([]);
     expect(taken).toBe(0);
+  });
+});
+
+describe('EmbeddingsService when the gateway shuts down', () => {
+  it("writes a large batch's completed event before the producer disconnects", async () => {
+    if (!POLICY.ok) throw new Error(JSON.stringify(POLICY.errors));
+    const policy = POLICY.policy;
+    // 64 vectors of 8192 values: their fingerprints take several turns of the event loop.
+    const model = await upstream(0.5, 8192);
+    const client = new UpstreamClient([
+      connection('primary', model.url, 'model-a', undefined, 8192),
+    ]);
+    const sent: string[] = [];
+    const state = { disconnected: false };
+    const producer = {
+      sendBatch: ({ topicMessages }: { topicMessages: TopicMessages[] }) => {
+        if (state.disconnected) return Promise.reject(new Error('The producer is disconnected'));
+        for (const { messages } of topicMessages)
+          for (const m of messages) sent.push(String(m.headers?.ce_type));
+        return Promise.resolve();
+      },
+    } as unknown as Producer;
+    const logger = pino({ enabled: false });
+    const publisher = new EventPublisher(producer, 'ingress', logger);
+    const config = {
+      MAX_BATCH_INPUTS: 64,
+      AUDIT_TIMEOUT_MS: 2000,
+      MASKING_KEYS: { activeKeyId: 'k', keys: { k: Buffer.alloc(32) } },
+      SEALING_KEYS: {},
+    } as unknown as IngressConfig;
+    const trail = new AuditTrail(
+      { publisher } as unknown as KafkaService,
+      { name: 'ingress', instance: 'i1' } satisfies AppIdentity,
+      logger,
+      config,
+    );
+    const service = new EmbeddingsService(
+      config,
+      trail,
+      { current: () => policy } as unknown as BundleStore,
+      { take: () => Promise.resolve() } as unknown as RateLimiter,
+      {} as MaskingService,
+      client,
+      {
+        checkModel: () => undefined,
+        checkUnused: () => Promise.resolve(),
+        consume: () => Promise.resolve(),
+      } as unknown as TokenUse,
+      { enabled: false } as EmbeddingCache,
+    );
+    try {
+      await service.embed(
+        { id: randomUUID() },
+        principal,
+        { model: 'embed', input: Array.from({ length: 64 }, (_, i) => `text ${i}`) },
+        performance.now(),
+      );
+      // What KafkaService does on shutdown, once the HTTP server has answered everyone.
+      await publisher.flush();
+      state.disconnected = true;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sent).toContain('dev.embargo.request.forwarded.v1');
+      expect(sent).toContain('dev.embargo.request.completed.v1');
+    } finally {
+      await client.close();
+      await model.close();
+    }
   });
 });

@@ -250,25 +250,24 @@ export class EmbeddingsService {
     const totalGatewayMs =
       gatewayMs + Math.max(0, performance.now() - startedAt - gatewayMs - result.upstreamMs);
     // Fingerprinting (SimHash is ~0.2 ms a vector) runs after the response has gone, a
-    // slice at a time.
-    setImmediate(() => {
-      void fingerprintInSlices(result.vectors)
-        .then((fingerprints) =>
-          this.trail.recordLater({
-            requestId,
-            stage: 'completed',
-            principal: who,
-            model: req.model,
-            connection: result.connection,
-            cached: cached !== undefined,
-            usage: { promptTokens: usage.prompt_tokens, totalTokens: usage.total_tokens },
-            fingerprints,
-            gatewayMs: round(totalGatewayMs),
-            upstreamMs: round(result.upstreamMs),
-          }),
-        )
-        .catch(() => undefined); // pure computation: nothing to retry
-    });
+    // slice at a time. The trail holds the event from now on, so a shutdown that begins
+    // meanwhile still writes it.
+    this.trail.recordLater(
+      new Promise((r) => setImmediate(r))
+        .then(() => fingerprintInSlices(result.vectors))
+        .then((fingerprints) => ({
+          requestId,
+          stage: 'completed' as const,
+          principal: who,
+          model: req.model,
+          connection: result.connection,
+          cached: cached !== undefined,
+          usage: { promptTokens: usage.prompt_tokens, totalTokens: usage.total_tokens },
+          fingerprints,
+          gatewayMs: round(totalGatewayMs),
+          upstreamMs: round(result.upstreamMs),
+        })),
+    );
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
       'x-embargo-policy-version': String(decision.bundleVersion),

@@ -53,10 +53,19 @@ export class AuditTrail {
 
   /**
    * For events after the response is decided (e.g. rejections): logged if they fail, and
-   * sent with the next batch (at most the publisher's linger later) rather than alone.
+   * sent with the next batch (at most the publisher's linger later) rather than alone. An
+   * event still being computed is tracked until it is queued, so shutdown waits for it.
    */
-  recordLater(event: TrailEvent, discriminator = ''): void {
-    this.record(event, discriminator, true).catch(() => undefined);
+  recordLater(event: TrailEvent | Promise<TrailEvent>, discriminator = ''): void {
+    if (!(event instanceof Promise)) {
+      this.record(event, discriminator, true).catch(() => undefined);
+      return;
+    }
+    this.kafka.publisher.track(
+      event.then((e) => {
+        this.record(e, discriminator, true).catch(() => undefined);
+      }),
+    );
   }
 }
 
