@@ -335,3 +335,63 @@ describe('EmbeddingsService when the gateway shuts down', () => {
     }
   });
 });
+
+describe('EmbeddingsService while the audit trail is unavailable', () => {
+  it("answers 503 and leaves the principal's rate limit as it was", async () => {
+    const limited = compilePolicy([
+      {
+        path: 'limited.yaml',
+        content: `version: 1
+roles:
+  caller:
+    match: { issuer: https://idp.example }
+    models: ['*']
+    limits: { rateLimit: { requestsPerMinute: 2 } }
+rules:
+  - { id: all, when: 'size(principal.roles) > 0', allow: true }
+`,
+      },
+    ]);
+    if (!limited.ok) throw new Error(JSON.stringify(limited.errors));
+    const policy = limited.policy;
+    // The rate limiter's bucket, as Redis would keep it: requests left this minute.
+    const bucket = { left: 2 };
+    const limiter = {
+      take: () => Promise.resolve(void bucket.left--),
+      giveBack: () => Promise.resolve(void bucket.left++),
+    } as unknown as RateLimiter;
+    let upstreamCalls = 0;
+    const down = new EmbargoError(
+      'audit_unavailable',
+      'The audit trail is unavailable; the request was not forwarded',
+    );
+    const service = new EmbeddingsService(
+      { MAX_BATCH_INPUTS: 16 } as unknown as IngressConfig,
+      {
+        record: () => Promise.reject(down),
+        recordLater: () => undefined,
+      } as unknown as AuditTrail,
+      { current: () => policy } as unknown as BundleStore,
+      limiter,
+      {} as MaskingService,
+      {
+        checkRequest: () => undefined,
+        routeFor: () => undefined,
+        embed: () => Promise.reject(new Error(`called ${++upstreamCalls} times`)),
+      } as unknown as UpstreamClient,
+      {
+        checkModel: () => undefined,
+        checkUnused: () => Promise.resolve(),
+        consume: () => Promise.resolve(),
+      } as unknown as TokenUse,
+      { enabled: false } as EmbeddingCache,
+    );
+    for (let i = 0; i < 3; i++)
+      await expect(
+        service.embed({ id: randomUUID() }, principal, { model: 'embed', input: 'x' }, 0),
+      ).rejects.toBe(down);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(upstreamCalls).toBe(0);
+    expect(bucket.left).toBe(2);
+  });
+});

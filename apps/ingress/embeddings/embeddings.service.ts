@@ -188,7 +188,18 @@ export class EmbeddingsService {
     const earlyKey = inputKnown ? cacheKeyFor(forwardedInput(req, masked, texts)) : undefined;
     const earlyLookup = earlyKey ? settled(this.cache.get(earlyKey)) : undefined;
 
-    await Promise.all(early);
+    try {
+      await Promise.all(early);
+    } catch (err) {
+      // Nothing is forwarded without its events: what the rate limit counted meanwhile is
+      // given back, or callers retrying through a Kafka outage are refused after it.
+      void rateCheck?.then((r) =>
+        r.ok
+          ? this.limiter.giveBack(principal.id, tokenCount, decision.limits?.rateLimit)
+          : undefined,
+      );
+      throw err;
+    }
     this.enforce(decision, req.model);
     const limitState = await outcome(rateCheck);
     await this.tokens.consume(principal);

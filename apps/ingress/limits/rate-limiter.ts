@@ -52,6 +52,29 @@ for i = 1, 2 do
 end
 return out
 `;
+/**
+ * Undoes one allowed request of `SCRIPT` (same keys and arguments): moves each TAT back by
+ * the request's cost, never before now. Requests counted since are not affected, as GCRA's
+ * steps add up in any order.
+ */
+const GIVE_BACK_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local period = tonumber(ARGV[1])
+for i = 1, 2 do
+  local limit = tonumber(ARGV[1 + i])
+  local cost = tonumber(ARGV[3 + i])
+  if limit > 0 then
+    local tat = tonumber(redis.call('GET', KEYS[i]) or '0') - cost * period / limit
+    if tat > now then
+      redis.call('SET', KEYS[i], string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)
+    else
+      redis.call('DEL', KEYS[i])
+    end
+  end
+end
+return 1
+`;
 const PERIOD_MS = 60_000;
 
 export interface RateLimit {
@@ -96,6 +119,11 @@ export function rateLimitHeaders(state: RateLimitState | undefined): Record<stri
   return headers;
 }
 
+/** Each scope counts on its own (the embeddings keys keep their original names). */
+function limitKey(principalId: string, scope: 'embeddings' | 'exchange'): string {
+  return `embargo:gcra:{${principalId}}${scope === 'embeddings' ? '' : `:${scope}`}`;
+}
+
 type ScriptReply = [number, number, number, number, number, number, number];
 
 /** Per-principal requests/minute and tokens/minute, counted atomically in Redis (GCRA). */
@@ -106,6 +134,33 @@ export class RateLimiter {
   constructor(redis: IngressRedis) {
     this.redis = redis.client;
     this.redis.defineCommand('embargoLimit', { numberOfKeys: 2, lua: SCRIPT });
+    this.redis.defineCommand('embargoLimitGiveBack', { numberOfKeys: 2, lua: GIVE_BACK_SCRIPT });
+  }
+
+  /**
+   * Returns what an allowed `take` (same arguments) counted, for a request that was then
+   * not forwarded because the audit trail could not hold it: a Kafka outage must not leave
+   * callers rate limited after it. Best effort: a failure leaves the count as it was.
+   */
+  async giveBack(
+    principalId: string,
+    tokens: number,
+    limit: RateLimit | undefined,
+    scope: 'embeddings' | 'exchange' = 'embeddings',
+  ): Promise<void> {
+    const rpm = limit?.requestsPerMinute ?? 0;
+    const tpm = limit?.tokensPerMinute ?? 0;
+    if (rpm <= 0 && tpm <= 0) return;
+    const base = limitKey(principalId, scope);
+    await (
+      this.redis as unknown as {
+        embargoLimitGiveBack(
+          ...args: [string, string, number, number, number, number, number]
+        ): Promise<number>;
+      }
+    )
+      .embargoLimitGiveBack(`${base}:r`, `${base}:t`, PERIOD_MS, rpm, tpm, 1, tokens)
+      .catch(() => undefined);
   }
 
   /**
@@ -123,8 +178,7 @@ export class RateLimiter {
     const rpm = limit?.requestsPerMinute ?? 0;
     const tpm = limit?.tokensPerMinute ?? 0;
     if (rpm <= 0 && tpm <= 0) return undefined;
-    // Each scope counts on its own (the embeddings keys keep their original names).
-    const base = `embargo:gcra:{${principalId}}${scope === 'embeddings' ? '' : `:${scope}`}`;
+    const base = limitKey(principalId, scope);
     let reply: ScriptReply;
     try {
       reply = await (
