@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
 import { EmbargoError, eventTypeOf, type LifecycleEvent } from '@embargo/contracts';
-import { KafkaService } from '@embargo/kafka';
+import { KafkaService, RecordTooLarge } from '@embargo/kafka';
 import { APP_IDENTITY, type AppIdentity, LOGGER } from '@embargo/observability';
 import type { Logger } from 'pino';
 import type { IngressConfig } from '../config';
@@ -44,6 +44,12 @@ export class AuditTrail {
         },
         'audit event not written',
       );
+      if (err instanceof RecordTooLarge)
+        // The same request would be refused every time: a 503 would have callers retry it.
+        throw new EmbargoError(
+          'payload_too_large',
+          `The request's ${event.stage} event would be larger than the audit trail accepts; send fewer or shorter inputs per request`,
+        );
       throw new EmbargoError(
         'audit_unavailable',
         'The audit trail is unavailable; the request was not forwarded',
