@@ -30,8 +30,11 @@ export class AuditedErrorFilter extends OpenAiErrorFilter {
     // The event keeps the gateway's own code (which says why) and the status that was sent.
     const status = oauth?.status ?? ERROR_CODES[error.code].status;
     // Bodies Fastify refused (bad JSON, too large, wrong media type) and unexpected
-    // failures are audited like the gateway's own refusals.
-    if (req.url.startsWith('/v1/') && error.code !== 'audit_unavailable') {
+    // failures are audited like the gateway's own refusals. So is a 503 for the audit trail
+    // itself: when Kafka was slow rather than down, the request's decision is written after
+    // its deadline, and this event says it was never forwarded (while Kafka is down it waits
+    // in the publisher's bounded queue, or is dropped with the rest).
+    if (req.url.startsWith('/v1/')) {
       this.trail.recordLater({
         requestId: req.id,
         clientRequestId: clientRequestId(req),
