@@ -113,6 +113,33 @@ const principal: Principal = {
 
 type Event = Record<string, unknown>;
 
+/** The service with the parts a test names, and harmless stand-ins for the rest. */
+function embeddingsService(parts: {
+  config?: IngressConfig;
+  trail: AuditTrail;
+  policy?: ReturnType<BundleStore['current']>;
+  limiter?: RateLimiter;
+  upstream: UpstreamClient;
+  tokens?: Partial<TokenUse>;
+  cache?: EmbeddingCache;
+}): EmbeddingsService {
+  return new EmbeddingsService(
+    parts.config ?? ({ MAX_BATCH_INPUTS: 16 } as unknown as IngressConfig),
+    parts.trail,
+    { current: () => parts.policy ?? (POLICY.ok ? POLICY.policy : undefined) } as BundleStore,
+    parts.limiter ?? ({ take: () => Promise.resolve() } as unknown as RateLimiter),
+    {} as MaskingService,
+    parts.upstream,
+    {
+      checkModel: () => undefined,
+      checkUnused: () => Promise.resolve(),
+      consume: () => Promise.resolve(),
+      ...parts.tokens,
+    } as unknown as TokenUse,
+    parts.cache ?? ({ enabled: false } as EmbeddingCache),
+  );
+}
+
 describe('EmbeddingsService cache with a fallback connection', () => {
   let primary: Awaited<ReturnType<typeof upstream>>;
   let backup: Awaited<ReturnType<typeof upstream>>;
@@ -151,20 +178,13 @@ describe('EmbeddingsService cache with a fallback connection', () => {
       recordLater: (e: Event | Promise<Event>) =>
         void Promise.resolve(e).then((x) => events.push(x)),
     } as unknown as AuditTrail;
-    service = new EmbeddingsService(
+    service = embeddingsService({
       config,
       trail,
-      { current: () => policy } as unknown as BundleStore,
-      { take: () => Promise.resolve() } as unknown as RateLimiter,
-      {} as MaskingService,
-      client,
-      {
-        checkModel: () => undefined,
-        checkUnused: () => Promise.resolve(),
-        consume: () => Promise.resolve(),
-      } as unknown as TokenUse,
-      new EmbeddingCache(redis, config, logger),
-    );
+      policy,
+      upstream: client,
+      cache: new EmbeddingCache(redis, config, logger),
+    });
   });
 
   afterAll(async () => {
@@ -243,23 +263,16 @@ describe('EmbeddingsService with a spent single-use token', () => {
     const events: Event[] = [];
     let taken = 0;
     const spent = new EmbargoError('invalid_token', 'This single-use token has already been used');
-    const service = new EmbeddingsService(
-      { MAX_BATCH_INPUTS: 16 } as unknown as IngressConfig,
-      {
+    const service = embeddingsService({
+      trail: {
         record: (e: Event) => Promise.resolve(void events.push(e)),
         recordLater: (e: Event) => void events.push(e),
       } as unknown as AuditTrail,
-      { current: () => (POLICY.ok ? POLICY.policy : undefined) } as unknown as BundleStore,
-      { take: () => Promise.resolve(void taken++) } as unknown as RateLimiter,
-      {} as MaskingService,
-      new UpstreamClient([]),
-      {
-        checkModel: () => undefined,
-        checkUnused: () => Promise.reject(spent),
-        consume: () => Promise.reject(spent),
-      } as unknown as TokenUse,
-      {} as EmbeddingCache,
-    );
+      limiter: { take: () => Promise.resolve(void taken++) } as unknown as RateLimiter,
+      upstream: new UpstreamClient([]),
+      tokens: { checkUnused: () => Promise.reject(spent), consume: () => Promise.reject(spent) },
+      cache: {} as EmbeddingCache,
+    });
     for (let i = 0; i < 3; i++)
       await expect(
         service.embed({ id: randomUUID() }, principal, { model: 'embed', input: 'x' }, 0),
@@ -302,20 +315,7 @@ describe('EmbeddingsService when the gateway shuts down', () => {
       logger,
       config,
     );
-    const service = new EmbeddingsService(
-      config,
-      trail,
-      { current: () => policy } as unknown as BundleStore,
-      { take: () => Promise.resolve() } as unknown as RateLimiter,
-      {} as MaskingService,
-      client,
-      {
-        checkModel: () => undefined,
-        checkUnused: () => Promise.resolve(),
-        consume: () => Promise.resolve(),
-      } as unknown as TokenUse,
-      { enabled: false } as EmbeddingCache,
-    );
+    const service = embeddingsService({ config, trail, policy, upstream: client });
     try {
       await service.embed(
         { id: randomUUID() },
@@ -365,27 +365,19 @@ rules:
       'audit_unavailable',
       'The audit trail is unavailable; the request was not forwarded',
     );
-    const service = new EmbeddingsService(
-      { MAX_BATCH_INPUTS: 16 } as unknown as IngressConfig,
-      {
+    const service = embeddingsService({
+      trail: {
         record: () => Promise.reject(down),
         recordLater: () => undefined,
       } as unknown as AuditTrail,
-      { current: () => policy } as unknown as BundleStore,
+      policy,
       limiter,
-      {} as MaskingService,
-      {
+      upstream: {
         checkRequest: () => undefined,
         routeFor: () => undefined,
         embed: () => Promise.reject(new Error(`called ${++upstreamCalls} times`)),
       } as unknown as UpstreamClient,
-      {
-        checkModel: () => undefined,
-        checkUnused: () => Promise.resolve(),
-        consume: () => Promise.resolve(),
-      } as unknown as TokenUse,
-      { enabled: false } as EmbeddingCache,
-    );
+    });
     for (let i = 0; i < 3; i++)
       await expect(
         service.embed({ id: randomUUID() }, principal, { model: 'embed', input: 'x' }, 0),

@@ -694,6 +694,20 @@ describe('UpstreamClient credentials from a mounted secret file', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'embargo-secret-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** One connection to `url` whose key is the file openai.key, not retried. */
+  function keyFileConnection(url: string): string {
+    return JSON.stringify([
+      {
+        name: 'openai',
+        provider: 'openai',
+        baseUrl: `${url}/v1`,
+        credential: { file: 'openai.key' },
+        retries: { attempts: 0 },
+        models: { embed: { upstreamModel: 'm', dimensions: 4 } },
+      },
+    ]);
+  }
+
   /** An upstream that takes only the key currently in `accepted`. */
   async function keyedUpstream(accepted: { key: string }, seen: string[]) {
     return serve((req, res) => {
@@ -709,16 +723,7 @@ describe('UpstreamClient credentials from a mounted secret file', () => {
     const seen: string[] = [];
     const upstream = await keyedUpstream(accepted, seen);
     writeFileSync(join(dir, 'openai.key'), 'sk-first-key\n');
-    const config = JSON.stringify([
-      {
-        name: 'openai',
-        provider: 'openai',
-        baseUrl: `${upstream.url}/v1`,
-        credential: { file: 'openai.key' },
-        retries: { attempts: 0 },
-        models: { embed: { upstreamModel: 'm', dimensions: 4 } },
-      },
-    ]);
+    const config = keyFileConnection(upstream.url);
     const lines: Array<Record<string, unknown>> = [];
     const c = client(parseConnections(config, { baseDir: dir }), lines);
     await c.embed('embed', { input: 'x' }, { requestId: 'r1' });
@@ -739,16 +744,7 @@ describe('UpstreamClient credentials from a mounted secret file', () => {
     const seen: string[] = [];
     const upstream = await keyedUpstream({ key: 'sk-other' }, seen);
     writeFileSync(join(dir, 'openai.key'), 'sk-revoked-key');
-    const config = JSON.stringify([
-      {
-        name: 'openai',
-        provider: 'openai',
-        baseUrl: `${upstream.url}/v1`,
-        credential: { file: 'openai.key' },
-        retries: { attempts: 0 },
-        models: { embed: { upstreamModel: 'm', dimensions: 4 } },
-      },
-    ]);
+    const config = keyFileConnection(upstream.url);
     const c = client(parseConnections(config, { baseDir: dir }));
     const err = await failure(c.embed('embed', { input: 'x' }, { requestId: 'r' }));
     expect(err).toMatchObject({ code: 'upstream_error', status: 502 });
