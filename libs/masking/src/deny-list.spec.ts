@@ -1,6 +1,7 @@
 import { detect } from './detect';
 import { findDenied } from './deny-list';
 import type { EntityType } from './entities';
+import { growthOverLinear } from './testing';
 
 function isWordCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
@@ -90,5 +91,20 @@ describe('deny lists', () => {
       best = Math.min(best, ms(run(long)) / Math.max(ms(run(short)), 0.1));
     // Searching each term in each text made this about 100.
     expect(best).toBeLessThan(3);
+  });
+
+  it('builds a list of nested terms in time linear in its length', () => {
+    // Dashes of every length up to n, and n terms ending in n dashes: each state of those holds
+    // up to n of the ladder's terms, and copying them into each state took n³ steps and memory.
+    const nested = (n: number) => ({
+      SECRET: [
+        ...Array.from({ length: n }, (_, k) => '-'.repeat(k + 1)),
+        ...Array.from({ length: n }, (_, k) => `x${k}` + '-'.repeat(n)),
+      ],
+    });
+    // The list's length grows as the square of n: read n from a text as long as the list.
+    const build = (t: string) => findDenied(nested(Math.round(Math.sqrt(t.length))), 'x1--');
+    expect(build('a'.repeat(100 ** 2))).toHaveLength(3);
+    expect(growthOverLinear(build, 'a'.repeat(50 ** 2), 'a'.repeat(300 ** 2))).toBeLessThan(3);
   });
 });

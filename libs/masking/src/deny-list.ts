@@ -28,11 +28,20 @@ class DenyMatcher {
   private readonly edges = new Map<number, number>();
   private readonly fail: number[] = [0];
   /**
-   * Terms ending at each state, longest first, split by whether their last character is a word
-   * character: those need a boundary after them, so a whole list is skipped inside a word.
+   * Terms ending at each state (its own: all as long as the state is deep), split by whether
+   * their last character is a word character: those need a boundary after them, so a whole list
+   * is skipped inside a word.
    */
   private readonly wordEnds: (readonly number[])[] = [NONE];
   private readonly otherEnds: (readonly number[])[] = [NONE];
+  /**
+   * The next state down the failure links with terms of each kind (0: none): the terms that end
+   * here too, shorter, read by following the links. Copying them into each state took memory
+   * growing with a term's length times the terms nested in it (a term of 1,000 dashes under
+   * dashes of every length: 500,000 entries for one term).
+   */
+  private readonly wordLink: number[] = [0];
+  private readonly otherLink: number[] = [0];
 
   constructor(list: DenyList) {
     // Each state's transitions while building, for the breadth-first pass below.
@@ -53,6 +62,8 @@ class DenyMatcher {
             this.fail.push(0);
             this.wordEnds.push(NONE);
             this.otherEnds.push(NONE);
+            this.wordLink.push(0);
+            this.otherLink.push(0);
             children.push([]);
             this.edges.set(state * 0x10000 + c, to);
             children[state].push([c, to]);
@@ -74,10 +85,8 @@ class DenyMatcher {
         const link = this.edges.get(f * 0x10000 + c);
         const back = link !== undefined && link !== to ? link : 0;
         this.fail[to] = back;
-        if (this.wordEnds[back].length > 0)
-          this.wordEnds[to] = [...this.wordEnds[to], ...this.wordEnds[back]];
-        if (this.otherEnds[back].length > 0)
-          this.otherEnds[to] = [...this.otherEnds[to], ...this.otherEnds[back]];
+        this.wordLink[to] = this.wordEnds[back].length > 0 ? back : this.wordLink[back];
+        this.otherLink[to] = this.otherEnds[back].length > 0 ? back : this.otherLink[back];
         queue.push(to);
       }
     }
@@ -86,7 +95,8 @@ class DenyMatcher {
   /** Every whole-word occurrence of a term in `lower` (a lower-cased text). */
   find(lower: string): DenyHit[] {
     const hits: DenyHit[] = [];
-    const take = (ends: readonly number[], end: number): void => {
+    /** Reports `ends`' terms ending at `end`; returns `next`, the state to read after. */
+    const take = (ends: readonly number[], end: number, next: number): number => {
       for (const i of ends) {
         const start = end - this.lengths[i];
         // A term starting with a word character needs no word character before it.
@@ -98,6 +108,7 @@ class DenyMatcher {
           continue;
         hits.push({ type: this.types[i], start, end });
       }
+      return next;
     };
     let state = 0;
     for (let k = 0; k < lower.length; k++) {
@@ -106,9 +117,11 @@ class DenyMatcher {
       state = this.edges.get(state * 0x10000 + c) ?? 0;
       if (state === 0) continue;
       const end = k + 1;
-      if (this.otherEnds[state].length > 0) take(this.otherEnds[state], end);
-      if (this.wordEnds[state].length > 0 && !isWordCode(lower.charCodeAt(end)))
-        take(this.wordEnds[state], end);
+      for (let s = this.otherEnds[state].length > 0 ? state : this.otherLink[state]; s !== 0;)
+        s = take(this.otherEnds[s], end, this.otherLink[s]);
+      if (!isWordCode(lower.charCodeAt(end)))
+        for (let s = this.wordEnds[state].length > 0 ? state : this.wordLink[state]; s !== 0;)
+          s = take(this.wordEnds[s], end, this.wordLink[s]);
     }
     return hits;
   }
