@@ -1,4 +1,5 @@
 import type { EntityType } from './entities';
+import { normalizeMap } from './normalize';
 
 /** A deny-list term found in a text: its type and span (lower-cased text offsets). */
 export interface DenyHit {
@@ -9,6 +10,14 @@ export interface DenyHit {
 
 type DenyList = Partial<Record<EntityType, readonly string[]>>;
 
+/**
+ * A term as the text it is searched in reads: detection reads a normalized copy (accents
+ * stripped, look-alikes folded), where 'José' stands as 'Jose', and lower-cased.
+ */
+export function denyTerm(raw: string): string {
+  return normalizeMap(raw.trim()).text.toLowerCase();
+}
+
 function isWordCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 }
@@ -17,7 +26,7 @@ function isWordCode(c: number): boolean {
  * Every term of a deny list in one automaton (Aho–Corasick), so a text is read once whatever the
  * list's length: searching each term in each text cost terms × texts, and a request of 2,048
  * one-character texts under a 10,000-term list blocked the event loop for half a second.
- * Terms are lower-cased and matched whole-word where they begin or end with a word character.
+ * Terms are read as denyTerm does and matched whole-word where they begin or end with a word character.
  */
 const NONE: readonly number[] = [];
 
@@ -48,7 +57,7 @@ class DenyMatcher {
     const children: [c: number, to: number][][] = [[]];
     for (const [type, raw] of Object.entries(list) as [EntityType, readonly string[]][]) {
       for (const r of raw ?? []) {
-        const term = r.trim().toLowerCase();
+        const term = denyTerm(r);
         if (term.length === 0) continue;
         const i = this.types.length;
         this.types.push(type);

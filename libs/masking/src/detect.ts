@@ -15,7 +15,7 @@ import {
   sentenceStart,
   sentenceStop,
 } from './context';
-import { findDenied } from './deny-list';
+import { denyTerm, findDenied } from './deny-list';
 import { ENTITY_TYPES, type EntityType } from './entities';
 import {
   columnName,
@@ -422,7 +422,7 @@ function addDenyList(
     readonly string[] | undefined,
   ][]) {
     for (const raw of terms ?? []) {
-      const term = raw.trim().toLowerCase();
+      const term = denyTerm(raw);
       if (term.length === 0) continue;
       let k = lower.indexOf(term);
       while (k !== -1) {
