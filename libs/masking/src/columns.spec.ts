@@ -85,6 +85,23 @@ describe('column headers as context', () => {
     expect(columnName(sql, headers, sql.indexOf('values'))).toBeUndefined();
   });
 
+  it("reads past an INSERT's comments, an apostrophe in one opening no string", () => {
+    const sql = [
+      'INSERT INTO users (id, note, first_name, dob) VALUES',
+      "(1, /* don't */ 'x', 'Anna', '1984-02-29'), -- the first's row",
+      "(2, 'y', 'Bob', '1990-07-04');",
+    ].join('\n');
+    expect(masked(sql)).toBe(
+      [
+        'INSERT INTO users (id, note, first_name, dob) VALUES',
+        "(1, /* don't */ 'x', '<PERSON>', '<DATE_OF_BIRTH>'), -- the first's row",
+        "(2, 'y', '<PERSON>', '<DATE_OF_BIRTH>');",
+      ].join('\n'),
+    );
+    const headers = tableHeaders(sql);
+    expect(columnName(sql, headers, sql.indexOf('1990'))).toBe('dob');
+  });
+
   it('masks the names in a table of people, in other languages too', () => {
     expect(masked('first_name,last_name,city\nAnna,Müller,Berlin\nJean-Luc,Picard,Lyon')).toBe(
       'first_name,last_name,city\n<PERSON>,<PERSON>,Berlin\n<PERSON>,<PERSON>,Lyon',
@@ -140,6 +157,10 @@ describe('column headers as context', () => {
     const mixed = (n: number): string =>
       "name,email\nJo Do,x\nINSERT INTO t (name, email) VALUES ('Al Bo', 'y');\n".repeat(n);
     expect(growthOverLinear((t) => detect(t), mixed(2_000), mixed(20_000))).toBeLessThan(3);
+    // Each INSERT followed by a comment that never closes.
+    const unclosed = (n: number): string =>
+      "INSERT INTO t (name, email) VALUES ('Al Bo', 'y') /* ".repeat(n);
+    expect(growthOverLinear((t) => detect(t), unclosed(2_000), unclosed(20_000))).toBeLessThan(3);
     const wide = 'a,b\n' + '1984-02-29,'.repeat(100_000);
     expect(time(wide)).toBeLessThan(10_000);
   });

@@ -122,8 +122,33 @@ function sqlInserts(text: string): TableHeader[] {
   return inserts;
 }
 
+/** Past the blanks and comments at `k`: a comment ends within ROW_MAX, or the text is not read on. */
 function skipBlanks(text: string, k: number): number {
-  while (k < text.length && /\s/.test(text[k])) k++;
+  while (k < text.length) {
+    const past = commentEnd(text, k, Math.min(text.length, k + ROW_MAX));
+    if (past > k) k = past;
+    else if (/\s/.test(text[k])) k++;
+    else break;
+  }
+  return k;
+}
+
+/**
+ * Where the SQL comment at `k` ("-- …" to the line's end, or "/* … *\/") ends, read up to
+ * `until`; `k` when none starts there. An apostrophe in a comment opens no string.
+ */
+function commentEnd(text: string, k: number, until: number): number {
+  const c = text.charCodeAt(k);
+  const next = text.charCodeAt(k + 1);
+  let e = k + 2;
+  if (c === 45 && next === 45) {
+    while (e < until && text.charCodeAt(e) !== 10) e++;
+    return Math.min(e, until);
+  }
+  if (c === 47 && next === 42) {
+    while (e + 1 < until && !(text.charCodeAt(e) === 42 && text.charCodeAt(e + 1) === 47)) e++;
+    return Math.min(e + 2, until);
+  }
   return k;
 }
 
@@ -131,8 +156,8 @@ function skipBlanks(text: string, k: number): number {
  * Reads SQL values from `from` (inside a tuple, at depth 1) and calls `field` with each value's
  * bounds until the tuple closes; returns the index past its ')' or -1 when the text (or text
  * before `until`) ends first.
- * Quoted strings ('…' or "…", backslash escapes, '' doubled) and nested parentheses (NOW(),
- * CAST(… AS …)) stay inside one value.
+ * Quoted strings ('…' or "…", backslash escapes, '' doubled), comments and nested parentheses
+ * (NOW(), CAST(… AS …)) stay inside one value.
  */
 function readTuple(
   text: string,
@@ -150,6 +175,7 @@ function readTuple(
       if (c === 92) k++;
       else if (c === quote) quote = 0;
     } else if (c === 39 || c === 34) quote = c;
+    else if (c === 45 || c === 47) k = Math.max(k, commentEnd(text, k, until) - 1);
     else if (c === 40) depth++;
     else if (c === 41 || (c === 44 && depth === 1)) {
       if (c === 41 && --depth > 0) continue;
