@@ -1,6 +1,6 @@
 import { columnName, tableHeaders } from './columns';
 import { detect } from './detect';
-import { growthOverLinear, masked } from './testing';
+import { growthOverLinear, masked, maskedOnly } from './testing';
 
 describe('column headers as context', () => {
   it('masks every row of a CSV export, not only the one next to its header', () => {
@@ -108,6 +108,23 @@ describe('column headers as context', () => {
     );
     expect(masked('nom;prénom;téléphone\nDupont;Marie;01 23 45 67 89')).toBe(
       'nom;prénom;téléphone\n<PERSON>;<PERSON>;<PHONE_NUMBER>',
+    );
+  });
+
+  it('masks names with a lower-case particle, and the rows after them', () => {
+    const csv = [
+      'id,first_name,last_name,email',
+      '1,Juan,de la Cruz,jc@example.com',
+      '2,Pieter,van der Berg,pv@example.com',
+      "3,Anne-Marie,O'Neil,ao@example.com",
+    ].join('\n');
+    expect(maskedOnly(csv, 'PERSON')).toBe(
+      [
+        'id,first_name,last_name,email',
+        '1,<PERSON>,<PERSON>,jc@example.com',
+        '2,<PERSON>,<PERSON>,pv@example.com',
+        '3,<PERSON>,<PERSON>,ao@example.com',
+      ].join('\n'),
     );
   });
 

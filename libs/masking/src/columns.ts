@@ -307,8 +307,14 @@ const NAME_FIELDS = new Set(
 const BARE_NAME_FIELDS = new Set(['name', 'nom', 'nombre', 'nome', 'naam', 'imie']);
 const PERSONAL_FIELD_RE =
   /mail|phone|mobile|tel|birth|dob|ssn|addr|adres|passport|patient|employee|geburt|naissance|nacimiento|nascita|geboorte|urodzenia|fodelse|fodsel/;
-// A backslash escapes an apostrophe in an SQL string: 'O\\'Brien'.
-const CELL_NAME_RE = /^\p{Lu}[\p{L}'’.\\-]+(?:,? \p{Lu}[\p{L}'’.\\-]*){0,3}$/u;
+// A backslash escapes an apostrophe in an SQL string: 'O\\'Brien'. A surname may open with a
+// lower-case particle ("de la Cruz", "van der Berg"): that cell ending the table's names left
+// every row after it in clear.
+const PARTICLE = '(?:d[aeiou]|de[ls]|della|dos|das|van|von|der|den|ter|ten|la|le|bin|ibn|al|el|y) ';
+const CELL_NAME_RE = new RegExp(
+  `^(?:${PARTICLE})*\\p{Lu}[\\p{L}'’.\\\\-]+(?:,? (?:${PARTICLE})*\\p{Lu}[\\p{L}'’.\\\\-]*){0,3}$`,
+  'u',
+);
 const CELL_NAME_MAX = 64;
 /** Placeholders a name column holds where nobody is named. */
 const NOT_NAMES = new Set(
