@@ -137,6 +137,13 @@ describe('column headers as context', () => {
     expect(masked(people)).toBe(people);
   });
 
+  it('reads on past a name cell holding a placeholder or an odd value', () => {
+    for (const odd of ['N/A', '-', '\\N', '#N/A', 'Jane Doe 2'])
+      expect(
+        maskedOnly(`first_name,last_name,email\n${odd},Roe,b@x\nBob,Smith,c@x`, 'PERSON'),
+      ).toBe(`first_name,last_name,email\n${odd},<PERSON>,b@x\n<PERSON>,<PERSON>,c@x`);
+  });
+
   it("ends a table's names at a row whose name cell is prose", () => {
     const text = [
       'name,email,plan',

@@ -289,8 +289,8 @@ function sqlColumn(text: string, header: TableHeader, at: number): string | unde
  * and the like, and under a bare "name" when another column of the table is a person's (an
  * e-mail, a phone number, a date of birth…), so a products table's "name" is left alone. Only
  * cells shaped like a name are reported: up to four capitalized words, or "Last, First". A row
- * whose name cell holds anything else (but a blank or a placeholder) ends the table's names: a
- * line of prose with as many commas reads as one more row.
+ * whose name cell holds prose ends the table's names: a line of prose with as many commas reads
+ * as one more row.
  */
 const NAME_FIELDS = new Set(
   (
@@ -316,6 +316,11 @@ const CELL_NAME_RE = new RegExp(
   'u',
 );
 const CELL_NAME_MAX = 64;
+/** Two words in lower case (particles aside) in a name cell: a sentence, not a name. */
+const PROSE_RE = new RegExp(
+  `(?:^|\\s)(?!${PARTICLE})\\p{Ll}\\S*\\s+(?:\\S+\\s+)*?(?!${PARTICLE})\\p{Ll}`,
+  'u',
+);
 /** Placeholders a name column holds where nobody is named. */
 const NOT_NAMES = new Set(
   'null none nil tbd tba unknown anonymous redacted test sample example default admin system'.split(
@@ -371,8 +376,9 @@ export function mayHaveNameColumn(text: string): boolean {
 /** Reports the name-shaped cells of every name column of `headers`' tables as PERSON. */
 export function scanNameColumns(input: ScanInput, headers: readonly TableHeader[]): void {
   const text = input.text;
-  // The names of the row being read, as start, end pairs; null once a name cell holds another
-  // thing (a sentence of prose the row count let in): the table's rows end there.
+  // The names of the row being read, as start, end pairs; null once a name cell holds prose (a
+  // sentence the row count let in): the table's rows end there. Another value ("N/A", "\N",
+  // "Jane Doe 2") is only not reported: ending there left every later row's names in clear.
   let names: number[] | null = [];
   const field = (columns: readonly boolean[], index: number, s: number, e: number): boolean => {
     if (!columns[index] || names === null) return true;
@@ -381,7 +387,7 @@ export function scanNameColumns(input: ScanInput, headers: readonly TableHeader[
     const value = text.slice(s, e);
     if (s === e || NOT_NAMES.has(value.toLowerCase())) return true;
     if (e - s <= CELL_NAME_MAX && CELL_NAME_RE.test(value)) names.push(s, e);
-    else names = null;
+    else if (e - s > CELL_NAME_MAX || PROSE_RE.test(value)) names = null;
     return true;
   };
   /** Reports the row's names; false when the table ends at this row. */
