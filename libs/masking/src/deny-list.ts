@@ -156,13 +156,30 @@ class DenyMatcher {
 
 // Built once per list: policies hand the engine frozen lists, so a list is one object for its life.
 const matchers = new WeakMap<DenyList, DenyMatcher>();
+/**
+ * The same lists by content, for callers that rebuild the list object per call (the masking
+ * workers read it from each request message): the few a deployment's policies hold, kept
+ * in the order last used.
+ */
+const byContent = new Map<string, DenyMatcher>();
+const BY_CONTENT_MAX = 8;
+
+function matcherFor(list: DenyList): DenyMatcher {
+  let matcher = matchers.get(list);
+  if (matcher !== undefined) return matcher;
+  const content = JSON.stringify(list);
+  matcher = byContent.get(content);
+  if (matcher === undefined) {
+    matcher = new DenyMatcher(list);
+    if (byContent.size >= BY_CONTENT_MAX) byContent.delete(byContent.keys().next().value!);
+  } else byContent.delete(content);
+  byContent.set(content, matcher);
+  matchers.set(list, matcher);
+  return matcher;
+}
 
 /** The deny list's terms found in `lower`, whole-word, overlapping ones included (see find). */
 export function findDenied(list: DenyList, lower: string): DenyHit[] {
-  let matcher = matchers.get(list);
-  if (matcher === undefined) {
-    matcher = new DenyMatcher(list);
-    matchers.set(list, matcher);
-  }
+  const matcher = matcherFor(list);
   return matcher.find(lower);
 }
