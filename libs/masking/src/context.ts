@@ -287,9 +287,11 @@ function isLetterCode(c: number): boolean {
 /*
  * A word that starts a field name about when the thing was last touched does not name the value
  * beside it: `dob_updated_at: 2024-01-02` is a timestamp, not a date of birth. The suffixes,
- * lower-case, right after the word.
+ * lower-case, right after the word, perhaps after one more word (`dob_last_updated`,
+ * `birth_verified_at`); `ssn_verified` and `dob_on_file` still name their values.
  */
-const TIMESTAMP_SUFFIX = '_(?:updated|created|modified|changed|verified|checked|at|ts)(?![a-z])';
+const TIMESTAMP_SUFFIX =
+  '[_-](?:[a-z]{1,12}[_-])?(?:updated|created|modified|changed|at|ts)(?![a-z])';
 const TIMESTAMP_SUFFIX_RE = new RegExp(TIMESTAMP_SUFFIX, 'y');
 
 /** True when `word` occurs in `window` (lower-case) as a whole word. */

@@ -54,6 +54,9 @@ describe('detect: global entities', () => {
     expect(found('date_of_birth_verified_at = 2023-05-06')).toEqual([]);
     expect(found('user_dob: 1985-03-12')).toEqual([['DATE_OF_BIRTH', '1985-03-12']]);
     expect(found('dob_on_file: 1985-03-12')).toEqual([['DATE_OF_BIRTH', '1985-03-12']]);
+    expect(found('dob-updated-at: 2024-01-02')).toEqual([]);
+    expect(found('dob_last_updated: 2024-01-02')).toEqual([]);
+    expect(found('ssn_verified: 078051120')).toEqual([['US_SSN', '078051120']]);
   });
 
   it('takes no other word for a month, and no month name without context', () => {
