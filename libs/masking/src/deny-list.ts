@@ -183,3 +183,32 @@ export function findDenied(list: DenyList, lower: string): DenyHit[] {
   const matcher = matcherFor(list);
   return matcher.find(lower);
 }
+
+// Up to this many terms, each is searched with indexOf (native, fastest for a few terms); a longer
+// list is read in one pass of its automaton, whose cost does not grow with the list.
+const FEW_DENY_TERMS = 8;
+
+/** The deny list's terms found in `lower` (a lower-cased text), whole-word. */
+export function denyHits(list: DenyList, lower: string): DenyHit[] {
+  let count = 0;
+  for (const terms of Object.values(list)) count += terms?.length ?? 0;
+  if (count > FEW_DENY_TERMS) return findDenied(list, lower);
+  const hits: DenyHit[] = [];
+  for (const [type, terms] of Object.entries(list) as [EntityType, readonly string[]][]) {
+    for (const raw of terms ?? []) {
+      const term = denyTerm(raw);
+      if (term.length === 0) continue;
+      for (let k = lower.indexOf(term); k !== -1; k = lower.indexOf(term, k + term.length)) {
+        const e = k + term.length;
+        const okBefore =
+          k === 0 || !isWordCode(lower.charCodeAt(k - 1)) || !isWordCode(term.charCodeAt(0));
+        const okAfter =
+          e >= lower.length ||
+          !isWordCode(lower.charCodeAt(e)) ||
+          !isWordCode(term.charCodeAt(term.length - 1));
+        if (okBefore && okAfter) hits.push({ type, start: k, end: e });
+      }
+    }
+  }
+  return hits;
+}

@@ -15,7 +15,7 @@ import {
   sentenceStart,
   sentenceStop,
 } from './context';
-import { denyTerm, findDenied } from './deny-list';
+import { denyHits } from './deny-list';
 import { ENTITY_TYPES, type EntityType } from './entities';
 import {
   columnName,
@@ -396,49 +396,13 @@ function anyWordOf(name: string | undefined, words: readonly string[]): boolean 
   return name !== undefined && anyWord(name, words);
 }
 
-function isWordCode(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
-}
-
-// Up to this many terms, each is searched with indexOf (native, fastest for a few terms); a longer
-// list is read in one pass of its automaton, whose cost does not grow with the list.
-const FEW_DENY_TERMS = 8;
-
 function addDenyList(
   nt: string,
   denyList: Partial<Record<EntityType, readonly string[]>>,
   out: Candidate[],
 ): void {
-  const lower = nt.toLowerCase();
-  let terms = 0;
-  for (const list of Object.values(denyList)) terms += list?.length ?? 0;
-  if (terms > FEW_DENY_TERMS) {
-    for (const { type, start, end } of findDenied(denyList, lower))
-      out.push({ type, s: start, e: end, score: 1, validator: 'deny-list', check: undefined });
-    return;
-  }
-  for (const [type, terms] of Object.entries(denyList) as [
-    EntityType,
-    readonly string[] | undefined,
-  ][]) {
-    for (const raw of terms ?? []) {
-      const term = denyTerm(raw);
-      if (term.length === 0) continue;
-      let k = lower.indexOf(term);
-      while (k !== -1) {
-        const e = k + term.length;
-        const okBefore =
-          k === 0 || !isWordCode(lower.charCodeAt(k - 1)) || !isWordCode(term.charCodeAt(0));
-        const okAfter =
-          e >= lower.length ||
-          !isWordCode(lower.charCodeAt(e)) ||
-          !isWordCode(term.charCodeAt(term.length - 1));
-        if (okBefore && okAfter)
-          out.push({ type, s: k, e, score: 1, validator: 'deny-list', check: undefined });
-        k = lower.indexOf(term, e);
-      }
-    }
-  }
+  for (const { type, start, end } of denyHits(denyList, nt.toLowerCase()))
+    out.push({ type, s: start, e: end, score: 1, validator: 'deny-list', check: undefined });
 }
 
 export function detect(text: string, options?: DetectOptions): Finding[] {
