@@ -678,6 +678,42 @@ function peopleTableDoc(): Doc {
   return { kind: 'clean', text, spans };
 }
 
+/**
+ * A table of people as Markdown writes it (a README, a wiki page, a model's answer): pipes at
+ * both ends, a delimiter line, values only their column names.
+ */
+function markdownTableDoc(): Doc {
+  const columns = pick([
+    ['Name', 'Email', 'Phone', 'Date of birth'],
+    ['Customer name', 'SSN', 'DOB', 'Plan'],
+  ]);
+  let text = `| ${columns.join(' | ')} |\n|${columns.map(() => ' --- |').join('')}`;
+  const spans: GoldSpan[] = [];
+  const cell = (type: EntityType | null, value: string): void => {
+    text += ' ';
+    if (type) spans.push({ type, start: text.length, end: text.length + value.length });
+    text += `${value} |`;
+  };
+  for (let row = 0, rows = faker.number.int({ min: 2, max: 4 }); row < rows; row++) {
+    text += '\n|';
+    cell('PERSON', personName().join(' '));
+    const dob = faker.date.birthdate().toISOString().slice(0, 10);
+    if (columns[1] === 'Email') {
+      cell('EMAIL_ADDRESS', faker.internet.email());
+      cell(
+        'PHONE_NUMBER',
+        `${pick(['212', '415', '646'])}${faker.number.int({ min: 200, max: 999 })}${digits(4)}`,
+      );
+      cell('DATE_OF_BIRTH', dob);
+    } else {
+      cell('US_SSN', ssn().replace(/-/g, ''));
+      cell('DATE_OF_BIRTH', dob);
+      cell(null, pick(['free', 'pro', 'team']));
+    }
+  }
+  return { kind: 'clean', text, spans };
+}
+
 /** Tables whose "name" column names things: products in CSV and in SQL. */
 function productTableNegative(): string {
   const rows = Array.from({ length: faker.number.int({ min: 2, max: 4 }) }, () => [
@@ -814,6 +850,7 @@ export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc
     docs.push(sqlDoc(), peopleTableDoc());
     docs.push({ kind: 'negative', text: productTableNegative(), spans: [] });
   }
+  for (let i = 0; i < perType / 3; i++) docs.push(markdownTableDoc());
   return docs;
 }
 

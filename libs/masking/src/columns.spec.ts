@@ -42,6 +42,40 @@ describe('column headers as context', () => {
     );
   });
 
+  it('reads a Markdown table: pipes at both ends, its delimiter line, names under its name column', () => {
+    const table = [
+      '| Name | SSN | Phone | Date of birth |',
+      '| :--- | --- | ---: | :---: |',
+      '| Jane Doe | 078051120 | 4155552671 | 1985-03-12 |',
+      '| John Roe | 536904821 | 2125550147 | 1990-07-04 |',
+    ].join('\n');
+    const row = '| <PERSON> | <US_SSN> | <PHONE_NUMBER> | <DATE_OF_BIRTH> |';
+    expect(masked(table)).toBe([...table.split('\n').slice(0, 2), row, row].join('\n'));
+    // Indented, with no delimiter line: still a table of as many pipes on every row.
+    expect(masked('  | id | dob |\n  | 7 | 1984-02-29 |')).toBe(
+      '  | id | dob |\n  | 7 | <DATE_OF_BIRTH> |',
+    );
+  });
+
+  it('counts a Markdown cell by its pipes: quotes are text in it, and \\| is a pipe inside a cell', () => {
+    const text = [
+      '| note | dob |',
+      '|---|---|',
+      '| said "hi | 1984-02-29 |',
+      '| a \\| b | 1985-03-12 |',
+    ].join('\n');
+    const headers = tableHeaders(text);
+    expect(headers.map((h) => h.fields)).toEqual([['', 'note', 'dob', '']]);
+    expect(columnName(text, headers, text.indexOf('1984'))).toBe('dob');
+    expect(columnName(text, headers, text.indexOf('1985'))).toBe('dob');
+    expect(masked(text)).toBe(
+      text.replace('1984-02-29', '<DATE_OF_BIRTH>').replace('1985-03-12', '<DATE_OF_BIRTH>'),
+    );
+    // A products table's bare "name" column stays a product's, in Markdown too.
+    const products = '| name | price |\n|---|---|\n| Widget Pro | 19.99 |';
+    expect(masked(products)).toBe(products);
+  });
+
   it('names the column a value stands in, quoted fields and all', () => {
     const text = 'sku,"Date of Birth",qty\n"A-1, blue",1984-02-29,2\n';
     const headers = tableHeaders(text);

@@ -6,7 +6,9 @@ import type { ScanInput } from './recognizers/types';
  * never in its sentence. A header line is a line of at least two delimited fields that all start
  * with a letter ("email,phone,dob,ssn"), followed by rows of as many fields; a value's column is
  * read by counting the delimiters before it on its row. An INSERT's header is its column list,
- * and its rows are the tuples after VALUES.
+ * and its rows are the tuples after VALUES. A Markdown table ("| Name | SSN |", its "|---|---|"
+ * line and rows with pipes at both ends) is a `|`-separated table whose line-leading pipe opens
+ * an empty first field; quotes mean nothing in it, and `\|` is a pipe inside a cell.
  */
 export interface TableHeader {
   /** Where the header line starts and ends (before its line break). */
@@ -15,8 +17,14 @@ export interface TableHeader {
   /** Where its last row ends: the rows right below it with as many fields. */
   readonly rowsEnd: number;
   readonly delimiter: number;
-  /** The header's field names, lower-cased and trimmed of blanks and quotes. */
+  /**
+   * The header's field names, lower-cased and trimmed of blanks and quotes; a Markdown table's
+   * has an empty field before its leading pipe (and after its trailing one), so a value's
+   * column is the count of pipes before it on its row, as in any other table.
+   */
   readonly fields: readonly string[];
+  /** A Markdown table: no quoting, `\|` escapes a pipe. */
+  readonly markdown?: boolean;
   /** An INSERT's rows: where each tuple's '(' stands, in order. Undefined for a text table. */
   readonly tuples?: readonly number[];
 }
@@ -26,9 +34,9 @@ const HEADER_MAX = 2048;
 /** Longer rows are not read for their column. */
 const ROW_MAX = 4096;
 const FIELD_NAME_RE = /^[A-Za-z][\w .#/()-]{0,31}$/;
-// A header line's first field and the delimiter after it (, tab ; |), read at each line start:
-// most lines fail here, within their first 32 characters.
-const FIRST_FIELD_RE = /[ \t]*"?[A-Za-z][\w .#/()-]{0,31}"?[ \t]*([,\t;|])/y;
+// A header line's first field and the delimiter after it (, tab ; |), read at each line start,
+// after a Markdown table's leading pipe: most lines fail here, within their first 32 characters.
+const FIRST_FIELD_RE = /[ \t]*(\|[ \t]*)?"?[A-Za-z][\w .#/()-]{0,31}"?[ \t]*([,\t;|])/y;
 
 // Where a line may be a header, a delimiter must stand: only those lines are read.
 const DELIMITER_RE = /[,\t;|]/g;
@@ -52,15 +60,17 @@ export function tableHeaders(text: string): TableHeader[] {
     FIRST_FIELD_RE.lastIndex = start;
     const first = FIRST_FIELD_RE.exec(text);
     if (first === null || FIRST_FIELD_RE.lastIndex > lineEnd) continue;
-    const delimiter = first[1].charCodeAt(0);
-    const fields = readFields(text, start, lineEnd, delimiter);
+    const delimiter = first[2].charCodeAt(0);
+    const markdown = first[1] !== undefined;
+    if (markdown && delimiter !== PIPE) continue;
+    const fields = readFields(text, start, lineEnd, delimiter, markdown);
     if (fields === undefined) continue;
     // The table goes on while its rows have as many fields; they are not read for headers.
     let rowsEnd = end;
-    for (let next; (next = rowEnd(text, rowsEnd + 1, delimiter, fields.length)) !== -1;)
+    for (let next; (next = rowEnd(text, rowsEnd + 1, delimiter, fields.length, markdown)) !== -1;)
       rowsEnd = next;
     if (rowsEnd === end) continue;
-    headers.push({ start, end: lineEnd, rowsEnd, delimiter, fields });
+    headers.push({ start, end: lineEnd, rowsEnd, delimiter, fields, markdown });
     DELIMITER_RE.lastIndex = rowsEnd + 1;
   }
   const inserts = sqlInserts(text);
@@ -193,42 +203,67 @@ function tupleEnd(text: string, open: number): number {
   return readTuple(text, open + 1);
 }
 
+const PIPE = 124;
+
 function readFields(
   text: string,
   start: number,
   end: number,
   delimiter: number,
+  markdown: boolean,
 ): string[] | undefined {
   const fields: string[] = [];
-  for (const raw of text.slice(start, end).split(String.fromCharCode(delimiter))) {
-    const name = raw
+  const raws = text.slice(start, end).split(String.fromCharCode(delimiter));
+  for (let k = 0; k < raws.length; k++) {
+    const name = raws[k]
       .trim()
       .replace(/^"(.*)"$/, '$1')
       .trim();
-    if (!FIELD_NAME_RE.test(name)) return undefined;
+    // A Markdown table's line-leading pipe, and its trailing one, stand beside nothing.
+    const edge = markdown && (k === 0 || k === raws.length - 1) && name === '';
+    if (!edge && !FIELD_NAME_RE.test(name)) return undefined;
     fields.push(name.toLowerCase());
   }
   return fields;
 }
 
 /** Where the line starting at `start` ends, if it is a row of `fields` fields; -1 otherwise. */
-function rowEnd(text: string, start: number, delimiter: number, fields: number): number {
+function rowEnd(
+  text: string,
+  start: number,
+  delimiter: number,
+  fields: number,
+  markdown: boolean,
+): number {
   let end = start;
   while (end < text.length && text.charCodeAt(end) !== 10) {
     if (end - start >= ROW_MAX) return -1;
     end++;
   }
-  return end > start && countOutsideQuotes(text, start, end, delimiter) + 1 === fields ? end : -1;
+  return end > start && countDelimiters(text, start, end, delimiter, markdown) + 1 === fields
+    ? end
+    : -1;
 }
 
-/** Delimiters in text[from, to) outside double quotes. */
-function countOutsideQuotes(text: string, from: number, to: number, delimiter: number): number {
+/**
+ * Delimiters in text[from, to) that separate fields: outside double quotes, or in a Markdown
+ * table (where quotes are text) not escaped by a backslash.
+ */
+function countDelimiters(
+  text: string,
+  from: number,
+  to: number,
+  delimiter: number,
+  markdown = false,
+): number {
   let n = 0;
   let quoted = false;
   for (let k = from; k < to; k++) {
     const c = text.charCodeAt(k);
-    if (c === 34) quoted = !quoted;
-    else if (c === delimiter && !quoted) n++;
+    if (markdown ? c === 92 : c === 34) {
+      if (markdown) k++;
+      else quoted = !quoted;
+    } else if (c === delimiter && !quoted) n++;
   }
   return n;
 }
@@ -255,7 +290,7 @@ export function columnName(
   if (header.tuples !== undefined) return sqlColumn(text, header, at);
   let lineStart = at;
   while (lineStart > 0 && text.charCodeAt(lineStart - 1) !== 10) lineStart--;
-  return header.fields[countOutsideQuotes(text, lineStart, at, header.delimiter)];
+  return header.fields[countDelimiters(text, lineStart, at, header.delimiter, header.markdown)];
 }
 
 /**
@@ -413,19 +448,23 @@ export function scanNameColumns(input: ScanInput, headers: readonly TableHeader[
     for (let line = h.end + 1; line < h.rowsEnd;) {
       let end = text.indexOf('\n', line);
       if (end === -1 || end > h.rowsEnd) end = h.rowsEnd;
-      readRow(text, line, end, h.delimiter, cell);
+      readRow(text, line, end, h.delimiter, h.markdown === true, cell);
       if (!row()) break;
       line = end + 1;
     }
   }
 }
 
-/** Calls `field` with the bounds of each delimited field of text[from, to), quotes respected. */
+/**
+ * Calls `field` with the bounds of each delimited field of text[from, to), quotes respected (or,
+ * in a Markdown table, escaped pipes), as countDelimiters counts them.
+ */
 function readRow(
   text: string,
   from: number,
   to: number,
   delimiter: number,
+  markdown: boolean,
   field: (index: number, s: number, e: number) => boolean,
 ): void {
   let quoted = false;
@@ -433,8 +472,10 @@ function readRow(
   let start = from;
   for (let k = from; k < to; k++) {
     const c = text.charCodeAt(k);
-    if (c === 34) quoted = !quoted;
-    else if (c === delimiter && !quoted) {
+    if (markdown ? c === 92 : c === 34) {
+      if (markdown) k++;
+      else quoted = !quoted;
+    } else if (c === delimiter && !quoted) {
       field(index++, start, k);
       start = k + 1;
     }
