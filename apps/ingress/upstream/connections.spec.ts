@@ -131,6 +131,38 @@ describe('parseConnections', () => {
     );
   });
 
+  it('refuses to send a credential over plain http, except to this machine or when allowed', () => {
+    const plain = YAML_CONFIG.replace(
+      'https://api.openai.com/v1/',
+      'http://embeddings.corp.example/v1',
+    );
+    expect(failure(plain)).toBe(
+      "connection 'openai-main' field baseUrl: would send the credential over plain http; use https, or set allowPlainHttp: true for a private network",
+    );
+    expect(
+      parseConnections(
+        plain.replace(
+          '    fallback: azure-east\n',
+          '    fallback: azure-east\n    allowPlainHttp: true\n',
+        ),
+        { env },
+      )[0].baseUrl,
+    ).toBe('http://embeddings.corp.example/v1');
+    for (const local of ['http://127.0.0.1:8090/v1', 'http://localhost:8090', 'http://[::1]:8090'])
+      expect(
+        parseConnections(YAML_CONFIG.replace('https://api.openai.com/v1/', local), { env }),
+      ).toHaveLength(2);
+    // Without a credential there is nothing to read on the way: an in-cluster TEI over http.
+    const tei = `
+connections:
+  - name: tei
+    provider: tei
+    baseUrl: http://tei.embeddings.svc:8080
+    models: { bge: { upstreamModel: bge } }
+`;
+    expect(parseConnections(tei, { env })[0].baseUrl).toBe('http://tei.embeddings.svc:8080');
+  });
+
   it('rejects unknown fallbacks, duplicates and cycles', () => {
     expect(failure(YAML_CONFIG.replace('fallback: azure-east', 'fallback: nowhere'))).toBe(
       "connection 'openai-main' field fallback: names unknown connection 'nowhere'",

@@ -77,6 +77,18 @@ const credentialSchema = z.union([
   z.object({ file: z.string().min(1) }).strict(),
 ]);
 
+/**
+ * An http (not https) URL to a host other than this machine's loopback: anyone on the path
+ * reads what is sent to it, a provider key included.
+ */
+function sendsKeyInClear(baseUrl: string): boolean {
+  if (!URL.canParse(baseUrl)) return false;
+  const url = new URL(baseUrl);
+  if (url.protocol !== 'http:') return false;
+  const host = url.hostname;
+  return !(host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host));
+}
+
 const connectionSchema = z
   .object({
     name: nameSchema,
@@ -139,6 +151,8 @@ const connectionSchema = z
       .prefault({}),
     fallback: nameSchema.optional(),
     maxConnections: z.number().int().min(1).max(4096).default(64),
+    /** Lets a credential go over plain http to a host on a private network (a sidecar, a pod). */
+    allowPlainHttp: z.boolean().default(false),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -157,6 +171,14 @@ const connectionSchema = z
         code: 'custom',
         path: ['credential'],
         message: `is required for ${c.provider}`,
+      });
+    }
+    if (c.credential && !c.allowPlainHttp && sendsKeyInClear(c.baseUrl)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['baseUrl'],
+        message:
+          'would send the credential over plain http; use https, or set allowPlainHttp: true for a private network',
       });
     }
     if (c.fallback === c.name) {
