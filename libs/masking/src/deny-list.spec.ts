@@ -1,5 +1,5 @@
 import { detect } from './detect';
-import { denyTerm, findDenied } from './deny-list';
+import { denyHits, denyTerm, findDenied } from './deny-list';
 import type { EntityType } from './entities';
 import { growthOverLinear } from './testing';
 
@@ -64,6 +64,27 @@ describe('deny lists', () => {
         .sort();
       expect(found).toEqual(reference(list, text));
     }
+  });
+
+  it('finds the same with a few terms as with many, self-overlapping terms included', () => {
+    const rnd = seeded(11);
+    const word = (n: number): string =>
+      Array.from({ length: n }, () => 'a-'[Math.floor(rnd() * 2)]).join('');
+    for (let round = 0; round < 300; round++) {
+      const list = { SECRET: [word(1 + Math.floor(rnd() * 4)), word(1 + Math.floor(rnd() * 4))] };
+      const text = word(Math.floor(rnd() * 40));
+      const few = denyHits(list, text)
+        .map((h) => `${h.type}:${h.start}-${h.end}`)
+        .sort();
+      expect(few).toEqual(reference(list, text));
+    }
+    // Searched past each whole occurrence, the second "a-a" of "a-a-a" was not found; found,
+    // only one of two overlapping hits was kept. Either way "-a" stayed in clear.
+    const many = ['a-a', ...Array.from({ length: 10 }, (_, k) => `unused ${k}`)];
+    for (const terms of [['a-a'], many])
+      expect(detect('code a-a-a', { denyList: { SECRET: terms } })).toEqual([
+        { type: 'SECRET', start: 5, end: 10, score: 1, validator: 'deny-list' },
+      ]);
   });
 
   it("masks a long list's terms whole-word, case-insensitively, as the given type", () => {

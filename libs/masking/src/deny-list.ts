@@ -188,17 +188,22 @@ export function findDenied(list: DenyList, lower: string): DenyHit[] {
 // list is read in one pass of its automaton, whose cost does not grow with the list.
 const FEW_DENY_TERMS = 8;
 
-/** The deny list's terms found in `lower` (a lower-cased text), whole-word. */
+/**
+ * The deny list's terms found in `lower` (a lower-cased text), whole-word: the same hits either
+ * way, as find reports them. Occurrences are searched from each one's next character, so a term
+ * overlapping itself ("a-a" in "a-a-a") is found twice and masked whole, as the automaton does.
+ */
 export function denyHits(list: DenyList, lower: string): DenyHit[] {
   let count = 0;
   for (const terms of Object.values(list)) count += terms?.length ?? 0;
   if (count > FEW_DENY_TERMS) return findDenied(list, lower);
-  const hits: DenyHit[] = [];
+  // Per type and end: the starts of the longest and the shortest term ending there.
+  const spans = new Map<string, { type: EntityType; end: number; first: number; last: number }>();
   for (const [type, terms] of Object.entries(list) as [EntityType, readonly string[]][]) {
     for (const raw of terms ?? []) {
       const term = denyTerm(raw);
       if (term.length === 0) continue;
-      for (let k = lower.indexOf(term); k !== -1; k = lower.indexOf(term, k + term.length)) {
+      for (let k = lower.indexOf(term); k !== -1; k = lower.indexOf(term, k + 1)) {
         const e = k + term.length;
         const okBefore =
           k === 0 || !isWordCode(lower.charCodeAt(k - 1)) || !isWordCode(term.charCodeAt(0));
@@ -206,9 +211,21 @@ export function denyHits(list: DenyList, lower: string): DenyHit[] {
           e >= lower.length ||
           !isWordCode(lower.charCodeAt(e)) ||
           !isWordCode(term.charCodeAt(term.length - 1));
-        if (okBefore && okAfter) hits.push({ type, start: k, end: e });
+        if (!okBefore || !okAfter) continue;
+        const key = `${type}:${e}`;
+        const span = spans.get(key);
+        if (span === undefined) spans.set(key, { type, end: e, first: k, last: k });
+        else {
+          span.first = Math.min(span.first, k);
+          span.last = Math.max(span.last, k);
+        }
       }
     }
   }
-  return hits;
+  const hits: DenyHit[] = [];
+  for (const { type, end, first, last } of spans.values()) {
+    hits.push({ type, start: first, end });
+    if (last !== first) hits.push({ type, start: last, end });
+  }
+  return hits.sort((a, b) => a.end - b.end);
 }

@@ -396,13 +396,33 @@ function anyWordOf(name: string | undefined, words: readonly string[]): boolean 
   return name !== undefined && anyWord(name, words);
 }
 
+/**
+ * The deny list's hits as candidates, overlapping hits of a type joined into one: a term that
+ * overlaps itself ("a-a" in "a-a-a") or nested terms cover their union, where choosing among
+ * overlapping candidates kept one and left the rest of the others in clear.
+ */
 function addDenyList(
   nt: string,
   denyList: Partial<Record<EntityType, readonly string[]>>,
   out: Candidate[],
 ): void {
-  for (const { type, start, end } of denyHits(denyList, nt.toLowerCase()))
+  const hits = denyHits(denyList, nt.toLowerCase());
+  if (hits.length === 0) return;
+  hits.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.start - b.start));
+  let { type, start, end } = hits[0];
+  const flush = (): void => {
     out.push({ type, s: start, e: end, score: 1, validator: 'deny-list', check: undefined });
+  };
+  for (let k = 1; k < hits.length; k++) {
+    const h = hits[k];
+    if (h.type === type && h.start < end) {
+      end = Math.max(end, h.end);
+      continue;
+    }
+    flush();
+    ({ type, start, end } = h);
+  }
+  flush();
 }
 
 export function detect(text: string, options?: DetectOptions): Finding[] {
