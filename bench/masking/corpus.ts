@@ -714,6 +714,33 @@ function markdownTableDoc(): Doc {
   return { kind: 'clean', text, spans };
 }
 
+/** Passwords given to a call after the user, as code in several languages writes them. */
+const CALL_CREDENTIALS: readonly string[] = [
+  'r = requests.get(url, auth=("{u}", "{}"), timeout=10)',
+  'es = Elasticsearch(["https://es:9200"], basic_auth=("{u}", "{}"))',
+  'auth = HTTPBasicAuth("{u}", "{}")',
+  'ftp = FTP("files.internal"); ftp.login("{u}", "{}")',
+  'req.SetBasicAuth("{u}", "{}")',
+  'conn = DriverManager.getConnection(jdbcUrl, "{u}", "{}");',
+  'var cred = new NetworkCredential("{u}", "{}");',
+  'return new PasswordAuthentication("{u}", "{}".toCharArray());',
+];
+/** The same calls with nothing written out: variables, templates, documentation's words. */
+const CALL_CREDENTIAL_NEGATIVES: readonly string[] = [
+  'r = requests.get(url, auth=(user, password))',
+  'auth = HTTPBasicAuth("username", "password")',
+  'req.SetBasicAuth(cfg.User, cfg.Password)',
+  'conn = DriverManager.getConnection(jdbcUrl, user, System.getenv("DB_PASSWORD"));',
+  'es = Elasticsearch(hosts, basic_auth=("elastic", os.environ["ELASTIC_PASSWORD"]))',
+  'ftp.login(f"{user}", f"{password}")',
+];
+
+function callCredentialDoc(): Doc {
+  const user = faker.internet.username().replace(/[^\w.-]/g, '');
+  const template = pick(CALL_CREDENTIALS).replace('{u}', user);
+  return labeled('PASSWORD', template, `${faker.internet.password({ length: 12 })}7!`, 'clean');
+}
+
 /** Tables whose "name" column names things: products in CSV and in SQL. */
 function productTableNegative(): string {
   const rows = Array.from({ length: faker.number.int({ min: 2, max: 4 }) }, () => [
@@ -851,6 +878,10 @@ export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc
     docs.push({ kind: 'negative', text: productTableNegative(), spans: [] });
   }
   for (let i = 0; i < perType / 3; i++) docs.push(markdownTableDoc());
+  for (let i = 0; i < perType / 3; i++) {
+    docs.push(callCredentialDoc());
+    docs.push({ kind: 'negative', text: pick(CALL_CREDENTIAL_NEGATIVES), spans: [] });
+  }
   return docs;
 }
 

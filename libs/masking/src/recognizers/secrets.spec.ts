@@ -597,6 +597,62 @@ describe('passwords on command lines', () => {
   });
 });
 
+describe('passwords passed to a call after the user', () => {
+  it.each([
+    [
+      'requests.get(url, auth=("admin", "Sup3rS3cret!"))',
+      'requests.get(url, auth=("admin", "<PASSWORD>"))',
+    ],
+    [
+      "es = Elasticsearch(hosts, basic_auth=('elastic', 'Ch4ngedIt!'))",
+      "es = Elasticsearch(hosts, basic_auth=('elastic', '<PASSWORD>'))",
+    ],
+    ['{"auth": ["bob", "Tr0ub4dor&3"]}', '{"auth": ["bob", "<PASSWORD>"]}'],
+    [
+      'auth = HTTPBasicAuth("svc-user", "pa55w0rd-2024")',
+      'auth = HTTPBasicAuth("svc-user", "<PASSWORD>")',
+    ],
+    ['ftp.login("admin", "hunter2hunter2")', 'ftp.login("admin", "<PASSWORD>")'],
+    ['req.SetBasicAuth("user", `Xy7#kLm9pQ`)', 'req.SetBasicAuth("user", `<PASSWORD>`)'],
+    [
+      'smtp.PlainAuth("", "mailer", "app-pass-123", "smtp.example.com")',
+      'smtp.PlainAuth("", "mailer", "<PASSWORD>", "smtp.example.com")',
+    ],
+    [
+      'DriverManager.getConnection(url, "sa", "Pa$$w0rd")',
+      'DriverManager.getConnection(url, "sa", "<PASSWORD>")',
+    ],
+    [
+      'new PasswordAuthentication("user", "Tr0ub4dor&3".toCharArray())',
+      'new PasswordAuthentication("user", "<PASSWORD>".toCharArray())',
+    ],
+    [
+      'new NetworkCredential("bob", "S3cure!pw,\\"quoted\\"")',
+      'new NetworkCredential("bob", "<PASSWORD>")',
+    ],
+  ])('%s', (text, out) => {
+    expect(maskedOnly(text, 'PASSWORD')).toBe(out);
+  });
+
+  it.each([
+    'login(user, password)',
+    'auth=(USER, PASS)',
+    'HTTPBasicAuth("u", os.environ["PW"])',
+    'HTTPBasicAuth("u", f"{pw}")',
+    'auth=("user", "${PASSWORD}")',
+    'HTTPBasicAuth("username", "password")',
+    'session.login("Welcome", "Sign in")',
+    'login("%s", "%s")',
+    'login(user, "hunter2hunter2")',
+    'print("(auth)", "abcdef")',
+    'auth=("a", "b", "c")',
+    'cache[("admin", "Sup3rS3cret!")]',
+    'HTTPBasicAuth("user", "unterminated',
+  ])('leaves %s alone', (text) => {
+    expect(maskedOnly(text, 'PASSWORD')).toBe(text);
+  });
+});
+
 describe('vendor tokens without a key name', () => {
   it.each([
     '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',

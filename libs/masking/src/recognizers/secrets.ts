@@ -1525,7 +1525,161 @@ export function scanCredentialValues(input: ScanInput): void {
     } else emitSecret(text, i, m[0], value, assign, want, emit);
     CRED_RE.lastIndex = Math.max(CRED_RE.lastIndex, valueEnd);
   }
-  if (want.has('PASSWORD')) scanDsnPasswords(text, emit);
+  if (want.has('PASSWORD')) {
+    scanDsnPasswords(text, emit);
+    scanPasswordArguments(text, emit);
+  }
+}
+
+/**
+ * Calls that take a user and a password as positional arguments, and the password's place:
+ * `HTTPBasicAuth("user", "pw")`, `FTP.login("user", "pw")`, Go's `req.SetBasicAuth(…)` and
+ * `smtp.PlainAuth("", "user", "pw", host)`, JDBC's `getConnection(url, "user", "pw")`, .NET's
+ * `NetworkCredential`, Java's `PasswordAuthentication("user", "pw".toCharArray())`.
+ */
+const PASSWORD_ARGUMENT = new Map<string, number>([
+  ['HTTPBasicAuth', 1],
+  ['HTTPDigestAuth', 1],
+  ['HTTPProxyAuth', 1],
+  ['BasicAuth', 1],
+  ['DigestAuth', 1],
+  ['SetBasicAuth', 1],
+  ['setBasicAuth', 1],
+  ['withBasicAuth', 1],
+  ['basicAuth', 1],
+  ['NetworkCredential', 1],
+  ['UsernamePasswordCredentials', 1],
+  ['UsernamePasswordAuthenticationToken', 1],
+  ['PasswordAuthentication', 1],
+  ['getConnection', 2],
+  ['PlainAuth', 2],
+  // Names other code uses too: read only when the user is written out as well.
+  ['login', 1],
+  ['auth', 1],
+]);
+const GENERIC_CALLS = new Set(['login', 'auth']);
+// A user and password pair given to a keyword: requests' and httpx's `auth=("user", "pw")`,
+// Elasticsearch's `basic_auth=(…)` and `http_auth=(…)`, a JSON `"auth": ["user", "pw"]`.
+const AUTH_PAIR_RE = /(?:^|[^A-Za-z0-9])(?:[a-z]+_)?auth["']?\s*[=:]\s*$/i;
+const CALL_NAME_MAX = 40;
+// Not a password written out: blanks (a sentence), a template's or format's field ("${pw}",
+// "{password}", "%s", "{0}").
+const FORMATTED_RE = /\s|\$\{|\{\w*\}|%[sdv]/;
+// How far a call's arguments are read.
+const ARGUMENTS_MAX = 512;
+
+function isIdentifierCode(c: number): boolean {
+  return isAsciiLetter(c) || (c >= 48 && c <= 57) || c === 95 || c === 36;
+}
+
+function scanPasswordArguments(text: string, emit: ScanInput['emit']): void {
+  for (const open of [40, 91]) {
+    for (let k = text.indexOf(String.fromCharCode(open)); k !== -1;) {
+      const next = text.indexOf(String.fromCharCode(open), k + 1);
+      const place = passwordPlace(text, k, open);
+      if (place !== undefined) readPasswordArgument(text, k, place, emit);
+      k = next;
+    }
+  }
+}
+
+/** The password's place among the arguments opened at `open`, or undefined for other calls. */
+function passwordPlace(
+  text: string,
+  open: number,
+  bracket: number,
+): { index: number; pair: boolean; literalUser: boolean } | undefined {
+  let s = open;
+  while (s > 0 && open - s <= CALL_NAME_MAX && isIdentifierCode(text.charCodeAt(s - 1))) s--;
+  if (bracket === 40 && s < open && !isIdentifierCode(text.charCodeAt(s - 1))) {
+    const name = text.slice(s, open);
+    const index = PASSWORD_ARGUMENT.get(name);
+    if (index !== undefined) return { index, pair: false, literalUser: GENERIC_CALLS.has(name) };
+  }
+  if (s < open) return undefined;
+  // A tuple or list after `auth=`: nothing but blanks between them.
+  while (
+    s > 0 &&
+    open - s <= CALL_NAME_MAX &&
+    (text.charCodeAt(s - 1) === 32 || text.charCodeAt(s - 1) === 9)
+  )
+    s--;
+  const before = text.charCodeAt(s - 1);
+  if (before !== 61 && before !== 58) return undefined;
+  return AUTH_PAIR_RE.test(text.slice(Math.max(0, open - CALL_NAME_MAX), open))
+    ? { index: 1, pair: true, literalUser: true }
+    : undefined;
+}
+
+/**
+ * Reads the arguments after `open` (quotes, escapes and nesting respected) and reports the one
+ * at `place` when it is a string written out: not a variable, a format placeholder or a blank.
+ */
+function readPasswordArgument(
+  text: string,
+  open: number,
+  place: { index: number; pair: boolean; literalUser: boolean },
+  emit: ScanInput['emit'],
+): void {
+  const until = Math.min(text.length, open + ARGUMENTS_MAX);
+  const args: number[] = [];
+  let depth = 0;
+  let quote = 0;
+  let start = open + 1;
+  let closed = false;
+  for (let k = open + 1; k < until && !closed; k++) {
+    const c = text.charCodeAt(k);
+    if (quote !== 0) {
+      if (c === 92) k++;
+      else if (c === quote) quote = 0;
+    } else if (c === 34 || c === 39 || c === 96) quote = c;
+    else if (c === 40 || c === 91 || c === 123) depth++;
+    else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
+    else if (c === 44 || c === 41 || c === 93) {
+      args.push(start, k);
+      start = k + 1;
+      closed = c !== 44;
+    }
+  }
+  if (!closed || (place.pair && args.length !== 4)) return;
+  const password = literalAt(text, args[2 * place.index], args[2 * place.index + 1]);
+  if (password === undefined) return;
+  if (place.literalUser) {
+    const user = place.index - 1;
+    if (literalAt(text, args[2 * user], args[2 * user + 1]) === undefined) return;
+  }
+  const [s, e] = password;
+  const value = text.slice(s, e);
+  if (
+    e - s < 3 ||
+    PLACEHOLDER_RE.test(value) ||
+    COMMAND_PLACEHOLDER_RE.test(value) ||
+    FORMATTED_RE.test(value)
+  )
+    return;
+  emit('PASSWORD', s, e, 0.85, 'credential-call');
+}
+
+/** The inside of the string literal text[from, to) holds (trimmed; `.toCharArray()` allowed). */
+function literalAt(
+  text: string,
+  from: number | undefined,
+  to: number | undefined,
+): [number, number] | undefined {
+  if (from === undefined || to === undefined) return undefined;
+  let s = from;
+  let e = to;
+  while (s < e && /\s/.test(text[s])) s++;
+  while (e > s && /\s/.test(text[e - 1])) e--;
+  if (text.endsWith('.toCharArray()', e)) e -= '.toCharArray()'.length;
+  const q = text.charCodeAt(s);
+  if (e - s < 2 || (q !== 34 && q !== 39 && q !== 96) || text.charCodeAt(e - 1) !== q) return;
+  for (let k = s + 1; k < e - 1; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 92) k++;
+    else if (c === q) return undefined;
+  }
+  return [s + 1, e - 1];
 }
 
 // Connection strings without a scheme's "://": Go's MySQL driver ("root:pw@tcp(db:3306)/app")
