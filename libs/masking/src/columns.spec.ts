@@ -140,6 +140,9 @@ describe('column headers as context', () => {
     expect(masked('first_name,last_name,city\nAnna,Müller,Berlin\nJean-Luc,Picard,Lyon')).toBe(
       'first_name,last_name,city\n<PERSON>,<PERSON>,Berlin\n<PERSON>,<PERSON>,Lyon',
     );
+    expect(
+      maskedOnly('ticket,manager_name,display_name\n7,Ada Lovelace,Grace Hopper', 'PERSON'),
+    ).toBe('ticket,manager_name,display_name\n7,<PERSON>,<PERSON>');
     expect(masked('nom;prénom;téléphone\nDupont;Marie;01 23 45 67 89')).toBe(
       'nom;prénom;téléphone\n<PERSON>;<PERSON>;<PHONE_NUMBER>',
     );

@@ -333,6 +333,9 @@ const NAME_FIELDS = new Set(
     'customername patientname employeename contactname cardholdername cardholder nameoncard ' +
     'accountholder accountholdername holdername personname membername clientname studentname ' +
     'guestname recipientname sendername beneficiaryname payeename applicantname ' +
+    'managername ownername displayname authorname legalname preferredname maidenname ' +
+    'parentname guardianname spousename physicianname doctorname referrername insuredname ' +
+    'policyholder policyholdername billingname shippingname emergencycontactname ' +
     // German, French, Spanish, Italian, Dutch, Polish.
     'vorname nachname familienname prenom nomdefamille apellido apellidos cognome ' +
     'voornaam achternaam nazwisko'
