@@ -714,6 +714,27 @@ function markdownTableDoc(): Doc {
   return { kind: 'clean', text, spans };
 }
 
+/** A table as pg_dump writes it: a COPY column list, then one tab-separated row a line. */
+function copyDoc(): Doc {
+  let text = `COPY public.${pick(['customers', 'patients', 'members'])} (id, full_name, email, date_of_birth, ssn) FROM stdin;`;
+  const spans: GoldSpan[] = [];
+  for (let row = 0, rows = faker.number.int({ min: 2, max: 4 }); row < rows; row++) {
+    text += `\n${faker.number.int({ min: 1, max: 99999 })}`;
+    const values: [EntityType, string][] = [
+      ['PERSON', personName().join(' ')],
+      ['EMAIL_ADDRESS', faker.internet.email()],
+      ['DATE_OF_BIRTH', faker.date.birthdate().toISOString().slice(0, 10)],
+      ['US_SSN', ssn().replace(/-/g, '')],
+    ];
+    for (const [type, value] of values) {
+      text += '\t';
+      spans.push({ type, start: text.length, end: text.length + value.length });
+      text += value;
+    }
+  }
+  return { kind: 'clean', text: `${text}\n\\.`, spans };
+}
+
 /** Passwords given to a call after the user, as code in several languages writes them. */
 const CALL_CREDENTIALS: readonly string[] = [
   'r = requests.get(url, auth=("{u}", "{}"), timeout=10)',
@@ -882,6 +903,7 @@ export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc
     docs.push(callCredentialDoc());
     docs.push({ kind: 'negative', text: pick(CALL_CREDENTIAL_NEGATIVES), spans: [] });
   }
+  for (let i = 0; i < perType / 3; i++) docs.push(copyDoc());
   return docs;
 }
 

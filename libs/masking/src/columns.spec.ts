@@ -108,6 +108,31 @@ describe('column headers as context', () => {
     );
   });
 
+  it("reads pg_dump's COPY blocks: its column list names every tab-separated row", () => {
+    const dump = [
+      '--',
+      '-- Data for Name: customers; Type: TABLE DATA',
+      '--',
+      'COPY public.customers (id, full_name, email, dob, ssn) FROM stdin;',
+      '1\tJane Doe\tjane@example.com\t1985-03-12\t078051120',
+      '2\tJuan de la Cruz\t\\N\t1990-07-04\t536904821',
+      '3\tSaid "Sam" Ali\tsam@example.org\t1979-11-30\t219099999',
+      '\\.',
+      '',
+      "SELECT pg_catalog.setval('public.customers_id_seq', 3, true);",
+    ].join('\n');
+    const rows = [
+      '1\t<PERSON>\t<EMAIL_ADDRESS>\t<DATE_OF_BIRTH>\t<US_SSN>',
+      '2\t<PERSON>\t\\N\t<DATE_OF_BIRTH>\t<US_SSN>',
+      '3\tSaid "Sam" Ali\t<EMAIL_ADDRESS>\t<DATE_OF_BIRTH>\t<US_SSN>',
+    ];
+    const lines = dump.split('\n');
+    expect(masked(dump)).toBe([...lines.slice(0, 4), ...rows, ...lines.slice(7)].join('\n'));
+    const headers = tableHeaders(dump);
+    expect(columnName(dump, headers, dump.indexOf('1979'))).toBe('dob');
+    expect(columnName(dump, headers, dump.indexOf('setval'))).toBeUndefined();
+  });
+
   it('counts an SQL value by its place in its tuple, strings and nested calls kept whole', () => {
     const sql = "insert into t (note, dob, qty) values ('a, (b', '1984-02-29', 3), ('x', NOW(), 4)";
     const headers = tableHeaders(sql);

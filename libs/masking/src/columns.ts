@@ -23,8 +23,11 @@ export interface TableHeader {
    * column is the count of pipes before it on its row, as in any other table.
    */
   readonly fields: readonly string[];
-  /** A Markdown table: no quoting, `\|` escapes a pipe. */
-  readonly markdown?: boolean;
+  /**
+   * Quotes are text and a backslash escapes the character after it: a Markdown table (`\|` is
+   * a pipe inside a cell) and a PostgreSQL COPY block (`\t` is a tab inside a value).
+   */
+  readonly unquoted?: boolean;
   /** An INSERT's rows: where each tuple's '(' stands, in order. Undefined for a text table. */
   readonly tuples?: readonly number[];
 }
@@ -70,13 +73,17 @@ export function tableHeaders(text: string): TableHeader[] {
     for (let next; (next = rowEnd(text, rowsEnd + 1, delimiter, fields.length, markdown)) !== -1;)
       rowsEnd = next;
     if (rowsEnd === end) continue;
-    headers.push({ start, end: lineEnd, rowsEnd, delimiter, fields, markdown });
+    headers.push({ start, end: lineEnd, rowsEnd, delimiter, fields, unquoted: markdown });
     DELIMITER_RE.lastIndex = rowsEnd + 1;
   }
   const inserts = sqlInserts(text);
+  const copies = copyBlocks(text);
+  if (copies.length > 0) inserts.push(...copies);
   if (inserts.length === 0) return headers;
-  // An INSERT's lines are its own: a line of it is no text table's header. Both lists run in
-  // order of start, and INSERTs do not overlap, so one pass pairs them.
+  if (copies.length > 0 && inserts.length > copies.length)
+    inserts.sort((a, b) => a.start - b.start);
+  // An INSERT's or a COPY's lines are its own: a line of it is no text table's header. Both
+  // lists run in order of start, and statements do not overlap, so one pass pairs them.
   let j = 0;
   const outside = headers.filter((h) => {
     while (j < inserts.length && inserts[j].rowsEnd < h.start) j++;
@@ -130,6 +137,33 @@ function sqlInserts(text: string): TableHeader[] {
     INSERT_RE.lastIndex = end;
   }
   return inserts;
+}
+
+// pg_dump's data: `COPY table (columns) FROM stdin;`, then one tab-separated row a line, up to
+// a line holding only `\.`.
+const COPY_RE = /\bcopy\s+[\w."]{1,128}\s*\(([^()]{1,2048})\)\s+from\s+stdin\b[^\n]{0,256}\n/gi;
+
+/** The COPY … FROM stdin blocks of a text, their column lists read as a tab-separated header. */
+function copyBlocks(text: string): TableHeader[] {
+  const blocks: TableHeader[] = [];
+  COPY_RE.lastIndex = 0;
+  for (let m; (m = COPY_RE.exec(text)) !== null;) {
+    const fields: string[] = [];
+    for (const raw of m[1].split(',')) {
+      const name = raw.trim().replace(/^"(.*)"$/, '$1');
+      if (!SQL_COLUMN_RE.test(name)) break;
+      fields.push(name.toLowerCase());
+    }
+    if (fields.length < 2 || fields.length !== m[1].split(',').length) continue;
+    const end = COPY_RE.lastIndex - 1;
+    let rowsEnd = end;
+    for (let next; (next = rowEnd(text, rowsEnd + 1, TAB, fields.length, true)) !== -1;)
+      rowsEnd = next;
+    if (rowsEnd === end) continue;
+    blocks.push({ start: m.index, end, rowsEnd, delimiter: TAB, fields, unquoted: true });
+    COPY_RE.lastIndex = rowsEnd;
+  }
+  return blocks;
 }
 
 /** Past the blanks and comments at `k`: a comment ends within ROW_MAX, or the text is not read on. */
@@ -204,6 +238,7 @@ function tupleEnd(text: string, open: number): number {
 }
 
 const PIPE = 124;
+const TAB = 9;
 
 function readFields(
   text: string,
@@ -233,35 +268,35 @@ function rowEnd(
   start: number,
   delimiter: number,
   fields: number,
-  markdown: boolean,
+  unquoted: boolean,
 ): number {
   let end = start;
   while (end < text.length && text.charCodeAt(end) !== 10) {
     if (end - start >= ROW_MAX) return -1;
     end++;
   }
-  return end > start && countDelimiters(text, start, end, delimiter, markdown) + 1 === fields
+  return end > start && countDelimiters(text, start, end, delimiter, unquoted) + 1 === fields
     ? end
     : -1;
 }
 
 /**
- * Delimiters in text[from, to) that separate fields: outside double quotes, or in a Markdown
- * table (where quotes are text) not escaped by a backslash.
+ * Delimiters in text[from, to) that separate fields: outside double quotes, or in an unquoted
+ * table (Markdown, COPY) not escaped by a backslash.
  */
 function countDelimiters(
   text: string,
   from: number,
   to: number,
   delimiter: number,
-  markdown = false,
+  unquoted = false,
 ): number {
   let n = 0;
   let quoted = false;
   for (let k = from; k < to; k++) {
     const c = text.charCodeAt(k);
-    if (markdown ? c === 92 : c === 34) {
-      if (markdown) k++;
+    if (unquoted ? c === 92 : c === 34) {
+      if (unquoted) k++;
       else quoted = !quoted;
     } else if (c === delimiter && !quoted) n++;
   }
@@ -290,7 +325,7 @@ export function columnName(
   if (header.tuples !== undefined) return sqlColumn(text, header, at);
   let lineStart = at;
   while (lineStart > 0 && text.charCodeAt(lineStart - 1) !== 10) lineStart--;
-  return header.fields[countDelimiters(text, lineStart, at, header.delimiter, header.markdown)];
+  return header.fields[countDelimiters(text, lineStart, at, header.delimiter, header.unquoted)];
 }
 
 /**
@@ -451,7 +486,7 @@ export function scanNameColumns(input: ScanInput, headers: readonly TableHeader[
     for (let line = h.end + 1; line < h.rowsEnd;) {
       let end = text.indexOf('\n', line);
       if (end === -1 || end > h.rowsEnd) end = h.rowsEnd;
-      readRow(text, line, end, h.delimiter, h.markdown === true, cell);
+      readRow(text, line, end, h.delimiter, h.unquoted === true, cell);
       if (!row()) break;
       line = end + 1;
     }
@@ -460,14 +495,14 @@ export function scanNameColumns(input: ScanInput, headers: readonly TableHeader[
 
 /**
  * Calls `field` with the bounds of each delimited field of text[from, to), quotes respected (or,
- * in a Markdown table, escaped pipes), as countDelimiters counts them.
+ * in an unquoted table, backslash escapes), as countDelimiters counts them.
  */
 function readRow(
   text: string,
   from: number,
   to: number,
   delimiter: number,
-  markdown: boolean,
+  unquoted: boolean,
   field: (index: number, s: number, e: number) => boolean,
 ): void {
   let quoted = false;
@@ -475,8 +510,8 @@ function readRow(
   let start = from;
   for (let k = from; k < to; k++) {
     const c = text.charCodeAt(k);
-    if (markdown ? c === 92 : c === 34) {
-      if (markdown) k++;
+    if (unquoted ? c === 92 : c === 34) {
+      if (unquoted) k++;
       else quoted = !quoted;
     } else if (c === delimiter && !quoted) {
       field(index++, start, k);
