@@ -328,6 +328,18 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(rejected.data).toMatchObject({ status: 400, code: 'invalid_json' });
   });
 
+  it('audits refusals on /v1/embeddings reached through a percent-encoded path', async () => {
+    // The router decodes the path: `/%761/embeddings` is the embeddings route, so a caller
+    // trying tokens through it must leave the same trail as through `/v1/embeddings`.
+    const res = await fetch(`${stack.apps.ingress.url}/%761/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer a.b.c' },
+      body: JSON.stringify({ model: 'stand-in-embedding', input: 'x' }),
+    });
+    expect(res.status).toBe(401);
+    expect(await rejectedEvent(res)).toMatchObject({ status: 401, code: 'invalid_token' });
+  });
+
   it('takes only uncompressed UTF-8 JSON on /v1/embeddings, refusing the rest with 415, audited', async () => {
     const send = (body: string | Uint8Array, headers: Record<string, string>) =>
       fetch(`${stack.apps.ingress.url}/v1/embeddings`, {

@@ -34,7 +34,9 @@ export class AuditedErrorFilter extends OpenAiErrorFilter {
     // itself: when Kafka was slow rather than down, the request's decision is written after
     // its deadline, and this event says it was never forwarded (while Kafka is down it waits
     // in the publisher's bounded queue, or is dropped with the rest).
-    if (req.url.startsWith('/v1/')) {
+    // The matched route, not the raw URL: the router decodes the path, so `/%761/embeddings`
+    // reaches the same handler and must leave the same trail. Unmatched paths have no route.
+    if ((req.routeOptions?.url ?? req.url).startsWith('/v1/')) {
       this.trail.recordLater({
         requestId: req.id,
         clientRequestId: clientRequestId(req),
