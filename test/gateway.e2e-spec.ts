@@ -389,8 +389,8 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(utf8.status).toBe(200);
   });
 
-  it('says why a JSON body was refused: empty, or holding a key that is not accepted', async () => {
-    const send = (body: string) =>
+  it('says why a JSON body was refused: empty, not UTF-8, or holding a key that is not accepted', async () => {
+    const send = (body: string | Uint8Array) =>
       fetch(`${stack.apps.ingress.url}/v1/embeddings`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${indexerToken}` },
@@ -402,6 +402,17 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       error: { code: 'invalid_json', message: 'The request body is empty; send a JSON object' },
     });
     expect(await rejectedEvent(empty)).toMatchObject({ status: 400, code: 'invalid_json' });
+    // Latin-1 "café": read as UTF-8 it would reach the model as "caf\uFFFD".
+    const latin1 = await send(
+      Buffer.from(JSON.stringify({ model: 'stand-in-embedding', input: 'caf\xe9' }), 'latin1'),
+    );
+    expect(latin1.status).toBe(400);
+    expect(await latin1.json()).toMatchObject({
+      error: {
+        code: 'invalid_json',
+        message: 'Request body is not valid UTF-8; send JSON in UTF-8',
+      },
+    });
     for (const body of [
       '{"model":"stand-in-embedding","input":"x","__proto__":{"admin":true}}',
       '{"model":"stand-in-embedding","input":"x","constructor":{"prototype":{"admin":true}}}',

@@ -2,6 +2,7 @@ import type { ExceptionFilter, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EmbargoError, ERROR_CODES, toOpenAiError, type ErrorCode } from '@embargo/contracts';
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -211,6 +212,9 @@ function useBodyParsers(app: NestFastifyApplication): void {
   // Fastify's parser, which refuses prototype poisoning ("__proto__", "constructor").
   const secureJson = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', {}, (req, body, done) => {
+    // The parser would decode bytes that are not UTF-8 as U+FFFD: the text audited, masked
+    // and forwarded would then not be the text sent. The check takes well under 1 µs per KiB.
+    if (!isUtf8(body)) return done(refusedJson(body), undefined);
     // A callback parser: it returns nothing (the typings also allow a promise).
     void secureJson(req as never, body as never, (err, value) => {
       if (err) done(refusedJson(body), undefined);

@@ -62,6 +62,14 @@ describe('refusedJson', () => {
     expect(refusedJson(Buffer.from('')).code).toBe('invalid_json');
   });
 
+  it('says a body that is not UTF-8 is not UTF-8, even when it would parse', () => {
+    const latin1 = Buffer.from('{"input": "caf\xe9"}', 'latin1');
+    expect(refusedJson(latin1)).toMatchObject({
+      code: 'invalid_json',
+      message: 'Request body is not valid UTF-8; send JSON in UTF-8',
+    });
+  });
+
   it('says valid JSON was refused for a key it holds, not for its syntax', () => {
     expect(message('{"__proto__": {"x": 1}}')).toMatch(/holds a key that is not accepted/);
   });

@@ -1,4 +1,5 @@
 import { EmbargoError } from '@embargo/contracts';
+import { isUtf8 } from 'node:buffer';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -68,13 +69,16 @@ export function bodyRefusal(
 }
 
 /**
- * What to tell the caller about a JSON body the parser refused. The parser refuses valid
- * JSON too when it holds `__proto__`, or `constructor` holding `prototype` (prototype
+ * What to tell the caller about a JSON body that is not UTF-8 (RFC 8259 §8.1: the parser
+ * would misread it rather than refuse it), or that the parser refused. The parser refuses
+ * valid JSON too when it holds `__proto__`, or `constructor` holding `prototype` (prototype
  * poisoning): that refusal stands, but it should not be called invalid JSON.
  */
 export function refusedJson(body: Buffer): EmbargoError {
   if (body.length === 0)
     return new EmbargoError('invalid_json', 'The request body is empty; send a JSON object');
+  if (!isUtf8(body))
+    return new EmbargoError('invalid_json', 'Request body is not valid UTF-8; send JSON in UTF-8');
   try {
     JSON.parse(body.toString('utf8'));
   } catch {
