@@ -682,6 +682,34 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     );
   });
 
+  it('answers a known path asked with the wrong method with 405 and Allow, an unknown one with 404', async () => {
+    const ask = (method: string, path: string) =>
+      fetch(`${stack.apps.ingress.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${indexerToken}` },
+      });
+    const get = await ask('GET', '/v1/embeddings');
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    expect(get.headers.get('x-request-id')).toMatch(/^[\w-]{36}$/);
+    expect(await get.json()).toEqual({
+      error: {
+        message: 'Method GET is not allowed on /v1/embeddings; use POST',
+        type: 'invalid_request_error',
+        code: 'method_not_allowed',
+        param: null,
+      },
+    });
+    expect(await rejectedEvent(get)).toMatchObject({ status: 405, code: 'method_not_allowed' });
+    const remove = await ask('DELETE', '/v1/models/stand-in-embedding?x=1');
+    expect(remove.status).toBe(405);
+    expect(remove.headers.get('allow')).toBe('GET, HEAD');
+    const unknown = await ask('GET', '/v1/embedding');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('allow')).toBeNull();
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('not_found');
+  });
+
   it('gives every request an id of its own, whatever id the caller sends', async () => {
     // A caller-chosen id would let one request overwrite another's audit events.
     const chosen = `chosen-${randomUUID()}`;

@@ -67,8 +67,16 @@ export class OpenAiErrorFilter implements ExceptionFilter {
           : typeof body === 'object' && body && 'message' in body
             ? String(body.message)
             : exception.message;
-      if (exception.getStatus() === 404)
-        message = `Unknown route ${request.method} ${request.url.split('?')[0]}`;
+      if (exception.getStatus() === 404) {
+        const path = request.url.split('?')[0];
+        message = `Unknown route ${request.method} ${path}`;
+        const allowed = request.is404 ? allowedMethods(request, path) : '';
+        if (allowed) {
+          code = 'method_not_allowed';
+          message = `Method ${request.method} is not allowed on ${path}; use ${allowed}`;
+          headers = { allow: allowed };
+        }
+      }
       if (code === 'invalid_request' && /JSON/.test(message)) {
         code = 'invalid_json';
         message = 'Request body is not valid JSON';
@@ -114,6 +122,19 @@ export interface DescribedError {
   /** OpenAI's type when the code alone does not say it (see EmbargoError). */
   type?: string;
   headers?: Record<string, string>;
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * The methods a path that matched no route does take, as an `Allow` value ('' for none): a
+ * client sending GET to `POST /v1/embeddings` is told so rather than that the route does
+ * not exist. Only unrouted requests pay for the lookups.
+ */
+function allowedMethods(request: FastifyRequest, path: string): string {
+  return METHODS.filter((method) => request.server.findRoute({ method, url: path }) !== null).join(
+    ', ',
+  );
 }
 
 /** Errors Fastify raises for bad requests (body parsing, size, media type) carry a 4xx statusCode. */

@@ -74,6 +74,8 @@ const OAUTH_ERRORS: Record<ErrorCode, { error: OAuthErrorCode; status: number }>
   approval_expired: BAD_REQUEST,
   model_not_found: NOT_GRANTED,
   not_found: BAD_REQUEST,
+  // Unrouted, so never the token endpoint's own answer.
+  method_not_allowed: { error: 'invalid_request', status: 405 },
   conflict: BAD_REQUEST,
   // The body was not read, so it is the size, not the request, that is refused.
   payload_too_large: { error: 'invalid_request', status: 413 },
