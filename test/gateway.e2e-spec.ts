@@ -371,6 +371,11 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
       /application\/json/,
     );
     await refused(await send('hello', { 'content-type': 'text/plain' }), /application\/json/);
+    // Bytes get no Content-Type from fetch, as from many a hand-written client.
+    await refused(
+      await send(new TextEncoder().encode('{"model":"stand-in-embedding","input":"x"}'), {}),
+      /^Content-Type is missing; send application\/json$/,
+    );
     const json = JSON.stringify({ model: 'stand-in-embedding', input: 'x' });
     await refused(
       await send(gzipSync(json), {

@@ -12,6 +12,19 @@ describe('bodyRefusal', () => {
     expect(refusal({ 'content-type': 'application/json;charset=us-ascii' })).toBeUndefined();
     expect(refusal({ 'content-encoding': 'identity' })).toBeUndefined();
     expect(refusal({})).toBeUndefined();
+    expect(refusal({ 'content-length': '0' })).toBeUndefined();
+  });
+
+  it('refuses a body without a Content-Type, saying what to send', () => {
+    const missing = {
+      code: 'unsupported_media_type',
+      message: 'Content-Type is missing; send application/json',
+    };
+    expect(refusal({ 'content-length': '42' })).toEqual(missing);
+    expect(refusal({ 'transfer-encoding': 'chunked' })).toEqual(missing);
+    expect(refusal({ 'content-length': '42' }, true)?.message).toBe(
+      'Content-Type is missing; send application/json or application/x-www-form-urlencoded',
+    );
   });
 
   it('refuses other media types with 415 naming JSON, and forms where the route takes none', () => {

@@ -42,7 +42,12 @@ export function parseMediaType(header: string): { type: string; params: Map<stri
  * misread as such, so it is refused with 415 instead.
  */
 export function bodyRefusal(
-  headers: { 'content-type'?: string; 'content-encoding'?: string },
+  headers: {
+    'content-type'?: string;
+    'content-encoding'?: string;
+    'content-length'?: string;
+    'transfer-encoding'?: string;
+  },
   takesForm: boolean,
 ): EmbargoError | undefined {
   const encoding = headers['content-encoding']?.trim().toLowerCase();
@@ -51,9 +56,18 @@ export function bodyRefusal(
       'unsupported_media_type',
       `content-encoding ${encoding.slice(0, 100)} is not supported; send the body uncompressed`,
     );
-  if (headers['content-type'] === undefined) return undefined;
-  const { type, params } = parseMediaType(headers['content-type']);
   const accepted = takesForm ? `${JSON_TYPE} or ${FORM_TYPE}` : JSON_TYPE;
+  if (headers['content-type'] === undefined) {
+    // No body needs no type (the route then says what is missing); a body without one would
+    // get Fastify's bare "Unsupported Media Type", which does not say what to send.
+    const hasBody =
+      headers['transfer-encoding'] !== undefined ||
+      (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+    return hasBody
+      ? new EmbargoError('unsupported_media_type', `Content-Type is missing; send ${accepted}`)
+      : undefined;
+  }
+  const { type, params } = parseMediaType(headers['content-type']);
   if (type !== JSON_TYPE && !(takesForm && type === FORM_TYPE))
     return new EmbargoError(
       'unsupported_media_type',
