@@ -7,6 +7,7 @@ import {
   referenceSimHash64,
   exchangeToken,
   LOCAL_INFRA,
+  sleep,
   startApp,
   startStack,
   type Stack,
@@ -542,6 +543,49 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     } finally {
       await strict.stop();
     }
+  });
+
+  it('answers a request arriving while it shuts down with an OpenAI-shaped 503, after finishing the one in flight', async () => {
+    const stopping = await startApp('ingress', stack.ingressEnv);
+    const { hostname, port } = new URL(stopping.url);
+    const socket = connect(Number(port), hostname);
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
+    socket.on('error', () => undefined);
+    const closed = new Promise((r) => socket.once('close', r));
+    await new Promise((r) => socket.once('connect', r));
+    const body = JSON.stringify({ model: 'stand-in-embedding', input: `draining ${randomUUID()}` });
+    const head =
+      'POST /v1/embeddings HTTP/1.1\r\nHost: embargo\r\n' +
+      `Authorization: Bearer ${indexerToken}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n`;
+    try {
+      // The first request is in flight (its body still arriving) when shutdown begins; the
+      // second comes on the same keep-alive connection after it.
+      socket.write(head + body.slice(0, 10));
+      await sleep(300);
+      stopping.process.kill('SIGTERM');
+      await sleep(300);
+      socket.write(body.slice(10) + head + body);
+      await closed;
+    } finally {
+      socket.destroy();
+      await stopping.stop();
+    }
+    const [first, second] = answer.split(/(?=HTTP\/1\.1 )/);
+    expect(first).toMatch(/^HTTP\/1\.1 200 /);
+    const [secondHead, secondJson] = second.split('\r\n\r\n');
+    expect(secondHead).toMatch(/^HTTP\/1\.1 503 /);
+    expect(secondHead).toMatch(/\r\nconnection: close/i);
+    expect(secondHead).toMatch(/\r\nx-request-id: [\w-]{36}\r\n/i);
+    expect(JSON.parse(secondJson)).toEqual({
+      error: {
+        message: expect.stringMatching(/shutting down/) as unknown,
+        type: 'server_error',
+        code: 'unavailable',
+        param: null,
+      },
+    });
   });
 
   it('answers 503 until a gateway has a policy bundle, and forwards nothing', async () => {

@@ -141,7 +141,8 @@ export async function startHttpApp(
     trustProxy: false,
     // Every request gets an id of the server's own (see clientRequestId).
     genReqId: () => randomUUID(),
-    return503OnClosing: true,
+    // Its 503 while closing is Fastify's own shape, without a request id: see onRequest.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
@@ -154,6 +155,7 @@ export async function startHttpApp(
   app.useLogger(new PinoNestLogger(logger));
   app.useGlobalFilters(opts.errorFilter?.(app, logger) ?? new OpenAiErrorFilter(logger));
   const metrics = app.get(Metrics);
+  const readiness = app.get(Readiness);
   const fastify = app.getHttpAdapter().getInstance();
   useBodyParsers(app);
 
@@ -162,6 +164,13 @@ export async function startHttpApp(
     const given = req.headers['x-client-request-id'];
     if (typeof given === 'string' && CLIENT_REQUEST_ID.test(given))
       void reply.header('x-client-request-id', given);
+    // A request arriving on a kept-alive connection while the app shuts down: the one in
+    // flight there is finished, this one is refused and the connection closed, so the
+    // client retries on another instance and the shutdown is not held up.
+    if (readiness.isDraining) {
+      void reply.header('connection', 'close');
+      throw new EmbargoError('unavailable', 'This instance is shutting down; retry the request');
+    }
   });
   fastify.addHook('onSend', async (req, reply, payload) => {
     // The gateway's own time on every answer, errors included; a route that can tell more

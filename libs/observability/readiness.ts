@@ -14,6 +14,10 @@ export class Readiness {
     this.draining = true;
   }
 
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
   async run(timeoutMs = 2000): Promise<{ ok: boolean; checks: Record<string, string> }> {
     const checks: Record<string, string> = {};
     if (this.draining) return { ok: false, checks: { shutdown: 'draining' } };
