@@ -588,6 +588,44 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     });
   });
 
+  it('gives up on a caller that stops reading its answer, rather than hold it in memory', async () => {
+    const strict = await startApp('ingress', {
+      ...stack.ingressEnv,
+      HTTP_REQUEST_TIMEOUT_MS: '1000',
+    });
+    // About 39 MB of floats, far more than the socket buffers between the two hold.
+    const body = JSON.stringify({
+      model: 'stand-in-embedding',
+      input: Array.from({ length: 2048 }, (_, i) => `unread ${i} ${randomUUID()}`),
+      encoding_format: 'float',
+    });
+    const { hostname, port } = new URL(strict.url);
+    const socket = connect(Number(port), hostname);
+    socket.on('error', () => undefined);
+    let received = 0;
+    try {
+      const closed = new Promise<boolean>((resolve) => socket.once('close', () => resolve(true)));
+      await new Promise((r) => socket.once('connect', r));
+      socket.write(
+        'POST /v1/embeddings HTTP/1.1\r\nHost: embargo\r\n' +
+          `Authorization: Bearer ${indexerToken}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      // The caller takes the first bytes of the answer, then stops reading for a while.
+      await new Promise((r) => socket.once('data', r));
+      socket.pause();
+      await sleep(5_000);
+      socket.on('data', (d: Buffer) => (received += d.length));
+      socket.resume();
+      // The gateway gave up: what the socket buffers held arrives, then the connection ends.
+      expect(await Promise.race([closed, sleep(10_000).then(() => false)])).toBe(true);
+      expect(received).toBeLessThan(30 * 1024 * 1024);
+    } finally {
+      socket.destroy();
+      await strict.stop();
+    }
+  });
+
   it('answers 503 until a gateway has a policy bundle, and forwards nothing', async () => {
     const bare = await startApp(
       'ingress',

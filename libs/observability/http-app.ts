@@ -183,6 +183,11 @@ export async function startHttpApp(
     // and discards the rest and the answer reaches the client.
     if (reply.statusCode === 413 && Number(req.headers['content-length']) <= MAX_DRAINED_BYTES)
       reply.removeHeader('connection');
+    // A caller that stops reading would keep its answer (tens of MB for a large batch) in
+    // memory for as long as it keeps the connection open: it is closed once the caller has
+    // taken no byte for as long as a request may take to arrive. Node replaces this with
+    // the keep-alive timeout once the answer is out.
+    reply.raw.setTimeout(requestTimeoutMs);
     return payload;
   });
   fastify.addHook('onResponse', async (req, reply) => {
