@@ -797,6 +797,27 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 
+  it('refuses an HTTP/1.1 request without a Host header in the OpenAI shape, with a request id', async () => {
+    const answer = await trickle(
+      stack.apps.ingress.url,
+      'GET /v1/models HTTP/1.1\r\nConnection: close\r\n' +
+        `Authorization: Bearer ${indexerToken}\r\n\r\n`,
+      '',
+      10,
+    );
+    const [head, json] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(head).toMatch(/\r\nx-request-id: [\w-]{36}\r\n/i);
+    expect(JSON.parse(json)).toEqual({
+      error: {
+        message: 'The Host header is missing',
+        type: 'invalid_request_error',
+        code: 'invalid_request',
+        param: null,
+      },
+    });
+  });
+
   it('gives every request an id of its own, whatever id the caller sends', async () => {
     // A caller-chosen id would let one request overwrite another's audit events.
     const chosen = `chosen-${randomUUID()}`;

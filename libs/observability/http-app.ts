@@ -135,6 +135,8 @@ export async function startHttpApp(
       // would then give the body that longer time.
       headersTimeout: Math.min(requestTimeoutMs, 60_000),
       connectionsCheckingInterval: connectionsCheckingInterval(requestTimeoutMs),
+      // Node's own 400 for a missing Host has an empty body: see onRequest.
+      requireHostHeader: false,
     },
     clientErrorHandler: clientErrorHandler(requestTimeoutMs),
     logger: false,
@@ -164,6 +166,9 @@ export async function startHttpApp(
     const given = req.headers['x-client-request-id'];
     if (typeof given === 'string' && CLIENT_REQUEST_ID.test(given))
       void reply.header('x-client-request-id', given);
+    // RFC 9112 §3.2: an HTTP/1.1 request without a Host is refused.
+    if (req.headers.host === undefined && req.raw.httpVersion === '1.1')
+      throw new EmbargoError('invalid_request', 'The Host header is missing');
     // A request arriving on a kept-alive connection while the app shuts down: the one in
     // flight there is finished, this one is refused and the connection closed, so the
     // client retries on another instance and the shutdown is not held up.
