@@ -797,6 +797,30 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 
+  it('answers paths the router cannot read in the OpenAI shape, and long model names as any other', async () => {
+    const get = (path: string) =>
+      fetch(`${stack.apps.ingress.url}${path}`, {
+        headers: { authorization: `Bearer ${indexerToken}` },
+      });
+    for (const path of ['/v1/models/%zz', '/v1/embeddings%', `/v1/models/${'m'.repeat(2000)}`]) {
+      const res = await get(path);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('x-request-id')).toMatch(/^[\w-]{36}$/);
+      expect(await res.json()).toEqual({
+        error: {
+          message: expect.stringMatching(/URL path/) as unknown,
+          type: 'invalid_request_error',
+          code: 'invalid_request',
+          param: null,
+        },
+      });
+    }
+    // A model name may be 256 characters long.
+    const long = await get(`/v1/models/${'m'.repeat(256)}`);
+    expect(long.status).toBe(404);
+    expect(((await long.json()) as { error: { code: string } }).error.code).toBe('model_not_found');
+  });
+
   it('refuses an HTTP/1.1 request without a Host header in the OpenAI shape, with a request id', async () => {
     const answer = await trickle(
       stack.apps.ingress.url,

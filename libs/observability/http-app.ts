@@ -2,6 +2,7 @@ import type { ExceptionFilter, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EmbargoError, ERROR_CODES, toOpenAiError, type ErrorCode } from '@embargo/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
@@ -72,6 +73,18 @@ export function clientErrorResponse(err: { code?: string }): string {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+const MAX_PARAM_LENGTH = 1024;
+
+/**
+ * What to tell the caller about a path the router refused before routing (Fastify answers
+ * these in its own shape, without a request id, unless given `frameworkErrors`).
+ */
+export function frameworkErrorMessage(err: { code?: string }): string {
+  return err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? `A segment of the URL path is longer than ${MAX_PARAM_LENGTH} characters`
+    : 'The URL path is not valid: a percent sign must start a %XX escape of UTF-8';
+}
 
 /**
  * How often Node looks for requests past their time. Its default (30 s) would let a request
@@ -145,6 +158,15 @@ export async function startHttpApp(
     genReqId: () => randomUUID(),
     // Its 503 while closing is Fastify's own shape, without a request id: see onRequest.
     return503OnClosing: false,
+    // Fastify's default (100) would refuse `GET /v1/models/{model}` for a model name the
+    // connections allow (256 characters, each up to 3 when percent-encoded).
+    maxParamLength: MAX_PARAM_LENGTH,
+    frameworkErrors: (err: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply) => {
+      void reply
+        .header('x-request-id', req.id)
+        .code(400)
+        .send(toOpenAiError('invalid_request', frameworkErrorMessage(err)));
+    },
     forceCloseConnections: 'idle',
   });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
