@@ -466,18 +466,21 @@ describe('gateway: OpenAI-compatible embeddings through Embargo', () => {
   });
 
   it('refuses a request with two Authorization headers with 401, audited, whichever comes first', async () => {
-    const twice = (authorization: string[]) =>
+    const twice = (authorization: string[], between = 0) =>
       withAuthorizations(
         `${stack.apps.ingress.url}/v1/embeddings`,
         'POST',
         authorization,
         JSON.stringify({ model: 'stand-in-embedding', input: 'x' }),
+        between,
       );
-    for (const order of [
-      [`Bearer ${indexerToken}`, 'Bearer a.b.c'],
-      ['Bearer a.b.c', `Bearer ${indexerToken}`],
-    ]) {
-      const res = await twice(order);
+    for (const [order, between] of [
+      [[`Bearer ${indexerToken}`, 'Bearer a.b.c'], 0],
+      [['Bearer a.b.c', `Bearer ${indexerToken}`], 0],
+      // Past Node's default of 2000 headers, the rest would be dropped unseen.
+      [[`Bearer ${indexerToken}`, 'Bearer a.b.c'], 2100],
+    ] as const) {
+      const res = await twice([...order], between);
       expect(res.status).toBe(401);
       expect(res.json).toEqual(TWO_AUTHORIZATIONS);
       const rejected = await eventually(
@@ -1629,15 +1632,20 @@ function withAuthorizations(
   method: string,
   authorization: readonly string[],
   body?: string,
+  /** Headers of no meaning sent between the first Authorization and the others. */
+  between = 0,
 ): Promise<{ status: number; requestId: string; json: unknown }> {
   return new Promise((resolve, reject) => {
+    const [first, ...rest] = authorization;
     const req = httpRequest(url, {
       method,
       headers: [
         'host',
         new URL(url).host,
         ...(body === undefined ? [] : ['content-type', 'application/json']),
-        ...authorization.flatMap((value) => ['authorization', value]),
+        ...(first === undefined ? [] : ['authorization', first]),
+        ...Array.from({ length: between }, (_, i) => [`x-filler-${i}`, '1']).flat(),
+        ...rest.flatMap((value) => ['authorization', value]),
       ],
     });
     req.on('response', (res) => {

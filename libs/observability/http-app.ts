@@ -175,6 +175,9 @@ export async function startHttpApp(
     // Nest's parsers would take form bodies on every route; see useBodyParsers.
     bodyParser: false,
   });
+  // Node keeps the first 2000 headers and drops the rest unseen, a second Authorization
+  // header among them (see JwtAuthGuard): every header is kept, maxHeaderBytes bounds them.
+  app.getHttpServer().maxHeadersCount = 0;
   const logger = app.get<Logger>(LOGGER);
   app.useLogger(new PinoNestLogger(logger));
   app.useGlobalFilters(opts.errorFilter?.(app, logger) ?? new OpenAiErrorFilter(logger));
