@@ -74,13 +74,17 @@ export function clientErrorResponse(err: { code?: string }): string {
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
+/**
+ * The longest path parameter. Fastify's default (100) would refuse `GET /v1/models/{model}`
+ * for a model name the connections allow (256 characters, each up to 3 percent-encoded).
+ */
 const MAX_PARAM_LENGTH = 1024;
 
 /**
  * What to tell the caller about a path the router refused before routing (Fastify answers
  * these in its own shape, without a request id, unless given `frameworkErrors`).
  */
-export function frameworkErrorMessage(err: { code?: string }): string {
+function frameworkErrorMessage(err: { code?: string }): string {
   return err.code === 'FST_ERR_MAX_PARAM_LENGTH'
     ? `A segment of the URL path is longer than ${MAX_PARAM_LENGTH} characters`
     : 'The URL path is not valid: a percent sign must start a %XX escape of UTF-8';
@@ -158,8 +162,6 @@ export async function startHttpApp(
     genReqId: () => randomUUID(),
     // Its 503 while closing is Fastify's own shape, without a request id: see onRequest.
     return503OnClosing: false,
-    // Fastify's default (100) would refuse `GET /v1/models/{model}` for a model name the
-    // connections allow (256 characters, each up to 3 when percent-encoded).
     maxParamLength: MAX_PARAM_LENGTH,
     frameworkErrors: (err: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply) => {
       void reply
