@@ -246,6 +246,47 @@ describe('EmbeddingsService cache with a fallback connection', () => {
     }
   });
 
+  it('names every connection the input was sent to, when the answer fails too', async () => {
+    const forwardedOf = (id: string) =>
+      events
+        .filter((e) => e.requestId === id && e.stage === 'forwarded')
+        .map((e) => [e.connection, e.upstreamModel, e.attempt]);
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+    primary.state.down = true;
+    backup.state.down = true;
+    try {
+      const id = randomUUID();
+      await expect(
+        service.embed({ id }, principal, { model: 'embed', input: `x ${id}` }, performance.now()),
+      ).rejects.toMatchObject({ code: 'upstream_error' });
+      await settle();
+      // Both upstreams read the input though neither answered: the trail said neither had.
+      expect(forwardedOf(id)).toEqual([
+        ['primary', 'model-a', 1],
+        ['backup', 'model-b', 2],
+      ]);
+      // Kept off the backup by the policy: only the primary read it.
+      const pair = randomUUID();
+      await expect(
+        service.embed(
+          { id: pair },
+          principal,
+          { model: 'embed', input: [pair, 'b'] },
+          performance.now(),
+        ),
+      ).rejects.toMatchObject({ code: 'upstream_error' });
+      await settle();
+      expect(forwardedOf(pair)).toEqual([['primary', 'model-a', 1]]);
+    } finally {
+      primary.state.down = false;
+      backup.state.down = false;
+    }
+    const ok = randomUUID();
+    await service.embed({ id: ok }, principal, { model: 'embed', input: ok }, performance.now());
+    await settle();
+    expect(forwardedOf(ok)).toEqual([['primary', 'model-a', 1]]);
+  });
+
   it("caches the primary's answers and names the primary in the hit's event", async () => {
     const input = `steady ${randomUUID()}`;
     expect((await embed(input)).cache).toBe('miss');

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
-import { EmbargoError, embeddingsResponseBody } from '@embargo/contracts';
+import { EmbargoError, embeddingsResponseBody, type PrincipalSummary } from '@embargo/contracts';
 import { seal } from '@embargo/crypto';
 import { createHmac } from 'node:crypto';
 import { evaluate, needsFindings, type Decision } from '@embargo/policy';
@@ -227,17 +227,19 @@ export class EmbeddingsService {
           attempts: 0,
           upstreamMs: 0,
         }
-      : await this.upstream.embed(
-          req.model,
-          {
-            model: req.model,
-            input,
-            dimensions: req.dimensions,
-            user: req.user === undefined ? undefined : this.userPseudonym(principal.id, req.user),
-            // The cheapest form for the client to build: the caller's body is written below.
-            encoding_format: 'base64',
-          },
-          { requestId, signal: request.signal, mayUse },
+      : await this.forward(requestId, who, req.model, (onSend) =>
+          this.upstream.embed(
+            req.model,
+            {
+              model: req.model,
+              input,
+              dimensions: req.dimensions,
+              user: req.user === undefined ? undefined : this.userPseudonym(principal.id, req.user),
+              // The cheapest form for the client to build: the caller's body is written below.
+              encoding_format: 'base64',
+            },
+            { requestId, signal: request.signal, mayUse, onSend },
+          ),
         );
     // The key names the first route; a fail-over's answer came from another upstream model
     // and, stored under that key, would be served as the first route's after it recovers.
@@ -247,16 +249,6 @@ export class EmbeddingsService {
       const u = result.response.usage ?? { prompt_tokens: tokenCount, total_tokens: tokenCount };
       this.cache.set(cacheKey, { vectors: result.vectors, usage: u });
     }
-    if (!cached)
-      this.trail.recordLater({
-        requestId,
-        stage: 'forwarded',
-        principal: who,
-        model: req.model,
-        connection: result.connection,
-        upstreamModel: result.upstreamModel,
-        attempt: result.attempts,
-      });
     const usage = result.response.usage ?? { prompt_tokens: tokenCount, total_tokens: tokenCount };
     const totalGatewayMs =
       gatewayMs + Math.max(0, performance.now() - startedAt - gatewayMs - result.upstreamMs);
@@ -300,6 +292,44 @@ export class EmbeddingsService {
       ),
       headers,
     };
+  }
+
+  /**
+   * Calls the upstream, then writes a `forwarded` event for each connection the input was
+   * sent to, whether its answer came, failed or was cut off by the caller leaving: the trail
+   * says which upstreams may have read the input. Written after the call (with the next
+   * batch), before its `completed` or `failed` event.
+   */
+  private async forward<T>(
+    requestId: string,
+    who: PrincipalSummary,
+    model: string,
+    call: (
+      onSend: (connection: string, upstreamModel: string, attempt: number) => void,
+    ) => Promise<T>,
+  ): Promise<T> {
+    const sent: { connection: string; upstreamModel: string; attempt: number }[] = [];
+    try {
+      return await call((connection, upstreamModel, attempt) =>
+        sent.push({ connection, upstreamModel, attempt }),
+      );
+    } finally {
+      sent.forEach(({ connection, upstreamModel, attempt }, k) =>
+        // The first keeps the id a request's one `forwarded` event has always had.
+        this.trail.recordLater(
+          {
+            requestId,
+            stage: 'forwarded',
+            principal: who,
+            model,
+            connection,
+            upstreamModel,
+            attempt,
+          },
+          k === 0 ? '' : connection,
+        ),
+      );
+    }
   }
 
   /**

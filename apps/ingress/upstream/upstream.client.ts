@@ -39,6 +39,12 @@ export interface EmbedOptions {
    * connection is the caller's to decide before calling.
    */
   mayUse?: (connection: string) => boolean;
+  /**
+   * Called once for each connection the input is sent to, before its first attempt (`attempt`
+   * counts the request's attempts over all connections, from 1): an upstream that then fails
+   * or is cut off may still have read it.
+   */
+  onSend?: (connection: string, upstreamModel: string, attempt: number) => void;
 }
 
 export interface EmbedResult {
@@ -273,6 +279,7 @@ export class UpstreamClient implements OnApplicationShutdown {
         }
       }
       if (prepared) {
+        options.onSend?.(route.connection.name, model.upstreamModel, budget.attempts + 1);
         try {
           const { response, vectors } = await this.tryConnection(route, prepared, options, budget);
           return {
