@@ -1,3 +1,4 @@
+import { mask } from './mask';
 import { normalize, toOriginal } from './normalize';
 
 describe('normalize', () => {
@@ -13,6 +14,23 @@ describe('normalize', () => {
     expect(n.text).toBe('x 4111 y');
     const [s, e] = toOriginal(n, 2, 6);
     expect(original.slice(s, e)).toBe('4\u200B1\u202E1\u20601');
+  });
+
+  it('drops the other characters that render as nothing, so they cannot split a card', () => {
+    // Hangul fillers and unassigned default-ignorable code points, none of them Cf.
+    for (const hidden of [
+      '\u3164',
+      '\uFFA0',
+      '\u115F',
+      '\u1160',
+      '\u2065',
+      '\uFFF0',
+      '\u{E0080}',
+    ]) {
+      const original = `card 4111${hidden}1111${hidden}1111${hidden}1111 ok`;
+      expect(normalize(original).text).toBe('card 4111111111111111 ok');
+      expect(mask(original, { entities: { CREDIT_CARD: 'redact' } }).text).toBe('card  ok');
+    }
   });
 
   it('maps every Unicode decimal digit to ASCII', () => {

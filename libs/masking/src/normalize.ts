@@ -3,7 +3,8 @@
  * original so a mask covers the original span, hidden characters included.
  *
  * Per code point: NFKC, diacritics stripped, Unicode format characters (Cf: zero-width,
- * bidi controls, soft hyphen) and combining marks dropped, every decimal digit (Nd) mapped
+ * bidi controls, soft hyphen), the other default-ignorable ones (Hangul fillers) and combining
+ * marks dropped, every decimal digit (Nd) mapped
  * to ASCII, space separators (Zs) to ' ', dash punctuation (Pd) to '-', and Cyrillic/Greek
  * letters that look like Latin ones folded. Case is kept: keys and EIP-55 need it.
  */
@@ -101,7 +102,10 @@ const CONFUSABLES: Record<string, string> = {
   հ: 'h',
 };
 
-const CF_RE = /^[\p{Cf}\p{Mn}\p{Me}]$/u;
+// Default_Ignorable_Code_Point adds what renders as nothing without being Cf or a mark: the Hangul
+// fillers (U+115F, U+1160, U+3164, U+FFA0) and the unassigned code points Unicode reserves as
+// invisible (U+2065, U+FFF0..U+FFF8, U+E0080..U+E0FFF), which split a card as well as U+200B.
+const CF_RE = /^[\p{Cf}\p{Mn}\p{Me}\p{Default_Ignorable_Code_Point}]$/u;
 const ND_RE = /^\p{Nd}$/u;
 const ZS_RE = /^\p{Zs}$/u;
 const PD_RE = /^\p{Pd}$/u;
