@@ -42,6 +42,17 @@ describe('keep_last', () => {
     ).toBe('card **** **** **** 1111');
   });
 
+  it('counts a character that stands for two digits as two', () => {
+    // "⑪" folds to "11": keeping four of them would show eight digits of the card.
+    const rules: MaskOptions = { entities: { CREDIT_CARD: { strategy: 'keep_last', n: 4 } } };
+    expect(mask('card 4111 1111 \u246A\u246A \u246A\u246A', rules).text).toBe(
+      'card **** **** ** \u246A\u246A',
+    );
+    expect(mask('card 4111111111\u246A\u246A\u246A', rules).text).toBe(
+      'card ***********\u246A\u246A',
+    );
+  });
+
   it('shows only the separators that format an identifier', () => {
     // '·' is not one of them: it counts like a digit, and is shown only among the last four.
     expect(

@@ -3,6 +3,7 @@ import { type DetectOptions, type Finding, detectInternal } from './detect';
 import { ENTITY_TYPES, type EntityType, FORMAT_SEPARATORS, SECRET_TYPES } from './entities';
 import { Rng, fakeValue } from './fake';
 import { type Keyring, MaskingError, subKey } from './keyring';
+import { foldedLength } from './normalize';
 import { type MaskingRule, type MaskingStrategy, maskingRuleSchema } from './schema';
 import { tokenValue, tokenize } from './tokens';
 
@@ -49,21 +50,29 @@ function canonical(type: EntityType, normValue: string): string {
  * Keeps the last `n` characters that count, but never more than half of them: `n: 4` on a
  * four-character password would otherwise hand the whole value back. Every code point counts but
  * the `separators`, which are shown where they stand; a symbol, an emoji or a combining mark is
- * part of the value, so it is masked like a letter.
+ * part of the value, so it is masked like a letter. A code point counts for as many characters
+ * as it folds to: "⑪" is two digits, so four kept circled numbers would show eight.
  */
 function keepLast(original: string, n: number, maskChar: string, separators: string): string {
   const chars = Array.from(original).filter((c) => !FORMAT_CHARS_RE.test(c));
+  const widths = chars.map((c) =>
+    separators.includes(c) ? 0 : Math.max(1, foldedLength(c.codePointAt(0) ?? 0)),
+  );
   let counted = 0;
-  for (const c of chars) if (!separators.includes(c)) counted++;
+  for (const w of widths) counted += w;
   let keep = Math.min(n, Math.floor(counted / 2));
   const out: string[] = new Array<string>(chars.length);
   for (let i = chars.length - 1; i >= 0; i--) {
     const c = chars[i];
-    if (separators.includes(c)) out[i] = c;
-    else if (keep > 0) {
+    if (widths[i] === 0) out[i] = c;
+    else if (widths[i] <= keep) {
       out[i] = c;
-      keep--;
-    } else out[i] = maskChar;
+      keep -= widths[i];
+    } else {
+      // The kept characters are the last ones: none before one too wide to keep.
+      out[i] = maskChar;
+      keep = 0;
+    }
   }
   return out.join('');
 }

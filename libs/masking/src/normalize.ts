@@ -160,6 +160,16 @@ function fold(cp: number): string {
   return v;
 }
 
+/** How many characters the code point stands for once folded: "⑪" and "ﬁ" are two, "½" three. */
+export function foldedLength(cp: number): number {
+  if (cp < 0x80) return 1;
+  const folded = fold(cp);
+  let count = 0;
+  // Code points, not code units: an emoji is one character.
+  for (let k = 0; k < folded.length; k++) if ((folded.charCodeAt(k) & 0xfc00) !== 0xdc00) count++;
+  return count;
+}
+
 /**
  * The engine's form of the offset map: segments, not one entry per code unit. Segment j starts at
  * normalized unit `segments[3j]` and runs to the next segment's start; `segments[3j + 1]` = a and
