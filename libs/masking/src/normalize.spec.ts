@@ -45,6 +45,21 @@ describe('normalize', () => {
     expect(normalize('12\u201334').text).toBe('12-34');
   });
 
+  it('folds the Cherokee, Lisu and other look-alikes used to spoof keys and domains', () => {
+    const rules = {
+      entities: { AWS_ACCESS_KEY: 'redact', GITHUB_TOKEN: 'redact', EMAIL_ADDRESS: 'redact' },
+    } as const;
+    // Lisu ꓮꓗꓲꓮ, Cherokee ᎪᏦ… and ꓮ, Cyrillic palochka ӏ, Latin alpha ɑ, Greek lunate sigma ϲ.
+    for (const text of [
+      'key \uA4EE\uA4D7\uA4F2\uA4EEIOSFODNN7EXAMPLQ end',
+      'key \u13AA\uA4D7I\u13AAIOSFODNN7EXAMPLQ end',
+      'tok ghp_abcdefghijk\u04CFmnopqrstuvwxyz0123456789 end',
+      'mail joe@\u0251cme.com end',
+      'mail joe@\u03F2orp.com end',
+    ])
+      expect(mask(text, rules).text).toMatch(/^\w+ {2}end$/);
+  });
+
   it('keeps offsets right around astral characters', () => {
     const original = '😀 a\u200Bb';
     const n = normalize(original);
