@@ -37,6 +37,16 @@ describe('normalize', () => {
     expect(normalize('٤١١١ ۴۱۱۱ ４１１１ ४१११ 𝟒𝟏𝟏𝟏').text).toBe('4111 4111 4111 4111 4111');
   });
 
+  it('reads the circled digits NFKC leaves alone as digits', () => {
+    expect(
+      normalize('\u2776\u2780\u278A\u2793 \u24EB\u24F4 \u24F5\u24FE \u24FF\u{1F10B}\u{1F10C}').text,
+    ).toBe('11110 1120 110 000');
+    // A card in dingbat digits (➍➊➊➊ …) is masked like one in ASCII digits.
+    const card =
+      '\u278D\u278A\u278A\u278A \u278A\u278A\u278A\u278A \u278A\u278A\u278A\u278A \u278A\u278A\u278A\u278A';
+    expect(mask(`card ${card} ok`, { entities: { CREDIT_CARD: 'redact' } }).text).toBe('card  ok');
+  });
+
   it('folds Cyrillic and Greek look-alikes, fullwidth forms and odd spaces', () => {
     expect(normalize('аdmin@ехаmple.com').text).toBe('admin@example.com');
     expect(normalize('ΑΚΙΑ').text).toBe('AKIA');

@@ -4,7 +4,7 @@
  *
  * Per code point: NFKC, diacritics stripped, Unicode format characters (Cf: zero-width,
  * bidi controls, soft hyphen), the other default-ignorable ones (Hangul fillers) and combining
- * marks dropped, every decimal digit (Nd) mapped to ASCII, space separators (Zs) to ' ', dash
+ * marks dropped, every decimal digit (Nd) and circled number mapped to ASCII, space separators (Zs) to ' ', dash
  * punctuation (Pd) to '-', and Cyrillic, Greek, Armenian, Cherokee and Lisu letters that look
  * like Latin ones folded. Case is kept: keys and EIP-55 need it.
  */
@@ -221,10 +221,24 @@ function digitValue(cp: number): number {
   return (cp - lo) % 10;
 }
 
+/**
+ * Value of a circled number NFKC leaves alone, or -1: the dingbat ones (❶, ➀, ➊, 🄋), the
+ * negative (⓫..⓴, ⓿) and the double circled ones (⓵). NFKC folds "①" to "1" and "⑩" to "10";
+ * these read as the same digits, so they fold the same way.
+ */
+function circledValue(cp: number): number {
+  if (cp >= 0x2776 && cp <= 0x2793) return ((cp - 0x2776) % 10) + 1;
+  if (cp >= 0x24eb && cp <= 0x24f4) return cp - 0x24eb + 11;
+  if (cp >= 0x24f5 && cp <= 0x24fe) return cp - 0x24f5 + 1;
+  return cp === 0x24ff || cp === 0x1f10b || cp === 0x1f10c ? 0 : -1;
+}
+
 function foldCodePoint(cp: number): string {
   const ch = String.fromCodePoint(cp);
   if (CF_RE.test(ch)) return '';
   if (ND_RE.test(ch)) return String.fromCharCode(48 + digitValue(cp));
+  const circled = circledValue(cp);
+  if (circled >= 0) return String(circled);
   if (ZS_RE.test(ch)) return ' ';
   if (PD_RE.test(ch) || cp === 0x2212) return '-';
   const direct = CONFUSABLES[ch];
