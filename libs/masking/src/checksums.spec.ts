@@ -1,6 +1,7 @@
 import {
   abaValid,
   base58CheckValid,
+  bech32Encode,
   bech32Variant,
   cpfValid,
   deTaxIdValid,
@@ -21,6 +22,7 @@ import {
   verhoeffCheckDigit,
   verhoeffValid,
 } from './checksums';
+import { mask } from './mask';
 import { cardNetwork, cardValid } from './recognizers/numeric';
 
 describe('validators against published vectors', () => {
@@ -116,6 +118,15 @@ describe('validators against published vectors', () => {
       'bech32m',
     );
     expect(bech32Variant('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5')).toBeNull();
+    // BIP-350's invalid vectors: version 0 with a Bech32m checksum, version 1 with a Bech32 one.
+    expect(bech32Variant('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kemeawh')).toBeNull();
+    expect(bech32Variant(bech32Encode('bc', [1, 2, 3, 4, 5, 6, 7, 8], 'bech32'))).toBeNull();
+    expect(bech32Variant(bech32Encode('bc', [1, 2, 3, 4, 5, 6, 7, 8], 'bech32m'))).toBe('bech32m');
+    expect(bech32Variant(bech32Encode('bc', [17, 2, 3, 4, 5, 6, 7, 8], 'bech32m'))).toBeNull();
+    expect(
+      mask('to bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kemeawh ok', { entities: { CRYPTO: 'redact' } })
+        .text,
+    ).toBe('to bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kemeawh ok');
     expect(keccak256(Buffer.alloc(0)).toString('hex')).toBe(
       'c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470',
     );

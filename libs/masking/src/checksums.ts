@@ -448,7 +448,11 @@ function hrpExpand(hrp: string): number[] {
   return out;
 }
 
-/** BIP-173 Bech32 and BIP-350 Bech32m checksum; returns the variant or null. */
+/**
+ * BIP-173 Bech32 and BIP-350 Bech32m checksum of a segwit address; returns the variant or null.
+ * BIP-350 ties the variant to the witness version (the first data character): version 0 is
+ * Bech32, versions 1 to 16 Bech32m, so a checksum of the other kind is no address.
+ */
 export function bech32Variant(addr: string): 'bech32' | 'bech32m' | null {
   if (addr !== addr.toLowerCase() && addr !== addr.toUpperCase()) return null;
   const s = addr.toLowerCase();
@@ -461,7 +465,9 @@ export function bech32Variant(addr: string): 'bech32' | 'bech32m' | null {
     data.push(v);
   }
   const pm = bech32Polymod([...hrpExpand(s.slice(0, sep)), ...data]);
-  return pm === 1 ? 'bech32' : pm === 0x2bc830a3 ? 'bech32m' : null;
+  const variant = pm === 1 ? 'bech32' : pm === 0x2bc830a3 ? 'bech32m' : null;
+  if (variant === null || data[0] > 16) return null;
+  return variant === (data[0] === 0 ? 'bech32' : 'bech32m') ? variant : null;
 }
 
 export function bech32Encode(hrp: string, data: number[], variant: 'bech32' | 'bech32m'): string {
