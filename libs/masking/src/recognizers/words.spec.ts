@@ -442,6 +442,24 @@ describe('word-shape scanner', () => {
     expect(found('pay to DE89_37040044_0532013000 today')).toEqual([]);
   });
 
+  it('takes an IBAN a line break cuts, once, wherever it falls', () => {
+    const found = (text: string): [string, string][] =>
+      detect(text).map((f) => [f.type, text.slice(f.start, f.end)]);
+    for (const iban of [
+      'DE89 3704 0044\n0532 0130 00',
+      'DE89 3704 0044\r\n0532 0130 00',
+      'DE89 3704 00\n44 0532 0130 00',
+      'DE89370400440532\n013000',
+      'gb82 west\n1234 5698 7654 32',
+    ])
+      expect(found(`IBAN: ${iban} thanks`)).toEqual([['IBAN_CODE', iban]]);
+    // Two breaks, or a break beside the separator, are lines of their own.
+    expect(found('IBAN: DE89 3704\n0044 0532\n0130 00 thanks')).not.toContainEqual([
+      'IBAN_CODE',
+      'DE89 3704\n0044 0532\n0130 00',
+    ]);
+  });
+
   it('takes NINO and codice fiscale in lower case only with a context word', () => {
     const types = (text: string): string[] => detect(text).map((f) => f.type);
     expect(types('nino ab123456c')).toEqual(['UK_NINO']);

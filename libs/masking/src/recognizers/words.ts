@@ -78,6 +78,7 @@ function isAlnum(c: number): boolean {
 
 const TWO_SPACES = 0x10020;
 const SPACED_DASH = 0x1002d;
+const CRLF = 0x1000d;
 
 /**
  * The separator between two groups of an IBAN at pos, or 0: ' ' or '-' as usual, and the odd
@@ -91,14 +92,23 @@ function ibanSepAt(text: string, pos: number): number {
     if (c1 === 45 && text.charCodeAt(pos + 2) === 32) return SPACED_DASH;
     return c;
   }
-  return c === 45 || c === 9 || c === 95 || c === 44 || c === 0xb7 || c === 0x2028 ? c : 0;
+  if (c === 13) return text.charCodeAt(pos + 1) === 10 ? CRLF : 0;
+  return c === 45 || c === 9 || c === 95 || c === 44 || c === 0xb7 || c === 0x2028 || c === 10
+    ? c
+    : 0;
+}
+
+function isLineBreak(code: number): boolean {
+  return code === 10 || code === CRLF;
 }
 
 /**
  * End of the valid IBAN whose "CCdd" anchor is at p, or -1. Upper case with ' ' or '-' between
  * groups of any length, as before. Written in lower or mixed case or with an odd separator, it
  * must be in the printed groups of four (or not grouped at all), so a UUID's 8-4-4-4 groups or a
- * list of fields never make one.
+ * list of fields never make one. One line break may stand for the separator anywhere: a wrapped
+ * line in a mail or a PDF's text cuts an IBAN there ("DE89 3704 0044\n0532 0130 00"), and the
+ * country's length and mod 97 keep two lines of other numbers from making one.
  */
 export function ibanAt(text: string, p: number): number {
   const n = text.length;
@@ -111,6 +121,7 @@ export function ibanAt(text: string, p: number): number {
   let lower = false;
   let group = 0;
   let groupsOfFour = true;
+  let wrapped = false;
   while (pos < n && count < len) {
     const c = text.charCodeAt(pos);
     if (isAlnum(c)) {
@@ -124,8 +135,21 @@ export function ibanAt(text: string, p: number): number {
       continue;
     }
     const code = count > 0 ? ibanSepAt(text, pos) : 0;
-    const width = code === TWO_SPACES ? 2 : code === SPACED_DASH ? 3 : 1;
-    if (code === 0 || (sep !== 0 && sep !== code) || !isAlnum(text.charCodeAt(pos + width))) break;
+    const width = code === TWO_SPACES || code === CRLF ? 2 : code === SPACED_DASH ? 3 : 1;
+    const wrap = isLineBreak(code);
+    if (
+      code === 0 ||
+      (wrap ? wrapped : sep !== 0 && sep !== code) ||
+      !isAlnum(text.charCodeAt(pos + width))
+    )
+      break;
+    if (wrap) {
+      // Between two groups, or inside one: "00\n44" is still a group of four.
+      if (group === 4) group = 0;
+      wrapped = true;
+      pos += width;
+      continue;
+    }
     if (group !== 4) groupsOfFour = false;
     sep = code;
     group = 0;
