@@ -92,6 +92,15 @@ describe('validators against published vectors', () => {
   it('national IDs: NHS, TFN, CPF, Steuer-ID, NIR, NIF/NIE, codice fiscale, NRIC', () => {
     expect(nhsValid('9434765919')).toBe(true);
     expect(nhsValid('9434765918')).toBe(false);
+    // Every one-digit value passes mod 11; none is an NHS number, nor 15 zeros an IMEI.
+    for (let d = 0; d <= 9; d++) expect(nhsValid(String(d).repeat(10))).toBe(false);
+    const types = (text: string): string[] =>
+      mask(text, { entities: { UK_NHS: 'replace', IMEI: 'replace' } }).text.match(/<\w+>/g) ?? [];
+    expect(types('NHS number: 000 000 0000, IMEI: 000000000000000')).toEqual([]);
+    expect(types('NHS number: 943 476 5919, IMEI: 490154203237518')).toEqual([
+      '<UK_NHS>',
+      '<IMEI>',
+    ]);
     expect(tfnValid('123456782')).toBe(true);
     expect(tfnValid('123456783')).toBe(false);
     expect(cpfValid('52998224725')).toBe(true);

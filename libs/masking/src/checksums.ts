@@ -240,9 +240,18 @@ export function abaValid(d: string): boolean {
   return s % 10 === 0 && d !== '000000000';
 }
 
-/** NHS number: weights 10..2, check = 11 - sum mod 11 (11 → 0, 10 → invalid). */
+/** Whether every digit is the same one: "0000000000" is a placeholder, never an issued number. */
+export function oneDigitRepeated(d: string): boolean {
+  for (let i = 1; i < d.length; i++) if (d.charCodeAt(i) !== d.charCodeAt(0)) return false;
+  return true;
+}
+
+/**
+ * NHS number: weights 10..2, check = 11 - sum mod 11 (11 → 0, 10 → invalid). The weights add up
+ * to 54, so each of 0000000000 … 9999999999 passes: they are refused as placeholders.
+ */
 export function nhsValid(d: string): boolean {
-  if (d.length !== 10) return false;
+  if (d.length !== 10 || oneDigitRepeated(d)) return false;
   let s = 0;
   for (let i = 0; i < 9; i++) s += (d.charCodeAt(i) - 48) * (10 - i);
   let check = 11 - (s % 11);

@@ -5,6 +5,7 @@ import {
   itinValid,
   luhnValid,
   nhsValid,
+  oneDigitRepeated,
   sinValid,
   ssnValid,
   tfnValid,
@@ -591,7 +592,14 @@ function classify(scan: DigitScan, r: DigitRun): void {
       emit('IN_AADHAAR', r.start, r.end, bare ? 0.3 : 0.45, 'verhoeff');
   } else if (len === 15) {
     const imeiShape = sameGroups(g, IMEI_GROUPS);
-    if (wants.imei && (bare || imeiShape) && luhnValid(d) && cardNetwork(d) === null)
+    // 000000000000000 passes Luhn: the placeholder of emulators and redacted logs.
+    if (
+      wants.imei &&
+      (bare || imeiShape) &&
+      luhnValid(d) &&
+      cardNetwork(d) === null &&
+      !oneDigitRepeated(d)
+    )
       emit('IMEI', r.start, r.end, imeiShape ? 0.6 : 0.3, 'luhn');
   }
 }
