@@ -37,6 +37,14 @@ describe('normalize', () => {
     expect(normalize('٤١١١ ۴۱۱۱ ４１１１ ४१११ 𝟒𝟏𝟏𝟏').text).toBe('4111 4111 4111 4111 4111');
   });
 
+  it('reads C1 controls and the braille blank as spaces', () => {
+    for (const blank of ['\u0085', '\u0090', '\u2800']) {
+      const original = `card 4111${blank}1111${blank}1111${blank}1111 ok`;
+      expect(normalize(original).text).toBe('card 4111 1111 1111 1111 ok');
+      expect(mask(original, { entities: { CREDIT_CARD: 'redact' } }).text).toBe('card  ok');
+    }
+  });
+
   it('reads the circled digits NFKC leaves alone as digits', () => {
     expect(
       normalize('\u2776\u2780\u278A\u2793 \u24EB\u24F4 \u24F5\u24FE \u24FF\u{1F10B}\u{1F10C}').text,

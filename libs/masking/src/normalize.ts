@@ -239,6 +239,9 @@ function foldCodePoint(cp: number): string {
   if (ND_RE.test(ch)) return String.fromCharCode(48 + digitValue(cp));
   const circled = circledValue(cp);
   if (circled >= 0) return String(circled);
+  // C1 controls (U+0085 next line…) show as nothing and the braille blank as a blank: both are
+  // read as a space, as C0 controls are, so neither splits a number unseen.
+  if ((cp >= 0x80 && cp <= 0x9f) || cp === 0x2800) return ' ';
   if (ZS_RE.test(ch)) return ' ';
   if (PD_RE.test(ch) || cp === 0x2212) return '-';
   const direct = CONFUSABLES[ch];
