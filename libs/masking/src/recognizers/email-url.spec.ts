@@ -230,3 +230,18 @@ describe('e-mail addresses with a local part in another script', () => {
     expect(maskedOnly('请联系joe@example.com', 'EMAIL_ADDRESS')).toBe('请联系<EMAIL_ADDRESS>');
   });
 });
+
+describe('URLs in a script written without blanks', () => {
+  it('end at the CJK punctuation after them, not at the next blank', () => {
+    expect(maskedOnly('访问 https://example.com/a。然后我们去吃饭 ok', 'URL')).toBe(
+      '访问 <URL>。然后我们去吃饭 ok',
+    );
+    expect(maskedOnly('見て https://example.com/docs、次に進む', 'URL')).toBe(
+      '見て <URL>、次に進む',
+    );
+    // The host was read up to the next blank, so the URL was not found at all.
+    expect(maskedOnly('访问https://example.com。然后', 'URL')).toBe('访问<URL>。然后');
+    // A path in another script is still part of the URL.
+    expect(maskedOnly('see https://zh.wikipedia.org/wiki/北京 ok', 'URL')).toBe('see <URL> ok');
+  });
+});

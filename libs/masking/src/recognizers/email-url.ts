@@ -132,8 +132,10 @@ export function scanEmails(input: ScanInput): void {
   }
 }
 
-// Scheme URLs and www. hosts; one bounded class, so each match is linear.
-const URL_RE = /\b(?:(?:https?|ftp|wss?|sftp):\/\/|www\.)[^\s<>"'`{}|\\^]{1,2048}/gi;
+// Scheme URLs and www. hosts; one bounded class, so each match is linear. CJK punctuation
+// (U+3000..U+303F: 。、「」…, which NFKC leaves as they are) ends one: Chinese and Japanese write
+// the next words right after it, with no blank, and a URL that ran on took the whole sentence.
+const URL_RE = /\b(?:(?:https?|ftp|wss?|sftp):\/\/|www\.)[^\s<>"'`{}|\\^\u3000-\u303f]{1,2048}/gi;
 const TRAILING_RE = /[.,;:!?)\]'"*]+$/;
 const URL_MAX = 2048;
 const SCHEME_MAX = 32;
