@@ -241,6 +241,11 @@ describe('URLs in a script written without blanks', () => {
     );
     // The host was read up to the next blank, so the URL was not found at all.
     expect(maskedOnly('访问https://example.com。然后', 'URL')).toBe('访问<URL>。然后');
+    // Fullwidth ， and ？ are ',' and '?' once normalized.
+    expect(maskedOnly('访问 https://example.com/a，然后我们去吃饭？好 ok', 'URL')).toBe(
+      '访问 <URL>，然后我们去吃饭？好 ok',
+    );
+    expect(maskedOnly('see https://example.com/search?q=北京 ok', 'URL')).toBe('see <URL> ok');
     // A path in another script is still part of the URL.
     expect(maskedOnly('see https://zh.wikipedia.org/wiki/北京 ok', 'URL')).toBe('see <URL> ok');
   });

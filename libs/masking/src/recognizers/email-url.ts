@@ -137,6 +137,9 @@ export function scanEmails(input: ScanInput): void {
 // the next words right after it, with no blank, and a URL that ran on took the whole sentence.
 const URL_RE = /\b(?:(?:https?|ftp|wss?|sftp):\/\/|www\.)[^\s<>"'`{}|\\^\u3000-\u303f]{1,2048}/gi;
 const TRAILING_RE = /[.,;:!?)\]'"*]+$/;
+// Punctuation right before a CJK character ends a URL as well: fullwidth "，" and "？" are ','
+// and '?' once normalized, and the next words follow them with no blank.
+const CJK_AFTER_PUNCT_RE = /[.,;:!?)\]'"*]+(?=[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff])/;
 const URL_MAX = 2048;
 const SCHEME_MAX = 32;
 
@@ -306,7 +309,8 @@ export function scanUrls(input: ScanInput): void {
   URL_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = URL_RE.exec(text)) !== null) {
-    let url = m[0].replace(TRAILING_RE, '');
+    const cjk = m[0].search(CJK_AFTER_PUNCT_RE);
+    let url = (cjk === -1 ? m[0] : m[0].slice(0, cjk)).replace(TRAILING_RE, '');
     // Keep a closing parenthesis that closes one inside the URL (Wikipedia links).
     if (m[0].length > url.length && m[0][url.length] === ')' && url.includes('(')) url += ')';
     const start = m.index;
