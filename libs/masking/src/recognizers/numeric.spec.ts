@@ -126,3 +126,18 @@ describe('odd separators between groups', () => {
     }
   });
 });
+
+describe('numbers in scripts written without blanks', () => {
+  it('takes a number right after a Chinese, Japanese, Korean or Thai word', () => {
+    expect(replaced('卡号4111111111111111。')).toBe('卡号<CREDIT_CARD>。');
+    expect(replaced('カード番号4111111111111111です')).toBe('カード番号<CREDIT_CARD>です');
+    expect(replaced('카드번호4111111111111111입니다')).toBe('카드번호<CREDIT_CARD>입니다');
+    expect(replaced('บัตร4111111111111111ครับ')).toBe('บัตร<CREDIT_CARD>ครับ');
+    expect(replaced('IP地址192.168.1.20。')).toBe('IP地址<IP_ADDRESS>。');
+  });
+
+  it('still leaves a number glued to a word of a script written with blanks', () => {
+    expect(replaced('ref abc4111111111111111')).toBe('ref abc4111111111111111');
+    expect(replaced('Кредитка4111111111111111')).toBe('Кредитка4111111111111111');
+  });
+});

@@ -31,10 +31,28 @@ export function isAsciiLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
-/** A letter, digit or underscore, ASCII or not: something a token would run into. */
+/**
+ * A letter, digit or underscore, ASCII or not: something a token would run into. Not a letter
+ * of a script written without blanks between words (Chinese, Japanese, Thai, Lao, Khmer,
+ * Myanmar) or of Korean, which glues particles: "卡号4111111111111111" is a label and a card.
+ */
 export function isWordChar(c: number): boolean {
   if (c < 128) return isAsciiLetter(c) || isDigit(c) || c === 95;
+  if (unspacedScript(c)) return false;
   return c !== 0xa0 && /\p{L}|\p{N}/u.test(String.fromCharCode(c));
+}
+
+function unspacedScript(c: number): boolean {
+  return (
+    (c >= 0x0e00 && c <= 0x0eff) || // Thai, Lao
+    (c >= 0x1000 && c <= 0x109f) || // Myanmar
+    (c >= 0x1100 && c <= 0x11ff) || // Hangul jamo (normalization decomposes syllables into them)
+    (c >= 0x1780 && c <= 0x17ff) || // Khmer
+    (c >= 0x2e80 && c <= 0x9fff) || // CJK radicals, kana, Bopomofo, ideographs
+    (c >= 0xac00 && c <= 0xd7af) || // Hangul syllables
+    (c >= 0xf900 && c <= 0xfaff) || // CJK compatibility ideographs
+    (c >= 0xff66 && c <= 0xff9f) // halfwidth katakana
+  );
 }
 
 export function wants(input: ScanInput, ...types: EntityType[]): boolean {
