@@ -14,13 +14,20 @@
  * one direct and one gateway run of --step-duration, and names the highest at which the added
  * latency meets the target (p50 < 3 ms, p99 < 15 ms) on this machine.
  *
+ * With --indexer-nice N the audit service and OpenSearch (which index the events after the
+ * response, off the data path) run at that CPU priority for the measurement, as a single host
+ * would run them beside the data path; OpenSearch's priority is put back at the end.
+ *
  * Run: npm run build && node dist/bench/gateway/latency.js
  *   [--rate 200] [--duration 20] [--rounds 2] [--warmup 5]
  *   [--step-duration 10] [--max-rate 3000] [--no-max] [--target-rates 150,100,50,25]
+ *   [--indexer-nice 10]
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, startStack, sleep, type Stack } from '@embargo/testing';
+import { REPO_ROOT, TESTING_ENV, startStack, sleep, type Stack } from '@embargo/testing';
 import {
   failures,
   machineCpuSeconds,
@@ -52,6 +59,8 @@ const TARGET_RATES = (flags['target-rates'] ?? '')
   .sort((a, b) => b - a);
 const TARGET_P50_MS = 3;
 const TARGET_P99_MS = 15;
+const INDEXER_NICE =
+  flags['indexer-nice'] === undefined ? undefined : Number(flags['indexer-nice']);
 const STEPS = [200, 300, 400, 600, 800, 1000, 1200, 1500, 2000, 2500, 3000, 4000, 5000].filter(
   (r) => r <= MAX_RATE,
 );
@@ -74,6 +83,26 @@ function infraPids(): Record<string, number> {
   }
 }
 const INFRA = infraPids();
+
+/**
+ * Sets the CPU priority of every thread of `pid` (Linux keeps one per thread; threads started
+ * later inherit their parent thread's). Returns false when the process is gone.
+ */
+function renice(pid: number | undefined, nice: number): boolean {
+  if (pid === undefined) return false;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        setPriority(Number(tid), nice);
+      } catch {
+        // A thread that ended meanwhile.
+      }
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function withCpu(
   stack: Stack,
@@ -103,6 +132,33 @@ async function withCpu(
   return { r, cpu: { perRequestMs, machineBusy: (m1.busy - m0.busy) / (m1.total - m0.total) } };
 }
 
+/** Requests whose `completed` event the audit index holds. */
+async function indexedRequests(stack: Stack): Promise<number> {
+  const url = `${TESTING_ENV.OPENSEARCH_URL}/${stack.auditIndex}/_count?q=stage:completed`;
+  const res = await fetch(url);
+  return res.ok ? ((await res.json()) as { count: number }).count : -1;
+}
+
+/**
+ * Waits (up to `limitMs`) until the audit index holds a `completed` event for each of the
+ * `expected` requests answered through the gateway; returns the wait, or undefined.
+ */
+async function indexingLag(
+  stack: Stack,
+  expected: number,
+  limitMs = 60_000,
+): Promise<{ ms: number | undefined; indexed: number }> {
+  const started = performance.now();
+  let indexed = -1;
+  while (performance.now() - started < limitMs) {
+    // A search refreshes a search-idle shard first, so the count is current.
+    indexed = await indexedRequests(stack);
+    if (indexed >= expected) return { ms: performance.now() - started, indexed };
+    await sleep(250);
+  }
+  return { ms: undefined, indexed };
+}
+
 const f = (n: number, w = 8): string => (Number.isFinite(n) ? n.toFixed(2) : '-').padStart(w);
 
 function describe(r: RunResult): string {
@@ -129,6 +185,16 @@ async function main(): Promise<void> {
   );
   const stack = await startStack();
   const pools: ReturnType<typeof makePool>[] = [];
+  if (INDEXER_NICE !== undefined) {
+    const done = [
+      renice(stack.apps.audit.process.pid, INDEXER_NICE),
+      renice(INFRA.opensearch, INDEXER_NICE),
+    ];
+    console.log(
+      `indexer priority: audit service and OpenSearch at nice ${INDEXER_NICE}` +
+        (done.every(Boolean) ? '' : ' (not every process could be changed)'),
+    );
+  }
   try {
     const token = async (): Promise<string> => stack.idp.token('indexer');
     const standIn = new URL(stack.standIn.baseUrl);
@@ -156,7 +222,9 @@ async function main(): Promise<void> {
 
     console.log('\nwarm-up');
     console.log(describe(await runOpenLoop(directPool, direct, RATE, WARMUP)));
-    console.log(describe(await runOpenLoop(gatewayPool, gateway, RATE, WARMUP)));
+    const warm = await runOpenLoop(gatewayPool, gateway, RATE, WARMUP);
+    const gatewayOk = warm.ok;
+    console.log(describe(warm));
 
     console.log('\nmeasured rounds (latency from the scheduled send instant to the full body)');
     const rounds: { direct: RunResult; gateway: RunResult }[] = [];
@@ -179,6 +247,14 @@ async function main(): Promise<void> {
       }
       rounds.push(got as { direct: RunResult; gateway: RunResult });
     }
+    // Every answered request's events reach the index, at whatever priority it runs.
+    const answered = gatewayOk + rounds.reduce((n, r) => n + r.gateway.ok, 0);
+    const lag = await indexingLag(stack, answered);
+    const indexing =
+      lag.ms === undefined
+        ? `only ${lag.indexed} of ${answered} requests' completed events indexed 60 s after the last request`
+        : `all ${answered} requests' completed events indexed ${(lag.ms / 1000).toFixed(1)} s after the last request`;
+    console.log(`audit index: ${indexing}`);
 
     let max: { last: number; failedAt?: RunResult; steps: RunResult[] } | undefined;
     if (FIND_MAX) {
@@ -304,6 +380,7 @@ async function main(): Promise<void> {
     );
     const versions = new Set(rounds.flatMap((r) => [...r.gateway.policyVersions]));
     console.log(`policy version(s) named in responses: ${[...versions].join(', ')}`);
+    console.log(`audit index: ${indexing}`);
     if (max) {
       const failed = max.failedAt
         ? `first unsustained step ${max.failedAt.rate}/s (${max.failedAt.achievedRps.toFixed(0)}/s achieved, p99 ${pct(max.failedAt.latencyMs, 0.99).toFixed(1)} ms, ${failures(max.failedAt)} failures)`
@@ -319,6 +396,8 @@ async function main(): Promise<void> {
           : `added-latency target met at none of ${TARGET_RATES.join(', ')}/s`,
       );
   } finally {
+    // OpenSearch outlives the run (the audit service stops with the stack).
+    if (INDEXER_NICE !== undefined) renice(INFRA.opensearch, 0);
     await Promise.all(pools.map((p) => p.destroy()));
     await stack.stop();
   }
