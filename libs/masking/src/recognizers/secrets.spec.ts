@@ -720,6 +720,13 @@ describe('passwords labelled in other languages', () => {
     ['salasana: Kesä2024!', 'salasana: <PASSWORD>'],
     ['adgangskode: Hygge2024!', 'adgangskode: <PASSWORD>'],
     ['{"kennwort": "Sommer2024!Geheim"}', '{"kennwort": "<PASSWORD>"}'],
+    ['密码：hunter2x。下一步请登录', '密码：<PASSWORD>。下一步请登录'],
+    ['数据库密码是Xy7kLm9p请妥善保管', '数据库密码是<PASSWORD>请妥善保管'],
+    ['密碼: "Tr0ub4dor&3"', '密碼: "<PASSWORD>"'],
+    ['パスワード：Sakura2024!です', 'パスワード：<PASSWORD>です'],
+    ['비밀번호: hunter2hunter2 입니다', '비밀번호: <PASSWORD> 입니다'],
+    ['пароль: Sup3rS3cret!', 'пароль: <PASSWORD>'],
+    ['Пароль = qwerty123!, логин admin', 'Пароль = <PASSWORD>, логин admin'],
   ])('%s', (text, out) => {
     expect(masked(text)).toBe(out);
   });
@@ -736,6 +743,13 @@ describe('passwords labelled in other languages', () => {
     'Password: <your password>',
     'token: <paste the token here> then run it',
     'the Haslon family and the Losenordic case',
+    '忘记密码？请点击这里',
+    '密码：******',
+    'パスワードを忘れた場合',
+    '비밀번호를 입력하세요',
+    'Введите пароль',
+    'непароль: abcdef',
+    'пароль: ${PASSWORD}',
   ])('leaves %s alone', (text) => {
     expect(masked(text)).toBe(text);
   });

@@ -1,4 +1,5 @@
 import type { EntityType } from '../entities';
+import { normalizeMap } from '../normalize';
 import { type ScanInput, isAsciiLetter, isDigit } from './types';
 
 /**
@@ -1528,6 +1529,78 @@ export function scanCredentialValues(input: ScanInput): void {
   if (want.has('PASSWORD')) {
     scanDsnPasswords(text, emit);
     scanPasswordArguments(text, emit);
+    scanOtherScriptPasswords(text, emit);
+  }
+}
+
+/**
+ * The word for a password in scripts the credential words above do not cover: Chinese
+ * (密码, 密碼, 口令), Japanese (パスワード), Korean (비밀번호) and Russian (пароль), as
+ * detection reads them (normalized: the kana without its voicing marks, Hangul in its letters,
+ * the Cyrillic letters that look Latin folded).
+ */
+const OTHER_SCRIPT_PASSWORD_WORDS = [
+  '密码',
+  '密碼',
+  '口令',
+  'パスワード',
+  '비밀번호',
+  'пароль',
+  'Пароль',
+].map((w) => normalizeMap(w).text);
+// "is" after the word, in Chinese: 密码是 …, 密码为 ….
+const CHINESE_IS = new Set([0x662f, 0x4e3a, 0x70ba]);
+const OTHER_SCRIPT_VALUE_MAX = 128;
+
+/** A character that ends a password written in running CJK or Hangul text. */
+function endsOtherScriptValue(c: number): boolean {
+  return (
+    c <= 32 ||
+    c === 34 ||
+    c === 39 ||
+    c === 96 ||
+    c === 60 ||
+    (c >= 0x1100 && c <= 0x11ff) ||
+    (c >= 0x2e80 && c <= 0xd7ff) ||
+    (c >= 0xf900 && c <= 0xfaff)
+  );
+}
+
+function scanOtherScriptPasswords(text: string, emit: ScanInput['emit']): void {
+  for (const word of OTHER_SCRIPT_PASSWORD_WORDS) {
+    for (let k = text.indexOf(word); k !== -1; k = text.indexOf(word, k + word.length)) {
+      // пароль inside a longer word ("непароль", whose е reads as a Latin e) is another word.
+      if (word.charCodeAt(word.length - 1) === 0x44c) {
+        const before = text.charCodeAt(k - 1);
+        const after = text.charCodeAt(k + word.length);
+        const letter = (c: number): boolean => isAsciiLetter(c) || (c >= 0x400 && c <= 0x4ff);
+        if (letter(before) || letter(after)) continue;
+      }
+      let v = k + word.length;
+      while (text.charCodeAt(v) === 32 || text.charCodeAt(v) === 9) v++;
+      const op = text.charCodeAt(v);
+      if (op !== 58 && op !== 61 && !CHINESE_IS.has(op)) continue;
+      v++;
+      while (text.charCodeAt(v) === 32 || text.charCodeAt(v) === 9) v++;
+      const quote = text.charCodeAt(v);
+      const quoted = quote === 34 || quote === 39 || quote === 96;
+      if (quoted) v++;
+      let e = v;
+      const limit = Math.min(text.length, v + OTHER_SCRIPT_VALUE_MAX);
+      if (quoted)
+        while (e < limit && text.charCodeAt(e) !== quote && text.charCodeAt(e) !== 10) e++;
+      else while (e < limit && !endsOtherScriptValue(text.charCodeAt(e))) e++;
+      if (!quoted) while (e > v && /[.,;:)\]}]/.test(text[e - 1])) e--;
+      const value = text.slice(v, e);
+      if (
+        e - v < 3 ||
+        PLACEHOLDER_RE.test(value) ||
+        COMMAND_PLACEHOLDER_RE.test(value) ||
+        FORMATTED_RE.test(value)
+      )
+        continue;
+      emit('PASSWORD', v, e, 0.85, 'credential-context');
+    }
   }
 }
 
