@@ -756,6 +756,21 @@ const CALL_CREDENTIAL_NEGATIVES: readonly string[] = [
   'ftp.login(f"{user}", f"{password}")',
 ];
 
+/** Passwords labelled in Chinese, Japanese, Korean and Russian, and their interface text. */
+const OTHER_SCRIPT_PASSWORDS: readonly string[] = [
+  '密码：{}。请勿外传',
+  '数据库密码是{}请妥善保管',
+  'パスワード：{}',
+  '비밀번호: {} 입니다',
+  'пароль: {}',
+];
+const OTHER_SCRIPT_PASSWORD_NEGATIVES: readonly string[] = [
+  '忘记密码？请点击这里重置',
+  'パスワードを忘れた場合はこちら',
+  '비밀번호를 입력하세요',
+  'Введите пароль, чтобы продолжить',
+];
+
 function callCredentialDoc(): Doc {
   const user = faker.internet.username().replace(/[^\w.-]/g, '');
   const template = pick(CALL_CREDENTIALS).replace('{u}', user);
@@ -904,6 +919,11 @@ export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc
     docs.push({ kind: 'negative', text: pick(CALL_CREDENTIAL_NEGATIVES), spans: [] });
   }
   for (let i = 0; i < perType / 3; i++) docs.push(copyDoc());
+  for (let i = 0; i < perType / 3; i++) {
+    const value = `${faker.internet.password({ length: 10 })}9!`;
+    docs.push(labeled('PASSWORD', pick(OTHER_SCRIPT_PASSWORDS), value, 'clean'));
+    docs.push({ kind: 'negative', text: pick(OTHER_SCRIPT_PASSWORD_NEGATIVES), spans: [] });
+  }
   return docs;
 }
 
