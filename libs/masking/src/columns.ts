@@ -97,19 +97,28 @@ const INSERT_RE =
   /\binsert\s+(?:ignore\s+)?into\s+[\w.`"[\]]{1,128}\s*\(([^()]{1,2048})\)\s*values\s*\(/gi;
 const SQL_COLUMN_RE = /^[a-z_][\w $]{0,63}$/i;
 
+/**
+ * An SQL column list's names, lower-cased and unquoted (`name`, "name", [name]); undefined
+ * unless it names at least two columns and every one is a plain name.
+ */
+function sqlColumns(list: string): string[] | undefined {
+  const fields: string[] = [];
+  for (const raw of list.split(',')) {
+    const name = raw.trim().replace(/^([`"[])(.*)[`"\]]$/, '$2');
+    if (!SQL_COLUMN_RE.test(name)) return undefined;
+    fields.push(name.toLowerCase());
+  }
+  return fields.length >= 2 ? fields : undefined;
+}
+
 /** The INSERT statements of a text with their column lists and the tuples of their rows. */
 function sqlInserts(text: string): TableHeader[] {
   const inserts: TableHeader[] = [];
   INSERT_RE.lastIndex = 0;
   for (let m; (m = INSERT_RE.exec(text)) !== null;) {
-    const fields: string[] = [];
-    for (const raw of m[1].split(',')) {
-      const name = raw.trim().replace(/^([`"[])(.*)[`"\]]$/, '$2');
-      if (!SQL_COLUMN_RE.test(name)) break;
-      fields.push(name.toLowerCase());
-    }
+    const fields = sqlColumns(m[1]);
     const first = INSERT_RE.lastIndex - 1;
-    if (fields.length < 2 || fields.length !== m[1].split(',').length) continue;
+    if (fields === undefined) continue;
     const tuples: number[] = [];
     let end = first;
     for (let open = first; ;) {
@@ -148,13 +157,8 @@ function copyBlocks(text: string): TableHeader[] {
   const blocks: TableHeader[] = [];
   COPY_RE.lastIndex = 0;
   for (let m; (m = COPY_RE.exec(text)) !== null;) {
-    const fields: string[] = [];
-    for (const raw of m[1].split(',')) {
-      const name = raw.trim().replace(/^"(.*)"$/, '$1');
-      if (!SQL_COLUMN_RE.test(name)) break;
-      fields.push(name.toLowerCase());
-    }
-    if (fields.length < 2 || fields.length !== m[1].split(',').length) continue;
+    const fields = sqlColumns(m[1]);
+    if (fields === undefined) continue;
     const end = COPY_RE.lastIndex - 1;
     let rowsEnd = end;
     for (let next; (next = rowEnd(text, rowsEnd + 1, TAB, fields.length, true)) !== -1;)

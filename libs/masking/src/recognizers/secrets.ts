@@ -1591,15 +1591,7 @@ function scanOtherScriptPasswords(text: string, emit: ScanInput['emit']): void {
         while (e < limit && text.charCodeAt(e) !== quote && text.charCodeAt(e) !== 10) e++;
       else while (e < limit && !endsOtherScriptValue(text.charCodeAt(e))) e++;
       if (!quoted) while (e > v && /[.,;:)\]}]/.test(text[e - 1])) e--;
-      const value = text.slice(v, e);
-      if (
-        e - v < 3 ||
-        PLACEHOLDER_RE.test(value) ||
-        COMMAND_PLACEHOLDER_RE.test(value) ||
-        FORMATTED_RE.test(value)
-      )
-        continue;
-      emit('PASSWORD', v, e, 0.85, 'credential-context');
+      if (writtenPassword(text.slice(v, e))) emit('PASSWORD', v, e, 0.85, 'credential-context');
     }
   }
 }
@@ -1638,6 +1630,19 @@ const CALL_NAME_MAX = 40;
 // Not a password written out: blanks (a sentence), a template's or format's field ("${pw}",
 // "{password}", "%s", "{0}").
 const FORMATTED_RE = /\s|\$\{|\{\w*\}|%[sdv]/;
+
+/**
+ * A value read where a password stands (a call's argument, after a label in another script)
+ * that is one: not a placeholder, documentation's word for it, or a template's field.
+ */
+function writtenPassword(value: string): boolean {
+  return (
+    value.length >= 3 &&
+    !PLACEHOLDER_RE.test(value) &&
+    !COMMAND_PLACEHOLDER_RE.test(value) &&
+    !FORMATTED_RE.test(value)
+  );
+}
 // How far a call's arguments are read.
 const ARGUMENTS_MAX = 512;
 
@@ -1722,15 +1727,7 @@ function readPasswordArgument(
     if (literalAt(text, args[2 * user], args[2 * user + 1]) === undefined) return;
   }
   const [s, e] = password;
-  const value = text.slice(s, e);
-  if (
-    e - s < 3 ||
-    PLACEHOLDER_RE.test(value) ||
-    COMMAND_PLACEHOLDER_RE.test(value) ||
-    FORMATTED_RE.test(value)
-  )
-    return;
-  emit('PASSWORD', s, e, 0.85, 'credential-call');
+  if (writtenPassword(text.slice(s, e))) emit('PASSWORD', s, e, 0.85, 'credential-call');
 }
 
 /** The inside of the string literal text[from, to) holds (trimmed; `.toCharArray()` allowed). */
