@@ -1652,10 +1652,13 @@ function isIdentifierCode(c: number): boolean {
 
 function scanPasswordArguments(text: string, emit: ScanInput['emit']): void {
   for (const open of [40, 91]) {
+    // Where the last argument list read ended: a call inside it is not read again, so a text
+    // of nested calls ("login(login(login(…") is read once, not once a call.
+    let floor = 0;
     for (let k = text.indexOf(String.fromCharCode(open)); k !== -1;) {
       const next = text.indexOf(String.fromCharCode(open), k + 1);
-      const place = passwordPlace(text, k, open);
-      if (place !== undefined) readPasswordArgument(text, k, place, emit);
+      const place = k < floor ? undefined : passwordPlace(text, k, open);
+      if (place !== undefined) floor = readPasswordArgument(text, k, place, emit);
       k = next;
     }
   }
@@ -1692,20 +1695,22 @@ function passwordPlace(
 /**
  * Reads the arguments after `open` (quotes, escapes and nesting respected) and reports the one
  * at `place` when it is a string written out: not a variable, a format placeholder or a blank.
+ * Returns where reading stopped.
  */
 function readPasswordArgument(
   text: string,
   open: number,
   place: { index: number; pair: boolean; literalUser: boolean },
   emit: ScanInput['emit'],
-): void {
+): number {
   const until = Math.min(text.length, open + ARGUMENTS_MAX);
   const args: number[] = [];
   let depth = 0;
   let quote = 0;
   let start = open + 1;
   let closed = false;
-  for (let k = open + 1; k < until && !closed; k++) {
+  let k = open + 1;
+  for (; k < until && !closed; k++) {
     const c = text.charCodeAt(k);
     if (quote !== 0) {
       if (c === 92) k++;
@@ -1719,15 +1724,16 @@ function readPasswordArgument(
       closed = c !== 44;
     }
   }
-  if (!closed || (place.pair && args.length !== 4)) return;
+  if (!closed || (place.pair && args.length !== 4)) return k;
   const password = literalAt(text, args[2 * place.index], args[2 * place.index + 1]);
-  if (password === undefined) return;
+  if (password === undefined) return k;
   if (place.literalUser) {
     const user = place.index - 1;
-    if (literalAt(text, args[2 * user], args[2 * user + 1]) === undefined) return;
+    if (literalAt(text, args[2 * user], args[2 * user + 1]) === undefined) return k;
   }
   const [s, e] = password;
   if (writtenPassword(text.slice(s, e))) emit('PASSWORD', s, e, 0.85, 'credential-call');
+  return k;
 }
 
 /** The inside of the string literal text[from, to) holds (trimmed; `.toCharArray()` allowed). */
