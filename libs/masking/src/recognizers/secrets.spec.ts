@@ -630,6 +630,24 @@ describe('passwords passed to a call after the user', () => {
       'new NetworkCredential("bob", "S3cure!pw,\\"quoted\\"")',
       'new NetworkCredential("bob", "<PASSWORD>")',
     ],
+    // A call inside another one read, or after a stray one in prose, is read too.
+    [
+      'session.auth(HTTPBasicAuth("bob", "s3cretpw"))',
+      'session.auth(HTTPBasicAuth("bob", "<PASSWORD>"))',
+    ],
+    [
+      'pool.login(DriverManager.getConnection(url, "sa", "Pa55word!"))',
+      'pool.login(DriverManager.getConnection(url, "sa", "<PASSWORD>"))',
+    ],
+    [
+      'Call login( first, then:\ns = HTTPBasicAuth("bob", "s3cretpw")',
+      'Call login( first, then:\ns = HTTPBasicAuth("bob", "<PASSWORD>")',
+    ],
+    // black's trailing comma after the last item of a tuple over several lines.
+    [
+      'r = requests.get(\n    url,\n    auth=(\n        "alice",\n        "hunter22",\n    ),\n)',
+      'r = requests.get(\n    url,\n    auth=(\n        "alice",\n        "<PASSWORD>",\n    ),\n)',
+    ],
   ])('%s', (text, out) => {
     expect(maskedOnly(text, 'PASSWORD')).toBe(out);
   });
@@ -646,6 +664,7 @@ describe('passwords passed to a call after the user', () => {
     'login(user, "hunter2hunter2")',
     'print("(auth)", "abcdef")',
     'auth=("a", "b", "c")',
+    'auth=("a", "b", "c",)',
     'cache[("admin", "Sup3rS3cret!")]',
     'HTTPBasicAuth("user", "unterminated',
   ])('leaves %s alone', (text) => {

@@ -1650,26 +1650,8 @@ function isIdentifierCode(c: number): boolean {
   return isAsciiLetter(c) || (c >= 48 && c <= 57) || c === 95 || c === 36;
 }
 
-function scanPasswordArguments(text: string, emit: ScanInput['emit']): void {
-  for (const open of [40, 91]) {
-    // Where the last argument list read ended: a call inside it is not read again, so a text
-    // of nested calls ("login(login(login(…") is read once, not once a call.
-    let floor = 0;
-    for (let k = text.indexOf(String.fromCharCode(open)); k !== -1;) {
-      const next = text.indexOf(String.fromCharCode(open), k + 1);
-      const place = k < floor ? undefined : passwordPlace(text, k, open);
-      if (place !== undefined) floor = readPasswordArgument(text, k, place, emit);
-      k = next;
-    }
-  }
-}
-
 /** The password's place among the arguments opened at `open`, or undefined for other calls. */
-function passwordPlace(
-  text: string,
-  open: number,
-  bracket: number,
-): { index: number; pair: boolean; literalUser: boolean } | undefined {
+function passwordPlace(text: string, open: number, bracket: number): PasswordPlace | undefined {
   let s = open;
   while (s > 0 && open - s <= CALL_NAME_MAX && isIdentifierCode(text.charCodeAt(s - 1))) s--;
   if (bracket === 40 && s < open && !isIdentifierCode(text.charCodeAt(s - 1))) {
@@ -1692,48 +1674,110 @@ function passwordPlace(
     : undefined;
 }
 
+type PasswordPlace = { index: number; pair: boolean; literalUser: boolean };
+
+/** A call (or `auth=` tuple) whose arguments are being read. */
+interface OpenCall {
+  readonly open: number;
+  readonly place: PasswordPlace;
+  /** Each argument's start and end, in turn. */
+  readonly args: number[];
+  /** Where the argument being read starts. */
+  start: number;
+  /** Brackets open inside the argument being read, a recognized call's excepted. */
+  depth: number;
+}
+
+// Recognized calls read at once, one inside another; deeper ones count as brackets only.
+const NESTED_CALLS_MAX = 16;
+
 /**
- * Reads the arguments after `open` (quotes, escapes and nesting respected) and reports the one
- * at `place` when it is a string written out: not a variable, a format placeholder or a blank.
- * Returns where reading stopped.
+ * Reads the arguments of every recognized call in one pass: a call inside another's arguments
+ * ("session.auth(HTTPBasicAuth(…))", or after a stray "login(" in prose) is read as well as the
+ * one around it, and no character is read twice, so nested calls ("login(login(login(…") cost
+ * what other text does. Quotes, escapes and nesting are respected.
  */
-function readPasswordArgument(
-  text: string,
-  open: number,
-  place: { index: number; pair: boolean; literalUser: boolean },
-  emit: ScanInput['emit'],
-): number {
-  const until = Math.min(text.length, open + ARGUMENTS_MAX);
-  const args: number[] = [];
-  let depth = 0;
+function scanPasswordArguments(text: string, emit: ScanInput['emit']): void {
+  const calls: OpenCall[] = [];
   let quote = 0;
-  let start = open + 1;
-  let closed = false;
-  let k = open + 1;
-  for (; k < until && !closed; k++) {
+  // Where reading stops: ARGUMENTS_MAX past the last call opened.
+  let until = 0;
+  let nextParen = text.indexOf('(');
+  let nextBracket = text.indexOf('[');
+  for (let k = 0; k < text.length; k++) {
+    if (calls.length === 0) {
+      // Between calls: on to the next bracket that may open one.
+      if (nextParen !== -1 && nextParen < k) nextParen = text.indexOf('(', k);
+      if (nextBracket !== -1 && nextBracket < k) nextBracket = text.indexOf('[', k);
+      if (nextParen === -1 && nextBracket === -1) return;
+      k =
+        nextParen === -1
+          ? nextBracket
+          : nextBracket === -1
+            ? nextParen
+            : Math.min(nextParen, nextBracket);
+      const place = passwordPlace(text, k, text.charCodeAt(k));
+      if (place !== undefined) {
+        calls.push({ open: k, place, args: [], start: k + 1, depth: 0 });
+        quote = 0;
+        until = k + ARGUMENTS_MAX;
+      }
+      continue;
+    }
+    if (k >= until) {
+      calls.length = 0;
+      k--;
+      continue;
+    }
     const c = text.charCodeAt(k);
+    const call = calls[calls.length - 1];
     if (quote !== 0) {
       if (c === 92) k++;
       else if (c === quote) quote = 0;
     } else if (c === 34 || c === 39 || c === 96) quote = c;
-    else if (c === 40 || c === 91 || c === 123) depth++;
-    else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
+    else if (c === 40 || c === 91 || c === 123) {
+      const place =
+        c !== 123 && calls.length < NESTED_CALLS_MAX ? passwordPlace(text, k, c) : undefined;
+      if (place === undefined) call.depth++;
+      else {
+        calls.push({ open: k, place, args: [], start: k + 1, depth: 0 });
+        until = k + ARGUMENTS_MAX;
+      }
+    } else if ((c === 41 || c === 93 || c === 125) && call.depth > 0) call.depth--;
     else if (c === 44 || c === 41 || c === 93) {
-      args.push(start, k);
-      start = k + 1;
-      closed = c !== 44;
+      call.args.push(call.start, k);
+      call.start = k + 1;
+      if (c !== 44) {
+        calls.pop();
+        if (k - call.open < ARGUMENTS_MAX) reportPasswordArgument(text, call, emit);
+      }
     }
   }
-  if (!closed || (place.pair && args.length !== 4)) return k;
+}
+
+/**
+ * Reports the argument of a call read to its end that stands at its password's place, when it
+ * is a string written out: not a variable, a format placeholder or a blank.
+ */
+function reportPasswordArgument(text: string, call: OpenCall, emit: ScanInput['emit']): void {
+  const { place, args } = call;
+  // A trailing comma (black's "magic" one, Go's on a call over several lines) adds no argument.
+  let count = args.length / 2;
+  if (count > 1 && isBlankRange(text, args[args.length - 2], args[args.length - 1])) count--;
+  if (place.pair && count !== 2) return;
   const password = literalAt(text, args[2 * place.index], args[2 * place.index + 1]);
-  if (password === undefined) return k;
+  if (password === undefined) return;
   if (place.literalUser) {
     const user = place.index - 1;
-    if (literalAt(text, args[2 * user], args[2 * user + 1]) === undefined) return k;
+    if (literalAt(text, args[2 * user], args[2 * user + 1]) === undefined) return;
   }
   const [s, e] = password;
   if (writtenPassword(text.slice(s, e))) emit('PASSWORD', s, e, 0.85, 'credential-call');
-  return k;
+}
+
+function isBlankRange(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (text.charCodeAt(k) > 32) return false;
+  return true;
 }
 
 /** The inside of the string literal text[from, to) holds (trimmed; `.toCharArray()` allowed). */
