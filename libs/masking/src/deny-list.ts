@@ -197,9 +197,16 @@ export function denyHits(list: DenyList, lower: string): DenyHit[] {
   let count = 0;
   for (const terms of Object.values(list)) count += terms?.length ?? 0;
   if (count > FEW_DENY_TERMS) return findDenied(list, lower);
-  // Per type and end: the starts of the longest and the shortest term ending there.
-  const spans = new Map<string, { type: EntityType; end: number; first: number; last: number }>();
+  // Per type and end: the starts of the longest and the shortest term ending there, in arrays
+  // by end (made at a type's first hit), not a map keyed per hit: a self-overlapping or nested
+  // term ("a a" in "a a a …") hits at every other character, and a string key each made a
+  // megabyte of them ten times slower than the automaton.
+  const hits: DenyHit[] = [];
   for (const [type, terms] of Object.entries(list) as [EntityType, readonly string[]][]) {
+    let first: Int32Array | undefined;
+    let last: Int32Array | undefined;
+    let from = lower.length + 1;
+    let to = 0;
     for (const raw of terms ?? []) {
       const term = denyTerm(raw);
       if (term.length === 0) continue;
@@ -212,20 +219,25 @@ export function denyHits(list: DenyList, lower: string): DenyHit[] {
           !isWordCode(lower.charCodeAt(e)) ||
           !isWordCode(term.charCodeAt(term.length - 1));
         if (!okBefore || !okAfter) continue;
-        const key = `${type}:${e}`;
-        const span = spans.get(key);
-        if (span === undefined) spans.set(key, { type, end: e, first: k, last: k });
-        else {
-          span.first = Math.min(span.first, k);
-          span.last = Math.max(span.last, k);
+        if (first === undefined || last === undefined) {
+          first = new Int32Array(lower.length + 1).fill(-1);
+          last = new Int32Array(lower.length + 1);
         }
+        if (first[e] === -1) {
+          first[e] = k;
+          last[e] = k;
+        } else if (k < first[e]) first[e] = k;
+        else if (k > last[e]) last[e] = k;
+        if (e < from) from = e;
+        if (e > to) to = e;
       }
     }
-  }
-  const hits: DenyHit[] = [];
-  for (const { type, end, first, last } of spans.values()) {
-    hits.push({ type, start: first, end });
-    if (last !== first) hits.push({ type, start: last, end });
+    if (first === undefined || last === undefined) continue;
+    for (let e = from; e <= to; e++) {
+      if (first[e] === -1) continue;
+      hits.push({ type, start: first[e], end: e });
+      if (last[e] !== first[e]) hits.push({ type, start: last[e], end: e });
+    }
   }
   return hits.sort((a, b) => a.end - b.end);
 }
