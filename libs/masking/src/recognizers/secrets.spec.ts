@@ -766,6 +766,7 @@ describe('passwords labelled in other languages', () => {
     ['비밀번호: hunter2hunter2 입니다', '비밀번호: <PASSWORD> 입니다'],
     ['пароль: Sup3rS3cret!', 'пароль: <PASSWORD>'],
     ['Пароль = qwerty123!, логин admin', 'Пароль = <PASSWORD>, логин admin'],
+    ['ЛОГИН: admin\nПАРОЛЬ: qwerty123!', 'ЛОГИН: admin\nПАРОЛЬ: <PASSWORD>'],
   ])('%s', (text, out) => {
     expect(masked(text)).toBe(out);
   });
@@ -788,6 +789,7 @@ describe('passwords labelled in other languages', () => {
     '비밀번호를 입력하세요',
     'Введите пароль',
     'непароль: abcdef',
+    'НЕПАРОЛЬ: abcdef',
     'пароль: ${PASSWORD}',
   ])('leaves %s alone', (text) => {
     expect(masked(text)).toBe(text);

@@ -1547,6 +1547,8 @@ const OTHER_SCRIPT_PASSWORD_WORDS = [
   '비밀번호',
   'пароль',
   'Пароль',
+  // As labels and forms write it: ЛОГИН/ПАРОЛЬ.
+  'ПАРОЛЬ',
 ].map((w) => normalizeMap(w).text);
 // "is" after the word, in Chinese: 密码是 …, 密码为 ….
 const CHINESE_IS = new Set([0x662f, 0x4e3a, 0x70ba]);
@@ -1570,7 +1572,8 @@ function scanOtherScriptPasswords(text: string, emit: ScanInput['emit']): void {
   for (const word of OTHER_SCRIPT_PASSWORD_WORDS) {
     for (let k = text.indexOf(word); k !== -1; k = text.indexOf(word, k + word.length)) {
       // пароль inside a longer word ("непароль", whose е reads as a Latin e) is another word.
-      if (word.charCodeAt(word.length - 1) === 0x44c) {
+      const last = word.charCodeAt(word.length - 1);
+      if (last === 0x44c || last === 0x42c) {
         const before = text.charCodeAt(k - 1);
         const after = text.charCodeAt(k + word.length);
         const letter = (c: number): boolean => isAsciiLetter(c) || (c >= 0x400 && c <= 0x4ff);
