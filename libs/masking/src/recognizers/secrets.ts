@@ -1550,8 +1550,8 @@ const OTHER_SCRIPT_PASSWORD_WORDS = [
   // As labels and forms write it: ЛОГИН/ПАРОЛЬ.
   'ПАРОЛЬ',
 ].map((w) => normalizeMap(w).text);
-// "is" after the word, in Chinese: 密码是 …, 密码为 ….
-const CHINESE_IS = new Set([0x662f, 0x4e3a, 0x70ba]);
+// "is" after the word, in Chinese (密码是 …, 密码为 …) and Japanese (パスワードは …).
+const WORD_IS = new Set([0x662f, 0x4e3a, 0x70ba, 0x306f]);
 const OTHER_SCRIPT_VALUE_MAX = 128;
 
 /** A character that ends a password written in running CJK or Hangul text. */
@@ -1582,11 +1582,22 @@ function scanOtherScriptPasswords(text: string, emit: ScanInput['emit']): void {
       let v = k + word.length;
       while (text.charCodeAt(v) === 32 || text.charCodeAt(v) === 9) v++;
       const op = text.charCodeAt(v);
-      if (op !== 58 && op !== 61 && !CHINESE_IS.has(op)) continue;
+      if (op !== 58 && op !== 61 && !WORD_IS.has(op)) continue;
       v++;
+      // "Is" and a colon both: 密码是：….
+      if (op !== 58 && op !== 61 && text.charCodeAt(v) === 58) v++;
       while (text.charCodeAt(v) === 32 || text.charCodeAt(v) === 9) v++;
-      const quote = text.charCodeAt(v);
-      const quoted = quote === 34 || quote === 39 || quote === 96;
+      const open = text.charCodeAt(v);
+      // 「…」 and 『…』 are how Japanese, and often Chinese, quote a value.
+      const quote =
+        open === 0x300c
+          ? 0x300d
+          : open === 0x300e
+            ? 0x300f
+            : open === 34 || open === 39 || open === 96
+              ? open
+              : 0;
+      const quoted = quote !== 0;
       if (quoted) v++;
       let e = v;
       const limit = Math.min(text.length, v + OTHER_SCRIPT_VALUE_MAX);
