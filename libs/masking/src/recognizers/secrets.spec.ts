@@ -771,6 +771,8 @@ describe('passwords labelled in other languages', () => {
     ['пароль: Sup3rS3cret!', 'пароль: <PASSWORD>'],
     ['Пароль = qwerty123!, логин admin', 'Пароль = <PASSWORD>, логин admin'],
     ['ЛОГИН: admin\nПАРОЛЬ: qwerty123!', 'ЛОГИН: admin\nПАРОЛЬ: <PASSWORD>'],
+    ['пароль: секрет2024', 'пароль: <PASSWORD>'],
+    ['пароль: "секрет"', 'пароль: "<PASSWORD>"'],
   ])('%s', (text, out) => {
     expect(masked(text)).toBe(out);
   });
@@ -796,6 +798,8 @@ describe('passwords labelled in other languages', () => {
     'Введите пароль',
     'непароль: abcdef',
     'НЕПАРОЛЬ: abcdef',
+    'Пароль: обязательное поле',
+    'Ошибка входа. Пароль: неверный',
     'пароль: ${PASSWORD}',
   ])('leaves %s alone', (text) => {
     expect(masked(text)).toBe(text);

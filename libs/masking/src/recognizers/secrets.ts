@@ -1605,9 +1605,25 @@ function scanOtherScriptPasswords(text: string, emit: ScanInput['emit']): void {
         while (e < limit && text.charCodeAt(e) !== quote && text.charCodeAt(e) !== 10) e++;
       else while (e < limit && !endsOtherScriptValue(text.charCodeAt(e))) e++;
       if (!quoted) while (e > v && /[.,;:)\]}]/.test(text[e - 1])) e--;
+      if (!quoted && russianWord(text, v, e)) continue;
       if (writtenPassword(text.slice(v, e))) emit('PASSWORD', v, e, 0.85, 'credential-context');
     }
   }
+}
+
+/**
+ * Whether text[from, to) is one word in Cyrillic letters (those that look Latin read as Latin):
+ * after пароль it is the sentence going on ("Пароль: обязательное поле", "пароль: неверный"),
+ * as "required" is after "Password:". A password would hold a digit or a sign, or be quoted.
+ */
+function russianWord(text: string, from: number, to: number): boolean {
+  let cyrillic = false;
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 0x400 && c <= 0x4ff) cyrillic = true;
+    else if (!isAsciiLetter(c)) return false;
+  }
+  return cyrillic;
 }
 
 /**
