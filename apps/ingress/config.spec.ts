@@ -1,4 +1,4 @@
-import { ingressConfigSchema } from './config';
+import { ingressConfigSchema, keepsParallelScavenge } from './config';
 
 describe('UPSTREAM_DEADLINE_MS', () => {
   const setting = ingressConfigSchema.shape.UPSTREAM_DEADLINE_MS;
@@ -28,5 +28,14 @@ describe('EXCHANGE_VERIFY_KEYS', () => {
     const result = setting.safeParse('-----BEGIN PUBLIC KEY----- cut short');
     expect(result.success).toBe(false);
     expect(result.error?.issues[0].message).toBe('holds no PEM public key');
+  });
+});
+
+describe('keepsParallelScavenge', () => {
+  it("keeps V8's default when the command line asks for it, in either spelling", () => {
+    expect(keepsParallelScavenge(['--parallel-scavenge'])).toBe(true);
+    expect(keepsParallelScavenge(['--max-old-space-size=512', '--parallel_scavenge'])).toBe(true);
+    expect(keepsParallelScavenge([])).toBe(false);
+    expect(keepsParallelScavenge(['--no-parallel-scavenge'])).toBe(false);
   });
 });

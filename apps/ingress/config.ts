@@ -141,3 +141,12 @@ export const ingressConfigSchema = baseConfigSchema.extend({
 });
 export type IngressConfig = z.infer<typeof ingressConfigSchema>;
 export const loadIngressConfig = () => loadConfigOrExit(ingressConfigSchema);
+
+/**
+ * Whether the command line asks to keep V8's parallel scavenging, which the ingress otherwise
+ * turns off at start-up (main.ts). V8 reads `_` and `-` in a flag's name alike, so
+ * `--parallel_scavenge` asks for it too.
+ */
+export function keepsParallelScavenge(execArgv: readonly string[]): boolean {
+  return execArgv.some((arg) => arg === '--parallel-scavenge' || arg === '--parallel_scavenge');
+}

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { setFlagsFromString } from 'node:v8';
 import { runService } from '@embargo/observability';
 import { IngressModule } from './app.module';
-import { loadIngressConfig } from './config';
+import { keepsParallelScavenge, loadIngressConfig } from './config';
 import { AuditTrail } from './events/audit-trail.service';
 import { AuditedErrorFilter } from './events/rejection.filter';
 import { INGRESS_MAX_HEADER_BYTES } from './identity';
@@ -13,7 +13,7 @@ import { INGRESS_MAX_HEADER_BYTES } from './identity';
 // the main thread alone cut the ingress's CPU per request by about a tenth and its added p99
 // at 200 requests/s from 21-40 ms to 14-20 ms (docs/benchmarks.md). `node
 // --parallel-scavenge dist/apps/ingress/main.js` keeps V8's default on a larger host.
-if (!process.execArgv.includes('--parallel-scavenge')) setFlagsFromString('--no-parallel-scavenge');
+if (!keepsParallelScavenge(process.execArgv)) setFlagsFromString('--no-parallel-scavenge');
 
 runService(
   'ingress',
