@@ -166,8 +166,14 @@ describe('column headers as context', () => {
       'first_name,last_name,city\n<PERSON>,<PERSON>,Berlin\n<PERSON>,<PERSON>,Lyon',
     );
     expect(
-      maskedOnly('ticket,manager_name,display_name\n7,Ada Lovelace,Grace Hopper', 'PERSON'),
-    ).toBe('ticket,manager_name,display_name\n7,<PERSON>,<PERSON>');
+      maskedOnly(
+        'ticket,manager_name,display_name,email\n7,Ada Lovelace,Grace Hopper,gh@example.com',
+        'PERSON',
+      ),
+    ).toBe('ticket,manager_name,display_name,email\n7,<PERSON>,<PERSON>,gh@example.com');
+    // An app's display name is no person's: read only beside a person's column.
+    const apps = 'id,display_name,scopes\n1,Slack Bot,chat:write';
+    expect(masked(apps)).toBe(apps);
     expect(masked('nom;prénom;téléphone\nDupont;Marie;01 23 45 67 89')).toBe(
       'nom;prénom;téléphone\n<PERSON>;<PERSON>;<PHONE_NUMBER>',
     );

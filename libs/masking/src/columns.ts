@@ -372,7 +372,7 @@ const NAME_FIELDS = new Set(
     'customername patientname employeename contactname cardholdername cardholder nameoncard ' +
     'accountholder accountholdername holdername personname membername clientname studentname ' +
     'guestname recipientname sendername beneficiaryname payeename applicantname ' +
-    'managername ownername displayname authorname legalname preferredname maidenname ' +
+    'managername ownername authorname legalname preferredname maidenname ' +
     'parentname guardianname spousename physicianname doctorname referrername insuredname ' +
     'policyholder policyholdername billingname shippingname emergencycontactname ' +
     // German, French, Spanish, Italian, Dutch, Polish.
@@ -380,8 +380,11 @@ const NAME_FIELDS = new Set(
     'voornaam achternaam nazwisko'
   ).split(' '),
 );
-/** "Name" itself in those languages: a name column only in a table of people. */
-const BARE_NAME_FIELDS = new Set(['name', 'nom', 'nombre', 'nome', 'naam', 'imie']);
+/**
+ * "Name" itself in those languages, and a display name (apps and products have one too): a
+ * name column only in a table of people.
+ */
+const BARE_NAME_FIELDS = new Set(['name', 'nom', 'nombre', 'nome', 'naam', 'imie', 'displayname']);
 const PERSONAL_FIELD_RE =
   /mail|phone|mobile|tel|birth|dob|ssn|addr|adres|passport|patient|employee|geburt|naissance|nacimiento|nascita|geboorte|urodzenia|fodelse|fodsel/;
 // A backslash escapes an apostrophe in an SQL string: 'O\\'Brien'. A surname may open with a
