@@ -285,8 +285,8 @@ function rowEnd(
 }
 
 /**
- * Delimiters in text[from, to) that separate fields: outside double quotes, or in an unquoted
- * table (Markdown, COPY) not escaped by a backslash.
+ * Delimiters in text[from, to) that separate fields, as readRow splits them: outside double
+ * quotes, or in an unquoted table (Markdown, COPY) not escaped by a backslash.
  */
 function countDelimiters(
   text: string,
@@ -295,16 +295,12 @@ function countDelimiters(
   delimiter: number,
   unquoted = false,
 ): number {
-  let n = 0;
-  let quoted = false;
-  for (let k = from; k < to; k++) {
-    const c = text.charCodeAt(k);
-    if (unquoted ? c === 92 : c === 34) {
-      if (unquoted) k++;
-      else quoted = !quoted;
-    } else if (c === delimiter && !quoted) n++;
-  }
-  return n;
+  let fields = 0;
+  readRow(text, from, to, delimiter, unquoted, () => {
+    fields++;
+    return true;
+  });
+  return fields - 1;
 }
 
 /**
@@ -502,7 +498,7 @@ export function scanNameColumns(input: ScanInput, headers: readonly TableHeader[
 
 /**
  * Calls `field` with the bounds of each delimited field of text[from, to), quotes respected (or,
- * in an unquoted table, backslash escapes), as countDelimiters counts them.
+ * in an unquoted table, backslash escapes): the one place a row is split.
  */
 function readRow(
   text: string,
