@@ -60,7 +60,17 @@ describe('kafka outage', () => {
     expect(refused.error).toBe('temporarily_unavailable');
     expect(refused.error_description).toMatch(/audit/i);
     expect(refused.access_token).toBeUndefined();
-    expect((await fetch(`${stack.apps.ingress.url}/readyz`)).status).toBe(503);
+    // Anyone may read /readyz: it says which dependency fails, not the client's error with
+    // the broker's address; that goes to the log, once.
+    const ready = await fetch(`${stack.apps.ingress.url}/readyz`);
+    expect(ready.status).toBe(503);
+    const readyText = await ready.text();
+    expect(JSON.parse(readyText)).toMatchObject({
+      status: 'not_ready',
+      checks: { kafka: expect.stringMatching(/^(unavailable|timed out|not connected)$/) },
+    });
+    expect(readyText).not.toMatch(/127\.0\.0\.1|9092|ECONNREFUSED/);
+    expect(stack.apps.ingress.output()).toMatch(/"check":"kafka".*"msg":"not ready"/);
 
     deploy('start', 'kafka');
     await eventually(

@@ -15,7 +15,14 @@ import {
   type TopicKey,
   type TopicPayload,
 } from '@embargo/contracts';
-import { APP_IDENTITY, type AppIdentity, LOGGER, Metrics, Readiness } from '@embargo/observability';
+import {
+  APP_IDENTITY,
+  type AppIdentity,
+  LOGGER,
+  Metrics,
+  NotReady,
+  Readiness,
+} from '@embargo/observability';
 import type { Batch, Consumer, KafkaMessage } from 'kafkajs';
 import { createHash, randomBytes } from 'node:crypto';
 import { NotRetryable } from './kafka.producer';
@@ -155,10 +162,11 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     if (this.bindings.length) {
       this.readiness.register('kafka-consumers', async () => {
         const waiting = this.bindings.filter((b) => !this.joined.has(this.groupOf(b)));
-        if (waiting.length) throw new Error(`not joined: ${waiting.map((b) => b.topic).join(',')}`);
-        if (this.replaying.size) throw new Error(`replaying: ${[...this.replaying].join(',')}`);
+        if (waiting.length)
+          throw new NotReady(`not joined: ${waiting.map((b) => b.topic).join(',')}`);
+        if (this.replaying.size) throw new NotReady(`replaying: ${[...this.replaying].join(',')}`);
         if (this.blocked.size)
-          throw new Error(`dead letter not written: ${[...this.blocked].join(',')}`);
+          throw new NotReady(`dead letter not written: ${[...this.blocked].join(',')}`);
       });
     }
   }

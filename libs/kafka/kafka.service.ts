@@ -1,6 +1,13 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ALL_TOPICS } from '@embargo/contracts';
-import { APP_IDENTITY, type AppIdentity, LOGGER, Metrics, Readiness } from '@embargo/observability';
+import {
+  APP_IDENTITY,
+  type AppIdentity,
+  LOGGER,
+  Metrics,
+  NotReady,
+  Readiness,
+} from '@embargo/observability';
 import {
   Admin,
   ConfigResourceTypes,
@@ -83,7 +90,7 @@ export class KafkaService implements OnModuleInit, OnApplicationShutdown {
     await this.ensureTopics();
     await this.producer.connect();
     this.readiness.register('kafka', async () => {
-      if (!this.admin) throw new Error('not connected');
+      if (!this.admin) throw new NotReady('not connected');
       await this.admin.describeCluster();
     });
   }

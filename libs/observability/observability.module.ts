@@ -4,9 +4,9 @@ import { HealthController } from './health.controller';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import { Readiness } from './readiness';
+import { APP_IDENTITY, LOGGER } from './tokens';
 
-export const LOGGER = Symbol('LOGGER');
-export const APP_IDENTITY = Symbol('APP_IDENTITY');
+export { APP_IDENTITY, LOGGER } from './tokens';
 
 export interface AppIdentity {
   name: string;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
-import { Readiness } from '@embargo/observability';
+import { NotReady, Readiness } from '@embargo/observability';
 import { Redis } from 'ioredis';
 import type { ApprovalConfig } from '../config';
 
@@ -23,7 +23,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     const policy = Array.isArray(reply) ? String(reply[1] ?? '') : '';
     this.readiness.register('redis', async () => {
       const pong = await this.redis.ping();
-      if (pong !== 'PONG') throw new Error('unexpected ping reply');
+      if (pong !== 'PONG') throw new NotReady('unexpected ping reply');
     });
     if (policy && policy !== 'noeviction') {
       // Evicted hold jobs would be lost requests: refuse to run on an evicting Redis.

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
 import { EmbargoError } from '@embargo/contracts';
-import { LOGGER, Readiness } from '@embargo/observability';
+import { LOGGER, NotReady, Readiness } from '@embargo/observability';
 import { Client, errors } from '@opensearch-project/opensearch';
 import type { Bulk_RequestBody } from '@opensearch-project/opensearch/api/index.js';
 import { randomUUID } from 'node:crypto';
@@ -86,7 +86,7 @@ export class OpenSearchService implements OnModuleInit {
     await this.ensureIndex(this.deadLettersIndex, DEAD_LETTERS_MAPPING);
     this.readiness.register('opensearch', async () => {
       const res = await this.client.cluster.health({});
-      if (res.body.status === 'red') throw new Error('cluster status red');
+      if (res.body.status === 'red') throw new NotReady('cluster status red');
     });
   }
 

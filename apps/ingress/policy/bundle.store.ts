@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { EmbargoError } from '@embargo/contracts';
-import { LOGGER, Metrics, Readiness } from '@embargo/observability';
+import { LOGGER, Metrics, NotReady, Readiness } from '@embargo/observability';
 import { compileBundle, type CompiledPolicy } from '@embargo/policy';
 import type { BundleMessage } from '@embargo/contracts';
 import { Gauge, Histogram } from 'prom-client';
@@ -40,10 +40,10 @@ export class BundleStore implements OnModuleInit {
 
   onModuleInit(): void {
     this.readiness.register('policy-bundle', async () => {
-      if (!this.loaded) throw new Error('still loading policy bundles');
+      if (!this.loaded) throw new NotReady('still loading policy bundles');
       if (this.unusable !== undefined)
-        throw new Error(`policy bundle version ${this.unusable} cannot be used`);
-      if (!this.policy) throw new Error('no policy bundle yet');
+        throw new NotReady(`policy bundle version ${this.unusable} cannot be used`);
+      if (!this.policy) throw new NotReady('no policy bundle yet');
     });
   }
 

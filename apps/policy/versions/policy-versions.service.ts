@@ -10,7 +10,7 @@ import {
 } from '@embargo/contracts';
 import { DocumentSigner, DocumentVerifier } from '@embargo/crypto';
 import { KafkaService, readTopicToEnd } from '@embargo/kafka';
-import { LOGGER, Readiness } from '@embargo/observability';
+import { LOGGER, NotReady, Readiness } from '@embargo/observability';
 import {
   compilePolicy,
   hashSources,
@@ -63,7 +63,7 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     this.readiness.register('policy-history', async () => {
-      if (!this.ready) throw new Error('history not loaded');
+      if (!this.ready) throw new NotReady('history not loaded');
     });
     await readTopicToEnd(this.kafka.kafka, TOPICS.policyVersions.name, (key, value, headers) => {
       const prefix = `${this.config.POLICY_SET}:`;
