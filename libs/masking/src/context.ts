@@ -176,25 +176,51 @@ export const NEGATIVE_TYPES: ReadonlySet<EntityType> = new Set<EntityType>([
 ]);
 
 /** Words that, right before an address-shaped number, name it a version or a thing's id. */
-export const VERSION_LABELS: ReadonlySet<string> = new Set([
-  ...NEGATIVE_WORDS.filter((w) => !w.includes(' ')),
-  // The numbered parts of a document: "section 4.2.1.3", "clause 12.3.1.2".
-  'section',
-  'clause',
-  'chapter',
-  'paragraph',
-  'requirement',
-  'article',
-  'appendix',
-  'figure',
-  'step',
-  'v',
-  'ver',
-  'rev',
-  'revision',
-  'firmware',
-  'fw',
-]);
+export const VERSION_LABELS: ReadonlySet<string> = new Set(
+  [
+    ...NEGATIVE_WORDS.filter((w) => !w.includes(' ')),
+    // The numbered parts of a document: "section 4.2.1.3", "clause 12.3.1.2".
+    'section',
+    'clause',
+    'chapter',
+    'paragraph',
+    'requirement',
+    'article',
+    'appendix',
+    'figure',
+    'step',
+    'v',
+    'ver',
+    'rev',
+    'revision',
+    'firmware',
+    'fw',
+    // Other languages' words for a version, written with a space or ':' before the number.
+    'версия',
+    'версии',
+    'прошивка',
+    'wersja',
+    'versione',
+    'versie',
+  ].map((w) => normalizeMap(w).text),
+);
+
+/**
+ * The same in scripts written without spaces: the label runs straight into the number
+ * ("版本1.2.3.4", "バージョン2.10.3.1"), so it is matched as the end of the text before it.
+ * Both lists are kept as detection reads them (normalized: Cyrillic look-alikes folded, the
+ * kana without voicing marks, Hangul in its letters).
+ */
+export const RUN_ON_VERSION_LABELS: readonly string[] = [
+  '版本',
+  '版本号',
+  '版本號',
+  '固件',
+  'バージョン',
+  'ファームウェア',
+  '버전',
+  '펌웨어',
+].map((w) => normalizeMap(w).text);
 
 export const BEFORE_WINDOW = 48;
 export const AFTER_WINDOW = 24;

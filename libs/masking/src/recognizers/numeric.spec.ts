@@ -50,6 +50,15 @@ describe('IPv4 beside order and version words', () => {
     ['item 5 requested by 192.168.1.20', 'item 5 requested by <IP_ADDRESS>'],
     ['version 3.12.7.200', 'version 3.12.7.200'],
     ['firmware: 10.2.0.1', 'firmware: 10.2.0.1'],
+    ['版本1.2.3.4', '版本1.2.3.4'],
+    ['升级到版本：10.2.0.1', '升级到版本：10.2.0.1'],
+    ['バージョン2.10.3.1', 'バージョン2.10.3.1'],
+    ['버전 3.12.7.200', '버전 3.12.7.200'],
+    ['версия 3.12.7.200', 'версия 3.12.7.200'],
+    ['Wersja: 3.12.7.200', 'Wersja: 3.12.7.200'],
+    ['服务器10.20.30.40', '服务器<IP_ADDRESS>'],
+    ['IP地址：192.168.1.20', 'IP地址：<IP_ADDRESS>'],
+    ['сервер 10.20.30.40', 'сервер <IP_ADDRESS>'],
   ])('%s', (text, expected) => {
     expect(replaced(text)).toBe(expected);
   });

@@ -11,7 +11,7 @@ import {
   tfnValid,
   verhoeffValid,
 } from '../checksums';
-import { VERSION_LABELS } from '../context';
+import { RUN_ON_VERSION_LABELS, VERSION_LABELS } from '../context';
 import { type ScanInput, isAsciiLetter, isDigit, isWordChar, wants } from './types';
 
 /**
@@ -486,11 +486,19 @@ function labelledVersion(text: string, start: number): boolean {
     if (c !== SPACE && c !== 58 && c !== 61 && c !== 35) break;
     k--;
   }
+  const before = text.slice(Math.max(0, k - 8), k + 1);
+  if (RUN_ON_VERSION_LABELS.some((label) => before.endsWith(label))) return true;
   if (k === start - 1) return false;
   let w = k;
-  while (w >= 0 && k - w < 12 && isAsciiLetter(text.charCodeAt(w))) w--;
+  while (w >= 0 && k - w < 12 && isLetter(text.charCodeAt(w))) w--;
   if (w === k || (w >= 0 && isWordChar(text.charCodeAt(w)))) return false;
   return VERSION_LABELS.has(text.slice(w + 1, k + 1).toLowerCase());
+}
+
+const LETTER_RE = /\p{L}/u;
+/** A letter of any alphabet: the version words of other languages are read whole too. */
+function isLetter(c: number): boolean {
+  return isAsciiLetter(c) || (c > 127 && LETTER_RE.test(String.fromCharCode(c)));
 }
 
 // Group shapes the national formats are written in.
