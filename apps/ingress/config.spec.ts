@@ -39,3 +39,39 @@ describe('keepsParallelScavenge', () => {
     expect(keepsParallelScavenge(['--no-parallel-scavenge'])).toBe(false);
   });
 });
+
+describe('MAX_IN_FLIGHT', () => {
+  const setting = ingressConfigSchema.shape.MAX_IN_FLIGHT;
+
+  it('defaults to 256 requests in flight per gateway process', () => {
+    expect(setting.parse(undefined)).toBe(256);
+    expect(setting.parse('2')).toBe(2);
+  });
+
+  it('refuses a cap that would refuse every request, or none', () => {
+    for (const bad of ['0', '-1', '1.5', '100001', 'many']) {
+      expect(setting.safeParse(bad).success).toBe(false);
+    }
+  });
+});
+
+describe('MAX_CONNECTIONS and HTTP_KEEP_ALIVE_TIMEOUT_MS', () => {
+  const connections = ingressConfigSchema.shape.MAX_CONNECTIONS;
+  const keepAlive = ingressConfigSchema.shape.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+
+  it('default to 4096 open connections, idle ones closed after 72 s', () => {
+    expect(connections.parse(undefined)).toBe(4096);
+    expect(connections.parse('3')).toBe(3);
+    expect(keepAlive.parse(undefined)).toBe(72_000);
+    expect(keepAlive.parse('5000')).toBe(5_000);
+  });
+
+  it('refuse a cap that would refuse every connection, and idle times under 1 s or over 1 hour', () => {
+    for (const bad of ['0', '1.5', '1000001', 'lots']) {
+      expect(connections.safeParse(bad).success).toBe(false);
+    }
+    for (const bad of ['999', '3600001', 'long']) {
+      expect(keepAlive.safeParse(bad).success).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,252 @@
+import {
+  auditEvents,
+  eventually,
+  startApp,
+  startStack,
+  type RunningApp,
+  type Stack,
+} from '@embargo/testing';
+import { randomBytes } from 'node:crypto';
+import { get } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { startStandIn, type StandIn } from '../apps/stand-in-upstream/main';
+
+const MODEL = 'stand-in-embedding';
+/** How long the slow upstream holds each request: the two held ones keep their slots this long. */
+const UPSTREAM_DELAY_MS = 8_000;
+
+/**
+ * An ingress at its limits: a cap on requests in flight (MAX_IN_FLIGHT) refuses the request
+ * over it before any work, and a cap on connections (MAX_CONNECTIONS) closes the socket over it.
+ */
+describe('ingress under overload', () => {
+  let stack: Stack;
+  let slow: StandIn;
+  let token: string;
+  const slowKey = `sk-slow-${randomBytes(12).toString('hex')}`;
+
+  beforeAll(async () => {
+    // An upstream that answers every request only after UPSTREAM_DELAY_MS, so requests stay
+    // in flight at the gateway for as long as the test needs them there.
+    slow = await startStandIn({ apiKey: slowKey, faults: true });
+    stack = await startStack({
+      extraIngressEnv: {
+        MAX_IN_FLIGHT: '2',
+        SLOW_KEY: slowKey,
+        INGRESS_CONNECTIONS: JSON.stringify({
+          connections: [
+            {
+              name: 'slow',
+              provider: 'stand_in',
+              baseUrl: slow.baseUrl,
+              credential: { env: 'SLOW_KEY' },
+              headers: { 'x-stand-in-delay-ms': String(UPSTREAM_DELAY_MS) },
+              timeoutMs: 30_000,
+              retries: { attempts: 0 },
+              models: { [MODEL]: { upstreamModel: MODEL, dimensions: 1536 } },
+            },
+          ],
+        }),
+      },
+    });
+    token = await stack.idp.token('indexer');
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await slow?.close();
+  });
+
+  const embed = (input: string, headers: Record<string, string> = {}) =>
+    fetch(`${stack.apps.ingress.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        ...headers,
+      },
+      body: JSON.stringify({ model: MODEL, input }),
+    });
+
+  const shedCount = async (url: string): Promise<number> => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('embargo_http_requests_shed_total'));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+
+  it('answers 503 overloaded with Retry-After over MAX_IN_FLIGHT, before authenticating, and forwards nothing', async () => {
+    const ingress = stack.apps.ingress.url;
+    const shedBefore = await shedCount(ingress);
+    slow.clearReceived();
+    // Two requests fill the cap and wait on the slow upstream.
+    const held = [embed('held one'), embed('held two')];
+    await eventually(
+      async () => (slow.received().length === 2 ? true : undefined),
+      20_000,
+      'both held requests to reach the upstream',
+    );
+
+    // A third, with a valid token: refused at once, in the OpenAI shape.
+    const refused = await embed('one too many');
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    const refusedId = refused.headers.get('x-request-id');
+    expect(refusedId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await refused.json()).toEqual({
+      error: {
+        message: expect.stringContaining('2 requests in flight') as unknown,
+        type: 'server_error',
+        code: 'overloaded',
+        param: null,
+      },
+    });
+
+    // Without any token: still 503, not 401, since nothing is authenticated while over the cap.
+    const anonymous = await fetch(`${ingress}/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, input: 'no token' }),
+    });
+    expect(anonymous.status).toBe(503);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('overloaded');
+
+    // The token endpoint shares the cap and answers in its OAuth shape.
+    const exchange = await fetch(`${ingress}/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: token,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+        scope: `model:${MODEL}`,
+      }).toString(),
+    });
+    expect(exchange.status).toBe(503);
+    expect(exchange.headers.get('retry-after')).toBe('1');
+    expect(((await exchange.json()) as { error: string }).error).toBe('temporarily_unavailable');
+
+    // Probes and metrics are never refused, so the orchestrator and Prometheus see the instance.
+    expect((await fetch(`${ingress}/healthz`)).status).toBe(200);
+    expect((await fetch(`${ingress}/readyz`)).status).toBe(200);
+    expect(await shedCount(ingress)).toBe(shedBefore + 3);
+
+    // The held requests finish normally, and the upstream saw only them.
+    for (const res of await Promise.all(held)) expect(res.status).toBe(200);
+    expect(
+      slow
+        .received()
+        .map((r) => r.input[0])
+        .sort(),
+    ).toEqual(['held one', 'held two']);
+    expect(slow.received().map((r) => r.requestId)).not.toContain(refusedId);
+
+    // Their slots are free again: the next request goes through.
+    const after = await embed('after the peak');
+    expect(after.status).toBe(200);
+
+    // The first refusal of its second is in the audit trail, never as forwarded.
+    const events = await eventually(
+      async () => {
+        const found = await auditEvents(stack, refusedId as string);
+        return found.length > 0 ? found : undefined;
+      },
+      20_000,
+      'the refusal in the audit trail',
+    );
+    expect(events.map((e) => e.stage)).toEqual(['failed']);
+    expect(events[0]).toMatchObject({ status: 503, code: 'overloaded' });
+  }, 90_000);
+
+  describe('with MAX_CONNECTIONS', () => {
+    const LIMIT = 3;
+    let capped: RunningApp;
+    const open: Socket[] = [];
+
+    /** A GET on a connection of its own, closed after the answer (no pool keeps it open). */
+    const getOnce = (path: string): Promise<{ status: number; body: string }> =>
+      new Promise((resolve, reject) => {
+        get(`${capped.url}${path}`, { agent: false }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        }).on('error', reject);
+      });
+
+    beforeAll(async () => {
+      // A second gateway on the same stack, with a small connection cap. Its readiness is
+      // polled on connections that close, so none of the cap is held by the test's own pool.
+      capped = await startApp(
+        'ingress',
+        { ...stack.ingressEnv, MAX_CONNECTIONS: String(LIMIT) },
+        { ready: 'none' },
+      );
+      await eventually(
+        async () => ((await getOnce('/readyz')).status === 200 ? true : undefined),
+        60_000,
+        'the capped gateway to be ready',
+      );
+    }, 120_000);
+
+    afterAll(async () => {
+      for (const s of open) s.destroy();
+      await capped?.stop();
+    });
+
+    /** Opens a connection and asks for /healthz on it; 'answered' keeps the socket open. */
+    const probe = (): Promise<{ outcome: 'answered' | 'closed'; socket: Socket }> =>
+      new Promise((resolve) => {
+        const socket = connect(capped.port, '127.0.0.1');
+        let data = '';
+        socket.on('error', () => undefined);
+        socket.on('connect', () =>
+          socket.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n`),
+        );
+        socket.on('data', (chunk: Buffer) => {
+          data += chunk.toString();
+          if (data.includes('\r\n\r\n') && data.includes('"ok"'))
+            resolve({ outcome: 'answered', socket });
+        });
+        socket.on('close', () => resolve({ outcome: 'closed', socket }));
+      });
+
+    it('closes a connection over the cap at once, and accepts again once one closes', async () => {
+      // Fill the cap with connections of our own (the readiness check's last connection may
+      // still hold a place for a moment: a refused one is tried again).
+      await eventually(
+        async () => {
+          const { outcome, socket } = await probe();
+          if (outcome === 'answered') open.push(socket);
+          return open.length === LIMIT ? true : undefined;
+        },
+        30_000,
+        `${LIMIT} connections held`,
+      );
+
+      // The next connection is closed without an answer.
+      const over = await probe();
+      expect(over.outcome).toBe('closed');
+
+      // The held connections still work.
+      for (const socket of open) {
+        const answer = new Promise<string>((resolve) => socket.once('data', (d) => resolve(String(d))));
+        socket.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+        expect(await answer).toMatch(/^HTTP\/1\.1 200/);
+      }
+
+      // One closes: a new connection is accepted, and the refusal was counted.
+      open.pop()?.destroy();
+      const metrics = await eventually(
+        async () => {
+          const res = await getOnce('/metrics');
+          return res.status === 200 ? res.body : undefined;
+        },
+        20_000,
+        'a connection accepted again',
+      );
+      const dropped = metrics
+        .split('\n')
+        .find((l) => l.startsWith('embargo_http_connections_dropped_total'));
+      expect(Number(dropped?.split(' ').pop())).toBeGreaterThanOrEqual(1);
+    }, 90_000);
+  });
+});
