@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   masking_unavailable: { status: 503, type: 'server_error' },
   approval_unavailable: { status: 503, type: 'server_error' },
   unavailable: { status: 503, type: 'server_error' },
+  // The instance holds as many requests as it takes at once (MAX_IN_FLIGHT); retry shortly.
+  overloaded: { status: 503, type: 'server_error' },
   // The upstream model refused for load (its 429) past the gateway's retries.
   upstream_rate_limited: { status: 503, type: 'server_error' },
   upstream_timeout: { status: 504, type: 'server_error' },

@@ -7,6 +7,7 @@ import { sendOAuthError, toOAuthError, usesOAuthErrors } from '../exchange/oauth
 import type { Principal } from '../identity';
 import { summarize } from '../policy/policy-principal';
 import type { AuditTrail } from './audit-trail.service';
+import { OnePerInterval } from './one-per-interval';
 
 /**
  * Every refused or failed API request leaves an audit event (401s included), then the
@@ -15,6 +16,13 @@ import type { AuditTrail } from './audit-trail.service';
  */
 @Catch()
 export class AuditedErrorFilter extends OpenAiErrorFilter {
+  /**
+   * Refusals over MAX_IN_FLIGHT come in floods, unauthenticated ones included, while the
+   * instance is busiest: one event a second says it was refusing and how often, where one
+   * per refusal would turn the flood into as many Kafka writes.
+   */
+  private readonly overloadEvents = new OnePerInterval(1000);
+
   constructor(
     logger: Logger,
     private readonly trail: AuditTrail,
@@ -36,7 +44,15 @@ export class AuditedErrorFilter extends OpenAiErrorFilter {
     // in the publisher's bounded queue, or is dropped with the rest).
     // The matched route, not the raw URL: the router decodes the path, so `/%761/embeddings`
     // reaches the same handler and must leave the same trail. Unmatched paths have no route.
-    if ((req.routeOptions?.url ?? req.url).startsWith('/v1/')) {
+    const heldBack = !(req.routeOptions?.url ?? req.url).startsWith('/v1/')
+      ? undefined
+      : error.code === 'overloaded'
+        ? this.overloadEvents.take()
+        : 0;
+    if (heldBack !== undefined) {
+      const message = heldBack
+        ? `${error.message} (${heldBack} more refused since the last such event)`
+        : error.message;
       this.trail.recordLater({
         requestId: req.id,
         clientRequestId: clientRequestId(req),
@@ -44,7 +60,7 @@ export class AuditedErrorFilter extends OpenAiErrorFilter {
         principal: req.user ? summarize(req.user) : undefined,
         status,
         code: error.code,
-        message: error.message.slice(0, 1000),
+        message: message.slice(0, 1000),
       });
     }
     const reply = http.getResponse<FastifyReply>();

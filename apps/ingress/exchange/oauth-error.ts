@@ -94,6 +94,7 @@ const OAUTH_ERRORS: Record<ErrorCode, { error: OAuthErrorCode; status: number }>
   masking_unavailable: UNAVAILABLE,
   approval_unavailable: UNAVAILABLE,
   unavailable: UNAVAILABLE,
+  overloaded: UNAVAILABLE,
   upstream_rate_limited: UNAVAILABLE,
   upstream_timeout: { error: 'server_error', status: 504 },
   // Only the audit app answers it; listed because every code needs an answer here.
