@@ -3,6 +3,7 @@ import {
   eventually,
   startApp,
   startStack,
+  testKeyring,
   type RunningApp,
   type Stack,
 } from '@embargo/testing';
@@ -68,10 +69,13 @@ describe('ingress under overload', () => {
       body: JSON.stringify({ model: MODEL, input }),
     });
 
+  /** Refusals over the cap so far, all routes together. */
   const shedCount = async (url: string): Promise<number> => {
     const text = await (await fetch(`${url}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith('embargo_http_requests_shed_total'));
-    return line ? Number(line.split(' ').pop()) : 0;
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith('embargo_http_requests_shed_total'))
+      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
   };
 
   it('answers 503 overloaded with Retry-After over MAX_IN_FLIGHT, before authenticating, and forwards nothing', async () => {
@@ -199,7 +203,9 @@ describe('ingress under overload', () => {
         let data = '';
         socket.on('error', () => undefined);
         socket.on('connect', () =>
-          socket.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n`),
+          socket.write(
+            `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n`,
+          ),
         );
         socket.on('data', (chunk: Buffer) => {
           data += chunk.toString();
@@ -228,7 +234,9 @@ describe('ingress under overload', () => {
 
       // The held connections still work.
       for (const socket of open) {
-        const answer = new Promise<string>((resolve) => socket.once('data', (d) => resolve(String(d))));
+        const answer = new Promise<string>((resolve) =>
+          socket.once('data', (d) => resolve(String(d))),
+        );
         socket.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
         expect(await answer).toMatch(/^HTTP\/1\.1 200/);
       }
@@ -248,5 +256,35 @@ describe('ingress under overload', () => {
         .find((l) => l.startsWith('embargo_http_connections_dropped_total'));
       expect(Number(dropped?.split(' ').pop())).toBeGreaterThanOrEqual(1);
     }, 90_000);
+  });
+
+  describe('with HTTP_KEEP_ALIVE_TIMEOUT_MS', () => {
+    let masking: RunningApp;
+
+    beforeAll(async () => {
+      // The connection settings are every app's: the masking workers' health server here.
+      masking = await startApp(
+        'masking',
+        {
+          KAFKA_GROUP_PREFIX: `${stack.runId}.idle.`,
+          MASKING_KEYS: testKeyring('m1'),
+          HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000',
+        },
+        { ready: 'healthz' },
+      );
+    }, 120_000);
+
+    afterAll(async () => {
+      await masking?.stop();
+    });
+
+    it('closes a connection that never sends a request', async () => {
+      const socket = connect(masking.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      expect(received).toBe('');
+    }, 30_000);
   });
 });

@@ -72,6 +72,14 @@ export const ingressConfigSchema = baseConfigSchema.extend({
     .max(64 * 1024 * 1024)
     .default(8 * 1024 * 1024),
   MAX_BATCH_INPUTS: z.coerce.number().int().min(1).max(8192).default(2048),
+  /**
+   * Requests one process holds at once (probes and metrics aside); the next is refused with
+   * 503 `overloaded` before any work. Each waits on Kafka, masking or the upstream: at the
+   * 2-core benchmark's 200 requests/s and an upstream answering in about 0.3 s that is some
+   * 60 in flight, so 256 leaves room for bursts while bounding the memory a pile-up can take
+   * when one of them stalls. Size it to throughput x p99 latency x 2.
+   */
+  MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(256),
   /** How long a request may wait for Kafka to acknowledge its audit event. */
   AUDIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(2000),
   /**

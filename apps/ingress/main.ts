@@ -21,6 +21,7 @@ runService(
   (config, instance) => IngressModule.forRoot(config, instance),
   {
     bodyLimit: (config) => config.MAX_BODY_BYTES,
+    maxInFlight: (config) => config.MAX_IN_FLIGHT,
     maxHeaderBytes: INGRESS_MAX_HEADER_BYTES,
     errorFilter: (app, logger) => new AuditedErrorFilter(logger, app.get(AuditTrail)),
   },

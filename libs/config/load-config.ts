@@ -30,6 +30,18 @@ export const baseConfigSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Longest an HTTP request may take to arrive whole, headers and body (slow senders). */
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /**
+   * Open HTTP connections one process keeps; the next is closed as it arrives. Under the
+   * file descriptors a process may open (Node raises its soft limit to the hard one, often
+   * 1M in containers, sometimes 4096), with room left for Kafka, Redis and upstream pools.
+   */
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(4096),
+  /**
+   * How long a connection may carry no request (a new one before its first) before it is
+   * closed. Fastify's 72 s outlasts the 60 s idle time of common load balancers, so the
+   * gateway never closes a connection a balancer is about to reuse.
+   */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(72_000),
 });
 
 export class ConfigError extends Error {}

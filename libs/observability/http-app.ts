@@ -5,7 +5,7 @@ import { EmbargoError, ERROR_CODES, toOpenAiError, type ErrorCode } from '@embar
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from 'pino';
@@ -26,6 +26,15 @@ export interface HttpAppOptions {
   /** Longest a request may take to arrive whole, headers and body, in ms (default 30 s). */
   requestTimeoutMs?: number;
   shutdownGraceMs: number;
+  /**
+   * Requests the app holds at once, probes and metrics aside; the next is refused with 503
+   * `overloaded` and Retry-After before any work (default: no cap).
+   */
+  maxInFlight?: number;
+  /** Open connections the server keeps; one over it is closed as it arrives (default 4096). */
+  maxConnections?: number;
+  /** How long a connection may carry no request, a new one included (default 72 s). */
+  keepAliveTimeoutMs?: number;
   /** Replaces the default OpenAI-shaped error filter (e.g. to audit rejections too). */
   errorFilter?: (app: NestFastifyApplication, logger: Logger) => ExceptionFilter;
 }
@@ -73,6 +82,15 @@ export function clientErrorResponse(err: { code?: string }): string {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_CONNECTIONS = 4096;
+/** Fastify's own default: longer than the 60 s idle time of common load balancers. */
+const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+/** Routes the in-flight cap never refuses: the orchestrator and Prometheus must see a busy instance. */
+const UNCAPPED_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** What a refused caller is told to wait: a held request usually ends within a second. */
+const OVERLOADED_RETRY_AFTER_SECONDS = 1;
 
 /**
  * The longest path parameter. Fastify's default (100) would refuse `GET /v1/models/{model}`
@@ -142,6 +160,7 @@ export async function startHttpApp(
   opts: HttpAppOptions,
 ): Promise<NestFastifyApplication> {
   const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const keepAliveTimeoutMs = opts.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
   const adapter = new FastifyAdapter({
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     // Without a bound, a body sent a byte at a time holds its connection open for ever.
@@ -162,6 +181,7 @@ export async function startHttpApp(
     genReqId: () => randomUUID(),
     // Its 503 while closing is Fastify's own shape, without a request id: see onRequest.
     return503OnClosing: false,
+    keepAliveTimeout: keepAliveTimeoutMs,
     maxParamLength: MAX_PARAM_LENGTH,
     frameworkErrors: (err: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply) => {
       void reply
@@ -184,6 +204,12 @@ export async function startHttpApp(
   app.useLogger(new PinoNestLogger(logger));
   app.useGlobalFilters(opts.errorFilter?.(app, logger) ?? new OpenAiErrorFilter(logger));
   const metrics = app.get(Metrics);
+  limitConnections(app.getHttpServer(), {
+    maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    idleMs: keepAliveTimeoutMs,
+    metrics,
+  });
+  let inFlight = 0;
   const readiness = app.get(Readiness);
   const fastify = app.getHttpAdapter().getInstance();
   useBodyParsers(app);
@@ -203,6 +229,26 @@ export async function startHttpApp(
       void reply.header('connection', 'close');
       throw new EmbargoError('unavailable', 'This instance is shutting down; retry the request');
     }
+    // Before the body is read and anything authenticated, audited or forwarded: a flood or a
+    // stalled dependency then costs each refused caller one short answer, and the held
+    // requests keep their memory. A slot is given back when the answer is out or the caller
+    // has left (its work is then cut, see callerGone in the ingress).
+    const route = req.routeOptions?.url;
+    if (opts.maxInFlight === undefined || (route && UNCAPPED_ROUTES.has(route))) return;
+    if (inFlight >= opts.maxInFlight) {
+      metrics.httpShed.inc({ route: route ?? 'unmatched' });
+      throw new EmbargoError(
+        'overloaded',
+        `This instance is at its limit of ${opts.maxInFlight} requests in flight; retry shortly`,
+        { retryAfterSeconds: OVERLOADED_RETRY_AFTER_SECONDS },
+      );
+    }
+    inFlight++;
+    metrics.httpInFlight.inc();
+    reply.raw.once('close', () => {
+      inFlight--;
+      metrics.httpInFlight.dec();
+    });
   });
   fastify.addHook('onSend', async (req, reply, payload) => {
     // The gateway's own time on every answer, errors included; a route that can tell more
@@ -245,6 +291,30 @@ export async function startHttpApp(
   await app.listen(opts.port, opts.host);
   logger.info({ port: opts.port, host: opts.host }, 'listening');
   return app;
+}
+
+/**
+ * Closes a connection over `maxConnections` as it arrives (Node counts and drops it before
+ * any byte is read), and one that sends no request within `idleMs`: Node's header timeout
+ * starts only with a request's first byte, so a silent connection would otherwise be kept
+ * for ever. Between requests Node's keep-alive timeout (the same `idleMs`) closes it.
+ */
+function limitConnections(
+  server: Server,
+  opts: { maxConnections: number; idleMs: number; metrics: Metrics },
+): void {
+  server.maxConnections = opts.maxConnections;
+  server.on('drop', () => opts.metrics.connectionsDropped.inc());
+  const waiting = new WeakSet<Socket>();
+  server.on('connection', (socket: Socket) => {
+    waiting.add(socket);
+    // With no 'timeout' listener of the server's, Node destroys the socket when this fires.
+    socket.setTimeout(opts.idleMs);
+  });
+  server.prependListener('request', (req: IncomingMessage) => {
+    // From here, the request and keep-alive timeouts bound the connection.
+    if (waiting.delete(req.socket)) req.socket.setTimeout(0);
+  });
 }
 
 /**

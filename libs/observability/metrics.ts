@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One registry per process, labelled with the app name. */
 export class Metrics {
@@ -6,6 +6,9 @@ export class Metrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly kafkaConsumed: Counter<'topic' | 'outcome'>;
   readonly kafkaProduced: Counter<'topic'>;
+  readonly httpInFlight: Gauge;
+  readonly httpShed: Counter<'route'>;
+  readonly connectionsDropped: Counter;
 
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
@@ -27,6 +30,22 @@ export class Metrics {
       name: 'embargo_kafka_messages_produced_total',
       help: 'Kafka messages produced',
       labelNames: ['topic'],
+      registers: [this.registry],
+    });
+    this.httpInFlight = new Gauge({
+      name: 'embargo_http_requests_in_flight',
+      help: 'HTTP requests held now under the in-flight cap (MAX_IN_FLIGHT)',
+      registers: [this.registry],
+    });
+    this.httpShed = new Counter({
+      name: 'embargo_http_requests_shed_total',
+      help: 'HTTP requests refused with 503 overloaded because the in-flight cap was reached',
+      labelNames: ['route'],
+      registers: [this.registry],
+    });
+    this.connectionsDropped = new Counter({
+      name: 'embargo_http_connections_dropped_total',
+      help: 'Connections closed on arrival because the connection cap (MAX_CONNECTIONS) was reached',
       registers: [this.registry],
     });
   }

@@ -16,6 +16,8 @@ export function runService<
     HOST: string;
     SHUTDOWN_GRACE_MS: number;
     HTTP_REQUEST_TIMEOUT_MS?: number;
+    HTTP_KEEP_ALIVE_TIMEOUT_MS?: number;
+    MAX_CONNECTIONS?: number;
     INSTANCE_ID?: string;
   },
 >(
@@ -24,6 +26,7 @@ export function runService<
   rootModule: (config: C, instance: string) => unknown,
   options: Pick<HttpAppOptions, 'errorFilter' | 'maxHeaderBytes'> & {
     bodyLimit?: (config: C) => number;
+    maxInFlight?: (config: C) => number;
   } = {},
 ): void {
   const config = loadConfig();
@@ -35,6 +38,9 @@ export function runService<
     bodyLimit: options.bodyLimit?.(config),
     maxHeaderBytes: options.maxHeaderBytes,
     requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: config.MAX_CONNECTIONS,
+    maxInFlight: options.maxInFlight?.(config),
     errorFilter: options.errorFilter,
   }).catch((err: unknown) => {
     process.stderr.write(`${name} failed to start: ${(err as Error).message}\n`);
