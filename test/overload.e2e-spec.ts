@@ -258,6 +258,66 @@ describe('ingress under overload', () => {
     }, 90_000);
   });
 
+  describe('with refusals of callers without credentials', () => {
+    let gateway: RunningApp;
+    const instance = `ingress-refusals-${randomBytes(4).toString('hex')}`;
+
+    beforeAll(async () => {
+      gateway = await startApp('ingress', {
+        ...stack.ingressEnv,
+        INSTANCE_ID: instance,
+        REFUSAL_EVENTS_PER_SOURCE: '3',
+      });
+    }, 120_000);
+
+    afterAll(async () => {
+      await gateway?.stop();
+    });
+
+    it('writes a bounded number of events for a flood of bad tokens, and one that counts the rest', async () => {
+      const from = new Date(Date.now() - 1000).toISOString();
+      const post = (headers: Record<string, string>, body: string) =>
+        fetch(`${gateway.url}/v1/embeddings`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body,
+        });
+      const valid = JSON.stringify({ model: MODEL, input: 'x' });
+      for (let i = 0; i < 10; i++)
+        expect((await post({ authorization: 'Bearer not.a.token' }, valid)).status).toBe(401);
+      for (let i = 0; i < 2; i++) expect((await post({}, '{"model":')).status).toBe(400);
+      // Stopping ends the minute early: the counts of the refusals held back are written.
+      await gateway.stop();
+
+      type Event = { instance: string; code: string; clientIp?: string; heldBack?: number };
+      const search = `${stack.apps.audit.url}/v1/audit/events?stage=rejected&clientIp=127.0.0.1&from=${from}&size=1000`;
+      const events = await eventually(
+        async () => {
+          const res = await fetch(search, {
+            headers: { authorization: `Bearer ${stack.auditToken}` },
+          });
+          const found = ((await res.json()) as { data: Event[] }).data.filter(
+            (e) => e.instance === instance,
+          );
+          return found.some((e) => e.heldBack) && found.length >= 6 ? found : undefined;
+        },
+        30_000,
+        'the refusals in the audit trail',
+      );
+      const ofCode = (code: string) => events.filter((e) => e.code === code);
+      const badTokens = ofCode('invalid_token');
+      expect(badTokens).toHaveLength(4);
+      expect(badTokens.filter((e) => e.heldBack === undefined)).toHaveLength(3);
+      expect(badTokens.find((e) => e.heldBack)).toMatchObject({
+        clientIp: '127.0.0.1',
+        heldBack: 7,
+      });
+      // The malformed bodies are within their own budget: each has its event.
+      expect(ofCode('invalid_json')).toHaveLength(2);
+      expect(events).toHaveLength(6);
+    }, 90_000);
+  });
+
   describe('with HTTP_KEEP_ALIVE_TIMEOUT_MS', () => {
     let masking: RunningApp;
 

@@ -4,6 +4,7 @@ import { bind, serviceModules } from '@embargo/kafka';
 import type { IngressConfig } from './config';
 import { EmbeddingsController } from './embeddings/embeddings.controller';
 import { EmbeddingsService } from './embeddings/embeddings.service';
+import { AnonymousRefusals } from './events/anonymous-refusals';
 import { AuditTrail } from './events/audit-trail.service';
 import { IdentityModule } from './identity';
 import { RateLimiter } from './limits/rate-limiter';
@@ -80,6 +81,7 @@ export class IngressModule {
         TokenUse,
         EmbeddingCache,
         AuditTrail,
+        AnonymousRefusals,
         BundleStore,
         BundlesConsumer,
         RevocationsConsumer,

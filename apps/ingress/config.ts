@@ -80,6 +80,14 @@ export const ingressConfigSchema = baseConfigSchema.extend({
    * when one of them stalls. Size it to throughput x p99 latency x 2.
    */
   MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(256),
+  /**
+   * Refusals of callers without a verified identity (a bad token, a malformed body) that get
+   * an audit event of their own, per minute: per source address and error code, and in all.
+   * The rest are counted and written as one event per address and code when the minute ends,
+   * so a flood without credentials cannot write to the audit trail at the gateway's rate.
+   */
+  REFUSAL_EVENTS_PER_SOURCE: z.coerce.number().int().min(1).max(100_000).default(10),
+  REFUSAL_EVENTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   /** How long a request may wait for Kafka to acknowledge its audit event. */
   AUDIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(2000),
   /**

@@ -3,6 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runService } from '@embargo/observability';
 import { IngressModule } from './app.module';
 import { keepsParallelScavenge, loadIngressConfig } from './config';
+import { AnonymousRefusals } from './events/anonymous-refusals';
 import { AuditTrail } from './events/audit-trail.service';
 import { AuditedErrorFilter } from './events/rejection.filter';
 import { INGRESS_MAX_HEADER_BYTES } from './identity';
@@ -23,6 +24,7 @@ runService(
     bodyLimit: (config) => config.MAX_BODY_BYTES,
     maxInFlight: (config) => config.MAX_IN_FLIGHT,
     maxHeaderBytes: INGRESS_MAX_HEADER_BYTES,
-    errorFilter: (app, logger) => new AuditedErrorFilter(logger, app.get(AuditTrail)),
+    errorFilter: (app, logger) =>
+      new AuditedErrorFilter(logger, app.get(AuditTrail), app.get(AnonymousRefusals)),
   },
 );

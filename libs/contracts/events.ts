@@ -41,6 +41,20 @@ const base = {
   clientRequestId: z.string().max(128).optional(),
 };
 
+/** What a refused or failed request's event says of the refusal. */
+const refusal = {
+  status: z.number().int().min(400).max(599),
+  code: z.string().max(100),
+  message: z.string().max(1000),
+  /** The caller's address, on refusals of a caller without a verified identity. */
+  clientIp: z.string().max(100).optional(),
+  /**
+   * On an event that stands for a flood: how many more refusals of this kind (this code, and
+   * this address when it names one) had no event of their own since the last such event.
+   */
+  heldBack: z.number().int().min(1).optional(),
+};
+
 /** AES-256-GCM sealed original input; names the key id so keys can rotate. */
 export const sealedSchema = z.object({
   alg: z.literal('A256GCM'),
@@ -85,9 +99,7 @@ export const lifecycleEventSchema = z.discriminatedUnion('stage', [
   z.object({
     ...base,
     stage: z.literal('rejected'),
-    status: z.number().int().min(400).max(599),
-    code: z.string().max(100),
-    message: z.string().max(1000),
+    ...refusal,
   }),
   z.object({
     ...base,
@@ -158,9 +170,7 @@ export const lifecycleEventSchema = z.discriminatedUnion('stage', [
   z.object({
     ...base,
     stage: z.literal('failed'),
-    status: z.number().int().min(400).max(599),
-    code: z.string().max(100),
-    message: z.string().max(1000),
+    ...refusal,
   }),
 ]);
 export type LifecycleEvent = z.infer<typeof lifecycleEventSchema>;

@@ -225,6 +225,9 @@ export async function startStack(
         },
       ],
     }),
+    // Every test's refusals come from 127.0.0.1, and each test looks for its own rejected
+    // event: the budget for callers without an identity is tested on its own (overload).
+    REFUSAL_EVENTS_PER_SOURCE: '1000',
     ...opts.extraIngressEnv,
   };
   const starting = [

@@ -35,7 +35,13 @@ export function toEventDocument(envelope: Envelope<LifecycleEvent>, indexedAt: D
     }
     case 'rejected':
     case 'failed':
-      Object.assign(doc, { status: e.status, code: e.code, message: e.message });
+      Object.assign(doc, {
+        status: e.status,
+        code: e.code,
+        message: e.message,
+        clientIp: e.clientIp,
+        heldBack: e.heldBack,
+      });
       break;
     case 'forwarded':
       Object.assign(doc, { connection: e.connection });

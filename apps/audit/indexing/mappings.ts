@@ -48,6 +48,10 @@ export const EVENTS_INDEX_MAPPING = {
     status: { type: 'integer' },
     code: { type: 'keyword' },
     message: { type: 'text' },
+    /** A refusal of a caller without a verified identity: where it came from. */
+    clientIp: { type: 'keyword' },
+    /** An event standing for a flood of refusals: how many more had no event of their own. */
+    heldBack: { type: 'long' },
     /** An auditor's action: the credential used and where from, and the reason given. */
     actor: {
       properties: {

@@ -47,6 +47,7 @@ export class EventsController {
     if (q.stage) filter.push({ term: { stage: q.stage } });
     if (q.model) filter.push({ term: { model: q.model } });
     if (q.tokenId) filter.push({ term: { tokenId: q.tokenId } });
+    if (q.clientIp) filter.push({ term: { clientIp: q.clientIp } });
     if (q.from || q.to) filter.push({ range: { time: { gte: q.from, lte: q.to } } });
     const must = q.q
       ? [

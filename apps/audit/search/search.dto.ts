@@ -24,7 +24,7 @@ const MAX_CURSOR_CHARS = 400;
 /** What a search's pages depend on: every filter and `q`, not the page size. */
 export type SearchFilters = Pick<
   SearchQuery,
-  'requestId' | 'principal' | 'stage' | 'tokenId' | 'model' | 'q' | 'from' | 'to'
+  'requestId' | 'principal' | 'stage' | 'tokenId' | 'model' | 'clientIp' | 'q' | 'from' | 'to'
 >;
 
 /**
@@ -42,6 +42,8 @@ export function searchKey(f: SearchFilters): string {
     f.q,
     instant(f.from),
     instant(f.to),
+    // Added later: only a search that names it has it, so the searches before keep their keys.
+    ...(f.clientIp ? [f.clientIp] : []),
   ].map((v) => (v === '' ? undefined : v) ?? null);
   return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url').slice(0, 16);
 }
@@ -75,6 +77,8 @@ export const searchQuerySchema = z
     /** A token id: the exchange that issued the token and every request made with it. */
     tokenId: z.string().max(IDENTITY_LIMITS.tokenId).optional(),
     model: z.string().max(200).optional(),
+    /** The address of callers refused without a verified identity. */
+    clientIp: z.string().max(100).optional(),
     /** Free text over the masked input, messages and auditors' reasons (simple query string). */
     q: z.string().max(1000).optional(),
     from: z.iso.datetime().optional(),

@@ -20,6 +20,7 @@ interface SearchOptions {
   stage?: string;
   tokenId?: string;
   model?: string;
+  clientIp?: string;
   query?: string;
   from?: string;
   to?: string;
@@ -82,6 +83,10 @@ export function auditCommand(): Command {
     .option('--stage <stage>', 'events of one lifecycle stage or auditor action (e.g. masked)')
     .option('--token-id <jti>', 'the exchange that issued a token and the requests made with it')
     .option('--model <model>', 'events of one model')
+    .option(
+      '--client-ip <address>',
+      'refusals of callers without a verified identity from one address',
+    )
     .option('-q, --query <text>', 'free text over masked input, messages and reasons')
     .option('--from <time>', 'events at or after this ISO 8601 time')
     .option('--to <time>', 'events at or before this ISO 8601 time')
@@ -113,6 +118,7 @@ export function auditCommand(): Command {
         ['stage', opts.stage],
         ['tokenId', opts.tokenId],
         ['model', opts.model],
+        ['clientIp', opts.clientIp],
         ['q', opts.query],
         ['from', opts.from],
         ['to', opts.to],

@@ -1,15 +1,36 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import { EmbargoError } from '@embargo/contracts';
 import pino from 'pino';
+import type { IngressConfig } from '../config';
+import type { Principal } from '../identity';
+import { AnonymousRefusals } from './anonymous-refusals';
 import type { AuditTrail, TrailEvent } from './audit-trail.service';
 import { AuditedErrorFilter } from './rejection.filter';
 
-function refuse(
-  error: EmbargoError,
-  request: { url: string; route?: string } = { url: '/v1/embeddings', route: '/v1/embeddings' },
-): { events: TrailEvent[]; status: number | undefined } {
+const config = { REFUSAL_EVENTS_PER_SOURCE: 2, REFUSAL_EVENTS_PER_MINUTE: 600 } as IngressConfig;
+
+/** An audit trail that keeps what it is given, and the refusal budget writing to it. */
+function trailAndBudget(): {
+  events: TrailEvent[];
+  trail: AuditTrail;
+  refusals: AnonymousRefusals;
+} {
   const events: TrailEvent[] = [];
   const trail = { recordLater: (e: TrailEvent) => events.push(e) } as unknown as AuditTrail;
+  return { events, trail, refusals: new AnonymousRefusals(trail, config) };
+}
+
+function refuse(
+  error: EmbargoError,
+  request: {
+    url: string;
+    route?: string;
+    user?: Principal;
+    ip?: string;
+  } = { url: '/v1/embeddings', route: '/v1/embeddings' },
+  audit = trailAndBudget(),
+): { events: TrailEvent[]; status: number | undefined } {
+  const { events, trail, refusals } = audit;
   let status: number | undefined;
   const reply = {
     headers: () => reply,
@@ -22,6 +43,8 @@ function refuse(
   };
   const req = {
     id: 'req-1',
+    ip: request.ip ?? '192.0.2.10',
+    user: request.user,
     url: request.url,
     headers: {},
     routeOptions: { url: request.route, config: {} },
@@ -29,7 +52,7 @@ function refuse(
   const host = {
     switchToHttp: () => ({ getRequest: () => req, getResponse: () => reply }),
   } as unknown as ArgumentsHost;
-  new AuditedErrorFilter(pino({ enabled: false }), trail).catch(error, host);
+  new AuditedErrorFilter(pino({ enabled: false }), trail, refusals).catch(error, host);
   return { events, status };
 }
 
@@ -77,5 +100,50 @@ describe('AuditedErrorFilter', () => {
       refuse(new EmbargoError('unavailable', 'Not ready'), { url: '/readyz', route: '/readyz' })
         .events,
     ).toHaveLength(0);
+  });
+
+  it('writes the refusals of callers without an identity within a budget, with their address, and counts the rest', () => {
+    const audit = trailAndBudget();
+    const badToken = new EmbargoError('invalid_token', 'Bearer token rejected');
+    const route = { url: '/v1/embeddings', route: '/v1/embeddings' };
+    for (let i = 0; i < 7; i++) refuse(badToken, { ...route, ip: '203.0.113.7' }, audit);
+    refuse(badToken, { ...route, ip: '198.51.100.1' }, audit);
+    expect(audit.events.map((e) => [e.stage, 'clientIp' in e ? e.clientIp : undefined])).toEqual([
+      ['rejected', '203.0.113.7'],
+      ['rejected', '203.0.113.7'],
+      ['rejected', '198.51.100.1'],
+    ]);
+    // When the minute ends (or the instance stops), one event says how many had none.
+    audit.refusals.flush();
+    expect(audit.events).toHaveLength(4);
+    expect(audit.events[3]).toMatchObject({
+      stage: 'rejected',
+      status: 401,
+      code: 'invalid_token',
+      clientIp: '203.0.113.7',
+      heldBack: 5,
+    });
+    audit.refusals.flush();
+    expect(audit.events).toHaveLength(4);
+  });
+
+  it('writes every refusal of a verified caller', () => {
+    const audit = trailAndBudget();
+    const user = {
+      id: 'svc-a',
+      issuer: 'https://idp.example',
+      subject: 'svc-a',
+      roles: [],
+      groups: [],
+      claims: {},
+      tokenKind: 'identity',
+    } as unknown as Principal;
+    for (let i = 0; i < 5; i++)
+      refuse(
+        new EmbargoError('policy_denied', 'Denied by policy'),
+        { url: '/v1/embeddings', route: '/v1/embeddings', user },
+        audit,
+      );
+    expect(audit.events).toHaveLength(5);
   });
 });

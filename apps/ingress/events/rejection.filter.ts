@@ -6,13 +6,16 @@ import type { Logger } from 'pino';
 import { sendOAuthError, toOAuthError, usesOAuthErrors } from '../exchange/oauth-error';
 import type { Principal } from '../identity';
 import { summarize } from '../policy/policy-principal';
+import type { AnonymousRefusals } from './anonymous-refusals';
 import type { AuditTrail } from './audit-trail.service';
 import { OnePerInterval } from './one-per-interval';
 
 /**
  * Every refused or failed API request leaves an audit event (401s included), then the
  * error goes out in the OpenAI shape, or in OAuth's on the token endpoint. The event is
- * best effort: the answer is already no.
+ * best effort: the answer is already no. Refusals anyone can cause at the gateway's rate are
+ * written within a budget, and the rest counted: those of callers without a verified
+ * identity (AnonymousRefusals) and those over MAX_IN_FLIGHT (one event a second).
  */
 @Catch()
 export class AuditedErrorFilter extends OpenAiErrorFilter {
@@ -26,6 +29,7 @@ export class AuditedErrorFilter extends OpenAiErrorFilter {
   constructor(
     logger: Logger,
     private readonly trail: AuditTrail,
+    private readonly refusals: AnonymousRefusals,
   ) {
     super(logger);
   }
@@ -44,24 +48,26 @@ export class AuditedErrorFilter extends OpenAiErrorFilter {
     // in the publisher's bounded queue, or is dropped with the rest).
     // The matched route, not the raw URL: the router decodes the path, so `/%761/embeddings`
     // reaches the same handler and must leave the same trail. Unmatched paths have no route.
-    const heldBack = !(req.routeOptions?.url ?? req.url).startsWith('/v1/')
-      ? undefined
-      : error.code === 'overloaded'
-        ? this.overloadEvents.take()
-        : 0;
-    if (heldBack !== undefined) {
-      const message = heldBack
-        ? `${error.message} (${heldBack} more refused since the last such event)`
-        : error.message;
-      this.trail.recordLater({
+    if ((req.routeOptions?.url ?? req.url).startsWith('/v1/')) {
+      const event = {
         requestId: req.id,
         clientRequestId: clientRequestId(req),
-        stage: status >= 500 ? 'failed' : 'rejected',
+        stage: status >= 500 ? ('failed' as const) : ('rejected' as const),
         principal: req.user ? summarize(req.user) : undefined,
         status,
         code: error.code,
-        message: message.slice(0, 1000),
-      });
+        message: error.message.slice(0, 1000),
+      };
+      if (error.code === 'overloaded') {
+        const heldBack = this.overloadEvents.take();
+        if (heldBack !== undefined)
+          this.trail.recordLater({ ...event, heldBack: heldBack || undefined });
+      } else if (req.user) {
+        this.trail.recordLater(event);
+      } else if (this.refusals.admit(req.ip, error.code, status)) {
+        // Without an identity, the address is all the trail can say of who it was.
+        this.trail.recordLater({ ...event, clientIp: req.ip });
+      }
     }
     const reply = http.getResponse<FastifyReply>();
     if (oauth) sendOAuthError(reply, oauth, error);

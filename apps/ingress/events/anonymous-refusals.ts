@@ -1,0 +1,67 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG } from '@embargo/config';
+import { randomUUID } from 'node:crypto';
+import type { IngressConfig } from '../config';
+import { AuditTrail } from './audit-trail.service';
+import { RefusalBudget } from './refusal-budget';
+
+/** The window the refusal budget counts in. */
+export const REFUSAL_WINDOW_MS = 60_000;
+/** (address, code) pairs counted one by one a window; the refusals of further ones are counted together. */
+const MAX_TRACKED = 1000;
+
+/**
+ * Audits the refusals of callers without a verified identity within a budget (RefusalBudget):
+ * each gets its own event until its address and code have used theirs for the minute; then
+ * one event per address and code says how many more there were, when the minute ends or the
+ * instance stops.
+ */
+@Injectable()
+export class AnonymousRefusals implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly budget: RefusalBudget;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly trail: AuditTrail,
+    @Inject(APP_CONFIG) config: IngressConfig,
+  ) {
+    this.budget = new RefusalBudget(
+      config.REFUSAL_EVENTS_PER_SOURCE,
+      config.REFUSAL_EVENTS_PER_MINUTE,
+      MAX_TRACKED,
+    );
+  }
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => this.flush(), REFUSAL_WINDOW_MS);
+    this.timer.unref();
+  }
+
+  /** Before Kafka's producer stops: the counts of the last, unfinished minute are written too. */
+  beforeApplicationShutdown(): void {
+    clearInterval(this.timer);
+    this.flush();
+  }
+
+  /** Whether this refusal gets its own event; when not, it is counted for the minute's summary. */
+  admit(clientIp: string | undefined, code: string, status: number): boolean {
+    return this.budget.admit(clientIp, code, status);
+  }
+
+  flush(): void {
+    for (const { clientIp, code, status, heldBack } of this.budget.drain()) {
+      const from = clientIp
+        ? 'this address'
+        : `addresses past the first ${MAX_TRACKED} counted one by one`;
+      this.trail.recordLater({
+        requestId: randomUUID(),
+        stage: status >= 500 ? 'failed' : 'rejected',
+        status,
+        code,
+        clientIp,
+        heldBack,
+        message: `${heldBack} more refusals (${code}) from ${from} in the last minute, not written one by one`,
+      });
+    }
+  }
+}
