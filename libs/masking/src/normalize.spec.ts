@@ -1,5 +1,7 @@
+import { detect } from './detect';
 import { mask } from './mask';
 import { normalize, toOriginal } from './normalize';
+import { masked, maskedOnly } from './testing';
 
 describe('normalize', () => {
   it('leaves plain ASCII alone without building an offset map (fast path)', () => {
@@ -136,6 +138,99 @@ describe('normalize', () => {
       expect(n.text).toBe('fi'.repeat(size) + 'x'.repeat(100) + '1\u20442'.repeat(size) + ' tail');
       const [s, e] = toOriginal(n, n.text.length - 4, n.text.length);
       expect(text.slice(s, e)).toBe('tail');
+    }
+  });
+});
+
+/** The text written in Unicode tag characters (U+E0020..U+E007E mirror ASCII 0x20..0x7E). */
+const tags = (s: string): string =>
+  Array.from(s, (c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
+const ENGLAND = `\u{1F3F4}${tags('gbeng')}\u{E007F}`;
+
+describe('Unicode tag characters', () => {
+  it('reads them as the ASCII they mirror and masks the tag characters themselves', () => {
+    const n = normalize(`key ${tags('AKIA')}!`);
+    expect(n.text).toBe('key AKIA!');
+    expect(toOriginal(n, 4, 8)).toEqual([4, 12]);
+    expect(maskedOnly(`key ${tags('AKIAIOSFODNN7EXAMPLE')} end`, 'AWS_ACCESS_KEY')).toBe(
+      'key <AWS_ACCESS_KEY> end',
+    );
+    expect(maskedOnly(`pay with ${tags('4111 1111 1111 1111')}.`, 'CREDIT_CARD')).toBe(
+      'pay with <CREDIT_CARD>.',
+    );
+    // Half visible, half hidden: one card.
+    expect(maskedOnly(`card 4111 ${tags('1111 1111')} 1111`, 'CREDIT_CARD')).toBe(
+      'card <CREDIT_CARD>',
+    );
+  });
+
+  it('leaves a subdivision flag alone and reads the value beside it', () => {
+    for (const text of [`Go England ${ENGLAND} go`, `${ENGLAND}${ENGLAND}`, `${ENGLAND}gb`]) {
+      expect(detect(text)).toEqual([]);
+      expect(masked(text)).toBe(text);
+    }
+    expect(normalize(`${ENGLAND}4111`).text).toBe('\u{1F3F4}4111');
+    expect(masked(`${ENGLAND}4111 1111 1111 1111 ${ENGLAND}`)).toBe(
+      `${ENGLAND}<CREDIT_CARD> ${ENGLAND}`,
+    );
+    // Not a flag's shape (too long, upper case, no CANCEL TAG): read as ASCII.
+    expect(normalize(`\u{1F3F4}${tags('hunter2sec')}\u{E007F}`).text).toBe('\u{1F3F4}hunter2sec');
+    expect(normalize(`\u{1F3F4}${tags('GBENG')}\u{E007F}`).text).toBe('\u{1F3F4}GBENG');
+    expect(normalize(`\u{1F3F4}${tags('gbeng')}`).text).toBe('\u{1F3F4}gbeng');
+  });
+});
+
+describe('character references', () => {
+  it('reads numeric and named references as their characters, each mapped to the whole reference', () => {
+    expect(normalize('4&#49;11 &#x31;&#X31;&#0049;1 &#49').text).toBe('4111 1111 1');
+    expect(normalize('a&commat;b&period;c&lowbar;d&plus;e&lpar;f&rpar;&amp;&amp').text).toBe(
+      'a@b.c_d+e(f)&&',
+    );
+    expect(normalize('1&nbsp;2&nbsp3&hyphen;4&dash;5').text).toBe('1 2 3-4-5');
+    const original = 'x &#64;&commat; y';
+    const n = normalize(original);
+    expect(n.text).toBe('x @@ y');
+    expect(original.slice(...toOriginal(n, 2, 3))).toBe('&#64;');
+    expect(original.slice(...toOriginal(n, 3, 4))).toBe('&commat;');
+  });
+
+  it('masks values written with references, over the references', () => {
+    const encode = (s: string): string => Array.from(s, (c) => `&#${c.charCodeAt(0)};`).join('');
+    for (const [text, want] of [
+      ['card 4&#49;11 1111 1111 1111 ok', 'card <CREDIT_CARD> ok'],
+      [`card ${encode('4111111111111111')} ok`, 'card <CREDIT_CARD> ok'],
+      ['card &#x34;111 1111 1111 1111 ok', 'card <CREDIT_CARD> ok'],
+      ['mail john&#64;example.com ok', 'mail <EMAIL_ADDRESS> ok'],
+      ['mail jane.doe&commat;example.com ok', 'mail <EMAIL_ADDRESS> ok'],
+      ['card 4111&nbsp;1111&nbsp;1111&nbsp;1111 ok', 'card <CREDIT_CARD> ok'],
+      ['SSN 123-45-&#54;789 ok', 'SSN <US_SSN> ok'],
+    ])
+      expect(masked(text)).toBe(want);
+  });
+
+  it('leaves a reference that is too long, names no character or is unknown as written', () => {
+    for (const text of [
+      '&#0; &#xD800; &#55296; &#x110000; &#1114112;',
+      '&#000000049; &#x000000031;',
+      '&#; &#x; &#xg; &commat &period &notanentity; &lt; AT&T; a&b=c',
+    ])
+      expect(normalize(text)).toEqual({ text, starts: null, ends: null });
+  });
+
+  it('finds in a text with references what it finds in the text they stand for', () => {
+    // HTML prose: a reference joins no more numbers than its character does.
+    for (const [encoded, plain] of [
+      ['Chapter &#49;2, pages 4&#48;1&#8211;411 of 1&#49;11', 'Chapter 12, pages 401–411 of 1111'],
+      ['rows 4111&#10;1111&#10;1111&#10;1111', 'rows 4111\n1111\n1111\n1111'],
+      [
+        '4111&lt;1111&lt;1111&lt;1111 and 4111&zwnj;1111',
+        '4111&lt;1111&lt;1111&lt;1111 and 4111&zwnj;1111',
+      ],
+      ['&#8203;4111 1111&#8203; 1111 1111', '\u200B4111 1111\u200B 1111 1111'],
+      ['price &#36;1&#44;234 for 2024&#45;05&#45;01', 'price $1,234 for 2024-05-01'],
+    ]) {
+      const types = (t: string): string[] => detect(t).map((f) => f.type);
+      expect(types(encoded)).toEqual(types(plain));
     }
   });
 });

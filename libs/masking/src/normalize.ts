@@ -233,7 +233,15 @@ function circledValue(cp: number): number {
   return cp === 0x24ff || cp === 0x1f10b || cp === 0x1f10c ? 0 : -1;
 }
 
+// Unicode tag characters mirror printable ASCII (U+E0020..U+E007E for 0x20..0x7E). They render
+// as nothing, but a model reads them as the ASCII they stand for, so a key or a card written in
+// them is read as that ASCII; the ones around them (U+E0001, U+E007F) stay dropped.
+const TAG_FIRST = 0xe0020;
+const TAG_LAST = 0xe007e;
+const TAG_OFFSET = 0xe0000;
+
 function foldCodePoint(cp: number): string {
+  if (cp >= TAG_FIRST && cp <= TAG_LAST) return String.fromCharCode(cp - TAG_OFFSET);
   const ch = String.fromCodePoint(cp);
   if (CF_RE.test(ch)) return '';
   if (ND_RE.test(ch)) return String.fromCharCode(48 + digitValue(cp));
@@ -341,8 +349,101 @@ const NATIVE_COPY = 24;
 // eslint-disable-next-line no-control-regex -- tab, LF and CR are the allowed controls
 const SUSPICIOUS_G = /[^\x09\x0A\x0D\x20-\x7E]/g;
 
+// Character references (`&#52;`, `&#x34;`, `&commat;`) as HTML reads them: a value written with
+// them in a page, a mail or a JSON string of HTML reaches a model that reads them as the characters.
+// Numeric ones with or without ';', as HTML reads them; named ones only for the characters
+// addresses, numbers and keys are written with, with ';' but for the legacy `&nbsp` and `&amp`.
+const AMP = 38;
+const HASH = 35;
+const SEMICOLON = 59;
+const NAMED_REFERENCES = new Map<string, number>([
+  ['nbsp', 0xa0],
+  ['amp', 0x26],
+  ['commat', 0x40],
+  ['period', 0x2e],
+  ['hyphen', 0x2010],
+  ['dash', 0x2010],
+  ['ndash', 0x2013],
+  ['minus', 0x2212],
+  ['lowbar', 0x5f],
+  ['plus', 0x2b],
+  ['lpar', 0x28],
+  ['rpar', 0x29],
+  ['colon', 0x3a],
+  ['sol', 0x2f],
+  ['num', 0x23],
+  ['equals', 0x3d],
+]);
+const LONGEST_NAME = 6;
+// HTML reads any number of leading zeros; beyond this many digits a reference stays literal, so
+// reading one costs a bounded look ahead.
+const MAX_REFERENCE_DIGITS = 8;
+/** A text that may hold a reference this reads; most texts have no '&' and are not tested. */
+const REFERENCE_RE = /&(?:#[0-9xX]|[a-z]{3,6};|nbsp|amp)/;
+// The characters to fold, and each '&' that may start a reference.
+// eslint-disable-next-line no-control-regex -- tab, LF and CR are the allowed controls
+const SUSPICIOUS_OR_AMP_G = /[^\x09\x0A\x0D\x20-\x7E]|&(?=[#a-z])/g;
+
+/** Length of the reference referenceAt read last. */
+let referenceLength = 0;
+
+/**
+ * The code point of the character reference at i (an '&'), or -1 when there is none, it is too
+ * long, or it names no character (0, a surrogate, past U+10FFFF): then it stays as written, as an
+ * unknown name does, and cannot join what is around it.
+ */
+function referenceAt(text: string, i: number): number {
+  const c1 = text.charCodeAt(i + 1);
+  if (c1 === HASH) {
+    const hex = (text.charCodeAt(i + 2) | 32) === 120;
+    const from = hex ? i + 3 : i + 2;
+    let k = from;
+    let cp = 0;
+    for (; k - from <= MAX_REFERENCE_DIGITS; k++) {
+      const c = text.charCodeAt(k);
+      const d =
+        c >= 48 && c <= 57 ? c - 48 : hex && (c | 32) >= 97 && (c | 32) <= 102 ? (c | 32) - 87 : -1;
+      if (d < 0) break;
+      cp = cp * (hex ? 16 : 10) + d;
+    }
+    if (k === from || k - from > MAX_REFERENCE_DIGITS) return -1;
+    if (cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return -1;
+    referenceLength = k - i + (text.charCodeAt(k) === SEMICOLON ? 1 : 0);
+    return cp;
+  }
+  let k = i + 1;
+  while (k - i <= LONGEST_NAME && text.charCodeAt(k) >= 97 && text.charCodeAt(k) <= 122) k++;
+  const name = text.slice(i + 1, k);
+  const named = NAMED_REFERENCES.get(name);
+  if (named !== undefined && text.charCodeAt(k) === SEMICOLON) {
+    referenceLength = k - i + 1;
+    return named;
+  }
+  // HTML's legacy names are read without ';', also before more letters ("&nbspx").
+  if (name.startsWith('nbsp')) {
+    referenceLength = 5;
+    return 0xa0;
+  }
+  if (name.startsWith('amp')) {
+    referenceLength = 4;
+    return AMP;
+  }
+  return -1;
+}
+
+/** A decoded reference's character as the normalized text has it. */
+function foldReference(cp: number): string {
+  if (cp >= 0x80) return fold(cp);
+  if (cp === 9 || cp === 10 || cp === 13) return String.fromCharCode(cp);
+  return cp < 0x20 || cp === 0x7f ? ' ' : String.fromCharCode(cp);
+}
+
 export function normalizeMap(text: string): NormalizedMap {
-  if (!SUSPICIOUS_RE.test(text)) return { text, segments: null };
+  const folds = SUSPICIOUS_RE.test(text);
+  const references = text.indexOf('&') !== -1 && REFERENCE_RE.test(text);
+  if (!folds && !references) return { text, segments: null };
+  const find = references ? SUSPICIOUS_OR_AMP_G : SUSPICIOUS_G;
+  let decoded = 0;
   const n = text.length;
   let cap = n + 16;
   let out: Uint16Array;
@@ -364,8 +465,8 @@ export function normalizeMap(text: string): NormalizedMap {
   let i = 0;
   while (i < n) {
     // Plain ASCII up to the next character to fold.
-    SUSPICIOUS_G.lastIndex = i;
-    const next = SUSPICIOUS_G.test(text) ? SUSPICIOUS_G.lastIndex - 1 : n;
+    find.lastIndex = i;
+    const next = find.test(text) ? find.lastIndex - 1 : n;
     if (o + (next - i) > cap) {
       // Expansions ("ﬁ" → "fi") can make the output longer than the input.
       cap = Math.max(cap * 2, o + (next - i) + 16);
@@ -379,6 +480,31 @@ export function normalizeMap(text: string): NormalizedMap {
       o += next - i;
       i = next;
     } else while (i < next) out[o++] = text.charCodeAt(i++);
+    if (references && text.charCodeAt(i) === AMP) {
+      const cp = referenceAt(text, i);
+      const folded = cp < 0 ? '&' : foldReference(cp);
+      if (o + folded.length > cap) {
+        cap = Math.max(cap * 2, o + folded.length + 16);
+        const bigger = new Uint16Array(cap);
+        bigger.set(out.subarray(0, o));
+        out = bigger;
+        bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+      }
+      if (cp < 0) {
+        out[o++] = AMP;
+        i++;
+        continue;
+      }
+      // Every unit of the character comes from the whole reference.
+      decoded++;
+      if (folded.length > 0) {
+        addSegment(segments, o, i, referenceLength);
+        for (let k = 0; k < folded.length; k++) out[o++] = folded.charCodeAt(k);
+      }
+      i += referenceLength;
+      addSegment(segments, o, i - o, 0);
+      continue;
+    }
     // Then the characters to fold, as long as they follow one another.
     while (i < n) {
       const c = text.charCodeAt(i);
@@ -387,6 +513,25 @@ export function normalizeMap(text: string): NormalizedMap {
       const width = cp > 0xffff ? 2 : 1;
       const folded = c < 0x20 || c === 0x7f ? ' ' : fold(cp);
       i += width;
+      if (cp === BLACK_FLAG) {
+        // A subdivision flag's tag letters name a region: dropped, as before tags were read.
+        const past = pastFlagTags(text, i);
+        if (past !== i) {
+          if (o + 2 > cap) {
+            cap = Math.max(cap * 2, o + 18);
+            const bigger = new Uint16Array(cap);
+            bigger.set(out.subarray(0, o));
+            out = bigger;
+            bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+          }
+          addSegment(segments, o, i - width, width);
+          out[o++] = c;
+          out[o++] = text.charCodeAt(i - 1);
+          i = past;
+          addSegment(segments, o, i - o, 0);
+          continue;
+        }
+      }
       if (folded.length === 1 && width === 1) {
         out[o++] = folded.charCodeAt(0);
         continue;
@@ -405,10 +550,32 @@ export function normalizeMap(text: string): NormalizedMap {
       addSegment(segments, o, i - o, 0);
     }
   }
+  // '&' that started no reference: the text is as it was.
+  if (!folds && decoded === 0) return { text, segments: null };
   return {
     text: bytes.toString('utf16le', 0, o * 2),
     segments,
   };
+}
+
+const BLACK_FLAG = 0x1f3f4;
+const CANCEL_TAG = 0xe007f;
+
+/**
+ * Past the tag characters of a subdivision flag after 🏴 at i (🏴 + "gbeng" in tag letters +
+ * CANCEL TAG: a region's two letters and one to three letters or digits), or i when none follow.
+ * Read as ASCII they would glue "gbeng" to the word after the flag.
+ */
+function pastFlagTags(text: string, i: number): number {
+  let k = i;
+  for (let count = 0; count <= 6; count++) {
+    const cp = text.codePointAt(k) ?? 0;
+    if (cp === CANCEL_TAG) return count >= 3 ? k + 2 : i;
+    const letter = cp >= 0xe0061 && cp <= 0xe007a;
+    if (!letter && (count < 2 || cp < 0xe0030 || cp > 0xe0039)) return i;
+    k += 2;
+  }
+  return i;
 }
 
 /** Appends a segment; one that starts where the last one starts replaces it (that one is empty). */
