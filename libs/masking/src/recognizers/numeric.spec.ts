@@ -150,3 +150,36 @@ describe('numbers in scripts written without blanks', () => {
     expect(replaced('Кредитка4111111111111111')).toBe('Кредитка4111111111111111');
   });
 });
+
+describe('a card or an SSN wrapped by one line break', () => {
+  it.each([
+    ['card 4111 1111\n1111 1111 ok', 'card <CREDIT_CARD> ok'],
+    ['card 4111-1111-\n1111-1111 ok', 'card <CREDIT_CARD> ok'],
+    ['card 4111 1111 \r\n1111 1111 exp 12/27', 'card <CREDIT_CARD> exp 12/27'],
+    ['card 4111 1111 1111\n1111', 'card <CREDIT_CARD>'],
+    ['amex 3782 822463\n10005', 'amex <CREDIT_CARD>'],
+    ['SSN 123-45-\n6789 on file', 'SSN <US_SSN> on file'],
+    ['SSN 123-\n45-6789 on file', 'SSN <US_SSN> on file'],
+  ])('%j', (text, expected) => {
+    expect(replaced(text)).toBe(expected);
+  });
+
+  it.each([
+    // Rows of a table and lists of numbers, one per line or several.
+    '4111 1111\n1111 1111\n2222 3333',
+    '1234 5678\n4111 1111\n1111 1111',
+    'pins:\n4111\n1111\n1111\n1111',
+    'ports 4111 1111\n1111 1111 1111',
+    // A separator the first line does not show, or one SSNs are not written with across lines.
+    '4111 \n1111 1111 1111',
+    'SSN 123 45\n6789',
+    // Groups that are not the number's, or not valid.
+    '4111 1111 1111\n1111 1111',
+    '4111 1111\n1111 1112',
+    '4111-1111\n1111-1111-1111',
+    // Two line breaks.
+    '4111 1111\n\n1111 1111',
+  ])('%j stays as it is', (text) => {
+    expect(replaced(text)).toBe(text);
+  });
+});

@@ -173,6 +173,11 @@ export function digitRunAt(scan: DigitScan, i: number): number {
     }
     break;
   }
+  const after = text.charCodeAt(i);
+  if ((after === LF || after === CR || after === SPACE || after === DASH) && total < 16) {
+    const e = wrappedRun(scan, start, i, count, sep);
+    if (e !== -1) return e;
+  }
   if (count === 1 && (total === 4 || total === 3)) {
     const odd = oddSepAt(text, i);
     if (odd !== 0) {
@@ -292,6 +297,97 @@ function oddRun(scan: DigitScan, i: number, code: number): number {
     after: sideAfter(text, end),
   });
   return end;
+}
+
+/*
+ * One line break inside a card or an SSN: a terminal or a mail client wraps a long line there
+ * ("4111 1111\n1111 1111", "4111-1111-\n1111-1111", "123-45-\n6789"). The two lines are read as
+ * one number only when together they are exactly a card's groups (4-4-4-4, 4-6-5, with spaces or
+ * dashes) or an SSN's (3-2-4, with dashes), the first line shows its separator (two groups, or
+ * one ending in '-'), the number is valid, and neither the line before nor the line after starts
+ * with a number of the first group's length: rows of a table or a list of numbers stay numbers.
+ */
+const LF = 10;
+const CR = 13;
+const WRAP_MAX_GROUPS = 4;
+const WRAP_MAX_GROUP = 6;
+const WRAP_CARD_GROUPS: readonly (readonly number[])[] = [
+  [4, 4, 4, 4],
+  [4, 6, 5],
+];
+
+/** End of the wrapped card or SSN whose first line's groups end at i, reported; or -1. */
+function wrappedRun(scan: DigitScan, start: number, i: number, count: number, sep: number): number {
+  const { input, groups, groupStarts } = scan;
+  const text = input.text;
+  const n = text.length;
+  let b = i;
+  let c = text.charCodeAt(b);
+  if (c === SPACE || c === DASH) {
+    // The separator before the break: "4111-1111-\n…".
+    if (sep !== 0 ? c !== sep : c !== DASH) return -1;
+    sep = c;
+    c = text.charCodeAt(++b);
+  } else if (count < 2) return -1;
+  const width = c === LF ? 1 : c === CR && text.charCodeAt(b + 1) === LF ? 2 : 0;
+  if (width === 0 || !isDigit(text.charCodeAt(b + width))) return -1;
+  if (sep !== SPACE && sep !== DASH) return -1;
+  let k = b + width;
+  let total = count;
+  for (;;) {
+    const g = k;
+    while (k < n && isDigit(text.charCodeAt(k))) if (++k - g > WRAP_MAX_GROUP) return -1;
+    if (total === WRAP_MAX_GROUPS) return -1;
+    groups[total] = k - g;
+    groupStarts[total] = g;
+    total++;
+    if (text.charCodeAt(k) !== sep || !isDigit(text.charCodeAt(k + 1))) break;
+    k++;
+  }
+  const card = WRAP_CARD_GROUPS.some((pattern) => firstGroupsAre(groups, total, pattern));
+  const ssn = sep === DASH && firstGroupsAre(groups, total, SSN_GROUPS);
+  if (!card && !ssn) return -1;
+  const digits = stripSeps(text, start, k);
+  if (card ? !cardValid(digits) : !ssnValid(digits) && !itinValid(digits)) return -1;
+  if (
+    rowAt(text, nextLine(text, k), groups[0]) ||
+    rowAt(text, previousLine(text, start), groups[0])
+  )
+    return -1;
+  classify(scan, {
+    start,
+    end: k,
+    digits,
+    groups: groups.slice(0, total),
+    groupStarts: groupStarts.slice(0, total),
+    sep,
+    finalDash: false,
+    before: sideBefore(text, start),
+    after: sideAfter(text, k),
+  });
+  return k;
+}
+
+/** Start of the line after the one `at` is on, or -1 when it is the last. */
+function nextLine(text: string, at: number): number {
+  const lf = text.indexOf('\n', at);
+  return lf === -1 ? -1 : lf + 1;
+}
+
+/** Start of the line before the one `at` is on, or -1 when it is the first. */
+function previousLine(text: string, at: number): number {
+  const lf = text.lastIndexOf('\n', at - 1);
+  return lf <= 0 ? -1 : text.lastIndexOf('\n', lf - 1) + 1;
+}
+
+/** The line starting at `line` starts (after blanks) with a number of `len` digits: a row. */
+function rowAt(text: string, line: number, len: number): boolean {
+  if (line === -1) return false;
+  let k = line;
+  while (text.charCodeAt(k) === SPACE || text.charCodeAt(k) === TAB) k++;
+  const from = k;
+  while (isDigit(text.charCodeAt(k))) k++;
+  return k - from === len;
 }
 
 function sideBefore(text: string, start: number): number {
