@@ -924,8 +924,57 @@ export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc
     docs.push(labeled('PASSWORD', pick(OTHER_SCRIPT_PASSWORDS), value, 'clean'));
     docs.push({ kind: 'negative', text: pick(OTHER_SCRIPT_PASSWORD_NEGATIVES), spans: [] });
   }
+  for (let i = 0; i < perType / 3; i++) {
+    for (const type of HIDDEN_TYPES) {
+      const [template, value] = pick(POSITIVES[type])();
+      const ev = [TAGS, REFERENCES, WRAPPED].filter((f) => f(value) !== value);
+      docs.push(labeled(type, template, pick(ev)(value), 'evasion'));
+    }
+    for (const negative of HIDDEN_NEGATIVES)
+      docs.push({ kind: 'negative', text: negative(), spans: [] });
+  }
   return docs;
 }
+
+// ---- hidden forms: Unicode tag characters, HTML character references, a wrapped line ----
+const HIDDEN_TYPES: readonly EntityType[] = [
+  'CREDIT_CARD',
+  'US_SSN',
+  'EMAIL_ADDRESS',
+  'AWS_ACCESS_KEY',
+  'IBAN_CODE',
+];
+/** The value in tag characters (U+E0020..U+E007E): invisible, read by a model as ASCII. */
+const TAGS = (s: string): string =>
+  Array.from(s, (c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
+/** Digits as decimal and hex references, '@', '.' and spaces as named ones. */
+const REFERENCES = (s: string): string =>
+  Array.from(s, (c, i) => {
+    if (c === '@') return pick(['&commat;', '&#64;', '&#x40;']);
+    if (c === '.') return '&period;';
+    if (c === ' ') return '&nbsp;';
+    if (c >= '0' && c <= '9' && i % 3 === 1) return `&#${c.charCodeAt(0)};`;
+    if (c >= '0' && c <= '9' && i % 3 === 2) return `&#x${c.charCodeAt(0).toString(16)};`;
+    return c;
+  }).join('');
+/** A card or an SSN wrapped after its second group, as a terminal or a mail client does. */
+const WRAPPED = (s: string): string => {
+  if (/^\d{4}([ -])\d{4}\1\d{4}\1\d{4}$/.test(s))
+    return s[4] === '-' ? `${s.slice(0, 10)}\n${s.slice(10)}` : `${s.slice(0, 9)}\n${s.slice(10)}`;
+  return /^\d{3}-\d{2}-\d{4}$/.test(s) ? `${s.slice(0, 7)}\n${s.slice(7)}` : s;
+};
+const flag = (region: string): string => `\u{1F3F4}${TAGS(region)}\u{E007F}`;
+/** HTML prose with references, four-digit numbers one per line, subdivision flags. */
+const HIDDEN_NEGATIVES: readonly (() => string)[] = [
+  () =>
+    `<p>Chapter &#49;${faker.number.int(9)}, pages ${faker.number.int({ min: 100, max: 400 })}&#8211;${faker.number.int({ min: 401, max: 999 })} &amp; notes &#167;4.1</p>`,
+  () =>
+    `Total&#58; &#36;${faker.number.int({ min: 1, max: 9 })}&#44;${digits(3)}.${digits(2)} for ${faker.number.int({ min: 2, max: 9 })} items &#40;order ${digits(5)}&#41;`,
+  // One per line: a valid card's four groups.
+  () => `ports:\n${card().replace(/\D/g, '').match(/.{4}/g)!.join('\n')}`,
+  () =>
+    `Go ${pick(['gbeng', 'gbsct', 'gbwls'])} ${flag(pick(['gbeng', 'gbsct', 'gbwls']))} ${faker.number.int({ min: 1990, max: 2024 })} ${flag('gbsct')}`,
+];
 
 /** Plain text of the corpus, for throughput runs. */
 export function corpusText(docs: readonly Doc[]): string {
