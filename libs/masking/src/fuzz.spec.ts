@@ -17,7 +17,27 @@ const GENERATORS: Record<string, (n: number) => string> = {
   names: (n) => 'Mr. Aa Bb Cc '.repeat(Math.ceil(n / 13)).slice(0, n),
   zeroWidth: (n) => '4\u200B'.repeat(Math.ceil(n / 2)).slice(0, n),
   upperWords: (n) => 'ABCDEFGH12 '.repeat(Math.ceil(n / 11)).slice(0, n),
+  ampHashes: (n) => '&#'.repeat(Math.ceil(n / 2)).slice(0, n),
+  references: (n) => '&#49;'.repeat(Math.ceil(n / 5)).slice(0, n),
+  longReferences: (n) => '&#0000000000'.repeat(Math.ceil(n / 12)).slice(0, n),
+  tagCharacters: (n) => '\u{E0034}\u{E0031}'.repeat(Math.ceil(n / 4)).slice(0, n),
+  flags: (n) => '\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}'.repeat(Math.ceil(n / 8)).slice(0, n),
+  wrappedCards: (n) => '4111 1111\n1111 1111\n'.repeat(Math.ceil(n / 20)).slice(0, n),
 };
+
+// What plain text costs, for the shapes the normalization decodes.
+const plain = (n: number): string =>
+  'lorem ipsum dolor sit amet '.repeat(Math.ceil(n / 27)).slice(0, n);
+
+function bestOf5(text: string): number {
+  let best = Infinity;
+  for (let k = 0; k < 5; k++) {
+    const t = process.hrtime.bigint();
+    detect(text);
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return best;
+}
 
 function seeded(seed: number): () => number {
   let s = seed >>> 0;
@@ -68,4 +88,17 @@ describe('robustness', () => {
     // Linear is about 1; quadratic would be about 10.
     expect(growthOverLinear((t) => detect(t), small, large)).toBeLessThan(3);
   });
+
+  // 1 MB of '&#49;' is 200 000 references decoded, of tag characters 250 000 surrogate pairs read.
+  it.each(['ampHashes', 'references', 'tagCharacters', 'flags'])(
+    '%s: 1 MB costs about what 1 MB of plain text does',
+    (name) => {
+      const text = GENERATORS[name](1_000_000);
+      const prose = plain(1_000_000);
+      detect(text);
+      detect(prose);
+      // Plain text is the cheapest input there is; generous, since these read more per unit.
+      expect(bestOf5(text) / Math.max(bestOf5(prose), 1)).toBeLessThan(25);
+    },
+  );
 });
