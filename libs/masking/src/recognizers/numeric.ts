@@ -173,8 +173,10 @@ export function digitRunAt(scan: DigitScan, i: number): number {
     }
     break;
   }
+  // A line break right after the run, or after its separator: most runs end elsewhere.
   const after = text.charCodeAt(i);
-  if ((after === LF || after === CR || after === SPACE || after === DASH) && total < 16) {
+  const brk = after === SPACE || after === DASH ? text.charCodeAt(i + 1) : after;
+  if ((brk === LF || brk === CR) && total < 16) {
     const e = wrappedRun(scan, start, i, count, sep);
     if (e !== -1) return e;
   }
