@@ -933,8 +933,28 @@ export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc
     for (const negative of HIDDEN_NEGATIVES)
       docs.push({ kind: 'negative', text: negative(), spans: [] });
   }
+  for (let i = 0; i < perType / 3; i++) {
+    const value = `${faker.internet.password({ length: 10 })}9!`;
+    docs.push(labeled('PASSWORD', pick(BARE_OTHER_SCRIPT_PASSWORDS), value, 'clean'));
+    docs.push({ kind: 'negative', text: pick(BARE_OTHER_SCRIPT_NEGATIVES), spans: [] });
+  }
   return docs;
 }
+
+/** The word for a password with no colon after it: a particle in Korean, a blank in Russian. */
+const BARE_OTHER_SCRIPT_PASSWORDS: readonly string[] = [
+  '비밀번호는 {} 입니다',
+  '새 비밀번호가 {} 로 바뀌었습니다',
+  'пароль {} для входа',
+  'Логин admin, пароль {}',
+];
+const BARE_OTHER_SCRIPT_NEGATIVES: readonly string[] = [
+  '비밀번호는 8자 이상이어야 합니다',
+  'Пароль обязательное поле',
+  'Смените пароль admin через настройки',
+  'пароль SHA256 и соль',
+  'пароль от почты не подходит',
+];
 
 // ---- hidden forms: Unicode tag characters, HTML character references, a wrapped line ----
 const HIDDEN_TYPES: readonly EntityType[] = [

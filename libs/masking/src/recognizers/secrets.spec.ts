@@ -804,6 +804,36 @@ describe('passwords labelled in other languages', () => {
   ])('leaves %s alone', (text) => {
     expect(masked(text)).toBe(text);
   });
+
+  it.each([
+    ['비밀번호는 hunter2secret', '비밀번호는 <PASSWORD>'],
+    ['비밀번호는 hunter2secret입니다', '비밀번호는 <PASSWORD>입니다'],
+    ['비밀번호가 Tr0ub4dor&3 입니다', '비밀번호가 <PASSWORD> 입니다'],
+    ['пароль hunter2secret', 'пароль <PASSWORD>'],
+    ['мой пароль qwerty123!, логин admin', 'мой пароль <PASSWORD>, логин admin'],
+    ['ПАРОЛЬ Sup3rS3cret.', 'ПАРОЛЬ <PASSWORD>.'],
+  ])('takes a password-shaped value after the word without a colon: %s', (text, out) => {
+    expect(masked(text)).toBe(out);
+  });
+
+  it.each([
+    '비밀번호는 8자 이상',
+    '비밀번호는 영문과 숫자 8자 이상이어야 합니다',
+    '비밀번호는 필수입니다',
+    'Пароль обязательное поле',
+    'пароль от почты',
+    'пароль SHA256 и соль',
+    'пароль AES128GCM',
+    'пароль Wi-Fi',
+    'пароль 12345678',
+    'Смените пароль admin',
+  ])('leaves %s alone without a colon', (text) => {
+    expect(masked(text)).toBe(text);
+  });
+
+  it('reads a link after the word without a colon as a link', () => {
+    expect(masked('сбросить пароль https://example.com/reset')).toBe('сбросить пароль <URL>');
+  });
 });
 
 describe('variables and types in code where a password would be', () => {

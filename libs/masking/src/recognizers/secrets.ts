@@ -1582,7 +1582,11 @@ function scanOtherScriptPasswords(text: string, emit: ScanInput['emit']): void {
       let v = k + word.length;
       while (text.charCodeAt(v) === 32 || text.charCodeAt(v) === 9) v++;
       const op = text.charCodeAt(v);
-      if (op !== 58 && op !== 61 && !WORD_IS.has(op)) continue;
+      if (op !== 58 && op !== 61 && !WORD_IS.has(op)) {
+        const bare = bareValueAt(text, k + word.length, v);
+        if (bare !== -1) bareOtherScriptPassword(text, bare, emit);
+        continue;
+      }
       v++;
       // "Is" and a colon both: 密码是：….
       if (op !== 58 && op !== 61 && text.charCodeAt(v) === 58) v++;
@@ -1610,6 +1614,63 @@ function scanOtherScriptPasswords(text: string, emit: ScanInput['emit']): void {
     }
   }
 }
+
+// The topic and subject particles after 비밀번호 (비밀번호는 …, 비밀번호가 …), in their letters.
+const KOREAN_PARTICLES = ['는', '가'].map((w) => normalizeMap(w).text);
+
+/**
+ * Start of a value written after the word with no colon, or -1: after a Korean particle and a
+ * blank ("비밀번호는 hunter2secret"), or after пароль and a blank ("пароль hunter2secret"). `end`
+ * is the word's end, `v` the first non-blank after it.
+ */
+function bareValueAt(text: string, end: number, v: number): number {
+  const last = text.charCodeAt(end - 1);
+  if (last === 0x44c || last === 0x42c) return v > end ? v : -1;
+  if (last < 0x1100 || last > 0x11ff) return -1;
+  for (const particle of KOREAN_PARTICLES) {
+    if (!text.startsWith(particle, end)) continue;
+    let b = end + particle.length;
+    const from = b;
+    while (text.charCodeAt(b) === 32 || text.charCodeAt(b) === 9) b++;
+    return b > from ? b : -1;
+  }
+  return -1;
+}
+
+/**
+ * A value after the word without a colon is taken only when it has a password's shape: 8 to 64
+ * printable ASCII characters with a letter and a digit or a sign, not an upper-case name
+ * (SHA256, AES128GCM). Without the colon the sentence may go on ("пароль от почты", "비밀번호는
+ * 8자 이상", "пароль Wi-Fi"), and those words are not passwords.
+ */
+function bareOtherScriptPassword(text: string, v: number, emit: ScanInput['emit']): void {
+  let e = v;
+  let letter = false;
+  let other = false;
+  let lower = false;
+  while (e < text.length && e - v <= BARE_VALUE_MAX) {
+    const c = text.charCodeAt(e);
+    if (c <= 32 || c > 126) break;
+    if (isAsciiLetter(c)) {
+      letter = true;
+      if (c >= 97) lower = true;
+    } else if (c < 48 || c > 57) {
+      other = true;
+      lower = true;
+    } else other = true;
+    e++;
+  }
+  while (e > v && /[.,;:)\]}]/.test(text[e - 1])) e--;
+  if (e - v > BARE_VALUE_MAX || e - v < 8 || !letter || !other || !lower) return;
+  // Glued to a Cyrillic word, it is part of that word.
+  const next = text.charCodeAt(e);
+  if (next >= 0x400 && next <= 0x4ff) return;
+  const value = text.slice(v, e);
+  // A link after the word is where to set one ("пароль https://…/reset").
+  if (!value.includes('://') && writtenPassword(value))
+    emit('PASSWORD', v, e, 0.7, 'credential-context');
+}
+const BARE_VALUE_MAX = 64;
 
 /**
  * Whether text[from, to) is one word in Cyrillic letters (those that look Latin read as Latin):
