@@ -78,6 +78,13 @@ describe('ingress under overload', () => {
       .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
   };
 
+  /** Requests held under the cap now, as the instance reports it. */
+  const inFlightNow = async (url: string): Promise<number> => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('embargo_http_requests_in_flight'));
+    return Number(line?.split(' ').pop());
+  };
+
   it('answers 503 overloaded with Retry-After over MAX_IN_FLIGHT, before authenticating, and forwards nothing', async () => {
     const ingress = stack.apps.ingress.url;
     const shedBefore = await shedCount(ingress);
@@ -159,6 +166,41 @@ describe('ingress under overload', () => {
     );
     expect(events.map((e) => e.stage)).toEqual(['failed']);
     expect(events[0]).toMatchObject({ status: 503, code: 'overloaded' });
+  }, 90_000);
+
+  it('gives back the slots of pipelined requests whose connection closed before their answer', async () => {
+    const ingress = stack.apps.ingress;
+    slow.clearReceived();
+    // One request held by the slow upstream, two more pipelined behind it on the same
+    // connection: Node queues their answers until the first is out. The caller then leaves.
+    const body = JSON.stringify({ model: MODEL, input: 'held, then abandoned' });
+    const request =
+      `POST /v1/embeddings HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}` +
+      `GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`.repeat(2);
+    for (let i = 0; i < 2; i++) {
+      const socket = connect(ingress.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(request);
+      await eventually(
+        async () => (slow.received().length === i + 1 ? true : undefined),
+        20_000,
+        'the held request to reach the upstream',
+      );
+      socket.destroy();
+    }
+
+    // Every slot is free again: nothing is in flight and the next request goes through.
+    await eventually(
+      async () => ((await inFlightNow(ingress.url)) === 0 ? true : undefined),
+      30_000,
+      'no request in flight',
+    );
+    const after = await fetch(`${ingress.url}/v1/models`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(after.status).toBe(200);
   }, 90_000);
 
   describe('with MAX_CONNECTIONS', () => {

@@ -245,7 +245,7 @@ export async function startHttpApp(
     }
     inFlight++;
     metrics.httpInFlight.inc();
-    reply.raw.once('close', () => {
+    holdUntilClosed(req.raw.socket, reply.raw, () => {
       inFlight--;
       metrics.httpInFlight.dec();
     });
@@ -291,6 +291,39 @@ export async function startHttpApp(
   await app.listen(opts.port, opts.host);
   logger.info({ port: opts.port, host: opts.host }, 'listening');
   return app;
+}
+
+/** Per connection, the slots its requests hold (see holdUntilClosed). */
+const slotsOf = new WeakMap<Socket, Set<() => void>>();
+
+/**
+ * Calls `release` once, when the answer is out or its connection has closed, whichever comes
+ * first. The answer's 'close' alone is not enough: the answers to requests pipelined behind
+ * another wait in Node's queue without a socket, and when the caller leaves they are dropped
+ * without any event, so their slots would be held for ever. One listener per connection, not
+ * per request, so a long pipeline adds no listeners.
+ */
+function holdUntilClosed(socket: Socket, res: ServerResponse, release: () => void): void {
+  if (socket.destroyed) {
+    release();
+    return;
+  }
+  let slots = slotsOf.get(socket);
+  if (slots === undefined) {
+    const held = new Set<() => void>();
+    slots = held;
+    slotsOf.set(socket, held);
+    socket.once('close', () => {
+      for (const give of held) give();
+    });
+  }
+  const own = slots;
+  const give = () => {
+    if (!own.delete(give)) return;
+    release();
+  };
+  own.add(give);
+  res.once('close', give);
 }
 
 /**
