@@ -1,9 +1,15 @@
 import {
+  AUDIENCE,
   auditEvents,
   eventually,
+  generateKeyPair,
+  nowSeconds,
+  signToken,
+  startJwksServer,
   startApp,
   startStack,
   testKeyring,
+  type JwksServer,
   type RunningApp,
   type Stack,
 } from '@embargo/testing';
@@ -357,6 +363,84 @@ describe('ingress under overload', () => {
       // The malformed bodies are within their own budget: each has its event.
       expect(ofCode('invalid_json')).toHaveLength(2);
       expect(events).toHaveLength(6);
+    }, 90_000);
+  });
+
+  describe('with a caller that leaves before its refusal', () => {
+    let gateway: RunningApp;
+    let jwks: JwksServer;
+    const instance = `ingress-leaver-${randomBytes(4).toString('hex')}`;
+    const issuer = 'https://slow-keys.example';
+
+    beforeAll(async () => {
+      // An issuer whose keys take a while to arrive: its tokens are refused only then.
+      jwks = await startJwksServer([], { delayMs: 2_000 });
+      gateway = await startApp('ingress', {
+        ...stack.ingressEnv,
+        INSTANCE_ID: instance,
+        INGRESS_ISSUERS: JSON.stringify([
+          {
+            name: 'slow-keys',
+            issuer,
+            jwksUri: jwks.jwksUri,
+            audience: AUDIENCE,
+            algorithms: ['RS256'],
+            claims: { principalId: 'sub' },
+          },
+        ]),
+      });
+    }, 120_000);
+
+    afterAll(async () => {
+      await gateway?.stop();
+      await jwks?.stop();
+    });
+
+    it('still names its address', async () => {
+      const from = new Date(Date.now() - 1000).toISOString();
+      const key = await generateKeyPair('RS256');
+      const badToken = await signToken(
+        { iss: issuer, aud: AUDIENCE, sub: 'nobody', exp: nowSeconds() + 300 },
+        { alg: 'RS256', kid: key.kid, key: key.privateKey },
+      );
+      const socket = connect(gateway.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(
+        `GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${badToken}\r\n\r\n`,
+      );
+      // The gateway is fetching the issuer's keys for this request: the caller leaves.
+      await eventually(async () => (jwks.fetches() > 0 ? true : undefined), 20_000, 'a key fetch');
+      socket.destroy();
+      // A second caller with the same token waits on the same fetch and is refused just after
+      // the first: once it has its answer, the first refusal has been handled too.
+      const second = await fetch(`${gateway.url}/v1/models`, {
+        headers: { authorization: `Bearer ${badToken}` },
+      });
+      expect(second.status).toBe(401);
+      await gateway.stop();
+
+      type Event = { instance: string; code: string; clientIp?: string; heldBack?: number };
+      const search = `${stack.apps.audit.url}/v1/audit/events?stage=rejected&from=${from}&size=100`;
+      const events = await eventually(
+        async () => {
+          const res = await fetch(search, {
+            headers: { authorization: `Bearer ${stack.auditToken}` },
+          });
+          const found = ((await res.json()) as { data: Event[] }).data.filter(
+            (e) => e.instance === instance,
+          );
+          return found.length >= 2 ? found : undefined;
+        },
+        30_000,
+        'the refusals in the audit trail',
+      );
+      // Both refusals have an event of their own that names the address, none is a summary.
+      expect(events).toHaveLength(2);
+      for (const event of events) {
+        expect(event).toMatchObject({ code: 'invalid_token', clientIp: '127.0.0.1' });
+        expect(event.heldBack).toBeUndefined();
+      }
     }, 90_000);
   });
 

@@ -340,6 +340,9 @@ function limitConnections(
   server.on('drop', () => opts.metrics.connectionsDropped.inc());
   const waiting = new WeakSet<Socket>();
   server.on('connection', (socket: Socket) => {
+    // Node looks the peer's address up on first use and keeps it; first used after the caller
+    // has left, it is undefined, and a refusal's audit event could no longer say who it was.
+    void socket.remoteAddress;
     waiting.add(socket);
     // With no 'timeout' listener of the server's, Node destroys the socket when this fires.
     socket.setTimeout(opts.idleMs);
