@@ -444,6 +444,80 @@ describe('ingress under overload', () => {
     }, 90_000);
   });
 
+  describe('with a refusal still being decided when the instance stops', () => {
+    let gateway: RunningApp;
+    let jwks: JwksServer;
+    const instance = `ingress-stopping-${randomBytes(4).toString('hex')}`;
+    const issuer = 'https://slow-keys.example';
+
+    beforeAll(async () => {
+      jwks = await startJwksServer([], { delayMs: 3_000 });
+      gateway = await startApp('ingress', {
+        ...stack.ingressEnv,
+        INSTANCE_ID: instance,
+        REFUSAL_EVENTS_PER_SOURCE: '1',
+        INGRESS_ISSUERS: JSON.stringify([
+          {
+            name: 'slow-keys',
+            issuer,
+            jwksUri: jwks.jwksUri,
+            audience: AUDIENCE,
+            algorithms: ['RS256'],
+            claims: { principalId: 'sub' },
+          },
+        ]),
+      });
+    }, 120_000);
+
+    afterAll(async () => {
+      await gateway?.stop();
+      await jwks?.stop();
+    });
+
+    it('counts it in the summary written at the end', async () => {
+      const from = new Date(Date.now() - 1000).toISOString();
+      // The address's one event for bad tokens this minute.
+      const first = await fetch(`${gateway.url}/v1/models`, {
+        headers: { authorization: 'Bearer not.a.token' },
+      });
+      expect(first.status).toBe(401);
+
+      // Two more bad tokens wait for the issuer's keys while the instance is told to stop:
+      // it finishes them (401) before it stops, and its last summary counts them.
+      const key = await generateKeyPair('RS256');
+      const badToken = await signToken(
+        { iss: issuer, aud: AUDIENCE, sub: 'nobody', exp: nowSeconds() + 300 },
+        { alg: 'RS256', kid: key.kid, key: key.privateKey },
+      );
+      const waiting = [1, 2].map(() =>
+        fetch(`${gateway.url}/v1/models`, {
+          headers: { authorization: `Bearer ${badToken}`, connection: 'close' },
+        }),
+      );
+      await eventually(async () => (jwks.fetches() > 0 ? true : undefined), 20_000, 'a key fetch');
+      await gateway.stop();
+      for (const res of await Promise.all(waiting)) expect(res.status).toBe(401);
+
+      type Event = { instance: string; code: string; clientIp?: string; heldBack?: number };
+      const search = `${stack.apps.audit.url}/v1/audit/events?stage=rejected&clientIp=127.0.0.1&from=${from}&size=100`;
+      const events = await eventually(
+        async () => {
+          const res = await fetch(search, {
+            headers: { authorization: `Bearer ${stack.auditToken}` },
+          });
+          const found = ((await res.json()) as { data: Event[] }).data.filter(
+            (e) => e.instance === instance,
+          );
+          return found.length >= 2 ? found : undefined;
+        },
+        30_000,
+        'the refusal and the summary in the audit trail',
+      );
+      expect(events).toHaveLength(2);
+      expect(events.find((e) => e.heldBack)).toMatchObject({ code: 'invalid_token', heldBack: 2 });
+    }, 90_000);
+  });
+
   describe('with HTTP_KEEP_ALIVE_TIMEOUT_MS', () => {
     let masking: RunningApp;
 

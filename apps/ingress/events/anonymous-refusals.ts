@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
 import { randomUUID } from 'node:crypto';
 import type { IngressConfig } from '../config';
@@ -17,7 +17,7 @@ const MAX_TRACKED = 1000;
  * instance stops.
  */
 @Injectable()
-export class AnonymousRefusals implements OnModuleInit, BeforeApplicationShutdown {
+export class AnonymousRefusals implements OnModuleInit, OnApplicationShutdown {
   private readonly budget: RefusalBudget;
   private timer?: NodeJS.Timeout;
 
@@ -37,8 +37,13 @@ export class AnonymousRefusals implements OnModuleInit, BeforeApplicationShutdow
     this.timer.unref();
   }
 
-  /** Before Kafka's producer stops: the counts of the last, unfinished minute are written too. */
-  beforeApplicationShutdown(): void {
+  /**
+   * The counts of the last, unfinished minute are written too: once the HTTP server has closed,
+   * so the requests it finished while stopping are counted (refused while their keys were
+   * fetched or their body arrived), and before Kafka's producer stops (a module imported by
+   * this one, whose shutdown hooks run after this one's).
+   */
+  onApplicationShutdown(): void {
     clearInterval(this.timer);
     this.flush();
   }
