@@ -209,6 +209,63 @@ describe('ingress under overload', () => {
     expect(after.status).toBe(200);
   }, 90_000);
 
+  describe('when a flood over MAX_IN_FLIGHT ends', () => {
+    let gateway: RunningApp;
+    const instance = `ingress-flood-${randomBytes(4).toString('hex')}`;
+
+    beforeAll(async () => {
+      gateway = await startApp('ingress', {
+        ...stack.ingressEnv,
+        INSTANCE_ID: instance,
+        MAX_IN_FLIGHT: '1',
+      });
+    }, 120_000);
+
+    afterAll(async () => {
+      await gateway?.stop();
+    });
+
+    it('counts every refusal in the audit trail, the ones held back included', async () => {
+      const from = new Date(Date.now() - 1000).toISOString();
+      const post = () =>
+        fetch(`${gateway.url}/v1/embeddings`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ model: MODEL, input: 'the flood' }),
+        });
+      slow.clearReceived();
+      const held = post();
+      await eventually(
+        async () => (slow.received().length === 1 ? true : undefined),
+        20_000,
+        'the held request to reach the upstream',
+      );
+      // A short flood, then nothing more: no later refusal would carry its count.
+      for (let i = 0; i < 4; i++) expect((await post()).status).toBe(503);
+      expect((await held).status).toBe(200);
+      await gateway.stop();
+
+      type Event = { instance: string; code: string; heldBack?: number };
+      const search = `${stack.apps.audit.url}/v1/audit/events?stage=failed&from=${from}&size=100`;
+      // An event with heldBack stands for that many refusals; any other, for its own.
+      const counted = (events: Event[]) => events.reduce((sum, e) => sum + (e.heldBack ?? 1), 0);
+      const events = await eventually(
+        async () => {
+          const res = await fetch(search, {
+            headers: { authorization: `Bearer ${stack.auditToken}` },
+          });
+          const found = ((await res.json()) as { data: Event[] }).data.filter(
+            (e) => e.instance === instance && e.code === 'overloaded',
+          );
+          return counted(found) >= 4 ? found : undefined;
+        },
+        30_000,
+        'the four refusals counted in the audit trail',
+      );
+      expect(counted(events)).toBe(4);
+    }, 90_000);
+  });
+
   describe('with MAX_CONNECTIONS', () => {
     const LIMIT = 3;
     let capped: RunningApp;

@@ -1,8 +1,10 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG } from '@embargo/config';
+import { ERROR_CODES } from '@embargo/contracts';
 import { randomUUID } from 'node:crypto';
 import type { IngressConfig } from '../config';
 import { AuditTrail } from './audit-trail.service';
+import { OnePerInterval } from './one-per-interval';
 import { RefusalBudget } from './refusal-budget';
 
 /** The window the refusal budget counts in. */
@@ -19,6 +21,13 @@ const MAX_TRACKED = 1000;
 @Injectable()
 export class AnonymousRefusals implements OnModuleInit, OnApplicationShutdown {
   private readonly budget: RefusalBudget;
+  /**
+   * Refusals over MAX_IN_FLIGHT come in floods, unauthenticated ones included, while the
+   * instance is busiest: one event a second says it was refusing and how often, where one
+   * per refusal would turn the flood into as many Kafka writes. The others are counted in the
+   * minute's summary, like the refusals over the budget, so the end of a flood is counted too.
+   */
+  private readonly overloads = new OnePerInterval(1000);
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -53,7 +62,22 @@ export class AnonymousRefusals implements OnModuleInit, OnApplicationShutdown {
     return this.budget.admit(clientIp, code, status);
   }
 
+  /** Whether this refusal over MAX_IN_FLIGHT gets its own event; when not, it is counted. */
+  overloaded(): boolean {
+    return this.overloads.take();
+  }
+
   flush(): void {
+    const overloads = this.overloads.drain();
+    if (overloads > 0)
+      this.trail.recordLater({
+        requestId: randomUUID(),
+        stage: 'failed',
+        status: ERROR_CODES.overloaded.status,
+        code: 'overloaded',
+        heldBack: overloads,
+        message: `${overloads} more refusals (overloaded) on this instance, not written one by one`,
+      });
     for (const { clientIp, code, status, heldBack } of this.budget.drain()) {
       const from = clientIp
         ? 'this address'

@@ -12,14 +12,19 @@ export class OnePerInterval {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** How many were held back since the last one let through; undefined holds this one back. */
-  take(): number | undefined {
+  /** Whether this one is let through; when not, it is counted for `drain`. */
+  take(): boolean {
     const now = this.now();
     if (now - this.last < this.intervalMs) {
       this.heldBack++;
-      return undefined;
+      return false;
     }
     this.last = now;
+    return true;
+  }
+
+  /** How many were held back since the last `drain`. */
+  drain(): number {
     const heldBack = this.heldBack;
     this.heldBack = 0;
     return heldBack;

@@ -127,6 +127,26 @@ describe('AuditedErrorFilter', () => {
     expect(audit.events).toHaveLength(4);
   });
 
+  it('writes the first refusal over MAX_IN_FLIGHT of a second, and counts the rest in the summary', () => {
+    const audit = trailAndBudget();
+    const overloaded = new EmbargoError('overloaded', 'At the limit');
+    const route = { url: '/v1/embeddings', route: '/v1/embeddings', ip: '203.0.113.7' };
+    for (let i = 0; i < 3; i++) refuse(overloaded, route, audit);
+    expect(audit.events).toHaveLength(1);
+    expect(audit.events[0]).toMatchObject({ stage: 'failed', code: 'overloaded' });
+    expect(audit.events[0]).not.toHaveProperty('heldBack');
+    // The flood stops: the minute's summary still counts the two that had no event.
+    audit.refusals.flush();
+    expect(audit.events).toHaveLength(2);
+    expect(audit.events[1]).toMatchObject({
+      stage: 'failed',
+      status: 503,
+      code: 'overloaded',
+      heldBack: 2,
+    });
+    expect(audit.events[1]).not.toHaveProperty('clientIp');
+  });
+
   it('writes every refusal of a verified caller', () => {
     const audit = trailAndBudget();
     const user = {

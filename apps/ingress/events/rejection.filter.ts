@@ -8,24 +8,16 @@ import type { Principal } from '../identity';
 import { summarize } from '../policy/policy-principal';
 import type { AnonymousRefusals } from './anonymous-refusals';
 import type { AuditTrail } from './audit-trail.service';
-import { OnePerInterval } from './one-per-interval';
 
 /**
  * Every refused or failed API request leaves an audit event (401s included), then the
  * error goes out in the OpenAI shape, or in OAuth's on the token endpoint. The event is
  * best effort: the answer is already no. Refusals anyone can cause at the gateway's rate are
- * written within a budget, and the rest counted: those of callers without a verified
- * identity (AnonymousRefusals) and those over MAX_IN_FLIGHT (one event a second).
+ * written within a budget, and the rest counted (AnonymousRefusals): those of callers without a
+ * verified identity and those over MAX_IN_FLIGHT (one event a second).
  */
 @Catch()
 export class AuditedErrorFilter extends OpenAiErrorFilter {
-  /**
-   * Refusals over MAX_IN_FLIGHT come in floods, unauthenticated ones included, while the
-   * instance is busiest: one event a second says it was refusing and how often, where one
-   * per refusal would turn the flood into as many Kafka writes.
-   */
-  private readonly overloadEvents = new OnePerInterval(1000);
-
   constructor(
     logger: Logger,
     private readonly trail: AuditTrail,
@@ -59,9 +51,7 @@ export class AuditedErrorFilter extends OpenAiErrorFilter {
         message: error.message.slice(0, 1000),
       };
       if (error.code === 'overloaded') {
-        const heldBack = this.overloadEvents.take();
-        if (heldBack !== undefined)
-          this.trail.recordLater({ ...event, heldBack: heldBack || undefined });
+        if (this.refusals.overloaded()) this.trail.recordLater(event);
       } else if (req.user) {
         this.trail.recordLater(event);
       } else if (this.refusals.admit(req.ip, error.code, status)) {
