@@ -147,6 +147,21 @@ describe('AuditedErrorFilter', () => {
     expect(audit.events[1]).not.toHaveProperty('clientIp');
   });
 
+  it('names an IPv4 caller by its plain address on a dual-stack listener, in one budget', () => {
+    const audit = trailAndBudget();
+    const badToken = new EmbargoError('invalid_token', 'Bearer token rejected');
+    const route = { url: '/v1/embeddings', route: '/v1/embeddings' };
+    refuse(badToken, { ...route, ip: '::ffff:203.0.113.7' }, audit);
+    refuse(badToken, { ...route, ip: '203.0.113.7' }, audit);
+    refuse(badToken, { ...route, ip: '::ffff:203.0.113.7' }, audit);
+    expect(audit.events.map((e) => ('clientIp' in e ? e.clientIp : undefined))).toEqual([
+      '203.0.113.7',
+      '203.0.113.7',
+    ]);
+    audit.refusals.flush();
+    expect(audit.events[2]).toMatchObject({ clientIp: '203.0.113.7', heldBack: 1 });
+  });
+
   it('writes every refusal of a verified caller', () => {
     const audit = trailAndBudget();
     const user = {

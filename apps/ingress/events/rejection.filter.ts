@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch } from '@nestjs/common';
 import { ERROR_CODES } from '@embargo/contracts';
 import { clientRequestId, OpenAiErrorFilter } from '@embargo/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
 import { sendOAuthError, toOAuthError, usesOAuthErrors } from '../exchange/oauth-error';
 import type { Principal } from '../identity';
@@ -54,13 +55,24 @@ export class AuditedErrorFilter extends OpenAiErrorFilter {
         if (this.refusals.overloaded()) this.trail.recordLater(event);
       } else if (req.user) {
         this.trail.recordLater(event);
-      } else if (this.refusals.admit(req.ip, error.code, status)) {
+      } else {
+        const clientIp = plainAddress(req.ip);
         // Without an identity, the address is all the trail can say of who it was.
-        this.trail.recordLater({ ...event, clientIp: req.ip });
+        if (this.refusals.admit(clientIp, error.code, status))
+          this.trail.recordLater({ ...event, clientIp });
       }
     }
     const reply = http.getResponse<FastifyReply>();
     if (oauth) sendOAuthError(reply, oauth, error);
     else this.respond(reply, error);
   }
+}
+
+/**
+ * An IPv4 caller's address as written everywhere else (`203.0.113.7`): a listener on `::`
+ * sees it as `::ffff:203.0.113.7`, which a search for the plain address would not find.
+ */
+function plainAddress(ip: string | undefined): string | undefined {
+  const mapped = ip?.toLowerCase().startsWith('::ffff:') ? ip.slice(7) : undefined;
+  return mapped !== undefined && isIPv4(mapped) ? mapped : ip;
 }
