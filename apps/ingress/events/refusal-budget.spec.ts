@@ -1,4 +1,4 @@
-import { RefusalBudget } from './refusal-budget';
+import { RefusalBudget, sourceOf } from './refusal-budget';
 
 describe('RefusalBudget', () => {
   it('writes the first refusals of each address and code, and counts the rest for one summary', () => {
@@ -33,10 +33,46 @@ describe('RefusalBudget', () => {
 
   it('counts the addresses past its table together, per code, so a spread flood stays bounded', () => {
     const budget = new RefusalBudget(10, 1000, 3);
-    for (let i = 0; i < 100; i++) budget.admit(`2001:db8::${i.toString(16)}`, 'invalid_token', 401);
+    for (let i = 0; i < 100; i++) budget.admit(`2001:db8:${i.toString(16)}::1`, 'invalid_token', 401);
     const held = budget.drain();
     expect(held).toEqual([
       { clientIp: undefined, code: 'invalid_token', status: 401, heldBack: 97 },
     ]);
+  });
+
+  it('keeps one budget for an IPv6 network, so cycling through its addresses gains nothing', () => {
+    const budget = new RefusalBudget(3, 1000, 50);
+    const admitted = Array.from({ length: 6 }, (_, i) =>
+      budget.admit(`2001:db8:1:2::${(i + 1).toString(16)}`, 'invalid_token', 401),
+    );
+    expect(admitted.filter(Boolean)).toHaveLength(3);
+    expect(budget.admit('2001:db8:1:3::1', 'invalid_token', 401)).toBe(true);
+    expect(budget.drain()).toEqual([
+      { clientIp: '2001:db8:1:2::/64', code: 'invalid_token', status: 401, heldBack: 3 },
+    ]);
+  });
+
+  it('counts a code answered with different statuses (the token endpoint) apart', () => {
+    const budget = new RefusalBudget(1, 1000, 50);
+    budget.admit('192.0.2.1', 'invalid_token', 401);
+    budget.admit('192.0.2.1', 'invalid_token', 401);
+    budget.admit('192.0.2.1', 'invalid_token', 400);
+    budget.admit('192.0.2.1', 'invalid_token', 400);
+    expect(budget.drain().map((c) => c.status)).toEqual([401, 400]);
+  });
+});
+
+describe('sourceOf', () => {
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:0db8:0001:0002::6', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['fe80::1:2:3:4', 'fe80:0:0:0::/64'],
+    ['::ffff:1.2.3.4', '0:0:0:0::/64'],
+    ['2001:db8:1:2:3:4:1.2.3.4', '2001:db8:1:2::/64'],
+  ])('%s', (ip, source) => {
+    expect(sourceOf(ip)).toBe(source);
   });
 });

@@ -1,6 +1,9 @@
-/** One kind of refusal from one source address, as counted in a window. */
+/** One kind of refusal from one source, as counted in a window. */
 export interface RefusalCount {
-  /** The caller's address; undefined for the refusals of addresses past `maxKeys`, together. */
+  /**
+   * The source: an IPv4 address, an IPv6 caller's /64 network (`2001:db8:1:2::/64`), or
+   * undefined for the refusals of sources past `maxKeys`, together.
+   */
   clientIp?: string;
   code: string;
   status: number;
@@ -12,7 +15,7 @@ export interface RefusalCount {
  * How many refusals of callers without a verified identity get an audit event of their own.
  * Anyone can send those, as fast as the gateway answers: one event each would let a caller
  * without credentials write to Kafka and OpenSearch at that rate. In each window, every
- * (address, code) gets its first `perKey` events and all of them together at most `total`;
+ * (source, code, status) gets its first `perKey` events and all of them together at most `total`;
  * the rest are counted, and `drain` returns those counts for one summary event each. At most
  * `maxKeys` pairs are tracked a window; refusals past them are counted per code only.
  */
@@ -28,19 +31,20 @@ export class RefusalBudget {
 
   /** Whether this refusal's own event is written; when not, it is counted for `drain`. */
   admit(clientIp: string | undefined, code: string, status: number): boolean {
-    let key = `${code} ${clientIp ?? ''}`;
+    let source = clientIp === undefined ? undefined : sourceOf(clientIp);
+    let key = `${code} ${status} ${source ?? ''}`;
     let entry = this.counts.get(key);
     if (entry === undefined && this.counts.size >= this.maxKeys) {
-      key = `${code} *`;
+      key = `${code} ${status} *`;
       entry = this.counts.get(key);
-      clientIp = undefined;
+      source = undefined;
     }
     if (entry === undefined) {
-      entry = { clientIp, code, status, heldBack: 0, seen: 0 };
+      entry = { clientIp: source, code, status, heldBack: 0, seen: 0 };
       this.counts.set(key, entry);
     }
     entry.seen++;
-    if (clientIp !== undefined && entry.seen <= this.perKey && this.written < this.total) {
+    if (source !== undefined && entry.seen <= this.perKey && this.written < this.total) {
       this.written++;
       return true;
     }
@@ -57,4 +61,23 @@ export class RefusalBudget {
     this.written = 0;
     return held;
   }
+}
+
+/**
+ * What a budget is kept for: an IPv4 address, or an IPv6 address's /64 network, which one
+ * subscriber usually holds whole (RFC 6177): a caller cycling through its addresses would
+ * otherwise get a budget for each.
+ */
+export function sourceOf(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  const [head, tail] = ip.split('::', 2) as [string, string | undefined];
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  // An IPv4 tail (`::1.2.3.4`) is two groups, both past the /64 prefix.
+  const width = right.length + (right.at(-1)?.includes('.') ? 1 : 0);
+  const all =
+    tail === undefined ? left : [...left, ...Array(8 - left.length - width).fill('0'), ...right];
+  const prefix = all.slice(0, 4).map((g) => (Number.parseInt(g, 16) || 0).toString(16));
+  return `${prefix.join(':')}::/64`;
 }
