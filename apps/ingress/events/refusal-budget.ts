@@ -77,7 +77,9 @@ export function sourceOf(ip: string): string {
   // An IPv4 tail (`::1.2.3.4`) is two groups, both past the /64 prefix.
   const width = right.length + (right.at(-1)?.includes('.') ? 1 : 0);
   const all =
-    tail === undefined ? left : [...left, ...Array(8 - left.length - width).fill('0'), ...right];
+    tail === undefined
+      ? left
+      : [...left, ...new Array<string>(Math.max(0, 8 - left.length - width)).fill('0'), ...right];
   const prefix = all.slice(0, 4).map((g) => (Number.parseInt(g, 16) || 0).toString(16));
   return `${prefix.join(':')}::/64`;
 }
