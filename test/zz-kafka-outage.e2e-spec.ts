@@ -70,7 +70,13 @@ describe('kafka outage', () => {
       checks: { kafka: expect.stringMatching(/^(unavailable|timed out|not connected)$/) },
     });
     expect(readyText).not.toMatch(/127\.0\.0\.1|9092|ECONNREFUSED/);
-    expect(stack.apps.ingress.output()).toMatch(/"check":"kafka".*"msg":"not ready"/);
+    // The log line reaches this process through the app's stdout pipe, a moment later.
+    await eventually(
+      async () =>
+        /"check":"kafka".*"msg":"not ready"/.test(stack.apps.ingress.output()) ? true : undefined,
+      10_000,
+      'the failing check in the log',
+    );
 
     deploy('start', 'kafka');
     await eventually(
