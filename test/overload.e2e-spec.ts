@@ -84,6 +84,57 @@ describe('ingress under overload', () => {
       .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
   };
 
+  /** A further gateway on this stack, under an instance id of its own, with `env` on top. */
+  const startGateway = async (env: Record<string, string>) => {
+    const instance = `ingress-${randomBytes(4).toString('hex')}`;
+    const app = await startApp('ingress', { ...stack.ingressEnv, INSTANCE_ID: instance, ...env });
+    return { app, instance };
+  };
+
+  type TrailEvent = { instance: string; code: string; clientIp?: string; heldBack?: number };
+  /** One gateway's events that match `query`, from the audit API, once `enough` holds. */
+  const trailOf = (
+    instance: string,
+    query: string,
+    enough: (events: TrailEvent[]) => boolean,
+    what: string,
+  ): Promise<TrailEvent[]> =>
+    eventually(
+      async () => {
+        const res = await fetch(`${stack.apps.audit.url}/v1/audit/events?${query}&size=1000`, {
+          headers: { authorization: `Bearer ${stack.auditToken}` },
+        });
+        const found = ((await res.json()) as { data: TrailEvent[] }).data.filter(
+          (e) => e.instance === instance,
+        );
+        return enough(found) ? found : undefined;
+      },
+      30_000,
+      what,
+    );
+
+  /** An issuer whose keys arrive only after `delayMs`, so its tokens are refused only then. */
+  const SLOW_ISSUER = 'https://slow-keys.example';
+  const slowIssuer = (jwks: JwksServer) =>
+    JSON.stringify([
+      {
+        name: 'slow-keys',
+        issuer: SLOW_ISSUER,
+        jwksUri: jwks.jwksUri,
+        audience: AUDIENCE,
+        algorithms: ['RS256'],
+        claims: { principalId: 'sub' },
+      },
+    ]);
+  /** A well-formed token of that issuer, signed with a key it does not publish. */
+  const unknownKeyToken = async () => {
+    const key = await generateKeyPair('RS256');
+    return signToken(
+      { iss: SLOW_ISSUER, aud: AUDIENCE, sub: 'nobody', exp: nowSeconds() + 300 },
+      { alg: 'RS256', kid: key.kid, key: key.privateKey },
+    );
+  };
+
   /** Requests held under the cap now, as the instance reports it. */
   const inFlightNow = async (url: string): Promise<number> => {
     const text = await (await fetch(`${url}/metrics`)).text();
@@ -211,14 +262,10 @@ describe('ingress under overload', () => {
 
   describe('when a flood over MAX_IN_FLIGHT ends', () => {
     let gateway: RunningApp;
-    const instance = `ingress-flood-${randomBytes(4).toString('hex')}`;
+    let instance: string;
 
     beforeAll(async () => {
-      gateway = await startApp('ingress', {
-        ...stack.ingressEnv,
-        INSTANCE_ID: instance,
-        MAX_IN_FLIGHT: '1',
-      });
+      ({ app: gateway, instance } = await startGateway({ MAX_IN_FLIGHT: '1' }));
     }, 120_000);
 
     afterAll(async () => {
@@ -245,21 +292,15 @@ describe('ingress under overload', () => {
       expect((await held).status).toBe(200);
       await gateway.stop();
 
-      type Event = { instance: string; code: string; heldBack?: number };
-      const search = `${stack.apps.audit.url}/v1/audit/events?stage=failed&from=${from}&size=100`;
       // An event with heldBack stands for that many refusals; any other, for its own.
-      const counted = (events: Event[]) => events.reduce((sum, e) => sum + (e.heldBack ?? 1), 0);
-      const events = await eventually(
-        async () => {
-          const res = await fetch(search, {
-            headers: { authorization: `Bearer ${stack.auditToken}` },
-          });
-          const found = ((await res.json()) as { data: Event[] }).data.filter(
-            (e) => e.instance === instance && e.code === 'overloaded',
-          );
-          return counted(found) >= 4 ? found : undefined;
-        },
-        30_000,
+      const counted = (events: TrailEvent[]) =>
+        events
+          .filter((e) => e.code === 'overloaded')
+          .reduce((sum, e) => sum + (e.heldBack ?? 1), 0);
+      const events = await trailOf(
+        instance,
+        `stage=failed&from=${from}`,
+        (found) => counted(found) >= 4,
         'the four refusals counted in the audit trail',
       );
       expect(counted(events)).toBe(4);
@@ -365,14 +406,10 @@ describe('ingress under overload', () => {
 
   describe('with refusals of callers without credentials', () => {
     let gateway: RunningApp;
-    const instance = `ingress-refusals-${randomBytes(4).toString('hex')}`;
+    let instance: string;
 
     beforeAll(async () => {
-      gateway = await startApp('ingress', {
-        ...stack.ingressEnv,
-        INSTANCE_ID: instance,
-        REFUSAL_EVENTS_PER_SOURCE: '3',
-      });
+      ({ app: gateway, instance } = await startGateway({ REFUSAL_EVENTS_PER_SOURCE: '3' }));
     }, 120_000);
 
     afterAll(async () => {
@@ -394,19 +431,10 @@ describe('ingress under overload', () => {
       // Stopping ends the minute early: the counts of the refusals held back are written.
       await gateway.stop();
 
-      type Event = { instance: string; code: string; clientIp?: string; heldBack?: number };
-      const search = `${stack.apps.audit.url}/v1/audit/events?stage=rejected&clientIp=127.0.0.1&from=${from}&size=1000`;
-      const events = await eventually(
-        async () => {
-          const res = await fetch(search, {
-            headers: { authorization: `Bearer ${stack.auditToken}` },
-          });
-          const found = ((await res.json()) as { data: Event[] }).data.filter(
-            (e) => e.instance === instance,
-          );
-          return found.some((e) => e.heldBack) && found.length >= 6 ? found : undefined;
-        },
-        30_000,
+      const events = await trailOf(
+        instance,
+        `stage=rejected&clientIp=127.0.0.1&from=${from}`,
+        (found) => found.some((e) => e.heldBack) && found.length >= 6,
         'the refusals in the audit trail',
       );
       const ofCode = (code: string) => events.filter((e) => e.code === code);
@@ -426,26 +454,11 @@ describe('ingress under overload', () => {
   describe('with a caller that leaves before its refusal', () => {
     let gateway: RunningApp;
     let jwks: JwksServer;
-    const instance = `ingress-leaver-${randomBytes(4).toString('hex')}`;
-    const issuer = 'https://slow-keys.example';
+    let instance: string;
 
     beforeAll(async () => {
-      // An issuer whose keys take a while to arrive: its tokens are refused only then.
       jwks = await startJwksServer([], { delayMs: 2_000 });
-      gateway = await startApp('ingress', {
-        ...stack.ingressEnv,
-        INSTANCE_ID: instance,
-        INGRESS_ISSUERS: JSON.stringify([
-          {
-            name: 'slow-keys',
-            issuer,
-            jwksUri: jwks.jwksUri,
-            audience: AUDIENCE,
-            algorithms: ['RS256'],
-            claims: { principalId: 'sub' },
-          },
-        ]),
-      });
+      ({ app: gateway, instance } = await startGateway({ INGRESS_ISSUERS: slowIssuer(jwks) }));
     }, 120_000);
 
     afterAll(async () => {
@@ -455,11 +468,7 @@ describe('ingress under overload', () => {
 
     it('still names its address', async () => {
       const from = new Date(Date.now() - 1000).toISOString();
-      const key = await generateKeyPair('RS256');
-      const badToken = await signToken(
-        { iss: issuer, aud: AUDIENCE, sub: 'nobody', exp: nowSeconds() + 300 },
-        { alg: 'RS256', kid: key.kid, key: key.privateKey },
-      );
+      const badToken = await unknownKeyToken();
       const socket = connect(gateway.port, '127.0.0.1');
       socket.on('error', () => undefined);
       await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
@@ -477,19 +486,10 @@ describe('ingress under overload', () => {
       expect(second.status).toBe(401);
       await gateway.stop();
 
-      type Event = { instance: string; code: string; clientIp?: string; heldBack?: number };
-      const search = `${stack.apps.audit.url}/v1/audit/events?stage=rejected&from=${from}&size=100`;
-      const events = await eventually(
-        async () => {
-          const res = await fetch(search, {
-            headers: { authorization: `Bearer ${stack.auditToken}` },
-          });
-          const found = ((await res.json()) as { data: Event[] }).data.filter(
-            (e) => e.instance === instance,
-          );
-          return found.length >= 2 ? found : undefined;
-        },
-        30_000,
+      const events = await trailOf(
+        instance,
+        `stage=rejected&from=${from}`,
+        (found) => found.length >= 2,
         'the refusals in the audit trail',
       );
       // Both refusals have an event of their own that names the address, none is a summary.
@@ -504,26 +504,14 @@ describe('ingress under overload', () => {
   describe('with a refusal still being decided when the instance stops', () => {
     let gateway: RunningApp;
     let jwks: JwksServer;
-    const instance = `ingress-stopping-${randomBytes(4).toString('hex')}`;
-    const issuer = 'https://slow-keys.example';
+    let instance: string;
 
     beforeAll(async () => {
       jwks = await startJwksServer([], { delayMs: 3_000 });
-      gateway = await startApp('ingress', {
-        ...stack.ingressEnv,
-        INSTANCE_ID: instance,
+      ({ app: gateway, instance } = await startGateway({
         REFUSAL_EVENTS_PER_SOURCE: '1',
-        INGRESS_ISSUERS: JSON.stringify([
-          {
-            name: 'slow-keys',
-            issuer,
-            jwksUri: jwks.jwksUri,
-            audience: AUDIENCE,
-            algorithms: ['RS256'],
-            claims: { principalId: 'sub' },
-          },
-        ]),
-      });
+        INGRESS_ISSUERS: slowIssuer(jwks),
+      }));
     }, 120_000);
 
     afterAll(async () => {
@@ -541,11 +529,7 @@ describe('ingress under overload', () => {
 
       // Two more bad tokens wait for the issuer's keys while the instance is told to stop:
       // it finishes them (401) before it stops, and its last summary counts them.
-      const key = await generateKeyPair('RS256');
-      const badToken = await signToken(
-        { iss: issuer, aud: AUDIENCE, sub: 'nobody', exp: nowSeconds() + 300 },
-        { alg: 'RS256', kid: key.kid, key: key.privateKey },
-      );
+      const badToken = await unknownKeyToken();
       const waiting = [1, 2].map(() =>
         fetch(`${gateway.url}/v1/models`, {
           headers: { authorization: `Bearer ${badToken}`, connection: 'close' },
@@ -555,19 +539,10 @@ describe('ingress under overload', () => {
       await gateway.stop();
       for (const res of await Promise.all(waiting)) expect(res.status).toBe(401);
 
-      type Event = { instance: string; code: string; clientIp?: string; heldBack?: number };
-      const search = `${stack.apps.audit.url}/v1/audit/events?stage=rejected&clientIp=127.0.0.1&from=${from}&size=100`;
-      const events = await eventually(
-        async () => {
-          const res = await fetch(search, {
-            headers: { authorization: `Bearer ${stack.auditToken}` },
-          });
-          const found = ((await res.json()) as { data: Event[] }).data.filter(
-            (e) => e.instance === instance,
-          );
-          return found.length >= 2 ? found : undefined;
-        },
-        30_000,
+      const events = await trailOf(
+        instance,
+        `stage=rejected&clientIp=127.0.0.1&from=${from}`,
+        (found) => found.length >= 2,
         'the refusal and the summary in the audit trail',
       );
       expect(events).toHaveLength(2);
