@@ -33,7 +33,8 @@ describe('RefusalBudget', () => {
 
   it('counts the addresses past its table together, per code, so a spread flood stays bounded', () => {
     const budget = new RefusalBudget(10, 1000, 3);
-    for (let i = 0; i < 100; i++) budget.admit(`2001:db8:${i.toString(16)}::1`, 'invalid_token', 401);
+    for (let i = 0; i < 100; i++)
+      budget.admit(`2001:db8:${i.toString(16)}::1`, 'invalid_token', 401);
     const held = budget.drain();
     expect(held).toEqual([
       { clientIp: undefined, code: 'invalid_token', status: 401, heldBack: 97 },
