@@ -451,6 +451,48 @@ describe('ingress under overload', () => {
     }, 90_000);
   });
 
+  describe('with requests the HTTP parser refuses', () => {
+    let gateway: RunningApp;
+    let instance: string;
+
+    beforeAll(async () => {
+      ({ app: gateway, instance } = await startGateway({}));
+    }, 120_000);
+
+    afterAll(async () => {
+      await gateway?.stop();
+    });
+
+    /** Sends raw bytes on a connection of their own and returns all the gateway answered. */
+    const raw = (bytes: string): Promise<string> =>
+      new Promise((resolve) => {
+        const socket = connect(gateway.port, '127.0.0.1');
+        let answer = '';
+        socket.on('error', () => undefined);
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+        socket.on('close', () => resolve(answer));
+        socket.on('connect', () => socket.write(bytes));
+      });
+
+    it('audits them within the same budget, naming the address', async () => {
+      const from = new Date(Date.now() - 1000).toISOString();
+      expect(await raw('BREW /v1/embeddings HTTP/1.1\r\nHost: x\r\n\r\n')).toMatch(
+        /^HTTP\/1\.1 400 /,
+      );
+      const huge = `x-filler: ${'a'.repeat(200 * 1024)}\r\n`;
+      expect(await raw(`GET /v1/models HTTP/1.1\r\nHost: x\r\n${huge}\r\n`)).toMatch(
+        /^HTTP\/1\.1 431 /,
+      );
+      const events = await trailOf(
+        instance,
+        `stage=rejected&clientIp=127.0.0.1&from=${from}`,
+        (found) => found.length >= 2,
+        'the parser refusals in the audit trail',
+      );
+      expect(events.map((e) => e.code).sort()).toEqual(['headers_too_large', 'invalid_request']);
+    }, 90_000);
+  });
+
   describe('with a caller that leaves before its refusal', () => {
     let gateway: RunningApp;
     let jwks: JwksServer;

@@ -24,6 +24,10 @@ runService(
     bodyLimit: (config) => config.MAX_BODY_BYTES,
     maxInFlight: (config) => config.MAX_IN_FLIGHT,
     maxHeaderBytes: INGRESS_MAX_HEADER_BYTES,
+    onParserRefusal: (app) => {
+      const refusals = app.get(AnonymousRefusals);
+      return (refusal) => refusals.refusedUnread(refusal);
+    },
     errorFilter: (app, logger) =>
       new AuditedErrorFilter(logger, app.get(AuditTrail), app.get(AnonymousRefusals)),
   },

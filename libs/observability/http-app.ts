@@ -37,6 +37,17 @@ export interface HttpAppOptions {
   keepAliveTimeoutMs?: number;
   /** Replaces the default OpenAI-shaped error filter (e.g. to audit rejections too). */
   errorFilter?: (app: NestFastifyApplication, logger: Logger) => ExceptionFilter;
+  /** Told of each request the HTTP parser refused before the app saw it (e.g. to audit it). */
+  onParserRefusal?: (app: NestFastifyApplication) => (refusal: ParserRefusal) => void;
+}
+
+/** A request the HTTP parser refused: what the caller was answered, and from where. */
+export interface ParserRefusal {
+  code: ErrorCode;
+  status: number;
+  message: string;
+  /** The TCP peer's address, as Node reports it. */
+  remoteAddress?: string;
 }
 
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -63,22 +74,28 @@ const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
 /**
  * The answer to a request the HTTP parser refused (headers over the limit, malformed, too
  * slow), in the OpenAI shape like every other error. No request exists yet, so there is no
- * request id, no route and no audit event; the connection is closed, as Node does.
+ * request id and no route (the app may still audit it, see onParserRefusal); the connection
+ * is closed, as Node does.
  */
 export function clientErrorResponse(err: { code?: string }): string {
-  const [code, message]: [ErrorCode, string] =
-    err.code === 'HPE_HEADER_OVERFLOW'
-      ? ['headers_too_large', 'Request headers are larger than this server accepts']
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? ['request_timeout', 'The request did not arrive in time']
-        : ['invalid_request', 'Malformed HTTP request'];
-  const status = ERROR_CODES[code].status;
+  const { code, message, status } = parserRefusal(err);
   const body = JSON.stringify(toOpenAiError(code, message));
   return (
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n` +
     `Content-Type: application/json; charset=utf-8\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
   );
+}
+
+/** What the caller is told of a request the HTTP parser refused. */
+function parserRefusal(err: { code?: string }): Omit<ParserRefusal, 'remoteAddress'> {
+  const [code, message]: [ErrorCode, string] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? ['headers_too_large', 'Request headers are larger than this server accepts']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['request_timeout', 'The request did not arrive in time']
+        : ['invalid_request', 'Malformed HTTP request'];
+  return { code, message, status: ERROR_CODES[code].status };
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -121,7 +138,7 @@ export function connectionsCheckingInterval(requestTimeoutMs: number): number {
  * exists in the app, so it is failed there instead (while its body is being read): it is then
  * answered like any refused body, with its request id, and audited.
  */
-function clientErrorHandler(requestTimeoutMs: number) {
+function clientErrorHandler(requestTimeoutMs: number, report: (r: ParserRefusal) => void) {
   const timedOut = new WeakSet<Socket>();
   return (err: Error & { code?: string }, socket: Socket): void => {
     // A reset connection has nobody left to answer.
@@ -145,8 +162,10 @@ function clientErrorHandler(requestTimeoutMs: number) {
       );
       return;
     }
-    if (socket.writable && !timedOut.has(socket) && !inFlight?.headersSent)
+    if (socket.writable && !timedOut.has(socket) && !inFlight?.headersSent) {
       socket.write(clientErrorResponse(err));
+      report({ ...parserRefusal(err), remoteAddress: socket.remoteAddress });
+    }
     socket.destroy(err);
   };
 }
@@ -160,6 +179,8 @@ export async function startHttpApp(
   opts: HttpAppOptions,
 ): Promise<NestFastifyApplication> {
   const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // Set once the app exists (the handler is given to the adapter before).
+  let reportParserRefusal: (r: ParserRefusal) => void = () => undefined;
   const keepAliveTimeoutMs = opts.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
   const adapter = new FastifyAdapter({
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
@@ -174,7 +195,7 @@ export async function startHttpApp(
       // Node's own 400 for a missing Host has an empty body: see onRequest.
       requireHostHeader: false,
     },
-    clientErrorHandler: clientErrorHandler(requestTimeoutMs),
+    clientErrorHandler: clientErrorHandler(requestTimeoutMs, (r) => reportParserRefusal(r)),
     logger: false,
     trustProxy: false,
     // Every request gets an id of the server's own (see clientRequestId).
@@ -203,6 +224,7 @@ export async function startHttpApp(
   const logger = app.get<Logger>(LOGGER);
   app.useLogger(new PinoNestLogger(logger));
   app.useGlobalFilters(opts.errorFilter?.(app, logger) ?? new OpenAiErrorFilter(logger));
+  if (opts.onParserRefusal) reportParserRefusal = opts.onParserRefusal(app);
   const metrics = app.get(Metrics);
   limitConnections(app.getHttpServer(), {
     maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS,

@@ -24,7 +24,7 @@ export function runService<
   name: string,
   loadConfig: () => C,
   rootModule: (config: C, instance: string) => unknown,
-  options: Pick<HttpAppOptions, 'errorFilter' | 'maxHeaderBytes'> & {
+  options: Pick<HttpAppOptions, 'errorFilter' | 'maxHeaderBytes' | 'onParserRefusal'> & {
     bodyLimit?: (config: C) => number;
     maxInFlight?: (config: C) => number;
   } = {},
@@ -42,6 +42,7 @@ export function runService<
     maxConnections: config.MAX_CONNECTIONS,
     maxInFlight: options.maxInFlight?.(config),
     errorFilter: options.errorFilter,
+    onParserRefusal: options.onParserRefusal,
   }).catch((err: unknown) => {
     process.stderr.write(`${name} failed to start: ${(err as Error).message}\n`);
     process.exit(1);

@@ -2,10 +2,11 @@ import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { APP_CONFIG } from '@embargo/config';
 import { ERROR_CODES } from '@embargo/contracts';
 import { randomUUID } from 'node:crypto';
+import type { ParserRefusal } from '@embargo/observability';
 import type { IngressConfig } from '../config';
 import { AuditTrail } from './audit-trail.service';
 import { OnePerInterval } from './one-per-interval';
-import { RefusalBudget } from './refusal-budget';
+import { plainAddress, RefusalBudget } from './refusal-budget';
 
 /** The window the refusal budget counts in. */
 export const REFUSAL_WINDOW_MS = 60_000;
@@ -65,6 +66,23 @@ export class AnonymousRefusals implements OnModuleInit, OnApplicationShutdown {
   /** Whether this refusal over MAX_IN_FLIGHT gets its own event; when not, it is counted. */
   overloaded(): boolean {
     return this.overloads.take();
+  }
+
+  /**
+   * A request the HTTP parser refused before any request existed (malformed, headers over the
+   * limit, too slow to arrive): nobody has an identity there, so it shares the budget.
+   */
+  refusedUnread(refusal: ParserRefusal): void {
+    const clientIp = plainAddress(refusal.remoteAddress);
+    if (!this.admit(clientIp, refusal.code, refusal.status)) return;
+    this.trail.recordLater({
+      requestId: randomUUID(),
+      stage: refusal.status >= 500 ? 'failed' : 'rejected',
+      status: refusal.status,
+      code: refusal.code,
+      clientIp,
+      message: `${refusal.message} (refused by the HTTP parser, before any request was read)`,
+    });
   }
 
   flush(): void {

@@ -1,3 +1,5 @@
+import { isIPv4 } from 'node:net';
+
 /** One kind of refusal from one source, as counted in a window. */
 export interface RefusalCount {
   /**
@@ -82,4 +84,13 @@ export function sourceOf(ip: string): string {
       : [...left, ...new Array<string>(Math.max(0, 8 - left.length - width)).fill('0'), ...right];
   const prefix = all.slice(0, 4).map((g) => (Number.parseInt(g, 16) || 0).toString(16));
   return `${prefix.join(':')}::/64`;
+}
+
+/**
+ * An IPv4 caller's address as written everywhere else (`203.0.113.7`): a listener on `::`
+ * sees it as `::ffff:203.0.113.7`, which a search for the plain address would not find.
+ */
+export function plainAddress(ip: string | undefined): string | undefined {
+  const mapped = ip?.toLowerCase().startsWith('::ffff:') ? ip.slice(7) : undefined;
+  return mapped !== undefined && isIPv4(mapped) ? mapped : ip;
 }

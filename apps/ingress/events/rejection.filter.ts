@@ -2,13 +2,13 @@ import { ArgumentsHost, Catch } from '@nestjs/common';
 import { ERROR_CODES } from '@embargo/contracts';
 import { clientRequestId, OpenAiErrorFilter } from '@embargo/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
 import { sendOAuthError, toOAuthError, usesOAuthErrors } from '../exchange/oauth-error';
 import type { Principal } from '../identity';
 import { summarize } from '../policy/policy-principal';
 import type { AnonymousRefusals } from './anonymous-refusals';
 import type { AuditTrail } from './audit-trail.service';
+import { plainAddress } from './refusal-budget';
 
 /**
  * Every refused or failed API request leaves an audit event (401s included), then the
@@ -66,13 +66,4 @@ export class AuditedErrorFilter extends OpenAiErrorFilter {
     if (oauth) sendOAuthError(reply, oauth, error);
     else this.respond(reply, error);
   }
-}
-
-/**
- * An IPv4 caller's address as written everywhere else (`203.0.113.7`): a listener on `::`
- * sees it as `::ffff:203.0.113.7`, which a search for the plain address would not find.
- */
-function plainAddress(ip: string | undefined): string | undefined {
-  const mapped = ip?.toLowerCase().startsWith('::ffff:') ? ip.slice(7) : undefined;
-  return mapped !== undefined && isIPv4(mapped) ? mapped : ip;
 }
