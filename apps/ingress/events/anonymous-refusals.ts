@@ -75,9 +75,7 @@ export class AnonymousRefusals implements OnModuleInit, OnApplicationShutdown {
   refusedUnread(refusal: ParserRefusal): void {
     const clientIp = plainAddress(refusal.remoteAddress);
     if (!this.admit(clientIp, refusal.code, refusal.status)) return;
-    this.trail.recordLater({
-      requestId: randomUUID(),
-      stage: refusal.status >= 500 ? 'failed' : 'rejected',
+    this.record({
       status: refusal.status,
       code: refusal.code,
       clientIp,
@@ -88,9 +86,7 @@ export class AnonymousRefusals implements OnModuleInit, OnApplicationShutdown {
   flush(): void {
     const overloads = this.overloads.drain();
     if (overloads > 0)
-      this.trail.recordLater({
-        requestId: randomUUID(),
-        stage: 'failed',
+      this.record({
         status: ERROR_CODES.overloaded.status,
         code: 'overloaded',
         heldBack: overloads,
@@ -100,9 +96,7 @@ export class AnonymousRefusals implements OnModuleInit, OnApplicationShutdown {
       const from = clientIp
         ? 'this address'
         : `addresses past the first ${MAX_TRACKED} counted one by one`;
-      this.trail.recordLater({
-        requestId: randomUUID(),
-        stage: status >= 500 ? 'failed' : 'rejected',
+      this.record({
         status,
         code,
         clientIp,
@@ -110,5 +104,20 @@ export class AnonymousRefusals implements OnModuleInit, OnApplicationShutdown {
         message: `${heldBack} more refusals (${code}) from ${from} in the last minute, not written one by one`,
       });
     }
+  }
+
+  /** An event of refusals that belong to no one request, under an id of its own. */
+  private record(refusal: {
+    status: number;
+    code: string;
+    message: string;
+    clientIp?: string;
+    heldBack?: number;
+  }): void {
+    this.trail.recordLater({
+      requestId: randomUUID(),
+      stage: refusal.status >= 500 ? 'failed' : 'rejected',
+      ...refusal,
+    });
   }
 }
