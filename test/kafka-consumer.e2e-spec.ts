@@ -175,3 +175,102 @@ describe('kafka consumer: a failure that retrying cannot mend', () => {
     return letters;
   }
 });
+
+/** Holds a batch with a value ending in "-stall" past the group's session timeout, once. */
+class StallingHandler implements TopicHandler<'revocations'> {
+  readonly handled: string[] = [];
+  private stalled = false;
+  constructor(private readonly stallMs: number) {}
+
+  async handle(messages: ConsumedMessage<Revocation>[]): Promise<void> {
+    if (!this.stalled && messages.some((m) => m.payload.value.endsWith('-stall'))) {
+      this.stalled = true;
+      await new Promise((r) => setTimeout(r, this.stallMs));
+    }
+    this.handled.push(...messages.map((m) => m.payload.value));
+  }
+}
+
+/**
+ * A consumer the group dropped (it went silent longer than the session timeout: a batch that
+ * took too long, a stalled process) comes back by itself. Before, its next commit failed with
+ * "the coordinator is not aware of this member", kafkajs gave up on the consumer for good and
+ * the app went on running without reading the topic: an audit indexer stopped indexing.
+ */
+describe('kafka consumer: a member the group dropped', () => {
+  const run = randomUUID();
+  const logger = pino({ level: 'silent' });
+  const readiness = new Readiness();
+  const metrics = new Metrics('consumer-test');
+  const identity = { name: 'consumer-test', instance: run };
+  const kafka = new KafkaService(
+    {
+      clientId: `consumer-drop-${run}`,
+      brokers: LOCAL_INFRA.KAFKA_BROKERS.split(','),
+      sessionTimeoutMs: 6_000,
+    },
+    logger,
+    identity,
+    readiness,
+    metrics,
+  );
+  const handler = new StallingHandler(12_000);
+  const host = new ConsumerHost(
+    [bind({ topic: 'revocations', group: `consumer-drop-${run}`, handler: StallingHandler })],
+    { get: () => handler } as unknown as ModuleRef,
+    kafka,
+    logger,
+    identity,
+    readiness,
+    metrics,
+  );
+
+  beforeAll(async () => {
+    await kafka.onModuleInit();
+    await host.onApplicationBootstrap();
+    await eventually(
+      async () => ((await readiness.run()).ok ? true : undefined),
+      30_000,
+      'the consumer to join',
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await host.onApplicationShutdown();
+    await kafka.onApplicationShutdown();
+  });
+
+  const revoke = (value: string) =>
+    kafka.publisher.publish(
+      'revocations',
+      {
+        kind: 'principal',
+        value,
+        revokedBy: 'consumer-test',
+        revokedAt: new Date().toISOString(),
+        active: false,
+        signature: { alg: 'Ed25519', kid: 'p1', value: 'A'.repeat(86) },
+      },
+      { key: `principal:${value}` },
+    );
+
+  it('rejoins and goes on reading after it was dropped', async () => {
+    const handled = (value: string, what: string, ms = 30_000) =>
+      eventually(async () => (handler.handled.includes(value) ? true : undefined), ms, what);
+    // The group has a committed position before the stall, as a running app's group has.
+    await revoke(`${run}-before`);
+    await handled(`${run}-before`, 'a first message to be handled');
+    await revoke(`${run}-stall`);
+    await handled(`${run}-stall`, 'the stalled batch to be handled');
+    await revoke(`${run}-later`);
+    await handled(`${run}-later`, 'a message sent after the consumer was dropped', 45_000);
+    await eventually(
+      async () => ((await readiness.run()).ok ? true : undefined),
+      30_000,
+      'the consumer to report ready again',
+    );
+    expect(
+      await metrics.registry.getSingleMetricAsString('embargo_kafka_consumer_restarts_total'),
+    ).toMatch(/embargo_kafka_consumer_restarts_total\{topic="embargo\.revocations\.v1"[^}]*\} 1$/m);
+  }, 120_000);
+});

@@ -126,11 +126,17 @@ export const MAX_DLQ_KEY_BYTES = 256;
 /** Tries to write one dead letter before a topic's refused record is skipped (or held). */
 const DEAD_LETTER_ATTEMPTS = 3;
 const IDLE_FETCH_WAIT_MS = 500;
+const RESTART_FIRST_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
 
 /** Checks the app's one list of topic handlers and runs a consumer per binding. */
 @Injectable()
 export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly consumers: Consumer[] = [];
+  /** Crashes in a row per group since it last joined, for the restart backoff. */
+  private readonly crashes = new Map<string, number>();
+  private readonly restarts = new Set<NodeJS.Timeout>();
+  private stopping = false;
   private readonly joined = new Set<string>();
   /** Replay bindings that have not yet handled every record present at start. */
   private readonly replaying = new Set<string>();
@@ -187,7 +193,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     const groupId = this.groupOf(binding);
     const consumer = this.kafka.kafka.consumer({
       groupId,
-      sessionTimeout: 30000,
+      sessionTimeout: this.kafka.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3000,
       allowAutoTopicCreation: false,
       // A fetch returns as soon as data is there (unless `accumulate` says otherwise); the
@@ -200,74 +206,87 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     });
     consumer.on(consumer.events.GROUP_JOIN, () => this.joined.add(groupId));
+    consumer.on(consumer.events.GROUP_JOIN, () => this.crashes.delete(groupId));
     consumer.on(consumer.events.CRASH, (e) => {
       this.joined.delete(groupId);
       this.logger.error(
-        { topic: spec.name, groupId, error: String(e.payload.error) },
+        { topic: spec.name, groupId, error: String(e.payload.error), restart: e.payload.restart },
         'consumer crashed',
       );
-    });
-    await consumer.connect();
-    const replayed = binding.replay
-      ? await this.trackReplay(consumer, spec.name, handler)
-      : undefined;
-    await consumer.subscribe({ topics: [spec.name], fromBeginning: binding.replay ?? false });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-        const valid: ConsumedMessage<unknown>[] = [];
-        const invalid: { message: KafkaMessage; reason: string }[] = [];
-        for (const message of batch.messages) {
-          if (handler.accepts && !handler.accepts(kafkaHeaders(message.headers))) continue;
-          try {
-            const envelope = fromKafkaMessage(message);
-            if (!spec.eventTypes.includes(envelope.type)) {
-              throw new Error(`event type ${envelope.type} is not declared for ${spec.name}`);
-            }
-            const parsed = spec.schema.safeParse(envelope.data);
-            if (!parsed.success) {
-              const issue = parsed.error.issues[0];
-              throw new Error(`schema: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
-            }
-            valid.push({
-              payload: parsed.data,
-              envelope: { ...envelope, data: parsed.data },
-              key: message.key?.toString('utf8') ?? '',
-              partition: batch.partition,
-              offset: message.offset,
-              timestamp: message.timestamp,
-            });
-          } catch (err) {
-            invalid.push({ message, reason: (err as Error).message });
-          }
-        }
-        const context = { batch, groupId, heartbeat, isRunning, isStale };
-        for (const bad of invalid) {
-          await this.deadLetter(spec.name, context, bad.message, bad.reason);
-        }
-        if (invalid.length)
-          this.metrics.kafkaConsumed.inc(
-            { topic: spec.name, outcome: 'dead_lettered' },
-            invalid.length,
-          );
-
-        if (valid.length) await this.deliver(spec.name, handler, valid, context);
-        if (!isRunning() || isStale()) return;
-        // Offsets are committed only after the side effect (at-least-once).
-        const last = batch.messages[batch.messages.length - 1];
-        if (last) {
-          // Resolve moves the fetch position (without it kafkajs fetches the same batch
-          // again); commit makes the position durable for the group. A replay group is
-          // read again from the start by the next process, so it keeps no position.
-          resolveOffset(last.offset);
-          if (replayed) replayed(batch.partition, last.offset);
-          else await this.commit(consumer, spec.name, batch.partition, last.offset);
-        }
-        await heartbeat();
-      },
+      // kafkajs starts a consumer again only after errors it deems retriable. Others, such as
+      // "the coordinator is not aware of this member" from a commit after the group dropped
+      // a consumer that went silent past its session timeout, end it for good, and the app
+      // would go on running without reading the topic. Start it again here instead.
+      if (!e.payload.restart) this.restartLater(binding, handler, consumer);
     });
     this.consumers.push(consumer);
+    try {
+      await consumer.connect();
+      const replayed = binding.replay
+        ? await this.trackReplay(consumer, spec.name, handler)
+        : undefined;
+      await consumer.subscribe({ topics: [spec.name], fromBeginning: binding.replay ?? false });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+          const valid: ConsumedMessage<unknown>[] = [];
+          const invalid: { message: KafkaMessage; reason: string }[] = [];
+          for (const message of batch.messages) {
+            if (handler.accepts && !handler.accepts(kafkaHeaders(message.headers))) continue;
+            try {
+              const envelope = fromKafkaMessage(message);
+              if (!spec.eventTypes.includes(envelope.type)) {
+                throw new Error(`event type ${envelope.type} is not declared for ${spec.name}`);
+              }
+              const parsed = spec.schema.safeParse(envelope.data);
+              if (!parsed.success) {
+                const issue = parsed.error.issues[0];
+                throw new Error(`schema: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+              }
+              valid.push({
+                payload: parsed.data,
+                envelope: { ...envelope, data: parsed.data },
+                key: message.key?.toString('utf8') ?? '',
+                partition: batch.partition,
+                offset: message.offset,
+                timestamp: message.timestamp,
+              });
+            } catch (err) {
+              invalid.push({ message, reason: (err as Error).message });
+            }
+          }
+          const context = { batch, groupId, heartbeat, isRunning, isStale };
+          for (const bad of invalid) {
+            await this.deadLetter(spec.name, context, bad.message, bad.reason);
+          }
+          if (invalid.length)
+            this.metrics.kafkaConsumed.inc(
+              { topic: spec.name, outcome: 'dead_lettered' },
+              invalid.length,
+            );
+
+          if (valid.length) await this.deliver(spec.name, handler, valid, context);
+          if (!isRunning() || isStale()) return;
+          // Offsets are committed only after the side effect (at-least-once).
+          const last = batch.messages[batch.messages.length - 1];
+          if (last) {
+            // Resolve moves the fetch position (without it kafkajs fetches the same batch
+            // again); commit makes the position durable for the group. A replay group is
+            // read again from the start by the next process, so it keeps no position.
+            resolveOffset(last.offset);
+            if (replayed) replayed(batch.partition, last.offset);
+            else await this.commit(consumer, spec.name, batch.partition, last.offset);
+          }
+          await heartbeat();
+        },
+      });
+    } catch (err) {
+      // A consumer that could not start is not left connected, nor disconnected again at shutdown.
+      this.consumers.splice(this.consumers.indexOf(consumer), 1);
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
     this.logger.info({ topic: spec.name, groupId }, 'consumer started');
   }
 
@@ -453,7 +472,44 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     );
   }
 
+  /**
+   * Starts a binding again after its consumer ended for good: 1 s after the first crash,
+   * doubling up to 30 s while it keeps crashing before it joins its group. The app reports
+   * not ready meanwhile (its group is not joined).
+   */
+  private restartLater(
+    binding: ConsumerBinding,
+    handler: TopicHandler<TopicKey>,
+    dead: Consumer,
+  ): void {
+    const at = this.consumers.indexOf(dead);
+    if (at !== -1) this.consumers.splice(at, 1);
+    if (this.stopping) return;
+    const groupId = this.groupOf(binding);
+    const crashes = (this.crashes.get(groupId) ?? 0) + 1;
+    this.crashes.set(groupId, crashes);
+    const delay = Math.min(RESTART_MAX_MS, RESTART_FIRST_MS * 2 ** (crashes - 1));
+    const topic = TOPICS[binding.topic].name;
+    this.logger.warn({ topic, groupId, delay }, 'starting the consumer again');
+    const timer = setTimeout(() => {
+      this.restarts.delete(timer);
+      if (this.stopping) return;
+      this.metrics.kafkaConsumerRestarts.inc({ topic });
+      this.start(binding, handler).catch((err: unknown) => {
+        this.logger.error(
+          { topic, groupId, error: String(err) },
+          'consumer could not be started again',
+        );
+        this.restartLater(binding, handler, dead);
+      });
+    }, delay);
+    this.restarts.add(timer);
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.restarts) clearTimeout(timer);
+    this.restarts.clear();
     // disconnect() waits for the batch in hand to finish: in-flight work drains.
     await Promise.all(this.consumers.map((c) => c.disconnect().catch(() => undefined)));
   }

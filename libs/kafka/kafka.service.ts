@@ -31,6 +31,11 @@ export interface KafkaOptions {
   groupPrefix?: string;
   /** How long a publish may wait for acks=all before the caller fails closed. */
   publishTimeoutMs?: number;
+  /**
+   * How long the group waits for a consumer's heartbeat before it hands the consumer's
+   * partitions to another (30 s). The broker accepts 6 s to 5 min by default.
+   */
+  sessionTimeoutMs?: number;
   /** TLS and SASL, as `kafkaSecurity` reads them from the settings. */
   ssl?: KafkaSecurity['ssl'];
   sasl?: KafkaSecurity['sasl'];

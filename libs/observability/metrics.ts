@@ -6,6 +6,7 @@ export class Metrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly kafkaConsumed: Counter<'topic' | 'outcome'>;
   readonly kafkaProduced: Counter<'topic'>;
+  readonly kafkaConsumerRestarts: Counter<'topic'>;
   readonly httpInFlight: Gauge;
   readonly httpShed: Counter<'route'>;
   readonly connectionsDropped: Counter;
@@ -29,6 +30,12 @@ export class Metrics {
     this.kafkaProduced = new Counter({
       name: 'embargo_kafka_messages_produced_total',
       help: 'Kafka messages produced',
+      labelNames: ['topic'],
+      registers: [this.registry],
+    });
+    this.kafkaConsumerRestarts = new Counter({
+      name: 'embargo_kafka_consumer_restarts_total',
+      help: 'Consumers started again by the app after the Kafka client gave up on them',
       labelNames: ['topic'],
       registers: [this.registry],
     });
