@@ -239,7 +239,9 @@ describe('audit: dead letters OpenSearch refuses', () => {
     const good = letter('42');
     const refused = letter('audit');
     await expect(
-      new DeadLettersConsumer(os, logger).handle([refused, good]),
+      new DeadLettersConsumer(os, logger).handle([refused, good], {
+        heartbeat: () => Promise.resolve(),
+      }),
     ).resolves.toBeUndefined();
     await os.client.indices.refresh({ index: os.deadLettersIndex });
     const found = await os.client.get(
@@ -390,18 +392,29 @@ describe('audit: an index from an earlier release', () => {
       doc: { eventId: `big-${i}`, stage: 'received', message: 'x'.repeat(900) },
     }));
     const sent: number[] = [];
+    const beats: number[] = [];
     const bulk = os.client.bulk.bind(os.client);
     os.client.bulk = ((params: { body: string }) => {
       sent.push(Buffer.byteLength(params.body));
       return bulk(params as never);
     }) as unknown as typeof os.client.bulk;
     try {
-      // 4 KB bulk requests: about four documents each.
-      expect(await os.bulkIndex(index, docs, 4096)).toEqual([]);
+      // 4 KB bulk requests: about four documents each. The group hears from the indexer
+      // between them, so a large batch cannot outlast the consumer's session.
+      expect(
+        await os.bulkIndex(index, docs, {
+          maxBulkBytes: 4096,
+          between: () => {
+            beats.push(sent.length);
+            return Promise.resolve();
+          },
+        }),
+      ).toEqual([]);
     } finally {
       os.client.bulk = bulk;
     }
     expect(sent.length).toBeGreaterThanOrEqual(10);
+    expect(beats).toEqual(Array.from({ length: sent.length - 1 }, (_, k) => k + 1));
     expect(Math.max(...sent)).toBeLessThanOrEqual(4096);
     await os.client.indices.refresh({ index });
     const count = await os.client.count({

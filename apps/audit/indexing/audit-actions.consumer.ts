@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuditActionEvent } from '@embargo/contracts';
-import type { ConsumedMessage, HandlerResult, TopicHandler } from '@embargo/kafka';
+import type { ConsumedMessage, HandlerContext, HandlerResult, TopicHandler } from '@embargo/kafka';
 import { LOGGER } from '@embargo/observability';
 import type { Logger } from 'pino';
 import { toAuditActionDocument } from './event-document';
@@ -18,7 +18,10 @@ export class AuditActionsConsumer implements TopicHandler<'auditActions'> {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  handle(messages: ConsumedMessage<AuditActionEvent>[]): Promise<HandlerResult> {
-    return indexEvents(this.os, this.logger, messages, toAuditActionDocument);
+  handle(
+    messages: ConsumedMessage<AuditActionEvent>[],
+    context: HandlerContext,
+  ): Promise<HandlerResult> {
+    return indexEvents(this.os, this.logger, messages, toAuditActionDocument, context);
   }
 }

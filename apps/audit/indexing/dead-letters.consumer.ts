@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeadLetter } from '@embargo/contracts';
-import type { ConsumedMessage, TopicHandler } from '@embargo/kafka';
+import type { ConsumedMessage, HandlerContext, TopicHandler } from '@embargo/kafka';
 import { LOGGER } from '@embargo/observability';
 import type { Logger } from 'pino';
 import { OpenSearchService } from './opensearch.service';
@@ -13,7 +13,7 @@ export class DeadLettersConsumer implements TopicHandler<'deadLetters'> {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async handle(messages: ConsumedMessage<DeadLetter>[]): Promise<void> {
+  async handle(messages: ConsumedMessage<DeadLetter>[], context: HandlerContext): Promise<void> {
     const refused = await this.os.bulkIndex(
       this.os.deadLettersIndex,
       messages.map((m) => ({
@@ -29,6 +29,7 @@ export class DeadLettersConsumer implements TopicHandler<'deadLetters'> {
           truncated: m.payload.truncated,
         },
       })),
+      { between: context.heartbeat },
     );
     // Refused for good. Not dead-lettered again (that would loop), and not retried (that
     // would hold the partition forever): the letter itself stays on the topic.

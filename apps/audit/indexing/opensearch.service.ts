@@ -133,7 +133,14 @@ export class OpenSearchService implements OnModuleInit {
   async bulkIndex(
     index: string,
     docs: readonly { id: string; doc: Record<string, unknown> }[],
-    maxBulkBytes = MAX_BULK_BYTES,
+    {
+      maxBulkBytes = MAX_BULK_BYTES,
+      between,
+    }: {
+      maxBulkBytes?: number;
+      /** Called between two bulk requests of one batch: the consumer's heartbeat. */
+      between?: () => Promise<void>;
+    } = {},
   ): Promise<BulkRefusal[]> {
     const refused: BulkRefusal[] = [];
     let lines: string[] = [];
@@ -153,7 +160,10 @@ export class OpenSearchService implements OnModuleInit {
         refused.push({ position, type: 'document_too_large', reason: `${size} bytes` });
         continue;
       }
-      if (bytes + size > maxBulkBytes) await send();
+      if (bytes + size > maxBulkBytes) {
+        await send();
+        await between?.();
+      }
       lines.push(line);
       positions.push(position);
       bytes += size;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { LifecycleEvent } from '@embargo/contracts';
-import type { ConsumedMessage, HandlerResult, TopicHandler } from '@embargo/kafka';
+import type { ConsumedMessage, HandlerContext, HandlerResult, TopicHandler } from '@embargo/kafka';
 import { LOGGER } from '@embargo/observability';
 import type { Logger } from 'pino';
 import { toEventDocument } from './event-document';
@@ -17,7 +17,10 @@ export class RequestEventsConsumer implements TopicHandler<'requestEvents'> {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  handle(messages: ConsumedMessage<LifecycleEvent>[]): Promise<HandlerResult> {
-    return indexEvents(this.os, this.logger, messages, toEventDocument);
+  handle(
+    messages: ConsumedMessage<LifecycleEvent>[],
+    context: HandlerContext,
+  ): Promise<HandlerResult> {
+    return indexEvents(this.os, this.logger, messages, toEventDocument, context);
   }
 }
