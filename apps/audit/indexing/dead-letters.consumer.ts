@@ -3,7 +3,7 @@ import type { DeadLetter } from '@embargo/contracts';
 import type { ConsumedMessage, HandlerContext, TopicHandler } from '@embargo/kafka';
 import { LOGGER } from '@embargo/observability';
 import type { Logger } from 'pino';
-import { OpenSearchService } from './opensearch.service';
+import { ALREADY_INDEXED, OpenSearchService } from './opensearch.service';
 
 /** Makes dead letters searchable next to the audit trail (reason and origin, not the value). */
 @Injectable()
@@ -33,7 +33,8 @@ export class DeadLettersConsumer implements TopicHandler<'deadLetters'> {
     );
     // Refused for good. Not dead-lettered again (that would loop), and not retried (that
     // would hold the partition forever): the letter itself stays on the topic.
-    for (const r of refused)
+    // A letter already indexed (a redelivery; letter ids are deterministic) stays as it is.
+    for (const r of refused.filter((r) => r.type !== ALREADY_INDEXED))
       this.logger.error(
         {
           eventId: messages[r.position].envelope.id,

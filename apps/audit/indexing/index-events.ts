@@ -1,12 +1,14 @@
 import type { Envelope } from '@embargo/contracts';
 import type { ConsumedMessage, HandlerContext, HandlerResult } from '@embargo/kafka';
 import type { Logger } from 'pino';
-import type { OpenSearchService } from './opensearch.service';
+import { ALREADY_INDEXED, type OpenSearchService } from './opensearch.service';
 
 /**
  * Indexes a batch into the events index with each event id as `_id`, so a redelivered batch
- * overwrites the same documents (effectively-once) instead of duplicating them. Documents
- * OpenSearch refuses for good are the handler's rejects, which go to the dead-letter topic.
+ * finds its documents there (effectively-once) instead of duplicating them. An id already
+ * indexed keeps its document: a record under it with the same digest is a redelivery, one
+ * with another digest (history rewritten by someone able to write the topic) is refused.
+ * Documents refused for good are the handler's rejects, which go to the dead-letter topic.
  * A large batch goes out in several bulk requests, with a heartbeat between them.
  */
 export async function indexEvents<T>(
@@ -17,15 +19,33 @@ export async function indexEvents<T>(
   context: HandlerContext,
 ): Promise<HandlerResult> {
   const now = new Date();
-  const refused = await os.bulkIndex(
-    os.eventsIndex,
-    messages.map((m) => ({ id: m.envelope.id, doc: toDocument(m.envelope, now) })),
-    { between: context.heartbeat },
-  );
-  const rejected = refused.map((r) => ({
-    offset: messages[r.position].offset,
-    reason: `opensearch rejected: ${r.type}: ${r.reason}`.slice(0, 500),
-  }));
+  const docs = messages.map((m) => ({ id: m.envelope.id, doc: toDocument(m.envelope, now) }));
+  const refused = await os.bulkIndex(os.eventsIndex, docs, { between: context.heartbeat });
+  const taken = refused.filter((r) => r.type === ALREADY_INDEXED).map((r) => docs[r.position].id);
+  const stored = taken.length ? await os.storedDigests(os.eventsIndex, taken) : new Map();
+  const rejected: { offset: string; reason: string }[] = [];
+  for (const r of refused) {
+    const { id, doc } = docs[r.position];
+    const offset = messages[r.position].offset;
+    if (r.type !== ALREADY_INDEXED) {
+      rejected.push({
+        offset,
+        reason: `opensearch rejected: ${r.type}: ${r.reason}`.slice(0, 500),
+      });
+      continue;
+    }
+    // Gone again since the conflict (deleted by hand): the batch is retried and creates it.
+    if (!stored.has(id)) throw new Error(`event ${id} was refused as indexed but is not there`);
+    if (stored.get(id) === doc.digest) continue;
+    logger.error(
+      { eventId: id, offset, partition: messages[r.position].partition },
+      'event id already indexed with other content; the indexed event is kept',
+    );
+    rejected.push({
+      offset,
+      reason: `event id ${id} is already in the audit trail with other content; the indexed event is kept`,
+    });
+  }
   if (rejected.length) logger.warn({ count: rejected.length }, 'events rejected by opensearch');
   return { rejected };
 }

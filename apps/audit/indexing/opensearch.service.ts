@@ -16,6 +16,12 @@ export interface BulkRefusal {
   reason: string;
 }
 
+/**
+ * The type of a bulk item refused because a document with its id is already indexed: every
+ * document is created, never replaced, so an event once in the trail stays as it was written.
+ */
+export const ALREADY_INDEXED = 'version_conflict_engine_exception';
+
 /** Bulk requests stay well under OpenSearch's default http.max_content_length (100 MB). */
 const MAX_BULK_BYTES = 16 * 1024 * 1024;
 /** A single document may take a bulk request of its own up to this size. */
@@ -123,8 +129,10 @@ export class OpenSearchService implements OnModuleInit {
   }
 
   /**
-   * Indexes documents by id (a redelivered batch overwrites the same documents) and returns
-   * those refused for good. Throws when OpenSearch was only busy (429, 5xx), so the caller's
+   * Creates documents by id and returns those refused for good; one whose id is already
+   * indexed is refused as ALREADY_INDEXED and the stored one is left as it is (a redelivered
+   * batch changes nothing, and a record written under an indexed event's id cannot replace
+   * it). Throws when OpenSearch was only busy (429, 5xx), so the caller's
    * batch is retried whole. A batch goes out in bulk requests of at most `maxBulkBytes`:
    * one consumer fetch can hold 32 MiB of records per partition, and a request over
    * OpenSearch's http.max_content_length (100 MB) would be refused, and retried, forever.
@@ -154,7 +162,7 @@ export class OpenSearchService implements OnModuleInit {
       bytes = 0;
     };
     for (const [position, { id, doc }] of docs.entries()) {
-      const line = `${JSON.stringify({ index: { _index: index, _id: id } })}\n${JSON.stringify(doc)}\n`;
+      const line = `${JSON.stringify({ create: { _index: index, _id: id } })}\n${JSON.stringify(doc)}\n`;
       const size = Buffer.byteLength(line);
       if (size > Math.max(maxBulkBytes, MAX_DOCUMENT_BYTES)) {
         refused.push({ position, type: 'document_too_large', reason: `${size} bytes` });
@@ -205,7 +213,7 @@ export class OpenSearchService implements OnModuleInit {
     if (!res.body.errors) return [];
     const refused: BulkRefusal[] = [];
     res.body.items.forEach((item, k) => {
-      const r = item.index;
+      const r = item.create ?? item.index;
       if (!r?.error) return;
       const status = r.status ?? 0;
       if (status === 429 || status >= 500 || INDEX_PROBLEMS.has(r.error.type))
@@ -213,6 +221,21 @@ export class OpenSearchService implements OnModuleInit {
       refused.push({ position: positions[k], type: r.error.type, reason: r.error.reason ?? '' });
     });
     return refused;
+  }
+
+  /** The `digest` of each document of `ids` that `index` holds (realtime, no refresh needed). */
+  async storedDigests(index: string, ids: readonly string[]): Promise<Map<string, unknown>> {
+    const res = await this.client.mget({
+      index,
+      body: { ids: [...new Set(ids)] },
+      _source: ['digest'],
+    });
+    const docs = res.body.docs as {
+      _id: string;
+      found?: boolean;
+      _source?: { digest?: unknown };
+    }[];
+    return new Map(docs.filter((d) => d.found).map((d) => [d._id, d._source?.digest]));
   }
 
   private async ensureIndex(index: string, mappings: Record<string, unknown>): Promise<void> {
