@@ -220,6 +220,36 @@ describe('audit search: every matching event, a page at a time', () => {
     }
   });
 
+  it('pages past an event whose id is as long as an event id may be', async () => {
+    // ce_id takes up to 256 characters (EVENT_ID_PATTERN): a page may end on such an event.
+    const longRequest = `${requestId}-long`;
+    const longIds = [0, 1, 2].map((i) => `${i}`.padEnd(256, 'x'));
+    const body = longIds
+      .map((eventId) => {
+        const doc = { ...events[0], eventId, requestId: longRequest, data: {} };
+        return `${JSON.stringify({ index: { _index: index, _id: eventId } })}\n${JSON.stringify(doc)}\n`;
+      })
+      .join('');
+    const put = await os('_bulk?refresh=true', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body,
+    });
+    expect(((await put.json()) as { errors: boolean }).errors).toBe(false);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await search(
+        `requestId=${longRequest}&size=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as Page;
+      seen.push(...page.data.map((e) => e.eventId as string));
+      cursor = page.next_cursor;
+    } while (cursor && seen.length < 5);
+    expect(seen).toEqual(longIds);
+  });
+
   it('takes and, or, not and phrases in q, and no fuzzy, slop or prefix operators', async () => {
     const textRequest = `${requestId}-text`;
     const texts = {

@@ -1,4 +1,9 @@
-import { AUDIT_ACTIONS, IDENTITY_LIMITS, LIFECYCLE_STAGES } from '@embargo/contracts';
+import {
+  AUDIT_ACTIONS,
+  EVENT_ID_PATTERN,
+  IDENTITY_LIMITS,
+  LIFECYCLE_STAGES,
+} from '@embargo/contracts';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
@@ -10,16 +15,17 @@ import { z } from 'zod';
  */
 const cursorSchema = z.tuple([
   z.number().int().safe(),
-  z.string().min(1).max(200),
+  // Any id an indexed event may have: a page can end on any of them.
+  z.string().regex(EVENT_ID_PATTERN),
   z.string().regex(/^[A-Za-z0-9_-]{16}$/),
 ]);
 export type CursorValues = [time: number, eventId: string];
 
 /**
- * Longer than any cursor this service issues (a time, a 200-character event id and a
- * 16-character key: about 330 characters).
+ * Longer than any cursor this service issues (a time, a 256-character event id and a
+ * 16-character key: at most about 400 characters).
  */
-const MAX_CURSOR_CHARS = 400;
+const MAX_CURSOR_CHARS = 512;
 
 /** What a search's pages depend on: every filter and `q`, not the page size. */
 export type SearchFilters = Pick<
