@@ -250,6 +250,16 @@ describe('audit search: every matching event, a page at a time', () => {
     expect(seen).toEqual(longIds);
   });
 
+  it('takes from and to with more than millisecond precision as the instant they name', async () => {
+    // Seven events at 10:00:00 (three) and 10:00:03 to 10:00:06; OpenSearch stores ms.
+    const res = await search(
+      `requestId=${requestId}&from=2026-11-23T10:00:00.0000000001Z&to=2026-11-23T10:00:03.0000000009Z`,
+    );
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as Page;
+    expect(page.data.map((e) => e.eventId)).toEqual(expectedOrder.slice(3));
+  });
+
   it('takes and, or, not and phrases in q, and no fuzzy, slop or prefix operators', async () => {
     const textRequest = `${requestId}-text`;
     const texts = {

@@ -72,3 +72,16 @@ describe('a cursor continues only its own search', () => {
     expect(searchQuerySchema.parse({ ...query, cursor }).cursor).toEqual([1795255200000, 'ev']);
   });
 });
+
+describe('a time range', () => {
+  it('counts from and to by the millisecond they fall in, as OpenSearch does', () => {
+    const parsed = searchQuerySchema.parse({
+      from: '2026-11-23T10:00:00.0000000001Z',
+      to: '2026-11-23T10:00:03.999999999999Z',
+    });
+    expect(parsed).toMatchObject({
+      from: '2026-11-23T10:00:00.000Z',
+      to: '2026-11-23T10:00:03.999Z',
+    });
+  });
+});

@@ -54,6 +54,11 @@ export function searchKey(f: SearchFilters): string {
   return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url').slice(0, 16);
 }
 
+/** An ISO 8601 time in UTC as `toISOString` writes it (milliseconds, four-digit year). */
+function toInstant(time: string): string {
+  return new Date(time).toISOString();
+}
+
 export function encodeCursor(values: CursorValues, key: string): string {
   return Buffer.from(JSON.stringify([...values, key])).toString('base64url');
 }
@@ -87,8 +92,12 @@ export const searchQuerySchema = z
     clientIp: z.string().max(100).optional(),
     /** Free text over the masked input, messages and auditors' reasons (simple query string). */
     q: z.string().max(1000).optional(),
-    from: z.iso.datetime().optional(),
-    to: z.iso.datetime().optional(),
+    /**
+     * Taken as the millisecond they fall in, as OpenSearch stores and compares times: it
+     * refuses more than nine fractional digits, which would answer a valid time with a 500.
+     */
+    from: z.iso.datetime().transform(toInstant).optional(),
+    to: z.iso.datetime().transform(toInstant).optional(),
     size: z.coerce.number().int().min(1).max(1000).default(100),
     /**
      * The previous page's `next_cursor`: this page starts after its last event. It continues
