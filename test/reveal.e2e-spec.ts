@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { digestOf, storedEvent } from '../apps/audit/indexing/event-document';
 
 /**
  * An auditor reveals what a caller sent, on the real stack: the ingress tokenizes and
@@ -250,6 +251,40 @@ describe('reveal: an auditor reads a request’s original input, and the trail s
     expect(refused.status).toBe(500);
     const body = JSON.stringify(await refused.json());
     expect(body).toMatch(/does not match its digest: it was changed after it was indexed/);
+    for (const s of secrets) expect(body).not.toContain(s);
+  });
+
+  it('refuses a request with a second masked event, whatever its digest says', async () => {
+    const res = await embed({ model: 'stand-in-embedding', input }, indexerToken);
+    expect(res.status).toBe(200);
+    const forgedId = res.headers.get('x-request-id') ?? '';
+    const event = await indexed(forgedId, 'masked');
+    const docUrl = (id: string) =>
+      `${TESTING_ENV.OPENSEARCH_URL}/${stack.auditIndex}/_doc/${id}?refresh=true`;
+    const genuine = (
+      (await (await fetch(docUrl(String(event.eventId)))).json()) as {
+        _source: Record<string, unknown>;
+      }
+    )._source;
+    // What the indexer makes of a record someone wrote to the events topic: another event id,
+    // the genuine sealed original, masked input of their choosing, a digest that matches.
+    const forged: Record<string, unknown> = {
+      ...genuine,
+      eventId: randomUUID().replace(/-/g, ''),
+      maskedInput: ['Name: <PERSON>, all is well', 'nothing to see'],
+    };
+    forged.digest = digestOf(storedEvent(forged));
+    const put = await fetch(docUrl(String(forged.eventId)), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(forged),
+    });
+    expect(put.status).toBe(201);
+    const refused = await reveal({ requestId: forgedId, reason }, stack.revealToken);
+    expect(refused.status).toBe(500);
+    const body = JSON.stringify(await refused.json());
+    expect(body).toMatch(/more than one masked event/);
+    expect(body).not.toContain('all is well');
     for (const s of secrets) expect(body).not.toContain(s);
   });
 
