@@ -83,4 +83,20 @@ describe('CloudEvents Kafka binding (binary mode)', () => {
     expect(withId('c'.repeat(256))).not.toThrow();
     expect(withId('0f0e4c5e-8e0b-4a39-9d0e-1f8f8b7a6c55')).not.toThrow();
   });
+
+  it('refuses a time that is not an RFC 3339 timestamp', () => {
+    const ours = toKafkaMessage(envelope, 'req-1');
+    const withTime = (time: string) => () =>
+      fromKafkaMessage({
+        key: null,
+        value: ours.value,
+        headers: { ...ours.headers, ce_time: time },
+      });
+    // OpenSearch takes these as dates, and the first sorts after every real event with a sort
+    // value past JavaScript's safe integers, so no search could page past it.
+    for (const time of ['+292278993-01-01T00:00:00Z', '1700000000000', '2026-11-22', 'soon'])
+      expect(withTime(time)).toThrow(/ce_time is not an RFC 3339 timestamp/);
+    expect(withTime('2026-11-22T10:00:00Z')).not.toThrow();
+    expect(withTime('2026-11-22T12:00:00.123456+02:00')).not.toThrow();
+  });
 });

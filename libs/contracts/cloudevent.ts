@@ -1,5 +1,6 @@
 import { CloudEvent, Kafka, type KafkaMessage } from 'cloudevents';
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 
 export const EVENT_SOURCE_PREFIX = '/embargo/';
 
@@ -21,6 +22,13 @@ export interface Envelope<T> {
   /** The request id carried as a CloudEvents extension for log correlation. */
   requestid?: string;
 }
+
+/**
+ * What `ce_time` may be: an RFC 3339 timestamp, as CloudEvents requires. It becomes the
+ * indexed event's `time`, which orders the audit trail; OpenSearch also takes other dates
+ * (epoch milliseconds, years far past 9999) whose sort values no search cursor can carry.
+ */
+const EVENT_TIME = z.iso.datetime({ offset: true });
 
 /**
  * Deterministic event ids make re-deliveries idempotent: the same transition of the
@@ -100,6 +108,8 @@ export function fromKafkaMessage(message: {
   if (headers.ce_specversion !== '1.0') throw new Error('unsupported CloudEvents specversion');
   if (!EVENT_ID_PATTERN.test(headers.ce_id))
     throw new Error('ce_id is not 1 to 256 characters of A-Z, a-z, 0-9, ".", "_", ":", "-"');
+  if (headers.ce_time !== undefined && !EVENT_TIME.safeParse(headers.ce_time).success)
+    throw new Error('ce_time is not an RFC 3339 timestamp');
   let data: unknown;
   try {
     data = JSON.parse(message.value.toString('utf8'));
