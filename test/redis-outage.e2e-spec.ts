@@ -1,0 +1,106 @@
+import {
+  eventually,
+  exchangeToken,
+  freePort,
+  sleep,
+  startStack,
+  type Stack,
+} from '@embargo/testing';
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/**
+ * Fail closed on Redis too: while the ingress's Redis is away, what it guards (rate limits,
+ * single-use tokens, token exchange) is refused with 503, never let through, and all of it
+ * works again when Redis is back. The ingress gets a Redis server of its own, so stopping it
+ * touches nothing else.
+ */
+describe('redis outage', () => {
+  let stack: Stack;
+  let token: string;
+  let redis: ChildProcess | undefined;
+  let port: number;
+  const startRedis = async () => {
+    redis = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    await sleep(500);
+  };
+  const stopRedis = async () => {
+    const gone = new Promise((r) => redis?.once('exit', r));
+    redis?.kill('SIGKILL');
+    await gone;
+  };
+
+  beforeAll(async () => {
+    port = await freePort();
+    await startRedis();
+    stack = await startStack({ extraIngressEnv: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+    token = await stack.idp.token('indexer');
+  }, 180_000);
+
+  afterAll(async () => {
+    redis?.kill('SIGKILL');
+    await stack?.stop();
+  }, 60_000);
+
+  const embed = (bearer: string) =>
+    fetch(`${stack.apps.ingress.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+      body: JSON.stringify({ model: 'stand-in-embedding', input: 'while redis is away' }),
+    });
+  const singleUse = async () => {
+    const res = await exchangeToken(stack, token, 'model:stand-in-embedding', {
+      single_use: 'true',
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { access_token: string }).access_token;
+  };
+  const errorCode = async (res: Response) =>
+    ((await res.json()) as { error: { code: string } }).error.code;
+
+  it('refuses what Redis guards while it is away, and serves again when it is back', async () => {
+    const limited = await stack.idp.token('limited');
+    const single = await singleUse();
+    expect((await embed(limited)).status).toBe(200);
+
+    await stopRedis();
+    const rateLimited = await embed(limited);
+    expect(rateLimited.status).toBe(503);
+    expect(await errorCode(rateLimited)).toBe('unavailable');
+    // A single-use token cannot be spent unseen: neither use goes through.
+    for (let k = 0; k < 2; k++) {
+      const res = await embed(single);
+      expect(res.status).toBe(503);
+      expect(await errorCode(res)).toBe('unavailable');
+    }
+    const exchange = await exchangeToken(stack, token, 'model:stand-in-embedding', {
+      single_use: 'true',
+    });
+    expect(exchange.status).toBe(503);
+    await eventually(
+      async () =>
+        (await fetch(`${stack.apps.ingress.url}/readyz`)).status === 503 ? true : undefined,
+      10_000,
+      '/readyz to report Redis unavailable',
+    );
+
+    await startRedis();
+    await eventually(
+      async () => ((await embed(limited)).status === 200 ? true : undefined),
+      20_000,
+      'a rate-limited caller to be served again',
+    );
+    // The token refused during the outage was never spent: it works once, then no more.
+    expect((await embed(single)).status).toBe(200);
+    const again = await embed(single);
+    expect(again.status).toBe(401);
+    expect((await singleUse()).length).toBeGreaterThan(0);
+    await eventually(
+      async () =>
+        (await fetch(`${stack.apps.ingress.url}/readyz`)).status === 200 ? true : undefined,
+      10_000,
+      '/readyz to report ready',
+    );
+  }, 120_000);
+});
