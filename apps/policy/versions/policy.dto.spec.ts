@@ -29,4 +29,14 @@ describe('revocationBodySchema', () => {
       /at most 300 characters/,
     );
   });
+
+  it('refuses a revocation that would already have ended, and takes one that ends later', () => {
+    const body = { kind: 'principal', value: 'corp:alice' };
+    for (const until of ['2000-01-01T00:00:00Z', new Date(Date.now() - 1000).toISOString()])
+      expect(() => parseBody(revocationBodySchema, { ...body, until })).toThrow(
+        /Invalid until: is not in the future/,
+      );
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    expect(parseBody(revocationBodySchema, { ...body, until: later }).until).toBe(later);
+  });
 });

@@ -74,6 +74,13 @@ export const revocationBodySchema = z
         path: ['value'],
         message: 'has blanks at its start or end, and would match no id',
       });
+    // A revocation that has already ended would be acknowledged and then admit the caller.
+    if (body.until !== undefined && Date.parse(body.until) <= Date.now())
+      ctx.addIssue({
+        code: 'custom',
+        path: ['until'],
+        message: 'is not in the future, so the revocation would never take effect',
+      });
     if (body.kind === 'principal' && !isPrincipalId(body.value))
       ctx.addIssue({
         code: 'custom',
