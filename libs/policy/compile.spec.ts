@@ -221,6 +221,55 @@ rules:
     ]);
   });
 
+  it('refuses YAML types that are not JSON (!!omap, !!set, !!timestamp ...), which read as no fields', () => {
+    // A role's limits written as an ordered map became a Map: valid to the schema, empty to
+    // the compiler, so the role granted unlimited batches.
+    const limited = `version: 1
+roles:
+  svc: { match: { subject: svc-a }, models: [m1], limits: !!omap [{ maxBatchSize: 2 }] }
+rules: [{ id: allow, allow: { rateLimit: !!timestamp 2001-01-01 } }]
+defaults: { mask: { denyList: !!omap [{ PERSON: [Project Falcon] }] } }
+description: !!binary aGk=
+`;
+    // Placed on the value the tag stands before.
+    expect(errorsOf(limited)).toEqual([
+      {
+        file: 'p0.yaml',
+        line: 3,
+        col: 66,
+        message: 'YAML: !!omap is not accepted; a policy holds mappings, lists and plain values',
+      },
+      {
+        file: 'p0.yaml',
+        line: 4,
+        col: 54,
+        message:
+          'YAML: !!timestamp is not accepted; a policy holds mappings, lists and plain values',
+      },
+      {
+        file: 'p0.yaml',
+        line: 5,
+        col: 38,
+        message: 'YAML: !!omap is not accepted; a policy holds mappings, lists and plain values',
+      },
+      {
+        file: 'p0.yaml',
+        line: 6,
+        col: 23,
+        message: 'YAML: !!binary is not accepted; a policy holds mappings, lists and plain values',
+      },
+    ]);
+    // The JSON types may still be spelt out.
+    expect(
+      compilePolicy([
+        {
+          path: 'p.yaml',
+          content: 'version: !!int 1\ndescription: !!str 2\nroles: !!map {}\nrules: !!seq []\n',
+        },
+      ]).ok,
+    ).toBe(true);
+  });
+
   it('bounds glob patterns and limits', () => {
     const role = (match: string, extra = '') =>
       `version: 1\nroles:\n  r: { match: { ${match} }, models: [m]${extra} }\n`;

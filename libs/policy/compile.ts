@@ -169,6 +169,16 @@ interface RawFile {
   rules?: RawRule[];
 }
 
+const YAML_TAG_PREFIX = 'tag:yaml.org,2002:';
+/**
+ * YAML 1.1 types yaml resolves when tagged explicitly. They become Map, Set, Date or Buffer
+ * objects, which the schema takes for mappings without keys: `limits: !!omap [...]` passed as
+ * no limits at all, and a `!!omap` deny list masked nothing.
+ */
+const NON_JSON_TAGS = new Set(
+  ['binary', 'omap', 'pairs', 'set', 'timestamp'].map((t) => `${YAML_TAG_PREFIX}${t}`),
+);
+
 class FileContext {
   readonly lines = new LineCounter();
   readonly doc: Document;
@@ -201,6 +211,14 @@ class FileContext {
       if (++nodes > MAX_YAML_NODES) {
         found.push({ pos: 0, message: `more than ${MAX_YAML_NODES} YAML nodes; split the file` });
         return visit.BREAK;
+      }
+      if (isNode(node) && node.tag !== undefined && NON_JSON_TAGS.has(node.tag)) {
+        const tag = node.tag;
+        found.push({
+          pos: node.range?.[0] ?? 0,
+          message: `!!${tag.slice(YAML_TAG_PREFIX.length)} is not accepted; a policy holds mappings, lists and plain values`,
+        });
+        if (found.length >= MAX_ERRORS) return visit.BREAK;
       }
       if (!isMap(node)) return undefined;
       if (node.items.length > MAX_MAP_KEYS) {
