@@ -210,6 +210,37 @@ rules:
     ]);
   });
 
+  it('reports a key repeated through an alias, which replaced the key written out', () => {
+    // The role reads as limited to batches of 1; `*k` is `limits` again, so it was unlimited.
+    const aliased = `version: 1
+roles:
+  svc:
+    description: &k limits
+    match: { subject: svc-a }
+    models: [m1]
+    limits: { maxBatchSize: 1 }
+    *k : { maxTokens: 5000 }
+`;
+    expect(errorsOf(aliased)).toEqual([
+      { file: 'p0.yaml', line: 8, col: 5, message: 'YAML: Map keys must be unique' },
+    ]);
+    // A list or mapping as a key becomes text nobody wrote ("[ a ]"), so it may repeat one too.
+    expect(errorsOf('version: 1\nx: &x [a]\n? *x\n: 1\n? [b]\n: 2\n')).toEqual([
+      {
+        file: 'p0.yaml',
+        line: 3,
+        col: 3,
+        message: 'YAML: a mapping key must be a plain value, not a list or mapping',
+      },
+      {
+        file: 'p0.yaml',
+        line: 5,
+        col: 3,
+        message: 'YAML: a mapping key must be a plain value, not a list or mapping',
+      },
+    ]);
+  });
+
   it('refuses an unresolved custom tag at its position rather than dropping it', () => {
     expect(
       errorsOf(

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import {
+  isAlias,
   isMap,
   isNode,
   isScalar,
@@ -9,7 +10,9 @@ import {
   parseDocument,
   Scalar,
   visit,
+  type Alias,
   type Document,
+  type Node,
 } from 'yaml';
 import { analyze, lineCol, MAX_BUNDLE_COST, splitCondition } from './cel';
 import { unknownEntityType } from './entities';
@@ -206,6 +209,7 @@ class FileContext {
     for (const w of this.doc.warnings)
       if (w.code === 'TAG_RESOLVE_FAILED')
         found.push({ pos: w.pos[0], message: w.message.split('\n')[0] });
+    const aliasTargets = this.aliasTargets();
     let nodes = 0;
     visit(this.doc, (_key, node) => {
       if (++nodes > MAX_YAML_NODES) {
@@ -231,16 +235,27 @@ class FileContext {
       const seen = new Set<string>();
       for (const pair of node.items) {
         // Scalar keys are equal when they become the same property (toJS makes 1 and "1" both
-        // "1", and null ""), or the later one silently replaces the earlier. Other keys never are.
+        // "1", and null ""), or the later one silently replaces the earlier. An alias key
+        // (`*k :`) becomes what it names, so it can repeat a key written out in full.
         const key: unknown = pair.key;
-        if (key !== null && !isScalar(key)) continue;
-        const value: unknown = isScalar(key) ? key.value : null;
+        const at = isNode(key) && key.range ? key.range[0] : (node.range?.[0] ?? 0);
+        const target: unknown = isAlias(key) ? aliasTargets.get(key) : key;
+        if (target === undefined) continue; // an unresolved alias is a parser error already
+        if (target !== null && !isScalar(target)) {
+          // toJS makes such a key text nobody wrote ("[ a ]"), which may repeat another.
+          found.push({
+            pos: at,
+            message: 'a mapping key must be a plain value, not a list or mapping',
+          });
+          if (found.length >= MAX_ERRORS) return visit.BREAK;
+          continue;
+        }
+        const value: unknown = isScalar(target) ? target.value : null;
         const text = keyText(value);
         if (!seen.has(text)) {
           seen.add(text);
           continue;
         }
-        const at = isNode(key) && key.range ? key.range[0] : (node.range?.[0] ?? 0);
         found.push({ pos: at, message: 'Map keys must be unique' });
         if (found.length >= MAX_ERRORS) return visit.BREAK;
       }
@@ -252,6 +267,26 @@ class FileContext {
         const { line, col } = this.lines.linePos(pos);
         return { file: this.file.path, line, col, message: `YAML: ${message}` };
       });
+  }
+
+  /**
+   * What each alias names: the last node before it with its anchor, in document order, as
+   * yaml resolves them. One pass; Alias.resolve() walks the whole document for every alias.
+   */
+  private aliasTargets(): Map<Alias, Node> {
+    const targets = new Map<Alias, Node>();
+    const anchors = new Map<string, Node>();
+    let nodes = 0;
+    visit(this.doc, (_key, node) => {
+      // The main pass reports a file this large; nothing here is read then.
+      if (++nodes > MAX_YAML_NODES) return visit.BREAK;
+      if (isAlias(node)) {
+        const target = anchors.get(node.source);
+        if (target) targets.set(node, target);
+      } else if (isNode(node) && node.anchor) anchors.set(node.anchor, node);
+      return undefined;
+    });
+    return targets;
   }
 
   /** Position of the node at path, or of its nearest existing ancestor. */
