@@ -62,6 +62,13 @@ export const MAX_YAML_LINES = 50_000;
  * placing schema errors, which looks each key up in its mapping.
  */
 export const MAX_MAP_KEYS = 2_000;
+/**
+ * Anchors and aliases (`&a`, `*a`) in one file. yaml resolves each alias by scanning every
+ * anchor and alias before it, so their cost grows with the square of their number: 20 000 of
+ * each took 12 s, stalling every ingress that compiled the bundle. Each anchor is also used at
+ * most 100 times (yaml's own limit), so real files stay far below this.
+ */
+export const MAX_YAML_ANCHORS = 2_000;
 /** Errors returned at most; a generated file can otherwise produce one per line. */
 export const MAX_ERRORS = 100;
 /** Rules in one file: ten times a large real policy. A larger set is split across files. */
@@ -211,10 +218,20 @@ class FileContext {
         found.push({ pos: w.pos[0], message: w.message.split('\n')[0] });
     const aliasTargets = this.aliasTargets();
     let nodes = 0;
+    let anchored = 0;
     visit(this.doc, (_key, node) => {
       if (++nodes > MAX_YAML_NODES) {
         found.push({ pos: 0, message: `more than ${MAX_YAML_NODES} YAML nodes; split the file` });
         return visit.BREAK;
+      }
+      if (isAlias(node) || (isNode(node) && node.anchor !== undefined)) {
+        if (++anchored > MAX_YAML_ANCHORS) {
+          found.push({
+            pos: node.range?.[0] ?? 0,
+            message: `more than ${MAX_YAML_ANCHORS} anchors and aliases in one file`,
+          });
+          return visit.BREAK;
+        }
       }
       if (isNode(node) && node.tag !== undefined && NON_JSON_TAGS.has(node.tag)) {
         const tag = node.tag;
