@@ -6,7 +6,7 @@ import {
   startStack,
   type Stack,
 } from '@embargo/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 
 /**
  * Fail closed on Redis too: while the ingress's Redis is away, what it guards (rate limits,
@@ -34,7 +34,9 @@ describe('redis outage', () => {
   beforeAll(async () => {
     port = await freePort();
     await startRedis();
-    stack = await startStack({ extraIngressEnv: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+    stack = await startStack({
+      extraIngressEnv: { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_COMMAND_TIMEOUT_MS: '500' },
+    });
     token = await stack.idp.token('indexer');
   }, 180_000);
 
@@ -101,6 +103,40 @@ describe('redis outage', () => {
         (await fetch(`${stack.apps.ingress.url}/readyz`)).status === 200 ? true : undefined,
       10_000,
       '/readyz to report ready',
+    );
+  }, 120_000);
+
+  it('answers 503 while Redis stalls without closing its connection, instead of waiting', async () => {
+    const limited = await stack.idp.token('limited');
+    await eventually(
+      async () => ((await embed(limited)).status === 200 ? true : undefined),
+      20_000,
+      'a rate-limited caller to be served',
+    );
+    // Redis keeps the connection and answers nothing for 15 s: a request that waited for it
+    // would be served (200) once it answers again.
+    execFileSync('redis-cli', ['-p', String(port), 'CLIENT', 'PAUSE', '15000', 'ALL']);
+    try {
+      const res = await embed(limited);
+      expect(res.status).toBe(503);
+      expect(await errorCode(res)).toBe('unavailable');
+      // Readiness answers are reused for a second, so the next ones say it.
+      await eventually(
+        async () => {
+          const ready = await fetch(`${stack.apps.ingress.url}/readyz`);
+          const body = (await ready.json()) as { checks: Record<string, string> };
+          return ready.status === 503 && body.checks.redis === 'unavailable' ? true : undefined;
+        },
+        10_000,
+        '/readyz to report Redis unavailable while it stalls',
+      );
+    } finally {
+      execFileSync('redis-cli', ['-p', String(port), 'CLIENT', 'UNPAUSE']);
+    }
+    await eventually(
+      async () => ((await embed(limited)).status === 200 ? true : undefined),
+      20_000,
+      'the caller to be served again',
     );
   }, 120_000);
 });

@@ -49,6 +49,11 @@ const pemOrFile = z
 export const ingressConfigSchema = baseConfigSchema.extend({
   PORT: portSetting(8080),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  /**
+   * How long a Redis command may take before it fails (and what it guards fails closed):
+   * a Redis that stalls without closing its connection held every request for as long.
+   */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(30000).default(1000),
   /** Trusted token issuers: a YAML/JSON file path, or inline JSON. */
   INGRESS_ISSUERS: fileOrInline('issuers', (text) => parseIssuers(text)),
   /** Upstream connections: a YAML/JSON file path, or inline JSON. */

@@ -6,7 +6,9 @@ import type { IngressConfig } from '../config';
 
 /**
  * The ingress's Redis: rate-limit counters, single-use token ids, the embedding cache.
- * No offline queue: a command while Redis is away fails at once, so callers fail closed.
+ * No offline queue: a command while Redis is away fails at once, so callers fail closed. A
+ * command Redis does not answer (stalled, or its connection silently gone) fails after
+ * REDIS_COMMAND_TIMEOUT_MS the same way, instead of holding its request until it answers.
  */
 @Injectable()
 export class IngressRedis implements OnModuleInit, OnApplicationShutdown {
@@ -21,6 +23,7 @@ export class IngressRedis implements OnModuleInit, OnApplicationShutdown {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       connectTimeout: 2000,
+      commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
       // Commands issued in the same tick (rate limit, cache lookup) share one write.
       enableAutoPipelining: true,
     });
