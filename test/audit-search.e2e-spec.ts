@@ -17,6 +17,21 @@ describe('audit search: every matching event, a page at a time', () => {
 
   const os = (path: string, init?: RequestInit) =>
     fetch(`${TESTING_ENV.OPENSEARCH_URL}/${path}`, init);
+  /** Indexes `docs` (each under its eventId) straight into OpenSearch, searchable at once. */
+  const indexDirectly = async (docs: readonly Record<string, unknown>[]) => {
+    const body = docs
+      .map(
+        (d) =>
+          `${JSON.stringify({ index: { _index: index, _id: d.eventId } })}\n${JSON.stringify(d)}\n`,
+      )
+      .join('');
+    const res = await os('_bulk?refresh=true', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body,
+    });
+    expect(((await res.json()) as { errors: boolean }).errors).toBe(false);
+  };
   const search = (query: string, bearer = token) =>
     fetch(`${audit.url}/v1/audit/events?${query}`, {
       headers: { authorization: `Bearer ${bearer}` },
@@ -63,19 +78,7 @@ describe('audit search: every matching event, a page at a time', () => {
       AUDIT_API_TOKEN: token,
       AUDIT_INDEX: index,
     });
-    const body = events
-      .map(
-        (e) =>
-          `${JSON.stringify({ index: { _index: index, _id: e.eventId } })}\n${JSON.stringify(e)}\n`,
-      )
-      .join('');
-    const res = await os('_bulk?refresh=true', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson' },
-      body,
-    });
-    const answer = (await res.json()) as { errors: boolean };
-    expect(answer.errors).toBe(false);
+    await indexDirectly(events);
   }, 90_000);
 
   afterAll(async () => {
@@ -224,18 +227,9 @@ describe('audit search: every matching event, a page at a time', () => {
     // ce_id takes up to 256 characters (EVENT_ID_PATTERN): a page may end on such an event.
     const longRequest = `${requestId}-long`;
     const longIds = [0, 1, 2].map((i) => `${i}`.padEnd(256, 'x'));
-    const body = longIds
-      .map((eventId) => {
-        const doc = { ...events[0], eventId, requestId: longRequest, data: {} };
-        return `${JSON.stringify({ index: { _index: index, _id: eventId } })}\n${JSON.stringify(doc)}\n`;
-      })
-      .join('');
-    const put = await os('_bulk?refresh=true', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson' },
-      body,
-    });
-    expect(((await put.json()) as { errors: boolean }).errors).toBe(false);
+    await indexDirectly(
+      longIds.map((eventId) => ({ ...events[0], eventId, requestId: longRequest, data: {} })),
+    );
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -266,26 +260,17 @@ describe('audit search: every matching event, a page at a time', () => {
       fox: 'the quick brown fox jumps over the lazy dog',
       alphabet: 'alphabet soup for lunch',
     };
-    const body = Object.entries(texts)
-      .map(([name, message], i) => {
-        const doc = {
-          ...events[0],
-          eventId: `ev-${runId}-text-${name}`,
-          time: new Date(Date.UTC(2026, 10, 23, 11, 0, i)).toISOString(),
-          requestId: textRequest,
-          stage: 'failed',
-          message,
-          data: { requestId: textRequest, stage: 'failed', message },
-        };
-        return `${JSON.stringify({ index: { _index: index, _id: doc.eventId } })}\n${JSON.stringify(doc)}\n`;
-      })
-      .join('');
-    const put = await os('_bulk?refresh=true', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson' },
-      body,
-    });
-    expect(((await put.json()) as { errors: boolean }).errors).toBe(false);
+    await indexDirectly(
+      Object.entries(texts).map(([name, message], i) => ({
+        ...events[0],
+        eventId: `ev-${runId}-text-${name}`,
+        time: new Date(Date.UTC(2026, 10, 23, 11, 0, i)).toISOString(),
+        requestId: textRequest,
+        stage: 'failed',
+        message,
+        data: { requestId: textRequest, stage: 'failed', message },
+      })),
+    );
     const found = async (q: string) => {
       const res = await search(`requestId=${textRequest}&q=${encodeURIComponent(q)}`);
       expect(res.status).toBe(200);

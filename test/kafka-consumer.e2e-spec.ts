@@ -12,6 +12,7 @@ import {
   NotRetryable,
   readTopicToEnd,
   type ConsumedMessage,
+  type ConsumerBinding,
   type TopicHandler,
 } from '@embargo/kafka';
 import { Metrics, Readiness } from '@embargo/observability';
@@ -46,30 +47,32 @@ class RefusingMasker implements TopicHandler<'maskRequests'> {
  * narrowed down to the one message that causes it, which is dead-lettered, and the
  * partition moves on (before, the batch was retried without end).
  */
-describe('kafka consumer: a failure that retrying cannot mend', () => {
-  const run = randomUUID();
+/**
+ * A ConsumerHost with `bindings` on the real broker, started before the describe block's
+ * tests (once every group has joined) and stopped after them; `handlers` maps each
+ * binding's handler class to its instance.
+ */
+function consumerFixture(
+  run: string,
+  bindings: (group: string) => ConsumerBinding[],
+  handlers: (type: unknown) => unknown,
+  options: { sessionTimeoutMs?: number } = {},
+) {
   const logger = pino({ level: 'silent' });
   const readiness = new Readiness();
   const metrics = new Metrics('consumer-test');
   const identity = { name: 'consumer-test', instance: run };
   const kafka = new KafkaService(
-    { clientId: `consumer-test-${run}`, brokers: LOCAL_INFRA.KAFKA_BROKERS.split(',') },
+    { clientId: `consumer-test-${run}`, brokers: LOCAL_INFRA.KAFKA_BROKERS.split(','), ...options },
     logger,
     identity,
     readiness,
     metrics,
   );
-  const handler = new PickyHandler();
-  const masker = new RefusingMasker();
   const group = `consumer-test-${run}`;
   const host = new ConsumerHost(
-    [
-      bind({ topic: 'revocations', group, handler: PickyHandler }),
-      bind({ topic: 'maskRequests', group: `${group}-masks`, handler: RefusingMasker }),
-    ],
-    {
-      get: (type: unknown) => (type === PickyHandler ? handler : masker),
-    } as unknown as ModuleRef,
+    bindings(group),
+    { get: handlers } as unknown as ModuleRef,
     kafka,
     logger,
     identity,
@@ -105,6 +108,21 @@ describe('kafka consumer: a failure that retrying cannot mend', () => {
       },
       { key: `principal:${value}` },
     );
+  return { kafka, readiness, metrics, group, revoke };
+}
+
+describe('kafka consumer: a failure that retrying cannot mend', () => {
+  const run = randomUUID();
+  const handler = new PickyHandler();
+  const masker = new RefusingMasker();
+  const { kafka, group, revoke } = consumerFixture(
+    run,
+    (group) => [
+      bind({ topic: 'revocations', group, handler: PickyHandler }),
+      bind({ topic: 'maskRequests', group: `${group}-masks`, handler: RefusingMasker }),
+    ],
+    (type) => (type === PickyHandler ? handler : masker),
+  );
 
   it('dead-letters the message that causes it and handles the others of its batch', async () => {
     const values = ['a', 'b', 'poison', 'c'].map((v) => `${run}-${v}`);
@@ -199,60 +217,13 @@ class StallingHandler implements TopicHandler<'revocations'> {
  */
 describe('kafka consumer: a member the group dropped', () => {
   const run = randomUUID();
-  const logger = pino({ level: 'silent' });
-  const readiness = new Readiness();
-  const metrics = new Metrics('consumer-test');
-  const identity = { name: 'consumer-test', instance: run };
-  const kafka = new KafkaService(
-    {
-      clientId: `consumer-drop-${run}`,
-      brokers: LOCAL_INFRA.KAFKA_BROKERS.split(','),
-      sessionTimeoutMs: 6_000,
-    },
-    logger,
-    identity,
-    readiness,
-    metrics,
-  );
   const handler = new StallingHandler(12_000);
-  const host = new ConsumerHost(
-    [bind({ topic: 'revocations', group: `consumer-drop-${run}`, handler: StallingHandler })],
-    { get: () => handler } as unknown as ModuleRef,
-    kafka,
-    logger,
-    identity,
-    readiness,
-    metrics,
+  const { readiness, metrics, revoke } = consumerFixture(
+    run,
+    (group) => [bind({ topic: 'revocations', group, handler: StallingHandler })],
+    () => handler,
+    { sessionTimeoutMs: 6_000 },
   );
-
-  beforeAll(async () => {
-    await kafka.onModuleInit();
-    await host.onApplicationBootstrap();
-    await eventually(
-      async () => ((await readiness.run()).ok ? true : undefined),
-      30_000,
-      'the consumer to join',
-    );
-  }, 60_000);
-
-  afterAll(async () => {
-    await host.onApplicationShutdown();
-    await kafka.onApplicationShutdown();
-  });
-
-  const revoke = (value: string) =>
-    kafka.publisher.publish(
-      'revocations',
-      {
-        kind: 'principal',
-        value,
-        revokedBy: 'consumer-test',
-        revokedAt: new Date().toISOString(),
-        active: false,
-        signature: { alg: 'Ed25519', kid: 'p1', value: 'A'.repeat(86) },
-      },
-      { key: `principal:${value}` },
-    );
 
   it('rejoins and goes on reading after it was dropped', async () => {
     const handled = (value: string, what: string, ms = 30_000) =>
