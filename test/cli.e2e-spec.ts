@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 
 /** The `embargo` command as an operator runs it: `node bin/embargo.js …` from the repo root. */
@@ -16,7 +17,13 @@ interface Run {
 
 function embargo(
   args: string[],
-  opts: { input?: string | Buffer; env?: Record<string, string>; cwd?: string } = {},
+  opts: {
+    input?: string | Buffer;
+    env?: Record<string, string>;
+    cwd?: string;
+    /** Killed after this long (its code is then null): a command that hangs fails its test. */
+    killAfterMs?: number;
+  } = {},
 ) {
   return new Promise<Run>((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC', ...opts.env };
@@ -31,8 +38,14 @@ function embargo(
     // Decoded as a stream: a character split between two reads stays whole.
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const kill = opts.killAfterMs
+      ? setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs)
+      : undefined;
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(kill);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(opts.input ?? '');
   });
 }
@@ -445,4 +458,49 @@ describe('embargo policy', () => {
     expect(fewer.code).toBe(0);
     expect((JSON.parse(fewer.stdout) as typeof out).decision.effect).toBe('mask');
   });
+});
+
+/**
+ * A service that takes the connection and never answers (stalled, or a proxy holding it)
+ * does not hold the command: it stops after EMBARGO_HTTP_TIMEOUT_SECONDS with an error
+ * naming the service, as a script or cron job running it needs.
+ */
+describe('embargo against a service that does not answer', () => {
+  let server: Server;
+  let url: string;
+  const held: Socket[] = [];
+
+  beforeAll(async () => {
+    server = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const env = { EMBARGO_HTTP_TIMEOUT_SECONDS: '1' };
+
+  it('stops an audit search and names the audit service', async () => {
+    const run = await embargo(['audit', 'search', '--url', url, '--token', 't'], {
+      env,
+      killAfterMs: 20_000,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`the audit service at ${url} did not answer within 1 s`);
+  }, 30_000);
+
+  it('stops a policy simulation and names the policy service', async () => {
+    const request =
+      'principal: { issuer: https://idp.example.com, subject: a }\nrequest: { model: m }\n';
+    const run = await embargo(['policy', 'simulate', '--url', url], {
+      input: request,
+      env,
+      killAfterMs: 20_000,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`the policy service at ${url} did not answer within 1 s`);
+  }, 30_000);
 });

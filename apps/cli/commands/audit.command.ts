@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { cliEnvironment } from '../config';
+import { callService } from '../http';
 
 const DEFAULT_URL = 'http://127.0.0.1:8084';
 /** `audit search --all` stops here unless told otherwise, so a broad query cannot run on for ever. */
@@ -53,24 +54,17 @@ async function callAudit(
   path: string,
   init: RequestInit,
 ): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetch(`${base}${path}`, init);
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new Error(`cannot reach the audit service at ${base} (${cause})`);
-  }
-  const text = await res.text();
+  const res = await callService('the audit service', `${base}${path}`, init);
   if (!res.ok) {
-    let message = text.slice(0, 500);
+    let message = res.text.slice(0, 500);
     try {
-      message = (JSON.parse(text) as { error: { message: string } }).error.message;
+      message = (JSON.parse(res.text) as { error: { message: string } }).error.message;
     } catch {
       // Not the OpenAI error shape (a proxy's page): shown as it came.
     }
     throw new Error(`${what} refused (${res.status}): ${message}`);
   }
-  return JSON.parse(text);
+  return JSON.parse(res.text);
 }
 
 export function auditCommand(): Command {

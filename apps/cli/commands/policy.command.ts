@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { cliEnvironment } from '../config';
+import { callService } from '../http';
 import { compileDirOrExit } from './policy-files';
 
 const DEFAULT_DIR = 'deploy/policies';
@@ -85,15 +86,25 @@ export function policyCommand(): Command {
       };
       if (opts.url) {
         const token = opts.token ?? cliEnvironment.policyToken;
-        const res = await fetch(`${opts.url.replace(/\/$/, '')}/v1/policy/simulate`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
+        const res = await callService(
+          'the policy service',
+          `${opts.url.replace(/\/$/, '')}/v1/policy/simulate`,
+          {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+            },
+            body: JSON.stringify(input),
           },
-          body: JSON.stringify(input),
-        });
-        process.stdout.write(`${JSON.stringify(await res.json(), null, 2)}\n`);
+        );
+        let answer = res.text;
+        try {
+          answer = JSON.stringify(JSON.parse(res.text), null, 2);
+        } catch {
+          // Not JSON (a proxy's page): shown as it came.
+        }
+        process.stdout.write(`${answer}\n`);
         process.exitCode = res.ok ? 0 : 1;
         return;
       }
