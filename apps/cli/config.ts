@@ -13,8 +13,8 @@ export interface CliEnvironment {
   auditToken?: string;
   /** The audit service's reveal token (its AUDIT_REVEAL_TOKEN) for `audit reveal`. */
   auditRevealToken?: string;
-  /** How long a call to a service may take, answer included (EMBARGO_HTTP_TIMEOUT_SECONDS). */
-  httpTimeoutSeconds: number;
+  /** How long a call to a service may take, answer included, in seconds (default 60). */
+  httpTimeoutSeconds?: string;
 }
 
 export const cliEnvironment: CliEnvironment = {
@@ -23,15 +23,5 @@ export const cliEnvironment: CliEnvironment = {
   auditUrl: process.env.EMBARGO_AUDIT_URL || undefined,
   auditToken: process.env.EMBARGO_AUDIT_TOKEN || undefined,
   auditRevealToken: process.env.EMBARGO_AUDIT_REVEAL_TOKEN || undefined,
-  httpTimeoutSeconds: timeoutSeconds(process.env.EMBARGO_HTTP_TIMEOUT_SECONDS),
+  httpTimeoutSeconds: process.env.EMBARGO_HTTP_TIMEOUT_SECONDS || undefined,
 };
-
-function timeoutSeconds(value: string | undefined): number {
-  if (value === undefined || value === '') return 60;
-  const n = Number(value);
-  if (!(n > 0 && n <= 3600))
-    throw new Error(
-      `EMBARGO_HTTP_TIMEOUT_SECONDS must be a number of seconds from 0 to 3600, got '${value}'`,
-    );
-  return n;
-}

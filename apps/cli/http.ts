@@ -18,7 +18,7 @@ export async function callService(
   url: string,
   init: RequestInit,
 ): Promise<Answer> {
-  const seconds = cliEnvironment.httpTimeoutSeconds;
+  const seconds = timeoutSeconds(cliEnvironment.httpTimeoutSeconds);
   try {
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(seconds * 1000) });
     return { status: res.status, ok: res.ok, text: await res.text() };
@@ -29,4 +29,14 @@ export async function callService(
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
     throw new Error(`cannot reach ${service} at ${origin} (${cause})`);
   }
+}
+
+function timeoutSeconds(value: string | undefined): number {
+  if (value === undefined) return 60;
+  const n = Number(value);
+  if (!(n > 0 && n <= 3600))
+    throw new Error(
+      `EMBARGO_HTTP_TIMEOUT_SECONDS must be seconds above 0, at most 3600: got '${value}'`,
+    );
+  return n;
 }
