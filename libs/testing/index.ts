@@ -5,3 +5,4 @@ export * from './jwks-server';
 export * from './processes';
 export * from './stack';
 export * from './fingerprints';
+export * from './fault-proxy';

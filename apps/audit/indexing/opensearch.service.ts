@@ -99,7 +99,8 @@ export class OpenSearchService implements OnModuleInit {
   /**
    * Searches the events index. OpenSearch's refusals (4xx) name indices, fields and query
    * internals: the caller gets a generic message with an error id, the log gets the detail.
-   * Other failures (5xx, no connection) reach the error filter, which does the same.
+   * An OpenSearch that cannot be reached is a 503 audit_unavailable the same way (asking
+   * again helps once it is back); other failures (5xx) reach the error filter, a 500.
    * The client waits longer than the search's own timeout (its default, 10 s, is the
    * timeout's default too) and does not retry: a search it gave up on would run twice more,
    * and an auditor can ask again.
@@ -112,9 +113,20 @@ export class OpenSearchService implements OnModuleInit {
       );
     } catch (err) {
       if (err instanceof errors.TimeoutError) throw searchTimeout(this.searchTimeoutMs);
+      const errorId = randomUUID();
+      // Down, restarting or unreachable: the same question answers once it is back.
+      if (err instanceof errors.ConnectionError || err instanceof errors.NoLivingConnectionsError) {
+        this.logger.error(
+          { errorId, err: { message: err.message } },
+          'opensearch unreachable for a search of the events index',
+        );
+        throw new EmbargoError(
+          'audit_unavailable',
+          `The audit trail is unavailable; try again later (error id ${errorId})`,
+        );
+      }
       const status = (err as { meta?: { statusCode?: unknown } }).meta?.statusCode;
       if (typeof status !== 'number' || status < 400 || status >= 500) throw err;
-      const errorId = randomUUID();
       this.logger.error(
         { errorId, status, err: { message: (err as Error).message } },
         'opensearch refused a search of the events index',
