@@ -1,5 +1,10 @@
+import { eventTypeOf, type LifecycleEvent } from '@embargo/contracts';
+import { KafkaService } from '@embargo/kafka';
+import { Metrics, Readiness } from '@embargo/observability';
 import {
   eventually,
+  LOCAL_INFRA,
+  sleep,
   startApp,
   startFaultProxy,
   TESTING_ENV,
@@ -8,6 +13,7 @@ import {
   type RunningApp,
 } from '@embargo/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
+import pino from 'pino';
 
 /**
  * The audit app when OpenSearch goes away or stalls: its own OpenSearch connection runs
@@ -21,7 +27,17 @@ describe('audit app: OpenSearch away or stalled', () => {
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const index = `embargo-events-test-outage-${runId}`;
 
+  const identity = { name: 'outage-test', instance: runId };
+  const kafka = new KafkaService(
+    { clientId: `outage-test-${runId}`, brokers: LOCAL_INFRA.KAFKA_BROKERS.split(',') },
+    pino({ level: 'silent' }),
+    identity,
+    new Readiness(),
+    new Metrics('outage-test'),
+  );
+
   beforeAll(async () => {
+    await kafka.onModuleInit();
     const target = new URL(TESTING_ENV.OPENSEARCH_URL);
     proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 9200) });
     audit = await startApp('audit', {
@@ -39,6 +55,7 @@ describe('audit app: OpenSearch away or stalled', () => {
   afterAll(async () => {
     await audit?.stop();
     await proxy?.stop();
+    await kafka.onApplicationShutdown();
     await fetch(`${TESTING_ENV.OPENSEARCH_URL}/${index}*`, { method: 'DELETE' }).catch(
       () => undefined,
     );
@@ -88,4 +105,60 @@ describe('audit app: OpenSearch away or stalled', () => {
       '/readyz to report ready again',
     );
   }, 90_000);
+
+  /** One lifecycle event of a request of its own, as the ingress writes it. */
+  const publishEvent = async () => {
+    const requestId = randomUUID();
+    const event: LifecycleEvent = {
+      requestId,
+      instance: 'ingress-outage-test',
+      stage: 'received',
+      method: 'POST',
+      path: '/v1/embeddings',
+      byteSize: 10,
+    };
+    await kafka.publisher.publish('requestEvents', event, {
+      key: requestId,
+      type: eventTypeOf('received'),
+      requestId,
+    });
+    return requestId;
+  };
+  const indexed = async (requestId: string) => {
+    const res = await fetch(`${audit.url}/v1/audit/events?requestId=${requestId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (res.status !== 200) return undefined;
+    const page = (await res.json()) as { data: unknown[] };
+    return page.data.length > 0 ? true : undefined;
+  };
+
+  /** How often the indexer's consumer was started again after its group dropped it. */
+  const indexerRestarts = async () => {
+    const text = await (await fetch(`${audit.url}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('embargo_kafka_consumer_restarts_total{') &&
+          l.includes('topic="embargo.request-events.v1"'),
+      );
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+
+  it('stays in its group while OpenSearch stalls, and indexes what arrived once it answers', async () => {
+    const before = await publishEvent();
+    await eventually(() => indexed(before), 30_000, 'the first event to be indexed');
+
+    // Longer than the consumer's 30 s session: a bulk request that waits on OpenSearch that
+    // long, without a heartbeat, gets the indexer dropped from its group.
+    proxy.pause();
+    const during = await publishEvent();
+    await sleep(45_000);
+    await proxy.restore();
+
+    await eventually(() => indexed(during), 60_000, 'the event sent during the stall');
+    expect(audit.output()).not.toMatch(/consumer crashed/);
+    expect(await indexerRestarts()).toBe(0);
+  }, 180_000);
 });

@@ -55,6 +55,14 @@ function requestRefusal(err: unknown): { type: string; reason: string } | undefi
 }
 
 /**
+ * One indexing request (bulk, mget) may wait this long, once: the client's own retries
+ * (two more of its default 10 s) kept a handler silent for 30 s, past the consumer's session,
+ * and a stalled OpenSearch got the indexer dropped from its group. The consumer retries a
+ * failed batch itself, with a heartbeat between tries.
+ */
+const INDEX_REQUEST = { requestTimeout: 10_000, maxRetries: 0 };
+
+/**
  * How long the client waits for a search beyond its own timeout: OpenSearch checks the
  * timeout as it goes and answers `timed_out` a little after it has passed.
  */
@@ -216,12 +224,15 @@ export class OpenSearchService implements OnModuleInit {
   /** One bulk request; `positions` maps its items back to the caller's documents. */
   private async sendBulk(ndjson: string, positions: number[]): Promise<BulkRefusal[]> {
     // Only what is read back below: the full per-item answer is most of the bulk response.
-    const res = await this.client.bulk({
-      // Sent as is: the client takes a bulk body as NDJSON text as well as an array.
-      body: ndjson as unknown as Bulk_RequestBody,
-      refresh: false,
-      filter_path: 'errors,items.*.status,items.*.error',
-    });
+    const res = await this.client.bulk(
+      {
+        // Sent as is: the client takes a bulk body as NDJSON text as well as an array.
+        body: ndjson as unknown as Bulk_RequestBody,
+        refresh: false,
+        filter_path: 'errors,items.*.status,items.*.error',
+      },
+      INDEX_REQUEST,
+    );
     if (!res.body.errors) return [];
     const refused: BulkRefusal[] = [];
     res.body.items.forEach((item, k) => {
@@ -237,11 +248,10 @@ export class OpenSearchService implements OnModuleInit {
 
   /** The `digest` of each document of `ids` that `index` holds (realtime, no refresh needed). */
   async storedDigests(index: string, ids: readonly string[]): Promise<Map<string, unknown>> {
-    const res = await this.client.mget({
-      index,
-      body: { ids: [...new Set(ids)] },
-      _source: ['digest'],
-    });
+    const res = await this.client.mget(
+      { index, body: { ids: [...new Set(ids)] }, _source: ['digest'] },
+      INDEX_REQUEST,
+    );
     const docs = res.body.docs as {
       _id: string;
       found?: boolean;
