@@ -2,7 +2,11 @@ import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { APP_CONFIG } from '@embargo/config';
 import { NotReady, Readiness } from '@embargo/observability';
 import { Redis } from 'ioredis';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ApprovalConfig } from '../config';
+
+/** How long shutdown waits for Redis to take QUIT before it closes the connection itself. */
+const QUIT_WAIT_MS = 2_000;
 
 /** The Redis connection that BullMQ holds live in (append-only file on). */
 @Injectable()
@@ -31,7 +35,14 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /**
+   * QUIT waits for Redis's answer, and without a command timeout (BullMQ's blocking commands
+   * rule one out) a stalled Redis never gives it: shutdown waited out its grace period and
+   * the app exited as failed. Unanswered, the connection is closed without it.
+   */
   async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit().catch(() => undefined);
+    const quit = this.redis.quit().catch(() => undefined);
+    if ((await Promise.race([quit, delay(QUIT_WAIT_MS, 'timeout', { ref: false })])) === 'timeout')
+      this.redis.disconnect();
   }
 }
