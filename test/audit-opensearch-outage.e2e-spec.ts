@@ -46,6 +46,7 @@ describe('audit app: OpenSearch away or stalled', () => {
       OPENSEARCH_URL: proxy.url(),
       AUDIT_API_TOKEN: token,
       AUDIT_INDEX: index,
+      AUDIT_SEARCH_TIMEOUT_MS: '1000',
       AUDIT_REVEAL_TOKEN: revealToken,
       SEALING_KEYS: testKeyring(),
       MASKING_KEYS: testKeyring(),
@@ -105,6 +106,16 @@ describe('audit app: OpenSearch away or stalled', () => {
       '/readyz to report ready again',
     );
   }, 90_000);
+
+  it('answers a reveal 503 while OpenSearch stalls, not with advice to narrow a search', async () => {
+    proxy.pause();
+    try {
+      await unavailable(await reveal());
+    } finally {
+      await proxy.restore();
+    }
+    expect((await reveal()).status).toBe(404);
+  }, 60_000);
 
   /** One lifecycle event of a request of its own, as the ingress writes it. */
   const publishEvent = async () => {

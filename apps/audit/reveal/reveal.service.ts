@@ -117,7 +117,7 @@ export class RevealService {
   /** The request's `masked` event, which holds its sealed original; 404 when there is none. */
   private async maskedEvent(requestId: string): Promise<z.infer<typeof maskedDocumentSchema>> {
     const search = (stage?: string) =>
-      this.os.searchEvents({
+      this.lookUp({
         // Two: a request has one masked event, and a second one means a record was written
         // under the request by someone else (see below).
         size: stage ? 2 : 1,
@@ -170,6 +170,24 @@ export class RevealService {
         : `No request ${requestId} in the audit trail`,
       { param: 'requestId' },
     );
+  }
+
+  /**
+   * A reveal's look-ups are term filters on one request, which OpenSearch answers at once:
+   * one that runs out of time means OpenSearch is stalled or overloaded, not that the auditor
+   * should narrow anything (the search API's advice), so the auditor is told to try again.
+   */
+  private async lookUp(body: Record<string, unknown>) {
+    try {
+      return await this.os.searchEvents(body);
+    } catch (err) {
+      if (!(err instanceof EmbargoError) || err.code !== 'search_timeout') throw err;
+      this.logger.error({ err: { message: err.message } }, 'reveal look-up timed out');
+      throw new EmbargoError(
+        'audit_unavailable',
+        'The audit trail did not answer in time, so nothing was revealed; try again later',
+      );
+    }
   }
 
   /** Writes the event with acks=all; a failure refuses the reveal (fail closed). */
