@@ -1,5 +1,5 @@
 import type { Metrics, Readiness } from '@embargo/observability';
-import type { TopicMessages } from 'kafkajs';
+import { KafkaJSProtocolError, type TopicMessages } from 'kafkajs';
 import { createHash } from 'node:crypto';
 import pino from 'pino';
 import {
@@ -263,5 +263,80 @@ describe('ConsumerHost: records a handler has no use for', () => {
     expect(handed).toEqual([]);
     expect(broker.sent).toEqual([]);
     expect(commits).toEqual([[{ topic: 'embargo.mask-replies.v1', partition: 0, offset: '5' }]]);
+  });
+});
+
+/** A valid request-events record. */
+const receivedRecord = () => ({
+  offset: '1',
+  key: Buffer.from('r1'),
+  value: Buffer.from(
+    JSON.stringify({
+      requestId: 'r1',
+      instance: 'i1',
+      stage: 'received',
+      method: 'POST',
+      path: '/v1/embeddings',
+      byteSize: 1,
+    }),
+  ),
+  headers: {
+    ce_specversion: '1.0',
+    ce_id: 'e1',
+    ce_type: 'dev.embargo.request.received.v1',
+    ce_source: '/embargo/ingress',
+  },
+  timestamp: '0',
+});
+
+/** The error kafkajs's heartbeat throws when the group answers with `type`. */
+const groupError = (type: string) =>
+  new KafkaJSProtocolError(Object.assign(new Error('group changed'), { type, code: 27 }));
+
+describe('ConsumerHost: a batch the group takes away while its handler retries', () => {
+  it.each(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID'])(
+    'stops retrying it on %s, commits nothing, and leaves kafkajs to join again',
+    async (type) => {
+      let calls = 0;
+      let beats = 0;
+      // Fails until the group has said the batch is no longer this member's, then succeeds:
+      // a host that kept retrying would hand it over again and commit it.
+      const { host, commits, run } = harness('requestEvents', async () => {
+        calls += 1;
+        if (beats === 0) throw new Error('opensearch unreachable');
+      });
+      await host.onApplicationBootstrap();
+      const lost = groupError(type);
+      const done = run(
+        { topic: 'embargo.request-events.v1', partition: 0, messages: [receivedRecord()] },
+        async () => {
+          beats += 1;
+          throw lost;
+        },
+      );
+      await expect(done).rejects.toBe(lost);
+      expect(calls).toBe(1);
+      expect(commits).toEqual([]);
+    },
+  );
+
+  it("stops when the handler's own heartbeat says so, instead of retrying the batch", async () => {
+    let calls = 0;
+    const lost = groupError('REBALANCE_IN_PROGRESS');
+    const { host, commits, run } = harness('requestEvents', async (_, context) => {
+      calls += 1;
+      if (calls === 1) await context.heartbeat();
+    });
+    await host.onApplicationBootstrap();
+    let beats = 0;
+    const done = run(
+      { topic: 'embargo.request-events.v1', partition: 0, messages: [receivedRecord()] },
+      async () => {
+        if (beats++ === 0) throw lost;
+      },
+    );
+    await expect(done).rejects.toBe(lost);
+    expect(calls).toBe(1);
+    expect(commits).toEqual([]);
   });
 });

@@ -347,6 +347,8 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
         this.metrics.kafkaConsumed.inc({ topic, outcome: 'ok' }, messages.length);
         return;
       } catch (err) {
+        // From the handler's own heartbeat: the batch is gone, not the handler failing.
+        if (groupChanged(err)) throw err;
         if (err instanceof NotRetryable) {
           if (messages.length > 1) {
             for (const one of messages) await this.deliver(topic, handler, [one], context);
@@ -366,7 +368,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
           'handler failed, retrying batch',
         );
         await new Promise((r) => setTimeout(r, delay));
-        await heartbeat().catch(() => undefined);
+        await heartbeat().catch(unlessBatchLost);
       }
     }
   }
@@ -428,7 +430,11 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
           this.logger.error(failure, 'dead letter could not be written; partition held');
         }
         await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
-        await heartbeat().catch(() => undefined);
+        await heartbeat().catch((beat: unknown) => {
+          if (!groupChanged(beat)) return;
+          this.blocked.delete(topic);
+          throw beat;
+        });
       }
     }
   }
@@ -513,6 +519,28 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     // disconnect() waits for the batch in hand to finish: in-flight work drains.
     await Promise.all(this.consumers.map((c) => c.disconnect().catch(() => undefined)));
   }
+}
+
+/**
+ * The group answered a heartbeat saying the batch in hand is no longer this member's: it is
+ * rebalancing (kafkajs's own test, plus a member the group dropped). kafkajs joins again
+ * when such an error leaves the batch, and only then; a retry loop that swallowed it kept
+ * the member out of the rebalance (every other member waited for it, up to the rebalance
+ * timeout) and then committed a batch it no longer held, which crashed the consumer.
+ */
+function groupChanged(err: unknown): boolean {
+  const type = (err as { type?: unknown } | null)?.type;
+  return (
+    type === 'REBALANCE_IN_PROGRESS' ||
+    type === 'ILLEGAL_GENERATION' ||
+    type === 'NOT_COORDINATOR_FOR_GROUP' ||
+    type === 'UNKNOWN_MEMBER_ID'
+  );
+}
+
+/** For a heartbeat between retries: other failures wait for the next try. */
+function unlessBatchLost(err: unknown): void {
+  if (groupChanged(err)) throw err;
 }
 
 /** The original key when short enough, else its digest; undefined when the record had none. */
