@@ -9,7 +9,7 @@ import {
   type BundleMessage,
 } from '@embargo/contracts';
 import { DocumentSigner, DocumentVerifier } from '@embargo/crypto';
-import { KafkaService, readTopicToEnd } from '@embargo/kafka';
+import { KafkaService, NotRetryable, readTopicToEnd } from '@embargo/kafka';
 import { LOGGER, NotReady, Readiness } from '@embargo/observability';
 import {
   compilePolicy,
@@ -26,6 +26,9 @@ import { lineDiff } from './line-diff';
 
 /** Version numbers above this in the history are not counted (a forged key must not use them up). */
 const MAX_VERSION = 2 ** 31 - 1;
+/** A directory version Kafka did not take is tried again after 1 s, doubling up to 30 s. */
+const REPUBLISH_FIRST_MS = 1_000;
+const REPUBLISH_MAX_MS = 30_000;
 
 export type SubmitResult =
   | { ok: true; created: boolean; version: number; hash: string }
@@ -49,6 +52,9 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
   private queue: Promise<unknown> = Promise.resolve();
   private watcher?: FSWatcher;
   private debounce?: NodeJS.Timeout;
+  /** Publishes of the directory that failed in a row, for the retry backoff. */
+  private failedPublishes = 0;
+  private stopping = false;
   private ready = false;
 
   constructor(
@@ -229,23 +235,53 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
   private async loadDirectory(reason: string): Promise<void> {
     const dir = this.config.POLICY_DIR;
     if (!dir) return;
+    let files: PolicyFile[];
     try {
-      const files = readPolicyDir(dir, this.config.MAX_POLICY_BYTES);
-      if (files.length === 0) {
-        this.logger.warn({ dir }, 'policy directory has no policy files');
-        return;
-      }
-      const result = await this.submit(files, `directory ${dir} (${reason})`);
-      if (!result.ok) {
-        this.logger.error(
-          { dir, errors: result.errors },
-          'policy directory rejected; the previous version keeps serving',
-        );
-      }
+      files = readPolicyDir(dir, this.config.MAX_POLICY_BYTES);
     } catch (err) {
       this.logger.error(
         { dir, err: { message: (err as Error).message } },
         'policy directory could not be read',
+      );
+      return;
+    }
+    if (files.length === 0) {
+      this.logger.warn({ dir }, 'policy directory has no policy files');
+      return;
+    }
+    let result: SubmitResult;
+    try {
+      result = await this.submit(files, `directory ${dir} (${reason})`);
+    } catch (err) {
+      if (err instanceof NotRetryable) {
+        this.logger.error(
+          { dir, err: { message: err.message } },
+          'policy directory cannot be published; the previous version keeps serving',
+        );
+        return;
+      }
+      // Kafka did not take the version or its bundle. Nobody is waiting on a directory load
+      // to ask again, so without a retry the gateways kept the older version until the next
+      // change to the directory. A change meanwhile replaces this retry (same timer).
+      this.failedPublishes += 1;
+      const delay = Math.min(
+        REPUBLISH_MAX_MS,
+        REPUBLISH_FIRST_MS * 2 ** Math.min(this.failedPublishes - 1, 5),
+      );
+      this.logger.error(
+        { dir, delay, err: { message: (err as Error).message } },
+        'policy directory not published; trying again',
+      );
+      if (this.stopping) return;
+      clearTimeout(this.debounce);
+      this.debounce = setTimeout(() => void this.loadDirectory(reason), delay);
+      return;
+    }
+    this.failedPublishes = 0;
+    if (!result.ok) {
+      this.logger.error(
+        { dir, errors: result.errors },
+        'policy directory rejected; the previous version keeps serving',
       );
     }
   }
@@ -261,6 +297,7 @@ export class PolicyVersions implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     clearTimeout(this.debounce);
     this.watcher?.close();
     await this.queue;
