@@ -552,6 +552,14 @@ const KEYWORD_SUFFIX_RE = /(?:key|keys|hash|value)(?![A-Za-z0-9])/iy;
 // ("[...acorn.tokenizer(", "ED25519.sign(", "pki.privateKeyFromAsn1(").
 // A Go conversion ("[]byte(os.Getenv(", "[]byte(cfg.JWTSecret)") is one too.
 const CODE_RE = /^(?:\[?\.\.\.|!|\[\])?[A-Za-z_$][\w$.?]*[([]/;
+
+/**
+ * CODE_RE, asked only of a value with a bracket: without one it cannot match, and on a long
+ * token it backtracks over the whole of it before failing.
+ */
+function isCode(value: string): boolean {
+  return (value.includes('(') || value.includes('[')) && CODE_RE.test(value);
+}
 // A variable named after a credential, in snake_case or camelCase, holds one; it is not one:
 // "hashed_password", "newPassword", "DB_PASSWORD". Letters only: "password_2024" is a password.
 const NAME_PARTS_RE = /^(?:[a-z]+(?:_[a-z]+)+|[A-Z]+(?:_[A-Z]+)+|[a-z]+(?:[A-Z][a-z]+)+)$/;
@@ -1065,8 +1073,9 @@ function notAValue(value: string, password: boolean): boolean {
   // A template expression cut at its first blank: GitHub Actions' "${{ secrets.X }}", Helm's "{{ .Values.x }}".
   if (c === 36 || c === 123) return value.startsWith('${{') || value.startsWith('{{');
   if (c === 47) return wordParts(value.slice(1), /[/._-]/, 1) || REGEX_CHARS_RE.test(value);
-  if (!DOTTED_NAMES_RE.test(value)) return false;
+  // Dotted names need a dot, which most values lack: the pattern runs only on those with one.
   const dot = value.indexOf('.');
+  if (dot === -1 || !DOTTED_NAMES_RE.test(value)) return false;
   if (CODE_ROOTS.has(value.slice(0, dot))) return true;
   // Without a known root, only names without digits (a signed cookie "eyJ1c2Vy.ZfLq3w.…" has
   // them): three or more, or two where the last is a property ("document.signature"). Two plain
@@ -1361,7 +1370,7 @@ function isPassword(
 ): boolean {
   if (prose && (PROSE_WORDS.has(value.toLowerCase()) || !/[\d\W_]|[a-z][A-Z]/.test(value)))
     return false;
-  if (!valueQuoted && CODE_RE.test(value)) return false;
+  if (!valueQuoted && isCode(value)) return false;
   if (!valueQuoted && namesVariable(text, i, value, assign)) return false;
   if (!valueQuoted && op === ':' && TYPE_NAME_RE.test(value)) return false;
   // MySQL's "Access denied for user 'root'@'localhost' (using password: YES)".
@@ -1403,7 +1412,7 @@ function emitSecret(
   // Identifiers and code name a secret, they are not one: "AutoTokenizer.from_pretrained(",
   // "client_credentials", a URL. Only a call or an index is code: a "(" elsewhere is one of
   // a generated key's symbols (Django's "x7#k2(p9m!…").
-  if (CODE_RE.test(value) || SNAKE_WORDS_RE.test(value) || value.includes('://')) return;
+  if (isCode(value) || SNAKE_WORDS_RE.test(value) || value.includes('://')) return;
   // An environment key names a path or a file as often as a secret ("S3_KEY=uploads/2024/a.png").
   if (word.charCodeAt(0) === 95 && wordParts(value, /[/._-]/, 2)) return;
   // Names made of words: "my-app-tls-secret-name-2024", "oauth2_client_credentials",
@@ -1420,6 +1429,7 @@ function emitSecret(
   if (entropy < 3) return;
   if (
     want.has('AWS_SECRET_KEY') &&
+    value.length === AWS_SECRET_LEN &&
     /^[A-Za-z0-9/+]{40}$/.test(value) &&
     // "aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", and the camelCase of AWS's own JSON
     // and SDKs: "SecretAccessKey", "secretAccessKey".
@@ -1513,11 +1523,14 @@ export function scanCredentialValues(input: ScanInput): void {
     if (BEARER_RE.exec(text) !== null) vStart = BEARER_RE.lastIndex;
     if (!readValue(text, vStart, passwordWord && op === ':')) continue;
     // Placeholders are checked before trimming: "<your-password>" must not lose its ">".
-    if (isPlaceholder(text.slice(valueStart, valueEnd))) continue;
+    const read = text.slice(valueStart, valueEnd);
+    if (isPlaceholder(read)) continue;
+    const readEnd = valueEnd;
     if (!valueQuoted)
       while (valueEnd > valueStart && isTrailingPunct(text.charCodeAt(valueEnd - 1))) valueEnd--;
-    const value = text.slice(valueStart, valueEnd);
-    if (value.length < 3 || PLACEHOLDER_RE.test(value)) continue;
+    // Untrimmed, the value is the string just tested; only a trimmed one is tested again.
+    const value = valueEnd === readEnd ? read : text.slice(valueStart, valueEnd);
+    if (value.length < 3 || (valueEnd !== readEnd && PLACEHOLDER_RE.test(value))) continue;
     // A template literal's interpolation (`Bearer ${token}`) is code, quoted or not.
     if ((!valueQuoted && notAValue(value, passwordWord)) || value.includes('${')) continue;
     if (passwordWord) {
