@@ -744,7 +744,12 @@ const PROSE_WORDS = new Set([
 const asciiCounts = new Int32Array(128);
 const firstSeen = new Uint8Array(128);
 
-export function shannonEntropy(s: string): number {
+/**
+ * Bits per character of `s`. With `enough`, the sum may stop once it reaches that much and return
+ * what it has so far: the terms are never negative, so the rest could only raise it, and a caller
+ * that only compares with `enough` or less saves a logarithm per remaining distinct character.
+ */
+export function shannonEntropy(s: string, enough = Infinity): number {
   // Values are short and almost always ASCII: count in reused arrays (one pass, distinct characters
   // kept in the order they first appear, which is the order the terms are summed in), fall back to
   // a map at the first non-ASCII character.
@@ -761,7 +766,7 @@ export function shannonEntropy(s: string): number {
   let h = 0;
   for (let k = 0; k < distinct; k++) {
     const c = firstSeen[k];
-    if (ascii) {
+    if (ascii && h < enough) {
       const p = asciiCounts[c] / s.length;
       h -= p * Math.log2(p);
     }
@@ -1423,9 +1428,10 @@ function emitSecret(
   if (valueQuoted && blankCount(value) >= 2 && (word.charCodeAt(0) | 32) !== 97) return;
   // A parameter nested in the value, up to the next one (an Azure SharedAccessSignature=
   // sv=…&sig=…), is read on its own; base64 padding ("…==") is not one.
-  if (TIMESTAMP_RE.test(value)) return;
+  if (isDigit(value.charCodeAt(0)) && TIMESTAMP_RE.test(value)) return;
   if (!valueQuoted && text.charCodeAt(valueEnd) === 38 && NESTED_PARAM_RE.test(value)) return;
-  const entropy = shannonEntropy(value);
+  // Only compared with 3 and 3.5 below.
+  const entropy = shannonEntropy(value, 3.5);
   if (entropy < 3) return;
   if (
     want.has('AWS_SECRET_KEY') &&
@@ -1519,8 +1525,12 @@ export function scanCredentialValues(input: ScanInput): void {
     const prose = op.length > 2 || (a === null && !sqlLiteral);
     valueInQuery = op === '=' && i > 0 && queryNameAt(text, i);
     valueInElement = op === '>';
-    BEARER_RE.lastIndex = vStart;
-    if (BEARER_RE.exec(text) !== null) vStart = BEARER_RE.lastIndex;
+    // BEARER_RE is asked only where its first letter is.
+    const b = text.charCodeAt(vStart) | 32;
+    if (b === 98 || b === 116) {
+      BEARER_RE.lastIndex = vStart;
+      if (BEARER_RE.exec(text) !== null) vStart = BEARER_RE.lastIndex;
+    }
     if (!readValue(text, vStart, passwordWord && op === ':')) continue;
     // Placeholders are checked before trimming: "<your-password>" must not lose its ">".
     const read = text.slice(valueStart, valueEnd);
