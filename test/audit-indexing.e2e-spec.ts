@@ -1,5 +1,7 @@
 import {
   eventTypeOf,
+  fromKafkaMessage,
+  toKafkaMessage,
   type DeadLetter,
   type Envelope,
   type LifecycleEvent,
@@ -90,6 +92,27 @@ describe('audit indexing: an event id already in the trail', () => {
     ]);
     expect(await stored(id)).toEqual(first);
     expect(await stored(other.envelope.id)).toMatchObject({ effect: 'allow' });
+  });
+
+  it('takes a redelivery whose time differs (no ce_time, or published again) as a redelivery', async () => {
+    const id = randomUUID().replace(/-/g, '');
+    // A record without ce_time is given the time it is read at: each delivery differs.
+    const raw = toKafkaMessage(decided(id, 'deny'), 'req-1');
+    delete raw.headers.ce_time;
+    const read = () =>
+      fromKafkaMessage({ ...raw, key: Buffer.from(raw.key) }) as Envelope<LifecycleEvent>;
+    expect(await consumer.handle([message(read())], context)).toEqual({ rejected: [] });
+    const first = await stored(id);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await consumer.handle([message(read())], context)).toEqual({ rejected: [] });
+    // A producer publishing the same event again (deterministic id) stamps a new time.
+    const again = { ...decided(id, 'deny'), time: new Date().toISOString() };
+    expect(await consumer.handle([message(again)], context)).toEqual({ rejected: [] });
+    expect(await stored(id)).toEqual(first);
+    // Other content under the id is still refused, whatever its time.
+    const forged = { ...decided(id, 'allow'), time: first.time as string };
+    const result = await consumer.handle([message(forged)], context);
+    expect(result.rejected).toHaveLength(1);
   });
 
   it('takes a redelivered dead letter without an error', async () => {

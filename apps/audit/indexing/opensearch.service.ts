@@ -246,18 +246,25 @@ export class OpenSearchService implements OnModuleInit {
     return refused;
   }
 
-  /** The `digest` of each document of `ids` that `index` holds (realtime, no refresh needed). */
-  async storedDigests(index: string, ids: readonly string[]): Promise<Map<string, unknown>> {
+  /** The `digest` and `time` of each document of `ids` that `index` holds (realtime). */
+  async storedDigests(
+    index: string,
+    ids: readonly string[],
+  ): Promise<Map<string, { digest: unknown; time: string }>> {
     const res = await this.client.mget(
-      { index, body: { ids: [...new Set(ids)] }, _source: ['digest'] },
+      { index, body: { ids: [...new Set(ids)] }, _source: ['digest', 'time'] },
       INDEX_REQUEST,
     );
     const docs = res.body.docs as {
       _id: string;
       found?: boolean;
-      _source?: { digest?: unknown };
+      _source?: { digest?: unknown; time?: unknown };
     }[];
-    return new Map(docs.filter((d) => d.found).map((d) => [d._id, d._source?.digest]));
+    return new Map(
+      docs
+        .filter((d) => d.found)
+        .map((d) => [d._id, { digest: d._source?.digest, time: String(d._source?.time) }]),
+    );
   }
 
   private async ensureIndex(index: string, mappings: Record<string, unknown>): Promise<void> {
