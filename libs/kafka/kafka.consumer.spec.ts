@@ -340,3 +340,96 @@ describe('ConsumerHost: a batch the group takes away while its handler retries',
     expect(commits).toEqual([]);
   });
 });
+
+/** Consumers that record what was asked of them; the test decides when `connect` returns. */
+function restartHarness(replay = false) {
+  const made: {
+    crash: (restart: boolean) => void;
+    connected: () => void;
+    ran: boolean;
+    disconnected: boolean;
+  }[] = [];
+  let caughtUp = 0;
+  const kafka = {
+    options: {},
+    kafka: {
+      consumer: () => {
+        const listeners = new Map<string, ((e: unknown) => void)[]>();
+        let connected = () => undefined as void;
+        const gate = new Promise<void>((r) => (connected = r));
+        const record = {
+          crash: (restart: boolean) =>
+            listeners.get('crash')?.forEach((fn) => fn({ payload: { error: 'x', restart } })),
+          connected: () => connected(),
+          ran: false,
+          disconnected: false,
+        };
+        // The first consumer (started at bootstrap) connects at once.
+        if (made.length === 0) connected();
+        made.push(record);
+        return {
+          events: { GROUP_JOIN: 'join', CRASH: 'crash', END_BATCH_PROCESS: 'end' },
+          on: (event: string, fn: (e: unknown) => void) =>
+            listeners.set(event, [...(listeners.get(event) ?? []), fn]),
+          connect: () => gate,
+          subscribe: async () => undefined,
+          run: async () => {
+            record.ran = true;
+          },
+          disconnect: async () => {
+            record.disconnected = true;
+          },
+        };
+      },
+    },
+    endOffsets: async () => new Map<number, bigint>(),
+  } as unknown as KafkaService;
+  const metrics = {
+    kafkaConsumed: { inc: () => undefined },
+    kafkaConsumerRestarts: { inc: () => undefined },
+  } as unknown as Metrics;
+  class Handler {
+    async handle() {}
+    caughtUp() {
+      caughtUp += 1;
+    }
+  }
+  const host = new ConsumerHost(
+    [
+      bind({
+        topic: replay ? 'revocations' : 'requestEvents',
+        group: 'g',
+        handler: Handler,
+        replay,
+      }),
+    ],
+    { get: () => new Handler() } as never,
+    kafka,
+    pino({ enabled: false }),
+    { name: 'test', instance: 'test-1' },
+    { register: () => undefined } as unknown as Readiness,
+    metrics,
+  );
+  return { host, made, caughtUp: () => caughtUp };
+}
+
+describe('ConsumerHost: a consumer kafkajs gave up on', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('is not left running when shutdown begins while it is being started again', async () => {
+    jest.useFakeTimers();
+    const { host, made } = restartHarness();
+    await host.onApplicationBootstrap();
+    made[0].crash(false);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(made).toHaveLength(2);
+    // Shutdown while the new consumer is still connecting.
+    const stopped = host.onApplicationShutdown();
+    made[1].connected();
+    await stopped;
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(made[1].disconnected).toBe(true);
+    expect(made[1].ran).toBe(false);
+    expect(made).toHaveLength(2);
+  });
+});

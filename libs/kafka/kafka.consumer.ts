@@ -222,10 +222,12 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     this.consumers.push(consumer);
     try {
       await consumer.connect();
+      this.unlessStopping();
       const replayed = binding.replay
         ? await this.trackReplay(consumer, spec.name, handler)
         : undefined;
       await consumer.subscribe({ topics: [spec.name], fromBeginning: binding.replay ?? false });
+      this.unlessStopping();
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -502,6 +504,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
       if (this.stopping) return;
       this.metrics.kafkaConsumerRestarts.inc({ topic });
       this.start(binding, handler).catch((err: unknown) => {
+        if (this.stopping) return;
         this.logger.error(
           { topic, groupId, error: String(err) },
           'consumer could not be started again',
@@ -510,6 +513,14 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
       });
     }, delay);
     this.restarts.add(timer);
+  }
+
+  /**
+   * A consumer started again can still be connecting when shutdown disconnects it; run()
+   * would connect it once more and join its group after the app has stopped.
+   */
+  private unlessStopping(): void {
+    if (this.stopping) throw new Error('the app is shutting down');
   }
 
   async onApplicationShutdown(): Promise<void> {
