@@ -345,6 +345,7 @@ describe('ConsumerHost: a batch the group takes away while its handler retries',
 function restartHarness(replay = false) {
   const made: {
     crash: (restart: boolean) => void;
+    join: () => void;
     connected: () => void;
     ran: boolean;
     disconnected: boolean;
@@ -360,6 +361,7 @@ function restartHarness(replay = false) {
         const record = {
           crash: (restart: boolean) =>
             listeners.get('crash')?.forEach((fn) => fn({ payload: { error: 'x', restart } })),
+          join: () => listeners.get('join')?.forEach((fn) => fn({})),
           connected: () => connected(),
           ran: false,
           disconnected: false,
@@ -431,5 +433,39 @@ describe('ConsumerHost: a consumer kafkajs gave up on', () => {
     expect(made[1].disconnected).toBe(true);
     expect(made[1].ran).toBe(false);
     expect(made).toHaveLength(2);
+  });
+
+  it('backs off a consumer that crashes again each time soon after it joins', async () => {
+    jest.useFakeTimers();
+    const { host, made } = restartHarness();
+    await host.onApplicationBootstrap();
+    made[0].join();
+    made[0].crash(false);
+    // Each restart joins its group (a rebalance for every member) and crashes again at once.
+    const delays: number[] = [];
+    for (let n = 1; n <= 4; n++) {
+      const before = made.length;
+      let waited = 0;
+      while (made.length === before) {
+        await jest.advanceTimersByTimeAsync(250);
+        waited += 250;
+      }
+      delays.push(waited);
+      made[n].connected();
+      await jest.advanceTimersByTimeAsync(0);
+      made[n].join();
+      made[n].crash(false);
+    }
+    expect(delays).toEqual([1_000, 2_000, 4_000, 8_000]);
+    // One that ran a minute after joining starts over at 1 s.
+    await jest.advanceTimersByTimeAsync(16_000);
+    made[5].connected();
+    await jest.advanceTimersByTimeAsync(0);
+    made[5].join();
+    await jest.advanceTimersByTimeAsync(60_000);
+    made[5].crash(false);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(made).toHaveLength(7);
+    await host.onApplicationShutdown();
   });
 });

@@ -128,13 +128,17 @@ const DEAD_LETTER_ATTEMPTS = 3;
 const IDLE_FETCH_WAIT_MS = 500;
 const RESTART_FIRST_MS = 1_000;
 const RESTART_MAX_MS = 30_000;
+/** A consumer that ran this long after joining starts its restart backoff over. */
+const RESTART_STABLE_MS = 60_000;
 
 /** Checks the app's one list of topic handlers and runs a consumer per binding. */
 @Injectable()
 export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly consumers: Consumer[] = [];
-  /** Crashes in a row per group since it last joined, for the restart backoff. */
+  /** Crashes in a row per group, for the restart backoff. */
   private readonly crashes = new Map<string, number>();
+  /** When each group's consumer last joined it. */
+  private readonly joinedAt = new Map<string, number>();
   private readonly restarts = new Set<NodeJS.Timeout>();
   private stopping = false;
   private readonly joined = new Set<string>();
@@ -206,7 +210,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     });
     consumer.on(consumer.events.GROUP_JOIN, () => this.joined.add(groupId));
-    consumer.on(consumer.events.GROUP_JOIN, () => this.crashes.delete(groupId));
+    consumer.on(consumer.events.GROUP_JOIN, () => this.joinedAt.set(groupId, Date.now()));
     consumer.on(consumer.events.CRASH, (e) => {
       this.joined.delete(groupId);
       this.logger.error(
@@ -482,8 +486,8 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
 
   /**
    * Starts a binding again after its consumer ended for good: 1 s after the first crash,
-   * doubling up to 30 s while it keeps crashing before it joins its group. The app reports
-   * not ready meanwhile (its group is not joined).
+   * doubling up to 30 s while it keeps crashing, before it joins its group or within a minute
+   * of joining it. The app reports not ready meanwhile (its group is not joined).
    */
   private restartLater(
     binding: ConsumerBinding,
@@ -494,6 +498,12 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     if (at !== -1) this.consumers.splice(at, 1);
     if (this.stopping) return;
     const groupId = this.groupOf(binding);
+    // Not reset by joining alone: each start joins the group, a rebalance that stops every
+    // member, so a consumer that crashes again soon after each join keeps backing off.
+    const joinedAt = this.joinedAt.get(groupId);
+    this.joinedAt.delete(groupId);
+    if (joinedAt !== undefined && Date.now() - joinedAt >= RESTART_STABLE_MS)
+      this.crashes.delete(groupId);
     const crashes = (this.crashes.get(groupId) ?? 0) + 1;
     this.crashes.set(groupId, crashes);
     const delay = Math.min(RESTART_MAX_MS, RESTART_FIRST_MS * 2 ** (crashes - 1));
