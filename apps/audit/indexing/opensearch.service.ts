@@ -54,6 +54,9 @@ function requestRefusal(err: unknown): { type: string; reason: string } | undefi
   };
 }
 
+/** Answers from an OpenSearch that is not serving yet (or a proxy without one behind it). */
+const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
+
 /**
  * One indexing request (bulk, mget) may wait this long, once: the client's own retries
  * (two more of its default 10 s) kept a handler silent for 30 s, past the consumer's session,
@@ -107,8 +110,9 @@ export class OpenSearchService implements OnModuleInit {
   /**
    * Searches the events index. OpenSearch's refusals (4xx) name indices, fields and query
    * internals: the caller gets a generic message with an error id, the log gets the detail.
-   * An OpenSearch that cannot be reached is a 503 audit_unavailable the same way (asking
-   * again helps once it is back); other failures (5xx) reach the error filter, a 500.
+   * An OpenSearch that cannot be reached, or answers 502, 503 or 504 (restarting, its shards
+   * not yet recovered), is a 503 audit_unavailable the same way (asking again helps once it
+   * is back); other failures (500) reach the error filter, a 500.
    * The client waits longer than the search's own timeout (its default, 10 s, is the
    * timeout's default too) and does not retry: a search it gave up on would run twice more,
    * and an auditor can ask again.
@@ -134,6 +138,18 @@ export class OpenSearchService implements OnModuleInit {
         );
       }
       const status = (err as { meta?: { statusCode?: unknown } }).meta?.statusCode;
+      // Restarting (shards not yet recovered, cluster state not recovered) or behind a proxy
+      // that cannot reach it: as unreachable, the same question answers once it is back.
+      if (typeof status === 'number' && UNAVAILABLE_STATUSES.has(status)) {
+        this.logger.error(
+          { errorId, status, err: { message: (err as Error).message } },
+          'opensearch unavailable for a search of the events index',
+        );
+        throw new EmbargoError(
+          'audit_unavailable',
+          `The audit trail is unavailable; try again later (error id ${errorId})`,
+        );
+      }
       if (typeof status !== 'number' || status < 400 || status >= 500) throw err;
       this.logger.error(
         { errorId, status, err: { message: (err as Error).message } },
