@@ -1,5 +1,10 @@
-import { eventually, freePort, sleep, startApp, type RunningApp } from '@embargo/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  eventually,
+  startApp,
+  startPrivateRedis,
+  type PrivateRedis,
+  type RunningApp,
+} from '@embargo/testing';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -8,32 +13,28 @@ import { randomBytes } from 'node:crypto';
  * touches nothing else.
  */
 describe('approval app: a stalled Redis', () => {
-  let redis: ChildProcess | undefined;
+  let redis: PrivateRedis | undefined;
   let approval: RunningApp | undefined;
 
   beforeAll(async () => {
-    const port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    await sleep(500);
+    redis = await startPrivateRedis();
     approval = await startApp('approval', {
       LOG_LEVEL: 'info',
       KAFKA_GROUP_PREFIX: `${Date.now().toString(36)}${randomBytes(3).toString('hex')}.`,
-      REDIS_URL: `redis://127.0.0.1:${port}`,
+      REDIS_URL: redis.url,
       SHUTDOWN_GRACE_MS: '2000',
     });
   }, 90_000);
 
   afterAll(async () => {
-    redis?.kill('SIGCONT');
+    redis?.process.kill('SIGCONT');
     await approval?.stop('SIGKILL');
-    redis?.kill('SIGKILL');
+    await redis?.kill();
   }, 30_000);
 
   it('reports not ready while Redis stalls, and still shuts down cleanly', async () => {
     const app = approval!;
-    redis!.kill('SIGSTOP');
+    redis!.process.kill('SIGSTOP');
     await eventually(
       async () => ((await fetch(`${app.url}/readyz`)).status === 503 ? true : undefined),
       15_000,

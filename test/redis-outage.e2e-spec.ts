@@ -1,12 +1,12 @@
 import {
   eventually,
   exchangeToken,
-  freePort,
-  sleep,
+  startPrivateRedis,
   startStack,
+  type PrivateRedis,
   type Stack,
 } from '@embargo/testing';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 
 /**
  * Fail closed on Redis too: while the ingress's Redis is away, what it guards (rate limits,
@@ -17,31 +17,18 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 describe('redis outage', () => {
   let stack: Stack;
   let token: string;
-  let redis: ChildProcess | undefined;
-  let port: number;
-  const startRedis = async () => {
-    redis = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    await sleep(500);
-  };
-  const stopRedis = async () => {
-    const gone = new Promise((r) => redis?.once('exit', r));
-    redis?.kill('SIGKILL');
-    await gone;
-  };
+  let redis: PrivateRedis;
 
   beforeAll(async () => {
-    port = await freePort();
-    await startRedis();
+    redis = await startPrivateRedis();
     stack = await startStack({
-      extraIngressEnv: { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_COMMAND_TIMEOUT_MS: '500' },
+      extraIngressEnv: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '500' },
     });
     token = await stack.idp.token('indexer');
   }, 180_000);
 
   afterAll(async () => {
-    redis?.kill('SIGKILL');
+    await redis?.kill();
     await stack?.stop();
   }, 60_000);
 
@@ -66,7 +53,7 @@ describe('redis outage', () => {
     const single = await singleUse();
     expect((await embed(limited)).status).toBe(200);
 
-    await stopRedis();
+    await redis.kill();
     const rateLimited = await embed(limited);
     expect(rateLimited.status).toBe(503);
     expect(await errorCode(rateLimited)).toBe('unavailable');
@@ -87,7 +74,7 @@ describe('redis outage', () => {
       '/readyz to report Redis unavailable',
     );
 
-    await startRedis();
+    redis = await redis.restart();
     await eventually(
       async () => ((await embed(limited)).status === 200 ? true : undefined),
       20_000,
@@ -115,7 +102,7 @@ describe('redis outage', () => {
     );
     // Redis keeps the connection and answers nothing for 15 s: a request that waited for it
     // would be served (200) once it answers again.
-    execFileSync('redis-cli', ['-p', String(port), 'CLIENT', 'PAUSE', '15000', 'ALL']);
+    execFileSync('redis-cli', ['-p', String(redis.port), 'CLIENT', 'PAUSE', '15000', 'ALL']);
     try {
       const res = await embed(limited);
       expect(res.status).toBe(503);
@@ -131,7 +118,7 @@ describe('redis outage', () => {
         '/readyz to report Redis unavailable while it stalls',
       );
     } finally {
-      execFileSync('redis-cli', ['-p', String(port), 'CLIENT', 'UNPAUSE']);
+      execFileSync('redis-cli', ['-p', String(redis.port), 'CLIENT', 'UNPAUSE']);
     }
     await eventually(
       async () => ((await embed(limited)).status === 200 ? true : undefined),

@@ -289,7 +289,8 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
       });
     } catch (err) {
       // A consumer that could not start is not left connected, nor disconnected again at shutdown.
-      this.consumers.splice(this.consumers.indexOf(consumer), 1);
+      const at = this.consumers.indexOf(consumer);
+      if (at !== -1) this.consumers.splice(at, 1);
       await consumer.disconnect().catch(() => undefined);
       throw err;
     }

@@ -6,3 +6,4 @@ export * from './processes';
 export * from './stack';
 export * from './fingerprints';
 export * from './fault-proxy';
+export * from './private-redis';
