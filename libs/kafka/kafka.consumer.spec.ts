@@ -178,27 +178,7 @@ describe('ConsumerHost dead letters', () => {
       await context.heartbeat();
     });
     await host.onApplicationBootstrap();
-    const valid = {
-      offset: '1',
-      key: Buffer.from('r1'),
-      value: Buffer.from(
-        JSON.stringify({
-          requestId: 'r1',
-          instance: 'i1',
-          stage: 'received',
-          method: 'POST',
-          path: '/v1/embeddings',
-          byteSize: 1,
-        }),
-      ),
-      headers: {
-        ce_specversion: '1.0',
-        ce_id: 'e1',
-        ce_type: 'dev.embargo.request.received.v1',
-        ce_source: '/embargo/ingress',
-      },
-      timestamp: '0',
-    };
+    const valid = receivedRecord();
     await run({ topic: 'embargo.request-events.v1', partition: 0, messages: [valid] }, async () => {
       beats++;
     });
