@@ -636,7 +636,9 @@ const NOTHING_TO_REPORT = (): void => {};
 export function scanRuns(input: ScanInput, digits = true): () => void {
   // CLASS is read directly below, not through cls(): this function is past the size up to
   // which V8 inlines calls, and a call per word cost a third of the walk. An index past the
-  // end reads undefined, which equals no class.
+  // end reads undefined, which equals no class. The closures below read input.text, not
+  // text: a variable a closure captures lives in a context object, and the walk would load
+  // and type-check it again for every character.
   const { text, want } = input;
   const shapes = WORD_TYPES.some((t) => want.has(t));
   const numeric = digits && wants(input, ...NUMERIC_TYPES);
@@ -667,7 +669,7 @@ export function scanRuns(input: ScanInput, digits = true): () => void {
     if (span === undefined) return;
     const s = span[0];
     const rule = pattern === TITLE ? 'title' : pattern === LABEL ? 'label' : 'greeting';
-    const e = personEnd(text, rule, s, span[1]);
+    const e = personEnd(input.text, rule, s, span[1]);
     if (e !== -1) hit(pattern, { type: 'PERSON', s, e, score, validator: 'context-rule' });
   };
 
@@ -880,7 +882,7 @@ export function scanRuns(input: ScanInput, digits = true): () => void {
 
   function tryNif(p: number): void {
     NIF_RE.lastIndex = p;
-    const m = NIF_RE.exec(text);
+    const m = NIF_RE.exec(input.text);
     if (m === null) return;
     from[NIF] = NIF_RE.lastIndex;
     if (nifValid(compact(m[0])))
@@ -889,6 +891,6 @@ export function scanRuns(input: ScanInput, digits = true): () => void {
 
   function sticky(re: RegExp, p: number): boolean {
     re.lastIndex = p;
-    return re.test(text);
+    return re.test(input.text);
   }
 }
