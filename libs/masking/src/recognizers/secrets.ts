@@ -743,6 +743,23 @@ const PROSE_WORDS = new Set([
 
 const asciiCounts = new Int32Array(128);
 const firstSeen = new Uint8Array(128);
+// A term of the sum depends only on a character's count and the length: computed once per count
+// (most characters of a token occur once or twice) and kept for the next value of that length.
+// The same terms in the same order give the same sum, to the last bit.
+const termOfCount = new Float64Array(128);
+const termLength = new Int32Array(128);
+
+/** p · log2(p) for a character that occurs `count` times in `length`. */
+function entropyTerm(count: number, length: number): number {
+  if (count < 128 && termLength[count] === length) return termOfCount[count];
+  const p = count / length;
+  const term = p * Math.log2(p);
+  if (count < 128) {
+    termOfCount[count] = term;
+    termLength[count] = length;
+  }
+  return term;
+}
 
 /**
  * Bits per character of `s`. With `enough`, the sum may stop once it reaches that much and return
@@ -766,10 +783,7 @@ export function shannonEntropy(s: string, enough = Infinity): number {
   let h = 0;
   for (let k = 0; k < distinct; k++) {
     const c = firstSeen[k];
-    if (ascii && h < enough) {
-      const p = asciiCounts[c] / s.length;
-      h -= p * Math.log2(p);
-    }
+    if (ascii && h < enough) h -= entropyTerm(asciiCounts[c], s.length);
     asciiCounts[c] = 0;
   }
   if (ascii) return h;
