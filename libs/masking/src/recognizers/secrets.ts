@@ -9,8 +9,12 @@ import { type ScanInput, isAsciiLetter, isDigit } from './types';
  * bounded attempt, not one per occurrence. An escape right before the prefix (`\n`, `\t`,
  * `\r` in JSON strings, `%3D` in URLs) is a boundary, not glue.
  */
+// Grouped by first character: irregexp tries the top-level alternatives one after another at
+// every position of the text, so fewer of them make the whole-text pass cheaper (a lookahead for
+// the first character made it twice as slow). Alternatives that share a first character keep
+// their order, so each position matches what the flat list matched.
 const PREFIX_RE =
-  /AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9]|gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas)-|xox[abprse]-|xoxe\.xox[bp]-|xapp-|hooks\.slack\.com\/services\/|(?:sk|rk)_(?:live|test)_|whsec_|sk-|AIza|eyJ|-----(?:BEGIN|END) |SG\.|npm_|pypi-|hf_|dapi|shp(?:at|ca|pa|ss)_|key-|LS0tLS1CRUdJTi/g;
+  /A(?:KIA|SIA|BIA|CCA|3T[A-Z0-9]|Iza)|g(?:h[pousr]_|ithub_pat_|l(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas)-)|x(?:ox[abprse]-|oxe\.xox[bp]-|app-)|h(?:ooks\.slack\.com\/services\/|f_)|s(?:k_(?:live|test)_|k-|hp(?:at|ca|pa|ss)_)|rk_(?:live|test)_|whsec_|eyJ|-----(?:BEGIN|END) |SG\.|npm_|pypi-|dapi|key-|LS0tLS1CRUdJTi/g;
 
 interface SecretRule {
   readonly type: EntityType;
