@@ -346,6 +346,11 @@ const SCRATCH_UNITS = 1 << 16;
 let scratch: { units: Uint16Array; bytes: Buffer } | null = null;
 // Plain ASCII runs at least this long are copied by Buffer#write instead of unit by unit.
 const NATIVE_COPY = 24;
+// Plain ASCII after a folded character is read unit by unit for this many units before the
+// pattern is asked for the next character to fold: in a dense text most such stretches are a
+// few units long ("GB7\u200b9GZ\u200bYQ9"), and a call of the pattern costs as much as reading
+// a dozen units.
+const SHORT_PLAIN = 8;
 // eslint-disable-next-line no-control-regex -- tab, LF and CR are the allowed controls
 const SUSPICIOUS_G = /[^\x09\x0A\x0D\x20-\x7E]/g;
 
@@ -460,33 +465,64 @@ export function normalizeMap(text: string): NormalizedMap {
     out = new Uint16Array(cap);
     bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   }
+  // The whole text is copied in once: a stretch that keeps its offset (nothing before it dropped
+  // or expanded) is then already in place, one that moves back is moved by copyWithin, and a unit
+  // is read from the array, which costs less than charCodeAt. Units from o on are still the text's
+  // own (growing keeps them); an expansion ("ﬁ" → "fi") takes o past i and writes over units not
+  // read yet, so those are read from the string.
+  bytes.write(text, 0, 'utf16le');
   const segments: number[] = [0, 0, 0];
   let o = 0;
   let i = 0;
   while (i < n) {
-    // Plain ASCII up to the next character to fold.
-    find.lastIndex = i;
-    const next = find.test(text) ? find.lastIndex - 1 : n;
-    if (o + (next - i) > cap) {
-      // Expansions ("ﬁ" → "fi") can make the output longer than the input.
-      cap = Math.max(cap * 2, o + (next - i) + 16);
+    // Plain ASCII up to the next character to fold: a short stretch read here, a longer one
+    // found by the pattern.
+    if (o + SHORT_PLAIN > cap) {
+      cap = Math.max(cap * 2, o + SHORT_PLAIN + 16);
       const bigger = new Uint16Array(cap);
-      bigger.set(out.subarray(0, o));
+      bigger.set(out);
       out = bigger;
       bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
     }
-    if (next - i >= NATIVE_COPY) {
-      bytes.write(text.slice(i, next), 2 * o, 'utf16le');
+    const stop = Math.min(n, i + SHORT_PLAIN);
+    while (i < stop) {
+      const c = i >= o ? out[i] : text.charCodeAt(i);
+      if (c < 0x20 || c >= 0x7f) {
+        if (c !== 9 && c !== 10 && c !== 13) break;
+      } else if (c === AMP && references) {
+        // As SUSPICIOUS_OR_AMP_G: an '&' that may start a reference.
+        const d = text.charCodeAt(i + 1);
+        if (d === HASH || (d >= 97 && d <= 122)) break;
+      }
+      out[o++] = c;
+      i++;
+    }
+    if (i === stop && i < n) {
+      find.lastIndex = i;
+      const next = find.test(text) ? find.lastIndex - 1 : n;
+      if (o + (next - i) > cap) {
+        // Expansions ("ﬁ" → "fi") can make the output longer than the input.
+        cap = Math.max(cap * 2, o + (next - i) + 16);
+        const bigger = new Uint16Array(cap);
+        bigger.set(out);
+        out = bigger;
+        bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+      }
+      if (o < i) out.copyWithin(o, i, next);
+      else if (o > i) {
+        if (next - i >= NATIVE_COPY) bytes.write(text.slice(i, next), 2 * o, 'utf16le');
+        else for (let k = i; k < next; k++) out[o + k - i] = text.charCodeAt(k);
+      }
       o += next - i;
       i = next;
-    } else while (i < next) out[o++] = text.charCodeAt(i++);
+    }
     if (references && text.charCodeAt(i) === AMP) {
       const cp = referenceAt(text, i);
       const folded = cp < 0 ? '&' : foldReference(cp);
       if (o + folded.length > cap) {
         cap = Math.max(cap * 2, o + folded.length + 16);
         const bigger = new Uint16Array(cap);
-        bigger.set(out.subarray(0, o));
+        bigger.set(out);
         out = bigger;
         bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
       }
@@ -507,7 +543,7 @@ export function normalizeMap(text: string): NormalizedMap {
     }
     // Then the characters to fold, as long as they follow one another.
     while (i < n) {
-      const c = text.charCodeAt(i);
+      const c = i >= o ? out[i] : text.charCodeAt(i);
       if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13) break;
       const cp = c >= 0xd800 && c <= 0xdbff ? (text.codePointAt(i) ?? c) : c;
       const width = cp > 0xffff ? 2 : 1;
@@ -520,7 +556,7 @@ export function normalizeMap(text: string): NormalizedMap {
           if (o + 2 > cap) {
             cap = Math.max(cap * 2, o + 18);
             const bigger = new Uint16Array(cap);
-            bigger.set(out.subarray(0, o));
+            bigger.set(out);
             out = bigger;
             bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
           }
@@ -539,7 +575,7 @@ export function normalizeMap(text: string): NormalizedMap {
       if (o + folded.length > cap) {
         cap = Math.max(cap * 2, o + folded.length + 16);
         const bigger = new Uint16Array(cap);
-        bigger.set(out.subarray(0, o));
+        bigger.set(out);
         out = bigger;
         bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
       }
