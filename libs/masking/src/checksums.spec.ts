@@ -72,6 +72,8 @@ describe('validators against published vectors', () => {
       'CH9300762011623852957',
       'NO9386011117947',
       'MT84MALT011000012345MTLCAST001S',
+      // Honduras: a bank code of four letters, then twenty digits.
+      'HN88CABF00000000000250005469',
     ])
       expect(ibanValid(iban)).toBe(true);
     expect(ibanValid('DE89370400440532013001')).toBe(false);
