@@ -7,7 +7,7 @@
  * Fairness: every library masks exactly the same inputs (about 1 MB per size and run), each in
  * a process of its own, so no library pays for another's garbage collection or compiled code;
  * the processes take turns within each round (only one works at a time), so a noisy neighbour
- * on a shared machine slows all of them alike; two warm-up passes over every batch first;
+ * on a shared machine slows all of them alike; five warm-up passes over every batch first;
  * medians of ROUNDS rounds, and the ratio is the median of the per-round ratios. Embargo keeps
  * no state between calls (no result cache), so repeated rounds over the same inputs do not
  * flatter it.
@@ -61,9 +61,12 @@ function child(libName: string, corpus: CorpusKey): void {
   const send = process.send.bind(process);
   const big = benchText(corpus);
   const batches = SIZES.map(([, size]) => inputs(size, 1_000_000, big));
-  // Warm-up: two passes over every size before any timing, so the JIT has settled (the first
-  // passes over 1 KB inputs run several times slower than later ones, for every library).
-  for (let pass = 0; pass < 2; pass++)
+  // Warm-up: five passes over every size before any timing, so the JIT has settled (the first
+  // passes over 1 KB inputs run several times slower than later ones, for every library). After
+  // two, V8's compiler threads were still busy with Embargo in the first timed rounds, whose CPU
+  // time counts them: its 1 KB median read 9.2 MB/s of CPU against 12.1 of wall time; after
+  // five, 12.9 against 13.6, as a worker that has been running a while would see.
+  for (let pass = 0; pass < 5; pass++)
     for (const batch of batches) for (const s of batch) lib.redact(s);
   process.on('message', (si: number) => {
     const batch = batches[si];
