@@ -938,7 +938,54 @@ export function buildCorpus(perType = 30, negatives = 600, seed = 20240515): Doc
     docs.push(labeled('PASSWORD', pick(BARE_OTHER_SCRIPT_PASSWORDS), value, 'clean'));
     docs.push({ kind: 'negative', text: pick(BARE_OTHER_SCRIPT_NEGATIVES), spans: [] });
   }
+  for (let i = 0; i < perType / 3; i++) docs.push(mailboxDoc(), senderDoc());
   return docs;
+}
+
+/**
+ * A mail header or a git log line: a person's display name before an address that spells it,
+ * both to be masked.
+ */
+function mailboxDoc(): Doc {
+  const [first, last] = personName();
+  const f = first.toLowerCase().replace(/[^\p{L}]/gu, '');
+  const l = last.toLowerCase().replace(/[^\p{L}]/gu, '');
+  const local = pick([`${f}.${l}`, `${f[0]}${l}`, `${f}_${l}${digits(2)}`, `${l}.${f[0]}`]);
+  const name = faker.datatype.boolean()
+    ? `${first} ${last}`
+    : `${first} ${pick([...'ABCDEJKLMRS'])}. ${last}`;
+  const quote = faker.datatype.boolean() ? '"' : '';
+  const before = `${pick(['From: ', 'Reply-To: ', 'Author: ', 'Co-authored-by: ', 'Signed-off-by: '])}${quote}`;
+  const address = `${local}@${faker.internet.domainName()}`;
+  const at = before.length + name.length + quote.length + 2;
+  return {
+    kind: 'clean',
+    text: `${before}${name}${quote} <${address}>`,
+    spans: [
+      { type: 'PERSON', start: before.length, end: before.length + name.length },
+      { type: 'EMAIL_ADDRESS', start: at, end: at + address.length },
+    ],
+  };
+}
+
+/** Mail a service or a group sends: the address is masked, the sender's name is not a person. */
+function senderDoc(): Doc {
+  const [name, local] = pick([
+    ['GitHub', 'noreply'],
+    ['Google Calendar', 'calendar-notification'],
+    ['Acme Billing', 'billing'],
+    ['Support Team', 'support.team'],
+    ['Build Bot', 'build.bot'],
+    ['Jira Software', 'jira'],
+    ['Security Alerts', 'security-alerts'],
+  ]);
+  const before = `${pick(['From: ', 'Reply-To: ', 'To: '])}${name} <`;
+  const address = `${local}@${faker.internet.domainName()}`;
+  return {
+    kind: 'clean',
+    text: `${before}${address}>`,
+    spans: [{ type: 'EMAIL_ADDRESS', start: before.length, end: before.length + address.length }],
+  };
 }
 
 /** The word for a password with no colon after it: a particle in Korean, a blank in Russian. */

@@ -250,3 +250,54 @@ describe('URLs in a script written without blanks', () => {
     expect(maskedOnly('see https://zh.wikipedia.org/wiki/北京 ok', 'URL')).toBe('see <URL> ok');
   });
 });
+
+describe('the display name before an address', () => {
+  it.each<[string, string]>([
+    ['From: Jane Doe <jane.doe@example.com>', 'From: <PERSON> <<EMAIL_ADDRESS>>'],
+    [
+      'Author: Mary Q. Watson <mwatson@example.org>\nDate: Mon Nov 23 14:02:11 2026',
+      'Author: <PERSON> <<EMAIL_ADDRESS>>\nDate: Mon Nov 23 14:02:11 2026',
+    ],
+    [
+      'Co-authored-by: "Li Wei" <wei.li@example.com>',
+      'Co-authored-by: "<PERSON>" <<EMAIL_ADDRESS>>',
+    ],
+    [
+      'To: Ana Ruiz <ana_ruiz1990@example.es>, Tom Lee<t.lee@example.com>',
+      'To: <PERSON> <<EMAIL_ADDRESS>>, <PERSON><<EMAIL_ADDRESS>>',
+    ],
+    ["Reported by Seán O'Neil <soneil@example.ie>", 'Reported by <PERSON> <<EMAIL_ADDRESS>>'],
+    ['Hello Jane Doe <jane.doe@example.com>', 'Hello <PERSON> <<EMAIL_ADDRESS>>'],
+  ])('is masked when the address spells it: %s', (text, expected) => {
+    expect(masked(text)).toBe(expected);
+  });
+
+  it('is masked even when the policy leaves the address alone', () => {
+    expect(maskedOnly('From: Jane Doe <jane.doe@example.com>', 'PERSON')).toBe(
+      'From: <PERSON> <jane.doe@example.com>',
+    );
+  });
+
+  it.each([
+    // Services and groups send under names their addresses do not spell.
+    'From: GitHub <noreply@github.com>',
+    'From: Google Calendar <calendar-notification@google.com>',
+    'Reply-To: Acme Billing <billing@acme.com>',
+    'To: Support Team <support.team@example.com>',
+    // One word of the name in the address is not enough: "jane@" could be anyone's.
+    'From: Jane Doe <jane@example.com>',
+    'Build Bot <build.bot@example.com>',
+    // Not before the address: a URL-encoded one, or words after it.
+    'cc=Jane+Doe%3Cjane.doe%40example.com',
+    '<jane.doe@example.com> Jane Doe',
+  ])('is not a name: %s', (text) => {
+    expect(detect(text, { entities: ['PERSON'] })).toEqual([]);
+  });
+
+  it('is looked for in linear time, however many addresses follow capitalised words', () => {
+    expectLinear([
+      'Jane Doe <jane.doe@example.com> ',
+      `${'Aaaaaaaaaaaaaaaaaaaaaaaaaaaa '.repeat(4)}<aaaa.aaaa@x.io>`,
+    ]);
+  });
+});

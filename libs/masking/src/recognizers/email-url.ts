@@ -1,6 +1,7 @@
 import { parse as parseDomain } from 'tldts';
 import { isPlaceholder } from './secrets';
 import { type ScanInput, isAsciiLetter, isDigit } from './types';
+import { displayNameBefore } from './words';
 
 const LOCAL_MAX = 64;
 const DOMAIN_MAX = 253;
@@ -74,9 +75,15 @@ function isScpPathStart(c: number): boolean {
  *   text names a place to copy from, and the person, if any, is the user name, which a mailbox
  *   rule would mask only by accident. A colon followed by a blank, punctuation or the end of
  *   the text is prose (`Contact alice@example.com: she owns it`) and the address is reported.
+ *
+ * The display name before an address in angle brackets is reported as a PERSON when the local
+ * part spells it (`Jane Doe <jane.doe@example.com>`; displayNameBefore in words.ts).
  */
 export function scanEmails(input: ScanInput): void {
-  if (!input.want.has('EMAIL_ADDRESS')) return;
+  const mailboxes = input.want.has('EMAIL_ADDRESS');
+  // A person's name written before an address in angle brackets is found here too.
+  const names = input.want.has('PERSON');
+  if (!mailboxes && !names) return;
   const text = input.text;
   const n = text.length;
   // The '@'s of the current URL's userinfo lie in [infoFrom, infoTo]; the next "://" is
@@ -119,13 +126,18 @@ export function scanEmails(input: ScanInput): void {
     if (s < at && e > domainStart && !scp) {
       const domain = text.slice(domainStart, e);
       if (emailDomainValid(domain) && !inUserinfo(at)) {
-        input.emit(
-          'EMAIL_ADDRESS',
-          s,
-          e,
-          0.9,
-          isEncoded ? 'public-suffix+url-encoded' : 'public-suffix',
-        );
+        if (mailboxes)
+          input.emit(
+            'EMAIL_ADDRESS',
+            s,
+            e,
+            0.9,
+            isEncoded ? 'public-suffix+url-encoded' : 'public-suffix',
+          );
+        if (names && !isEncoded && s > 0 && text.charCodeAt(s - 1) === 60) {
+          const name = displayNameBefore(text, s - 1, text.slice(s, at));
+          if (name !== null) input.emit('PERSON', name[0], name[1], 0.75, 'mailbox-display-name');
+        }
         lastEnd = e;
       }
     }

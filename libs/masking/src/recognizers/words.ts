@@ -561,6 +561,76 @@ export function personEnd(text: string, rule: NameRule, s: number, e: number): n
   return e;
 }
 
+// ---- PERSON before a mailbox: "From: Jane Doe <jane.doe@example.com>" ----
+// The name ends right before the '<' (after a closing quote perhaps) and starts after a blank,
+// a quote, a bracket or punctuation, or at the start of the text.
+const DISPLAY_NAME_RE = new RegExp(`(?:^|[\\s"'(\\[:,;>])(${NAME})"? ?$`, 'du');
+/** How far before the '<' the name may start: three long words and an initial. */
+const DISPLAY_NAME_WINDOW = 100;
+const LOCAL_WORDS_RE = /[^\p{L}]+/u;
+
+/** The letters of a word, lower-cased: "O'Neil" is written "oneil" in an address. */
+function letters(word: string): string {
+  return word.replace(/[^\p{L}]/gu, '').toLowerCase();
+}
+
+/**
+ * The address's local part spells the name: both its words ("jane.doe", "doe_jane", "janedoe"),
+ * or one of them with the other's initial ("jdoe", "j.doe", "jane.d"). Digits and separators
+ * are ignored. A service's address rarely does ("calendar-notification@", "billing@").
+ */
+function spellsName(local: string, first: string, last: string): boolean {
+  const f = letters(first);
+  const l = letters(last);
+  if (f.length === 0 || l.length === 0) return false;
+  const words = local
+    .toLowerCase()
+    .split(LOCAL_WORDS_RE)
+    .filter((w) => w.length > 0);
+  const joined = words.join('');
+  return (
+    (words.includes(f) && words.includes(l)) ||
+    joined === f + l ||
+    joined === l + f ||
+    joined === f[0] + l ||
+    joined === l + f[0] ||
+    joined === f + l[0]
+  );
+}
+
+/**
+ * The display name of a mailbox, as mail headers, git logs and CODEOWNERS files write it right
+ * before the address ("From: Jane Doe <jane.doe@example.com>", `"Jane Doe" <jdoe@…>`), as
+ * [start, end), or null. `lt` is the position of the '<', `local` the address's local part. Two
+ * or three capitalised words (an initial may stand between) that the local part spells (see
+ * spellsName), checked as a name after a label is: "Support Team <team@…>" is not one. When
+ * the capitalised words before the '<' are more than the name ("Hello Jane Doe"), the name is
+ * looked for from each of their starts in turn.
+ */
+export function displayNameBefore(
+  text: string,
+  lt: number,
+  local: string,
+): [start: number, end: number] | null {
+  const from = Math.max(0, lt - DISPLAY_NAME_WINDOW);
+  const span = DISPLAY_NAME_RE.exec(text.slice(from, lt))?.indices?.[1];
+  if (span === undefined) return null;
+  let s = from + span[0];
+  // Cut off by the window in the middle of a word: not a name's start.
+  if (s === from && s > 0 && isWordChar(text.charCodeAt(s - 1))) return null;
+  const end = from + span[1];
+  for (;;) {
+    const e = personEnd(text, 'label', s, end);
+    const words = text
+      .slice(s, e === -1 ? end : e)
+      .split(' ')
+      .filter((w) => !w.endsWith('.'));
+    if (words.length < 2) return null;
+    if (e !== -1 && spellsName(local, words[0], words[words.length - 1])) return [s, e];
+    s = text.indexOf(' ', s) + 1;
+  }
+}
+
 /*
  * The first run of a title, label or greeting match is one of these words: each is followed by
  * '.', ' ', ':' or '=', never by a word character. Indexed by first character and length, so a
