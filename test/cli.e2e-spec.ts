@@ -169,7 +169,10 @@ describe('embargo mask', () => {
     });
     expect(out[1]).toEqual({ error: 'line 2: not valid JSON' });
     expect(out[2]).toMatchObject({ text: 'third <EMAIL_ADDRESS>' });
-    expect(run.stderr).toContain('1 line(s) could not be masked');
+    expect(run.stderr).toBe(
+      'embargo: line 2: not valid JSON\n' +
+        'embargo: 1 of 3 line(s) could not be masked; each has an {"error"} line in the output\n',
+    );
   });
 
   it('answers a line longer than --max-line-bytes with an error in its place, without holding it', async () => {
@@ -189,7 +192,8 @@ describe('embargo mask', () => {
       expect.objectContaining({ text: 'third <EMAIL_ADDRESS>' }),
       { error: 'line 4: longer than --max-line-bytes (1024)' },
     ]);
-    expect(run.stderr).toContain('2 line(s) could not be masked');
+    expect(run.stderr).toContain('embargo: line 4: longer than --max-line-bytes (1024)\n');
+    expect(run.stderr).toContain('2 of 4 line(s) could not be masked');
 
     // Under the default limit, a line read in several pieces (split inside a character) is whole.
     const long = `${'é'.repeat(150_000)} d@example.org`;
@@ -213,6 +217,34 @@ describe('embargo mask', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('');
     expect(bad.stderr.trim()).toBe('embargo: --keep must be a whole number from 0 to 64, not all');
+  });
+
+  it('names at most 20 bad lines on stderr, then counts them all', async () => {
+    const input = Array.from({ length: 25 }, (_, k) => `not json ${k}`).join('\n');
+    const run = await embargo(['mask', '--entities', 'EMAIL_ADDRESS'], { input });
+
+    expect(run.code).toBe(1);
+    expect(jsonLines(run.stdout)).toHaveLength(25);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[19]).toBe('embargo: line 20: not valid JSON');
+    expect(lines[20]).toContain('25 of 25 line(s) could not be masked (the first 20 named above)');
+  });
+
+  it('refuses --keep without keep_last and an --entities list that names nothing', async () => {
+    const input = toLines('card 4111 1111 1111 1111');
+    const keep = await embargo(['mask', '--entities', 'CREDIT_CARD', '--keep', '2'], { input });
+    expect(keep.code).toBe(1);
+    expect(keep.stdout).toBe('');
+    expect(keep.stderr.trim()).toBe('embargo: --keep applies to --strategy keep_last only');
+
+    // As `-e "$TYPES"` gives when TYPES is unset: not "mask nothing".
+    for (const empty of ['', ' , ']) {
+      const run = await embargo(['mask', '--entities', empty], { input });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.trim()).toBe('embargo: --entities names no entity type');
+    }
   });
 
   it('refuses an unknown entity type, naming it', async () => {
@@ -259,7 +291,7 @@ describe('embargo mask', () => {
       expect.objectContaining({ text: 'third <EMAIL_ADDRESS>' }),
     ]);
     expect(run.stdout).not.toContain('\uFFFD');
-    expect(run.stderr).toContain('1 line(s) could not be masked');
+    expect(run.stderr).toContain('1 of 3 line(s) could not be masked');
   });
 
   it('ignores a byte-order mark at the start of a line', async () => {

@@ -16,6 +16,8 @@ import { compileDirOrExit } from './policy-files';
 
 const STRATEGIES = ['redact', 'replace', 'keep_last', 'hash', 'tokenize', 'fake'] as const;
 const KEYED_STRATEGIES: ReadonlySet<string> = new Set(['hash', 'tokenize', 'fake']);
+/** Lines whose problem stderr names one by one; a stream of bad input gets a count after them. */
+const REPORTED_LINES = 20;
 
 interface MaskFlags {
   entities?: string;
@@ -91,11 +93,17 @@ function isDirectory(path: string): boolean {
  * directory given on the command line must exist; without one, and without a default masking in
  * the policies, every type is replaced, and stderr says so: the output alone would not tell.
  */
-function optionsFrom(flags: MaskFlags, policiesGiven: boolean): Omit<MaskOptions, 'keyring'> {
+function optionsFrom(
+  flags: MaskFlags,
+  policiesGiven: boolean,
+  keepGiven: boolean,
+): Omit<MaskOptions, 'keyring'> {
   const wanted = flags.entities
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  // `-e "$TYPES"` with TYPES unset would otherwise mask nothing and say nothing.
+  if (wanted?.length === 0) throw new Error('--entities names no entity type');
   for (const t of wanted ?? []) {
     if (!isEntityType(t))
       throw new Error(`unknown entity type ${t}; known: ${ENTITY_TYPES.join(', ')}`);
@@ -117,6 +125,8 @@ function optionsFrom(flags: MaskFlags, policiesGiven: boolean): Omit<MaskOptions
     }
   }
   const strategy = flags.strategy ?? 'replace';
+  if (keepGiven && strategy !== 'keep_last')
+    throw new Error('--keep applies to --strategy keep_last only');
   const n = Number(flags.keep ?? 4);
   if (!Number.isInteger(n) || n < 0 || n > 64)
     throw new Error(`--keep must be a whole number from 0 to 64, not ${flags.keep}`);
@@ -170,8 +180,23 @@ export function maskCommand(): Command {
       'policy directory whose default masking applies',
       'deploy/policies',
     )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Entity offsets (start, end) point into the input text, in UTF-16 code units.',
+        'A line that cannot be masked gets {"error": "line N: ..."} in its place, stderr names',
+        'it, and the exit status is 1.',
+        'hash, tokenize and fake read EMBARGO_MASKING_KEYS=<id>:<32-byte key, base64 or hex>[,<id>:<key>...]',
+        '(the first key is used; the others still reverse tokens they made).',
+      ].join('\n'),
+    )
     .action(async (flags: MaskFlags, command: Command) => {
-      const options = optionsFrom(flags, command.getOptionValueSource('policies') === 'cli');
+      const options = optionsFrom(
+        flags,
+        command.getOptionValueSource('policies') === 'cli',
+        command.getOptionValueSource('keep') === 'cli',
+      );
       const keyring = keyringFor(options);
       const maxLineBytes = Number(flags.maxLineBytes);
       if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1)
@@ -208,16 +233,20 @@ export function maskCommand(): Command {
           };
         } catch (err) {
           failed += 1;
-          // One output line per input line, so outputs stay aligned with inputs.
-          out = {
-            error: `line ${lineNo}: ${err instanceof SyntaxError ? 'not valid JSON' : (err as Error).message}`,
-          };
+          const problem = `line ${lineNo}: ${err instanceof SyntaxError ? 'not valid JSON' : (err as Error).message}`;
+          // One output line per input line, so outputs stay aligned with inputs; stderr names
+          // the first lines that failed, for whoever reads the terminal rather than the output.
+          out = { error: problem };
+          if (failed <= REPORTED_LINES) process.stderr.write(`embargo: ${problem}\n`);
         }
         // Wait for a slow reader instead of buffering all of its output in memory.
         if (!process.stdout.write(`${JSON.stringify(out)}\n`)) await once(process.stdout, 'drain');
       }
       if (failed) {
-        process.stderr.write(`${failed} line(s) could not be masked\n`);
+        const unnamed = failed > REPORTED_LINES ? ` (the first ${REPORTED_LINES} named above)` : '';
+        process.stderr.write(
+          `embargo: ${failed} of ${lineNo} line(s) could not be masked${unnamed}; each has an {"error"} line in the output\n`,
+        );
         process.exitCode = 1;
       }
     });
