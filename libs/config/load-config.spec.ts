@@ -68,4 +68,18 @@ describe('parseConfig', () => {
     expect(message).toMatch(/Invalid setting K/);
     expect(message).not.toContain('c2hvcnQ');
   });
+
+  it('refuses a keyring that lists a key id twice, without echoing either key', () => {
+    const a = Buffer.alloc(32, 1).toString('base64');
+    const b = Buffer.alloc(32, 2).toString('base64');
+    let message = '';
+    try {
+      parseConfig(z.object({ K: keyringSetting }), { K: `k1:${a},k2:${b},k1:${b}` });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe('Invalid setting K: is invalid (key id k1 is listed twice)');
+    expect(message).not.toContain(a);
+    expect(message).not.toContain(b);
+  });
 });

@@ -189,6 +189,12 @@ export const keyringSetting = z.string().transform((s, ctx) => {
       });
       return z.NEVER;
     }
+    // A reused id would replace the key the earlier entry named, and whatever was sealed,
+    // hashed or tokenized under that key could no longer be read, with no error anywhere.
+    if (Object.hasOwn(keys, id)) {
+      ctx.addIssue({ code: 'custom', message: `key id ${id} is listed twice` });
+      return z.NEVER;
+    }
     keys[id] = buf;
     if (!active) active = id;
   }
