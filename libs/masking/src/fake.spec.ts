@@ -71,6 +71,12 @@ const SAMPLES: Record<EntityType, [template: string, value: string][]> = {
   PHONE_NUMBER: [
     ['call {} now', '+44 20 7946 0958'],
     ['phone: {}', '(415) 555-2671'],
+    // With the international prefix written "00", and national numbers of other countries.
+    ['call {} now', '0049 30 12345678'],
+    ['call {} now', '0044 20 7946 0958'],
+    ['call {} now', '00 33 1 42 68 53 00'],
+    ['mobile: {}', '07700 900123'],
+    ['Tel. {}', '030 12345678'],
   ],
   CREDIT_CARD: [
     ['card {} exp', '4111 1111 1111 1111'],

@@ -24,7 +24,9 @@ import {
   verhoeffCheckDigit,
 } from './checksums';
 import { type EntityType, FORMAT_SEPARATORS, type SECRET_ENTITY_TYPES } from './entities';
+import { DEFAULT_PHONE_REGIONS } from './detect';
 import { cardNetwork } from './recognizers/numeric';
+import { phoneValid } from './recognizers/phone';
 
 /** Deterministic byte stream: HMAC-SHA-256(key, seed || counter). */
 export class Rng {
@@ -323,16 +325,21 @@ export function fakeValue(type: EntityType, value: string, rng: Rng): string {
       );
     }
     case 'PHONE_NUMBER': {
-      const parsed = value.trim().startsWith('+') ? parsePhoneNumberFromString(value) : undefined;
-      const keep = parsed !== undefined ? parsed.countryCallingCode.length + 3 : 3;
+      // The international prefix ('+' or '00') and calling code stay, and three digits after
+      // them (or the first three of a national number), so the fake stays in its country; it
+      // must be valid there as detection judges it, so that it is found again.
+      const written = value.trim();
+      const idd = written.startsWith('00') ? 2 : 0;
+      const parsed =
+        written.startsWith('+') || idd > 0
+          ? parsePhoneNumberFromString(`+${d.slice(idd)}`)
+          : undefined;
+      const keep = parsed !== undefined ? idd + parsed.countryCallingCode.length + 3 : 3;
       const digitsKept = d.slice(0, keep);
       const out = until(
         rng,
         () => digitsKept + randomDigits(rng, d.length - keep),
-        (s) => {
-          const p = parsePhoneNumberFromString(reformat(value, s), 'US');
-          return s !== d && p !== undefined && p.isValid();
-        },
+        (s) => s !== d && phoneValid(reformat(value, s).trim(), DEFAULT_PHONE_REGIONS),
         50,
       );
       return reformat(value, out);
