@@ -5,8 +5,8 @@
  * Per code point: NFKC, diacritics stripped, Unicode format characters (Cf: zero-width,
  * bidi controls, soft hyphen), the other default-ignorable ones (Hangul fillers) and combining
  * marks dropped, every decimal digit (Nd) and circled number mapped to ASCII, space separators (Zs) to ' ', dash
- * punctuation (Pd) to '-', and Cyrillic, Greek, Armenian, Cherokee and Lisu letters that look
- * like Latin ones folded. Case is kept: keys and EIP-55 need it.
+ * punctuation (Pd) to '-', the ideographic full stop to '.', and Cyrillic, Greek, Armenian,
+ * Cherokee and Lisu letters that look like Latin ones folded. Case is kept: keys and EIP-55 need it.
  */
 export interface NormalizedText {
   readonly text: string;
@@ -198,6 +198,9 @@ const CONFUSABLES: Record<string, string> = {
   ꓲ: 'I',
   ꓳ: 'O',
   ꓴ: 'U',
+  // The ideographic full stop (and its halfwidth and vertical forms, which NFKC maps to it) is a
+  // dot to IDNA: mail clients and browsers read "jane。doe@example。com" as jane.doe@example.com.
+  '\u3002': '.',
 };
 
 // Default_Ignorable_Code_Point adds what renders as nothing without being Cf or a mark: the Hangul

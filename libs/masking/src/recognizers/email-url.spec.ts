@@ -301,3 +301,20 @@ describe('the display name before an address', () => {
     ]);
   });
 });
+
+describe('addresses and URLs written with ideographic full stops', () => {
+  it.each<[string, string]>([
+    ['mail jane.doe@example。com now', 'mail <EMAIL_ADDRESS> now'],
+    ['mail jane。doe@example.com now', 'mail <EMAIL_ADDRESS> now'],
+    ['mail jane\uff61doe@example\uff61com now', 'mail <EMAIL_ADDRESS> now'],
+    ['see https://evil。example。com/x now', 'see <URL> now'],
+  ])('are masked whole, as IDNA reads the dots: %s', (text, expected) => {
+    expect(masked(text)).toBe(expected);
+  });
+
+  it('still end a sentence in Chinese and Japanese', () => {
+    expect(masked('请联系我。jane@example.com')).toBe('请联系我。<EMAIL_ADDRESS>');
+    expect(masked('详见https://example.com/path。次の文です')).toBe('详见<URL>。次の文です');
+    expect(masked('数量为5。10月1日发货。')).toBe('数量为5。10月1日发货。');
+  });
+});
