@@ -64,6 +64,16 @@ describe('IPv4 beside order and version words', () => {
   });
 });
 
+describe('numbers that go on as a code', () => {
+  it('are not identifiers when a dash and a letter follow', () => {
+    for (const text of ['SKU 123-45-6789-A', 'ref 536-22-8726-X', 'lot 4111111111111111-B'])
+      expect([text, replaced(text)]).toEqual([text, text]);
+    // A dash that ends the sentence or a range does not glue.
+    expect(replaced('SSN 536-22-8726 - on file')).toBe('SSN <US_SSN> - on file');
+    expect(replaced('SSN: 536-22-8726-')).toBe('SSN: <US_SSN>-');
+  });
+});
+
 describe('odd separators between groups', () => {
   it.each([
     ['4111  1111  1111  1111', '<CREDIT_CARD>'],

@@ -435,11 +435,14 @@ describe('word-shape scanner', () => {
       'DE89  3704  0044  0532  0130  00',
       'DE89\t3704\t0044\t0532\t0130\t00',
       'DE89·3704·0044·0532·0130·00',
+      'DE89.3704.0044.0532.0130.00',
+      'DE89/3704/0044/0532/0130/00',
     ])
       expect(found(`pay to ${iban} today`)).toEqual([['IBAN_CODE', iban]]);
     // Not in fours: a UUID-like split or a lower-case IBAN cut anywhere.
     expect(found('pay to de8937 0400 4405 3201 3000 today')).toEqual([]);
     expect(found('pay to DE89_37040044_0532013000 today')).toEqual([]);
+    expect(found('pay to DE89.370400.440532.013000 today')).toEqual([]);
   });
 
   it('takes an IBAN a line break cuts, once, wherever it falls', () => {

@@ -82,7 +82,7 @@ const CRLF = 0x1000d;
 
 /**
  * The separator between two groups of an IBAN at pos, or 0: ' ' or '-' as usual, and the odd
- * ones a card may be written with too (two spaces, " - ", a tab, '_', ',', '·', U+2028).
+ * ones a card may be written with too (two spaces, " - ", a tab, '_', ',', '.', '/', '·', U+2028).
  */
 function ibanSepAt(text: string, pos: number): number {
   const c = text.charCodeAt(pos);
@@ -93,7 +93,15 @@ function ibanSepAt(text: string, pos: number): number {
     return c;
   }
   if (c === 13) return text.charCodeAt(pos + 1) === 10 ? CRLF : 0;
-  return c === 45 || c === 9 || c === 95 || c === 44 || c === 0xb7 || c === 0x2028 || c === 10
+  return c === 45 ||
+    c === 9 ||
+    c === 95 ||
+    c === 44 ||
+    c === 46 ||
+    c === 47 ||
+    c === 0xb7 ||
+    c === 0x2028 ||
+    c === 10
     ? c
     : 0;
 }
