@@ -46,6 +46,46 @@ describe('mask strategies', () => {
     ).not.toBe(a);
   });
 
+  it('hash and fake give two entities two pseudonyms; hash gives one entity written two ways one', () => {
+    const pseudonym = (text: string, type: 'hash' | 'fake'): string => {
+      const r = mask(text, { entities: {}, defaultRule: { strategy: type }, keyring });
+      expect(r.findings).toHaveLength(1);
+      return r.text;
+    };
+    const different: [string, string][] = [
+      // The same digits once the dots are gone.
+      ['host 10.1.1.1', 'host 1.0.1.11'],
+      ['host 101.1.1.1', 'host 10.11.1.1'],
+      // Keys and base58 addresses differ by case alone.
+      [
+        'OPENAI_API_KEY=sk-proj-abcDEF1234567890abcdefghijklmnopqrstu',
+        'OPENAI_API_KEY=sk-proj-ABCdef1234567890ABCDEFGHIJKLMNOPQRSTU',
+      ],
+      // A URL's path and query name different resources in different case.
+      ['see https://example.com/Reset?id=AbC now', 'see https://example.com/reset?id=abc now'],
+    ];
+    const same: [string, string][] = [
+      ['host 2001:db8::1', 'host 2001:0DB8:0:0:0:0:0:1'],
+      ['nic 00:1A:2B:3C:4D:5E', 'nic 001a.2b3c.4d5e'],
+      ['see https://EXAMPLE.com:443/Reset now', 'see https://example.com/Reset now'],
+      ['card 4111 1111 1111 1111', 'card 4111-1111-1111-1111'],
+      [
+        'eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
+        'eth 0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed',
+      ],
+    ];
+    for (const strategy of ['hash', 'fake'] as const)
+      for (const [a, b] of different)
+        expect([a, b, pseudonym(a, strategy)]).not.toEqual([a, b, pseudonym(b, strategy)]);
+    // A fake keeps the shape it replaces, so only the hash reads the same for both spellings.
+    const hashOf = (text: string): string | undefined =>
+      /<[A-Z_]+:[0-9a-f]{12}>/.exec(pseudonym(text, 'hash'))?.[0];
+    for (const [a, b] of same) {
+      expect(hashOf(a)).toBeDefined();
+      expect([a, b, hashOf(a)]).toEqual([a, b, hashOf(b)]);
+    }
+  });
+
   it('tokenize is deterministic, names the key id and reverses with detokenize after rotation', () => {
     const rules = { entities: { US_SSN: { strategy: 'tokenize' as const } }, keyring };
     const out = mask('SSN 123-45-6789', rules).text;

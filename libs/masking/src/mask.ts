@@ -28,22 +28,59 @@ export interface MaskResult {
 
 const FORMAT_CHARS_RE = /\p{Cf}/u;
 
-/** Canonical value for hash and fake: the same entity written differently gets the same pseudonym. */
+/**
+ * Canonical value for hash and fake: the same entity written differently gets the same
+ * pseudonym, and two different entities never share one. Only what does not tell entities apart
+ * is folded: the case of an address's host, the separators of a number's groups. An IPv4
+ * address keeps its dots ("10.1.1.1" is not "1.0.1.11"), a key its case and dashes.
+ */
 function canonical(type: EntityType, normValue: string): string {
   switch (type) {
     case 'EMAIL_ADDRESS':
-    case 'URL':
       return normValue.toLowerCase();
+    case 'URL':
+      return canonicalUrl(normValue);
+    case 'IP_ADDRESS':
+      return normValue.includes(':') ? canonicalIpv6(normValue) : normValue;
+    case 'MAC_ADDRESS':
+      // 00:1A:2B:3C:4D:5E, 00-1a-2b-3c-4d-5e and 001a.2b3c.4d5e are one address.
+      return normValue.replace(/[^0-9A-Fa-f]/g, '').toUpperCase();
+    case 'CRYPTO':
+      // Hex (0x…) and bech32 addresses are read without case; base58 ones are case-sensitive.
+      return /^(?:0x|bc1|tb1|ltc1)/i.test(normValue) ? normValue.toLowerCase() : normValue;
     case 'PERSON':
-    case 'PASSWORD':
-    case 'SECRET':
-    case 'PRIVATE_KEY':
-    case 'JWT':
     case 'DATE_OF_BIRTH':
       return normValue;
     default:
+      if (SECRET_TYPES.has(type)) return normValue;
       return normValue.replace(/[\s().\-/]/g, '').toUpperCase();
   }
+}
+
+/** An IPv6 address in its one written form (RFC 5952: lower case, longest zero run as "::"). */
+function canonicalIpv6(address: string): string {
+  try {
+    return new URL(`http://[${address}]/`).hostname;
+  } catch {
+    return address.toLowerCase();
+  }
+}
+
+/**
+ * A URL with its scheme and host in lower case and the default port dropped, as WHATWG URL
+ * writes it; the path, query and fragment keep their case, which tells resources apart. A URL
+ * without a scheme ("www.example.com/Path") lower-cases its host only.
+ */
+function canonicalUrl(url: string): string {
+  if (url.includes('://')) {
+    try {
+      return new URL(url).href;
+    } catch {
+      // Not one WHATWG URL reads (a scheme it does not know the shape of): its host as below.
+    }
+  }
+  const slash = url.indexOf('/', url.indexOf('://') + 3);
+  return slash === -1 ? url.toLowerCase() : url.slice(0, slash).toLowerCase() + url.slice(slash);
 }
 
 /**
