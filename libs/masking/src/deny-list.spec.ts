@@ -1,4 +1,5 @@
 import { detect } from './detect';
+import { type MaskOptions, mask } from './mask';
 import { denyHits, denyTerm, findDenied } from './deny-list';
 import type { EntityType } from './entities';
 import { growthOverLinear } from './testing';
@@ -208,5 +209,52 @@ describe('deny lists rebuilt per call', () => {
     for (let pair = 0; pair < 3 && best >= 1; pair++)
       best = Math.min(best, ms(fresh) / ms(twoLists));
     expect(best).toBeLessThan(1);
+  });
+});
+
+describe('deny-list terms in masking', () => {
+  const masked = (text: string, options: MaskOptions): [string, Record<string, number>] => {
+    const r = mask(text, options);
+    return [r.text, r.counts];
+  };
+
+  it('are masked even when the policy has no rule for their type', () => {
+    // The policy docs' own example: a project name listed under PERSON, masking only keys.
+    const options: MaskOptions = {
+      entities: { AWS_ACCESS_KEY: 'redact', PRIVATE_KEY: 'redact' },
+      denyList: { PERSON: ['Project Falcon'] },
+    };
+    expect(masked('Project Falcon launches Monday', options)).toEqual([
+      '<PERSON> launches Monday',
+      { PERSON: 1 },
+    ]);
+  });
+
+  it('inside a longer finding leave that finding masked whole', () => {
+    const options: MaskOptions = {
+      entities: { EMAIL_ADDRESS: 'replace', URL: 'replace' },
+      denyList: { PERSON: ['falcon', 'smith'] },
+    };
+    expect(masked('write to falcon@acme.com now', options)).toEqual([
+      'write to <EMAIL_ADDRESS> now',
+      { EMAIL_ADDRESS: 1 },
+    ]);
+    expect(
+      masked('mail john.smith@acme.com or see https://acme.com/u/falcon?id=7', options),
+    ).toEqual(['mail <EMAIL_ADDRESS> or see <URL>', { EMAIL_ADDRESS: 1, URL: 1 }]);
+    // Standing on its own beside one, the term is masked as its own type.
+    expect(masked('Falcon wrote to falcon@acme.com', options)).toEqual([
+      '<PERSON> wrote to <EMAIL_ADDRESS>',
+      { EMAIL_ADDRESS: 1, PERSON: 1 },
+    ]);
+  });
+
+  it('inside a finding the policy does not mask are masked on their own', () => {
+    expect(
+      masked('write to john.smith@acme.com', {
+        entities: { PERSON: 'replace' },
+        denyList: { PERSON: ['smith'] },
+      }),
+    ).toEqual(['write to john.<PERSON>@acme.com', { PERSON: 1 }]);
   });
 });

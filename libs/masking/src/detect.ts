@@ -356,6 +356,10 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
     return true;
   });
 
+  // A deny-list term inside a longer finding ("falcon" in falcon@acme.com) is masked as part of
+  // that finding: with its score of 1 it would win the overlap and leave the rest in clear.
+  // It is taken on its own afterwards only where no chosen finding covers it.
+  const inside = options.denyList !== undefined ? denyHitsInside(kept) : null;
   // Overlaps: in comparePriority's order, never overlap.
   sortByPriority(kept);
   const chosen: Candidate[] = [];
@@ -366,10 +370,17 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
         : new Uint8Array(nt.length);
     try {
       for (const c of kept) {
+        if (inside?.has(c) === true) continue;
         if (!isFree(taken, c.s, c.e) || (c.check !== undefined && !c.check(c.s, c.e))) continue;
         mark(taken, c.s, c.e, 1);
         chosen.push(c);
       }
+      if (inside !== null)
+        for (const c of inside) {
+          if (!isFree(taken, c.s, c.e)) continue;
+          mark(taken, c.s, c.e, 1);
+          chosen.push(c);
+        }
     } finally {
       if (taken === takenScratch) for (const c of chosen) mark(taken, c.s, c.e, 0);
     }
@@ -390,6 +401,20 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
     normSpans[2 * k + 1] = c.e;
   }
   return { norm, findings, normSpans };
+}
+
+/** The deny-list candidates that lie inside a longer candidate of another recognizer. */
+function denyHitsInside(kept: readonly Candidate[]): Set<Candidate> | null {
+  let inside: Set<Candidate> | null = null;
+  for (const d of kept) {
+    if (d.validator !== 'deny-list') continue;
+    for (const c of kept)
+      if (c.validator !== 'deny-list' && c.s <= d.s && d.e <= c.e && c.e - c.s > d.e - d.s) {
+        (inside ??= new Set()).add(d);
+        break;
+      }
+  }
+  return inside;
 }
 
 function anyWordOf(name: string | undefined, words: readonly string[]): boolean {

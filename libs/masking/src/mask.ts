@@ -165,7 +165,12 @@ export function mask(text: string, options: MaskOptions): MaskResult {
   let last = 0;
   for (let k = 0; k < findings.length; k++) {
     const f = findings[k];
-    const rule = options.entities[f.type] ?? options.defaultRule;
+    // A deny-list term is always masked: with its type's rule, else the default one, else
+    // replaced by its type's label (a policy may list terms of a type it masks nowhere else).
+    const rule =
+      options.entities[f.type] ??
+      options.defaultRule ??
+      (f.validator === 'deny-list' ? 'replace' : undefined);
     if (rule === undefined) continue;
     out += text.slice(last, f.start);
     out += apply(
