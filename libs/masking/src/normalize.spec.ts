@@ -39,12 +39,38 @@ describe('normalize', () => {
     expect(normalize('٤١١١ ۴۱۱۱ ４１１１ ४१११ 𝟒𝟏𝟏𝟏').text).toBe('4111 4111 4111 4111 4111');
   });
 
-  it('reads C1 controls and the braille blank as spaces', () => {
-    for (const blank of ['\u0085', '\u0090', '\u2800']) {
+  it('reads NEL and the braille blank as spaces', () => {
+    for (const blank of ['\u0085', '\u2800']) {
       const original = `card 4111${blank}1111${blank}1111${blank}1111 ok`;
       expect(normalize(original).text).toBe('card 4111 1111 1111 1111 ok');
       expect(mask(original, { entities: { CREDIT_CARD: 'redact' } }).text).toBe('card  ok');
     }
+  });
+
+  it('drops the other controls, which show as nothing, beside a separator or not', () => {
+    const redact = (text: string): string =>
+      mask(text, { entities: {}, defaultRule: 'replace' }).text;
+    for (const control of ['\u0000', '\u0007', '\u001b', '\u007f', '\u0090', '\u0000\u0000']) {
+      expect(redact(`card 4111${control} 1111 1111 1111 exp`)).toBe('card <CREDIT_CARD> exp');
+      expect(redact(`card 41111111${control}11111111 exp`)).toBe('card <CREDIT_CARD> exp');
+      expect(redact(`ssn: 123-45-${control}6789`)).toBe('ssn: <US_SSN>');
+      expect(redact(`mail joe${control}@example.com ok`)).toBe('mail <EMAIL_ADDRESS> ok');
+    }
+  });
+
+  it('drops ANSI colour sequences whole, and masks the value they paint', () => {
+    expect(normalize('\u001b[32mPASS\u001b[0m test').text).toBe('PASS test');
+    expect(
+      mask('card \u001b[1;31m4111 1111 1111 1111\u001b[0m.', {
+        entities: { CREDIT_CARD: 'replace' },
+      }).text,
+    ).toBe('card \u001b[1;31m<CREDIT_CARD>\u001b[0m.');
+    // A sequence written inside the value goes with it.
+    expect(
+      mask('card 4111 \u001b[7m1111\u001b[27m 1111 1111 ok', {
+        entities: { CREDIT_CARD: 'replace' },
+      }).text,
+    ).toBe('card <CREDIT_CARD> ok');
   });
 
   it('reads the circled digits NFKC leaves alone as digits', () => {

@@ -250,8 +250,9 @@ function foldCodePoint(cp: number): string {
   if (ND_RE.test(ch)) return String.fromCharCode(48 + digitValue(cp));
   const circled = circledValue(cp);
   if (circled >= 0) return String(circled);
-  // C1 controls (U+0085 next line…) show as nothing and the braille blank as a blank: both are
-  // read as a space, as C0 controls are, so neither splits a number unseen.
+  // NEL (U+0085) is a line break and the braille blank shows as a blank: both read as a space,
+  // so neither splits a number unseen. normalizeMap drops the other C1 controls (isControl)
+  // before they get here; a width asked for one (keep_last) counts it as one character.
   if ((cp >= 0x80 && cp <= 0x9f) || cp === 0x2800) return ' ';
   if (ZS_RE.test(ch)) return ' ';
   if (PD_RE.test(ch) || cp === 0x2212) return '-';
@@ -443,7 +444,7 @@ function referenceAt(text: string, i: number): number {
 function foldReference(cp: number): string {
   if (cp >= 0x80) return fold(cp);
   if (cp === 9 || cp === 10 || cp === 13) return String.fromCharCode(cp);
-  return cp < 0x20 || cp === 0x7f ? ' ' : String.fromCharCode(cp);
+  return isControl(cp) ? '' : String.fromCharCode(cp);
 }
 
 export function normalizeMap(text: string): NormalizedMap {
@@ -548,9 +549,14 @@ export function normalizeMap(text: string): NormalizedMap {
     while (i < n) {
       const c = i >= o ? out[i] : text.charCodeAt(i);
       if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13) break;
+      if (isControl(c)) {
+        i = controlsEnd(text, i);
+        addSegment(segments, o, i - o, 0);
+        continue;
+      }
       const cp = c >= 0xd800 && c <= 0xdbff ? (text.codePointAt(i) ?? c) : c;
       const width = cp > 0xffff ? 2 : 1;
-      const folded = c < 0x20 || c === 0x7f ? ' ' : fold(cp);
+      const folded = fold(cp);
       i += width;
       if (cp === BLACK_FLAG) {
         // A subdivision flag's tag letters name a region: dropped, as before tags were read.
@@ -598,6 +604,43 @@ export function normalizeMap(text: string): NormalizedMap {
 }
 
 const BLACK_FLAG = 0x1f3f4;
+const ESC = 0x1b;
+
+/*
+ * Control characters show as nothing, so they are dropped as the format characters are:
+ * "4111<NUL> 1111 1111 1111" is the card it shows, where a blank in the NUL's place made a number
+ * with two kinds of separators, which no recognizer takes. An ANSI escape sequence (ESC [ …
+ * final letter: the colours of a terminal log) is dropped whole, so
+ * "\x1b[1m4111 1111 1111 1111\x1b[0m" reads as the card it shows. NEL (U+0085) is a line break
+ * and reads as a blank, through fold.
+ */
+function isControl(c: number): boolean {
+  return (c < 0x20 && c !== 9 && c !== 10 && c !== 13) || (c >= 0x7f && c <= 0x9f && c !== 0x85);
+}
+
+/** ANSI control sequences longer than this are not read as one. */
+const CSI_MAX = 32;
+
+/** End of the run of controls and ANSI control sequences that starts at i. */
+function controlsEnd(text: string, i: number): number {
+  let k = i;
+  for (;;) {
+    const c = text.charCodeAt(k);
+    if (c === ESC && text.charCodeAt(k + 1) === 0x5b) {
+      // ESC [, parameter bytes 0x30–0x3F, intermediate bytes 0x20–0x2F, one final byte 0x40–0x7E.
+      let j = k + 2;
+      while (j - k < CSI_MAX && text.charCodeAt(j) >= 0x30 && text.charCodeAt(j) <= 0x3f) j++;
+      while (j - k < CSI_MAX && text.charCodeAt(j) >= 0x20 && text.charCodeAt(j) <= 0x2f) j++;
+      const last = text.charCodeAt(j);
+      if (last >= 0x40 && last <= 0x7e) {
+        k = j + 1;
+        continue;
+      }
+    }
+    if (!isControl(c)) return k;
+    k++;
+  }
+}
 const CANCEL_TAG = 0xe007f;
 
 /**
