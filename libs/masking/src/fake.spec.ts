@@ -67,6 +67,7 @@ const SAMPLES: Record<EntityType, [template: string, value: string][]> = {
   EMAIL_ADDRESS: [
     ['mail {} today', 'joe.doe@example.co.uk'],
     ['mail {} today', 'иван.петров@example.com'],
+    ['GET /signup?email={}&plan=pro', 'joe%40example.com'],
   ],
   PHONE_NUMBER: [
     ['call {} now', '+44 20 7946 0958'],

@@ -312,13 +312,16 @@ export function fakeValue(type: EntityType, value: string, rng: Rng): string {
     case 'IN_PAN':
       return shapeFake(rng, value.slice(0, 3)) + value[3] + shapeFake(rng, value.slice(4));
     case 'EMAIL_ADDRESS': {
-      const at = value.lastIndexOf('@');
-      const domain = value.slice(at + 1);
+      // A query string writes the '@' as "%40" (?email=jane%40example.com); the fake keeps it so.
+      const plain = value.lastIndexOf('@');
+      const at = plain !== -1 ? plain : value.toLowerCase().lastIndexOf('%40');
+      const sign = plain !== -1 ? '@' : value.slice(at, at + 3);
+      const domain = value.slice(at + sign.length);
       const suffix = parseDomain(domain).publicSuffix ?? '';
       const label = domain.slice(0, Math.max(0, domain.length - suffix.length - 1));
       return (
         shapeFake(rng, value.slice(0, at).toLowerCase(), EMAIL_LOCAL_SEPARATORS) +
-        '@' +
+        sign +
         shapeFake(rng, label.toLowerCase()) +
         '.' +
         suffix

@@ -69,6 +69,7 @@ describe('mask strategies', () => {
       ['nic 00:1A:2B:3C:4D:5E', 'nic 001a.2b3c.4d5e'],
       ['see https://EXAMPLE.com:443/Reset now', 'see https://example.com/Reset now'],
       ['card 4111 1111 1111 1111', 'card 4111-1111-1111-1111'],
+      ['mail Joe@Example.com', 'GET /signup?email=joe%40example.com&plan=pro'],
       [
         'eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
         'eth 0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed',
@@ -224,6 +225,14 @@ describe('rules schema and batch', () => {
       n: 2,
     });
     expect(maskingRuleSchema.safeParse({ strategy: 'keep_last', n: -1 }).success).toBe(false);
+    // A mask character is one visible character, not a mark, a control or a blank.
+    for (const maskChar of ['X', '#', '•', '🔒'])
+      expect(maskingRuleSchema.safeParse({ strategy: 'keep_last', maskChar }).success).toBe(true);
+    for (const maskChar of ['\u0301', '\n', '\u0000', ' ', '\u200b', '##', ''])
+      expect([
+        maskChar,
+        maskingRuleSchema.safeParse({ strategy: 'keep_last', maskChar }).success,
+      ]).toEqual([maskChar, false]);
     expect(maskingRuleSchema.safeParse({ strategy: 'shred' }).success).toBe(false);
     expect(maskingRulesSchema.safeParse({ EMAIL: 'redact' }).success).toBe(false);
     expect(maskingRulesSchema.parse({ EMAIL_ADDRESS: 'redact' })).toEqual({

@@ -37,7 +37,8 @@ const FORMAT_CHARS_RE = /\p{Cf}/u;
 function canonical(type: EntityType, normValue: string): string {
   switch (type) {
     case 'EMAIL_ADDRESS':
-      return normValue.toLowerCase();
+      // jane%40example.com, as a query string carries it, is jane@example.com.
+      return normValue.replace(/%40/gi, '@').toLowerCase();
     case 'URL':
       return canonicalUrl(normValue);
     case 'IP_ADDRESS':
