@@ -9,7 +9,12 @@ const ruleObjectSchema = z.discriminatedUnion('strategy', [
   z.strictObject({
     strategy: z.literal('keep_last'),
     n: z.number().int().min(0).max(64).optional(),
-    maskChar: z.string().length(1).optional(),
+    // One visible character: a combining mark would stack on the separators kept beside it,
+    // and a control or a line break would rewrite the text's layout.
+    maskChar: z
+      .string()
+      .regex(/^[^\p{C}\p{M}\p{Z}]$/u, 'must be one visible character')
+      .optional(),
   }),
   z.strictObject({
     strategy: z.literal('hash'),
