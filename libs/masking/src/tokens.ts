@@ -49,32 +49,61 @@ export function detokenizeText(text: string, keyring: Keyring): string {
   return reverseTokens(text, keyring).text;
 }
 
-// A token's body ends where its sealed value does, but '-' and '_' are base64url characters
-// too: a token followed by "--" or "_" reads as one longer run. That many are taken back.
-const GLUED_MAX = 8;
+// A token's body ends where its sealed value does, but letters, digits, '-' and '_' are base64url
+// characters too: a token written right before "_backup", "-prod" or another token reads as one
+// longer run. A run that does not verify is tried again shorter, by up to GLUED_MAX characters,
+// and from right before each token written inside it. Those retries are counted per text, so a
+// text full of runs that only look like tokens costs a bounded number of decryptions.
+const GLUED_MAX = 64;
+const RETRIES_PER_TEXT = 4096;
+/** The smallest body: the 16-byte synthetic IV of an empty value. */
+const BODY_MIN = 22;
+const INNER_TOKEN_RE = /^tok_[A-Za-z0-9]{1,32}_[A-Za-z0-9_-]{22}/;
 
 /**
- * detokenizeText, and how many tokens it reversed. A run that does not verify is tried again
- * without up to GLUED_MAX trailing '-' or '_', which then stay in the text after the value.
+ * detokenizeText, and how many tokens it reversed. What follows a token inside a run (the glued
+ * characters, another token) is kept, and reversed in turn.
  */
 export function reverseTokens(text: string, keyring: Keyring): { text: string; reversed: number } {
+  return reverseWithin(text, keyring, { retries: RETRIES_PER_TEXT });
+}
+
+function reverseWithin(
+  text: string,
+  keyring: Keyring,
+  budget: { retries: number },
+): { text: string; reversed: number } {
   let reversed = 0;
   const out = text.replace(TOKEN_RE, (tok: string, keyId: string, body: string) => {
-    try {
-      for (let end = body.length, glued = 0; end >= 22 && glued <= GLUED_MAX; glued++) {
-        const plain = open(keyId, body.slice(0, end), keyring);
-        if (plain !== undefined) {
-          reversed++;
-          return plain + body.slice(end);
-        }
-        const last = body.charCodeAt(end - 1);
-        if (last !== 45 && last !== 95) break;
-        end--;
+    for (const end of bodyEnds(body)) {
+      if (end !== body.length && budget.retries-- <= 0) break;
+      let plain: string | undefined;
+      try {
+        plain = open(keyId, body.slice(0, end), keyring);
+      } catch {
+        // A key id the ring does not hold: not a token this gateway made.
+        return tok;
       }
-    } catch {
-      // A key id the ring does not hold: not a token this gateway made.
+      if (plain === undefined) continue;
+      const rest = reverseWithin(body.slice(end), keyring, budget);
+      reversed += 1 + rest.reversed;
+      return plain + rest.text;
     }
     return tok;
   });
   return { text: out, reversed };
+}
+
+/**
+ * Where a run's token may end, longest first: the whole run, right before each token written
+ * inside it, then up to GLUED_MAX characters shorter, at lengths base64url can have (never one
+ * more than a multiple of 4).
+ */
+function bodyEnds(body: string): number[] {
+  const ends = [body.length];
+  for (let k = body.indexOf('tok_', BODY_MIN); k !== -1; k = body.indexOf('tok_', k + 1))
+    if (INNER_TOKEN_RE.test(body.slice(k))) ends.push(k);
+  for (let end = body.length - 1; end >= BODY_MIN && body.length - end <= GLUED_MAX; end--)
+    if (end % 4 !== 1) ends.push(end);
+  return ends;
 }
