@@ -405,8 +405,6 @@ function sideAfter(text: string, end: number): number {
   if (end >= text.length) return FREE;
   const next = text.charCodeAt(end);
   if (isWordChar(next)) return ADJACENT;
-  // A dash and a letter go on with the code: "SKU 123-45-6789-A" is a part number, not an SSN.
-  if (next === DASH && isAsciiLetter(text.charCodeAt(end + 1))) return ADJACENT;
   if ((isSep(next) || next === 58) && end + 1 < text.length && isDigit(text.charCodeAt(end + 1)))
     return next === SPACE ? LOOSE : TIGHT;
   return FREE;
