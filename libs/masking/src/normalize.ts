@@ -442,9 +442,8 @@ function referenceAt(text: string, i: number): number {
 
 /** A decoded reference's character as the normalized text has it. */
 function foldReference(cp: number): string {
-  if (cp >= 0x80) return fold(cp);
-  if (cp === 9 || cp === 10 || cp === 13) return String.fromCharCode(cp);
-  return isControl(cp) ? '' : String.fromCharCode(cp);
+  if (isControl(cp)) return '';
+  return cp >= 0x80 ? fold(cp) : String.fromCharCode(cp);
 }
 
 export function normalizeMap(text: string): NormalizedMap {
@@ -549,8 +548,27 @@ export function normalizeMap(text: string): NormalizedMap {
     while (i < n) {
       const c = i >= o ? out[i] : text.charCodeAt(i);
       if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13) break;
+      if (c === ESC) {
+        const final = sgrFinal(text, i);
+        if (final !== -1) {
+          // ESC [ 1 ; 3 1 m reads as " [1;31 ": its digits stay in sight of the recognizers, as
+          // they are in the model's, and a blank on each side keeps it off the value it paints.
+          if (o + final + 1 - i > cap) {
+            cap = Math.max(cap * 2, o + final + 1 - i + 16);
+            const bigger = new Uint16Array(cap);
+            bigger.set(out);
+            out = bigger;
+            bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+          }
+          out[o++] = SPACE;
+          for (let k = i + 1; k < final; k++) out[o++] = text.charCodeAt(k);
+          out[o++] = SPACE;
+          i = final + 1;
+          continue;
+        }
+      }
       if (isControl(c)) {
-        i = controlsEnd(text, i);
+        while (i < n && isControl(text.charCodeAt(i)) && sgrFinal(text, i) === -1) i++;
         addSegment(segments, o, i - o, 0);
         continue;
       }
@@ -604,42 +622,34 @@ export function normalizeMap(text: string): NormalizedMap {
 }
 
 const BLACK_FLAG = 0x1f3f4;
-const ESC = 0x1b;
 
 /*
  * Control characters show as nothing, so they are dropped as the format characters are:
  * "4111<NUL> 1111 1111 1111" is the card it shows, where a blank in the NUL's place made a number
- * with two kinds of separators, which no recognizer takes. An ANSI escape sequence (ESC [ …
- * final letter: the colours of a terminal log) is dropped whole, so
- * "\x1b[1m4111 1111 1111 1111\x1b[0m" reads as the card it shows. NEL (U+0085) is a line break
- * and reads as a blank, through fold.
+ * with two kinds of separators, which no recognizer takes. NEL (U+0085) is a line break and
+ * reads as a blank, through fold. A colour sequence of a terminal log (SGR: ESC [ digits and ';'
+ * m) reads as a blank, its parameters and a blank: its digits are in the text the model reads.
  */
 function isControl(c: number): boolean {
   return (c < 0x20 && c !== 9 && c !== 10 && c !== 13) || (c >= 0x7f && c <= 0x9f && c !== 0x85);
 }
 
-/** ANSI control sequences longer than this are not read as one. */
-const CSI_MAX = 32;
+const ESC = 0x1b;
+const SPACE = 0x20;
+/** Colour sequences longer than this are read character by character. */
+const SGR_MAX = 32;
 
-/** End of the run of controls and ANSI control sequences that starts at i. */
-function controlsEnd(text: string, i: number): number {
-  let k = i;
-  for (;;) {
+/** Where the 'm' of the SGR sequence whose ESC is at i is, or -1 when none starts there. */
+function sgrFinal(text: string, i: number): number {
+  if (text.charCodeAt(i) !== ESC || text.charCodeAt(i + 1) !== 0x5b) return -1;
+  let k = i + 2;
+  while (k - i < SGR_MAX) {
     const c = text.charCodeAt(k);
-    if (c === ESC && text.charCodeAt(k + 1) === 0x5b) {
-      // ESC [, parameter bytes 0x30–0x3F, intermediate bytes 0x20–0x2F, one final byte 0x40–0x7E.
-      let j = k + 2;
-      while (j - k < CSI_MAX && text.charCodeAt(j) >= 0x30 && text.charCodeAt(j) <= 0x3f) j++;
-      while (j - k < CSI_MAX && text.charCodeAt(j) >= 0x20 && text.charCodeAt(j) <= 0x2f) j++;
-      const last = text.charCodeAt(j);
-      if (last >= 0x40 && last <= 0x7e) {
-        k = j + 1;
-        continue;
-      }
-    }
-    if (!isControl(c)) return k;
+    if (c === 0x6d) return k;
+    if ((c < 0x30 || c > 0x39) && c !== 0x3b) return -1;
     k++;
   }
+  return -1;
 }
 const CANCEL_TAG = 0xe007f;
 
