@@ -249,6 +249,22 @@ describe('deny-list terms in masking', () => {
     ]);
   });
 
+  it('inside a finding masked with keep_last are not among the characters it keeps', () => {
+    const options: MaskOptions = {
+      entities: {
+        URL: { strategy: 'keep_last', n: 8 },
+        EMAIL_ADDRESS: { strategy: 'keep_last', n: 10 },
+      },
+      denyList: { PERSON: ['falcon'] },
+    };
+    const [url] = masked('see https://acme.com/u/falcon', options);
+    const [mail] = masked('mail jane.doe.long@falcon.io', options);
+    expect(url).not.toContain('falcon');
+    expect(mail).not.toContain('falcon');
+    // Without a term inside, the rule keeps what it keeps.
+    expect(masked('see https://acme.com/u/eagles', options)[0]).toContain('/eagles');
+  });
+
   it('inside a finding the policy does not mask are masked on their own', () => {
     expect(
       masked('write to john.smith@acme.com', {

@@ -124,6 +124,11 @@ export interface DetectResult {
    * canonical value. Kept beside the findings, so they are built once in their public shape.
    */
   readonly normSpans: number[];
+  /**
+   * Indexes of the findings that hold a deny-list term inside them (null when none does): a
+   * strategy that shows part of a value (keep_last) shows none of these.
+   */
+  readonly holdsDenied: ReadonlySet<number> | null;
 }
 
 /**
@@ -400,7 +405,14 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
     normSpans[2 * k] = c.s;
     normSpans[2 * k + 1] = c.e;
   }
-  return { norm, findings, normSpans };
+  let holdsDenied: Set<number> | null = null;
+  if (inside !== null)
+    for (const d of inside)
+      if (!chosen.includes(d)) {
+        const k = chosen.findIndex((c) => c.s <= d.s && d.e <= c.e);
+        if (k !== -1) (holdsDenied ??= new Set()).add(k);
+      }
+  return { norm, findings, normSpans, holdsDenied };
 }
 
 /** The deny-list candidates that lie inside a longer candidate of another recognizer. */

@@ -156,7 +156,7 @@ export function mask(text: string, options: MaskOptions): MaskResult {
   }
   if (options.defaultRule !== undefined) checkRule(options.defaultRule, 'defaultRule');
   const types = Object.keys(options.entities) as EntityType[];
-  const { norm, findings, normSpans } = detectInternal(text, {
+  const { norm, findings, normSpans, holdsDenied } = detectInternal(text, {
     ...options,
     entities: options.defaultRule !== undefined ? undefined : types,
   });
@@ -174,8 +174,12 @@ export function mask(text: string, options: MaskOptions): MaskResult {
       (f.validator === 'deny-list' ? 'replace' : undefined);
     if (rule === undefined) continue;
     out += text.slice(last, f.start);
+    let applied = ruleOf(rule);
+    // A deny-list term inside the value is masked whatever the rule keeps of it.
+    if (applied.strategy === 'keep_last' && holdsDenied?.has(k) === true)
+      applied = { ...applied, n: 0 };
     out += apply(
-      ruleOf(rule),
+      applied,
       f.type,
       text.slice(f.start, f.end),
       norm.text.slice(normSpans[2 * k], normSpans[2 * k + 1]),
