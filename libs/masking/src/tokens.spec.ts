@@ -1,6 +1,6 @@
 import type { Keyring } from './keyring';
 import { mask, type MaskOptions } from './mask';
-import { TOKEN_RE, detokenize, detokenizeText } from './tokens';
+import { TOKEN_RE, detokenize, detokenizeText, reverseTokens, tokenize } from './tokens';
 
 const keyring: Keyring = { activeKeyId: 'k1', keys: { k1: Buffer.alloc(32, 7) } };
 const rules: MaskOptions = {
@@ -90,5 +90,22 @@ describe('a token followed by base64url characters', () => {
     expect(detokenize(token, keyring)).toBe('alice@example.com');
     expect(() => detokenize(`${token}_`, keyring)).toThrow(/does not verify/);
     expect(() => detokenize(`${token}A`, keyring)).toThrow(/does not verify/);
+  });
+});
+
+describe('tokens written one right after another', () => {
+  const values = ['alice@example.com', '123-45-6789', 'AKIAIOSFODNN7EXAMPLE'];
+  const tokens = values.map((v) => tokenize(v, keyring));
+
+  it.each(['', '_', '-', '_x_', '-prod_'])('joined by %j reverse to the values', (joint) => {
+    expect(detokenizeText(tokens.join(joint), keyring)).toBe(values.join(joint));
+  });
+
+  it('are all reversed in a text of thousands of them', () => {
+    const many = Array.from({ length: 3000 }, (_, k) => `user${k}@example.com`);
+    const text = many.map((v) => tokenize(v, keyring)).join('_');
+    const r = reverseTokens(text, keyring);
+    expect(r.reversed).toBe(3000);
+    expect(r.text).toBe(many.join('_'));
   });
 });

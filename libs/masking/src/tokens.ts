@@ -51,59 +51,81 @@ export function detokenizeText(text: string, keyring: Keyring): string {
 
 // A token's body ends where its sealed value does, but letters, digits, '-' and '_' are base64url
 // characters too: a token written right before "_backup", "-prod" or another token reads as one
-// longer run. A run that does not verify is tried again shorter, by up to GLUED_MAX characters,
-// and from right before each token written inside it. Those retries are counted per text, so a
-// text full of runs that only look like tokens costs a bounded number of decryptions.
+// longer run. Each token start is tried with the run up to the next token start, then shorter
+// by up to GLUED_MAX characters. The retries that find nothing are counted per text, so a text
+// full of runs that only look like tokens costs a bounded number of decryptions.
 const GLUED_MAX = 64;
 const RETRIES_PER_TEXT = 4096;
 /** The smallest body: the 16-byte synthetic IV of an empty value. */
 const BODY_MIN = 22;
-const INNER_TOKEN_RE = /^tok_[A-Za-z0-9]{1,32}_[A-Za-z0-9_-]{22}/;
+const TOKEN_HEAD_RE = /tok_([A-Za-z0-9]{1,32})_/g;
+
+function isBodyChar(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 95
+  );
+}
 
 /**
- * detokenizeText, and how many tokens it reversed. What follows a token inside a run (the glued
- * characters, another token) is kept, and reversed in turn.
+ * detokenizeText, and how many tokens it reversed. Each "tok_<key id>_" not preceded by a letter
+ * or a digit, or right after a token read, may start a token; its body runs at most to the next
+ * "tok_<key id>_". Read once from left to right, so the cost is linear in the text plus the
+ * bounded retries.
  */
 export function reverseTokens(text: string, keyring: Keyring): { text: string; reversed: number } {
-  return reverseWithin(text, keyring, { retries: RETRIES_PER_TEXT });
-}
-
-function reverseWithin(
-  text: string,
-  keyring: Keyring,
-  budget: { retries: number },
-): { text: string; reversed: number } {
+  let out = '';
+  let last = 0;
   let reversed = 0;
-  const out = text.replace(TOKEN_RE, (tok: string, keyId: string, body: string) => {
-    for (const end of bodyEnds(body)) {
-      if (end !== body.length && budget.retries-- <= 0) break;
+  let retries = RETRIES_PER_TEXT;
+  TOKEN_HEAD_RE.lastIndex = 0;
+  let head = TOKEN_HEAD_RE.exec(text);
+  while (head !== null) {
+    const start = head.index;
+    const keyId = head[1];
+    const bodyStart = TOKEN_HEAD_RE.lastIndex;
+    // The next start, found before this one is tried: it bounds this body.
+    TOKEN_HEAD_RE.lastIndex = bodyStart;
+    let next = TOKEN_HEAD_RE.exec(text);
+    // Right after a token read, another may follow with nothing between.
+    if (startsToken(text, start) || (reversed > 0 && start === last)) {
+      let limit = bodyStart;
+      const stop = next !== null ? next.index : text.length;
+      while (limit < stop && isBodyChar(text.charCodeAt(limit))) limit++;
       let plain: string | undefined;
-      try {
-        plain = open(keyId, body.slice(0, end), keyring);
-      } catch {
-        // A key id the ring does not hold: not a token this gateway made.
-        return tok;
+      let end = limit;
+      let tries = 0;
+      for (; end - bodyStart >= BODY_MIN && limit - end <= GLUED_MAX; end--) {
+        if ((end - bodyStart) % 4 === 1) continue;
+        if (end !== limit) {
+          if (retries <= 0) break;
+          retries--;
+          tries++;
+        }
+        try {
+          plain = open(keyId, text.slice(bodyStart, end), keyring);
+        } catch {
+          // A key id the ring does not hold: not a token this gateway made.
+          break;
+        }
+        if (plain !== undefined) break;
       }
-      if (plain === undefined) continue;
-      const rest = reverseWithin(body.slice(end), keyring, budget);
-      reversed += 1 + rest.reversed;
-      return plain + rest.text;
+      if (plain !== undefined) {
+        // Only the retries that found nothing count: a text of real tokens is read whole.
+        retries += tries;
+        out += text.slice(last, start) + plain;
+        last = end;
+        reversed++;
+        // A start inside the token just read is part of it.
+        while (next !== null && next.index < end) next = TOKEN_HEAD_RE.exec(text);
+      }
     }
-    return tok;
-  });
-  return { text: out, reversed };
+    head = next;
+  }
+  return { text: out + text.slice(last), reversed };
 }
 
-/**
- * Where a run's token may end, longest first: the whole run, right before each token written
- * inside it, then up to GLUED_MAX characters shorter, at lengths base64url can have (never one
- * more than a multiple of 4).
- */
-function bodyEnds(body: string): number[] {
-  const ends = [body.length];
-  for (let k = body.indexOf('tok_', BODY_MIN); k !== -1; k = body.indexOf('tok_', k + 1))
-    if (INNER_TOKEN_RE.test(body.slice(k))) ends.push(k);
-  for (let end = body.length - 1; end >= BODY_MIN && body.length - end <= GLUED_MAX; end--)
-    if (end % 4 !== 1) ends.push(end);
-  return ends;
+/** A token starts at k unless a letter or a digit comes right before it. */
+function startsToken(text: string, k: number): boolean {
+  const c = text.charCodeAt(k - 1);
+  return !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122));
 }
