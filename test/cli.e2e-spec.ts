@@ -237,6 +237,10 @@ describe('embargo mask', () => {
     expect(keep.code).toBe(1);
     expect(keep.stdout).toBe('');
     expect(keep.stderr.trim()).toBe('embargo: --keep applies to --strategy keep_last only');
+    // Under the policy's default masking too, which picks its own strategies.
+    const plan = await embargo(['mask', '--keep', '6'], { input });
+    expect(plan.code).toBe(1);
+    expect(plan.stderr.trim()).toBe('embargo: --keep applies to --strategy keep_last only');
 
     // As `-e "$TYPES"` gives when TYPES is unset: not "mask nothing".
     for (const empty of ['', ' , ']) {

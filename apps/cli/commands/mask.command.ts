@@ -108,6 +108,8 @@ function optionsFrom(
     if (!isEntityType(t))
       throw new Error(`unknown entity type ${t}; known: ${ENTITY_TYPES.join(', ')}`);
   }
+  if (keepGiven && flags.strategy !== 'keep_last')
+    throw new Error('--keep applies to --strategy keep_last only');
   if (policiesGiven && !isDirectory(flags.policies))
     throw new Error(`--policies ${flags.policies}: no such directory`);
   if (!wanted && !flags.strategy) {
@@ -125,8 +127,6 @@ function optionsFrom(
     }
   }
   const strategy = flags.strategy ?? 'replace';
-  if (keepGiven && strategy !== 'keep_last')
-    throw new Error('--keep applies to --strategy keep_last only');
   const n = Number(flags.keep ?? 4);
   if (!Number.isInteger(n) || n < 0 || n > 64)
     throw new Error(`--keep must be a whole number from 0 to 64, not ${flags.keep}`);
