@@ -548,27 +548,8 @@ export function normalizeMap(text: string): NormalizedMap {
     while (i < n) {
       const c = i >= o ? out[i] : text.charCodeAt(i);
       if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13) break;
-      if (c === ESC) {
-        const final = sgrFinal(text, i);
-        if (final !== -1) {
-          // ESC [ 1 ; 3 1 m reads as " [1;31 ": its digits stay in sight of the recognizers, as
-          // they are in the model's, and a blank on each side keeps it off the value it paints.
-          if (o + final + 1 - i > cap) {
-            cap = Math.max(cap * 2, o + final + 1 - i + 16);
-            const bigger = new Uint16Array(cap);
-            bigger.set(out);
-            out = bigger;
-            bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-          }
-          out[o++] = SPACE;
-          for (let k = i + 1; k < final; k++) out[o++] = text.charCodeAt(k);
-          out[o++] = SPACE;
-          i = final + 1;
-          continue;
-        }
-      }
       if (isControl(c)) {
-        while (i < n && isControl(text.charCodeAt(i)) && sgrFinal(text, i) === -1) i++;
+        i = controlsEnd(text, i);
         addSegment(segments, o, i - o, 0);
         continue;
       }
@@ -627,29 +608,57 @@ const BLACK_FLAG = 0x1f3f4;
  * Control characters show as nothing, so they are dropped as the format characters are:
  * "4111<NUL> 1111 1111 1111" is the card it shows, where a blank in the NUL's place made a number
  * with two kinds of separators, which no recognizer takes. NEL (U+0085) is a line break and
- * reads as a blank, through fold. A colour sequence of a terminal log (SGR: ESC [ digits and ';'
- * m) reads as a blank, its parameters and a blank: its digits are in the text the model reads.
+ * reads as a blank, through fold. A terminal's control sequence (ESC [ … final letter: colours,
+ * erasing the line, moving the cursor) is dropped whole, as it shows as nothing either, so
+ * "4111\x1b[1m1111\x1b[0m11111111" is the card it shows. Its parameters are short numbers;
+ * one that holds a longer run of digits, which a model reads, is not taken for one: then only
+ * its ESC is dropped and the digits stay in sight.
  */
 function isControl(c: number): boolean {
   return (c < 0x20 && c !== 9 && c !== 10 && c !== 13) || (c >= 0x7f && c <= 0x9f && c !== 0x85);
 }
 
 const ESC = 0x1b;
-const SPACE = 0x20;
-/** Colour sequences longer than this are read character by character. */
-const SGR_MAX = 32;
+/** Control sequences longer than this are not read as one. */
+const CSI_MAX = 32;
+/** The longest number a control sequence's parameter holds (a colour component: 255). */
+const CSI_NUMBER_MAX = 3;
 
-/** Where the 'm' of the SGR sequence whose ESC is at i is, or -1 when none starts there. */
-function sgrFinal(text: string, i: number): number {
-  if (text.charCodeAt(i) !== ESC || text.charCodeAt(i + 1) !== 0x5b) return -1;
-  let k = i + 2;
-  while (k - i < SGR_MAX) {
+/** End of the run of controls and terminal control sequences that starts at i. */
+function controlsEnd(text: string, i: number): number {
+  let k = i;
+  for (;;) {
     const c = text.charCodeAt(k);
-    if (c === 0x6d) return k;
-    if ((c < 0x30 || c > 0x39) && c !== 0x3b) return -1;
+    if (c === ESC) {
+      const end = csiEnd(text, k);
+      if (end !== -1) {
+        k = end;
+        continue;
+      }
+    }
+    if (!isControl(c)) return k;
     k++;
   }
-  return -1;
+}
+
+/**
+ * End of the control sequence whose ESC is at k, or -1: ESC [, parameter bytes 0x30–0x3F with
+ * no number longer than CSI_NUMBER_MAX digits, intermediate bytes 0x21–0x2F, one final byte
+ * 0x40–0x7E. A blank is not read as an intermediate byte: "ESC[ 4111…" starts no sequence.
+ */
+function csiEnd(text: string, k: number): number {
+  if (text.charCodeAt(k + 1) !== 0x5b) return -1;
+  let j = k + 2;
+  let digits = 0;
+  for (; j - k < CSI_MAX; j++) {
+    const c = text.charCodeAt(j);
+    if (c < 0x30 || c > 0x3f) break;
+    digits = c <= 0x39 ? digits + 1 : 0;
+    if (digits > CSI_NUMBER_MAX) return -1;
+  }
+  while (j - k < CSI_MAX && text.charCodeAt(j) >= 0x21 && text.charCodeAt(j) <= 0x2f) j++;
+  const last = text.charCodeAt(j);
+  return last >= 0x40 && last <= 0x7e ? j + 1 : -1;
 }
 const CANCEL_TAG = 0xe007f;
 
