@@ -101,6 +101,17 @@ describe('tokens written one right after another', () => {
     expect(detokenizeText(tokens.join(joint), keyring)).toBe(values.join(joint));
   });
 
+  it('are reversed when a ciphertext spells a token start', () => {
+    // Sealed values whose base64url holds "tok_<id>_" or ends in "tok" (found by search).
+    const inner = 'tok_k1_BDL1_XpKhRoosDj54Hg8EafUtok_OK_OVDHyo_9VXLZ_kVvqcc-Q';
+    const tail = 'tok_k1_iVfIXxo0CZoha96QTCLBOD_ZpGWpQL7xk0VLAE-uacHjgx7Jtok';
+    const ring: Keyring = { activeKeyId: 'k1', keys: { k1: Buffer.alloc(32, 9) } };
+    const bob = tokenize('bob', ring);
+    expect(detokenizeText(`email: ${inner} end`, ring)).toBe('email: user1465880@example.com end');
+    expect(detokenizeText(`${tail}_backup_2024`, ring)).toBe('user167785@example.com_backup_2024');
+    expect(detokenizeText(`${tail}_${bob}`, ring)).toBe('user167785@example.com_bob');
+  });
+
   it('are all reversed in a text of thousands of them', () => {
     const many = Array.from({ length: 3000 }, (_, k) => `user${k}@example.com`);
     const text = many.map((v) => tokenize(v, keyring)).join('_');

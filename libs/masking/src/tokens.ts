@@ -52,8 +52,9 @@ export function detokenizeText(text: string, keyring: Keyring): string {
 // A token's body ends where its sealed value does, but letters, digits, '-' and '_' are base64url
 // characters too: a token written right before "_backup", "-prod" or another token reads as one
 // longer run. Each token start is tried with the run up to the next token start, then shorter
-// by up to GLUED_MAX characters. The retries that find nothing are counted per text, so a text
-// full of runs that only look like tokens costs a bounded number of decryptions.
+// by up to GLUED_MAX characters. Retries are counted per text (a token that opens gets back
+// those a separator or a short word cost it), so a text full of runs that only look like
+// tokens, or of tokens with long tails, costs a bounded number of decryptions.
 const GLUED_MAX = 64;
 const RETRIES_PER_TEXT = 4096;
 /** The smallest body: the 16-byte synthetic IV of an empty value. */
@@ -68,15 +69,15 @@ function isBodyChar(c: number): boolean {
 
 /**
  * detokenizeText, and how many tokens it reversed. Each "tok_<key id>_" not preceded by a letter
- * or a digit, or right after a token read, may start a token; its body runs at most to the next
- * "tok_<key id>_". Read once from left to right, so the cost is linear in the text plus the
- * bounded retries.
+ * or a digit, or right after a token read, may start a token; its body runs to the next
+ * "tok_<key id>_" (or, when that fails, the one after it, since a ciphertext may spell one).
+ * Read once from left to right, so the cost is linear in the text plus the bounded retries.
  */
 export function reverseTokens(text: string, keyring: Keyring): { text: string; reversed: number } {
   let out = '';
   let last = 0;
   let reversed = 0;
-  let retries = RETRIES_PER_TEXT;
+  const budget = { retries: RETRIES_PER_TEXT };
   TOKEN_HEAD_RE.lastIndex = 0;
   let head = TOKEN_HEAD_RE.exec(text);
   while (head !== null) {
@@ -88,40 +89,75 @@ export function reverseTokens(text: string, keyring: Keyring): { text: string; r
     let next = TOKEN_HEAD_RE.exec(text);
     // Right after a token read, another may follow with nothing between.
     if (startsToken(text, start) || (reversed > 0 && start === last)) {
-      let limit = bodyStart;
       const stop = next !== null ? next.index : text.length;
-      while (limit < stop && isBodyChar(text.charCodeAt(limit))) limit++;
-      let plain: string | undefined;
-      let end = limit;
-      let tries = 0;
-      for (; end - bodyStart >= BODY_MIN && limit - end <= GLUED_MAX; end--) {
-        if ((end - bodyStart) % 4 === 1) continue;
-        if (end !== limit) {
-          if (retries <= 0) break;
-          retries--;
-          tries++;
-        }
-        try {
-          plain = open(keyId, text.slice(bodyStart, end), keyring);
-        } catch {
-          // A key id the ring does not hold: not a token this gateway made.
-          break;
-        }
-        if (plain !== undefined) break;
+      let limit = runEnd(text, bodyStart, stop);
+      let opened = openRun(text, keyId, bodyStart, limit, keyring, budget);
+      if (opened === undefined && limit === stop && next !== null) {
+        FURTHER_HEAD_RE.lastIndex = next.index + 1;
+        limit = runEnd(text, stop, FURTHER_HEAD_RE.exec(text)?.index ?? text.length);
+        opened = openRun(text, keyId, bodyStart, limit, keyring, budget);
       }
-      if (plain !== undefined) {
-        // Only the retries that found nothing count: a text of real tokens is read whole.
-        retries += tries;
-        out += text.slice(last, start) + plain;
-        last = end;
+      if (opened !== undefined) {
+        out += text.slice(last, start) + opened.plain;
+        last = opened.end;
         reversed++;
-        // A start inside the token just read is part of it.
-        while (next !== null && next.index < end) next = TOKEN_HEAD_RE.exec(text);
+        // A start inside the token just read is part of it; one may begin right at its end,
+        // even inside a start read before ("…tok_tok_k1_…").
+        TOKEN_HEAD_RE.lastIndex = opened.end;
+        next = TOKEN_HEAD_RE.exec(text);
       }
     }
     head = next;
   }
   return { text: out + text.slice(last), reversed };
+}
+
+const FURTHER_HEAD_RE = /tok_[A-Za-z0-9]{1,32}_/g;
+/** Retries refunded when a token opens: those a separator or a short word after it costs. */
+const REFUND_MAX = 4;
+
+/** Where the run of base64url characters from k ends, at stop at the latest. */
+function runEnd(text: string, k: number, stop: number): number {
+  let e = k;
+  while (e < stop && isBodyChar(text.charCodeAt(e))) e++;
+  return e;
+}
+
+/**
+ * The token whose body starts at bodyStart and ends at limit, or up to GLUED_MAX characters
+ * before it, opened; undefined when none verifies (or the key id is not in the ring).
+ */
+function openRun(
+  text: string,
+  keyId: string,
+  bodyStart: number,
+  limit: number,
+  keyring: Keyring,
+  budget: { retries: number },
+): { plain: string; end: number } | undefined {
+  let tries = 0;
+  for (let end = limit; end - bodyStart >= BODY_MIN && limit - end <= GLUED_MAX; end--) {
+    if ((end - bodyStart) % 4 === 1) continue;
+    if (end !== limit) {
+      if (budget.retries <= 0) return undefined;
+      budget.retries--;
+      tries++;
+    }
+    let plain: string | undefined;
+    try {
+      plain = open(keyId, text.slice(bodyStart, end), keyring);
+    } catch {
+      // A key id the ring does not hold: not a token this gateway made.
+      return undefined;
+    }
+    if (plain !== undefined) {
+      // A token that opens after a separator or a short word is not charged for it; a longer
+      // tail is, so real tokens with long tails cannot buy unbounded work.
+      budget.retries += Math.min(tries, REFUND_MAX);
+      return { plain, end };
+    }
+  }
+  return undefined;
 }
 
 /** A token starts at k unless a letter or a digit comes right before it. */
