@@ -261,6 +261,12 @@ describe('deny-list terms in masking', () => {
     const [mail] = masked('mail jane.doe.long@falcon.io', options);
     expect(url).not.toContain('falcon');
     expect(mail).not.toContain('falcon');
+    // The term inside a URL that lost to an e-mail overlapping the term.
+    const [overlap] = masked('see https://h.io/jane.doe.long@acme.com/x', {
+      entities: { URL: 'replace', EMAIL_ADDRESS: { strategy: 'keep_last', n: 10 } },
+      denyList: { PERSON: ['acme.com/x'] },
+    });
+    expect(overlap).not.toContain('acme.com/x');
     // Without a term inside, the rule keeps what it keeps.
     expect(masked('see https://acme.com/u/eagles', options)[0]).toContain('/eagles');
   });

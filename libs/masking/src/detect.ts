@@ -405,13 +405,14 @@ export function detectInternal(text: string, options: DetectOptions = {}): Detec
     normSpans[2 * k] = c.s;
     normSpans[2 * k + 1] = c.e;
   }
+  // Every finding that holds part of a term not taken on its own: the term yielded to it, or to
+  // one that then lost to a finding overlapping the term.
   let holdsDenied: Set<number> | null = null;
   if (inside !== null)
     for (const d of inside)
-      if (!chosen.includes(d)) {
-        const k = chosen.findIndex((c) => c.s <= d.s && d.e <= c.e);
-        if (k !== -1) (holdsDenied ??= new Set()).add(k);
-      }
+      if (!chosen.includes(d))
+        for (let k = 0; k < chosen.length; k++)
+          if (chosen[k].s < d.e && d.s < chosen[k].e) (holdsDenied ??= new Set()).add(k);
   return { norm, findings, normSpans, holdsDenied };
 }
 
