@@ -32,8 +32,8 @@ npx jest --selectProjects unit --json --outputFile=.local/test-results/unit.json
 step "end-to-end tests (real Kafka, Redis, OpenSearch)"
 # --forceExit: once every suite has finished and the results are written, the run ends. One run
 # on a loaded machine stayed up after that (all 188 passed, the process busy with no socket
-# open), which CI would have read as a hang; Jest then says it forced the exit, so the leak still
-# shows in the log.
+# open), which CI would have read as a hang. Whatever stayed up is not found yet; a run with
+# --detectOpenHandles lists what is open at the end.
 npx jest --selectProjects e2e --runInBand --forceExit --json --outputFile=.local/test-results/e2e.json || status=1
 
 node -e '
