@@ -61,10 +61,12 @@ const RETRIES_PER_TEXT = 4096;
 const BODY_MIN = 22;
 const TOKEN_HEAD_RE = /tok_([A-Za-z0-9]{1,32})_/g;
 
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
 function isBodyChar(c: number): boolean {
-  return (
-    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 95
-  );
+  return isAlnum(c) || c === 45 || c === 95;
 }
 
 /**
@@ -112,7 +114,8 @@ export function reverseTokens(text: string, keyring: Keyring): { text: string; r
   return { text: out + text.slice(last), reversed };
 }
 
-const FURTHER_HEAD_RE = /tok_[A-Za-z0-9]{1,32}_/g;
+/** The same starts, searched beyond the next one without moving TOKEN_HEAD_RE. */
+const FURTHER_HEAD_RE = new RegExp(TOKEN_HEAD_RE.source, 'g');
 /** Retries refunded when a token opens: those a separator or a short word after it costs. */
 const REFUND_MAX = 4;
 
@@ -162,6 +165,5 @@ function openRun(
 
 /** A token starts at k unless a letter or a digit comes right before it. */
 function startsToken(text: string, k: number): boolean {
-  const c = text.charCodeAt(k - 1);
-  return !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122));
+  return !isAlnum(text.charCodeAt(k - 1));
 }
